@@ -1,0 +1,84 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSwift6: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Keel",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "keel", targets: ["keel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.0"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+    ],
+    targets: [
+        // Pure domain and compute: no I/O, no server types.
+        .target(name: "KeelCore", swiftSettings: strictSwift6),
+        .target(name: "KeelML", dependencies: ["KeelCore"], swiftSettings: strictSwift6),
+        .target(name: "KeelBrokers", dependencies: ["KeelCore"], swiftSettings: strictSwift6),
+        .target(
+            name: "KeelStore",
+            dependencies: [
+                "KeelCore",
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "KeelServices",
+            dependencies: [
+                "KeelCore", "KeelML", "KeelBrokers", "KeelStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "KeelAPI",
+            dependencies: [
+                "KeelCore", "KeelServices", "KeelStore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "keel",
+            dependencies: [
+                "KeelAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "KeelTestSupport",
+            dependencies: [
+                "KeelAPI", "KeelStore", "KeelServices",
+                .product(name: "VaporTesting", package: "vapor"),
+            ],
+            path: "Tests/KeelTestSupport",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelML", "KeelBrokers"], swiftSettings: strictSwift6),
+        .testTarget(
+            name: "KeelIntegrationTests",
+            dependencies: ["KeelTestSupport", .product(name: "VaporTesting", package: "vapor")],
+            swiftSettings: strictSwift6
+        ),
+    ]
+)
