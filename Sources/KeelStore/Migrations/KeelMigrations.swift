@@ -1,0 +1,20 @@
+import FluentKit
+
+/// Every migration, in the order it runs. Add new ones at the end; never reorder or edit a shipped one.
+public enum KeelMigrations {
+    public static let all: [any Migration] = [
+        M001_CreateUsers(),
+        M002_CreateClients(),
+        M003_CreateBrokerages(),
+        M004_CreatePortfolios(),
+        M005_CreateMarketData(),
+        M006_CreateTrading(),
+        M007_CreateOperations(),
+        M008_CreatePaperBroker(),
+        M009_SeedReferenceData(),
+    ]
+
+    public static func register(on migrations: Migrations) {
+        migrations.add(all)
+    }
+}

@@ -1,0 +1,124 @@
+import FluentKit
+import Foundation
+
+public struct BrokerageRecord: Sendable, Hashable {
+    public var brokerageID: Int
+    public var code: String
+    public var name: String
+    public var supportsLive: Bool
+}
+
+public enum AccountStatus: String, Sendable, Codable {
+    case active
+    /// The broker link is broken (e.g. expired OAuth); no new orders until it is restored.
+    case disconnected
+    case closed
+}
+
+public struct AccountRecord: Sendable, Hashable {
+    public var accountID: Int
+    public var accountHash: String
+    public var clientID: Int
+    public var brokerage: BrokerageRecord
+    public var accountNumber: String
+    public var accountType: String
+    public var nickname: String?
+    public var status: AccountStatus
+    /// Keel's ledger cash for the account.
+    public var cash: Decimal
+    public var currency: String
+    public var createdAt: Date
+}
+
+public struct NewAccount: Sendable {
+    public var accountHash: String
+    public var clientID: Int
+    public var brokerageID: Int
+    public var accountNumber: String
+    public var accountType: String
+    public var nickname: String?
+    public var cash: Decimal
+    public var createdAt: Date
+
+    public init(accountHash: String, clientID: Int, brokerageID: Int, accountNumber: String, accountType: String, nickname: String?, cash: Decimal, createdAt: Date) {
+        self.accountHash = accountHash
+        self.clientID = clientID
+        self.brokerageID = brokerageID
+        self.accountNumber = accountNumber
+        self.accountType = accountType
+        self.nickname = nickname
+        self.cash = cash
+        self.createdAt = createdAt
+    }
+}
+
+public struct AccountRepository: Sendable {
+    let database: any Database
+
+    public func brokerage(_ id: Int) async throws -> BrokerageRecord? {
+        try await BrokerageModel.find(id, on: database).map(Self.record)
+    }
+
+    public func brokerages() async throws -> [BrokerageRecord] {
+        try await BrokerageModel.query(on: database).sort(\.$id).all().map(Self.record)
+    }
+
+    public func create(_ account: NewAccount) async throws -> AccountRecord {
+        let model = BrokerageAccountModel()
+        model.accountHash = account.accountHash
+        model.$client.id = account.clientID
+        model.$brokerage.id = account.brokerageID
+        model.accountNumber = account.accountNumber
+        model.accountType = account.accountType
+        model.nickname = account.nickname
+        model.status = AccountStatus.active.rawValue
+        model.cash = account.cash
+        model.currency = "USD"
+        model.createdAt = account.createdAt
+        model.updatedAt = account.createdAt
+        try await model.create(on: database)
+        guard let created = try await find(hash: account.accountHash) else { throw StoreError.notFound("account \(account.accountHash)") }
+        return created
+    }
+
+    public func find(hash: String) async throws -> AccountRecord? {
+        guard let model = try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash).with(\.$brokerage).first() else { return nil }
+        return try Self.record(model)
+    }
+
+    public func find(brokerageID: Int, accountNumber: String) async throws -> AccountRecord? {
+        guard let model = try await BrokerageAccountModel.query(on: database)
+            .filter(\.$brokerage.$id == brokerageID).filter(\.$accountNumber == accountNumber).with(\.$brokerage).first() else { return nil }
+        return try Self.record(model)
+    }
+
+    public func list(clientID: Int) async throws -> [AccountRecord] {
+        try await BrokerageAccountModel.query(on: database).filter(\.$client.$id == clientID).with(\.$brokerage)
+            .sort(\.$id).all().map(Self.record)
+    }
+
+    public func setCash(hash: String, cash: Decimal, at now: Date) async throws {
+        try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash)
+            .set(\.$cash, to: cash).set(\.$updatedAt, to: now).update()
+    }
+
+    public func setStatus(hash: String, status: AccountStatus, at now: Date) async throws {
+        try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash)
+            .set(\.$status, to: status.rawValue).set(\.$updatedAt, to: now).update()
+    }
+
+    static func record(_ model: BrokerageModel) -> BrokerageRecord {
+        BrokerageRecord(brokerageID: model.id ?? 0, code: model.code, name: model.name, supportsLive: model.supportsLive)
+    }
+
+    static func record(_ model: BrokerageAccountModel) throws -> AccountRecord {
+        guard let status = AccountStatus(rawValue: model.status) else { throw StoreError.corrupt("account status '\(model.status)'") }
+        return AccountRecord(accountID: model.id ?? 0, accountHash: model.accountHash, clientID: model.$client.id,
+                             brokerage: record(model.brokerage), accountNumber: model.accountNumber, accountType: model.accountType,
+                             nickname: model.nickname, status: status, cash: model.cash, currency: model.currency, createdAt: model.createdAt)
+    }
+}
+
+extension Session {
+    public var accounts: AccountRepository { AccountRepository(database: database) }
+}

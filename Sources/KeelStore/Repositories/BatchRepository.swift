@@ -1,0 +1,174 @@
+import FluentKit
+import Foundation
+import KeelCore
+import SQLKit
+
+public struct BatchRepository: Sendable {
+    let database: any Database
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    public func insert(_ batch: BatchRecord) async throws {
+        let model = TradeBatchModel()
+        model.id = batch.batchID
+        Self.apply(batch, to: model)
+        try await model.create(on: database)
+        for order in batch.orders {
+            let orderModel = BatchOrderModel()
+            orderModel.id = order.orderID
+            Self.apply(order, to: orderModel)
+            try await orderModel.create(on: database)
+        }
+    }
+
+    public func find(_ batchID: String) async throws -> BatchRecord? {
+        guard let model = try await TradeBatchModel.find(batchID, on: database) else { return nil }
+        let orders = try await BatchOrderModel.query(on: database).filter(\.$batchID == batchID).sort(\.$sequence).all()
+        return try Self.record(model, orders: orders.map(Self.record))
+    }
+
+    /// Reads the batch and locks its row until the transaction ends (PostgreSQL); see `Session.rowLockClause`.
+    public func findForUpdate(_ batchID: String, in session: Session) async throws -> BatchRecord? {
+        if session.dialect == .postgres {
+            _ = try await sql.raw("SELECT batch_id FROM trade_batches WHERE batch_id = \(bind: batchID) FOR UPDATE").all()
+        }
+        return try await find(batchID)
+    }
+
+    public func list(clientID: Int?, accountHash: String? = nil, status: BatchStatus?, limit: Int) async throws -> [BatchRecord] {
+        var query = TradeBatchModel.query(on: database)
+        if let clientID { query = query.filter(\.$clientID == clientID) }
+        if let accountHash { query = query.filter(\.$accountHash == accountHash) }
+        if let status { query = query.filter(\.$status == status.rawValue) }
+        let models = try await query.sort(\.$createdAt, .descending).sort(\.$id).limit(limit).all()
+        let ids = models.compactMap(\.id)
+        let orders = ids.isEmpty ? [] : try await BatchOrderModel.query(on: database).filter(\.$batchID ~~ ids).sort(\.$sequence).all()
+        let grouped = Dictionary(grouping: try orders.map(Self.record), by: \.batchID)
+        return try models.map { try Self.record($0, orders: grouped[$0.id ?? ""] ?? []) }
+    }
+
+    /// Moves a batch from one of `from` to `to` in one statement; false when another writer got there first.
+    /// This single conditional UPDATE is the atomic claim that keeps two executors off one batch.
+    public func transition(_ batchID: String, from: [BatchStatus], to: BatchStatus, at now: Date,
+                           setting extra: [String: any Encodable & Sendable] = [:]) async throws -> Bool {
+        var update = sql.update("trade_batches")
+            .set("status", to: to.rawValue)
+            .set("updated_at", to: now)
+        for (column, value) in extra.sorted(by: { $0.key < $1.key }) {
+            update = update.set(SQLIdentifier(column), to: SQLBind(value))
+        }
+        let rows = try await update
+            .where("batch_id", .equal, batchID)
+            .where("status", .in, from.map(\.rawValue))
+            .returning("batch_id")
+            .all()
+        return !rows.isEmpty
+    }
+
+    public func save(_ batch: BatchRecord) async throws {
+        guard let model = try await TradeBatchModel.find(batch.batchID, on: database) else { throw StoreError.notFound("batch \(batch.batchID)") }
+        Self.apply(batch, to: model)
+        try await model.update(on: database)
+    }
+
+    public func saveOrder(_ order: BatchOrderRecord) async throws {
+        guard let model = try await BatchOrderModel.find(order.orderID, on: database) else { throw StoreError.notFound("order \(order.orderID)") }
+        Self.apply(order, to: model)
+        try await model.update(on: database)
+    }
+
+    /// Orders in any of `statuses`, oldest first: reconciliation's work list.
+    public func orders(statuses: [BatchOrderStatus]) async throws -> [BatchOrderRecord] {
+        try await BatchOrderModel.query(on: database).filter(\.$status ~~ statuses.map(\.rawValue))
+            .sort(\.$updatedAt).all().map(Self.record)
+    }
+
+    public func batchIDs(statuses: [BatchStatus]) async throws -> [String] {
+        try await TradeBatchModel.query(on: database).filter(\.$status ~~ statuses.map(\.rawValue)).all().compactMap(\.id)
+    }
+
+    static func apply(_ batch: BatchRecord, to model: TradeBatchModel) {
+        model.clientID = batch.clientID
+        model.accountHash = batch.accountHash
+        model.portfolioID = batch.portfolioID
+        model.strategy = batch.strategy
+        model.modelVersion = batch.modelVersion
+        model.status = batch.status.rawValue
+        model.contentHash = batch.contentHash
+        model.requireApproval = batch.requireApproval
+        model.portfolioValue = batch.portfolioValue
+        model.planNotes = batch.planNotes
+        model.createdBy = batch.createdBy
+        model.createdAt = batch.createdAt
+        model.approvalExpiresAt = batch.approvalExpiresAt
+        model.approvedBy = batch.approvedBy
+        model.approvedAt = batch.approvedAt
+        model.approvedHash = batch.approvedHash
+        model.rejectedBy = batch.rejectedBy
+        model.rejectedAt = batch.rejectedAt
+        model.rejectionReason = batch.rejectionReason
+        model.executionMode = batch.executionMode?.rawValue
+        model.executedBy = batch.executedBy
+        model.executionStartedAt = batch.executionStartedAt
+        model.executedAt = batch.executedAt
+        model.error = batch.error
+        model.updatedAt = batch.updatedAt
+    }
+
+    static func apply(_ order: BatchOrderRecord, to model: BatchOrderModel) {
+        model.batchID = order.batchID
+        model.sequence = order.sequence
+        model.symbol = order.symbol
+        model.side = order.side.rawValue
+        model.quantity = order.quantity
+        model.referencePrice = order.referencePrice
+        model.estimatedNotional = order.estimatedNotional
+        model.currentWeight = order.currentWeight
+        model.targetWeight = order.targetWeight
+        model.clientOrderKey = order.clientOrderKey
+        model.status = order.status.rawValue
+        model.brokerOrderID = order.brokerOrderID
+        model.filledQuantity = order.filledQuantity
+        model.averageFillPrice = order.averageFillPrice
+        model.commission = order.commission
+        model.rejectReason = order.rejectReason
+        model.submittedAt = order.submittedAt
+        model.updatedAt = order.updatedAt
+    }
+
+    static func record(_ model: TradeBatchModel, orders: [BatchOrderRecord]) throws -> BatchRecord {
+        guard let status = BatchStatus(rawValue: model.status) else { throw StoreError.corrupt("batch status '\(model.status)'") }
+        var batch = BatchRecord(batchID: model.id ?? "", clientID: model.clientID, accountHash: model.accountHash, portfolioID: model.portfolioID,
+                                strategy: model.strategy, modelVersion: model.modelVersion, status: status, contentHash: model.contentHash,
+                                requireApproval: model.requireApproval, portfolioValue: model.portfolioValue, planNotes: model.planNotes,
+                                createdBy: model.createdBy, createdAt: model.createdAt, approvalExpiresAt: model.approvalExpiresAt, orders: orders)
+        batch.approvedBy = model.approvedBy
+        batch.approvedAt = model.approvedAt
+        batch.approvedHash = model.approvedHash
+        batch.rejectedBy = model.rejectedBy
+        batch.rejectedAt = model.rejectedAt
+        batch.rejectionReason = model.rejectionReason
+        batch.executionMode = model.executionMode.flatMap(TradingMode.init(rawValue:))
+        batch.executedBy = model.executedBy
+        batch.executionStartedAt = model.executionStartedAt
+        batch.executedAt = model.executedAt
+        batch.error = model.error
+        batch.updatedAt = model.updatedAt
+        return batch
+    }
+
+    static func record(_ model: BatchOrderModel) throws -> BatchOrderRecord {
+        guard let side = OrderSide(rawValue: model.side), let status = BatchOrderStatus(rawValue: model.status) else {
+            throw StoreError.corrupt("order \(model.id ?? "?") side '\(model.side)' status '\(model.status)'")
+        }
+        return BatchOrderRecord(orderID: model.id ?? "", batchID: model.batchID, sequence: model.sequence, symbol: model.symbol, side: side,
+                                quantity: model.quantity, referencePrice: model.referencePrice, estimatedNotional: model.estimatedNotional,
+                                currentWeight: model.currentWeight, targetWeight: model.targetWeight, clientOrderKey: model.clientOrderKey,
+                                status: status, brokerOrderID: model.brokerOrderID, filledQuantity: model.filledQuantity,
+                                averageFillPrice: model.averageFillPrice, commission: model.commission, rejectReason: model.rejectReason,
+                                submittedAt: model.submittedAt, updatedAt: model.updatedAt)
+    }
+}
+
+extension Session {
+    public var batches: BatchRepository { BatchRepository(database: database) }
+}

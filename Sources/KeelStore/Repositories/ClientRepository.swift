@@ -1,0 +1,107 @@
+import FluentKit
+import Foundation
+
+public enum ClientStatus: String, Sendable, Codable, CaseIterable {
+    case active, inactive
+}
+
+public struct ClientRecord: Sendable, Hashable {
+    public var clientID: Int
+    public var firstName: String
+    public var lastName: String
+    public var email: String
+    public var phone: String?
+    public var dateOfBirth: String?
+    public var riskTolerance: String
+    public var investmentHorizonYears: Int?
+    public var status: ClientStatus
+    public var userID: String?
+    public var createdBy: String
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(clientID: Int = 0, firstName: String, lastName: String, email: String, phone: String?, dateOfBirth: String?,
+                riskTolerance: String, investmentHorizonYears: Int?, status: ClientStatus, userID: String?, createdBy: String,
+                createdAt: Date, updatedAt: Date) {
+        self.clientID = clientID
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+        self.phone = phone
+        self.dateOfBirth = dateOfBirth
+        self.riskTolerance = riskTolerance
+        self.investmentHorizonYears = investmentHorizonYears
+        self.status = status
+        self.userID = userID
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+public struct ClientRepository: Sendable {
+    let database: any Database
+
+    public func create(_ record: ClientRecord) async throws -> ClientRecord {
+        let model = ClientModel()
+        Self.apply(record, to: model)
+        try await model.create(on: database)
+        return try Self.record(model)
+    }
+
+    public func update(_ record: ClientRecord) async throws -> ClientRecord {
+        guard let model = try await ClientModel.find(record.clientID, on: database) else { throw StoreError.notFound("client \(record.clientID)") }
+        Self.apply(record, to: model)
+        try await model.update(on: database)
+        return try Self.record(model)
+    }
+
+    public func find(_ clientID: Int) async throws -> ClientRecord? {
+        try await ClientModel.find(clientID, on: database).map(Self.record)
+    }
+
+    public func find(email: String) async throws -> ClientRecord? {
+        try await ClientModel.query(on: database).filter(\.$email == email).first().map(Self.record)
+    }
+
+    public func find(userID: String) async throws -> ClientRecord? {
+        try await ClientModel.query(on: database).filter(\.$user.$id == userID).first().map(Self.record)
+    }
+
+    public func list(status: ClientStatus?, limit: Int, offset: Int) async throws -> [ClientRecord] {
+        var query = ClientModel.query(on: database)
+        if let status { query = query.filter(\.$status == status.rawValue) }
+        return try await query.sort(\.$id).range(offset..<(offset + limit)).all().map(Self.record)
+    }
+
+    public func delete(_ clientID: Int) async throws {
+        try await ClientModel.query(on: database).filter(\.$id == clientID).delete()
+    }
+
+    static func apply(_ record: ClientRecord, to model: ClientModel) {
+        model.firstName = record.firstName
+        model.lastName = record.lastName
+        model.email = record.email
+        model.phone = record.phone
+        model.dateOfBirth = record.dateOfBirth
+        model.riskTolerance = record.riskTolerance
+        model.investmentHorizonYears = record.investmentHorizonYears
+        model.status = record.status.rawValue
+        model.$user.id = record.userID
+        model.createdBy = record.createdBy
+        model.createdAt = record.createdAt
+        model.updatedAt = record.updatedAt
+    }
+
+    static func record(_ model: ClientModel) throws -> ClientRecord {
+        guard let status = ClientStatus(rawValue: model.status) else { throw StoreError.corrupt("client status '\(model.status)'") }
+        return ClientRecord(clientID: model.id ?? 0, firstName: model.firstName, lastName: model.lastName, email: model.email,
+                            phone: model.phone, dateOfBirth: model.dateOfBirth, riskTolerance: model.riskTolerance,
+                            investmentHorizonYears: model.investmentHorizonYears, status: status, userID: model.$user.id,
+                            createdBy: model.createdBy, createdAt: model.createdAt, updatedAt: model.updatedAt)
+    }
+}
+
+extension Session {
+    public var clients: ClientRepository { ClientRepository(database: database) }
+}

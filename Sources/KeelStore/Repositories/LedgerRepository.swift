@@ -1,0 +1,121 @@
+import FluentKit
+import Foundation
+import KeelCore
+
+/// Keel's own books: positions, fills and round-trip trades of each account.
+public struct LedgerRepository: Sendable {
+    let database: any Database
+
+    public func positions(accountHash: String) async throws -> [PositionRecord] {
+        try await PositionModel.query(on: database).filter(\.$accountHash == accountHash).sort(\.$symbol).all().map(Self.record)
+    }
+
+    public func position(accountHash: String, symbol: String) async throws -> PositionRecord? {
+        try await PositionModel.query(on: database).filter(\.$accountHash == accountHash).filter(\.$symbol == symbol).first().map(Self.record)
+    }
+
+    /// Writes the position; a zero quantity removes it.
+    public func savePosition(_ position: PositionRecord) async throws {
+        let existing = try await PositionModel.query(on: database)
+            .filter(\.$accountHash == position.accountHash).filter(\.$symbol == position.symbol).first()
+        if position.quantity == 0 {
+            try await existing?.delete(on: database)
+            return
+        }
+        let model = existing ?? PositionModel()
+        model.accountHash = position.accountHash
+        model.clientID = position.clientID
+        model.userID = position.userID
+        model.symbol = position.symbol
+        model.quantity = position.quantity
+        model.averageCost = position.averageCost
+        model.openedAt = position.openedAt
+        model.updatedAt = position.updatedAt
+        try await model.save(on: database)
+    }
+
+    public func insertFill(_ fill: FillRecord) async throws {
+        let model = FillModel()
+        model.id = fill.fillID
+        model.orderID = fill.orderID
+        model.accountHash = fill.accountHash
+        model.symbol = fill.symbol
+        model.side = fill.side.rawValue
+        model.quantity = fill.quantity
+        model.price = fill.price
+        model.commission = fill.commission
+        model.filledAt = fill.filledAt
+        model.recordedAt = fill.recordedAt
+        try await model.create(on: database)
+    }
+
+    public func fillExists(_ fillID: String) async throws -> Bool {
+        try await FillModel.find(fillID, on: database) != nil
+    }
+
+    public func fills(orderID: String) async throws -> [FillRecord] {
+        try await FillModel.query(on: database).filter(\.$orderID == orderID).sort(\.$filledAt).all().map(Self.record)
+    }
+
+    public func fills(accountHash: String) async throws -> [FillRecord] {
+        try await FillModel.query(on: database).filter(\.$accountHash == accountHash).sort(\.$filledAt).all().map(Self.record)
+    }
+
+    /// Open trades of a symbol in an account, oldest first (the order sells close them in).
+    public func openTrades(accountHash: String, symbol: String) async throws -> [TradeRecord] {
+        try await TradeModel.query(on: database).filter(\.$accountHash == accountHash).filter(\.$symbol == symbol)
+            .filter(\.$status == TradeStatus.open.rawValue).sort(\.$entryTime).sort(\.$id).all().map(Self.record)
+    }
+
+    public func trades(accountHash: String) async throws -> [TradeRecord] {
+        try await TradeModel.query(on: database).filter(\.$accountHash == accountHash).sort(\.$entryTime).sort(\.$id).all().map(Self.record)
+    }
+
+    public func saveTrade(_ trade: TradeRecord) async throws {
+        let existing = try await TradeModel.find(trade.tradeID, on: database)
+        let model = existing ?? TradeModel()
+        model.id = trade.tradeID
+        model.userID = trade.userID
+        model.strategyID = trade.strategyID
+        model.clientID = trade.clientID
+        model.accountHash = trade.accountHash
+        model.symbol = trade.symbol
+        model.side = trade.side
+        model.quantity = trade.quantity
+        model.entryPrice = trade.entryPrice
+        model.exitPrice = trade.exitPrice
+        model.profitLoss = trade.profitLoss
+        model.fees = trade.fees
+        model.status = trade.status.rawValue
+        model.entryTime = trade.entryTime
+        model.exitTime = trade.exitTime
+        model.entryOrderID = trade.entryOrderID
+        model.exitOrderID = trade.exitOrderID
+        if existing == nil { try await model.create(on: database) } else { try await model.update(on: database) }
+    }
+
+    static func record(_ model: PositionModel) -> PositionRecord {
+        PositionRecord(accountHash: model.accountHash, clientID: model.clientID, userID: model.userID, symbol: model.symbol,
+                       quantity: model.quantity, averageCost: model.averageCost, openedAt: model.openedAt, updatedAt: model.updatedAt)
+    }
+
+    static func record(_ model: FillModel) throws -> FillRecord {
+        guard let side = OrderSide(rawValue: model.side) else { throw StoreError.corrupt("fill side '\(model.side)'") }
+        return FillRecord(fillID: model.id ?? "", orderID: model.orderID, accountHash: model.accountHash, symbol: model.symbol, side: side,
+                          quantity: model.quantity, price: model.price, commission: model.commission, filledAt: model.filledAt,
+                          recordedAt: model.recordedAt)
+    }
+
+    static func record(_ model: TradeModel) throws -> TradeRecord {
+        guard let status = TradeStatus(rawValue: model.status) else { throw StoreError.corrupt("trade status '\(model.status)'") }
+        return TradeRecord(tradeID: model.id ?? "", userID: model.userID, strategyID: model.strategyID, clientID: model.clientID,
+                           accountHash: model.accountHash, symbol: model.symbol, side: model.side, quantity: model.quantity,
+                           entryPrice: model.entryPrice, exitPrice: model.exitPrice, profitLoss: model.profitLoss, fees: model.fees,
+                           status: status, entryTime: model.entryTime, exitTime: model.exitTime, entryOrderID: model.entryOrderID,
+                           exitOrderID: model.exitOrderID)
+    }
+}
+
+extension Session {
+    public var ledger: LedgerRepository { LedgerRepository(database: database) }
+}

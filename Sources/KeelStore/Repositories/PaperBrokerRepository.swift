@@ -1,0 +1,102 @@
+import FluentKit
+import Foundation
+import KeelCore
+import SQLKit
+
+/// One order in the paper broker's books, as stored.
+public struct PaperOrderRow: Sendable, Hashable {
+    public var brokerOrderID: String
+    public var accountID: String
+    public var clientOrderKey: String
+    public var symbol: String
+    public var side: OrderSide
+    public var quantity: Decimal
+    public var status: String
+    public var rejectReason: String?
+    public var fillID: String?
+    public var fillPrice: Decimal?
+    public var fillQuantity: Decimal?
+    public var commission: Decimal
+    public var createdAt: Date
+
+    public init(brokerOrderID: String, accountID: String, clientOrderKey: String, symbol: String, side: OrderSide, quantity: Decimal,
+                status: String, rejectReason: String?, fillID: String?, fillPrice: Decimal?, fillQuantity: Decimal?, commission: Decimal, createdAt: Date) {
+        self.brokerOrderID = brokerOrderID
+        self.accountID = accountID
+        self.clientOrderKey = clientOrderKey
+        self.symbol = symbol
+        self.side = side
+        self.quantity = quantity
+        self.status = status
+        self.rejectReason = rejectReason
+        self.fillID = fillID
+        self.fillPrice = fillPrice
+        self.fillQuantity = fillQuantity
+        self.commission = commission
+        self.createdAt = createdAt
+    }
+}
+
+public struct PaperBrokerRepository: Sendable {
+    let database: any Database
+
+    public func openAccount(accountID: String, openingCash: Decimal, at now: Date) async throws {
+        guard try await PaperBrokerAccountModel.find(accountID, on: database) == nil else { return }
+        let model = PaperBrokerAccountModel()
+        model.id = accountID
+        model.openingCash = openingCash
+        model.openedAt = now
+        try await model.create(on: database)
+    }
+
+    public func openingCash(accountID: String) async throws -> Decimal? {
+        try await PaperBrokerAccountModel.find(accountID, on: database)?.openingCash
+    }
+
+    /// Inserts unless the client order key exists (the unique key decides, even between processes).
+    public func insertIfAbsent(_ row: PaperOrderRow) async throws -> PaperOrderRow {
+        if let existing = try await order(clientOrderKey: row.clientOrderKey) { return existing }
+        let model = PaperBrokerOrderModel()
+        model.id = row.brokerOrderID
+        model.accountID = row.accountID
+        model.clientOrderKey = row.clientOrderKey
+        model.symbol = row.symbol
+        model.side = row.side.rawValue
+        model.quantity = row.quantity
+        model.status = row.status
+        model.rejectReason = row.rejectReason
+        model.fillID = row.fillID
+        model.fillPrice = row.fillPrice
+        model.fillQuantity = row.fillQuantity
+        model.commission = row.commission
+        model.createdAt = row.createdAt
+        do {
+            try await model.create(on: database)
+            return row
+        } catch {
+            if case StoreError.duplicate = StoreError.translate(error), let existing = try await order(clientOrderKey: row.clientOrderKey) {
+                return existing
+            }
+            throw error
+        }
+    }
+
+    public func order(clientOrderKey: String) async throws -> PaperOrderRow? {
+        try await PaperBrokerOrderModel.query(on: database).filter(\.$clientOrderKey == clientOrderKey).first().map(Self.row)
+    }
+
+    public func orders(accountID: String) async throws -> [PaperOrderRow] {
+        try await PaperBrokerOrderModel.query(on: database).filter(\.$accountID == accountID).sort(\.$createdAt).sort(\.$id).all().map(Self.row)
+    }
+
+    static func row(_ model: PaperBrokerOrderModel) throws -> PaperOrderRow {
+        guard let side = OrderSide(rawValue: model.side) else { throw StoreError.corrupt("paper order side '\(model.side)'") }
+        return PaperOrderRow(brokerOrderID: model.id ?? "", accountID: model.accountID, clientOrderKey: model.clientOrderKey, symbol: model.symbol,
+                             side: side, quantity: model.quantity, status: model.status, rejectReason: model.rejectReason, fillID: model.fillID,
+                             fillPrice: model.fillPrice, fillQuantity: model.fillQuantity, commission: model.commission, createdAt: model.createdAt)
+    }
+}
+
+extension Session {
+    public var paperBroker: PaperBrokerRepository { PaperBrokerRepository(database: database) }
+}

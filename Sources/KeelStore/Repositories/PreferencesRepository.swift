@@ -1,0 +1,70 @@
+import FluentKit
+import Foundation
+import KeelCore
+
+public struct PreferencesRecord: Sendable, Hashable {
+    public var clientID: Int
+    public var portfolioID: Int
+    public var maxPositions: Int
+    public var maxWeight: Double
+    public var cashBuffer: Double
+    public var driftThreshold: Double
+    public var excludedSymbols: [String]
+    public var requireApproval: Bool
+    public var tradingMode: TradingMode
+    public var updatedBy: String
+    public var updatedAt: Date
+
+    public init(clientID: Int, portfolioID: Int, maxPositions: Int, maxWeight: Double, cashBuffer: Double, driftThreshold: Double,
+                excludedSymbols: [String], requireApproval: Bool, tradingMode: TradingMode, updatedBy: String, updatedAt: Date) {
+        self.clientID = clientID
+        self.portfolioID = portfolioID
+        self.maxPositions = maxPositions
+        self.maxWeight = maxWeight
+        self.cashBuffer = cashBuffer
+        self.driftThreshold = driftThreshold
+        self.excludedSymbols = excludedSymbols
+        self.requireApproval = requireApproval
+        self.tradingMode = tradingMode
+        self.updatedBy = updatedBy
+        self.updatedAt = updatedAt
+    }
+
+    public var constraints: PortfolioConstraints {
+        PortfolioConstraints(maxPositions: maxPositions, maxWeight: maxWeight, cashBuffer: cashBuffer, excludedSymbols: Set(excludedSymbols))
+    }
+}
+
+public struct PreferencesRepository: Sendable {
+    let database: any Database
+
+    public func find(clientID: Int) async throws -> PreferencesRecord? {
+        guard let model = try await ClientPreferencesModel.find(clientID, on: database) else { return nil }
+        guard let mode = TradingMode(rawValue: model.tradingMode) else { throw StoreError.corrupt("trading mode '\(model.tradingMode)'") }
+        return PreferencesRecord(clientID: clientID, portfolioID: model.$portfolio.id, maxPositions: model.maxPositions,
+                                 maxWeight: model.maxWeight, cashBuffer: model.cashBuffer, driftThreshold: model.driftThreshold,
+                                 excludedSymbols: model.excludedSymbols, requireApproval: model.requireApproval,
+                                 tradingMode: mode, updatedBy: model.updatedBy, updatedAt: model.updatedAt)
+    }
+
+    public func save(_ record: PreferencesRecord) async throws {
+        let existing = try await ClientPreferencesModel.find(record.clientID, on: database)
+        let model = existing ?? ClientPreferencesModel()
+        model.id = record.clientID
+        model.$portfolio.id = record.portfolioID
+        model.maxPositions = record.maxPositions
+        model.maxWeight = record.maxWeight
+        model.cashBuffer = record.cashBuffer
+        model.driftThreshold = record.driftThreshold
+        model.excludedSymbols = record.excludedSymbols
+        model.requireApproval = record.requireApproval
+        model.tradingMode = record.tradingMode.rawValue
+        model.updatedBy = record.updatedBy
+        model.updatedAt = record.updatedAt
+        if existing == nil { try await model.create(on: database) } else { try await model.update(on: database) }
+    }
+}
+
+extension Session {
+    public var preferences: PreferencesRepository { PreferencesRepository(database: database) }
+}
