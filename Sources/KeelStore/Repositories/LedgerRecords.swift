@@ -11,6 +11,18 @@ public struct PositionRecord: Sendable, Hashable {
     public var openedAt: Date
     public var updatedAt: Date
 
+    public init(accountHash: String, clientID: Int, userID: String?, symbol: String, quantity: Decimal, averageCost: Decimal,
+                openedAt: Date, updatedAt: Date) {
+        self.accountHash = accountHash
+        self.clientID = clientID
+        self.userID = userID
+        self.symbol = symbol
+        self.quantity = quantity
+        self.averageCost = averageCost
+        self.openedAt = openedAt
+        self.updatedAt = updatedAt
+    }
+
     public var holding: Holding { Holding(symbol: symbol, quantity: quantity, averageCost: averageCost) }
 }
 

@@ -1,0 +1,14 @@
+import Foundation
+import KeelStore
+
+extension Session {
+    /// Appends an audit entry whose details are the given key/values as JSON.
+    func audit(_ action: String, actor: String, entityType: String, entityID: String, clientID: Int?,
+               at now: Date, details: [String: String] = [:]) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(details), as: UTF8.self)
+        try await operations.append(AuditEntry(at: now, actor: actor, action: action, entityType: entityType, entityID: entityID,
+                                               clientID: clientID, details: json))
+    }
+}

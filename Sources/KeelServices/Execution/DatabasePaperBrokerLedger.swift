@@ -1,0 +1,53 @@
+import Foundation
+import KeelBrokers
+import KeelCore
+import KeelStore
+
+/// The paper broker's books in the database (tables paper_broker_*), written in the broker's own
+/// transactions, apart from Keel's ledger, as an external broker's would be.
+public struct DatabasePaperBrokerLedger: PaperBrokerLedger {
+    let database: KeelDatabase
+
+    public init(database: KeelDatabase) {
+        self.database = database
+    }
+
+    public func openAccount(accountID: String, openingCash: Decimal, at time: Date) async throws {
+        try await database.write { try await $0.paperBroker.openAccount(accountID: accountID, openingCash: openingCash, at: time) }
+    }
+
+    public func openingCash(accountID: String) async throws -> Decimal? {
+        try await database.read { try await $0.paperBroker.openingCash(accountID: accountID) }
+    }
+
+    public func insertOrderIfAbsent(accountID: String, order: BrokerOrder) async throws -> BrokerOrder {
+        let fill = order.fills.first
+        let row = PaperOrderRow(brokerOrderID: order.brokerOrderID, accountID: accountID, clientOrderKey: order.clientOrderKey,
+                                symbol: order.symbol, side: order.side, quantity: order.quantity, status: order.status.rawValue,
+                                rejectReason: order.rejectReason, fillID: fill?.fillID, fillPrice: fill?.price,
+                                fillQuantity: fill?.quantity, commission: fill?.commission ?? 0, createdAt: order.createdAt)
+        let stored = try await database.write { try await $0.paperBroker.insertIfAbsent(row) }
+        return Self.order(stored)
+    }
+
+    public func order(accountID: String, clientOrderKey: String) async throws -> BrokerOrder? {
+        guard let row = try await database.read({ try await $0.paperBroker.order(clientOrderKey: clientOrderKey) }),
+              row.accountID == accountID else { return nil }
+        return Self.order(row)
+    }
+
+    public func orders(accountID: String) async throws -> [BrokerOrder] {
+        try await database.read { try await $0.paperBroker.orders(accountID: accountID) }.map(Self.order)
+    }
+
+    static func order(_ row: PaperOrderRow) -> BrokerOrder {
+        var fills: [BrokerFill] = []
+        if let fillID = row.fillID, let price = row.fillPrice, let quantity = row.fillQuantity {
+            fills.append(BrokerFill(fillID: fillID, clientOrderKey: row.clientOrderKey, symbol: row.symbol, side: row.side,
+                                    quantity: quantity, price: price, commission: row.commission, time: row.createdAt))
+        }
+        return BrokerOrder(brokerOrderID: row.brokerOrderID, clientOrderKey: row.clientOrderKey, symbol: row.symbol, side: row.side,
+                           quantity: row.quantity, status: BrokerOrderStatus(rawValue: row.status) ?? .rejected, fills: fills,
+                           rejectReason: row.rejectReason, createdAt: row.createdAt)
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import KeelBrokers
+import KeelCore
+import KeelStore
+
+/// Executes approved batches under the safety rules of DESIGN.md section 6:
+/// claim by one atomic transition, approved content only, pre-trade risk checks, intent committed
+/// before each broker call, every response recorded, unknown outcomes never re-sent.
+public struct ExecutionService: Sendable {
+    let context: ServiceContext
+    let brokers: BrokerRegistry
+    let approvals: ApprovalService
+
+    public init(context: ServiceContext, brokers: BrokerRegistry) {
+        self.context = context
+        self.brokers = brokers
+        self.approvals = ApprovalService(context: context)
+    }
+
+    public func execute(batchID: String, dryRun: Bool, by principal: Principal) async throws -> ExecutionReport {
+        try principal.ensureStaff()
+        try await approvals.expireIfDue(batchID)
+        let prepared = try await prepare(batchID: batchID, dryRun: dryRun)
+        if !prepared.violations.isEmpty {
+            try await auditBlocked(prepared, by: principal)
+            throw Self.riskError(prepared.violations)
+        }
+        if dryRun { return try await simulate(prepared, by: principal) }
+        return try await send(prepared, by: principal)
+    }
+
+    struct Prepared: Sendable {
+        var batch: BatchRecord
+        var account: AccountRecord
+        var client: ClientRecord
+        var mode: TradingMode
+        var snapshot: PortfolioSnapshot
+        var quotes: [String: Decimal]
+        var violations: [RiskViolation]
+    }
+
+    /// Reads everything the decision needs and runs the pre-trade checks; writes nothing.
+    private func prepare(batchID: String, dryRun: Bool) async throws -> Prepared {
+        let brokers = self.brokers
+        let limits = context.settings.riskLimits
+        let (batch, account, client, preferences, killSwitch, paused, snapshot, tradable) = try await context.database.read { session in
+            guard let batch = try await session.batches.find(batchID) else { throw ServiceError.notFound("batch \(batchID)", field: "batch_id") }
+            guard let account = try await session.accounts.find(hash: batch.accountHash),
+                  let client = try await session.clients.find(batch.clientID),
+                  let preferences = try await session.preferences.find(clientID: batch.clientID) else {
+                throw ServiceError.notFound("account or client of batch \(batchID)")
+            }
+            let killSwitch = try await session.operations.state(.killSwitch) == "engaged"
+            let paused = try await session.operations.state(.tradingPaused) == "paused"
+            let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: batch.orders.map(\.symbol), session: session)
+            let instruments = try await session.referenceData.instruments(batch.orders.map(\.symbol))
+            return (batch, account, client, preferences, killSwitch, paused, snapshot, Set(instruments.values.filter(\.tradable).map(\.symbol)))
+        }
+        guard batch.status == .approved else { throw ApprovalService.stateError(batch, action: "execute") }
+        let hash = BatchContentHash.compute(accountHash: batch.accountHash, orders: batch.orders)
+        guard hash == batch.approvedHash, hash == batch.contentHash else {
+            throw ServiceError.conflict("content_changed", "batch \(batchID) does not match the approved content; regenerate and approve it again")
+        }
+        let mode: TradingMode
+        if dryRun {
+            mode = .dryRun
+        } else if preferences.tradingMode == .dryRun {
+            throw ServiceError(.validation, code: "dry_run_only",
+                               message: "client \(client.clientID) trades in dry_run mode; change trading_mode in the preferences to execute", field: "dry_run")
+        } else {
+            mode = preferences.tradingMode
+        }
+        guard account.status == .active else {
+            throw ServiceError.conflict("account_unavailable", "account \(account.accountHash) is \(account.status.rawValue); no order may be sent")
+        }
+
+        let broker = try brokers.broker(for: account)
+        let quotes = try await broker.quotes(symbols: batch.orders.map(\.symbol)).mapValues(\.last)
+        let checker = PreTradeRiskChecker(limits: limits)
+        let riskContext = PreTradeRiskChecker.Context(
+            killSwitchEngaged: killSwitch, tradingPaused: paused, allowedModes: brokers.allowedModes(for: account), snapshot: snapshot,
+            latestPrices: quotes, tradableSymbols: tradable, maxPositionWeight: preferences.maxWeight)
+        let violations = checker.violations(for: batch.orders.map(\.plannedOrder), mode: mode, context: riskContext)
+        return Prepared(batch: batch, account: account, client: client, mode: mode, snapshot: snapshot, quotes: quotes, violations: violations)
+    }
+
+    /// A dry run: every order priced as the paper broker would fill it; no order, fill, position or cash changes.
+    private func simulate(_ prepared: Prepared, by principal: Principal) async throws -> ExecutionReport {
+        let costs = context.settings.paperCosts
+        var cash = prepared.snapshot.cash
+        var trades: [ExecutedTrade] = []
+        for order in prepared.batch.orders {
+            guard let last = prepared.quotes[order.symbol] else { continue }
+            let price = costs.fillPrice(last: last, side: order.side)
+            let notional = (order.quantity * price).roundedToCents
+            let commission = costs.commission(notional: notional)
+            cash += order.side == .buy ? -(notional + commission) : notional - commission
+            trades.append(ExecutedTrade(orderID: order.orderID, clientOrderKey: order.clientOrderKey, symbol: order.symbol, side: order.side,
+                                        quantity: order.quantity, price: price, notional: notional, commission: commission,
+                                        status: .filled, message: "simulated"))
+        }
+        let now = context.clock.now()
+        let batch = prepared.batch
+        let wouldTrade = trades.count
+        try await context.database.write { session in
+            try await session.audit("batch.dry_run", actor: principal.userID, entityType: "batch", entityID: batch.batchID,
+                                    clientID: batch.clientID, at: now, details: ["would_trade": String(wouldTrade)])
+        }
+        return ExecutionReport(batchID: batch.batchID, mode: .dryRun, dryRun: true, success: true, batchStatus: batch.status,
+                               trades: trades, cashBefore: prepared.snapshot.cash, cashAfter: cash.roundedToCents, riskViolations: [])
+    }
+
+    private func send(_ prepared: Prepared, by principal: Principal) async throws -> ExecutionReport {
+        let now = context.clock.now()
+        let batch = prepared.batch
+        let mode = prepared.mode
+        let claimed = try await context.database.write { session in
+            let claimed = try await session.batches.transition(batch.batchID, from: [.approved], to: .executing, at: now, setting: [
+                "execution_mode": mode.rawValue, "executed_by": principal.userID, "execution_started_at": now,
+            ])
+            if claimed {
+                try await session.audit("batch.execute.start", actor: principal.userID, entityType: "batch", entityID: batch.batchID,
+                                        clientID: batch.clientID, at: now, details: ["mode": mode.rawValue])
+            }
+            return claimed
+        }
+        guard claimed else {
+            throw ServiceError.conflict("batch_already_claimed", "batch \(batch.batchID) is already being executed or was executed")
+        }
+
+        let broker = try brokers.broker(for: prepared.account)
+        var results: [BatchOrderRecord] = []
+        var halted = false
+        for order in batch.orders {
+            if halted { results.append(order); continue }
+            results.append(try await sendOne(order, batch: batch, prepared: prepared, broker: broker))
+            // An order of unknown fate may have moved cash or positions: send nothing more until reconciled.
+            if results.last?.status == .unknown { halted = true }
+        }
+        let finalStatus = try await finish(batchID: batch.batchID, clientID: batch.clientID, by: principal.userID)
+        let cashAfter = try await context.database.read { try await $0.accounts.find(hash: batch.accountHash)?.cash } ?? prepared.snapshot.cash
+        let trades = results.map { order in
+            ExecutedTrade(orderID: order.orderID, clientOrderKey: order.clientOrderKey, symbol: order.symbol, side: order.side,
+                          quantity: order.filledQuantity > 0 ? order.filledQuantity : order.quantity, price: order.averageFillPrice,
+                          notional: order.averageFillPrice.map { ($0 * order.filledQuantity).roundedToCents }, commission: order.commission,
+                          status: order.status, message: order.rejectReason)
+        }
+        let success = finalStatus == .executed
+        return ExecutionReport(batchID: batch.batchID, mode: mode, dryRun: false, success: success, batchStatus: finalStatus,
+                               trades: trades, cashBefore: prepared.snapshot.cash, cashAfter: cashAfter, riskViolations: [])
+    }
+
+    private func sendOne(_ order: BatchOrderRecord, batch: BatchRecord, prepared: Prepared, broker: any Broker) async throws -> BatchOrderRecord {
+        let clock = context.clock
+        // Rule 1: the intent is durable before the broker hears of it.
+        var intent = order
+        intent.status = .submitting
+        intent.submittedAt = clock.now()
+        intent.updatedAt = clock.now()
+        let committed = intent
+        try await context.database.write { try await $0.batches.saveOrder(committed) }
+
+        let request = BrokerOrderRequest(accountID: prepared.account.accountHash, clientOrderKey: order.clientOrderKey,
+                                         symbol: order.symbol, side: order.side, quantity: order.quantity)
+        let started = clock.now()
+        let outcome: OrderOutcome
+        do {
+            outcome = .answered(try await broker.placeOrder(request))
+        } catch let error as BrokerError {
+            switch error {
+            case .outcomeUnknown(let reason): outcome = .unknown(reason)
+            case .rejected(let reason), .unknownAccount(let reason), .noQuote(let reason), .notSupported(let reason): outcome = .refused(reason)
+            }
+        } catch {
+            // Anything unexpected after the call began may have reached the broker.
+            outcome = .unknown(String(describing: error))
+        }
+        let elapsed = Int(clock.now().timeIntervalSince(started) * 1000)
+        let account = prepared.account, client = prepared.client, strategy = batch.strategy, brokerName = broker.name
+        return try await context.database.write { session in
+            try await outcome.apply(to: committed, account: account, client: client, strategyID: strategy, broker: brokerName,
+                                    operation: "place_order", durationMilliseconds: elapsed, session: session, now: clock.now())
+        }
+    }
+
+    /// Sets the batch's final status from its orders (or needs_reconciliation while any is unresolved).
+    func finish(batchID: String, clientID: Int, by actor: String) async throws -> BatchStatus {
+        let now = context.clock.now()
+        return try await context.database.write { session in
+            guard let batch = try await session.batches.find(batchID) else { throw ServiceError.notFound("batch \(batchID)") }
+            let statuses = batch.orders.map(\.status)
+            let unresolved = statuses.contains { $0 == .unknown || $0 == .submitting || $0 == .working }
+            let filled = statuses.filter { $0 == .filled }.count
+            let partly = statuses.contains(.partiallyFilled)
+            let status: BatchStatus
+            if unresolved {
+                status = .needsReconciliation
+            } else if filled == statuses.count {
+                status = .executed
+            } else if filled > 0 || partly {
+                status = .partiallyExecuted
+            } else {
+                status = .failed
+            }
+            let failures = batch.orders.compactMap { order in order.rejectReason.map { "\(order.symbol): \($0)" } }
+            var extra: [String: any Encodable & Sendable] = [:]
+            if status != .needsReconciliation { extra["executed_at"] = now }
+            if !failures.isEmpty { extra["error"] = String(failures.joined(separator: "; ").prefix(2000)) }
+            _ = try await session.batches.transition(batchID, from: [.executing, .needsReconciliation], to: status, at: now, setting: extra)
+            try await session.audit("batch.execute.finish", actor: actor, entityType: "batch", entityID: batchID, clientID: clientID,
+                                    at: now, details: ["status": status.rawValue, "filled": String(filled), "orders": String(statuses.count)])
+            return status
+        }
+    }
+
+    private func auditBlocked(_ prepared: Prepared, by principal: Principal) async throws {
+        let now = context.clock.now()
+        let batch = prepared.batch
+        let summary = prepared.violations.map { "\($0.rule.rawValue): \($0.message)" }.joined(separator: "; ")
+        try await context.database.write { session in
+            try await session.audit("batch.execute.blocked", actor: principal.userID, entityType: "batch", entityID: batch.batchID,
+                                    clientID: batch.clientID, at: now, details: ["violations": summary, "mode": prepared.mode.rawValue])
+        }
+    }
+
+    static func riskError(_ violations: [RiskViolation]) -> ServiceError {
+        let message = "pre-trade checks failed, nothing was sent: " + violations.map(\.message).joined(separator: "; ")
+        if violations.contains(where: { $0.rule == .killSwitch }) {
+            return ServiceError(.conflict, code: "kill_switch_engaged", message: message)
+        }
+        if violations.contains(where: { $0.rule == .tradingPaused }) {
+            return ServiceError(.conflict, code: "trading_paused", message: message)
+        }
+        return ServiceError(.validation, code: "risk_check_failed", message: message, field: violations.first?.symbol.map { "orders.\($0)" })
+    }
+}

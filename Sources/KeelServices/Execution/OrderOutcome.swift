@@ -1,0 +1,88 @@
+import Foundation
+import KeelBrokers
+import KeelCore
+import KeelStore
+
+/// What Keel learned about an order from its broker, and how that is written to the books.
+enum OrderOutcome: Sendable {
+    /// The broker answered with the order's state.
+    case answered(BrokerOrder)
+    /// The broker refused the request; nothing happened there.
+    case refused(String)
+    /// The call's fate is unknown (timeout, 5xx): the order must not be re-sent before reconciliation.
+    case unknown(String)
+    /// Reconciliation found that the broker never received the order.
+    case neverReceived
+
+    var callOutcome: String {
+        switch self {
+        case .answered(let order): order.status == .rejected ? "rejected" : "ok"
+        case .refused: "rejected"
+        case .unknown: "unknown"
+        case .neverReceived: "not_found"
+        }
+    }
+
+    var responseText: String {
+        switch self {
+        case .answered(let order):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            return (try? String(decoding: encoder.encode(order), as: UTF8.self)) ?? "\(order)"
+        case .refused(let reason): return "{\"refused\":\(Self.quoted(reason))}"
+        case .unknown(let reason): return "{\"unknown\":\(Self.quoted(reason))}"
+        case .neverReceived: return "{\"not_found\":true}"
+        }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        (try? String(decoding: JSONEncoder().encode(text), as: UTF8.self)) ?? "\"\""
+    }
+
+    /// Records the call and applies the outcome to the order, fills, positions, cash and trades in the
+    /// caller's transaction. Returns the updated order.
+    func apply(to order: BatchOrderRecord, account: AccountRecord, client: ClientRecord, strategyID: String?, broker: String,
+               operation: String, durationMilliseconds: Int, session: Session, now: Date) async throws -> BatchOrderRecord {
+        try await session.operations.record(BrokerCallRecord(
+            at: now, broker: broker, accountHash: account.accountHash, operation: operation, clientOrderKey: order.clientOrderKey,
+            request: "{\"symbol\":\"\(order.symbol)\",\"side\":\"\(order.side.rawValue)\",\"quantity\":\"\(order.quantity)\"}",
+            response: responseText, outcome: callOutcome, durationMilliseconds: durationMilliseconds))
+
+        var updated = order
+        updated.updatedAt = now
+        switch self {
+        case .answered(let brokerOrder):
+            updated.brokerOrderID = brokerOrder.brokerOrderID
+            let userID = client.userID ?? "client-\(client.clientID)"
+            for fill in brokerOrder.fills {
+                try await LedgerPosting.apply(FillRecord(fillID: fill.fillID, orderID: order.orderID, accountHash: account.accountHash,
+                                                         symbol: fill.symbol, side: fill.side, quantity: fill.quantity, price: fill.price,
+                                                         commission: fill.commission, filledAt: fill.time, recordedAt: now),
+                                              account: account, userID: userID, strategyID: strategyID, session: session, now: now)
+            }
+            updated.filledQuantity = brokerOrder.filledQuantity
+            updated.averageFillPrice = brokerOrder.averageFillPrice
+            updated.commission = brokerOrder.fills.reduce(Decimal(0)) { $0 + $1.commission }
+            updated.rejectReason = brokerOrder.rejectReason
+            switch brokerOrder.status {
+            case .filled: updated.status = .filled
+            case .partiallyFilled: updated.status = .partiallyFilled
+            case .accepted, .working: updated.status = .working
+            case .rejected: updated.status = .rejected
+            case .cancelled: updated.status = brokerOrder.filledQuantity > 0 ? .partiallyFilled : .cancelled
+            }
+        case .refused(let reason):
+            updated.status = .rejected
+            updated.rejectReason = reason
+        case .unknown(let reason):
+            updated.status = .unknown
+            updated.rejectReason = reason
+        case .neverReceived:
+            updated.status = .cancelled
+            updated.rejectReason = "the broker never received this order (interrupted before sending); it was not re-sent"
+        }
+        try await session.batches.saveOrder(updated)
+        return updated
+    }
+}

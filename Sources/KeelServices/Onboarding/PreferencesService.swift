@@ -1,0 +1,73 @@
+import Foundation
+import KeelCore
+import KeelStore
+
+public struct PreferencesService: Sendable {
+    let context: ServiceContext
+
+    public init(context: ServiceContext) {
+        self.context = context
+    }
+
+    public func get(clientID: Int, by principal: Principal) async throws -> PreferencesRecord {
+        try principal.ensureAccess(toClient: clientID)
+        return try await context.database.read { session in
+            guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
+            guard let preferences = try await session.preferences.find(clientID: clientID) else {
+                throw ServiceError.notFound("preferences of client \(clientID)")
+            }
+            return preferences
+        }
+    }
+
+    public func update(clientID: Int, with input: PreferencesInput, by principal: Principal) async throws -> PreferencesRecord {
+        try principal.ensureStaff()
+        let now = context.clock.now()
+        return try await context.database.write { session in
+            guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
+            var preferences = try await session.preferences.find(clientID: clientID)
+                ?? PreferencesDefaults.make(clientID: clientID, portfolioID: 2, by: principal.userID, at: now)
+            if let portfolioID = input.portfolioID {
+                guard try await session.referenceData.modelPortfolio(portfolioID) != nil else {
+                    throw ServiceError(.validation, code: "unknown_portfolio", message: "model portfolio \(portfolioID) does not exist", field: "portfolio_id")
+                }
+                preferences.portfolioID = portfolioID
+            }
+            if let value = input.maxPositions { preferences.maxPositions = try FieldValidation.range(value, 1...100, field: "max_positions") }
+            if let value = input.maxWeight {
+                guard value > 0, value <= 1 else { throw ServiceError.invalid("max_weight", "max_weight must be above 0 and at most 1") }
+                preferences.maxWeight = value
+            }
+            if let value = input.cashBuffer { preferences.cashBuffer = try FieldValidation.range(value, 0...0.9, field: "cash_buffer") }
+            if let value = input.driftThreshold { preferences.driftThreshold = try FieldValidation.range(value, 0...0.5, field: "drift_threshold") }
+            if let symbols = input.excludedSymbols { preferences.excludedSymbols = try Self.normalisedSymbols(symbols, field: "excluded_symbols") }
+            if let value = input.requireApproval { preferences.requireApproval = value }
+            if let mode = input.tradingMode {
+                guard let parsed = TradingMode(rawValue: mode) else {
+                    throw ServiceError.invalid("trading_mode", "trading_mode must be one of dry_run, paper, live")
+                }
+                preferences.tradingMode = parsed
+            }
+            preferences.updatedBy = principal.userID
+            preferences.updatedAt = now
+            try await session.preferences.save(preferences)
+            try await session.audit("preferences.update", actor: principal.userID, entityType: "client", entityID: String(clientID),
+                                    clientID: clientID, at: now, details: ["portfolio_id": String(preferences.portfolioID),
+                                                                           "trading_mode": preferences.tradingMode.rawValue])
+            return preferences
+        }
+    }
+
+    static func normalisedSymbols(_ symbols: [String], field: String) throws -> [String] {
+        let allowed = CharacterSet.uppercaseLetters.union(.decimalDigits).union(CharacterSet(charactersIn: ".-/"))
+        var out: [String] = []
+        for raw in symbols {
+            let symbol = raw.trimmingCharacters(in: .whitespaces).uppercased()
+            guard (1...15).contains(symbol.count), symbol.unicodeScalars.allSatisfy(allowed.contains) else {
+                throw ServiceError.invalid(field, "'\(raw)' is not a valid symbol")
+            }
+            if !out.contains(symbol) { out.append(symbol) }
+        }
+        return out.sorted()
+    }
+}

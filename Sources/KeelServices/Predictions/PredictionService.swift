@@ -1,0 +1,46 @@
+import Foundation
+import KeelCore
+import KeelML
+import KeelStore
+
+/// Serves return predictions for a client's universe from the active predictor, computed from stored bars.
+public struct PredictionService: Sendable {
+    let context: ServiceContext
+    let predictor: any ReturnPredictor
+
+    public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel()) {
+        self.context = context
+        self.predictor = predictor
+    }
+
+    /// The symbols a client's portfolio may hold: its model portfolio's universe minus exclusions.
+    public func universe(clientID: Int, portfolioID: Int? = nil, session: Session) async throws -> (ModelPortfolioDefinition, [String]) {
+        guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
+        guard let preferences = try await session.preferences.find(clientID: clientID) else {
+            throw ServiceError.notFound("preferences of client \(clientID)")
+        }
+        let id = portfolioID ?? preferences.portfolioID
+        guard let portfolio = try await session.referenceData.modelPortfolio(id) else {
+            throw ServiceError(.notFound, code: "not_found", message: "model portfolio \(id) not found", field: "portfolio_id")
+        }
+        let excluded = Set(preferences.excludedSymbols)
+        return (portfolio, portfolio.universe.filter { !excluded.contains($0) })
+    }
+
+    public func predict(clientID: Int, portfolioID: Int? = nil, by principal: Principal) async throws -> [ReturnPrediction] {
+        try principal.ensureAccess(toClient: clientID)
+        let asOf = context.clock.now()
+        let predictor = self.predictor
+        let predictions = try await context.database.read { session in
+            let (_, symbols) = try await universe(clientID: clientID, portfolioID: portfolioID, session: session)
+            let since = asOf.addingTimeInterval(-400 * 86_400)
+            let histories = try await session.marketBars.history(symbols: symbols, since: since)
+            return predictor.predict(histories: histories, asOf: asOf)
+        }
+        guard !predictions.isEmpty else {
+            throw ServiceError(.unavailable, code: "no_market_data",
+                               message: "no symbol of the client's universe has enough price history (120 days) to predict from; import or seed market data first")
+        }
+        return predictions
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Why a batch looks the way it does: stored with it so an advisor can review the reasoning.
+public struct PlanNotes: Sendable, Codable, Hashable {
+    public var targetWeights: [String: Double]
+    public var skippedAsDust: [String]
+    public var withinDriftThreshold: [String]
+    public var unpriced: [String]
+    public var maxPositions: Int
+    public var maxWeight: Double
+    public var cashBuffer: Double
+
+    enum CodingKeys: String, CodingKey {
+        case targetWeights = "target_weights"
+        case skippedAsDust = "skipped_as_dust"
+        case withinDriftThreshold = "within_drift_threshold"
+        case unpriced
+        case maxPositions = "max_positions"
+        case maxWeight = "max_weight"
+        case cashBuffer = "cash_buffer"
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> PlanNotes? {
+        try? JSONDecoder().decode(PlanNotes.self, from: Data(text.utf8))
+    }
+}

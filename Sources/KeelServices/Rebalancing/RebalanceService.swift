@@ -1,0 +1,112 @@
+import Foundation
+import KeelCore
+import KeelML
+import KeelStore
+
+/// Builds a rebalance batch: predictions -> target weights (strategy x preferences) -> orders from current
+/// holdings, stored with a content hash in one transaction. An older open batch of the account is superseded.
+public struct RebalanceService: Sendable {
+    let context: ServiceContext
+    let predictions: PredictionService
+    let predictor: any ReturnPredictor
+
+    public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel()) {
+        self.context = context
+        self.predictor = predictor
+        self.predictions = PredictionService(context: context, predictor: predictor)
+    }
+
+    public func rebalance(_ request: RebalanceRequest, by principal: Principal) async throws -> BatchRecord {
+        try principal.ensureStaff()
+        guard let clientID = request.clientID else { throw ServiceError.invalid("client_id", "client_id is required") }
+        guard let accountHash = request.accountHash, !accountHash.isEmpty else { throw ServiceError.invalid("account_hash", "account_hash is required") }
+        if let maxPositions = request.maxPositions { _ = try FieldValidation.range(maxPositions, 1...100, field: "max_positions") }
+        let now = context.clock.now()
+        let settings = context.settings
+        let predictor = self.predictor
+        let predictions = self.predictions
+
+        return try await context.database.write { session in
+            guard let client = try await session.clients.find(clientID) else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
+            guard client.status == .active else {
+                throw ServiceError.conflict("client_inactive", "client \(clientID) is deactivated", field: "client_id")
+            }
+            guard let account = try await session.accounts.find(hash: accountHash), account.clientID == clientID else {
+                throw ServiceError.notFound("account \(accountHash) of client \(clientID)", field: "account_hash")
+            }
+            guard account.status == .active else {
+                throw ServiceError.conflict("account_unavailable", "account \(accountHash) is \(account.status.rawValue); reconnect it before rebalancing", field: "account_hash")
+            }
+            guard var preferences = try await session.preferences.find(clientID: clientID) else {
+                throw ServiceError.notFound("preferences of client \(clientID)")
+            }
+            if let maxPositions = request.maxPositions { preferences.maxPositions = maxPositions }
+            if let portfolioID = request.portfolioID { preferences.portfolioID = portfolioID }
+            let requireApproval = request.requireApproval ?? preferences.requireApproval
+
+            let (portfolio, symbols) = try await predictions.universe(clientID: clientID, portfolioID: preferences.portfolioID, session: session)
+            let histories = try await session.marketBars.history(symbols: symbols, since: now.addingTimeInterval(-400 * 86_400))
+            let forecast = predictor.predict(histories: histories, asOf: now)
+            guard !forecast.isEmpty else {
+                throw ServiceError(.unavailable, code: "no_market_data", message: "not enough price history to plan a rebalance for \(portfolio.name)")
+            }
+            let signals = forecast.map { SymbolSignal(symbol: $0.symbol, expectedReturn: $0.expectedReturn, score: $0.score, volatility: $0.volatility) }
+            let targets = TargetWeightBuilder().targetWeights(strategy: portfolio.strategy, signals: signals, constraints: preferences.constraints)
+
+            let (snapshot, latest) = try await PortfolioState.snapshot(account: account, extraSymbols: Array(targets.keys), session: session)
+            var fresh = snapshot
+            fresh.prices = snapshot.prices.filter { symbol, _ in
+                guard let stamp = latest[symbol]?.timestamp else { return false }
+                return now.timeIntervalSince(stamp) <= settings.maximumPriceAge
+            }
+            let instruments = try await session.referenceData.instruments(Array(Set(targets.keys).union(snapshot.holdings.keys)))
+            let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
+                                                           driftThreshold: preferences.driftThreshold,
+                                                           buyCostBuffer: settings.riskLimits.costBuffer))
+            let plan = planner.plan(snapshot: fresh, targets: targets, instruments: instruments)
+
+            let open = try await session.batches.list(clientID: nil, accountHash: accountHash, status: nil, limit: 50)
+                .filter { [.pendingApproval, .approved, .executing, .needsReconciliation].contains($0.status) }
+            if let busy = open.first(where: { $0.status == .executing || $0.status == .needsReconciliation }) {
+                throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
+            }
+
+            let batchID = UUID().uuidString.lowercased()
+            let keyPrefix = "keel-" + batchID.replacingOccurrences(of: "-", with: "").prefix(16)
+            let orders = plan.orders.enumerated().map { index, order in
+                BatchOrderRecord(orderID: UUID().uuidString.lowercased(), batchID: batchID, sequence: index + 1, symbol: order.symbol,
+                                 side: order.side, quantity: order.quantity, referencePrice: order.referencePrice,
+                                 estimatedNotional: order.estimatedNotional, currentWeight: order.currentWeight,
+                                 targetWeight: order.targetWeight, clientOrderKey: "\(keyPrefix)-\(index + 1)", status: .planned, updatedAt: now)
+            }
+            let hash = BatchContentHash.compute(accountHash: accountHash, orders: orders)
+            let notes = PlanNotes(targetWeights: targets, skippedAsDust: plan.skippedAsDust, withinDriftThreshold: plan.withinDriftThreshold,
+                                  unpriced: plan.unpriced, maxPositions: preferences.maxPositions, maxWeight: preferences.maxWeight,
+                                  cashBuffer: preferences.cashBuffer)
+            var batch = BatchRecord(batchID: batchID, clientID: clientID, accountHash: accountHash, portfolioID: portfolio.id,
+                                    strategy: portfolio.strategy.rawValue, modelVersion: predictor.modelVersion,
+                                    status: requireApproval ? .pendingApproval : .approved, contentHash: hash,
+                                    requireApproval: requireApproval, portfolioValue: plan.portfolioValue.roundedToCents,
+                                    planNotes: try notes.json(), createdBy: principal.userID, createdAt: now,
+                                    approvalExpiresAt: now.addingTimeInterval(settings.approvalLifetime), orders: orders)
+            if !requireApproval {
+                batch.approvedBy = "auto:\(principal.userID)"
+                batch.approvedAt = now
+                batch.approvedHash = hash
+            }
+
+            for old in open {
+                _ = try await session.batches.transition(old.batchID, from: [.pendingApproval, .approved], to: .rejected, at: now, setting: [
+                    "rejected_by": "system", "rejected_at": now, "rejection_reason": "superseded by batch \(batchID)",
+                ])
+                try await session.audit("batch.supersede", actor: principal.userID, entityType: "batch", entityID: old.batchID,
+                                        clientID: clientID, at: now, details: ["superseded_by": batchID])
+            }
+            try await session.batches.insert(batch)
+            try await session.audit("batch.create", actor: principal.userID, entityType: "batch", entityID: batchID, clientID: clientID,
+                                    at: now, details: ["orders": String(orders.count), "status": batch.status.rawValue,
+                                                       "content_hash": hash, "model_version": predictor.modelVersion])
+            return batch
+        }
+    }
+}
