@@ -13,9 +13,9 @@ public struct IssuedToken: Sendable {
 /// Logins, bearer tokens and user administration.
 public struct AuthService: Sendable {
     let context: ServiceContext
-    let hasher: any PasswordHasher
+    let hasher: any PasswordHashing
 
-    public init(context: ServiceContext, hasher: any PasswordHasher) {
+    public init(context: ServiceContext, hasher: any PasswordHashing) {
         self.context = context
         self.hasher = hasher
     }

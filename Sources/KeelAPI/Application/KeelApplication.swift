@@ -1,0 +1,84 @@
+import Fluent
+import Foundation
+import KeelCore
+import KeelServices
+import KeelStore
+import Vapor
+
+struct KeelServicesKey: StorageKey {
+    typealias Value = KeelServices
+}
+
+extension Application {
+    public var keel: KeelServices {
+        guard let services = storage[KeelServicesKey.self] else { fatalError("configureKeel(_:_:) has not run on this application") }
+        return services
+    }
+}
+
+/// What start-up did that an operator must see once (generated passwords, the demo client).
+public struct StartupReport: Sendable {
+    public var generatedAdminPassword: String?
+    public var demo: DemoDataSeeder.Result?
+}
+
+/// The one composition root: database, migrations, services, middleware and routes, from a configuration.
+/// `keel serve` and every integration test build the application with this function.
+@discardableResult
+public func configureKeel(_ app: Application, _ configuration: KeelConfiguration) async throws -> StartupReport {
+    KeelJSON.install()
+    app.logger.logLevel = configuration.logLevel
+    app.http.server.configuration.hostname = configuration.hostname
+    app.http.server.configuration.port = configuration.port
+    app.routes.defaultMaxBodySize = "1mb"
+
+    try configuration.database.register(on: app.databases, poolSize: configuration.databasePoolSize)
+    KeelMigrations.register(on: app.migrations)
+    let database = KeelDatabase(database: app.db)
+    try await database.prepareConnection()
+    if configuration.migrateOnStart {
+        try await app.autoMigrate()
+    }
+
+    let context = ServiceContext(database: database, clock: configuration.clock, settings: configuration.settings, logger: app.logger)
+    let services = KeelServices(context: context, hasher: BcryptPasswordHasher(cost: configuration.bcryptCost))
+    app.storage[KeelServicesKey.self] = services
+
+    app.middleware = Middlewares()
+    app.middleware.use(KeelErrorMiddleware())
+    try registerRoutes(app, services: services)
+
+    var report = StartupReport()
+    report.generatedAdminPassword = try await services.auth.bootstrapAdmin(password: configuration.adminPassword)
+    if configuration.seedDemo {
+        report.demo = try await DemoDataSeeder(services: services).seed(advisorPassword: configuration.demoAdvisorPassword)
+    }
+    if configuration.reconcileOnStart {
+        let reconciliation = try await services.reconciliation.reconcile(inFlightGrace: 0)
+        if reconciliation.ordersResolved + reconciliation.batchesFinished > 0 || !reconciliation.mismatches.isEmpty {
+            app.logger.notice("start-up reconciliation: \(reconciliation.ordersResolved) order(s) resolved, \(reconciliation.batchesFinished) batch(es) finished, \(reconciliation.mismatches.count) mismatch(es)")
+        }
+    }
+    return report
+}
+
+func registerRoutes(_ app: Application, services: KeelServices) throws {
+    try app.register(collection: HealthController())
+    try app.register(collection: DashboardController())
+    let api = app.grouped("api")
+    try api.register(collection: AuthController(publicRoutes: true))
+    let secured = api.grouped(BearerAuthMiddleware(auth: services.auth))
+    try secured.register(collection: AuthController(publicRoutes: false))
+    try secured.register(collection: ClientController())
+    try secured.register(collection: AccountController())
+    try secured.register(collection: TradingController())
+    try secured.register(collection: SystemController())
+}
+
+/// Applies pending migrations only (the `keel migrate` command).
+public func migrateKeel(_ app: Application, location: DatabaseLocation) async throws {
+    try location.register(on: app.databases)
+    KeelMigrations.register(on: app.migrations)
+    try await KeelDatabase(database: app.db).prepareConnection()
+    try await app.autoMigrate()
+}

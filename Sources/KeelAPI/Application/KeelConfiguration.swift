@@ -1,0 +1,51 @@
+import Foundation
+import KeelCore
+import KeelServices
+import KeelStore
+import Logging
+
+/// Everything the composition root needs, as one typed value. The CLI builds it from flags and
+/// environment; tests build it directly.
+public struct KeelConfiguration: Sendable {
+    public var database: DatabaseLocation
+    public var hostname: String
+    public var port: Int
+    /// Seed simulated prices, a demo advisor and a funded paper client at start.
+    public var seedDemo: Bool
+    /// The first admin's password; a random one is generated and printed once when nil.
+    public var adminPassword: String?
+    /// The demo advisor's password; random and printed once when nil.
+    public var demoAdvisorPassword: String?
+    public var settings: ServiceSettings
+    public var clock: any KeelClock
+    public var bcryptCost: Int
+    /// Apply pending migrations at start (tests that use a pre-migrated template turn this off).
+    public var migrateOnStart: Bool
+    /// Settle interrupted executions with the broker at start.
+    public var reconcileOnStart: Bool
+    /// Database pool: connections per event loop (PostgreSQL).
+    public var databasePoolSize: Int
+    public var logLevel: Logger.Level
+
+    public init(database: DatabaseLocation, hostname: String = "127.0.0.1", port: Int = 8080, seedDemo: Bool = false,
+                adminPassword: String? = nil, demoAdvisorPassword: String? = nil, settings: ServiceSettings = ServiceSettings(),
+                clock: any KeelClock = SystemClock(), bcryptCost: Int = 12, migrateOnStart: Bool = true, reconcileOnStart: Bool = true,
+                databasePoolSize: Int = 8, logLevel: Logger.Level = .info) {
+        self.database = database
+        self.hostname = hostname
+        self.port = port
+        self.seedDemo = seedDemo
+        self.adminPassword = adminPassword
+        self.demoAdvisorPassword = demoAdvisorPassword
+        self.settings = settings
+        self.clock = clock
+        self.bcryptCost = bcryptCost
+        self.migrateOnStart = migrateOnStart
+        self.reconcileOnStart = reconcileOnStart
+        self.databasePoolSize = databasePoolSize
+        self.logLevel = logLevel
+    }
+
+    /// The embedded default: a SQLite file under ./keel-data/.
+    public static let embeddedDatabasePath = "keel-data/keel.sqlite"
+}

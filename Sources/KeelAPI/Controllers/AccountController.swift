@@ -1,0 +1,35 @@
+import KeelServices
+import Vapor
+
+struct AccountController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("brokerages", use: brokerages)
+        routes.post("brokerages", "accounts", use: link)
+        routes.get("brokerages", "accounts", ":account_hash", use: get)
+        routes.get("model-portfolios", use: modelPortfolios)
+    }
+
+    func brokerages(req: Request) async throws -> [BrokerageResponse] {
+        _ = try req.principal
+        return try await req.keel.context.database.read { try await $0.accounts.brokerages() }.map {
+            BrokerageResponse(brokerageId: $0.brokerageID, code: $0.code, name: $0.name, supportsLive: $0.supportsLive)
+        }
+    }
+
+    func link(req: Request) async throws -> AccountResponse {
+        let body = try req.decodeBody(AccountLinkRequest.self)
+        return AccountResponse(try await req.keel.accounts.link(body.input, by: req.principal))
+    }
+
+    func get(req: Request) async throws -> AccountResponse {
+        AccountResponse(try await req.keel.accounts.get(accountHash: req.parameters.get("account_hash") ?? "", by: req.principal))
+    }
+
+    func modelPortfolios(req: Request) async throws -> [ModelPortfolioResponse] {
+        _ = try req.principal
+        return try await req.keel.context.database.read { try await $0.referenceData.modelPortfolios() }.map {
+            ModelPortfolioResponse(portfolioId: $0.id, name: $0.name, strategy: $0.strategy.rawValue, riskLevel: $0.riskLevel,
+                                   description: $0.description, universe: $0.universe)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import KeelServices
+import KeelStore
+import Vapor
+
+struct ClientController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let clients = routes.grouped("clients")
+        clients.post(use: create)
+        clients.get(use: list)
+        clients.get(":client_id", use: get)
+        clients.patch(":client_id", use: update)
+        clients.put(":client_id", use: update)
+        clients.delete(":client_id", use: delete)
+        clients.post(":client_id", "deactivate", use: deactivate)
+        clients.post(":client_id", "activate", use: activate)
+        clients.get(":client_id", "accounts", use: accounts)
+        clients.get(":client_id", "preferences", use: preferences)
+        clients.put(":client_id", "preferences", use: updatePreferences)
+        clients.get(":client_id", "audit", use: audit)
+    }
+
+    func create(req: Request) async throws -> ClientResponse {
+        let body = try req.decodeBody(ClientRequest.self)
+        return ClientResponse(try await req.keel.clients.create(body.input, by: req.principal))
+    }
+
+    func list(req: Request) async throws -> [ClientResponse] {
+        let status = try req.query.get(String?.self, at: "status").map { text -> ClientStatus in
+            guard let status = ClientStatus(rawValue: text) else { throw ServiceError.invalid("status", "status must be active or inactive") }
+            return status
+        }
+        let limit = try req.query.get(Int?.self, at: "limit") ?? 100
+        let offset = try req.query.get(Int?.self, at: "offset") ?? 0
+        return try await req.keel.clients.list(status: status, limit: limit, offset: offset, by: req.principal).map(ClientResponse.init)
+    }
+
+    func get(req: Request) async throws -> ClientResponse {
+        ClientResponse(try await req.keel.clients.get(req.intParameter("client_id"), by: req.principal))
+    }
+
+    func update(req: Request) async throws -> ClientResponse {
+        let body = try req.decodeBody(ClientRequest.self)
+        return ClientResponse(try await req.keel.clients.update(req.intParameter("client_id"), with: body.input, by: req.principal))
+    }
+
+    func delete(req: Request) async throws -> HTTPStatus {
+        try await req.keel.clients.delete(req.intParameter("client_id"), by: req.principal)
+        return .noContent
+    }
+
+    func deactivate(req: Request) async throws -> ClientResponse {
+        ClientResponse(try await req.keel.clients.setStatus(req.intParameter("client_id"), to: .inactive, by: req.principal))
+    }
+
+    func activate(req: Request) async throws -> ClientResponse {
+        ClientResponse(try await req.keel.clients.setStatus(req.intParameter("client_id"), to: .active, by: req.principal))
+    }
+
+    func accounts(req: Request) async throws -> [AccountResponse] {
+        try await req.keel.accounts.list(clientID: req.intParameter("client_id"), by: req.principal).map(AccountResponse.init)
+    }
+
+    func preferences(req: Request) async throws -> PreferencesResponse {
+        PreferencesResponse(try await req.keel.preferences.get(clientID: req.intParameter("client_id"), by: req.principal))
+    }
+
+    func updatePreferences(req: Request) async throws -> PreferencesResponse {
+        let body = try req.decodeBody(PreferencesRequest.self)
+        return PreferencesResponse(try await req.keel.preferences.update(clientID: req.intParameter("client_id"), with: body.input, by: req.principal))
+    }
+
+    func audit(req: Request) async throws -> [AuditEntryResponse] {
+        let principal = try req.principal
+        try principal.ensureStaff()
+        let clientID = try req.intParameter("client_id")
+        let entries = try await req.keel.context.database.read { try await $0.operations.audit(clientID: clientID) }
+        return entries.map {
+            AuditEntryResponse(at: $0.at, actor: $0.actor, action: $0.action, entityType: $0.entityType, entityId: $0.entityID,
+                               clientId: $0.clientID, details: $0.details)
+        }
+    }
+}

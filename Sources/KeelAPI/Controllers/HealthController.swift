@@ -1,0 +1,36 @@
+import Vapor
+
+struct HealthController: RouteCollection {
+    struct Liveness: Content { var status: String }
+
+    struct Readiness: Content {
+        var status: String
+        var database: String
+        var killSwitchEngaged: Bool?
+        var latestPriceAt: Date?
+    }
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("health", use: liveness)
+        routes.get("health", "ready", use: readiness)
+    }
+
+    func liveness(req: Request) async throws -> Liveness { Liveness(status: "ok") }
+
+    /// Ready when the database answers; reports the trading switches and how fresh the prices are.
+    func readiness(req: Request) async throws -> Response {
+        do {
+            let services = req.keel
+            let switches = try await services.system.switches()
+            let latest = try await services.context.database.read { session in
+                try await session.sql.raw("SELECT MAX(ts) AS latest FROM market_bars").first()
+                    .flatMap { try $0.decodeNil(column: "latest") ? nil : $0.decode(column: "latest", as: Date.self) }
+            }
+            let body = Readiness(status: "ready", database: "ok", killSwitchEngaged: switches.killSwitchEngaged, latestPriceAt: latest)
+            return try await body.encodeResponse(status: .ok, for: req)
+        } catch {
+            req.logger.warning("readiness check failed: \(error)")
+            return try await Readiness(status: "unavailable", database: "unreachable").encodeResponse(status: .serviceUnavailable, for: req)
+        }
+    }
+}

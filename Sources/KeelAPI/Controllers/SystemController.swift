@@ -1,0 +1,41 @@
+import KeelServices
+import Vapor
+
+struct SystemController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let system = routes.grouped("system")
+        system.get("trading", use: switches)
+        system.post("kill-switch", use: killSwitch)
+        system.post("pause", use: pause)
+        system.post("reconcile", use: reconcile)
+    }
+
+    func switches(req: Request) async throws -> TradingSwitchesResponse {
+        _ = try req.principal
+        return Self.response(try await req.keel.system.switches())
+    }
+
+    func killSwitch(req: Request) async throws -> TradingSwitchesResponse {
+        let body = try req.decodeBody(KillSwitchBody.self)
+        guard let engaged = body.engaged else { throw ServiceError.invalid("engaged", "engaged (true or false) is required") }
+        return Self.response(try await req.keel.system.setKillSwitch(engaged: engaged, reason: body.reason, by: req.principal))
+    }
+
+    func pause(req: Request) async throws -> TradingSwitchesResponse {
+        let body = try req.decodeBody(PauseBody.self)
+        guard let paused = body.paused else { throw ServiceError.invalid("paused", "paused (true or false) is required") }
+        return Self.response(try await req.keel.system.setPaused(paused, reason: body.reason, by: req.principal))
+    }
+
+    func reconcile(req: Request) async throws -> ReconciliationResponse {
+        try req.principal.ensureStaff()
+        let report = try await req.keel.reconciliation.reconcile()
+        return ReconciliationResponse(ordersResolved: report.ordersResolved, ordersStillUnknown: report.ordersStillUnknown,
+                                      batchesFinished: report.batchesFinished,
+                                      mismatches: report.mismatches.map { .init(accountHash: $0.accountHash, symbol: $0.symbol, keel: $0.keel, broker: $0.broker) })
+    }
+
+    static func response(_ switches: TradingSwitches) -> TradingSwitchesResponse {
+        TradingSwitchesResponse(killSwitchEngaged: switches.killSwitchEngaged, tradingPaused: switches.tradingPaused)
+    }
+}

@@ -1,0 +1,68 @@
+import KeelServices
+import KeelStore
+import Vapor
+
+struct TradingController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("ml-models", "predict", ":client_id", use: predict)
+        routes.get("portfolio-health", ":client_id", use: health)
+        let trading = routes.grouped("rl", "trading")
+        trading.post("rebalance", use: rebalance)
+        trading.get("batches", use: listBatches)
+        trading.get("batches", ":batch_id", use: getBatch)
+        trading.post("batches", ":batch_id", "approve", use: approve)
+        trading.post("batches", ":batch_id", "reject", use: reject)
+        trading.post("execute-batch", use: execute)
+    }
+
+    func predict(req: Request) async throws -> [PredictionResponse] {
+        let portfolioID = try req.query.get(Int?.self, at: "portfolio_id")
+        return try await req.keel.predictions.predict(clientID: req.intParameter("client_id"), portfolioID: portfolioID, by: req.principal)
+            .map(PredictionResponse.init)
+    }
+
+    func health(req: Request) async throws -> PortfolioHealthResponse {
+        PortfolioHealthResponse(try await req.keel.health.health(clientID: req.intParameter("client_id"), by: req.principal))
+    }
+
+    func rebalance(req: Request) async throws -> BatchResponse {
+        let body = try req.decodeBody(RebalanceBody.self)
+        let request = RebalanceRequest(clientID: body.clientId, accountHash: body.accountHash, portfolioID: body.portfolioId,
+                                       maxPositions: body.maxPositions, requireApproval: body.requireApproval)
+        return BatchResponse(try await req.keel.rebalancing.rebalance(request, by: req.principal))
+    }
+
+    func listBatches(req: Request) async throws -> [BatchResponse] {
+        let clientID = try req.query.get(Int?.self, at: "client_id")
+        let status = try req.query.get(String?.self, at: "status").map { text -> BatchStatus in
+            guard let status = BatchStatus(rawValue: text) else {
+                throw ServiceError.invalid("status", "status must be one of \(BatchStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return status
+        }
+        let limit = try req.query.get(Int?.self, at: "limit") ?? 50
+        return try await req.keel.approvals.list(clientID: clientID, status: status, limit: limit, by: req.principal).map(BatchResponse.init)
+    }
+
+    func getBatch(req: Request) async throws -> BatchResponse {
+        BatchResponse(try await req.keel.approvals.get(req.parameters.get("batch_id") ?? "", by: req.principal))
+    }
+
+    func approve(req: Request) async throws -> BatchResponse {
+        BatchResponse(try await req.keel.approvals.approve(req.parameters.get("batch_id") ?? "", by: req.principal))
+    }
+
+    func reject(req: Request) async throws -> BatchResponse {
+        let body = try req.decodeBody(RejectBody.self)
+        return BatchResponse(try await req.keel.approvals.reject(req.parameters.get("batch_id") ?? "", reason: body.reason, by: req.principal))
+    }
+
+    func execute(req: Request) async throws -> ExecutionResponse {
+        let body = try req.decodeBody(ExecuteBody.self)
+        guard let batchID = body.batchId, !batchID.isEmpty else { throw ServiceError.invalid("batch_id", "batch_id is required") }
+        guard let dryRun = body.dryRun else {
+            throw ServiceError.invalid("dry_run", "dry_run is required: true to simulate, false to send orders")
+        }
+        return ExecutionResponse(try await req.keel.execution.execute(batchID: batchID, dryRun: dryRun, by: req.principal))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import KeelServices
+import KeelStore
+import Vapor
+
+struct AccountLinkRequest: Content {
+    var clientId: Int?
+    var brokerageId: Int?
+    var accountNumber: String?
+    var accountHash: String?
+    var accountType: String?
+    var nickname: String?
+    var startingCash: Decimal?
+
+    var input: AccountLinkInput {
+        AccountLinkInput(clientID: clientId, brokerageID: brokerageId, accountNumber: accountNumber, accountHash: accountHash,
+                         accountType: accountType, nickname: nickname, startingCash: startingCash)
+    }
+}
+
+struct AccountResponse: Content {
+    var accountId: Int
+    var accountHash: String
+    var clientId: Int
+    var brokerageId: Int
+    var brokerage: String
+    /// Only the last four characters: account numbers are not shown in full.
+    var accountNumber: String
+    var accountType: String
+    var nickname: String?
+    var status: String
+    var cash: Decimal
+    var currency: String
+    var createdAt: Date
+
+    init(_ account: AccountRecord) {
+        accountId = account.accountID
+        accountHash = account.accountHash
+        clientId = account.clientID
+        brokerageId = account.brokerage.brokerageID
+        brokerage = account.brokerage.code
+        accountNumber = "****" + account.accountNumber.suffix(4)
+        accountType = account.accountType
+        nickname = account.nickname
+        status = account.status.rawValue
+        cash = account.cash
+        currency = account.currency
+        createdAt = account.createdAt
+    }
+}
+
+struct BrokerageResponse: Content {
+    var brokerageId: Int
+    var code: String
+    var name: String
+    var supportsLive: Bool
+}
+
+struct ModelPortfolioResponse: Content {
+    var portfolioId: Int
+    var name: String
+    var strategy: String
+    var riskLevel: String
+    var description: String
+    var universe: [String]
+}

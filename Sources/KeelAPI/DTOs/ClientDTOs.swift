@@ -1,0 +1,100 @@
+import Foundation
+import KeelServices
+import KeelStore
+import Vapor
+
+/// Create and update body. Every field optional here so the service can name what is missing;
+/// a `client_id` in the body is ignored.
+struct ClientRequest: Content {
+    var firstName: String?
+    var lastName: String?
+    var email: String?
+    var phone: String?
+    var dateOfBirth: String?
+    var riskTolerance: String?
+    var investmentHorizonYears: Int?
+    var userId: String?
+    var portfolioId: Int?
+
+    var input: ClientInput {
+        ClientInput(firstName: firstName, lastName: lastName, email: email, phone: phone, dateOfBirth: dateOfBirth,
+                    riskTolerance: riskTolerance, investmentHorizonYears: investmentHorizonYears, userID: userId, portfolioID: portfolioId)
+    }
+}
+
+struct ClientResponse: Content {
+    var clientId: Int
+    var firstName: String
+    var lastName: String
+    var email: String
+    var phone: String?
+    var dateOfBirth: String?
+    var riskTolerance: String
+    var investmentHorizonYears: Int?
+    var status: String
+    var userId: String?
+    var createdBy: String
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ client: ClientRecord) {
+        clientId = client.clientID
+        firstName = client.firstName
+        lastName = client.lastName
+        email = client.email
+        phone = client.phone
+        dateOfBirth = client.dateOfBirth
+        riskTolerance = client.riskTolerance
+        investmentHorizonYears = client.investmentHorizonYears
+        status = client.status.rawValue
+        userId = client.userID
+        createdBy = client.createdBy
+        createdAt = client.createdAt
+        updatedAt = client.updatedAt
+    }
+}
+
+struct PreferencesRequest: Content {
+    var portfolioId: Int?
+    var maxPositions: Int?
+    var maxWeight: Double?
+    var cashBuffer: Double?
+    var driftThreshold: Double?
+    var excludedSymbols: [String]?
+    var requireApproval: Bool?
+    var tradingMode: String?
+
+    var input: PreferencesInput {
+        PreferencesInput(portfolioID: portfolioId, maxPositions: maxPositions, maxWeight: maxWeight, cashBuffer: cashBuffer,
+                         driftThreshold: driftThreshold, excludedSymbols: excludedSymbols, requireApproval: requireApproval,
+                         tradingMode: tradingMode)
+    }
+}
+
+struct PreferencesResponse: Content {
+    var clientId: Int
+    var portfolioId: Int
+    var maxPositions: Int
+    var maxWeight: Double
+    var cashBuffer: Double
+    var driftThreshold: Double
+    var excludedSymbols: [String]
+    var requireApproval: Bool
+    var tradingMode: String
+    var updatedBy: String
+    var updatedAt: Date
+
+    init(_ record: PreferencesRecord) {
+        clientId = record.clientID
+        portfolioId = record.portfolioID
+        maxPositions = record.maxPositions
+        maxWeight = record.maxWeight
+        cashBuffer = record.cashBuffer
+        driftThreshold = record.driftThreshold
+        excludedSymbols = record.excludedSymbols
+        requireApproval = record.requireApproval
+        tradingMode = record.tradingMode.rawValue
+        updatedBy = record.updatedBy
+        updatedAt = record.updatedAt
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The one entry point: `keel serve | migrate`. (An `enum` with `@main`, not main.swift, so Vapor's async
+/// overloads are the ones chosen and awaited.)
+@main
+struct Entrypoint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keel",
+        abstract: "Keel: portfolio management and automated trading.",
+        subcommands: [ServeCommand.self, MigrateCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import KeelAPI
+import KeelStore
+import Vapor
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Apply pending migrations and serve the API and dashboard.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @ArgumentParser.Option(help: "Address to listen on.")
+    var hostname = "127.0.0.1"
+
+    @ArgumentParser.Option(help: "Port to listen on.")
+    var port = 8080
+
+    @ArgumentParser.Flag(inversion: .prefixedNo, help: "Seed demo data (simulated prices, a demo advisor and a funded paper client). Default: on for the embedded SQLite database, off otherwise.")
+    var demo: Bool?
+
+    func validate() throws {
+        guard (1...65_535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+    }
+
+    func run() async throws {
+        let location = try database.location()
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = KeelConfiguration(
+            database: location, hostname: hostname, port: port, seedDemo: demo ?? location.isEmbedded,
+            adminPassword: environment["KEEL_ADMIN_PASSWORD"], demoAdvisorPassword: environment["KEEL_DEMO_PASSWORD"])
+
+        var env = Environment(name: "production", arguments: ["keel", "serve"])
+        try LoggingSystem.bootstrap(from: &env)
+        let app = try await Application.make(env)
+        do {
+            let report = try await configureKeel(app, configuration)
+            print("Keel is using \(location)")
+            if let password = report.generatedAdminPassword {
+                print("Created the first admin: user_id 'admin', password '\(password)' (shown once; set KEEL_ADMIN_PASSWORD to choose it).")
+            }
+            if let demo = report.demo {
+                print("Demo: \(demo.market.symbols) symbols, \(demo.market.bars) simulated daily bars; client \(demo.clientID), paper account \(demo.accountHash).")
+                if let password = demo.createdAdvisorPassword {
+                    print("Demo advisor: user_id 'advisor', password '\(password)' (shown once; set KEEL_DEMO_PASSWORD to choose it).")
+                }
+            }
+            print("Dashboard and API on http://\(hostname):\(port)")
+            try await app.execute()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}
