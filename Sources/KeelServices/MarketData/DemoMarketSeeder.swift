@@ -50,7 +50,7 @@ public struct DemoMarketSeeder: Sendable {
     static func anchor(session: Session, symbols: [String]) async throws -> Date? {
         guard !symbols.isEmpty else { return nil }
         let rows = try await session.sql.raw("""
-            SELECT MIN(ts) AS first FROM market_bars WHERE source = \(bind: source) AND symbol IN \(binds: symbols)
+            SELECT MIN(ts) AS first FROM market_bars WHERE source = \(bind: source) AND symbol IN (\(binds: symbols))
             """).all()
         return try rows.first?.decodeNil(column: "first") == false ? rows.first?.decode(column: "first", as: Date.self) : nil
     }

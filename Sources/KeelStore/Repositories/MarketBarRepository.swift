@@ -58,7 +58,7 @@ public struct MarketBarRepository: Sendable {
         guard !symbols.isEmpty else { return [:] }
         let rows = try await sql.raw("""
             SELECT b.symbol, b.close, b.ts FROM market_bars b
-            JOIN (SELECT symbol, MAX(ts) AS ts FROM market_bars WHERE interval = \(bind: interval) AND symbol IN \(binds: symbols) GROUP BY symbol) m
+            JOIN (SELECT symbol, MAX(ts) AS ts FROM market_bars WHERE interval = \(bind: interval) AND symbol IN (\(binds: symbols)) GROUP BY symbol) m
               ON b.symbol = m.symbol AND b.ts = m.ts
             WHERE b.interval = \(bind: interval)
             """).all()
