@@ -1,0 +1,99 @@
+import Foundation
+import KeelAPI
+import KeelCore
+import KeelServices
+import KeelStore
+import NIOCore
+import Testing
+import Vapor
+import VaporTesting
+
+/// One integration-test application: the real composition root on a private copy of the template
+/// database, driven through Vapor's in-process HTTP tester.
+public struct KeelTestApp: Sendable {
+    public let app: Application
+    public let clock: AdjustableClock
+    public let kind: TestDatabase
+    public let location: DatabaseLocation
+
+    public var services: KeelServices { app.keel }
+    public var database: KeelDatabase { app.keel.context.database }
+
+    /// Runs `body` against a fresh app and database, then tears both down.
+    public static func run(on kind: TestDatabase, settings: ServiceSettings = ServiceSettings(), databasePoolSize: Int = 4,
+                           _ body: (KeelTestApp) async throws -> Void) async throws {
+        let (location, dispose) = try await TemplateDatabases.shared.makeDatabase(kind)
+        let clock = AdjustableClock(TestFixtures.now)
+        let app = try await Application.make(.testing)
+        do {
+            let configuration = KeelConfiguration(database: location, adminPassword: TestFixtures.adminPassword, settings: settings,
+                                                  clock: clock, bcryptCost: TestFixtures.bcryptCost, reconcileOnStart: false,
+                                                  databasePoolSize: databasePoolSize, logLevel: .warning)
+            try await configureKeel(app, configuration)
+            try await body(KeelTestApp(app: app, clock: clock, kind: kind, location: location))
+        } catch {
+            try? await app.asyncShutdown()
+            await dispose()
+            throw error
+        }
+        try await app.asyncShutdown()
+        await dispose()
+    }
+
+    /// Sends a request; `body` is encoded as JSON when given.
+    @discardableResult
+    public func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json body: [String: any Sendable]? = nil,
+                        rawBody: String? = nil) async throws -> TestResponse {
+        var headers = HTTPHeaders()
+        if let token { headers.bearerAuthorization = BearerAuthorization(token: token) }
+        var buffer: ByteBuffer?
+        if let body {
+            headers.contentType = .json
+            buffer = ByteBuffer(data: try JSONSerialization.data(withJSONObject: body))
+        } else if let rawBody {
+            headers.contentType = .json
+            buffer = ByteBuffer(string: rawBody)
+        }
+        let response = try await app.testing().sendRequest(method, path, headers: headers, body: buffer)
+        return TestResponse(status: response.status, body: response.body.string)
+    }
+
+    public func login(_ userID: String = TestFixtures.advisorUserID, password: String = TestFixtures.advisorPassword) async throws -> String {
+        let response = try await request(.POST, "/api/auth/login", json: ["user_id": userID, "password": password])
+        guard response.status == .ok, let token = response.object["token"] as? String else {
+            throw TestSetupError("login of \(userID) failed: \(response.status) \(response.body)")
+        }
+        return token
+    }
+
+    public func loginAdmin() async throws -> String { try await login("admin", password: TestFixtures.adminPassword) }
+
+    /// Counts rows of a table straight from the database (for "nothing changed" checks).
+    public func count(_ table: String, where condition: String = "1=1") async throws -> Int {
+        try await database.read { session in
+            let row = try await session.sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(unsafeRaw: condition)").first()
+            return try row?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}
+
+/// A response with its JSON body parsed on demand.
+public struct TestResponse: Sendable, CustomStringConvertible {
+    public let status: HTTPStatus
+    public let body: String
+
+    public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed]) }
+    public var object: [String: Any] { json as? [String: Any] ?? [:] }
+    public var array: [[String: Any]] { json as? [[String: Any]] ?? [] }
+    public var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
+    public var errorField: String? { (object["error"] as? [String: Any])?["field"] as? String }
+
+    public var description: String { "\(status.code) \(body.prefix(600))" }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    public func int(_ key: String) -> Int? { (self[key] as? NSNumber)?.intValue }
+    public func double(_ key: String) -> Double? { (self[key] as? NSNumber)?.doubleValue }
+    public func string(_ key: String) -> String? { self[key] as? String }
+    public func objects(_ key: String) -> [[String: Any]] { self[key] as? [[String: Any]] ?? [] }
+}

@@ -1,0 +1,5 @@
+import KeelServices
+
+public enum ServiceSettingsFactory {
+    public static var standard: ServiceSettings { ServiceSettings() }
+}
