@@ -30,6 +30,6 @@ public struct Factory: Sendable {
 
     /// A unique account hash for this factory.
     public func accountHash(_ index: Int = 0) -> String {
-        "hash\(seed % 1_000_000_007)x\(index)"
+        "acct-\(seed % 1_000_000_007)-\(index)-test"
     }
 }
