@@ -21,12 +21,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Maps constraint failures of either driver; anything else is returned unchanged.
     public static func translate(_ error: any Error) -> any Error {
         guard let databaseError = error as? any DatabaseError, databaseError.isConstraintFailure else { return error }
-        let text = String(describing: error)
+        // PostgreSQL's error hides its details from `description`; `reflecting` carries the SQLSTATE.
+        let text = String(reflecting: error)
         let lower = text.lowercased()
-        if lower.contains("foreign key") || lower.contains("foreign_key") || lower.contains("violates foreign") {
+        if lower.contains("foreign key") || lower.contains("foreign_key") || lower.contains("23503") {
             return StoreError.foreignKey(text)
         }
-        if lower.contains("unique") || lower.contains("duplicate") {
+        if lower.contains("unique") || lower.contains("duplicate") || lower.contains("23505") {
             return StoreError.duplicate(text)
         }
         return error
