@@ -24,6 +24,14 @@ public struct ClientInput: Sendable {
         self.portfolioID = portfolioID
     }
 
+    /// True when a request names none of the fields: an update that would silently do nothing.
+    var isEmpty: Bool {
+        firstName == nil && lastName == nil && email == nil && phone == nil && dateOfBirth == nil && riskTolerance == nil
+            && investmentHorizonYears == nil && userID == nil && portfolioID == nil
+    }
+
+    static let updatableFields = "first_name, last_name, email, phone, date_of_birth, risk_tolerance, investment_horizon_years, user_id"
+
     static let riskTolerances = ["conservative", "moderate", "aggressive"]
 
     /// The standard model portfolio for a risk tolerance (3 defensive, 2 balanced, 1 growth).

@@ -66,6 +66,9 @@ public struct ClientService: Sendable {
 
     public func update(_ clientID: Int, with input: ClientInput, by principal: Principal) async throws -> ClientRecord {
         try principal.ensureStaff()
+        guard !input.isEmpty else {
+            throw ServiceError(.validation, code: "no_fields", message: "the body names no client field to change; use \(ClientInput.updatableFields)")
+        }
         let now = context.clock.now()
         do {
             return try await context.database.write { session in

@@ -9,6 +9,14 @@ public struct PreferencesInput: Sendable {
     public var requireApproval: Bool?
     public var tradingMode: String?
 
+    /// True when a request names none of the fields: an update that would silently do nothing.
+    var isEmpty: Bool {
+        portfolioID == nil && maxPositions == nil && maxWeight == nil && cashBuffer == nil && driftThreshold == nil
+            && excludedSymbols == nil && requireApproval == nil && tradingMode == nil
+    }
+
+    static let fields = "portfolio_id, max_positions, max_weight, cash_buffer, drift_threshold, excluded_symbols, require_approval, trading_mode"
+
     public init(portfolioID: Int? = nil, maxPositions: Int? = nil, maxWeight: Double? = nil, cashBuffer: Double? = nil,
                 driftThreshold: Double? = nil, excludedSymbols: [String]? = nil, requireApproval: Bool? = nil, tradingMode: String? = nil) {
         self.portfolioID = portfolioID

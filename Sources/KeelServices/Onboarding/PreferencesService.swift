@@ -22,6 +22,9 @@ public struct PreferencesService: Sendable {
 
     public func update(clientID: Int, with input: PreferencesInput, by principal: Principal) async throws -> PreferencesRecord {
         try principal.ensureStaff()
+        guard !input.isEmpty else {
+            throw ServiceError(.validation, code: "no_fields", message: "the body names no preference to change; use \(PreferencesInput.fields)")
+        }
         let now = context.clock.now()
         return try await context.database.write { session in
             guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
