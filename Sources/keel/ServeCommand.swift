@@ -27,7 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let configuration = KeelConfiguration(
             database: location, hostname: hostname, port: port, seedDemo: demo ?? location.isEmbedded,
-            adminPassword: environment["KEEL_ADMIN_PASSWORD"], demoAdvisorPassword: environment["KEEL_DEMO_PASSWORD"])
+            adminPassword: environment["KEEL_ADMIN_PASSWORD"], demoAdvisorPassword: environment["KEEL_DEMO_PASSWORD"],
+            reconcileInterval: 300)
 
         var env = Environment(name: "production", arguments: ["keel", "serve"])
         try LoggingSystem.bootstrap(from: &env)

@@ -59,6 +59,9 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
             app.logger.notice("start-up reconciliation: \(reconciliation.ordersResolved) order(s) resolved, \(reconciliation.batchesFinished) batch(es) finished, \(reconciliation.mismatches.count) mismatch(es)")
         }
     }
+    if let interval = configuration.reconcileInterval {
+        app.lifecycle.use(ReconciliationTimer(interval: interval))
+    }
     return report
 }
 

@@ -23,6 +23,8 @@ public struct KeelConfiguration: Sendable {
     public var migrateOnStart: Bool
     /// Settle interrupted executions with the broker at start.
     public var reconcileOnStart: Bool
+    /// How often reconciliation runs while serving; nil turns the timer off (tests run it explicitly).
+    public var reconcileInterval: TimeInterval?
     /// Database pool: connections per event loop (PostgreSQL).
     public var databasePoolSize: Int
     public var logLevel: Logger.Level
@@ -30,7 +32,7 @@ public struct KeelConfiguration: Sendable {
     public init(database: DatabaseLocation, hostname: String = "127.0.0.1", port: Int = 8080, seedDemo: Bool = false,
                 adminPassword: String? = nil, demoAdvisorPassword: String? = nil, settings: ServiceSettings = ServiceSettings(),
                 clock: any KeelClock = SystemClock(), bcryptCost: Int = 12, migrateOnStart: Bool = true, reconcileOnStart: Bool = true,
-                databasePoolSize: Int = 8, logLevel: Logger.Level = .info) {
+                reconcileInterval: TimeInterval? = nil, databasePoolSize: Int = 8, logLevel: Logger.Level = .info) {
         self.database = database
         self.hostname = hostname
         self.port = port
@@ -42,6 +44,7 @@ public struct KeelConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.migrateOnStart = migrateOnStart
         self.reconcileOnStart = reconcileOnStart
+        self.reconcileInterval = reconcileInterval
         self.databasePoolSize = databasePoolSize
         self.logLevel = logLevel
     }
