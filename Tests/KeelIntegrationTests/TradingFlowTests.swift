@@ -102,6 +102,11 @@ struct TradingFlowTests {
             #expect(approved.object.string("approved_by") == "advisor")
             let again = try await app.request(.POST, "/api/rl/trading/batches/\(batchID)/approve", token: scenario.token)
             #expect(again.status == .conflict)
+
+            // Without approval required, a batch is approved at creation, with its hash recorded.
+            let automatic = try await scenario.rebalance(app, requireApproval: false)
+            #expect(automatic.object.string("status") == "approved")
+            #expect(automatic.object.string("approved_by") == "auto:advisor")
         }
     }
 
