@@ -1,0 +1,123 @@
+import Foundation
+
+/// Reads and writes OHLCV bars as CSV. Accepts the market-data format
+/// (`date|timestamp,open,high,low,close,adj_close,volume`) and the Yahoo header
+/// (`Date,Open,High,Low,Close,Adj Close,Volume`), columns in any order. An empty field is a missing value
+/// (NaN), never zero, so validation can see it.
+public enum BarCSV {
+    public struct ParseError: Error, Sendable, CustomStringConvertible, Equatable {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public struct Parsed: Sendable {
+        public var series: BarSeries
+        /// The adjusted close of each bar, NaN where the source has none.
+        public var adjustedClose: [Double]
+        /// True when the file stamps bars with times (intraday), false for dates.
+        public var hasTimes: Bool
+    }
+
+    public static func parse(_ text: String, symbol: String) throws -> Parsed {
+        var lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).makeIterator()
+        guard let headerLine = lines.next() else { throw ParseError(line: 1, message: "the file is empty") }
+        let header = headerLine.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: " ", with: "_") }
+        func index(_ names: String...) -> Int? { header.firstIndex { names.contains($0) } }
+        guard let timeColumn = index("date", "timestamp", "datetime", "time") else {
+            throw ParseError(line: 1, message: "no date or timestamp column in header '\(headerLine)'")
+        }
+        guard let openColumn = index("open"), let highColumn = index("high"), let lowColumn = index("low"), let closeColumn = index("close") else {
+            throw ParseError(line: 1, message: "the header needs open, high, low and close columns")
+        }
+        let adjustedColumn = index("adj_close", "adjclose", "adjusted_close", "adjusted")
+        let volumeColumn = index("volume")
+
+        var series = BarSeries(symbol: symbol)
+        var adjusted: [Double] = []
+        var hasTimes = false
+        var lineNumber = 1
+        while let line = lines.next() {
+            lineNumber += 1
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count >= header.count else {
+                throw ParseError(line: lineNumber, message: "expected \(header.count) fields, found \(fields.count)")
+            }
+            guard let (time, withTime) = parseTime(fields[timeColumn]) else {
+                throw ParseError(line: lineNumber, message: "'\(fields[timeColumn])' is not a date (YYYY-MM-DD) or ISO-8601 UTC timestamp")
+            }
+            hasTimes = hasTimes || withTime
+            func number(_ column: Int?) throws -> Double {
+                guard let column else { return .nan }
+                let field = fields[column].trimmingCharacters(in: .whitespaces)
+                if field.isEmpty || field.lowercased() == "nan" || field.lowercased() == "null" { return .nan }
+                guard let value = Double(field) else {
+                    throw ParseError(line: lineNumber, message: "'\(field)' in column \(header[column]) is not a number")
+                }
+                return value
+            }
+            series.append(timestamp: time, open: try number(openColumn), high: try number(highColumn), low: try number(lowColumn),
+                          close: try number(closeColumn), volume: try number(volumeColumn))
+            adjusted.append(try number(adjustedColumn))
+        }
+        return Parsed(series: series, adjustedClose: adjusted, hasTimes: hasTimes)
+    }
+
+    /// `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM[:SS][Z|+00:00]`, parsed without a formatter
+    /// (imports read millions of these).
+    public static func parseTime(_ text: Substring) -> (Date, Bool)? {
+        let bytes = Array(text.utf8.filter { $0 != 0x20 && $0 != 0x22 })
+        func digits(_ start: Int, _ length: Int) -> Int? {
+            guard start + length <= bytes.count else { return nil }
+            var value = 0
+            for i in start..<(start + length) {
+                let b = bytes[i]
+                guard b >= 0x30, b <= 0x39 else { return nil }
+                value = value * 10 + Int(b - 0x30)
+            }
+            return value
+        }
+        guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
+              let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var seconds = 0
+        var withTime = false
+        if bytes.count > 10 {
+            guard bytes[10] == 0x54 || bytes[10] == 0x20, let hour = digits(11, 2), bytes.count >= 16, bytes[13] == 0x3A,
+                  let minute = digits(14, 2) else { return nil }
+            var second = 0
+            if bytes.count >= 19, bytes[16] == 0x3A, let s = digits(17, 2) { second = s }
+            seconds = hour * 3600 + minute * 60 + second
+            withTime = true
+        }
+        // Days from the civil date (Howard Hinnant's algorithm), so no calendar object is needed.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return (Date(timeIntervalSince1970: Double(days * 86_400 + seconds)), withTime)
+    }
+
+    /// Writes bars in the market-data format (`date` for daily bars, `timestamp` for intraday ones).
+    public static func write(_ series: BarSeries, adjustedClose: [Double]? = nil, intraday: Bool = false) -> String {
+        var out = (intraday ? "timestamp" : "date") + ",open,high,low,close,adj_close,volume\n"
+        out.reserveCapacity(series.count * 64)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = intraday ? [.withInternetDateTime] : [.withFullDate]
+        for i in 0..<series.count {
+            let adjusted = adjustedClose.map { $0[i].isNaN ? "" : format($0[i]) } ?? ""
+            out += "\(formatter.string(from: series.timestamps[i])),\(format(series.open[i])),\(format(series.high[i])),\(format(series.low[i])),"
+            out += "\(format(series.close[i])),\(adjusted),\(format(series.volume[i]))\n"
+        }
+        return out
+    }
+
+    public static func format(_ value: Double) -> String {
+        if value.isNaN { return "" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+}
