@@ -12,6 +12,7 @@ public enum KeelMigrations {
         M007_CreateOperations(),
         M008_CreatePaperBroker(),
         M009_SeedReferenceData(),
+        M010_CreateMarketDataPipeline(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -14,5 +14,6 @@ final class MarketBarModel: Model, @unchecked Sendable {
     @OptionalField(key: "adj_close") var adjustedClose: Double?
     @Field(key: "volume") var volume: Double
     @Field(key: "source") var source: String
+    @Field(key: "quality") var quality: String
     init() {}
 }

@@ -9,34 +9,84 @@ public struct LatestPrice: Sendable, Hashable {
     public var timestamp: Date
 }
 
+public struct StoredBar: Sendable, Hashable {
+    public var symbol: String
+    public var interval: String
+    public var timestamp: Date
+    public var open: Double
+    public var high: Double
+    public var low: Double
+    public var close: Double
+    public var adjustedClose: Double?
+    public var volume: Double
+    public var quality: String
+    public var source: String
+}
+
 public struct MarketBarRepository: Sendable {
     let database: any Database
     var sql: any SQLDatabase { database as! any SQLDatabase }
 
     /// Inserts or replaces bars keyed by (symbol, interval, ts): running twice never duplicates a row.
-    public func upsert(_ series: BarSeries, interval: String, source: String) async throws {
-        let columns = ["symbol", "interval", "ts", "open", "high", "low", "close", "volume", "source"]
+    /// `adjustedClose` (NaN = none) and `quality` ("ok", "warning", "quarantined") are per bar when given;
+    /// `include` picks the bars to write (all when nil).
+    public func upsert(_ series: BarSeries, interval: String, source: String, adjustedClose: [Double]? = nil,
+                       quality: [String]? = nil, include: [Bool]? = nil) async throws {
+        let columns = ["symbol", "interval", "ts", "open", "high", "low", "close", "adj_close", "volume", "source", "quality"]
+        let indices = (0..<series.count).filter { include?[$0] ?? true }
         // Stay well under SQLite's bound-parameter limit per statement.
         let chunk = 500
         var start = 0
-        while start < series.count {
-            let end = min(start + chunk, series.count)
+        while start < indices.count {
+            let end = min(start + chunk, indices.count)
             var insert = sql.insert(into: "market_bars").columns(columns)
-            for i in start..<end {
+            for i in indices[start..<end] {
+                let adjusted = adjustedClose.flatMap { $0[i].isNaN ? nil : $0[i] }
                 let row: [any SQLExpression] = [
                     SQLBind(series.symbol), SQLBind(interval), SQLBind(series.timestamps[i]), SQLBind(series.open[i]),
-                    SQLBind(series.high[i]), SQLBind(series.low[i]), SQLBind(series.close[i]), SQLBind(series.volume[i]), SQLBind(source),
+                    SQLBind(series.high[i]), SQLBind(series.low[i]), SQLBind(series.close[i]), SQLBind(adjusted),
+                    SQLBind(series.volume.isEmpty || series.volume[i].isNaN ? 0 : series.volume[i]), SQLBind(source),
+                    SQLBind(quality?[i] ?? "ok"),
                 ]
                 insert = insert.values(row)
             }
             try await insert
                 .onConflict(with: ["symbol", "interval", "ts"]) { conflict in
                     conflict.set(excludedValueOf: "open").set(excludedValueOf: "high").set(excludedValueOf: "low")
-                        .set(excludedValueOf: "close").set(excludedValueOf: "volume").set(excludedValueOf: "source")
+                        .set(excludedValueOf: "close").set(excludedValueOf: "adj_close").set(excludedValueOf: "volume")
+                        .set(excludedValueOf: "source").set(excludedValueOf: "quality")
                 }
                 .run()
             start = end
         }
+    }
+
+    /// The newest and oldest stored bar of a symbol, for incremental updates and backfills.
+    public func bounds(symbol: String, interval: String) async throws -> (first: StoredBar, last: StoredBar)? {
+        let base = MarketBarModel.query(on: database).filter(\.$symbol == symbol).filter(\.$interval == interval)
+        guard let first = try await base.copy().sort(\.$timestamp, .ascending).first(),
+              let last = try await base.copy().sort(\.$timestamp, .descending).first() else { return nil }
+        return (Self.stored(first), Self.stored(last))
+    }
+
+    /// Bars of one symbol in a time range, oldest first, with their quality flags.
+    public func bars(symbol: String, interval: String, from: Date?, to: Date?, limit: Int) async throws -> [StoredBar] {
+        var query = MarketBarModel.query(on: database).filter(\.$symbol == symbol).filter(\.$interval == interval)
+        if let from { query = query.filter(\.$timestamp >= from) }
+        if let to { query = query.filter(\.$timestamp <= to) }
+        return try await query.sort(\.$timestamp).limit(limit).all().map(Self.stored)
+    }
+
+    /// Symbols with stored bars of an interval.
+    public func symbols(interval: String) async throws -> [String] {
+        try await sql.raw("SELECT DISTINCT symbol FROM market_bars WHERE interval = \(bind: interval) ORDER BY symbol").all()
+            .map { try $0.decode(column: "symbol", as: String.self) }
+    }
+
+    static func stored(_ model: MarketBarModel) -> StoredBar {
+        StoredBar(symbol: model.symbol, interval: model.interval, timestamp: model.timestamp, open: model.open, high: model.high,
+                  low: model.low, close: model.close, adjustedClose: model.adjustedClose, volume: model.volume, quality: model.quality,
+                  source: model.source)
     }
 
     /// Bars of `symbols` from `since` on, oldest first, one columnar series per symbol that has any.
@@ -44,6 +94,7 @@ public struct MarketBarRepository: Sendable {
         guard !symbols.isEmpty else { return [] }
         let models = try await MarketBarModel.query(on: database)
             .filter(\.$symbol ~~ symbols).filter(\.$interval == interval).filter(\.$timestamp >= since)
+            .filter(\.$quality != "quarantined")
             .sort(\.$symbol).sort(\.$timestamp).all()
         var out: [String: BarSeries] = [:]
         for bar in models {
@@ -58,7 +109,8 @@ public struct MarketBarRepository: Sendable {
         guard !symbols.isEmpty else { return [:] }
         let rows = try await sql.raw("""
             SELECT b.symbol, b.close, b.ts FROM market_bars b
-            JOIN (SELECT symbol, MAX(ts) AS ts FROM market_bars WHERE interval = \(bind: interval) AND symbol IN (\(binds: symbols)) GROUP BY symbol) m
+            JOIN (SELECT symbol, MAX(ts) AS ts FROM market_bars WHERE interval = \(bind: interval) AND quality <> 'quarantined'
+                  AND symbol IN (\(binds: symbols)) GROUP BY symbol) m
               ON b.symbol = m.symbol AND b.ts = m.ts
             WHERE b.interval = \(bind: interval)
             """).all()
