@@ -21,6 +21,7 @@ public struct KeelServices: Sendable {
     public let health: PortfolioHealthService
     public let system: SystemControlService
     public let demoMarket: DemoMarketSeeder
+    public let pipeline: PipelineService
 
     public init(context: ServiceContext, hasher: any PasswordHashing, predictor: any ReturnPredictor = MomentumBaselineModel(),
                 schwabBroker: (any Broker)? = nil) {
@@ -41,5 +42,6 @@ public struct KeelServices: Sendable {
         health = PortfolioHealthService(context: context)
         system = SystemControlService(context: context)
         demoMarket = DemoMarketSeeder(context: context)
+        pipeline = PipelineService(context: context)
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 
-/// Which calendar days an asset class trades on. Weekends only here; exchange holidays arrive with the
-/// data-quality calendar of the market-data pipeline.
+/// Which calendar days an asset class trades on: the exchange calendar (NYSE sessions, or every day for crypto).
 public enum TradingCalendar {
     public static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
@@ -10,9 +9,7 @@ public enum TradingCalendar {
     }()
 
     public static func isTradingDay(_ date: Date, for assetClass: AssetClass) -> Bool {
-        if assetClass == .crypto { return true }
-        let weekday = utc.component(.weekday, from: date)
-        return weekday != 1 && weekday != 7
+        ExchangeCalendar.forAssetClass(assetClass).isSession(CivilDay(date))
     }
 
     /// Midnight UTC of the day containing `date`.

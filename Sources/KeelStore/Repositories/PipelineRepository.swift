@@ -61,6 +61,20 @@ public struct QualityIssueRecord: Sendable, Hashable {
     public var action: String
     public var detail: String
     public var detectedAt: Date
+
+    public init(issueID: Int, runID: String?, symbol: String, interval: String, timestamp: Date, kind: String, severity: String,
+                action: String, detail: String, detectedAt: Date) {
+        self.issueID = issueID
+        self.runID = runID
+        self.symbol = symbol
+        self.interval = interval
+        self.timestamp = timestamp
+        self.kind = kind
+        self.severity = severity
+        self.action = action
+        self.detail = detail
+        self.detectedAt = detectedAt
+    }
 }
 
 public struct FundamentalSnapshot: Sendable, Hashable {

@@ -1,0 +1,262 @@
+import Foundation
+import KeelCore
+import KeelStore
+
+/// Runs the market-data pipeline: fetch -> validate -> store, symbol by symbol. Each symbol commits in one
+/// transaction together with the run's cursor, so a failure part-way leaves every finished symbol stored and
+/// `resume` continues exactly where the run stopped, never writing a bar twice (bars are upserted on
+/// symbol, interval and time). Indicators and features are computed from the stored bars when read, so
+/// they are point-in-time by construction and never stale after a backfill.
+public struct PipelineService: Sendable {
+    public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ item: String) -> Void
+
+    let context: ServiceContext
+    public var policy: QualityPolicy = .standard
+
+    public init(context: ServiceContext) {
+        self.context = context
+    }
+
+    /// Creates a run (status running) over everything the provider offers now.
+    public func start(mode: PipelineMode, provider: any MarketDataProvider, parameters: PipelineParameters, by actor: String) async throws -> PipelineRunRecord {
+        if mode == .backfill, parameters.from == nil || parameters.to == nil {
+            throw ServiceError.invalid("from", "a backfill needs a date range: from and to")
+        }
+        if let from = parameters.from, let to = parameters.to, from > to {
+            throw ServiceError.invalid("from", "from must not be after to")
+        }
+        let items: [ProviderItem]
+        do {
+            items = try await provider.items()
+        } catch let error as ProviderError {
+            throw ServiceError(.validation, code: "invalid_source", message: error.description, field: "path")
+        }
+        guard !items.isEmpty else {
+            throw ServiceError(.validation, code: "nothing_to_import", message: "the source holds no OHLCV or fundamentals CSV file", field: "path")
+        }
+        let run = PipelineRunRecord(runID: UUID().uuidString.lowercased(), mode: mode.rawValue, source: try Self.json(provider.descriptor),
+                                    parameters: try Self.json(parameters), symbols: try items.map(Self.json), startedBy: actor,
+                                    at: context.clock.now())
+        try await context.database.write { try await $0.pipeline.save(run) }
+        return run
+    }
+
+    /// Processes a run from its cursor to the end; returns the final record (failed runs too).
+    public func execute(_ runID: String, progress: Progress? = nil) async throws -> PipelineRunRecord {
+        guard var run = try await context.database.read({ try await $0.pipeline.find(runID) }) else {
+            throw ServiceError.notFound("pipeline run \(runID)", field: "run_id")
+        }
+        let descriptor = try Self.decode(ProviderDescriptor.self, run.source)
+        let parameters = try Self.decode(PipelineParameters.self, run.parameters)
+        guard let mode = PipelineMode(rawValue: run.mode) else { throw ServiceError.invalid("mode", "unknown mode \(run.mode)") }
+        let provider = descriptor.makeProvider(clock: context.clock)
+        var counts = (try? Self.decode([String: ItemCounts].self, run.symbolCounts)) ?? [:]
+        let items = try run.symbols.map { try Self.decode(ProviderItem.self, $0) }
+
+        while run.cursor < items.count {
+            let item = items[run.cursor]
+            progress?(run.cursor, items.count, item.symbol)
+            do {
+                let itemCounts = try await process(item, mode: mode, parameters: parameters, provider: provider, runID: runID, run: run, counts: counts)
+                counts[item.symbol + "@" + item.interval] = itemCounts
+                run = try await context.database.read { try await $0.pipeline.find(runID) } ?? run
+            } catch {
+                let reason = (error as? ProviderError)?.description ?? String(describing: error)
+                run.status = .failed
+                run.error = "\(item.symbol): \(reason)"
+                run.updatedAt = context.clock.now()
+                run.finishedAt = context.clock.now()
+                let failed = run
+                try await context.database.write { try await $0.pipeline.save(failed) }
+                context.logger.warning("pipeline run \(runID) failed at \(item.symbol): \(reason)")
+                return failed
+            }
+        }
+        progress?(items.count, items.count, "")
+        run.status = .succeeded
+        run.error = nil
+        run.updatedAt = context.clock.now()
+        run.finishedAt = context.clock.now()
+        let finished = run
+        try await context.database.write { try await $0.pipeline.save(finished) }
+        return finished
+    }
+
+    /// Continues a failed run from its cursor.
+    public func resume(_ runID: String, progress: Progress? = nil) async throws -> PipelineRunRecord {
+        guard var run = try await context.database.read({ try await $0.pipeline.find(runID) }) else {
+            throw ServiceError.notFound("pipeline run \(runID)", field: "run_id")
+        }
+        guard run.status == .failed else {
+            throw ServiceError.conflict("run_not_failed", "run \(runID) is \(run.status.rawValue); only a failed run can be resumed")
+        }
+        run.status = .running
+        run.error = nil
+        run.finishedAt = nil
+        run.updatedAt = context.clock.now()
+        let resumed = run
+        try await context.database.write { try await $0.pipeline.save(resumed) }
+        return try await execute(runID, progress: progress)
+    }
+
+    public func run(_ runID: String) async throws -> PipelineRunRecord {
+        guard let run = try await context.database.read({ try await $0.pipeline.find(runID) }) else {
+            throw ServiceError.notFound("pipeline run \(runID)", field: "run_id")
+        }
+        return run
+    }
+
+    /// Fetches, validates and stores one item; the bars, the issues and the run's progress commit together.
+    private func process(_ item: ProviderItem, mode: PipelineMode, parameters: PipelineParameters, provider: any MarketDataProvider,
+                         runID: String, run: PipelineRunRecord, counts: [String: ItemCounts]) async throws -> ItemCounts {
+        let now = context.clock.now()
+        var itemCounts = ItemCounts()
+        let key = item.symbol + "@" + item.interval
+
+        if item.kind == .fundamentals {
+            let fetched = try await provider.fetchFundamentals(item)
+            itemCounts.fetched = fetched.rows.count
+            itemCounts.stored = fetched.rows.count
+            itemCounts.notes = fetched.corrections
+            var allCounts = counts
+            allCounts[key] = itemCounts
+            let countsJSON = try Self.json(allCounts)
+            try await context.database.write { session in
+                try await session.pipeline.saveFundamentals(fetched.rows.map(Self.snapshot))
+                var updated = try await session.pipeline.find(runID) ?? run
+                updated.cursor += 1
+                updated.barsFetched += fetched.rows.count
+                updated.symbolCounts = countsJSON
+                updated.updatedAt = now
+                try await session.pipeline.save(updated)
+            }
+            return itemCounts
+        }
+
+        let fetched = try await provider.fetchBars(item)
+        let interval = item.interval.isEmpty ? Self.inferInterval(fetched.series) : item.interval
+        let bounds = try await context.database.read { try await $0.marketBars.bounds(symbol: item.symbol, interval: interval) }
+        var include = [Bool](repeating: true, count: fetched.series.count)
+        for i in 0..<fetched.series.count {
+            let time = fetched.series.timestamps[i]
+            if let from = parameters.from, time < from { include[i] = false }
+            if let to = parameters.to, time > to { include[i] = false }
+            switch mode {
+            case .full: break
+            case .incremental: if let last = bounds?.last.timestamp, time <= last { include[i] = false }
+            case .backfill: if let first = bounds?.first.timestamp, time >= first { include[i] = false }
+            }
+        }
+        let selected = Self.subset(fetched, include)
+        let assetClass = AssetClass.inferred(fromSymbol: item.symbol)
+        let previous = mode == .incremental ? bounds.map {
+            BarValidator.PreviousBar(timestamp: $0.last.timestamp, close: $0.last.close, adjustedClose: $0.last.adjustedClose)
+        } : nil
+        let validation = BarValidator(policy: policy).validate(selected.series, adjustedClose: selected.adjustedClose, assetClass: assetClass,
+                                                                intraday: selected.intraday || interval != "1d", previous: previous)
+        var quality = [String](repeating: "ok", count: selected.series.count)
+        var store = [Bool](repeating: true, count: selected.series.count)
+        for (i, action) in validation.actions.enumerated() {
+            switch action {
+            case .accept: break
+            case .quarantine: quality[i] = "quarantined"
+            case .reject: store[i] = false
+            }
+        }
+        for issue in validation.issues where issue.severity == .warning {
+            if let i = issue.barIndex, quality[i] == "ok" { quality[i] = "warning" }
+        }
+        itemCounts.fetched = fetched.series.count
+        itemCounts.stored = store.filter { $0 }.count
+        itemCounts.rejected = validation.actions.filter { $0 == .reject }.count
+        itemCounts.quarantined = validation.actions.filter { $0 == .quarantine }.count
+        itemCounts.issues = validation.issues.count
+        if fetched.series.count > selected.series.count {
+            itemCounts.notes.append("\(fetched.series.count - selected.series.count) bar(s) outside the \(mode.rawValue) range were skipped")
+        }
+        let issues = validation.issues.map { issue in
+            QualityIssueRecord(issueID: 0, runID: runID, symbol: item.symbol, interval: interval, timestamp: issue.timestamp,
+                               kind: issue.kind.rawValue, severity: issue.severity.rawValue,
+                               action: issue.barIndex.map { validation.actions[$0].rawValue } ?? QualityAction.accept.rawValue,
+                               detail: issue.detail, detectedAt: now)
+        }
+        var allCounts = counts
+        allCounts[key] = itemCounts
+        let countsJSON = try Self.json(allCounts)
+        let finalCounts = itemCounts
+        let (finalQuality, finalStore) = (quality, store)
+        try await context.database.write { session in
+            try await session.referenceData.ensureInstruments([Instrument(symbol: item.symbol, assetClass: assetClass, name: item.symbol)])
+            try await session.marketBars.upsert(selected.series, interval: interval, source: provider.descriptor.summary,
+                                                adjustedClose: selected.adjustedClose, quality: finalQuality, include: finalStore)
+            try await session.pipeline.recordIssues(issues)
+            var updated = try await session.pipeline.find(runID) ?? run
+            updated.cursor += 1
+            updated.barsFetched += finalCounts.fetched
+            updated.barsStored += finalCounts.stored
+            updated.barsRejected += finalCounts.rejected
+            updated.barsQuarantined += finalCounts.quarantined
+            updated.issuesFound += finalCounts.issues
+            updated.symbolCounts = countsJSON
+            updated.updatedAt = now
+            try await session.pipeline.save(updated)
+        }
+        return itemCounts
+    }
+
+    static func subset(_ fetched: FetchedBars, _ include: [Bool]) -> FetchedBars {
+        guard include.contains(false) else { return fetched }
+        var series = BarSeries(symbol: fetched.series.symbol)
+        var adjusted: [Double] = []
+        for i in 0..<fetched.series.count where include[i] {
+            series.append(timestamp: fetched.series.timestamps[i], open: fetched.series.open[i], high: fetched.series.high[i],
+                          low: fetched.series.low[i], close: fetched.series.close[i], volume: fetched.series.volume[i])
+            adjusted.append(fetched.adjustedClose[i])
+        }
+        return FetchedBars(series: series, adjustedClose: adjusted, intraday: fetched.intraday)
+    }
+
+    /// The bar spacing that occurs most often: 1h, 1d, or minutes.
+    static func inferInterval(_ series: BarSeries) -> String {
+        guard series.count > 2 else { return "1d" }
+        var gaps: [Int: Int] = [:]
+        for i in 1..<min(series.count, 500) { gaps[Int(series.timestamps[i].timeIntervalSince(series.timestamps[i - 1])), default: 0] += 1 }
+        let seconds = gaps.max { $0.value < $1.value }?.key ?? 86_400
+        switch seconds {
+        case 3_600: return "1h"
+        case 86_400...: return "1d"
+        default: return "\(max(seconds / 60, 1))m"
+        }
+    }
+
+    static func snapshot(_ row: FundamentalRow) -> FundamentalSnapshot {
+        var s = FundamentalSnapshot(symbol: row.symbol, asOf: row.asOf, source: "csv")
+        s.name = row.name
+        s.sector = row.sector
+        s.subIndustry = row.subIndustry
+        s.price = row.price
+        s.peRatio = row.peRatio
+        s.dividendYield = row.dividendYield
+        s.eps = row.eps
+        s.week52Low = row.week52Low
+        s.week52High = row.week52High
+        s.marketCap = row.marketCap
+        s.ebitda = row.ebitda
+        s.priceToSales = row.priceToSales
+        s.priceToBook = row.priceToBook
+        return s
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(T.self, from: Data(text.utf8))
+    }
+}
