@@ -22,6 +22,7 @@ public struct KeelServices: Sendable {
     public let system: SystemControlService
     public let demoMarket: DemoMarketSeeder
     public let pipeline: PipelineService
+    public let marketData: MarketDataQueries
 
     public init(context: ServiceContext, hasher: any PasswordHashing, predictor: any ReturnPredictor = MomentumBaselineModel(),
                 schwabBroker: (any Broker)? = nil) {
@@ -43,5 +44,6 @@ public struct KeelServices: Sendable {
         system = SystemControlService(context: context)
         demoMarket = DemoMarketSeeder(context: context)
         pipeline = PipelineService(context: context)
+        marketData = MarketDataQueries(context: context)
     }
 }

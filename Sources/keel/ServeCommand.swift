@@ -18,6 +18,9 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Flag(inversion: .prefixedNo, help: "Seed demo data (simulated prices, a demo advisor and a funded paper client). Default: on for the embedded SQLite database, off otherwise.")
     var demo: Bool?
 
+    @ArgumentParser.Option(help: "A folder `POST /api/data/pipeline/runs` may import CSV files from (default: $KEEL_DATA_IMPORT_ROOT; none: CSV over HTTP is off).")
+    var dataImportRoot: String?
+
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
     }
@@ -25,10 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let location = try database.location()
         let environment = ProcessInfo.processInfo.environment
-        let configuration = KeelConfiguration(
+        var configuration = KeelConfiguration(
             database: location, hostname: hostname, port: port, seedDemo: demo ?? location.isEmbedded,
             adminPassword: environment["KEEL_ADMIN_PASSWORD"], demoAdvisorPassword: environment["KEEL_DEMO_PASSWORD"],
             reconcileInterval: 300)
+        configuration.dataImportRoot = dataImportRoot ?? environment["KEEL_DATA_IMPORT_ROOT"]
 
         var env = Environment(name: "production", arguments: ["keel", "serve"])
         try LoggingSystem.bootstrap(from: &env)

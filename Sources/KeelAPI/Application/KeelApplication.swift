@@ -9,6 +9,10 @@ struct KeelServicesKey: StorageKey {
     typealias Value = KeelServices
 }
 
+struct DataImportRootKey: StorageKey {
+    typealias Value = String
+}
+
 extension Application {
     public var keel: KeelServices {
         guard let services = storage[KeelServicesKey.self] else { fatalError("configureKeel(_:_:) has not run on this application") }
@@ -49,7 +53,10 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     try registerRoutes(app, services: services)
 
     var report = StartupReport()
-    report.generatedAdminPassword = try await services.auth.bootstrapAdmin(password: configuration.adminPassword)
+    app.storage[DataImportRootKey.self] = configuration.dataImportRoot
+    if configuration.bootstrapAdmin {
+        report.generatedAdminPassword = try await services.auth.bootstrapAdmin(password: configuration.adminPassword)
+    }
     if configuration.seedDemo {
         report.demo = try await DemoDataSeeder(services: services).seed(advisorPassword: configuration.demoAdvisorPassword)
     }
@@ -76,6 +83,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     try secured.register(collection: AccountController())
     try secured.register(collection: TradingController())
     try secured.register(collection: SystemController())
+    try secured.register(collection: DataController())
 }
 
 /// Applies pending migrations only (the `keel migrate` command).

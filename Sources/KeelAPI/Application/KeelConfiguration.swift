@@ -25,6 +25,11 @@ public struct KeelConfiguration: Sendable {
     public var reconcileOnStart: Bool
     /// How often reconciliation runs while serving; nil turns the timer off (tests run it explicitly).
     public var reconcileInterval: TimeInterval?
+    /// Create the first admin when there is none (off for one-shot CLI commands, which cannot show its password safely).
+    public var bootstrapAdmin: Bool = true
+    /// A folder the API may import CSV files from (`POST /api/data/pipeline/runs` with a path); nil forbids
+    /// server-side paths over HTTP.
+    public var dataImportRoot: String? = nil
     /// Database pool: connections per event loop (PostgreSQL).
     public var databasePoolSize: Int
     public var logLevel: Logger.Level

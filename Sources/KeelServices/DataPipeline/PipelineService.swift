@@ -126,6 +126,7 @@ public struct PipelineService: Sendable {
                 var updated = try await session.pipeline.find(runID) ?? run
                 updated.cursor += 1
                 updated.barsFetched += fetched.rows.count
+                updated.barsStored += fetched.rows.count
                 updated.symbolCounts = countsJSON
                 updated.updatedAt = now
                 try await session.pipeline.save(updated)

@@ -5,6 +5,7 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Import, update, validate and inspect market data.",
-        subcommands: [DataSimulateCommand.self]
+        subcommands: [DataImportCommand.self, DataUpdateCommand.self, DataBackfillCommand.self, DataResumeCommand.self,
+                       DataQualityCommand.self, DataIndicatorsCommand.self, DataSimulateCommand.self]
     )
 }

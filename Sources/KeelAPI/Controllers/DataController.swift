@@ -1,0 +1,134 @@
+import Foundation
+import KeelCore
+import KeelServices
+import Vapor
+
+/// The market-data pipeline over HTTP: start and follow runs, the quality report, bars, indicators and
+/// fundamentals as of a date.
+struct DataController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let data = routes.grouped("data")
+        data.post("pipeline", "runs", use: startRun)
+        data.get("pipeline", "runs", use: listRuns)
+        data.get("pipeline", "runs", ":run_id", use: getRun)
+        data.post("pipeline", "runs", ":run_id", "resume", use: resumeRun)
+        data.get("quality", use: quality)
+        data.get("bars", ":symbol", use: bars)
+        data.get("indicators", ":symbol", use: indicators)
+        data.get("fundamentals", ":symbol", use: fundamentals)
+    }
+
+    func startRun(req: Request) async throws -> Response {
+        let principal = try req.principal
+        try principal.ensureStaff()
+        let body = try req.decodeBody(PipelineRunRequest.self)
+        guard let mode = PipelineMode(rawValue: body.mode ?? "full") else {
+            throw ServiceError.invalid("mode", "mode must be one of full, incremental, backfill")
+        }
+        let services = req.keel
+        let provider: any MarketDataProvider
+        switch body.source ?? "simulator" {
+        case "csv":
+            guard let path = body.path, !path.isEmpty else { throw ServiceError.invalid("path", "path is required for a csv source") }
+            provider = CSVMarketDataProvider(path: try Self.allowedPath(path, root: req.application.storage[DataImportRootKey.self]),
+                                             symbolOverride: body.symbol, intervalOverride: body.interval, asOfOverride: body.asOf)
+        case "simulator":
+            provider = SimulatorMarketDataProvider(seed: body.seed ?? DemoMarketSeeder.defaultSeed, historyDays: 760,
+                                                   symbols: body.symbols?.map { $0.uppercased() }, clock: services.context.clock)
+        default:
+            throw ServiceError.invalid("source", "source must be csv or simulator")
+        }
+        let parameters = PipelineParameters(from: try body.from.map { try Self.date($0, field: "from") },
+                                            to: try body.to.map { try Self.date($0, field: "to").addingTimeInterval(86_399) })
+        let run = try await services.pipeline.start(mode: mode, provider: provider, parameters: parameters, by: principal.userID)
+        if body.wait == true {
+            return try await PipelineRunResponse(try await services.pipeline.execute(run.runID)).encodeResponse(status: .ok, for: req)
+        }
+        let logger = req.logger
+        Task.detached {
+            do { _ = try await services.pipeline.execute(run.runID) } catch { logger.error("pipeline run \(run.runID) stopped: \(error)") }
+        }
+        return try await PipelineRunResponse(run).encodeResponse(status: .accepted, for: req)
+    }
+
+    func listRuns(req: Request) async throws -> [PipelineRunResponse] {
+        try req.principal.ensureStaff()
+        let limit = try req.query.get(Int?.self, at: "limit") ?? 50
+        return try await req.keel.marketData.runs(limit: min(max(limit, 1), 500)).map(PipelineRunResponse.init)
+    }
+
+    func getRun(req: Request) async throws -> PipelineRunResponse {
+        try req.principal.ensureStaff()
+        return PipelineRunResponse(try await req.keel.pipeline.run(req.parameters.get("run_id") ?? ""))
+    }
+
+    func resumeRun(req: Request) async throws -> PipelineRunResponse {
+        try req.principal.ensureStaff()
+        return PipelineRunResponse(try await req.keel.pipeline.resume(req.parameters.get("run_id") ?? ""))
+    }
+
+    func quality(req: Request) async throws -> QualityReportResponse {
+        _ = try req.principal
+        let symbol = try req.query.get(String?.self, at: "symbol")
+        let limit = min(max(try req.query.get(Int?.self, at: "limit") ?? 500, 1), 10_000)
+        let issues = try await req.keel.marketData.issues(symbol: symbol, severity: try req.query.get(String?.self, at: "severity"),
+                                                          kind: try req.query.get(String?.self, at: "kind"), limit: limit)
+        let counts = try await req.keel.marketData.issueCounts(symbol: symbol)
+        return QualityReportResponse(
+            counts: counts.map { .init(kind: $0.kind, severity: $0.severity, count: $0.count) },
+            issues: issues.map { QualityIssueResponse(symbol: $0.symbol, interval: $0.interval, time: $0.timestamp, kind: $0.kind,
+                                                      severity: $0.severity, action: $0.action, detail: $0.detail, runId: $0.runID) })
+    }
+
+    func bars(req: Request) async throws -> [BarResponse] {
+        _ = try req.principal
+        let (symbol, interval, from, to) = try Self.range(req)
+        let limit = min(max(try req.query.get(Int?.self, at: "limit") ?? 5_000, 1), 100_000)
+        return try await req.keel.marketData.bars(symbol: symbol, interval: interval, from: from, to: to, limit: limit).map {
+            BarResponse(time: $0.timestamp, open: $0.open, high: $0.high, low: $0.low, close: $0.close, adjClose: $0.adjustedClose,
+                        volume: $0.volume, quality: $0.quality)
+        }
+    }
+
+    func indicators(req: Request) async throws -> IndicatorRowsResponse {
+        _ = try req.principal
+        let (symbol, interval, from, to) = try Self.range(req)
+        let rows = try await req.keel.marketData.indicators(symbol: symbol, interval: interval, from: from, to: to)
+        return IndicatorRowsResponse(symbol: symbol.uppercased(), interval: interval, columns: IndicatorTable.columns, times: rows.timestamps,
+                                     values: rows.columns.map { $0.map { $0.isNaN ? nil : $0 } })
+    }
+
+    func fundamentals(req: Request) async throws -> FundamentalsResponse {
+        _ = try req.principal
+        let asOf = try req.query.get(String?.self, at: "as_of").map { try Self.date($0, field: "as_of").addingTimeInterval(86_399) }
+            ?? req.keel.context.clock.now()
+        return FundamentalsResponse(try await req.keel.marketData.fundamentals(symbol: req.parameters.get("symbol") ?? "", asOf: asOf))
+    }
+
+    static func range(_ req: Request) throws -> (String, String, Date?, Date?) {
+        let symbol = req.parameters.get("symbol") ?? ""
+        let interval = try req.query.get(String?.self, at: "interval") ?? "1d"
+        let from = try req.query.get(String?.self, at: "from").map { try date($0, field: "from") }
+        let to = try req.query.get(String?.self, at: "to").map { try date($0, field: "to").addingTimeInterval(86_399) }
+        return (symbol, interval, from, to)
+    }
+
+    static func date(_ text: String, field: String) throws -> Date {
+        guard let (date, _) = BarCSV.parseTime(Substring(text)) else { throw ServiceError.invalid(field, "\(field) must be a date like 2015-06-30") }
+        return date
+    }
+
+    /// Server-side paths are allowed only inside the configured import root.
+    static func allowedPath(_ path: String, root: String?) throws -> String {
+        guard let root else {
+            throw ServiceError(.forbidden, code: "csv_import_disabled",
+                               message: "this server imports CSV files over HTTP only from a configured import root; use `keel data import`", field: "path")
+        }
+        let resolvedRoot = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
+        let resolved = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: root)).standardizedFileURL.resolvingSymlinksInPath().path
+        guard resolved == resolvedRoot || resolved.hasPrefix(resolvedRoot + "/") else {
+            throw ServiceError(.forbidden, code: "path_outside_import_root", message: "path must lie inside the import root", field: "path")
+        }
+        return resolved
+    }
+}

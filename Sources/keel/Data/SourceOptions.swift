@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import KeelCore
+import KeelServices
+
+/// Where update and backfill read from: CSV files, or the simulator (the demo's source).
+struct SourceOptions: ParsableArguments {
+    @ArgumentParser.Option(name: .customLong("csv"), help: "A CSV file or a folder of CSV files.")
+    var csvPath: String?
+
+    @ArgumentParser.Option(help: "Symbol of a single CSV file (default: from the file name).")
+    var symbol: String?
+
+    @ArgumentParser.Option(help: "Interval of the bars: 1d or 1h (default: from the file name or the timestamps).")
+    var interval: String?
+
+    @ArgumentParser.Option(name: .customLong("as-of"), help: "Publication date of a fundamentals file whose name has none (YYYY-MM-DD).")
+    var asOf: String?
+
+    @ArgumentParser.Option(help: "Simulator seed, when reading from the simulator.")
+    var seed: UInt64 = DemoMarketSeeder.defaultSeed
+
+    func validate() throws {
+        if let interval, !["1d", "1h", "1m", "5m", "15m", "30m", "4h", "1w"].contains(interval) {
+            throw ValidationError("--interval must be 1d or 1h (or 1m, 5m, 15m, 30m, 4h, 1w)")
+        }
+        if let asOf, BarCSV.parseTime(Substring(asOf)) == nil { throw ValidationError("--as-of must be a date like 2018-02-08") }
+    }
+
+    func provider(clock: any KeelClock, requireCSV: Bool) throws -> any MarketDataProvider {
+        if let csvPath {
+            return CSVMarketDataProvider(path: csvPath, symbolOverride: symbol, intervalOverride: interval, asOfOverride: asOf)
+        }
+        if requireCSV { throw ValidationError("--csv PATH is required") }
+        return SimulatorMarketDataProvider(seed: seed, historyDays: 760, symbols: nil, clock: clock)
+    }
+}
+
+func parseDate(_ text: String, option: String) throws -> Date {
+    guard let (date, _) = BarCSV.parseTime(Substring(text)) else { throw ValidationError("\(option) must be a date like 2015-01-31") }
+    return date
+}
