@@ -26,9 +26,11 @@ public struct KeelTestApp: Sendable {
         let clock = AdjustableClock(TestFixtures.now)
         let app = try await Application.make(.testing)
         do {
-            let configuration = KeelConfiguration(database: location, adminPassword: TestFixtures.adminPassword, settings: settings,
+            var configuration = KeelConfiguration(database: location, adminPassword: TestFixtures.adminPassword, settings: settings,
                                                   clock: clock, bcryptCost: TestFixtures.bcryptCost, reconcileOnStart: false,
                                                   databasePoolSize: databasePoolSize, logLevel: .warning)
+            // Tests import their own scratch copies and the shared data over HTTP.
+            configuration.dataImportRoot = "/"
             try await configureKeel(app, configuration)
             try await body(KeelTestApp(app: app, clock: clock, kind: kind, location: location))
         } catch {

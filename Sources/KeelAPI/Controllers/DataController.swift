@@ -126,7 +126,8 @@ struct DataController: RouteCollection {
         }
         let resolvedRoot = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
         let resolved = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: root)).standardizedFileURL.resolvingSymlinksInPath().path
-        guard resolved == resolvedRoot || resolved.hasPrefix(resolvedRoot + "/") else {
+        let prefix = resolvedRoot.hasSuffix("/") ? resolvedRoot : resolvedRoot + "/"
+        guard resolved == resolvedRoot || resolved.hasPrefix(prefix) else {
             throw ServiceError(.forbidden, code: "path_outside_import_root", message: "path must lie inside the import root", field: "path")
         }
         return resolved
