@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "KeelAPI",
             dependencies: [
-                "KeelCore", "KeelServices", "KeelStore",
+                "KeelCore", "KeelML", "KeelServices", "KeelStore",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
             ],

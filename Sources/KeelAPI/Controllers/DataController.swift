@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelML
 import KeelServices
 import Vapor
 
@@ -16,6 +17,18 @@ struct DataController: RouteCollection {
         data.get("bars", ":symbol", use: bars)
         data.get("indicators", ":symbol", use: indicators)
         data.get("fundamentals", ":symbol", use: fundamentals)
+        data.get("features", use: features)
+    }
+
+    func features(req: Request) async throws -> FeaturesResponse {
+        _ = try req.principal
+        guard let list = try req.query.get(String?.self, at: "symbols") else { throw ServiceError.invalid("symbols", "symbols is required, e.g. AAPL,MSFT") }
+        let from = try req.query.get(String?.self, at: "from").map { try Self.date($0, field: "from") }
+        let to = try req.query.get(String?.self, at: "to").map { try Self.date($0, field: "to").addingTimeInterval(86_399) }
+        let rows = try await req.keel.marketData.features(symbols: list.split(separator: ",").map(String.init), from: from, to: to)
+        return FeaturesResponse(names: FeatureBuilder.names, rows: rows.prefix(50_000).map {
+            FeaturesResponse.Row(symbol: $0.symbol, date: $0.date, values: $0.values.map { $0.isNaN ? nil : $0 })
+        })
     }
 
     func startRun(req: Request) async throws -> Response {

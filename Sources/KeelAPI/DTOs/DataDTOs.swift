@@ -143,3 +143,14 @@ struct FundamentalsResponse: Content {
         priceToBook = s.priceToBook
     }
 }
+
+struct FeaturesResponse: Content {
+    struct Row: Content {
+        var symbol: String
+        var date: Date
+        var values: [Double?]
+    }
+
+    var names: [String]
+    var rows: [Row]
+}

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelML
 import KeelStore
 
 /// Read side of the market data: bars, indicators computed from them, quality issues, fundamentals as of a date.
@@ -62,6 +63,23 @@ public struct MarketDataQueries: Sendable {
             throw ServiceError.notFound("fundamentals of \(symbol) published on or before that date", field: "as_of")
         }
         return snapshot
+    }
+
+    /// Point-in-time model features of daily bars: warm-up computed over all stored history, rows cut to the range.
+    public func features(symbols: [String], from: Date?, to: Date?) async throws -> [FeatureRow] {
+        let symbols = symbols.map { $0.uppercased() }
+        guard !symbols.isEmpty, symbols.count <= 200 else { throw ServiceError.invalid("symbols", "give 1 to 200 symbols, comma-separated") }
+        let through = to ?? context.clock.now()
+        let (histories, points) = try await context.database.read { session in
+            (try await session.marketBars.history(symbols: symbols, since: .distantPast).map { $0.truncated(through: through) },
+             try await session.pipeline.fundamentalsHistory(symbols: symbols, through: through))
+        }
+        let fundamentals = points.map {
+            FundamentalPoint(symbol: $0.symbol, publishedAt: $0.asOf, peRatio: $0.peRatio, dividendYield: $0.dividendYield,
+                             marketCap: $0.marketCap, priceToBook: $0.priceToBook)
+        }
+        return FeatureBuilder().build(histories, fundamentals: fundamentals).filter { row in from.map { row.date >= $0 } ?? true }
+            .sorted { ($0.date, $0.symbol) < ($1.date, $1.symbol) }
     }
 
     public func runs(limit: Int) async throws -> [PipelineRunRecord] {
