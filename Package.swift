@@ -65,6 +65,16 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        .executableTarget(
+            name: "KeelBenchmarks",
+            dependencies: [
+                "KeelCore", "KeelAPI", "KeelServices", "KeelStore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift6
+        ),
         .target(
             name: "KeelTestSupport",
             dependencies: [

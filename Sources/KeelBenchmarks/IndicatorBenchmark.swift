@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import KeelCore
+
+/// The six-indicator suite (SMA20, EMA20, RSI14, ATR14, BB(20,2), MACD(12,26,9)) over N bars, against
+/// TA-Lib's same six calls on the same data in the same run. Target: at least 1.5x faster than TA-Lib.
+struct IndicatorBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "indicators", abstract: "Indicator suite vs TA-Lib.")
+
+    @ArgumentParser.Option(help: "Bars in the series.")
+    var bars = 1_000_000
+
+    @ArgumentParser.Option(help: "Timed repetitions (best and median are reported).")
+    var repetitions = 30
+
+    @ArgumentParser.Option(help: "A Python with TA-Lib and numpy (default: $KEEL_TALIB_PYTHON, else python3).")
+    var python: String?
+
+    func run() async throws {
+        let series = Self.simulatedSeries(bars: bars)
+        print("series: \(series.count) simulated bars")
+        var suite = StandardIndicatorSuite(count: series.count)
+        let timing = series.high.withUnsafeBufferPointer { h in
+            series.low.withUnsafeBufferPointer { l in
+                series.close.withUnsafeBufferPointer { c in
+                    suite.compute(high: h, low: l, close: c) // warm-up: page in the outputs
+                    return Timing.measure(repetitions: repetitions) { suite.compute(high: h, low: l, close: c) }
+                }
+            }
+        }
+        let checksum = suite.sma[series.count - 1] + suite.rsi[series.count - 1] + suite.histogram[series.count - 1]
+        print(String(format: "Keel suite:   best %.2f ms, median %.2f ms  (%.0f M bars/s; checksum %.6f)",
+                     timing.best, timing.median, Double(series.count) / timing.best / 1e3, checksum))
+
+        let interpreter = python ?? ProcessInfo.processInfo.environment["KEEL_TALIB_PYTHON"] ?? "python3"
+        guard let talib = try Self.talibTiming(series: series, python: interpreter, repetitions: repetitions) else {
+            print("TA-Lib: not available with \(interpreter); install it outside the repo: python3 -m venv /tmp/talib && /tmp/talib/bin/pip install TA-Lib numpy, then --python /tmp/talib/bin/python")
+            return
+        }
+        print(String(format: "TA-Lib suite: best %.2f ms, median %.2f ms  (checksum %.6f)", talib.best, talib.median, talib.checksum))
+        let ratio = talib.best / timing.best
+        print(String(format: "ratio (TA-Lib / Keel, best): %.2fx  target >= 1.5x: %@", ratio, ratio >= 1.5 ? "met" : "NOT met"))
+        if abs(talib.checksum - checksum) > 1e-6 * max(1, abs(checksum)) {
+            print("warning: checksums differ; the two suites did not compute the same values")
+        }
+    }
+
+    static func simulatedSeries(bars: Int) -> BarSeries {
+        let asset = SimulatedAsset(symbol: "BENCH", assetClass: .crypto, startPrice: 100, annualDrift: 0.05, annualVolatility: 0.3,
+                                   marketBeta: 1, averageVolume: 1e6)
+        return MarketSimulator(configuration: .init(seed: 1, start: Date(timeIntervalSince1970: 0), calendarDays: bars)).simulate([asset]).bars["BENCH"]!
+    }
+
+    struct TALibResult { var best: Double; var median: Double; var checksum: Double }
+
+    /// Runs TA-Lib in a Python process on the same columns (float64 files) and reads its timings.
+    static func talibTiming(series: BarSeries, python: String, repetitions: Int) throws -> TALibResult? {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, column) in [("high", series.high), ("low", series.low), ("close", series.close)] {
+            try column.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: folder.appendingPathComponent(name))
+        }
+        let script = """
+        import sys, time, statistics
+        import numpy as np, talib
+        d = sys.argv[1]; reps = int(sys.argv[2])
+        h, l, c = (np.fromfile(d + '/' + n, dtype=np.float64) for n in ('high', 'low', 'close'))
+        def suite():
+            return (talib.SMA(c, 20), talib.EMA(c, 20), talib.RSI(c, 14), talib.ATR(h, l, c, 14),
+                    talib.BBANDS(c, 20, 2, 2, 0), talib.MACD(c, 12, 26, 9))
+        r = suite(); samples = []
+        for _ in range(reps):
+            t = time.perf_counter(); r = suite(); samples.append((time.perf_counter() - t) * 1000)
+        print(min(samples), statistics.median(samples), r[0][-1] + r[2][-1] + r[5][2][-1])
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, "-c", script, folder.path, String(repetitions)]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        do { try process.run() } catch { return nil }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let numbers = text.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+        guard numbers.count == 3 else { return nil }
+        return TALibResult(best: numbers[0], median: numbers[1], checksum: numbers[2])
+    }
+}
