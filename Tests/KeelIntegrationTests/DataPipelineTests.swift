@@ -41,6 +41,10 @@ struct DataPipelineTests {
             let sma = try #require((indicators["values"] as? [[Any]])?[smaIndex])
             #expect(sma[18] is NSNull && sma[19] is NSNumber, "SMA(20) warms up over 19 bars")
 
+            let features = try await app.request(.GET, "/api/data/features?symbols=AAPL,AMZN&from=2017-01-03&to=2017-01-03", token: token).object
+            #expect(features.objects("rows").count == 2)
+            #expect((features["names"] as? [String])?.contains("rank_mom_12_1") == true)
+
             let fundamentals = try await run(app, token, ["source": "csv", "path": MarketDataFiles.path("fundamentals")])
             #expect(fundamentals.object.string("status") == "succeeded", "\(fundamentals)")
             let early = try await app.request(.GET, "/api/data/fundamentals/AAPL?as_of=2017-12-31", token: token)

@@ -8,6 +8,12 @@ public enum BarCSV {
     public struct ParseError: Error, Sendable, CustomStringConvertible, Equatable {
         public var line: Int
         public var message: String
+
+        public init(line: Int, message: String) {
+            self.line = line
+            self.message = message
+        }
+
         public var description: String { "line \(line): \(message)" }
     }
 
