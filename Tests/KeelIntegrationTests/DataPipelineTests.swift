@@ -117,6 +117,17 @@ struct DataPipelineTests {
             // Quarantined bars stay out of the data models and strategies read.
             let quarantined = try await app.request(.GET, "/api/data/bars/AOS?from=2014-05-19&to=2014-05-19", token: token).array
             #expect(quarantined.first?.string("quality") == "quarantined")
+
+            // The policy is per run: accepting errors stores the CHK bar, flagged but not quarantined.
+            let chk = folder.appendingPathComponent("CHK.csv").path
+            let lenient = try await run(app, token, ["source": "csv", "path": chk, "symbol": "CHK2", "policy": ["error": "accept"]])
+            #expect(lenient.object.string("status") == "succeeded")
+            let accepted = try await app.request(.GET, "/api/data/bars/CHK2?from=2014-06-30&to=2014-06-30", token: token).array
+            #expect(accepted.first?.string("quality") == "warning")
+            let badPolicy = try await app.request(.POST, "/api/data/pipeline/runs", token: token,
+                                                  json: ["source": "csv", "path": chk, "policy": ["error": "ignore"], "wait": true])
+            #expect(badPolicy.status == .unprocessableEntity)
+            #expect(badPolicy.errorField == "policy")
         }
     }
 

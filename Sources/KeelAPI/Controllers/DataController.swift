@@ -52,7 +52,8 @@ struct DataController: RouteCollection {
             throw ServiceError.invalid("source", "source must be csv or simulator")
         }
         let parameters = PipelineParameters(from: try body.from.map { try Self.date($0, field: "from") },
-                                            to: try body.to.map { try Self.date($0, field: "to").addingTimeInterval(86_399) })
+                                            to: try body.to.map { try Self.date($0, field: "to").addingTimeInterval(86_399) },
+                                            policy: body.policy)
         let run = try await services.pipeline.start(mode: mode, provider: provider, parameters: parameters, by: principal.userID)
         if body.wait == true {
             return try await PipelineRunResponse(try await services.pipeline.execute(run.runID)).encodeResponse(status: .ok, for: req)

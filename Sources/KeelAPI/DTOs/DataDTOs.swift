@@ -16,6 +16,8 @@ struct PipelineRunRequest: Content {
     var symbols: [String]?
     var from: String?
     var to: String?
+    /// Quality policy overrides by severity, e.g. {"error": "accept"}.
+    var policy: [String: String]?
     /// Run to completion before answering (otherwise 202 and the run continues in the background).
     var wait: Bool?
 }

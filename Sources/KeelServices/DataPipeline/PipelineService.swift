@@ -11,7 +11,6 @@ public struct PipelineService: Sendable {
     public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ item: String) -> Void
 
     let context: ServiceContext
-    public var policy: QualityPolicy = .standard
 
     public init(context: ServiceContext) {
         self.context = context
@@ -22,6 +21,7 @@ public struct PipelineService: Sendable {
         if mode == .backfill, parameters.from == nil || parameters.to == nil {
             throw ServiceError.invalid("from", "a backfill needs a date range: from and to")
         }
+        _ = try parameters.qualityPolicy()
         if let from = parameters.from, let to = parameters.to, from > to {
             throw ServiceError.invalid("from", "from must not be after to")
         }
@@ -153,7 +153,7 @@ public struct PipelineService: Sendable {
         let previous = mode == .incremental ? bounds.map {
             BarValidator.PreviousBar(timestamp: $0.last.timestamp, close: $0.last.close, adjustedClose: $0.last.adjustedClose)
         } : nil
-        let validation = BarValidator(policy: policy).validate(selected.series, adjustedClose: selected.adjustedClose, assetClass: assetClass,
+        let validation = BarValidator(policy: try parameters.qualityPolicy()).validate(selected.series, adjustedClose: selected.adjustedClose, assetClass: assetClass,
                                                                 intraday: selected.intraday || interval != "1d", previous: previous)
         var quality = [String](repeating: "ok", count: selected.series.count)
         var store = [Bool](repeating: true, count: selected.series.count)
@@ -164,7 +164,8 @@ public struct PipelineService: Sendable {
             case .reject: store[i] = false
             }
         }
-        for issue in validation.issues where issue.severity == .warning {
+        // An accepted bar that has any issue is stored flagged, so readers can tell it from a clean one.
+        for issue in validation.issues {
             if let i = issue.barIndex, quality[i] == "ok" { quality[i] = "warning" }
         }
         itemCounts.fetched = fetched.series.count
