@@ -63,7 +63,7 @@ struct IndicatorTests {
         }
     }
 
-    @Test("the preallocated suite equals the one-by-one functions")
+    @Test("the fused suite equals the one-by-one functions")
     func suiteMatchesFunctions() {
         let series = Self.reference.series
         var suite = StandardIndicatorSuite(count: series.count)
@@ -77,7 +77,8 @@ struct IndicatorTests {
                                            (suite.upper, "bb_upper"), (suite.lower, "bb_lower"), (suite.macd, "macd"), (suite.histogram, "macd_hist")]
         for (values, name) in pairs {
             let expected = table.column(name)!
-            #expect(zip(values, expected).allSatisfy { $0.isNaN && $1.isNaN || $0 == $1 }, "\(name)")
+            // The fused passes reorder a few additions: equal to the last bits, not necessarily bit for bit.
+            #expect(zip(values, expected).allSatisfy { $0.isNaN && $1.isNaN || abs($0 - $1) <= 1e-12 * max(1, abs($1)) }, "\(name)")
         }
     }
 

@@ -28,9 +28,10 @@ extension Indicators {
         let p = Double(period)
         var value = sum / p
         out[period] = value
+        let decay = (p - 1) / p, weight = 1 / p
         var i = period + 1
         while i < n {
-            value = (value * (p - 1) + trueRange(h[i], l[i], c[i - 1])) / p
+            value = value * decay + trueRange(h[i], l[i], c[i - 1]) * weight
             out[i] = value
             i += 1
         }

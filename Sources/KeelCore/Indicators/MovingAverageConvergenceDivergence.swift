@@ -47,10 +47,10 @@ extension Indicators {
         var previous = sum / Double(signal)
         signalLine[first] = previous
         histogram[first] = line[first] - previous
-        let k = 2.0 / Double(signal + 1)
+        let k = 2.0 / Double(signal + 1), decay = 1 - k
         i = first + 1
         while i < n {
-            previous += (line[i] - previous) * k
+            previous = previous * decay + line[i] * k
             signalLine[i] = previous
             histogram[i] = line[i] - previous
             i += 1

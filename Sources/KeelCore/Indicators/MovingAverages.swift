@@ -34,10 +34,12 @@ extension Indicators {
         for i in (seedEnd - period + 1)...seedEnd { sum += x[i] }
         var previous = sum / Double(period)
         out[seedEnd] = previous
-        let k = 2.0 / Double(period + 1)
+        // prev * (1 - k) + x * k: the same value as TA-Lib's prev + (x - prev) * k to ~1e-16, with a shorter
+        // dependency chain (the x * k product is off the critical path).
+        let k = 2.0 / Double(period + 1), decay = 1 - k
         var i = seedEnd + 1
         while i < n {
-            previous += (x[i] - previous) * k
+            previous = previous * decay + x[i] * k
             out[i] = previous
             i += 1
         }

@@ -17,15 +17,16 @@ extension Indicators {
         gain /= p
         loss /= p
         out[period] = gain + loss == 0 ? 0 : 100 * gain / (gain + loss)
+        // Wilder's (avg * (p - 1) + new) / p, written as avg * decay + new * weight so no division sits on
+        // the dependency chain.
+        let decay = (p - 1) / p, weight = 1 / p
         var i = period + 1
         while i < n {
             let change = x[i] - x[i - 1]
-            gain *= p - 1
-            loss *= p - 1
-            if change < 0 { loss -= change } else { gain += change }
-            gain /= p
-            loss /= p
-            out[i] = gain + loss == 0 ? 0 : 100 * gain / (gain + loss)
+            gain = gain * decay + max(change, 0) * weight
+            loss = loss * decay + max(-change, 0) * weight
+            let total = gain + loss
+            out[i] = total == 0 ? 0 : 100 * gain / total
             i += 1
         }
     }
