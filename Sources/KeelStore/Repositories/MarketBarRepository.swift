@@ -34,8 +34,8 @@ public struct MarketBarRepository: Sendable {
                        quality: [String]? = nil, include: [Bool]? = nil) async throws {
         let columns = ["symbol", "interval", "ts", "open", "high", "low", "close", "adj_close", "volume", "source", "quality"]
         let indices = (0..<series.count).filter { include?[$0] ?? true }
-        // Stay well under SQLite's bound-parameter limit per statement.
-        let chunk = 500
+        // 11 parameters a row: 2,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+        let chunk = 2_000
         var start = 0
         while start < indices.count {
             let end = min(start + chunk, indices.count)
