@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelStore
 
 /// Reads S&P 500 financials snapshots (`Symbol,Name,Sector,Price,Price/Earnings,Dividend Yield,…`) and
 /// corrects the known quirks of the sources: a dividend yield given in percent, swapped 52-week columns, and
@@ -11,7 +12,7 @@ enum FundamentalsCSV {
     }
 
     struct Result {
-        var rows: [FundamentalRow]
+        var rows: [FundamentalSnapshot]
         var corrections: [String]
     }
 
@@ -21,7 +22,7 @@ enum FundamentalsCSV {
         let header = CSVFields.split(lines.removeFirst()).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
         guard let symbolColumn = column("symbol") else { throw ProviderError("the fundamentals header has no Symbol column") }
-        var rows: [FundamentalRow] = []
+        var rows: [FundamentalSnapshot] = []
         var sectors = Set<String>()
         for (offset, line) in lines.enumerated() {
             let fields = CSVFields.split(line)
@@ -35,11 +36,20 @@ enum FundamentalsCSV {
             let symbol = fields[symbolColumn].trimmingCharacters(in: .whitespaces).uppercased()
             guard !symbol.isEmpty else { continue }
             if let sector = text("sector") { sectors.insert(sector) }
-            rows.append(FundamentalRow(symbol: symbol, asOf: asOf, name: text("name"), sector: text("sector"), subIndustry: nil,
-                                       price: number("price"), peRatio: number("price/earnings"), dividendYield: number("dividend yield"),
-                                       eps: number("earnings/share"), week52Low: number("52 week low"), week52High: number("52 week high"),
-                                       marketCap: number("market cap"), ebitda: number("ebitda"), priceToSales: number("price/sales"),
-                                       priceToBook: number("price/book")))
+            var row = FundamentalSnapshot(symbol: symbol, asOf: asOf, source: "csv")
+            row.name = text("name")
+            row.sector = text("sector")
+            row.price = number("price")
+            row.peRatio = number("price/earnings")
+            row.dividendYield = number("dividend yield")
+            row.eps = number("earnings/share")
+            row.week52Low = number("52 week low")
+            row.week52High = number("52 week high")
+            row.marketCap = number("market cap")
+            row.ebitda = number("ebitda")
+            row.priceToSales = number("price/sales")
+            row.priceToBook = number("price/book")
+            rows.append(row)
         }
 
         var corrections: [String] = []

@@ -122,7 +122,7 @@ public struct PipelineService: Sendable {
             allCounts[key] = itemCounts
             let countsJSON = try Self.json(allCounts)
             try await context.database.write { session in
-                try await session.pipeline.saveFundamentals(fetched.rows.map(Self.snapshot))
+                try await session.pipeline.saveFundamentals(fetched.rows)
                 var updated = try await session.pipeline.find(runID) ?? run
                 updated.cursor += 1
                 updated.barsFetched += fetched.rows.count
@@ -229,24 +229,6 @@ public struct PipelineService: Sendable {
         case 86_400...: return "1d"
         default: return "\(max(seconds / 60, 1))m"
         }
-    }
-
-    static func snapshot(_ row: FundamentalRow) -> FundamentalSnapshot {
-        var s = FundamentalSnapshot(symbol: row.symbol, asOf: row.asOf, source: "csv")
-        s.name = row.name
-        s.sector = row.sector
-        s.subIndustry = row.subIndustry
-        s.price = row.price
-        s.peRatio = row.peRatio
-        s.dividendYield = row.dividendYield
-        s.eps = row.eps
-        s.week52Low = row.week52Low
-        s.week52High = row.week52High
-        s.marketCap = row.marketCap
-        s.ebitda = row.ebitda
-        s.priceToSales = row.priceToSales
-        s.priceToBook = row.priceToBook
-        return s
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
