@@ -21,12 +21,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain and compute: no I/O, no server types.
         .target(name: "KeelCore", swiftSettings: strictSwift6),
         .target(name: "KeelML", dependencies: ["KeelCore"], swiftSettings: strictSwift6),
-        .target(name: "KeelBrokers", dependencies: ["KeelCore"], swiftSettings: strictSwift6),
+        .target(
+            name: "KeelBrokers",
+            dependencies: ["KeelCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strictSwift6
+        ),
         .target(
             name: "KeelStore",
             dependencies: [
@@ -85,6 +90,7 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelML", "KeelBrokers"], swiftSettings: strictSwift6),
+        .testTarget(name: "KeelBrokersTests", dependencies: ["KeelBrokers", "KeelCore"], swiftSettings: strictSwift6),
         .testTarget(
             name: "KeelIntegrationTests",
             dependencies: ["KeelTestSupport", .product(name: "VaporTesting", package: "vapor")],
