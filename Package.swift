@@ -32,6 +32,16 @@ let package = Package(
             dependencies: ["KeelCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strictSwift6
         ),
+        // Stands in for Schwab in tests and demos. Shares no code with KeelBrokers' Schwab client.
+        .target(
+            name: "SchwabSandbox",
+            dependencies: [
+                "KeelCore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift6
+        ),
         .target(
             name: "KeelStore",
             dependencies: [
