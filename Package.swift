@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelAPI",
+                "KeelAPI", "SchwabSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift6

@@ -2,6 +2,8 @@ import Foundation
 
 /// A brokerage account of the sandbox's Schwab user.
 struct SandboxAccount: Sendable {
+    /// The Schwab login that owns the account.
+    var user: String
     var number: String
     var hash: String
     var type: String
@@ -58,6 +60,7 @@ struct SandboxTransaction: Sendable {
 
 struct SandboxLineage: Sendable {
     var id: String
+    var user: String
     var refreshToken: String
     var grantedAt: Date
     var revoked: Bool
@@ -69,6 +72,7 @@ struct SandboxAccessToken: Sendable {
 }
 
 struct SandboxAuthorizationCode: Sendable {
+    var user: String
     var issuedAt: Date
     var redirectURI: String
     var used: Bool

@@ -18,6 +18,8 @@ struct SandboxOAuthRoutes {
         var state: String?
         var response_type: String?
         var scope: String?
+        /// Sandbox only: which Schwab login approves (default: the one default user).
+        var user: String?
     }
 
     func authorize(req: Request) async throws -> Response {
@@ -30,7 +32,8 @@ struct SandboxOAuthRoutes {
             return SandboxErrors.json(.badRequest, ["error": "invalid_request",
                                                     "error_description": "redirect_uri must exactly match the registered callback"])
         }
-        if configuration.autoApprove { return try await approve(redirect: redirect, state: query.state) }
+        let user = query.user ?? SandboxState.defaultUser
+        if configuration.autoApprove { return try await approve(redirect: redirect, state: query.state, user: user) }
         let stateField = query.state.map { "<input type=\"hidden\" name=\"state\" value=\"\(Self.escape($0))\">" } ?? ""
         let page = """
         <!doctype html><html><head><meta charset="utf-8"><title>Schwab sandbox: authorize</title></head>
@@ -40,6 +43,7 @@ struct SandboxOAuthRoutes {
         <ul><li>Individual Brokerage ...678</li><li>Roth Contributory IRA ...321</li></ul>
         <form method="post" action="/v1/oauth/authorize/consent">
         <input type="hidden" name="redirect_uri" value="\(Self.escape(redirect))">\(stateField)
+        <input type="hidden" name="user" value="\(Self.escape(user))">
         <button type="submit">Allow</button></form></body></html>
         """
         var headers = HTTPHeaders()
@@ -50,6 +54,7 @@ struct SandboxOAuthRoutes {
     struct ConsentForm: Content {
         var redirect_uri: String
         var state: String?
+        var user: String?
     }
 
     func consent(req: Request) async throws -> Response {
@@ -57,12 +62,12 @@ struct SandboxOAuthRoutes {
         guard form.redirect_uri == state.configuration.callbackURL else {
             return SandboxErrors.json(.badRequest, ["error": "invalid_request", "error_description": "redirect_uri does not match"])
         }
-        return try await approve(redirect: form.redirect_uri, state: form.state)
+        return try await approve(redirect: form.redirect_uri, state: form.state, user: form.user ?? SandboxState.defaultUser)
     }
 
     /// Redirects to the callback with `code` (ending in `@`, percent-encoded), `session` and `state`.
-    func approve(redirect: String, state clientState: String?) async throws -> Response {
-        let code = await state.issueCode(redirectURI: redirect)
+    func approve(redirect: String, state clientState: String?, user: String) async throws -> Response {
+        let code = await state.issueCode(redirectURI: redirect, user: user)
         var location = redirect + (redirect.contains("?") ? "&" : "?") + "code=\(Self.encode(code))&session=\(UUID().uuidString.lowercased())"
         if let clientState { location += "&state=\(Self.encode(clientState))" }
         var headers = HTTPHeaders()

@@ -31,15 +31,35 @@ actor SandboxState {
 
     var now: Date { configuration.clock.now() }
 
-    /// One Schwab user with a margin and a cash account, funded and holding a few positions.
+    static let defaultUser = "sandbox-user"
+
+    /// The default Schwab user: a margin and a cash account, funded and holding a few positions.
     static func defaultAccounts() -> [SandboxAccount] {
         [
-            SandboxAccount(number: "12345678", hash: hash("12345678"), type: "MARGIN", cash: 250_000,
+            SandboxAccount(user: defaultUser, number: "12345678", hash: hash("12345678"), type: "MARGIN", cash: 250_000,
                            positions: ["SPY": .init(quantity: 100, averagePrice: 480), "AAPL": .init(quantity: 50, averagePrice: 170)],
                            nickname: "Individual Brokerage"),
-            SandboxAccount(number: "87654321", hash: hash("87654321"), type: "CASH", cash: 50_000,
+            SandboxAccount(user: defaultUser, number: "87654321", hash: hash("87654321"), type: "CASH", cash: 50_000,
                            positions: ["MSFT": .init(quantity: 20, averagePrice: 380)], nickname: "Roth Contributory IRA"),
         ]
+    }
+
+    /// Another login (named on the authorize URL with `user=`): two accounts of its own, funded alike.
+    func ensureUser(_ user: String) {
+        guard !accounts.values.contains(where: { $0.user == user }) else { return }
+        let base = Int(SandboxRendering.stableID(user) % 90_000_000) + 10_000_000
+        for (offset, type) in [(0, "MARGIN"), (1, "CASH")] {
+            let number = String(base + offset)
+            let account = SandboxAccount(user: user, number: number, hash: Self.hash(number), type: type, cash: type == "MARGIN" ? 200_000 : 40_000,
+                                         positions: ["SPY": .init(quantity: 20, averagePrice: 470)], nickname: "\(type == "MARGIN" ? "Brokerage" : "IRA") of \(user)")
+            accounts[number] = account
+            accountByHash[account.hash] = number
+        }
+    }
+
+    /// The login an access token belongs to.
+    func user(ofAccessToken token: String) -> String? {
+        accessTokens[token].flatMap { lineages[$0.lineageID]?.user }
     }
 
     /// 64 uppercase hex characters, stable per account number, like Schwab's hashes.
@@ -74,10 +94,11 @@ actor SandboxState {
 
     // MARK: OAuth
 
-    func issueCode(redirectURI: String) -> String {
+    func issueCode(redirectURI: String, user: String) -> String {
+        ensureUser(user)
         let code = "C0." + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "=", with: "") + "@"
-        codes[code] = SandboxAuthorizationCode(issuedAt: now, redirectURI: redirectURI, used: false)
+        codes[code] = SandboxAuthorizationCode(user: user, issuedAt: now, redirectURI: redirectURI, used: false)
         return code
     }
 
@@ -96,8 +117,8 @@ actor SandboxState {
         if let redirectURI, redirectURI != grant.redirectURI { throw GrantError.invalidGrant("redirect_uri does not match") }
         grant.used = true
         codes[code] = grant
-        for id in lineages.keys { lineages[id]?.revoked = true }
-        let lineage = SandboxLineage(id: UUID().uuidString, refreshToken: Self.token(), grantedAt: now, revoked: false)
+        for (id, lineage) in lineages where lineage.user == grant.user { lineages[id]?.revoked = true }
+        let lineage = SandboxLineage(id: UUID().uuidString, user: grant.user, refreshToken: Self.token(), grantedAt: now, revoked: false)
         lineages[lineage.id] = lineage
         counters.codeExchanges += 1
         return (issueAccessToken(lineage.id), lineage.refreshToken)
@@ -240,11 +261,12 @@ actor SandboxState {
         return order
     }
 
-    func orders(hash: String?, from: Date, to: Date, status: String?, maxResults: Int) -> [SandboxOrder] {
+    func orders(hash: String?, user: String?, from: Date, to: Date, status: String?, maxResults: Int) -> [SandboxOrder] {
         settle()
         let number = hash.flatMap { accountByHash[$0] }
         return orders.values
             .filter { number == nil || $0.accountNumber == number }
+            .filter { user == nil || accounts[$0.accountNumber]?.user == user }
             .filter { $0.enteredTime >= from && $0.enteredTime <= to }
             .filter { status == nil || $0.status == status }
             .sorted { $0.enteredTime > $1.enteredTime || ($0.enteredTime == $1.enteredTime && $0.id > $1.id) }
@@ -276,9 +298,9 @@ actor SandboxState {
         return transactions.filter { $0.accountNumber == number && $0.time >= from && $0.time <= to }
     }
 
-    func accountsSnapshot() -> [SandboxAccount] {
+    func accountsSnapshot(user: String? = nil) -> [SandboxAccount] {
         settle()
-        return accounts.values.sorted { $0.number < $1.number }
+        return accounts.values.filter { user == nil || $0.user == user }.sorted { $0.number < $1.number }
     }
 }
 

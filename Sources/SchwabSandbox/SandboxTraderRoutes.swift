@@ -20,21 +20,27 @@ struct SandboxTraderRoutes {
         trader.get("userPreference", use: userPreference)
     }
 
+    /// The login behind the request's bearer token (the fault middleware has already checked it).
+    func user(_ req: Request) async -> String? {
+        guard let token = req.headers.bearerAuthorization?.token else { return nil }
+        return await state.user(ofAccessToken: token)
+    }
+
     func accountNumbers(req: Request) async throws -> Response {
-        let accounts = await state.accountsSnapshot()
+        let accounts = await state.accountsSnapshot(user: await user(req))
         return SandboxErrors.json(.ok, accounts.map { ["accountNumber": $0.number, "hashValue": $0.hash] })
     }
 
     func accounts(req: Request) async throws -> Response {
         let positions = req.query[String.self, at: "fields"]?.contains("positions") == true
-        let accounts = await state.accountsSnapshot()
+        let accounts = await state.accountsSnapshot(user: await user(req))
         let now = state.configuration.clock.now()
         return SandboxErrors.json(.ok, accounts.map { SandboxRendering.account($0, positions: positions, prices: state.prices, now: now) })
     }
 
     /// The account behind a hash path segment, or the 400 Schwab answers for a raw number or an unknown hash.
     func resolve(_ req: Request) async -> (hash: String, account: SandboxAccount)? {
-        guard let hash = req.parameters.get("hash"), let account = await state.account(hash: hash) else { return nil }
+        guard let hash = req.parameters.get("hash"), let account = await state.account(hash: hash), account.user == (await user(req)) else { return nil }
         return (hash, account)
     }
 
@@ -45,7 +51,9 @@ struct SandboxTraderRoutes {
     func account(req: Request) async throws -> Response {
         guard let (_, _) = await resolve(req) else { return invalidAccount(req) }
         let positions = req.query[String.self, at: "fields"]?.contains("positions") == true
-        guard let fresh = await state.accountsSnapshot().first(where: { $0.hash == req.parameters.get("hash") }) else { return invalidAccount(req) }
+        guard let fresh = await state.accountsSnapshot(user: await user(req)).first(where: { $0.hash == req.parameters.get("hash") }) else {
+            return invalidAccount(req)
+        }
         return SandboxErrors.json(.ok, SandboxRendering.account(fresh, positions: positions, prices: state.prices, now: state.configuration.clock.now()))
     }
 
@@ -69,20 +77,20 @@ struct SandboxTraderRoutes {
 
     func accountOrders(req: Request) async throws -> Response {
         guard let (hash, _) = await resolve(req) else { return invalidAccount(req) }
-        return await listOrders(req, hash: hash)
+        return await listOrders(req, hash: hash, user: nil)
     }
 
     func allOrders(req: Request) async throws -> Response {
-        await listOrders(req, hash: nil)
+        await listOrders(req, hash: nil, user: await user(req))
     }
 
-    func listOrders(_ req: Request, hash: String?) async -> Response {
+    func listOrders(_ req: Request, hash: String?, user: String?) async -> Response {
         guard let (from, to) = window(req, from: "fromEnteredTime", to: "toEnteredTime") else {
             return SandboxErrors.response(.badRequest, path: req.url.path,
                                           message: "fromEnteredTime and toEnteredTime are required, formatted yyyy-MM-dd'T'HH:mm:ss.SSSZ")
         }
         let maxResults = req.query[Int.self, at: "maxResults"] ?? 3000
-        let orders = await state.orders(hash: hash, from: from, to: to, status: req.query[String.self, at: "status"], maxResults: maxResults)
+        let orders = await state.orders(hash: hash, user: user, from: from, to: to, status: req.query[String.self, at: "status"], maxResults: maxResults)
         return SandboxErrors.json(.ok, orders.map(SandboxRendering.order))
     }
 
@@ -173,7 +181,7 @@ struct SandboxTraderRoutes {
     }
 
     func userPreference(req: Request) async throws -> Response {
-        let accounts = await state.accountsSnapshot()
+        let accounts = await state.accountsSnapshot(user: await user(req))
         return SandboxErrors.json(.ok, [
             "accounts": accounts.enumerated().map { index, account in
                 ["accountNumber": account.number, "primaryAccount": index == 0, "type": "BROKERAGE", "nickName": account.nickname,

@@ -27,10 +27,20 @@ public struct SandboxControl: Sendable {
     public func addFault(_ rule: ChaosRule) async { await state.addChaos(rule) }
     public func counters() async -> SandboxCounters { await state.counters }
 
-    /// The sandbox user's accounts: number, hash, cash and positions.
-    public func accounts() async -> [(number: String, hash: String, cash: Double, positions: [String: Double])] {
-        await state.accountsSnapshot().map { ($0.number, $0.hash, $0.cash, $0.positions.mapValues(\.quantity)) }
+    /// Accounts of every sandbox login: owner, number, hash, cash and positions.
+    public func accounts() async -> [SandboxAccountSummary] {
+        await state.accountsSnapshot().map {
+            SandboxAccountSummary(user: $0.user, number: $0.number, hash: $0.hash, cash: $0.cash, positions: $0.positions.mapValues(\.quantity))
+        }
     }
+}
+
+public struct SandboxAccountSummary: Sendable, Hashable {
+    public var user: String
+    public var number: String
+    public var hash: String
+    public var cash: Double
+    public var positions: [String: Double]
 }
 
 /// The two error dialects: Trader API `{"message","errors"}`, Market Data `{"errors":[{id,status,title,detail}]}`.
