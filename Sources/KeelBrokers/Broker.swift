@@ -6,12 +6,14 @@ import KeelCore
 public protocol Broker: Sendable {
     var name: String { get }
     func accountSnapshot(accountID: String) async throws -> BrokerAccountSnapshot
-    func quotes(symbols: [String]) async throws -> [String: BrokerQuote]
+    /// Latest prices, read in the context of an account (Schwab needs that account's login).
+    func quotes(symbols: [String], accountID: String) async throws -> [String: BrokerQuote]
     /// Places an order; placing the same client order key again returns the existing order.
     func placeOrder(_ request: BrokerOrderRequest) async throws -> BrokerOrder
-    /// The order with this client order key, or nil when the broker never received it.
-    func order(accountID: String, clientOrderKey: String) async throws -> BrokerOrder?
-    func cancelOrder(accountID: String, clientOrderKey: String) async throws -> BrokerOrder
+    /// The order behind this intent, or nil when the broker never received it. Brokers without client order
+    /// ids (Schwab) find it by its broker id or by matching the intent in the time window it was sent in.
+    func order(accountID: String, reference: BrokerOrderReference) async throws -> BrokerOrder?
+    func cancelOrder(accountID: String, reference: BrokerOrderReference) async throws -> BrokerOrder
     func orders(accountID: String) async throws -> [BrokerOrder]
     func transactions(accountID: String) async throws -> [BrokerFill]
 }

@@ -134,3 +134,28 @@ public enum BrokerError: Error, Sendable, Equatable {
     case noQuote(String)
     case notSupported(String)
 }
+
+/// What Keel knows about an order it sent (or tried to send), to find it at the broker again.
+public struct BrokerOrderReference: Sendable, Hashable {
+    public var clientOrderKey: String
+    /// The broker's id, when the placement answered.
+    public var brokerOrderID: String?
+    public var symbol: String
+    public var side: OrderSide
+    public var quantity: Decimal
+    /// When the intent was committed (just before the broker call).
+    public var submittedAt: Date?
+    /// Broker ids already matched to other intents of the account, which this one cannot be.
+    public var claimedBrokerOrderIDs: Set<String>
+
+    public init(clientOrderKey: String, brokerOrderID: String? = nil, symbol: String, side: OrderSide, quantity: Decimal,
+                submittedAt: Date? = nil, claimedBrokerOrderIDs: Set<String> = []) {
+        self.clientOrderKey = clientOrderKey
+        self.brokerOrderID = brokerOrderID
+        self.symbol = symbol
+        self.side = side
+        self.quantity = quantity
+        self.submittedAt = submittedAt
+        self.claimedBrokerOrderIDs = claimedBrokerOrderIDs
+    }
+}

@@ -29,7 +29,7 @@ public actor PaperBroker: Broker {
         return Self.snapshot(accountID: accountID, openingCash: opening, orders: try await ledger.orders(accountID: accountID))
     }
 
-    public func quotes(symbols: [String]) async throws -> [String: BrokerQuote] {
+    public func quotes(symbols: [String], accountID: String) async throws -> [String: BrokerQuote] {
         try await quoteSource.latestQuotes(symbols: symbols)
     }
 
@@ -71,13 +71,13 @@ public actor PaperBroker: Broker {
         return try await ledger.insertOrderIfAbsent(accountID: request.accountID, order: order)
     }
 
-    public func order(accountID: String, clientOrderKey: String) async throws -> BrokerOrder? {
-        try await ledger.order(accountID: accountID, clientOrderKey: clientOrderKey)
+    public func order(accountID: String, reference: BrokerOrderReference) async throws -> BrokerOrder? {
+        try await ledger.order(accountID: accountID, clientOrderKey: reference.clientOrderKey)
     }
 
-    public func cancelOrder(accountID: String, clientOrderKey: String) async throws -> BrokerOrder {
-        guard let order = try await ledger.order(accountID: accountID, clientOrderKey: clientOrderKey) else {
-            throw BrokerError.rejected("no order with client order key \(clientOrderKey)")
+    public func cancelOrder(accountID: String, reference: BrokerOrderReference) async throws -> BrokerOrder {
+        guard let order = try await ledger.order(accountID: accountID, clientOrderKey: reference.clientOrderKey) else {
+            throw BrokerError.rejected("no order with client order key \(reference.clientOrderKey)")
         }
         // Paper market orders are final the moment they are placed; there is never anything left to cancel.
         throw BrokerError.rejected("order \(order.brokerOrderID) is already \(order.status.rawValue)")

@@ -75,7 +75,12 @@ public struct ExecutionService: Sendable {
         }
 
         let broker = try brokers.broker(for: account)
-        let quotes = try await broker.quotes(symbols: batch.orders.map(\.symbol)).mapValues(\.last)
+        let quotes: [String: Decimal]
+        do {
+            quotes = try await broker.quotes(symbols: batch.orders.map(\.symbol), accountID: account.accountHash).mapValues(\.last)
+        } catch {
+            throw ServiceError(.unavailable, code: "broker_unavailable", message: "\(broker.name) could not price the orders; nothing was sent: \(error)")
+        }
         let checker = PreTradeRiskChecker(limits: limits)
         let riskContext = PreTradeRiskChecker.Context(
             killSwitchEngaged: killSwitch, tradingPaused: paused, allowedModes: brokers.allowedModes(for: account), snapshot: snapshot,

@@ -53,7 +53,13 @@ public struct ReconciliationService: Sendable {
             let started = context.clock.now()
             let outcome: OrderOutcome
             do {
-                if let brokerOrder = try await broker.order(accountID: account.accountHash, clientOrderKey: order.clientOrderKey) {
+                let claimed = try await context.database.read { session in
+                    try await session.batches.claimedBrokerOrderIDs(accountHash: account.accountHash)
+                }
+                let reference = BrokerOrderReference(clientOrderKey: order.clientOrderKey, brokerOrderID: order.brokerOrderID, symbol: order.symbol,
+                                                     side: order.side, quantity: order.quantity, submittedAt: order.submittedAt,
+                                                     claimedBrokerOrderIDs: claimed.subtracting([order.brokerOrderID].compactMap { $0 }))
+                if let brokerOrder = try await broker.order(accountID: account.accountHash, reference: reference) {
                     outcome = .answered(brokerOrder)
                 } else {
                     outcome = .neverReceived

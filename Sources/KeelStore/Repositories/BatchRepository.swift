@@ -82,6 +82,15 @@ public struct BatchRepository: Sendable {
             .sort(\.$updatedAt).all().map(Self.record)
     }
 
+    /// Broker order ids already recorded for orders of an account's batches.
+    public func claimedBrokerOrderIDs(accountHash: String) async throws -> Set<String> {
+        let rows = try await sql.raw("""
+            SELECT o.broker_order_id FROM batch_orders o JOIN trade_batches b ON b.batch_id = o.batch_id
+            WHERE b.account_hash = \(bind: accountHash) AND o.broker_order_id IS NOT NULL
+            """).all()
+        return Set(try rows.map { try $0.decode(column: "broker_order_id", as: String.self) })
+    }
+
     public func batchIDs(statuses: [BatchStatus]) async throws -> [String] {
         try await TradeBatchModel.query(on: database).filter(\.$status ~~ statuses.map(\.rawValue)).all().compactMap(\.id)
     }
