@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "KeelCore", "KeelML", "KeelBrokers", "KeelStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSwift6
@@ -66,7 +67,7 @@ let package = Package(
         .target(
             name: "KeelAPI",
             dependencies: [
-                "KeelCore", "KeelML", "KeelServices", "KeelStore",
+                "KeelCore", "KeelML", "KeelBrokers", "KeelServices", "KeelStore",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
             ],

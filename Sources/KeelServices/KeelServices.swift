@@ -4,6 +4,7 @@ import KeelCore
 import KeelML
 import KeelStore
 import Logging
+import AsyncHTTPClient
 
 /// Every workflow, wired once from one context: the object the API and the CLI hold.
 public struct KeelServices: Sendable {
@@ -24,19 +25,30 @@ public struct KeelServices: Sendable {
     public let pipeline: PipelineService
     public let marketData: MarketDataQueries
 
+    /// Schwab linking and live trading; nil when no Schwab app is configured.
+    public let schwab: SchwabLinkService?
+
     public init(context: ServiceContext, hasher: any PasswordHashing, predictor: any ReturnPredictor = MomentumBaselineModel(),
-                schwabBroker: (any Broker)? = nil) {
+                schwab schwabSetup: SchwabSetup? = nil) {
         self.context = context
         let paper = PaperBroker(ledger: DatabasePaperBrokerLedger(database: context.database),
                                 quoteSource: DatabaseQuoteSource(database: context.database),
                                 costs: context.settings.paperCosts, clock: context.clock)
-        brokers = BrokerRegistry(paper: paper, schwab: schwabBroker)
+        if let setup = schwabSetup {
+            let client = SchwabClient(configuration: setup.configuration, http: setup.http, clock: context.clock)
+            let tokens = SchwabTokenManager(context: context, client: client, box: SecretBox(secret: setup.secretKey))
+            let broker = SchwabBroker(client: client, tokens: tokens, clock: context.clock)
+            schwab = SchwabLinkService(context: context, client: client, tokens: tokens, broker: broker)
+        } else {
+            schwab = nil
+        }
+        brokers = BrokerRegistry(paper: paper, schwab: schwab?.broker)
         auth = AuthService(context: context, hasher: hasher)
         clients = ClientService(context: context)
         preferences = PreferencesService(context: context)
         accounts = AccountService(context: context)
         predictions = PredictionService(context: context, predictor: predictor)
-        rebalancing = RebalanceService(context: context, predictor: predictor)
+        rebalancing = RebalanceService(context: context, predictor: predictor, accountSync: schwab?.sync)
         approvals = ApprovalService(context: context)
         execution = ExecutionService(context: context, brokers: brokers)
         reconciliation = ReconciliationService(context: context, brokers: brokers)
@@ -45,5 +57,18 @@ public struct KeelServices: Sendable {
         demoMarket = DemoMarketSeeder(context: context)
         pipeline = PipelineService(context: context)
         marketData = MarketDataQueries(context: context)
+    }
+}
+
+/// What Keel needs to talk to Schwab: the registered app, an HTTP client, and the key tokens are sealed with.
+public struct SchwabSetup: Sendable {
+    public var configuration: SchwabConfiguration
+    public var http: HTTPClient
+    public var secretKey: String
+
+    public init(configuration: SchwabConfiguration, http: HTTPClient, secretKey: String) {
+        self.configuration = configuration
+        self.http = http
+        self.secretKey = secretKey
     }
 }

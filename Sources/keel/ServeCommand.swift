@@ -33,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
             adminPassword: environment["KEEL_ADMIN_PASSWORD"], demoAdvisorPassword: environment["KEEL_DEMO_PASSWORD"],
             reconcileInterval: 300)
         configuration.dataImportRoot = dataImportRoot ?? environment["KEEL_DATA_IMPORT_ROOT"]
+        SchwabEnvironment.apply(to: &configuration)
 
         var env = Environment(name: "production", arguments: ["keel", "serve"])
         try LoggingSystem.bootstrap(from: &env)
@@ -48,6 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
                 if let password = demo.createdAdvisorPassword {
                     print("Demo advisor: user_id 'advisor', password '\(password)' (shown once; set KEEL_DEMO_PASSWORD to choose it).")
                 }
+            }
+            if let schwab = configuration.schwab {
+                print("Schwab: app \(schwab.appKey) at \(schwab.baseURL), callback \(schwab.callbackURL)")
             }
             print("Dashboard and API on http://\(hostname):\(port)")
             try await app.execute()

@@ -45,7 +45,11 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     }
 
     let context = ServiceContext(database: database, clock: configuration.clock, settings: configuration.settings, logger: app.logger)
-    let services = KeelServices(context: context, hasher: BcryptPasswordHasher(cost: configuration.bcryptCost))
+    var schwab: SchwabSetup?
+    if let schwabConfiguration = configuration.schwab {
+        schwab = SchwabSetup(configuration: schwabConfiguration, http: app.http.client.shared, secretKey: try secretKey(for: configuration))
+    }
+    let services = KeelServices(context: context, hasher: BcryptPasswordHasher(cost: configuration.bcryptCost), schwab: schwab)
     app.storage[KeelServicesKey.self] = services
 
     app.middleware = Middlewares()
@@ -84,6 +88,26 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     try secured.register(collection: TradingController())
     try secured.register(collection: SystemController())
     try secured.register(collection: DataController())
+    try secured.register(collection: SchwabController(publicRoutes: false))
+    try api.register(collection: SchwabController(publicRoutes: true))
+}
+
+/// The key that seals broker tokens: configured, or for the embedded database a generated one kept beside it.
+/// A server database without a configured key is refused: tokens sealed with a throwaway key would be lost.
+func secretKey(for configuration: KeelConfiguration) throws -> String {
+    if let key = configuration.secretKey, !key.isEmpty { return key }
+    guard case .sqlite(let path) = configuration.database else {
+        throw ServiceError(.unavailable, code: "secret_key_missing",
+                           message: "Schwab is configured but KEEL_SECRET_KEY is not set; generate one with `openssl rand -base64 32`")
+    }
+    let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("secret.key")
+    if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+        return existing
+    }
+    let key = SecretBox.generateKey()
+    try key.write(to: file, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+    return key
 }
 
 /// Applies pending migrations only (the `keel migrate` command).

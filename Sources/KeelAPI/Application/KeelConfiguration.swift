@@ -3,6 +3,7 @@ import KeelCore
 import KeelServices
 import KeelStore
 import Logging
+import KeelBrokers
 
 /// Everything the composition root needs, as one typed value. The CLI builds it from flags and
 /// environment; tests build it directly.
@@ -30,6 +31,11 @@ public struct KeelConfiguration: Sendable {
     /// A folder the API may import CSV files from (`POST /api/data/pipeline/runs` with a path); nil forbids
     /// server-side paths over HTTP.
     public var dataImportRoot: String? = nil
+    /// The registered Schwab app (and where Schwab is); nil: Schwab linking and live trading are off.
+    public var schwab: SchwabConfiguration? = nil
+    /// Key that seals broker tokens at rest (KEEL_SECRET_KEY). Required with Schwab on a server database;
+    /// the embedded mode keeps a generated one in keel-data/secret.key.
+    public var secretKey: String? = nil
     /// Database pool: connections per event loop (PostgreSQL).
     public var databasePoolSize: Int
     public var logLevel: Logger.Level

@@ -22,6 +22,7 @@ final class ReconciliationTimer: LifecycleHandler, @unchecked Sendable {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
                 if Task.isCancelled { break }
                 do {
+                    try await services.schwab?.tokens.watchAll()
                     let report = try await services.reconciliation.reconcile()
                     if report.ordersResolved + report.batchesFinished > 0 {
                         logger.notice("reconciliation settled \(report.ordersResolved) order(s), finished \(report.batchesFinished) batch(es)")

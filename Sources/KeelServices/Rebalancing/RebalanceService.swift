@@ -9,11 +9,14 @@ public struct RebalanceService: Sendable {
     let context: ServiceContext
     let predictions: PredictionService
     let predictor: any ReturnPredictor
+    /// Brings a live (Schwab) account's books up to date from the broker before planning.
+    let accountSync: SchwabAccountSync?
 
-    public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel()) {
+    public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel(), accountSync: SchwabAccountSync? = nil) {
         self.context = context
         self.predictor = predictor
         self.predictions = PredictionService(context: context, predictor: predictor)
+        self.accountSync = accountSync
     }
 
     public func rebalance(_ request: RebalanceRequest, by principal: Principal) async throws -> BatchRecord {
@@ -25,6 +28,10 @@ public struct RebalanceService: Sendable {
         let settings = context.settings
         let predictor = self.predictor
         let predictions = self.predictions
+        if let accountSync, let account = try await context.database.read({ try await $0.accounts.find(hash: accountHash) }),
+           account.clientID == clientID, account.brokerage.code == "schwab", account.status == .active {
+            try await accountSync.sync(account)
+        }
 
         return try await context.database.write { session in
             guard let client = try await session.clients.find(clientID) else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }

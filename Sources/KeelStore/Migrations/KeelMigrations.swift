@@ -13,6 +13,7 @@ public enum KeelMigrations {
         M008_CreatePaperBroker(),
         M009_SeedReferenceData(),
         M010_CreateMarketDataPipeline(),
+        M011_CreateSchwabLinks(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -14,6 +14,7 @@ enum CLIApplication {
         do {
             var configuration = KeelConfiguration(database: try database.location(), reconcileOnStart: false, logLevel: .warning)
             configuration.bootstrapAdmin = false
+            SchwabEnvironment.apply(to: &configuration)
             try await configureKeel(app, configuration)
             let result = try await body(app.keel)
             try await app.asyncShutdown()

@@ -1,0 +1,64 @@
+import Foundation
+import KeelServices
+import Vapor
+
+/// Schwab linking: the authorize URL (state bound to the client), the public OAuth callback, the link's
+/// status and a resync. Registered twice: the callback is public (Schwab's redirect carries no bearer token;
+/// the single-use state is what authenticates it), the rest needs a login.
+struct SchwabController: RouteCollection {
+    let publicRoutes: Bool
+
+    func boot(routes: any RoutesBuilder) throws {
+        if publicRoutes {
+            routes.get("schwab", "callback", use: callback)
+            return
+        }
+        routes.get("schwab", "authorize", use: authorize)
+        routes.get("schwab", "status", ":client_id", use: status)
+        routes.post("schwab", "sync", ":client_id", use: sync)
+        routes.get("alerts", use: alerts)
+    }
+
+    func service(_ req: Request) throws -> SchwabLinkService {
+        guard let schwab = req.keel.schwab else {
+            throw ServiceError(.unavailable, code: "schwab_not_configured",
+                               message: "Schwab is not configured on this server: set KEEL_SCHWAB_APP_KEY, KEEL_SCHWAB_APP_SECRET and KEEL_PUBLIC_URL")
+        }
+        return schwab
+    }
+
+    func authorize(req: Request) async throws -> Response {
+        guard let clientID = try req.query.get(Int?.self, at: "client_id") else { throw ServiceError.invalid("client_id", "client_id is required") }
+        let (url, expires) = try await service(req).authorizationURL(clientID: clientID, by: req.principal)
+        if try req.query.get(Bool?.self, at: "redirect") == true { return req.redirect(to: url.absoluteString) }
+        return try await SchwabAuthorizeResponse(authorizeUrl: url.absoluteString, expiresAt: expires).encodeResponse(for: req)
+    }
+
+    func callback(req: Request) async throws -> Response {
+        let status = try await service(req).completeLogin(code: try req.query.get(String?.self, at: "code"),
+                                                           state: try req.query.get(String?.self, at: "state"))
+        if req.headers.accept.contains(where: { $0.mediaType == .html }) {
+            var headers = HTTPHeaders()
+            headers.contentType = .html
+            let html = "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>Schwab linked</h2><p>\(status.accounts.count) account(s) linked to client \(status.clientID). You can close this page.</p></body></html>"
+            return Response(status: .ok, headers: headers, body: .init(string: html))
+        }
+        return try await SchwabStatusResponse(status).encodeResponse(for: req)
+    }
+
+    func status(req: Request) async throws -> SchwabStatusResponse {
+        SchwabStatusResponse(try await service(req).status(clientID: req.intParameter("client_id"), by: req.principal))
+    }
+
+    func sync(req: Request) async throws -> SchwabStatusResponse {
+        SchwabStatusResponse(try await service(req).syncAccounts(clientID: req.intParameter("client_id"), by: req.principal))
+    }
+
+    func alerts(req: Request) async throws -> [AlertResponse] {
+        let principal = try req.principal
+        let clientID = try req.query.get(Int?.self, at: "client_id")
+        if let clientID { try principal.ensureAccess(toClient: clientID) } else { try principal.ensureStaff() }
+        let open = try req.query.get(Bool?.self, at: "open") ?? true
+        return try await req.keel.context.database.read { try await $0.schwabLinks.alerts(clientID: clientID, openOnly: open) }.map(AlertResponse.init)
+    }
+}
