@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "KeelTestSupport",
             dependencies: [
-                "KeelAPI", "KeelStore", "KeelServices",
+                "KeelAPI", "KeelStore", "KeelServices", "KeelBrokers", "SchwabSandbox",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
             path: "Tests/KeelTestSupport",

@@ -1,5 +1,6 @@
 import Foundation
 import KeelAPI
+import KeelBrokers
 import KeelCore
 import KeelServices
 import KeelStore
@@ -21,9 +22,9 @@ public struct KeelTestApp: Sendable {
 
     /// Runs `body` against a fresh app and database, then tears both down.
     public static func run(on kind: TestDatabase, settings: ServiceSettings = ServiceSettings(), databasePoolSize: Int = 4,
+                           clock: AdjustableClock = AdjustableClock(TestFixtures.now), schwab: SchwabConfiguration? = nil,
                            _ body: (KeelTestApp) async throws -> Void) async throws {
         let (location, dispose) = try await TemplateDatabases.shared.makeDatabase(kind)
-        let clock = AdjustableClock(TestFixtures.now)
         let app = try await Application.make(.testing)
         do {
             var configuration = KeelConfiguration(database: location, adminPassword: TestFixtures.adminPassword, settings: settings,
@@ -31,6 +32,8 @@ public struct KeelTestApp: Sendable {
                                                   databasePoolSize: databasePoolSize, logLevel: .warning)
             // Tests import their own scratch copies and the shared data over HTTP.
             configuration.dataImportRoot = "/"
+            configuration.schwab = schwab
+            configuration.secretKey = "keel-test-secret-key"
             try await configureKeel(app, configuration)
             try await body(KeelTestApp(app: app, clock: clock, kind: kind, location: location))
         } catch {

@@ -47,8 +47,17 @@ public actor SchwabTokenManager: SchwabAccessTokens {
     }
 
     /// A valid access token for the client's login, refreshing it first when it is about to expire.
+    /// Every caller arriving while one lookup-or-refresh runs for the login awaits that same task, so many
+    /// concurrent requests cause one refresh (the actor's awaits would otherwise let each start its own).
     public func accessToken(clientID: Int) async throws -> String {
         if let running = inFlight[clientID] { return try await running.value }
+        let task = Task { try await self.currentOrRefreshedToken(clientID: clientID) }
+        inFlight[clientID] = task
+        defer { if inFlight[clientID] == task { inFlight[clientID] = nil } }
+        return try await task.value
+    }
+
+    private func currentOrRefreshedToken(clientID: Int) async throws -> String {
         guard let record = try await context.database.read({ try await $0.schwabLinks.token(clientID: clientID) }) else {
             throw ServiceError(.conflict, code: "schwab_not_linked", message: "client \(clientID) has no Schwab login; link it first")
         }
@@ -58,11 +67,7 @@ public actor SchwabTokenManager: SchwabAccessTokens {
         let now = context.clock.now()
         try await watchExpiry(record, now: now)
         if record.accessExpiresAt.timeIntervalSince(now) > refreshLeeway { return try box.open(record.accessTokenSealed) }
-        // One refresh per login: every caller arriving while it runs awaits the same task.
-        let task = Task { try await self.refresh(record) }
-        inFlight[clientID] = task
-        defer { inFlight[clientID] = nil }
-        return try await task.value
+        return try await refresh(record)
     }
 
     private func refresh(_ record: OAuthTokenRecord) async throws -> String {
