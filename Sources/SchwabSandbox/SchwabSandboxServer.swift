@@ -27,6 +27,11 @@ public struct SandboxControl: Sendable {
     public func addFault(_ rule: ChaosRule) async { await state.addChaos(rule) }
     public func counters() async -> SandboxCounters { await state.counters }
 
+    /// Simulates the price history now, so the first request does not pay for it.
+    public func warmUp() {
+        _ = state.prices.series(through: state.configuration.clock.now())
+    }
+
     /// Accounts of every sandbox login: owner, number, hash, cash and positions.
     public func accounts() async -> [SandboxAccountSummary] {
         await state.accountsSnapshot().map {

@@ -16,7 +16,7 @@ struct SchwabIntegrationTests {
 
             let linked = try await s.link(clientID: clientID)
             #expect(linked.status == .ok, "\(linked)")
-            #expect(linked.object.string("status") == "connected")
+            #expect(linked.object.string("status") == "connected", "\(linked)")
             let accounts = linked.object.objects("accounts")
             let sandboxAccounts = await s.sandbox.control.accounts().filter { $0.user == "sandbox-user" }
             #expect(Set(accounts.compactMap { $0.string("account_hash") }) == Set(sandboxAccounts.map(\.hash)))
@@ -185,10 +185,11 @@ struct SchwabIntegrationTests {
 
     @Test("a timeout after Schwab accepted an order is resolved without a duplicate order", arguments: TestDatabase.available)
     func timeoutDoesNotDuplicate(database: TestDatabase) async throws {
-        try await SchwabScenario.run(on: database, requestTimeout: 1) { s in
+        // Generous timeouts: the whole suite shares two cores; only the faulted call must outlast its timeout.
+        try await SchwabScenario.run(on: database, requestTimeout: 8) { s in
             let (_, hash, batchID, _) = try await approvedLiveBatch(s)
             await s.sandbox.control.addFault(ChaosRule(fault: .timeoutAfterProcessing, pathPrefix: "/trader/v1/accounts/\(hash)/orders",
-                                                       method: "POST", count: 1, delaySeconds: 2.5))
+                                                       method: "POST", count: 1, delaySeconds: 12))
             let result = try await s.app.request(.POST, "/api/rl/trading/execute-batch", token: s.token, json: ["batch_id": batchID, "dry_run": false])
             #expect(result.status == .ok, "\(result)")
             #expect(result.object.string("status") == "needs_reconciliation")

@@ -23,6 +23,7 @@ public struct SandboxHarness: Sendable {
             let control = SchwabSandboxServer.configure(app, SandboxConfiguration(
                 appKey: appKey, appSecret: appSecret, callbackURL: callbackURL, autoApprove: true, clock: clock,
                 priceSeed: TestFixtures.marketSeed, ordersPerMinute: ordersPerMinute))
+            control.warmUp()
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
             guard let port = app.http.server.shared.localAddress?.port else { throw TestSetupError("the sandbox did not report its port") }
             return SandboxHarness(app: app, control: control, baseURL: "http://127.0.0.1:\(port)")

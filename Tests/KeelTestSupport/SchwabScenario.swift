@@ -8,7 +8,7 @@ public struct SchwabScenario: Sendable {
     public let sandbox: SandboxHarness
     public let token: String
 
-    public static func run(on database: TestDatabase, requestTimeout: TimeInterval = 3, _ body: (SchwabScenario) async throws -> Void) async throws {
+    public static func run(on database: TestDatabase, requestTimeout: TimeInterval = 20, _ body: (SchwabScenario) async throws -> Void) async throws {
         let clock = AdjustableClock(TestFixtures.now)
         let sandbox = try await SandboxHarness.start(clock: clock)
         do {
