@@ -55,7 +55,7 @@ public struct KeelServices: Sendable {
         health = PortfolioHealthService(context: context)
         system = SystemControlService(context: context)
         demoMarket = DemoMarketSeeder(context: context)
-        pipeline = PipelineService(context: context)
+        pipeline = PipelineService(context: context, schwab: schwab)
         marketData = MarketDataQueries(context: context)
     }
 }

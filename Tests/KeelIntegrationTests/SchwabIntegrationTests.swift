@@ -242,4 +242,21 @@ struct SchwabIntegrationTests {
             #expect(await s.sandbox.control.counters().ordersPlaced == 0)
         }
     }
+
+    @Test("Schwab price history feeds the data pipeline", arguments: TestDatabase.available)
+    func priceHistoryProvider(database: TestDatabase) async throws {
+        try await SchwabScenario.run(on: database) { s in
+            let clientID = try await s.makeClient()
+            _ = try await s.link(clientID: clientID)
+            let run = try await s.app.request(.POST, "/api/data/pipeline/runs", token: s.token, json: [
+                "source": "schwab", "client_id": clientID, "symbols": ["SPY", "AAPL"], "years": 1, "mode": "full", "wait": true,
+            ])
+            #expect(run.object.string("status") == "succeeded", "\(run)")
+            #expect((run.object.int("bars_stored") ?? 0) > 400, "about a year of daily bars for each of two symbols")
+            #expect(try await s.app.count("market_bars", where: "source = 'schwab(client \(clientID))'") == run.object.int("bars_stored"))
+            let badPeriod = try await s.app.request(.POST, "/api/data/pipeline/runs", token: s.token,
+                                                    json: ["source": "schwab", "client_id": clientID, "symbols": ["SPY"], "years": 4, "wait": true])
+            #expect(badPeriod.status == .unprocessableEntity)
+        }
+    }
 }

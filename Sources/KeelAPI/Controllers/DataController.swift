@@ -48,8 +48,13 @@ struct DataController: RouteCollection {
         case "simulator":
             provider = SimulatorMarketDataProvider(seed: body.seed ?? DemoMarketSeeder.defaultSeed, historyDays: 760,
                                                    symbols: body.symbols?.map { $0.uppercased() }, clock: services.context.clock)
+        case "schwab":
+            guard let schwab = services.schwab else { throw ServiceError(.unavailable, code: "schwab_not_configured", message: "Schwab is not configured on this server") }
+            guard let clientID = body.clientId else { throw ServiceError.invalid("client_id", "client_id (whose Schwab login reads the prices) is required") }
+            try principal.ensureAccess(toClient: clientID)
+            provider = SchwabPriceHistoryProvider(clientID: clientID, symbols: body.symbols ?? [], years: body.years ?? 1, schwab: schwab)
         default:
-            throw ServiceError.invalid("source", "source must be csv or simulator")
+            throw ServiceError.invalid("source", "source must be csv, simulator or schwab")
         }
         let parameters = PipelineParameters(from: try body.from.map { try Self.date($0, field: "from") },
                                             to: try body.to.map { try Self.date($0, field: "to").addingTimeInterval(86_399) },

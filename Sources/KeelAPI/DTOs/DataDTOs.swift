@@ -14,6 +14,9 @@ struct PipelineRunRequest: Content {
     var asOf: String?
     var seed: UInt64?
     var symbols: [String]?
+    /// Schwab source: the client whose login reads the prices, and how many years of daily bars.
+    var clientId: Int?
+    var years: Int?
     var from: String?
     var to: String?
     /// Quality policy overrides by severity, e.g. {"error": "accept"}.

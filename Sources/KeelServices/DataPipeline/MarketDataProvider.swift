@@ -40,13 +40,17 @@ public protocol MarketDataProvider: Sendable {
 public enum ProviderDescriptor: Sendable, Codable, Hashable {
     case csv(path: String, symbol: String?, interval: String?, asOf: String?)
     case simulator(seed: UInt64, historyDays: Int, symbols: [String]?)
+    case schwab(clientID: Int, symbols: [String], years: Int)
 
-    public func makeProvider(clock: any KeelClock) -> any MarketDataProvider {
+    public func makeProvider(clock: any KeelClock, schwab: SchwabLinkService?) throws -> any MarketDataProvider {
         switch self {
         case let .csv(path, symbol, interval, asOf):
-            CSVMarketDataProvider(path: path, symbolOverride: symbol, intervalOverride: interval, asOfOverride: asOf)
+            return CSVMarketDataProvider(path: path, symbolOverride: symbol, intervalOverride: interval, asOfOverride: asOf)
         case let .simulator(seed, historyDays, symbols):
-            SimulatorMarketDataProvider(seed: seed, historyDays: historyDays, symbols: symbols, clock: clock)
+            return SimulatorMarketDataProvider(seed: seed, historyDays: historyDays, symbols: symbols, clock: clock)
+        case let .schwab(clientID, symbols, years):
+            guard let schwab else { throw ProviderError("Schwab is not configured on this server") }
+            return SchwabPriceHistoryProvider(clientID: clientID, symbols: symbols, years: years, schwab: schwab)
         }
     }
 
@@ -54,6 +58,7 @@ public enum ProviderDescriptor: Sendable, Codable, Hashable {
         switch self {
         case let .csv(path, _, _, _): "csv:\(path)"
         case let .simulator(seed, _, _): "simulator(seed \(seed))"
+        case let .schwab(clientID, _, _): "schwab(client \(clientID))"
         }
     }
 }

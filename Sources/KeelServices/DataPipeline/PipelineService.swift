@@ -11,9 +11,12 @@ public struct PipelineService: Sendable {
     public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ item: String) -> Void
 
     let context: ServiceContext
+    /// For runs that read Schwab price history.
+    let schwab: SchwabLinkService?
 
-    public init(context: ServiceContext) {
+    public init(context: ServiceContext, schwab: SchwabLinkService? = nil) {
         self.context = context
+        self.schwab = schwab
     }
 
     /// Creates a run (status running) over everything the provider offers now.
@@ -49,7 +52,7 @@ public struct PipelineService: Sendable {
         let descriptor = try Self.decode(ProviderDescriptor.self, run.source)
         let parameters = try Self.decode(PipelineParameters.self, run.parameters)
         guard let mode = PipelineMode(rawValue: run.mode) else { throw ServiceError.invalid("mode", "unknown mode \(run.mode)") }
-        let provider = descriptor.makeProvider(clock: context.clock)
+        let provider = try descriptor.makeProvider(clock: context.clock, schwab: schwab)
         var counts = (try? Self.decode([String: ItemCounts].self, run.symbolCounts)) ?? [:]
         let items = try run.symbols.map { try Self.decode(ProviderItem.self, $0) }
 

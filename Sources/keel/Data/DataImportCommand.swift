@@ -11,7 +11,7 @@ struct DataImportCommand: AsyncParsableCommand {
     func run() async throws {
         let run = try await CLIApplication.run(database: database) { services in
             let pipeline = services.pipeline
-            let started = try await pipeline.start(mode: .full, provider: try source.provider(clock: services.context.clock, requireCSV: true),
+            let started = try await pipeline.start(mode: .full, provider: try source.provider(clock: services.context.clock, requireCSV: true, schwab: services.schwab),
                                                    parameters: PipelineParameters(), by: "cli")
             let bar = ProgressBar()
             return try await pipeline.execute(started.runID) { bar.update(done: $0, total: $1, item: $2) }
@@ -31,7 +31,7 @@ struct DataUpdateCommand: AsyncParsableCommand {
     func run() async throws {
         let run = try await CLIApplication.run(database: database) { services in
             let pipeline = services.pipeline
-            let started = try await pipeline.start(mode: .incremental, provider: try source.provider(clock: services.context.clock, requireCSV: false),
+            let started = try await pipeline.start(mode: .incremental, provider: try source.provider(clock: services.context.clock, requireCSV: false, schwab: services.schwab),
                                                    parameters: PipelineParameters(), by: "cli")
             let bar = ProgressBar()
             return try await pipeline.execute(started.runID) { bar.update(done: $0, total: $1, item: $2) }
@@ -58,7 +58,7 @@ struct DataBackfillCommand: AsyncParsableCommand {
         let parameters = PipelineParameters(from: try parseDate(from, option: "--from"), to: try parseDate(to, option: "--to").addingTimeInterval(86_399))
         let run = try await CLIApplication.run(database: database) { services in
             let pipeline = services.pipeline
-            let started = try await pipeline.start(mode: .backfill, provider: try source.provider(clock: services.context.clock, requireCSV: false),
+            let started = try await pipeline.start(mode: .backfill, provider: try source.provider(clock: services.context.clock, requireCSV: false, schwab: services.schwab),
                                                    parameters: parameters, by: "cli")
             let bar = ProgressBar()
             return try await pipeline.execute(started.runID) { bar.update(done: $0, total: $1, item: $2) }

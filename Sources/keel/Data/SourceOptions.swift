@@ -20,6 +20,15 @@ struct SourceOptions: ParsableArguments {
     @ArgumentParser.Option(help: "Simulator seed, when reading from the simulator.")
     var seed: UInt64 = DemoMarketSeeder.defaultSeed
 
+    @ArgumentParser.Option(name: .customLong("schwab-client-id"), help: "Read daily price history from Schwab with this client's login.")
+    var schwabClientID: Int?
+
+    @ArgumentParser.Option(help: "Symbols to fetch from Schwab, comma-separated.")
+    var symbols: String?
+
+    @ArgumentParser.Option(help: "Years of Schwab history: 1, 2, 3, 5, 10, 15 or 20.")
+    var years = 1
+
     func validate() throws {
         if let interval, !["1d", "1h", "1m", "5m", "15m", "30m", "4h", "1w"].contains(interval) {
             throw ValidationError("--interval must be 1d or 1h (or 1m, 5m, 15m, 30m, 4h, 1w)")
@@ -27,11 +36,16 @@ struct SourceOptions: ParsableArguments {
         if let asOf, BarCSV.parseTime(Substring(asOf)) == nil { throw ValidationError("--as-of must be a date like 2018-02-08") }
     }
 
-    func provider(clock: any KeelClock, requireCSV: Bool) throws -> any MarketDataProvider {
+    func provider(clock: any KeelClock, requireCSV: Bool, schwab: SchwabLinkService? = nil) throws -> any MarketDataProvider {
+        if let schwabClientID {
+            guard let schwab else { throw ValidationError("Schwab is not configured: set KEEL_SCHWAB_APP_KEY, KEEL_SCHWAB_APP_SECRET and KEEL_PUBLIC_URL") }
+            let list = (symbols ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return SchwabPriceHistoryProvider(clientID: schwabClientID, symbols: list, years: years, schwab: schwab)
+        }
         if let csvPath {
             return CSVMarketDataProvider(path: csvPath, symbolOverride: symbol, intervalOverride: interval, asOfOverride: asOf)
         }
-        if requireCSV { throw ValidationError("--csv PATH is required") }
+        if requireCSV { throw ValidationError("--csv PATH (or --schwab-client-id N --symbols A,B) is required") }
         return SimulatorMarketDataProvider(seed: seed, historyDays: 760, symbols: nil, clock: clock)
     }
 }
