@@ -23,12 +23,10 @@ public struct SchwabClient: Sendable {
 
     /// Where to send the user's browser; `state` comes back on the callback.
     public func authorizeURL(state: String) -> URL {
-        var components = URLComponents(string: configuration.oauthBase + "/authorize")!
-        components.queryItems = [
-            URLQueryItem(name: "response_type", value: "code"), URLQueryItem(name: "client_id", value: configuration.appKey),
-            URLQueryItem(name: "redirect_uri", value: configuration.callbackURL), URLQueryItem(name: "state", value: state),
-        ]
-        return components.url!
+        // Every value fully percent-encoded (the callback's ':' and '/' too), as Schwab's own clients send it.
+        let query = Self.query([("response_type", "code"), ("client_id", configuration.appKey), ("redirect_uri", configuration.callbackURL),
+                                ("state", state)])
+        return URL(string: configuration.oauthBase + "/authorize?" + query)!
     }
 
     public func exchangeCode(_ code: String) async throws -> SchwabTokenResponse {
