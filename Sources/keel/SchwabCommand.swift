@@ -27,8 +27,10 @@ struct SchwabLoginCommand: AsyncParsableCommand {
             }
             let operator_ = Principal(userID: "cli", role: .admin, clientID: nil)
             let (url, expires) = try await schwab.authorizationURL(clientID: clientID, by: operator_)
-            print("Open this URL in a browser and log in to Schwab (valid until \(expires)):\n\n  \(url.absoluteString)\n")
-            print("Then paste the full URL your browser was redirected to (it contains code= and state=):")
+            // Written unbuffered: the prompt must show before the read even when the output is a pipe.
+            let prompt = "Open this URL in a browser and log in to Schwab (valid until \(expires)):\n\n  \(url.absoluteString)\n\n"
+                + "Then paste the full URL your browser was redirected to (it contains code= and state=):\n"
+            FileHandle.standardOutput.write(Data(prompt.utf8))
             guard let pasted = redirectURL ?? readLine(strippingNewline: true), let components = URLComponents(string: pasted.trimmingCharacters(in: .whitespaces)) else {
                 throw ValidationError("no redirect URL was given")
             }
