@@ -259,4 +259,39 @@ struct SchwabIntegrationTests {
             #expect(badPeriod.status == .unprocessableEntity)
         }
     }
+
+    @Test("the sandbox's order lifecycle: working limit, replace, cancel, fill, outside hours", arguments: [TestDatabase.sqlite])
+    func orderLifecycle(database: TestDatabase) async throws {
+        try await SchwabScenario.run(on: database) { s in
+            let clientID = try await s.makeClient()
+            let hash = try #require(try await s.link(clientID: clientID).object.objects("accounts").first { $0.string("account_type") == "margin" }?.string("account_hash"))
+            let schwab = try #require(s.app.services.schwab)
+            let token = try await schwab.tokens.accessToken(clientID: clientID)
+            let low = SchwabOrderRequest.equity(symbol: "SPY", instruction: "BUY", quantity: 1, limitPrice: 1)
+            let id = try await schwab.client.placeOrder(accessToken: token, hash: hash, order: low)
+            #expect(try await schwab.client.order(accessToken: token, hash: hash, orderID: id).status == "WORKING", "a limit far below the market works")
+            let replacement = try await schwab.client.replaceOrder(accessToken: token, hash: hash, orderID: id,
+                                                                   with: SchwabOrderRequest.equity(symbol: "SPY", instruction: "BUY", quantity: 2, limitPrice: 2))
+            #expect(try await schwab.client.order(accessToken: token, hash: hash, orderID: id).status == "REPLACED")
+            try await schwab.client.cancelOrder(accessToken: token, hash: hash, orderID: replacement)
+            let cancelled = try await schwab.client.order(accessToken: token, hash: hash, orderID: replacement)
+            #expect(cancelled.status == "CANCELED" && cancelled.cancelable == false)
+            await #expect(throws: SchwabError.self) { try await schwab.client.cancelOrder(accessToken: token, hash: hash, orderID: replacement) }
+
+            let market = SchwabOrderRequest.equity(symbol: "SPY", instruction: "BUY", quantity: 1)
+            let filled = try await schwab.client.order(accessToken: token, hash: hash, orderID: try await schwab.client.placeOrder(accessToken: token, hash: hash, order: market))
+            #expect(filled.status == "FILLED" && filled.executions.count == 1)
+            let window = try await schwab.client.orders(accessToken: token, hash: hash, from: s.app.clock.now().addingTimeInterval(-60),
+                                                        to: s.app.clock.now().addingTimeInterval(60))
+            #expect(window.count == 3, "the replaced, the cancelled and the filled order")
+
+            s.app.clock.advance(by: 5 * 86_400) // Saturday: the market is closed
+            let fresh = try await schwab.tokens.accessToken(clientID: clientID)
+            let waiting = try await schwab.client.placeOrder(accessToken: fresh, hash: hash, order: market)
+            #expect(try await schwab.client.order(accessToken: fresh, hash: hash, orderID: waiting).status == "PENDING_ACTIVATION")
+            let transactions = try await schwab.client.transactions(accessToken: fresh, hash: hash, start: s.app.clock.now().addingTimeInterval(-10 * 86_400),
+                                                                    end: s.app.clock.now())
+            #expect(transactions.count == 1 && transactions.first?.type == "TRADE")
+        }
+    }
 }
