@@ -1,0 +1,32 @@
+/// What a strategy sees of the bars: everything up to the current bar, nothing after it. Reading a later
+/// bar yields NaN, so a strategy cannot act on the future even by mistake.
+public struct BarWindow {
+    public let current: Int
+    let open: UnsafeBufferPointer<Double>
+    let high: UnsafeBufferPointer<Double>
+    let low: UnsafeBufferPointer<Double>
+    let close: UnsafeBufferPointer<Double>
+    let volume: UnsafeBufferPointer<Double>
+
+    @inline(__always) public func open(_ i: Int) -> Double { i <= current && i >= 0 ? open[i] : .nan }
+    @inline(__always) public func high(_ i: Int) -> Double { i <= current && i >= 0 ? high[i] : .nan }
+    @inline(__always) public func low(_ i: Int) -> Double { i <= current && i >= 0 ? low[i] : .nan }
+    @inline(__always) public func close(_ i: Int) -> Double { i <= current && i >= 0 ? close[i] : .nan }
+    @inline(__always) public func volume(_ i: Int) -> Double { i <= current && i >= 0 ? volume[i] : .nan }
+}
+
+/// What a single-symbol strategy wants after seeing a bar.
+public enum SignalDecision: Sendable, Hashable {
+    /// Keep the position and any working order.
+    case hold
+    /// Reach this position (in units; negative is short) with a market order.
+    case target(Double)
+    /// Send this order (signed quantity), replacing any working one.
+    case order(BacktestOrderType, quantity: Double)
+}
+
+/// A strategy that trades one symbol bar by bar. Called once per bar, in order; keeps its own running state
+/// so a whole backtest stays O(n).
+public protocol SignalStrategy {
+    mutating func decide(_ bars: BarWindow) -> SignalDecision
+}

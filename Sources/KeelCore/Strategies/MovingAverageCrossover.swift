@@ -1,0 +1,47 @@
+/// Long (a fixed quantity) while the fast moving average is above the slow one, flat otherwise. Running
+/// sums make each bar O(1). With `exponential`, EMAs (SMA-seeded, TA-Lib style) replace the SMAs.
+public struct MovingAverageCrossover: SignalStrategy, Sendable {
+    public let fast: Int
+    public let slow: Int
+    public let quantity: Double
+    public let exponential: Bool
+    private var fastSum = 0.0, slowSum = 0.0
+    private var fastEMA = 0.0, slowEMA = 0.0
+
+    public init(fast: Int, slow: Int, quantity: Double, exponential: Bool = false) {
+        precondition(fast > 0 && slow > fast, "a crossover needs 0 < fast < slow")
+        self.fast = fast
+        self.slow = slow
+        self.quantity = quantity
+        self.exponential = exponential
+    }
+
+    public mutating func decide(_ bars: BarWindow) -> SignalDecision {
+        let t = bars.current
+        let c = bars.close(t)
+        fastSum += c
+        slowSum += c
+        if t >= fast { fastSum -= bars.close(t - fast) }
+        if t >= slow { slowSum -= bars.close(t - slow) }
+        guard t >= slow - 1 else {
+            if t == fast - 1 { fastEMA = fastSum / Double(fast) }
+            if t >= fast { fastEMA += (c - fastEMA) * 2 / Double(fast + 1) }
+            return .hold
+        }
+        let signal: Bool
+        if exponential {
+            if t == slow - 1 {
+                slowEMA = slowSum / Double(slow)
+                if fast == slow { fastEMA = slowEMA }
+            } else {
+                slowEMA += (c - slowEMA) * 2 / Double(slow + 1)
+            }
+            if t >= fast { fastEMA += (c - fastEMA) * 2 / Double(fast + 1) }
+            signal = fastEMA > slowEMA
+        } else {
+            // Divide as the reference loop does, so near-ties resolve identically.
+            signal = fastSum / Double(fast) > slowSum / Double(slow)
+        }
+        return .target(signal ? quantity : 0)
+    }
+}
