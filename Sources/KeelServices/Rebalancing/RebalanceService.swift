@@ -57,8 +57,9 @@ public struct RebalanceService: Sendable {
             guard !forecast.isEmpty else {
                 throw ServiceError(.unavailable, code: "no_market_data", message: "not enough price history to plan a rebalance for \(portfolio.name)")
             }
-            let signals = forecast.map { SymbolSignal(symbol: $0.symbol, expectedReturn: $0.expectedReturn, score: $0.score, volatility: $0.volatility) }
-            let targets = TargetWeightBuilder().targetWeights(strategy: portfolio.strategy, signals: signals, constraints: preferences.constraints)
+            // The same strategy object the backtester replays.
+            let targets = PredictedReturnStrategy(kind: portfolio.strategy, predictor: predictor)
+                .targetWeights(predictions: forecast, constraints: preferences.constraints)
 
             let (snapshot, latest) = try await PortfolioState.snapshot(account: account, extraSymbols: Array(targets.keys), session: session)
             var fresh = snapshot

@@ -1,0 +1,138 @@
+import Foundation
+
+/// When a portfolio backtest rebalances.
+public enum RebalanceSchedule: Sendable, Hashable, Codable {
+    /// Once, at the first bar where the strategy has a view (buy and hold).
+    case once
+    case everyBars(Int)
+    /// On the first bar of each calendar month.
+    case monthly
+}
+
+/// Replays a portfolio strategy over many symbols: on rebalance bars the strategy's target weights go
+/// through the live rebalance planner (same constraints, whole shares vs fractional crypto, dust, cash fit),
+/// orders fill at the close or the next open with slippage and commission, and every bar is marked to
+/// market. The per-bar loop only reads and writes preallocated columns.
+public struct PortfolioBacktester: Sendable {
+    public var execution: ExecutionModel
+    public var initialCash: Double
+    public var schedule: RebalanceSchedule
+    public var constraints: PortfolioConstraints
+    public var planner: RebalancePlanner.Settings
+    /// Quantity rules per symbol (crypto lots); symbols not listed trade in whole shares unless crypto by name.
+    public var instruments: [String: Instrument]
+    /// Bars before the first rebalance, so strategies have history to look at.
+    public var warmUp: Int
+
+    public init(execution: ExecutionModel = ExecutionModel(), initialCash: Double = 100_000, schedule: RebalanceSchedule = .monthly,
+                constraints: PortfolioConstraints = PortfolioConstraints(maxPositions: 10, maxWeight: 0.25, cashBuffer: 0.02),
+                planner: RebalancePlanner.Settings = .init(minimumOrderNotional: 10, driftThreshold: 0, buyCostBuffer: 0.005),
+                instruments: [String: Instrument] = [:], warmUp: Int = 63) {
+        self.execution = execution
+        self.initialCash = initialCash
+        self.schedule = schedule
+        self.constraints = constraints
+        self.planner = planner
+        self.instruments = instruments
+        self.warmUp = warmUp
+    }
+
+    public struct Output: Sendable {
+        public var result: BacktestResult
+        /// The target weights of every rebalance, by bar time.
+        public var targets: [(date: Date, weights: [String: Double])]
+    }
+
+    public func run(_ strategy: any PortfolioStrategy, market: AlignedMarket) -> Output {
+        let n = market.count, symbols = market.symbols.count
+        var equity = [Double](repeating: 0, count: n)
+        var quantity = [Double](repeating: 0, count: symbols)
+        var lastPrice = [Double](repeating: .nan, count: symbols)
+        var lots = [LotBook](repeating: LotBook(), count: symbols)
+        var trips: [RoundTrip] = []
+        var cash = initialCash, fills = 0, commissions = 0.0, notional = 0.0, inMarket = 0
+        var pending: [(symbol: Int, quantity: Double)] = []
+        var targets: [(Date, [String: Double])] = []
+        var rebalanced = false
+        let planner = RebalancePlanner(settings: self.planner)
+        let index = Dictionary(uniqueKeysWithValues: market.symbols.enumerated().map { ($1, $0) })
+
+        func fill(_ s: Int, _ wanted: Double, reference: Double, at t: Int) {
+            guard wanted != 0, reference > 0, !reference.isNaN else { return }
+            var qty = wanted
+            var price = execution.slippage.price(reference: reference, quantity: qty, volume: market.volume[s][t])
+            if qty > 0 {
+                // Never spend cash that is not there: shrink a buy that slippage or fees made unaffordable.
+                let fee = execution.commission.commission(quantity: qty, price: price)
+                if qty * price + fee > cash {
+                    let increment = (instruments[market.symbols[s]]?.quantityIncrement.doubleValue)
+                        ?? (AssetClass.inferred(fromSymbol: market.symbols[s]).tradesFractionally ? 0.000001 : 1)
+                    qty = ((max(cash - fee, 0) / price) / increment).rounded(.down) * increment
+                    guard qty > 0 else { return }
+                    price = execution.slippage.price(reference: reference, quantity: qty, volume: market.volume[s][t])
+                }
+            }
+            let fee = execution.commission.commission(quantity: qty, price: price)
+            cash -= qty * price + fee
+            quantity[s] += qty
+            fills += 1
+            commissions += fee
+            notional += abs(qty * price)
+            lots[s].fill(symbol: market.symbols[s], quantity: qty, price: price, commission: fee, time: market.timestamps[t], into: &trips)
+        }
+
+        for t in 0..<n {
+            for s in 0..<symbols where !market.close[s][t].isNaN { lastPrice[s] = market.close[s][t] }
+            // Orders from the last rebalance fill at this bar's open.
+            if !pending.isEmpty {
+                for order in pending { fill(order.symbol, order.quantity, reference: market.open[order.symbol][t], at: t) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            if t >= warmUp, t < n - 1, isRebalanceBar(t, market: market, done: rebalanced) {
+                rebalanced = true
+                let view = market.view(at: t)
+                let weights = strategy.targetWeights(view, constraints: constraints)
+                targets.append((market.timestamps[t], weights))
+                var holdings: [Holding] = []
+                var prices: [String: Decimal] = [:]
+                for s in 0..<symbols {
+                    if !lastPrice[s].isNaN { prices[market.symbols[s]] = Decimal(exactly: lastPrice[s]) }
+                    if quantity[s] != 0 {
+                        holdings.append(Holding(symbol: market.symbols[s], quantity: Decimal(exactly: quantity[s]), averageCost: 0))
+                    }
+                }
+                let snapshot = PortfolioSnapshot(cash: Decimal(exactly: cash), holdings: holdings, prices: prices)
+                for order in planner.plan(snapshot: snapshot, targets: weights, instruments: instruments).orders {
+                    guard let s = index[order.symbol] else { continue }
+                    let signed = order.quantity.doubleValue * Double(order.side.sign)
+                    if execution.timing == .close {
+                        fill(s, signed, reference: market.close[s][t], at: t)
+                    } else {
+                        pending.append((s, signed))
+                    }
+                }
+            }
+            var value = cash
+            var invested = false
+            for s in 0..<symbols where quantity[s] != 0 {
+                value += quantity[s] * lastPrice[s]
+                invested = true
+            }
+            if invested { inMarket += 1 }
+            equity[t] = value
+        }
+        let result = BacktestResult(timestamps: market.timestamps, equity: equity, trades: trips, fills: fills, commissions: commissions,
+                                    tradedNotional: notional, barsInMarket: inMarket, initialCash: initialCash)
+        return Output(result: result, targets: targets.map { (date: $0.0, weights: $0.1) })
+    }
+
+    func isRebalanceBar(_ t: Int, market: AlignedMarket, done: Bool) -> Bool {
+        switch schedule {
+        case .once: return !done
+        case .everyBars(let every): return (t - warmUp) % max(every, 1) == 0
+        case .monthly:
+            guard t > 0 else { return true }
+            return CivilDay(market.timestamps[t]).components.month != CivilDay(market.timestamps[t - 1]).components.month || !done
+        }
+    }
+}

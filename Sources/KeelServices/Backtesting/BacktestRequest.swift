@@ -1,0 +1,95 @@
+import Foundation
+import KeelCore
+
+/// Everything a backtest run needs to be reproduced: strategy and parameters, data, costs, constraints.
+public struct BacktestRequest: Sendable, Codable, Hashable {
+    /// sma-cross, ema-cross, momentum, breakout, mean-reversion, balanced, buy-and-hold, or model:N (model portfolio N).
+    public var strategy: String
+    public var symbols: [String]
+    public var from: Date?
+    public var to: Date?
+    /// Read bars from CSV files instead of the database.
+    public var csvPath: String?
+    public var cash: Double
+    public var fill: FillTiming
+    public var commissionPerOrder: Double?
+    public var commissionBps: Double?
+    public var commissionPerShare: Double?
+    /// Schwab's equity fees (0 commission, SEC and FINRA fees on sells).
+    public var schwabFees: Bool
+    public var slippageBps: Double
+    public var benchmark: String?
+    // Signal strategies.
+    public var fast: Int
+    public var slow: Int
+    public var shares: Double
+    // Portfolio strategies.
+    public var lookback: Int
+    public var window: Int
+    public var rebalanceEvery: Int?
+    public var maxPositions: Int
+    public var maxWeight: Double
+    public var cashBuffer: Double
+
+    public init(strategy: String, symbols: [String] = [], from: Date? = nil, to: Date? = nil, csvPath: String? = nil, cash: Double = 100_000,
+                fill: FillTiming = .close, commissionPerOrder: Double? = nil, commissionBps: Double? = nil, commissionPerShare: Double? = nil,
+                schwabFees: Bool = false, slippageBps: Double = 0, benchmark: String? = nil, fast: Int = 10, slow: Int = 30, shares: Double = 100,
+                lookback: Int = 252, window: Int = 20, rebalanceEvery: Int? = nil, maxPositions: Int = 10, maxWeight: Double = 0.25, cashBuffer: Double = 0.02) {
+        self.strategy = strategy
+        self.symbols = symbols
+        self.from = from
+        self.to = to
+        self.csvPath = csvPath
+        self.cash = cash
+        self.fill = fill
+        self.commissionPerOrder = commissionPerOrder
+        self.commissionBps = commissionBps
+        self.commissionPerShare = commissionPerShare
+        self.schwabFees = schwabFees
+        self.slippageBps = slippageBps
+        self.benchmark = benchmark
+        self.fast = fast
+        self.slow = slow
+        self.shares = shares
+        self.lookback = lookback
+        self.window = window
+        self.rebalanceEvery = rebalanceEvery
+        self.maxPositions = maxPositions
+        self.maxWeight = maxWeight
+        self.cashBuffer = cashBuffer
+    }
+
+    public static let signalStrategies: Set<String> = ["sma-cross", "ema-cross"]
+    public static let portfolioStrategies: Set<String> = ["momentum", "breakout", "mean-reversion", "balanced", "equal-weight", "buy-and-hold"]
+
+    public var execution: ExecutionModel {
+        let commission: CommissionModel
+        if schwabFees { commission = .schwabEquities }
+        else if let perOrder = commissionPerOrder { commission = .perOrder(perOrder) }
+        else if let bps = commissionBps { commission = .basisPoints(bps) }
+        else if let perShare = commissionPerShare { commission = .perShare(perShare, minimum: 0) }
+        else { commission = .none }
+        return ExecutionModel(timing: fill, slippage: slippageBps > 0 ? .fixedBasisPoints(slippageBps) : .none, commission: commission)
+    }
+
+    /// Field-level checks; throws a 422 naming the field.
+    public func validate() throws {
+        let known = Self.signalStrategies.union(Self.portfolioStrategies)
+        guard known.contains(strategy) || strategy.hasPrefix("model:") else {
+            throw ServiceError.invalid("strategy", "strategy must be one of \(known.sorted().joined(separator: ", ")) or model:N")
+        }
+        if csvPath == nil, symbols.isEmpty { throw ServiceError.invalid("symbols", "give symbols (stored bars) or a CSV path") }
+        guard cash > 0 else { throw ServiceError.invalid("cash", "cash must be positive") }
+        if Self.signalStrategies.contains(strategy) {
+            guard fast > 0, slow > fast else { throw ServiceError.invalid("slow", "the crossover needs 0 < fast < slow") }
+            guard shares > 0 else { throw ServiceError.invalid("shares", "shares must be positive") }
+        }
+        guard (1...500).contains(maxPositions) else { throw ServiceError.invalid("max_positions", "max_positions must be 1 to 500") }
+        guard maxWeight > 0, maxWeight <= 1 else { throw ServiceError.invalid("max_weight", "max_weight must be above 0 and at most 1") }
+        guard (0..<1).contains(cashBuffer) else { throw ServiceError.invalid("cash_buffer", "cash_buffer must be at least 0 and below 1") }
+        guard slippageBps >= 0, (commissionBps ?? 0) >= 0, (commissionPerOrder ?? 0) >= 0 else {
+            throw ServiceError.invalid("commission", "costs cannot be negative")
+        }
+        if let from, let to, from >= to { throw ServiceError.invalid("from", "from must be before to") }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import KeelCore
+import KeelML
+import KeelStore
+
+/// Runs a backtest request on stored bars or CSV files with the engine and strategies the live path uses.
+public struct BacktestRunner: Sendable {
+    let context: ServiceContext
+
+    public init(context: ServiceContext) {
+        self.context = context
+    }
+
+    public func run(_ request: BacktestRequest) async throws -> BacktestOutcome {
+        try request.validate()
+        var symbols = request.symbols.map { $0.uppercased() }
+        var strategyName = request.strategy
+        var modelStrategy: PredictedReturnStrategy?
+        if request.strategy.hasPrefix("model:") {
+            guard let id = Int(request.strategy.dropFirst("model:".count)),
+                  let portfolio = try await context.database.read({ try await $0.referenceData.modelPortfolio(id) }) else {
+                throw ServiceError.invalid("strategy", "model:N needs an existing model portfolio id")
+            }
+            modelStrategy = PredictedReturnStrategy(kind: portfolio.strategy)
+            strategyName = "model:\(portfolio.name)"
+            if symbols.isEmpty { symbols = portfolio.universe }
+        }
+        var series = try await load(request, symbols: symbols)
+        guard !series.isEmpty else { throw ServiceError(.validation, code: "no_data", message: "no bars for \(symbols.joined(separator: ", ")) in that range", field: "symbols") }
+        var benchmarkSeries: BarSeries?
+        if let benchmark = request.benchmark {
+            benchmarkSeries = try await load(request, symbols: [benchmark.uppercased()]).first
+        }
+        if request.benchmark != nil, benchmarkSeries == nil {
+            throw ServiceError.invalid("benchmark", "no bars for the benchmark \(request.benchmark ?? "")")
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let result: BacktestResult
+        if BacktestRequest.signalStrategies.contains(request.strategy) {
+            let bars = series[0]
+            var strategy = MovingAverageCrossover(fast: request.fast, slow: request.slow, quantity: request.shares, exponential: request.strategy == "ema-cross")
+            result = SignalBacktester(execution: request.execution, initialCash: request.cash).run(&strategy, series: bars)
+            series = [bars]
+        } else {
+            let strategy: any PortfolioStrategy = modelStrategy ?? Self.portfolioStrategy(request)
+            let schedule: RebalanceSchedule = request.strategy == "buy-and-hold" ? .once : request.rebalanceEvery.map { .everyBars($0) } ?? .monthly
+            let engine = PortfolioBacktester(execution: request.execution, initialCash: request.cash, schedule: schedule,
+                                             constraints: PortfolioConstraints(maxPositions: request.maxPositions, maxWeight: request.maxWeight,
+                                                                               cashBuffer: request.cashBuffer),
+                                             warmUp: modelStrategy == nil ? min(max(request.lookback, request.window), 252) : 252)
+            result = engine.run(strategy, market: AlignedMarket(series)).result
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        let benchmarkCurve = benchmarkSeries.map { Self.benchmarkEquity($0, on: result.timestamps, cash: request.cash) }
+        let metrics = PerformanceMetrics(result: result, benchmark: benchmarkCurve)
+        let benchmarkMetrics = benchmarkCurve.map { PerformanceMetrics(equity: $0, barsInMarket: $0.count) }
+        return BacktestOutcome(
+            strategy: strategyName, symbols: series.map(\.symbol), initialCash: request.cash, finalEquity: result.finalEquity, trades: result.trades.count,
+            fills: result.fills, commissions: result.commissions, metrics: metrics, benchmark: request.benchmark?.uppercased(), benchmarkMetrics: benchmarkMetrics,
+            equityCurve: zip(result.timestamps, result.equity).map { BacktestOutcome.Point(date: $0, equity: $1) },
+            benchmarkCurve: benchmarkCurve.map { zip(result.timestamps, $0).map { BacktestOutcome.Point(date: $0, equity: $1) } },
+            tradeList: result.trades.map { BacktestOutcome.Trade(symbol: $0.symbol, entryTime: $0.entryTime, exitTime: $0.exitTime, quantity: $0.quantity,
+                                                                  entryPrice: $0.entryPrice, exitPrice: $0.exitPrice, commission: $0.commission,
+                                                                  profitLoss: $0.profitLoss) },
+            bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed)
+    }
+
+    static func portfolioStrategy(_ request: BacktestRequest) -> any PortfolioStrategy {
+        switch request.strategy {
+        case "momentum": MomentumStrategy(lookback: request.lookback, skip: 21)
+        case "breakout": BreakoutStrategy(window: request.window)
+        case "mean-reversion": MeanReversionStrategy(window: request.window)
+        case "equal-weight": BalancedStrategy(inverseVolatility: false)
+        case "buy-and-hold": BuyAndHoldStrategy()
+        default: BalancedStrategy(inverseVolatility: true)
+        }
+    }
+
+    /// Bars from CSV (every file, or those of the requested symbols) or from the store, cut to the range.
+    func load(_ request: BacktestRequest, symbols: [String]) async throws -> [BarSeries] {
+        var series: [BarSeries]
+        if let path = request.csvPath {
+            let provider = CSVMarketDataProvider(path: path)
+            let items: [ProviderItem]
+            do { items = try await provider.items().filter { $0.kind == .bars } } catch let error as ProviderError {
+                throw ServiceError(.validation, code: "invalid_source", message: error.description, field: "csv")
+            }
+            series = []
+            for item in items where symbols.isEmpty || symbols.contains(item.symbol) {
+                do { series.append(try await provider.fetchBars(item).series) } catch let error as ProviderError {
+                    throw ServiceError(.validation, code: "invalid_source", message: error.description, field: "csv")
+                }
+            }
+        } else {
+            series = try await context.database.read { try await $0.marketBars.history(symbols: symbols, since: request.from ?? .distantPast) }
+        }
+        return series.map { s in
+            var cut = request.to.map { s.truncated(through: $0) } ?? s
+            if let from = request.from, let first = cut.timestamps.firstIndex(where: { $0 >= from }), first > 0 {
+                cut = BarSeries(symbol: s.symbol, timestamps: Array(cut.timestamps[first...]), open: Array(cut.open[first...]), high: Array(cut.high[first...]),
+                                low: Array(cut.low[first...]), close: Array(cut.close[first...]), volume: Array(cut.volume[first...]))
+            }
+            return cut
+        }.filter { !$0.isEmpty }
+    }
+
+    /// Cash invested in the benchmark at the first bar and held, on the backtest's calendar.
+    static func benchmarkEquity(_ series: BarSeries, on dates: [Date], cash: Double) -> [Double] {
+        guard let first = series.close.first(where: { $0 > 0 }) else { return dates.map { _ in cash } }
+        return dates.map { date in
+            guard let i = series.lastIndex(onOrBefore: date) else { return cash }
+            return cash * series.close[i] / first
+        }
+    }
+}
