@@ -24,6 +24,7 @@ public struct KeelServices: Sendable {
     public let demoMarket: DemoMarketSeeder
     public let pipeline: PipelineService
     public let marketData: MarketDataQueries
+    public let backtests: BacktestJobs
 
     /// Schwab linking and live trading; nil when no Schwab app is configured.
     public let schwab: SchwabLinkService?
@@ -57,6 +58,7 @@ public struct KeelServices: Sendable {
         demoMarket = DemoMarketSeeder(context: context)
         pipeline = PipelineService(context: context, schwab: schwab)
         marketData = MarketDataQueries(context: context)
+        backtests = BacktestJobs(context: context)
     }
 }
 

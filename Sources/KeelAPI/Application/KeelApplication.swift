@@ -88,6 +88,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     try secured.register(collection: TradingController())
     try secured.register(collection: SystemController())
     try secured.register(collection: DataController())
+    try secured.register(collection: BacktestController())
     try secured.register(collection: SchwabController(publicRoutes: false))
     try api.register(collection: SchwabController(publicRoutes: true))
 }

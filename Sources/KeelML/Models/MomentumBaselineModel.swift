@@ -48,7 +48,9 @@ public struct MomentumBaselineModel: ReturnPredictor {
             let spanYears = series.timestamps[skipIndex].timeIntervalSince(series.timestamps[startIndex]) / (365.25 * day)
             let momentum = log(skipClose / startClose) * ((Double(lookbackDays - skipDays) / 365.25) / spanYears)
             let closes = Array(series.close[...end])
-            let timestamps = Array(series.timestamps[...end])
+            // Bars per year from the last year only, so the answer does not depend on how much older history is passed.
+            let yearStart = series.lastIndex(onOrBefore: lastTime.addingTimeInterval(-365 * day)).map { $0 + 1 } ?? 0
+            let timestamps = Array(series.timestamps[yearStart...end])
             guard let volatility = ReturnStatistics.trailingVolatility(closes, window: volatilityWindow,
                                                                        periodsPerYear: ReturnStatistics.periodsPerYear(timestamps: timestamps)),
                   volatility > 0, momentum.isFinite else { continue }

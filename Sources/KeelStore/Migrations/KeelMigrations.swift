@@ -14,6 +14,7 @@ public enum KeelMigrations {
         M009_SeedReferenceData(),
         M010_CreateMarketDataPipeline(),
         M011_CreateSchwabLinks(),
+        M012_CreateBacktests(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -1,0 +1,55 @@
+import Foundation
+import KeelCore
+import KeelServices
+import Vapor
+
+struct BacktestBody: Content {
+    var strategy: String?
+    var symbols: [String]?
+    var from: String?
+    var to: String?
+    var cash: Double?
+    var fill: String?
+    var commissionPerOrder: Double?
+    var commissionBps: Double?
+    var commissionPerShare: Double?
+    var schwabFees: Bool?
+    var slippageBps: Double?
+    var benchmark: String?
+    var fast: Int?
+    var slow: Int?
+    var shares: Double?
+    var lookback: Int?
+    var window: Int?
+    var rebalanceEvery: Int?
+    var maxPositions: Int?
+    var maxWeight: Double?
+    var cashBuffer: Double?
+
+    func request() throws -> BacktestRequest {
+        guard let strategy else { throw ServiceError.invalid("strategy", "strategy is required") }
+        func date(_ text: String?, _ field: String) throws -> Date? {
+            guard let text else { return nil }
+            guard let (date, _) = BarCSV.parseTime(Substring(text)) else { throw ServiceError.invalid(field, "\(field) must be a date like 2015-06-30") }
+            return date
+        }
+        let timing: FillTiming
+        switch fill ?? "close" {
+        case "close": timing = .close
+        case "next-open", "next_open": timing = .nextOpen
+        default: throw ServiceError.invalid("fill", "fill must be close or next-open")
+        }
+        let defaults = BacktestRequest(strategy: strategy)
+        return BacktestRequest(strategy: strategy, symbols: symbols ?? [], from: try date(from, "from"), to: try date(to, "to").map { $0.addingTimeInterval(86_399) },
+                               cash: cash ?? defaults.cash, fill: timing, commissionPerOrder: commissionPerOrder, commissionBps: commissionBps,
+                               commissionPerShare: commissionPerShare, schwabFees: schwabFees ?? false, slippageBps: slippageBps ?? 0, benchmark: benchmark,
+                               fast: fast ?? defaults.fast, slow: slow ?? defaults.slow, shares: shares ?? defaults.shares, lookback: lookback ?? defaults.lookback,
+                               window: window ?? defaults.window, rebalanceEvery: rebalanceEvery, maxPositions: maxPositions ?? defaults.maxPositions,
+                               maxWeight: maxWeight ?? defaults.maxWeight, cashBuffer: cashBuffer ?? defaults.cashBuffer)
+    }
+}
+
+struct BacktestSubmitted: Content {
+    var backtestId: String
+    var status: String
+}

@@ -1,0 +1,71 @@
+import Foundation
+import KeelCore
+import KeelML
+import KeelTestSupport
+import Testing
+
+@Suite("Backtests")
+struct BacktestAPITests {
+    func waitForResult(_ app: KeelTestApp, _ token: String, _ id: String) async throws -> [String: Any] {
+        for _ in 0..<200 {
+            let job = try await app.request(.GET, "/api/backtests/\(id)", token: token).object
+            if job.string("status") != "running" { return job }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        throw TestSetupError("backtest \(id) did not finish")
+    }
+
+    @Test("a backtest started through the API completes and its report is served", arguments: TestDatabase.available)
+    func backtestThroughTheAPI(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let token = try await app.login()
+            let submitted = try await app.request(.POST, "/api/backtests", token: token, json: [
+                "strategy": "momentum", "symbols": ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "JNJ", "PG"], "lookback": 126,
+                "cash": 100_000, "commission_bps": 5, "fill": "next-open", "benchmark": "SPY", "max_positions": 4, "max_weight": 0.3,
+            ])
+            #expect(submitted.status == .accepted, "\(submitted)")
+            let id = try #require(submitted.object.string("backtest_id"))
+            let job = try await waitForResult(app, token, id)
+            #expect(job.string("status") == "succeeded", "\(job)")
+            let result = try #require(job["result"] as? [String: Any])
+            let metrics = try #require(result["metrics"] as? [String: Any])
+            for name in ["total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar", "turnover", "exposure",
+                         "win_rate", "profit_factor", "trades", "alpha", "beta"] {
+                #expect(metrics[name] != nil, "metric \(name)")
+            }
+            #expect((result["final_equity"] as? NSNumber)?.doubleValue ?? 0 > 0)
+            #expect(((result["equity_curve"] as? [Any])?.count ?? 0) > 100)
+            let report = try await app.request(.GET, "/api/backtests/\(id)/report", token: token)
+            #expect(report.status == .ok)
+            #expect(report.body.contains("<svg") && report.body.contains("Monthly returns") && !report.body.contains("http"))
+
+            let invalid = try await app.request(.POST, "/api/backtests", token: token, json: ["strategy": "astrology", "symbols": ["AAPL"]])
+            #expect(invalid.status == .unprocessableEntity && invalid.errorField == "strategy")
+        }
+    }
+
+    @Test("the live rebalancer and the backtester get the same target weights from the same strategy", arguments: TestDatabase.available)
+    func sameStrategyLiveAndBacktest(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            let batch = try await scenario.rebalance(app, portfolioID: 1).object
+            let live = try #require(batch["target_weights"] as? [String: Double])
+            #expect(!live.isEmpty)
+
+            let universe = ModelPortfolioDefinition.standard[0].universe
+            let histories = try await app.database.read { try await $0.marketBars.history(symbols: universe, since: .distantPast) }
+            let market = AlignedMarket(histories)
+            let strategy = PredictedReturnStrategy(kind: .momentum)
+            let constraints = PortfolioConstraints(maxPositions: 10, maxWeight: 0.25, cashBuffer: 0.02)
+            let replayed = strategy.targetWeights(market.view(at: market.count - 1), constraints: constraints)
+            #expect(Set(replayed.keys) == Set(live.keys))
+            for (symbol, weight) in live { #expect(abs((replayed[symbol] ?? -1) - weight) < 1e-9, "\(symbol)") }
+
+            // Inside the engine the same object is called at every rebalance bar.
+            let output = PortfolioBacktester(schedule: .everyBars(100), constraints: constraints, warmUp: market.count - 2)
+                .run(strategy, market: market)
+            let engineTargets = try #require(output.targets.first)
+            #expect(engineTargets.weights == strategy.targetWeights(market.view(at: market.count - 2), constraints: constraints))
+        }
+    }
+}
