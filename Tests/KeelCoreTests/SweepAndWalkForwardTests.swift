@@ -1,0 +1,50 @@
+import Foundation
+import KeelCore
+import Testing
+
+@Suite("Sweeps and walk-forward")
+struct SweepAndWalkForwardTests {
+    @Test func sweepRunsEveryPairInOrderAndRanks() async {
+        let series = IndicatorTests.reference.series
+        let grid = [5, 10, 15].flatMap { fast in [30, 50].map { (fast, $0) } }
+        let results = await ParameterSweep.run(grid, concurrency: 2) { pair -> (Int, Int, Double) in
+            var strategy = MovingAverageCrossover(fast: pair.0, slow: pair.1, quantity: 10)
+            let result = SignalBacktester(initialCash: 10_000).run(&strategy, series: series)
+            return (pair.0, pair.1, PerformanceMetrics(result: result).sharpe)
+        }
+        #expect(results.map { "\($0.0)-\($0.1)" } == grid.map { "\($0.0)-\($0.1)" }, "results come back in grid order")
+        let sequential = grid.map { pair -> Double in
+            var strategy = MovingAverageCrossover(fast: pair.0, slow: pair.1, quantity: 10)
+            return PerformanceMetrics(result: SignalBacktester(initialCash: 10_000).run(&strategy, series: series)).sharpe
+        }
+        #expect(zip(results.map(\.2), sequential).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+    }
+
+    @Test func walkForwardWindowsAndStitching() {
+        let rolling = WalkForward(train: 100, test: 50).windows(count: 300)
+        #expect(rolling.map(\.testStart) == [100, 150, 200, 250])
+        #expect(rolling.allSatisfy { $0.trainEnd - $0.trainStart == 100 && $0.testStart == $0.trainEnd })
+        let expanding = WalkForward(train: 100, test: 50, mode: .expanding).windows(count: 300)
+        #expect(expanding.allSatisfy { $0.trainStart == 0 })
+        // Two test segments of +10% each stitch to +21%.
+        let result = WalkForward(train: 10, test: 2).run(count: 14) { _ in [100, 110] }
+        #expect(result.windows.count == 2)
+        #expect(abs((result.stitchedEquity.last ?? 0) - 1.21) < 1e-12)
+    }
+
+    @Test func portfolioBacktestKeepsTheBooksAndTheLimits() {
+        let assets = ["AAPL", "MSFT", "JNJ", "TLT", "GLD"].compactMap { ReferenceInstruments.entry(for: $0)?.simulatedAsset }
+        let bars = MarketSimulator(configuration: .init(seed: 3, start: CivilDay(year: 2020, month: 1, day: 1).date, calendarDays: 900)).simulate(assets).bars
+        let market = AlignedMarket(assets.compactMap { bars[$0.symbol] })
+        let constraints = PortfolioConstraints(maxPositions: 3, maxWeight: 0.4, cashBuffer: 0.05)
+        let engine = PortfolioBacktester(execution: .init(timing: .nextOpen, commission: .perOrder(1)), initialCash: 100_000, schedule: .monthly,
+                                         constraints: constraints, warmUp: 70)
+        let output = engine.run(BalancedStrategy(), market: market)
+        #expect(output.targets.count > 20)
+        #expect(output.targets.allSatisfy { $0.weights.count <= 3 && $0.weights.values.allSatisfy { $0 <= 0.4 + 1e-9 } })
+        #expect(output.result.commissions == Double(output.result.fills))
+        #expect(output.result.equity.allSatisfy { $0 > 0 })
+        let hold = engine.run(BuyAndHoldStrategy(), market: market)
+        #expect(hold.targets.count > 0)
+    }
+}
