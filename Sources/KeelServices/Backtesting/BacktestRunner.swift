@@ -77,7 +77,7 @@ public struct BacktestRunner: Sendable {
     }
 
     /// Bars from CSV (every file, or those of the requested symbols) or from the store, cut to the range.
-    func load(_ request: BacktestRequest, symbols: [String]) async throws -> [BarSeries] {
+    public func load(_ request: BacktestRequest, symbols: [String]) async throws -> [BarSeries] {
         var series: [BarSeries]
         if let path = request.csvPath {
             let provider = CSVMarketDataProvider(path: path)

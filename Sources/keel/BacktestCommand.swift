@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import KeelCore
+import KeelServices
+
+/// Options every backtest and sweep shares.
+struct BacktestOptions: ParsableArguments {
+    @ArgumentParser.Option(help: "sma-cross, ema-cross, momentum, breakout, mean-reversion, balanced, equal-weight, buy-and-hold, or model:N.")
+    var strategy: String
+
+    @ArgumentParser.Option(help: "A CSV file or folder (instead of stored bars).")
+    var csv: String?
+
+    @ArgumentParser.Option(help: "Symbols of stored bars (or a filter on the CSV folder), comma-separated.")
+    var symbols: String?
+
+    @ArgumentParser.Option(help: "First day (YYYY-MM-DD).")
+    var from: String?
+
+    @ArgumentParser.Option(help: "Last day (YYYY-MM-DD).")
+    var to: String?
+
+    @ArgumentParser.Option(help: "Starting cash.")
+    var cash = 100_000.0
+
+    @ArgumentParser.Option(name: .customLong("commission-per-order"), help: "Commission per fill.")
+    var commissionPerOrder: Double?
+
+    @ArgumentParser.Option(name: .customLong("commission-bps"), help: "Commission in basis points of notional.")
+    var commissionBps: Double?
+
+    @ArgumentParser.Flag(name: .customLong("schwab-fees"), help: "Schwab's equity fees: no commission, SEC and FINRA fees on sells.")
+    var schwabFees = false
+
+    @ArgumentParser.Option(name: .customLong("slippage-bps"), help: "Slippage in basis points.")
+    var slippageBps = 0.0
+
+    @ArgumentParser.Option(help: "close or next-open.")
+    var fill = "close"
+
+    @ArgumentParser.Option(help: "Benchmark symbol (buy and hold) for alpha and beta.")
+    var benchmark: String?
+
+    @ArgumentParser.Option(help: "Crossover: fast period.") var fast = 10
+    @ArgumentParser.Option(help: "Crossover: slow period.") var slow = 30
+    @ArgumentParser.Option(help: "Crossover: shares held while long.") var shares = 100.0
+    @ArgumentParser.Option(help: "Momentum: lookback bars.") var lookback = 252
+    @ArgumentParser.Option(help: "Breakout and mean reversion: window bars.") var window = 20
+    @ArgumentParser.Option(name: .customLong("rebalance-every"), help: "Rebalance every N bars (default monthly).") var rebalanceEvery: Int?
+    @ArgumentParser.Option(name: .customLong("max-positions")) var maxPositions = 10
+    @ArgumentParser.Option(name: .customLong("max-weight")) var maxWeight = 0.25
+    @ArgumentParser.Option(name: .customLong("cash-buffer")) var cashBuffer = 0.02
+
+    func request() throws -> BacktestRequest {
+        func date(_ text: String?, _ name: String) throws -> Date? {
+            try text.map { try parseDate($0, option: name) }
+        }
+        guard let timing = FillTiming(rawValue: fill) else { throw ValidationError("--fill must be close or next-open") }
+        let request = BacktestRequest(
+            strategy: strategy, symbols: symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
+            from: try date(from, "--from"), to: try date(to, "--to").map { $0.addingTimeInterval(86_399) }, csvPath: csv, cash: cash, fill: timing,
+            commissionPerOrder: commissionPerOrder, commissionBps: commissionBps, schwabFees: schwabFees, slippageBps: slippageBps, benchmark: benchmark,
+            fast: fast, slow: slow, shares: shares, lookback: lookback, window: window, rebalanceEvery: rebalanceEvery, maxPositions: maxPositions,
+            maxWeight: maxWeight, cashBuffer: cashBuffer)
+        do { try request.validate() } catch let error as ServiceError { throw ValidationError("\(error.field.map { "--\($0.replacingOccurrences(of: "_", with: "-")): " } ?? "")\(error.message)") }
+        return request
+    }
+}
+
+struct BacktestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "backtest", abstract: "Replay a strategy on history; write result.json and an HTML report.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var options: BacktestOptions
+
+    @ArgumentParser.Option(help: "Where to write the JSON result.")
+    var out: String
+
+    @ArgumentParser.Option(help: "Where to write the HTML report.")
+    var report: String?
+
+    func run() async throws {
+        let request = try options.request()
+        let outcome = try await CLIApplication.run(database: database) { services in try await BacktestRunner(context: services.context).run(request) }
+        try BacktestOutcome.encoder.encode(outcome).write(to: URL(fileURLWithPath: out))
+        if let report { try BacktestReport.html(outcome).write(toFile: report, atomically: true, encoding: .utf8) }
+        let m = outcome.metrics
+        print(String(format: "%@: final equity %.2f, %d trades, total return %.2f%%, CAGR %.2f%%, Sharpe %.2f, max drawdown %.2f%% (%d bars in %.1f ms)",
+                     outcome.strategy, outcome.finalEquity, outcome.trades, m.totalReturn * 100, m.cagr * 100, m.sharpe, m.maxDrawdown * 100,
+                     outcome.bars, outcome.elapsedMilliseconds))
+        print("wrote \(out)" + (report.map { " and \($0)" } ?? ""))
+    }
+}
+
+struct SweepCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sweep", abstract: "Run a grid of crossover parameters in parallel and rank them.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var options: BacktestOptions
+
+    @ArgumentParser.Option(name: .customLong("fast-values"), help: "Fast periods, comma-separated.")
+    var fastValues = "5,10,15,20"
+
+    @ArgumentParser.Option(name: .customLong("slow-values"), help: "Slow periods, comma-separated.")
+    var slowValues = "30,50,100,200"
+
+    @ArgumentParser.Option(help: "Metric to rank by: sharpe, sortino, cagr, total_return, calmar, max_drawdown.")
+    var metric = "sharpe"
+
+    @ArgumentParser.Option(help: "Rows to print.")
+    var top = 10
+
+    @ArgumentParser.Option(help: "Optional JSON file with every result.")
+    var out: String?
+
+    func run() async throws {
+        guard BacktestRequest.signalStrategies.contains(options.strategy) else { throw ValidationError("sweep supports sma-cross and ema-cross") }
+        let fasts = fastValues.split(separator: ",").compactMap { Int($0) }, slows = slowValues.split(separator: ",").compactMap { Int($0) }
+        let grid = fasts.flatMap { f in slows.filter { $0 > f }.map { (f, $0) } }
+        guard !grid.isEmpty else { throw ValidationError("no (fast, slow) pair with fast < slow") }
+        let base = try options.request()
+        let series = try await CLIApplication.run(database: database) { services in
+            try await BacktestRunner(context: services.context).load(base, symbols: base.symbols.map { $0.uppercased() })
+        }
+        guard let bars = series.first else { throw ValidationError("no bars for the request") }
+        let exponential = options.strategy == "ema-cross", shares = base.shares, cash = base.cash, execution = base.execution
+        let started = DispatchTime.now().uptimeNanoseconds
+        let results = await ParameterSweep.run(grid) { pair -> (Int, Int, PerformanceMetrics, Double) in
+            var strategy = MovingAverageCrossover(fast: pair.0, slow: pair.1, quantity: shares, exponential: exponential)
+            let result = SignalBacktester(execution: execution, initialCash: cash).run(&strategy, series: bars)
+            return (pair.0, pair.1, PerformanceMetrics(result: result), result.finalEquity)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        func value(_ m: PerformanceMetrics) -> Double {
+            switch metric {
+            case "sortino": m.sortino
+            case "cagr": m.cagr
+            case "total_return": m.totalReturn
+            case "calmar": m.calmar
+            case "max_drawdown": m.maxDrawdown
+            default: m.sharpe
+            }
+        }
+        let ranked = results.sorted { (value($0.2).isNaN ? -.infinity : value($0.2)) > (value($1.2).isNaN ? -.infinity : value($1.2)) }
+        print(String(format: "%d backtests of %@ over %d bars in %.3f s (%.0f backtests/s); ranked by %@", grid.count, bars.symbol, bars.count, seconds,
+                     Double(grid.count) / seconds, metric))
+        print("fast\tslow\t\(metric)\tfinal_equity\ttrades")
+        for row in ranked.prefix(top) { print(String(format: "%d\t%d\t%.4f\t%.2f\t%d", row.0, row.1, value(row.2), row.3, row.2.trades)) }
+        if let out {
+            let rows = ranked.map { ["fast": Double($0.0), "slow": Double($0.1), "final_equity": $0.3, metric: value($0.2), "trades": Double($0.2.trades)] as [String: Double] }
+            try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]).write(to: URL(fileURLWithPath: out))
+        }
+    }
+}
