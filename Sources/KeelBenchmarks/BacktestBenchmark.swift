@@ -86,7 +86,10 @@ struct BacktestBenchmark: AsyncParsableCommand {
             let started = DispatchTime.now().uptimeNanoseconds
             let results = await ParameterSweep.run(grid, concurrency: concurrency) { pair -> Double in
                 var strategy = MovingAverageCrossover(fast: pair.0, slow: pair.1, quantity: 100)
-                return SignalBacktester(execution: ExecutionModel(commission: .perOrder(1)), initialCash: 1e6).run(&strategy, series: series).finalEquity
+                var statistics = StreamingReturnStatistics()
+                _ = SignalBacktester(execution: ExecutionModel(commission: .perOrder(1)), initialCash: 1e6)
+                    .run(&strategy, series: series, recordEquity: false, statistics: &statistics)
+                return statistics.sharpe
             }
             precondition(results.count == grid.count)
             return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

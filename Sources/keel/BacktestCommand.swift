@@ -130,6 +130,7 @@ struct SweepCommand: AsyncParsableCommand {
             let result = SignalBacktester(execution: execution, initialCash: cash).run(&strategy, series: bars)
             return (pair.0, pair.1, PerformanceMetrics(result: result), result.finalEquity)
         }
+        // (Full metrics per pair here; the benchmark's sweep keeps only streaming statistics.)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         func value(_ m: PerformanceMetrics) -> Double {
             switch metric {

@@ -20,6 +20,21 @@ struct SweepAndWalkForwardTests {
         #expect(zip(results.map(\.2), sequential).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
     }
 
+    @Test func streamingStatisticsEqualTheFullMetrics() {
+        let series = IndicatorTests.reference.series
+        var a = MovingAverageCrossover(fast: 5, slow: 20, quantity: 50)
+        var b = MovingAverageCrossover(fast: 5, slow: 20, quantity: 50)
+        let engine = SignalBacktester(execution: .init(commission: .perOrder(1)), initialCash: 20_000)
+        let full = PerformanceMetrics(result: engine.run(&a, series: series))
+        var statistics = StreamingReturnStatistics()
+        let lean = engine.run(&b, series: series, recordEquity: false, statistics: &statistics)
+        #expect(lean.equity.count == 1)
+        for (name, x, y) in [("sharpe", statistics.sharpe, full.sharpe), ("sortino", statistics.sortino, full.sortino),
+                             ("total", statistics.totalReturn, full.totalReturn), ("drawdown", statistics.maxDrawdown, full.maxDrawdown)] {
+            #expect(abs(x - y) < 1e-9 * max(1, abs(y)), "\(name): \(x) vs \(y)")
+        }
+    }
+
     @Test func walkForwardWindowsAndStitching() {
         let rolling = WalkForward(train: 100, test: 50).windows(count: 300)
         #expect(rolling.map(\.testStart) == [100, 150, 200, 250])

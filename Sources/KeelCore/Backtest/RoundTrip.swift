@@ -25,20 +25,27 @@ public struct RoundTrip: Sendable, Hashable, Codable {
 }
 
 /// First-in-first-out lots of one symbol: opens on fills that grow the position, closes round trips on
-/// fills that shrink or flip it.
+/// fills that shrink or flip it. Lots live in one array with a moving head, so closing the oldest lot
+/// shifts nothing (a strategy that flips thousands of times stays cheap).
 struct LotBook {
     struct Lot { var quantity: Double; var price: Double; var time: Date; var commission: Double }
-    private(set) var lots: [Lot] = []
+    private var lots: [Lot] = []
+    private var head = 0
 
-    init() { lots.reserveCapacity(4) }
+    init() {}
 
-    var position: Double { lots.reduce(0) { $0 + $1.quantity } }
+    var position: Double {
+        var total = 0.0
+        for i in head..<lots.count { total += lots[i].quantity }
+        return total
+    }
 
     /// Applies a fill; appends the round trips it closes to `trips`.
     mutating func fill(symbol: String, quantity: Double, price: Double, commission: Double, time: Date, into trips: inout [RoundTrip]) {
         var remaining = quantity
         var commissionLeft = commission
-        while remaining != 0, let first = lots.first, (first.quantity > 0) != (remaining > 0) {
+        while remaining != 0, head < lots.count, (lots[head].quantity > 0) != (remaining > 0) {
+            let first = lots[head]
             let closing = min(abs(remaining), abs(first.quantity))
             let share = closing / abs(quantity)
             let entryShare = first.commission * closing / abs(first.quantity)
@@ -47,12 +54,17 @@ struct LotBook {
                                    exitPrice: price, commission: entryShare + commission * share))
             commissionLeft -= commission * share
             if closing == abs(first.quantity) {
-                lots.removeFirst()
+                head += 1
             } else {
-                lots[0].quantity -= signedClose
-                lots[0].commission -= entryShare
+                lots[head].quantity -= signedClose
+                lots[head].commission -= entryShare
             }
             remaining += remaining > 0 ? -closing : closing
+        }
+        if head == lots.count {
+            // Flat: reuse the storage from the start.
+            lots.removeAll(keepingCapacity: true)
+            head = 0
         }
         if remaining != 0 { lots.append(Lot(quantity: remaining, price: price, time: time, commission: max(commissionLeft, 0))) }
     }

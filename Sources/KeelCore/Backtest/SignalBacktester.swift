@@ -30,15 +30,20 @@ public struct SignalBacktester: Sendable {
         self.initialCash = initialCash
     }
 
-    public func run<S: SignalStrategy>(_ strategy: inout S, series: BarSeries) -> BacktestResult {
+    /// With `recordEquity` false only the final equity is kept (the curve holds one value), and `statistics`
+    /// gathers what the return metrics need on the fly: for sweeps, which need metrics but not curves.
+    public func run<S: SignalStrategy>(_ strategy: inout S, series: BarSeries, recordEquity: Bool = true,
+                                       statistics: UnsafeMutablePointer<StreamingReturnStatistics>? = nil) -> BacktestResult {
         let n = series.count
-        var equity = [Double](repeating: 0, count: n)
+        // Every element is written by the loop; skipping the zero fill saves a pass over the memory.
+        var equity = [Double](unsafeUninitializedCapacity: recordEquity ? n : 1) { _, count in count = recordEquity ? n : 1 }
         var trips: [RoundTrip] = []
         trips.reserveCapacity(64)
         var lots = LotBook()
         var cash = initialCash, position = 0.0, fills = 0, commissions = 0.0, notional = 0.0, inMarket = 0
         var working: (type: BacktestOrderType, quantity: Double)?
         let execution = self.execution
+        let fillAtClose = execution.timing == .close
         let symbol = series.symbol
         let timestamps = series.timestamps
 
@@ -75,7 +80,7 @@ public struct SignalBacktester: Sendable {
                     case .target(let target):
                         let change = target - position - (working?.quantity ?? 0)
                         if target != position {
-                            if execution.timing == .close {
+                            if fillAtClose {
                                 working = nil
                                 fill(target - position, reference: close[t], at: t)
                             } else if change != 0 || working == nil {
@@ -87,7 +92,7 @@ public struct SignalBacktester: Sendable {
                     case .order(let type, let quantity):
                         if quantity == 0 {
                             working = nil
-                        } else if case .market = type, execution.timing == .close {
+                        } else if case .market = type, fillAtClose {
                             working = nil
                             fill(quantity, reference: close[t], at: t)
                         } else {
@@ -96,7 +101,9 @@ public struct SignalBacktester: Sendable {
                     }
                 }
                 if position != 0 { inMarket += 1 }
-                curve[t] = cash + position * close[t]
+                let value = cash + position * close[t]
+                if recordEquity { curve[t] = value } else if t == n - 1 { curve[0] = value }
+                statistics?.pointee.add(value)
             }
         }}}}}}
         return BacktestResult(timestamps: timestamps, equity: equity, trades: trips, fills: fills, commissions: commissions,
