@@ -2,17 +2,28 @@
 /// bar yields NaN, so a strategy cannot act on the future even by mistake.
 public struct BarWindow {
     public let current: Int
-    let open: UnsafeBufferPointer<Double>
-    let high: UnsafeBufferPointer<Double>
-    let low: UnsafeBufferPointer<Double>
-    let close: UnsafeBufferPointer<Double>
-    let volume: UnsafeBufferPointer<Double>
+    @usableFromInline let open: UnsafeBufferPointer<Double>
+    @usableFromInline let high: UnsafeBufferPointer<Double>
+    @usableFromInline let low: UnsafeBufferPointer<Double>
+    @usableFromInline let close: UnsafeBufferPointer<Double>
+    @usableFromInline let volume: UnsafeBufferPointer<Double>
 
-    @inline(__always) public func open(_ i: Int) -> Double { i <= current && i >= 0 ? open[i] : .nan }
-    @inline(__always) public func high(_ i: Int) -> Double { i <= current && i >= 0 ? high[i] : .nan }
-    @inline(__always) public func low(_ i: Int) -> Double { i <= current && i >= 0 ? low[i] : .nan }
-    @inline(__always) public func close(_ i: Int) -> Double { i <= current && i >= 0 ? close[i] : .nan }
-    @inline(__always) public func volume(_ i: Int) -> Double { i <= current && i >= 0 ? volume[i] : .nan }
+    @inlinable
+    init(current: Int, open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>, low: UnsafeBufferPointer<Double>,
+         close: UnsafeBufferPointer<Double>, volume: UnsafeBufferPointer<Double>) {
+        self.current = current
+        self.open = open
+        self.high = high
+        self.low = low
+        self.close = close
+        self.volume = volume
+    }
+
+    @inlinable @inline(__always) public func open(_ i: Int) -> Double { i <= current && i >= 0 ? open[i] : .nan }
+    @inlinable @inline(__always) public func high(_ i: Int) -> Double { i <= current && i >= 0 ? high[i] : .nan }
+    @inlinable @inline(__always) public func low(_ i: Int) -> Double { i <= current && i >= 0 ? low[i] : .nan }
+    @inlinable @inline(__always) public func close(_ i: Int) -> Double { i <= current && i >= 0 ? close[i] : .nan }
+    @inlinable @inline(__always) public func volume(_ i: Int) -> Double { i <= current && i >= 0 ? volume[i] : .nan }
 }
 
 /// What a single-symbol strategy wants after seeing a bar.

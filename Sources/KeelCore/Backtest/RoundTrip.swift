@@ -27,12 +27,13 @@ public struct RoundTrip: Sendable, Hashable, Codable {
 /// First-in-first-out lots of one symbol: opens on fills that grow the position, closes round trips on
 /// fills that shrink or flip it. Lots live in one array with a moving head, so closing the oldest lot
 /// shifts nothing (a strategy that flips thousands of times stays cheap).
+@usableFromInline
 struct LotBook {
     struct Lot { var quantity: Double; var price: Double; var time: Date; var commission: Double }
     private var lots: [Lot] = []
     private var head = 0
 
-    init() {}
+    @usableFromInline init() {}
 
     var position: Double {
         var total = 0.0
@@ -41,7 +42,7 @@ struct LotBook {
     }
 
     /// Applies a fill; appends the round trips it closes to `trips`.
-    mutating func fill(symbol: String, quantity: Double, price: Double, commission: Double, time: Date, into trips: inout [RoundTrip]) {
+    @usableFromInline mutating func fill(symbol: String, quantity: Double, price: Double, commission: Double, time: Date, into trips: inout [RoundTrip]) {
         var remaining = quantity
         var commissionLeft = commission
         while remaining != 0, head < lots.count, (lots[head].quantity > 0) != (remaining > 0) {

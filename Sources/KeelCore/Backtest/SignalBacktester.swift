@@ -16,6 +16,19 @@ public struct BacktestResult: Sendable {
     public var initialCash: Double
 
     public var finalEquity: Double { equity.last ?? initialCash }
+
+    @inlinable
+    public init(timestamps: [Date], equity: [Double], trades: [RoundTrip], fills: Int, commissions: Double, tradedNotional: Double,
+                barsInMarket: Int, initialCash: Double) {
+        self.timestamps = timestamps
+        self.equity = equity
+        self.trades = trades
+        self.fills = fills
+        self.commissions = commissions
+        self.tradedNotional = tradedNotional
+        self.barsInMarket = barsInMarket
+        self.initialCash = initialCash
+    }
 }
 
 /// Replays one symbol bar by bar through a strategy: orders, fills (close or next open, market/limit/stop),
@@ -32,6 +45,8 @@ public struct SignalBacktester: Sendable {
 
     /// With `recordEquity` false only the final equity is kept (the curve holds one value), and `statistics`
     /// gathers what the return metrics need on the fly: for sweeps, which need metrics but not curves.
+    // Inlinable so the caller's module specialises it for its strategy: the per-bar call is then direct.
+    @inlinable
     public func run<S: SignalStrategy>(_ strategy: inout S, series: BarSeries, recordEquity: Bool = true,
                                        statistics: UnsafeMutablePointer<StreamingReturnStatistics>? = nil) -> BacktestResult {
         let n = series.count

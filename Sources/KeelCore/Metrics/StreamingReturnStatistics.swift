@@ -1,21 +1,22 @@
 /// Return statistics gathered bar by bar without keeping the curve: enough for Sharpe, Sortino, volatility,
 /// total return and max drawdown with the same definitions as `PerformanceMetrics`.
 public struct StreamingReturnStatistics: Sendable {
-    public private(set) var count = 0
-    private var previous = 0.0
-    private var first = 0.0
-    private var sum = 0.0
-    private var sumOfSquares = 0.0
-    private var downsideSquares = 0.0
-    private var peak = -Double.infinity
-    private var worst = 0.0
-    private var last = 0.0
+    @usableFromInline var samples = 0
+    public var count: Int { samples }
+    @usableFromInline var previous = 0.0
+    @usableFromInline var first = 0.0
+    @usableFromInline var sum = 0.0
+    @usableFromInline var sumOfSquares = 0.0
+    @usableFromInline var downsideSquares = 0.0
+    @usableFromInline var peak = -Double.infinity
+    @usableFromInline var worst = 0.0
+    @usableFromInline var last = 0.0
 
     public init() {}
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func add(_ equity: Double) {
-        if count == 0 {
+        if samples == 0 {
             first = equity
         } else {
             let r = previous != 0 ? equity / previous - 1 : 0
@@ -24,14 +25,14 @@ public struct StreamingReturnStatistics: Sendable {
             let down = min(r, 0)
             downsideSquares += down * down
         }
-        if count > 0 {
+        if samples > 0 {
             // Peaks from the first return on, as the compounded-returns definition has it.
             peak = max(peak, equity)
             worst = min(worst, equity / peak - 1)
         }
         previous = equity
         last = equity
-        count += 1
+        samples += 1
     }
 
     var returns: Int { max(count - 1, 0) }

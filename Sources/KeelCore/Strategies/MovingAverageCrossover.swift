@@ -5,8 +5,8 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
     public let slow: Int
     public let quantity: Double
     public let exponential: Bool
-    private var fastSum = 0.0, slowSum = 0.0
-    private var fastEMA = 0.0, slowEMA = 0.0
+    @usableFromInline var fastSum = 0.0, slowSum = 0.0
+    @usableFromInline var fastEMA = 0.0, slowEMA = 0.0
 
     public init(fast: Int, slow: Int, quantity: Double, exponential: Bool = false) {
         precondition(fast > 0 && slow > fast, "a crossover needs 0 < fast < slow")
@@ -16,6 +16,7 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
         self.exponential = exponential
     }
 
+    @inlinable
     public mutating func decide(_ bars: BarWindow) -> SignalDecision {
         let t = bars.current
         let c = bars.close(t)
