@@ -18,7 +18,7 @@ public enum SlippageModel: Sendable, Hashable, Codable {
     case volumeShare(impact: Double, maxImpact: Double)
 
     /// The price an order of `quantity` (signed: + buy, - sell) pays at `reference`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func price(reference: Double, quantity: Double, volume: Double) -> Double {
         let fraction: Double
         switch self {
@@ -43,7 +43,7 @@ public enum CommissionModel: Sendable, Hashable, Codable {
     case crypto(basisPoints: Double)
 
     /// Commission of one fill of `quantity` (signed) at `price`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func commission(quantity: Double, price: Double) -> Double {
         let shares = abs(quantity), notional = shares * price
         switch self {

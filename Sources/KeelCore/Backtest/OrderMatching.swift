@@ -8,7 +8,7 @@ public enum BacktestOrderType: Sendable, Hashable, Codable {
 
     /// The reference price at which an order of this type (signed quantity) fills in a bar, or nil when the
     /// bar does not reach it. Market orders fill at `reference` (the open or close the timing picks).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func fillPrice(quantity: Double, reference: Double, open: Double, high: Double, low: Double) -> Double? {
         switch self {
         case .market:

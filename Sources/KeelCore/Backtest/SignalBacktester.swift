@@ -45,6 +45,35 @@ public struct SignalBacktester: Sendable {
 
     /// With `recordEquity` false only the final equity is kept (the curve holds one value), and `statistics`
     /// gathers what the return metrics need on the fly: for sweeps, which need metrics but not curves.
+    /// The account while a run is in progress; a local value so the loop keeps it in registers.
+    @usableFromInline
+    struct Account {
+        @usableFromInline var cash: Double
+        @usableFromInline var position = 0.0
+        @usableFromInline var fills = 0
+        @usableFromInline var commissions = 0.0
+        @usableFromInline var notional = 0.0
+        @usableFromInline var inMarket = 0
+        @usableFromInline var lots = LotBook()
+        @usableFromInline var trips: [RoundTrip] = []
+
+        @inlinable init(cash: Double) { self.cash = cash }
+
+        @inlinable @inline(__always)
+        mutating func fill(_ quantity: Double, reference: Double, volume: Double, time: Date, symbol: String, execution: ExecutionModel) {
+            let price = execution.slippage.price(reference: reference, quantity: quantity, volume: volume)
+            let fee = execution.commission.commission(quantity: quantity, price: price)
+            cash -= quantity * price + fee
+            position += quantity
+            fills += 1
+            commissions += fee
+            notional += abs(quantity * price)
+            lots.fill(symbol: symbol, quantity: quantity, price: price, commission: fee, time: time, into: &trips)
+        }
+    }
+
+    /// With `recordEquity` false only the final equity is kept (the curve holds one value), and `statistics`
+    /// gathers what the return metrics need on the fly: for sweeps, which need metrics but not curves.
     // Inlinable so the caller's module specialises it for its strategy: the per-bar call is then direct.
     @inlinable
     public func run<S: SignalStrategy>(_ strategy: inout S, series: BarSeries, recordEquity: Bool = true,
@@ -52,15 +81,11 @@ public struct SignalBacktester: Sendable {
         let n = series.count
         // Every element is written by the loop; skipping the zero fill saves a pass over the memory.
         var equity = [Double](unsafeUninitializedCapacity: recordEquity ? n : 1) { _, count in count = recordEquity ? n : 1 }
-        var trips: [RoundTrip] = []
-        trips.reserveCapacity(64)
-        var lots = LotBook()
-        var cash = initialCash, position = 0.0, fills = 0, commissions = 0.0, notional = 0.0, inMarket = 0
-        var working: (type: BacktestOrderType, quantity: Double)?
         let execution = self.execution
         let fillAtClose = execution.timing == .close
         let symbol = series.symbol
         let timestamps = series.timestamps
+        var account = Account(cash: initialCash)
 
         series.open.withUnsafeBufferPointer { open in
         series.high.withUnsafeBufferPointer { high in
@@ -68,21 +93,13 @@ public struct SignalBacktester: Sendable {
         series.close.withUnsafeBufferPointer { close in
         series.volume.withUnsafeBufferPointer { volume in
         equity.withUnsafeMutableBufferPointer { curve in
-            @inline(__always) func fill(_ quantity: Double, reference: Double, at t: Int) {
-                let price = execution.slippage.price(reference: reference, quantity: quantity, volume: volume[t])
-                let fee = execution.commission.commission(quantity: quantity, price: price)
-                cash -= quantity * price + fee
-                position += quantity
-                fills += 1
-                commissions += fee
-                notional += abs(quantity * price)
-                lots.fill(symbol: symbol, quantity: quantity, price: price, commission: fee, time: timestamps[t], into: &trips)
-            }
+            var state = account
+            var working: (type: BacktestOrderType, quantity: Double)?
             for t in 0..<n {
                 // Orders from earlier bars meet this bar first: at its open, or inside its range.
                 if let order = working {
                     if let reference = order.type.fillPrice(quantity: order.quantity, reference: open[t], open: open[t], high: high[t], low: low[t]) {
-                        fill(order.quantity, reference: reference, at: t)
+                        state.fill(order.quantity, reference: reference, volume: volume[t], time: timestamps[t], symbol: symbol, execution: execution)
                         working = nil
                     }
                 }
@@ -93,15 +110,14 @@ public struct SignalBacktester: Sendable {
                     case .hold:
                         break
                     case .target(let target):
-                        let change = target - position - (working?.quantity ?? 0)
-                        if target != position {
+                        if target != state.position {
                             if fillAtClose {
                                 working = nil
-                                fill(target - position, reference: close[t], at: t)
-                            } else if change != 0 || working == nil {
-                                working = (.market, target - position)
+                                state.fill(target - state.position, reference: close[t], volume: volume[t], time: timestamps[t], symbol: symbol, execution: execution)
+                            } else if working == nil || working!.quantity != target - state.position {
+                                working = (.market, target - state.position)
                             }
-                        } else {
+                        } else if working != nil {
                             working = nil
                         }
                     case .order(let type, let quantity):
@@ -109,19 +125,20 @@ public struct SignalBacktester: Sendable {
                             working = nil
                         } else if case .market = type, fillAtClose {
                             working = nil
-                            fill(quantity, reference: close[t], at: t)
+                            state.fill(quantity, reference: close[t], volume: volume[t], time: timestamps[t], symbol: symbol, execution: execution)
                         } else {
                             working = (type, quantity)
                         }
                     }
                 }
-                if position != 0 { inMarket += 1 }
-                let value = cash + position * close[t]
+                if state.position != 0 { state.inMarket += 1 }
+                let value = state.cash + state.position * close[t]
                 if recordEquity { curve[t] = value } else if t == n - 1 { curve[0] = value }
                 statistics?.pointee.add(value)
             }
+            account = state
         }}}}}}
-        return BacktestResult(timestamps: timestamps, equity: equity, trades: trips, fills: fills, commissions: commissions,
-                              tradedNotional: notional, barsInMarket: inMarket, initialCash: initialCash)
+        return BacktestResult(timestamps: timestamps, equity: equity, trades: account.trips, fills: account.fills, commissions: account.commissions,
+                              tradedNotional: account.notional, barsInMarket: account.inMarket, initialCash: initialCash)
     }
 }
