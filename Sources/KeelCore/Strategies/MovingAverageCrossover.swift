@@ -16,7 +16,7 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
         self.exponential = exponential
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func decide(_ bars: BarWindow) -> SignalDecision {
         let t = bars.current
         let c = bars.close(t)
