@@ -78,7 +78,7 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
         guard known.contains(strategy) || strategy.hasPrefix("model:") else {
             throw ServiceError.invalid("strategy", "strategy must be one of \(known.sorted().joined(separator: ", ")) or model:N")
         }
-        if csvPath == nil, symbols.isEmpty { throw ServiceError.invalid("symbols", "give symbols (stored bars) or a CSV path") }
+        if csvPath == nil, symbols.isEmpty, !strategy.hasPrefix("model:") { throw ServiceError.invalid("symbols", "give symbols (stored bars) or a CSV path") }
         guard cash > 0 else { throw ServiceError.invalid("cash", "cash must be positive") }
         if Self.signalStrategies.contains(strategy) {
             guard fast > 0, slow > fast else { throw ServiceError.invalid("slow", "the crossover needs 0 < fast < slow") }
