@@ -2,6 +2,20 @@ import ArgumentParser
 import Foundation
 import KeelServices
 
+/// Starts a pipeline run from the command line, shows its progress, reports it, and fails the command when it failed.
+func runPipeline(mode: PipelineMode, source: SourceOptions, parameters: PipelineParameters = PipelineParameters(),
+                 database: DatabaseOptions, requireCSV: Bool) async throws {
+    let run = try await CLIApplication.run(database: database) { services in
+        let pipeline = services.pipeline
+        let provider = try source.provider(clock: services.context.clock, requireCSV: requireCSV, schwab: services.schwab)
+        let started = try await pipeline.start(mode: mode, provider: provider, parameters: parameters, by: "cli")
+        let bar = ProgressBar()
+        return try await pipeline.execute(started.runID) { bar.update(done: $0, total: $1, item: $2) }
+    }
+    RunReport.print(run)
+    if run.status == .failed { throw ExitCode.failure }
+}
+
 struct DataImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Import bars (and fundamentals) from CSV files.")
 
@@ -9,15 +23,7 @@ struct DataImportCommand: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
-        let run = try await CLIApplication.run(database: database) { services in
-            let pipeline = services.pipeline
-            let started = try await pipeline.start(mode: .full, provider: try source.provider(clock: services.context.clock, requireCSV: true, schwab: services.schwab),
-                                                   parameters: PipelineParameters(), by: "cli")
-            let bar = ProgressBar()
-            return try await pipeline.execute(started.runID) { bar.update(done: $0, total: $1, item: $2) }
-        }
-        RunReport.print(run)
-        if run.status == .failed { throw ExitCode.failure }
+        try await runPipeline(mode: .full, source: source, database: database, requireCSV: true)
     }
 }
 
@@ -29,15 +35,7 @@ struct DataUpdateCommand: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
-        let run = try await CLIApplication.run(database: database) { services in
-            let pipeline = services.pipeline
-            let started = try await pipeline.start(mode: .incremental, provider: try source.provider(clock: services.context.clock, requireCSV: false, schwab: services.schwab),
-                                                   parameters: PipelineParameters(), by: "cli")
-            let bar = ProgressBar()
-            return try await pipeline.execute(started.runID) { bar.update(done: $0, total: $1, item: $2) }
-        }
-        RunReport.print(run)
-        if run.status == .failed { throw ExitCode.failure }
+        try await runPipeline(mode: .incremental, source: source, database: database, requireCSV: false)
     }
 }
 
@@ -56,15 +54,7 @@ struct DataBackfillCommand: AsyncParsableCommand {
 
     func run() async throws {
         let parameters = PipelineParameters(from: try parseDate(from, option: "--from"), to: try parseDate(to, option: "--to").addingTimeInterval(86_399))
-        let run = try await CLIApplication.run(database: database) { services in
-            let pipeline = services.pipeline
-            let started = try await pipeline.start(mode: .backfill, provider: try source.provider(clock: services.context.clock, requireCSV: false, schwab: services.schwab),
-                                                   parameters: parameters, by: "cli")
-            let bar = ProgressBar()
-            return try await pipeline.execute(started.runID) { bar.update(done: $0, total: $1, item: $2) }
-        }
-        RunReport.print(run)
-        if run.status == .failed { throw ExitCode.failure }
+        try await runPipeline(mode: .backfill, source: source, parameters: parameters, database: database, requireCSV: false)
     }
 }
 
