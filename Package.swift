@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "KeelBrokersTests", dependencies: ["KeelBrokers", "KeelCore"], swiftSettings: strictSwift6),
         .testTarget(
             name: "KeelIntegrationTests",
-            dependencies: ["KeelTestSupport", .product(name: "VaporTesting", package: "vapor")],
+            dependencies: ["KeelTestSupport", "KeelServices", .product(name: "VaporTesting", package: "vapor")],
             swiftSettings: strictSwift6
         ),
     ]

@@ -50,11 +50,11 @@ struct BacktesterTests {
         let limited = SignalBacktester(initialCash: 10_000).run(&limit, series: Self.bars)
         #expect(limited.fills == 1)
         #expect(limited.finalEquity == 10_000 - 995 + 980)
-        // A sell stop at 100 placed after buying on bar 2 triggers on bar 3 (low 98) at min(open 105, 100) = 100.
-        var stop = Script(plan: [2: .target(10), 3: .hold])
-        stop.plan[2] = .target(10)
-        let bought = SignalBacktester(initialCash: 10_000).run(&stop, series: Self.bars)
+        // Without a stop, a buy on bar 2 stays open to the end.
+        var unprotected = Script(plan: [2: .target(10)])
+        let bought = SignalBacktester(initialCash: 10_000).run(&unprotected, series: Self.bars)
         #expect(bought.fills == 1)
+        // A sell stop at 100 placed on bar 2 after buying on bar 1 triggers on bar 3 (low 98) at min(open 105, 100) = 100.
         var protected = Script(plan: [1: .target(10), 2: .order(.stop(100), quantity: -10)])
         let stopped = SignalBacktester(initialCash: 10_000).run(&protected, series: Self.bars)
         #expect(stopped.fills == 2)

@@ -1,4 +1,5 @@
 import Foundation
+import KeelServices
 import KeelTestSupport
 import Testing
 
@@ -237,7 +238,7 @@ struct TradingFlowTests {
 
     @Test("an order above the notional limit is refused before any broker call", arguments: TestDatabase.available)
     func orderNotionalLimit(database: TestDatabase) async throws {
-        var settings = ServiceSettingsFactory.standard
+        var settings = ServiceSettings()
         settings.riskLimits.maxOrderNotional = 5_000
         try await KeelTestApp.run(on: database, settings: settings) { app in
             let scenario = try await TradingScenario.make(app)

@@ -141,10 +141,10 @@ public struct SchwabBroker: Broker {
         do {
             return try await body()
         } catch let error as SchwabError {
+            // 5xx and transport failures may have reached Schwab; everything else means Schwab did not act.
             if error.outcomeUnknown { throw BrokerError.outcomeUnknown(error.description) }
             switch error {
             case .badRequest(let message), .forbidden(let message), .notFound(let message): throw BrokerError.rejected(message)
-            case .rateLimited: throw BrokerError.rejected(error.description)
             default: throw BrokerError.rejected(error.description)
             }
         }

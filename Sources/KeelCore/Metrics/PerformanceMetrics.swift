@@ -71,19 +71,13 @@ public struct PerformanceMetrics: Sendable, Hashable, Codable {
 
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
 
-    static func sampleStandardDeviation(_ values: [Double]) -> Double {
-        guard values.count > 1 else { return .nan }
-        let m = mean(values)
-        return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
-    }
-
     public static func annualVolatility(_ returns: [Double]) -> Double {
-        sampleStandardDeviation(returns) * periodsPerYear.squareRoot()
+        (ReturnStatistics.standardDeviation(returns) ?? .nan) * periodsPerYear.squareRoot()
     }
 
     public static func sharpe(_ returns: [Double]) -> Double {
         guard returns.count > 1 else { return .nan }
-        return mean(returns) / sampleStandardDeviation(returns) * periodsPerYear.squareRoot()
+        return mean(returns) / (ReturnStatistics.standardDeviation(returns) ?? .nan) * periodsPerYear.squareRoot()
     }
 
     /// empyrical.sortino_ratio: annualised mean over annualised downside deviation (root mean square of

@@ -33,7 +33,6 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
         if exponential {
             if t == slow - 1 {
                 slowEMA = slowSum / Double(slow)
-                if fast == slow { fastEMA = slowEMA }
             } else {
                 slowEMA += (c - slowEMA) * 2 / Double(slow + 1)
             }

@@ -1,5 +1,0 @@
-import KeelServices
-
-public enum ServiceSettingsFactory {
-    public static var standard: ServiceSettings { ServiceSettings() }
-}
