@@ -43,10 +43,10 @@ struct GoalSizingTests {
         #expect(GoalSizing.strategy(progress: 0.5).0 == .balanced)
         #expect(GoalSizing.strategy(progress: 0.85).0 == .meanReversion)
         let behind = factor(0.1), near = factor(0.9)
-        let same = GoalSizing.combine([("a", 1, behind), ("b", 1, near)], drawdownBreached: false)
+        let same = GoalSizing.combine([("a", 1, behind), ("b", 1, near)])
         #expect(same.factor == near.factor && same.conflicts.count == 1, "equal priority: the most conservative wins")
-        let ranked = GoalSizing.combine([("a", 1, behind), ("b", 2, near)], drawdownBreached: false)
+        let ranked = GoalSizing.combine([("a", 1, behind), ("b", 2, near)])
         #expect(ranked.factor == behind.factor, "the higher priority decides")
-        #expect(GoalSizing.combine([("a", 1, behind)], drawdownBreached: true).factor == 0, "a breached drawdown limit always wins")
+        #expect(GoalSizing.combine([("a", 1, behind)], constraintCap: GoalSizing.drawdownCap(usedShareOfLimit: 1.1)).factor == 0, "a breached drawdown limit always wins")
     }
 }

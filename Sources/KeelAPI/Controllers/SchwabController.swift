@@ -59,6 +59,6 @@ struct SchwabController: RouteCollection {
         let clientID = try req.query.get(Int?.self, at: "client_id")
         if let clientID { try principal.ensureAccess(toClient: clientID) } else { try principal.ensureStaff() }
         let open = try req.query.get(Bool?.self, at: "open") ?? true
-        return try await req.keel.context.database.read { try await $0.schwabLinks.alerts(clientID: clientID, openOnly: open) }.map(AlertResponse.init)
+        return try await req.keel.context.database.read { try await $0.alerts.list(clientID: clientID, openOnly: open) }.map(AlertResponse.init)
     }
 }

@@ -41,9 +41,19 @@ public struct PortfolioBacktester: Sendable {
         public var result: BacktestResult
         /// The target weights of every rebalance, by bar time.
         public var targets: [(date: Date, weights: [String: Double])]
+        /// The risk factor applied at every rebalance (1 without a sizing policy).
+        public var factors: [(date: Date, factor: Double)]
     }
 
     public func run(_ strategy: any PortfolioStrategy, market: AlignedMarket) -> Output {
+        run(strategy, market: market, sizing: ConstantSizing())
+    }
+
+    /// Replays with a sizing policy: at each rebalance the policy sees the portfolio's value and returns a risk
+    /// factor, applied to the strategy's targets by `GoalRiskScaling` exactly as the live rebalancer does.
+    public func run<Sizing: RebalanceSizing>(_ strategy: any PortfolioStrategy, market: AlignedMarket, sizing: Sizing) -> Output {
+        var sizing = sizing
+        var factors: [(date: Date, factor: Double)] = []
         let n = market.count, symbols = market.symbols.count
         var equity = [Double](repeating: 0, count: n)
         var quantity = [Double](repeating: 0, count: symbols)
@@ -91,7 +101,16 @@ public struct PortfolioBacktester: Sendable {
             if t >= warmUp, t < n - 1, isRebalanceBar(t, market: market, done: rebalanced) {
                 rebalanced = true
                 let view = market.view(at: t)
-                let weights = strategy.targetWeights(view, constraints: constraints)
+                var value = cash
+                for s in 0..<symbols where quantity[s] != 0 { value += quantity[s] * lastPrice[s] }
+                let factor = sizing.factor(at: market.timestamps[t], value: value)
+                factors.append((market.timestamps[t], factor))
+                var weights = strategy.targetWeights(view, constraints: GoalRiskScaling.constraints(constraints, factor: factor))
+                if factor != 1 {
+                    var current: [String: Double] = [:]
+                    for s in 0..<symbols where quantity[s] != 0 && value > 0 { current[market.symbols[s]] = quantity[s] * lastPrice[s] / value }
+                    weights = GoalRiskScaling.weights(weights, factor: factor, current: current, constraints: constraints)
+                }
                 targets.append((market.timestamps[t], weights))
                 var holdings: [Holding] = []
                 var prices: [String: Decimal] = [:]
@@ -123,7 +142,7 @@ public struct PortfolioBacktester: Sendable {
         }
         let result = BacktestResult(timestamps: market.timestamps, equity: equity, trades: trips, fills: fills, commissions: commissions,
                                     tradedNotional: notional, barsInMarket: inMarket, initialCash: initialCash)
-        return Output(result: result, targets: targets.map { (date: $0.0, weights: $0.1) })
+        return Output(result: result, targets: targets.map { (date: $0.0, weights: $0.1) }, factors: factors)
     }
 
     func isRebalanceBar(_ t: Int, market: AlignedMarket, done: Bool) -> Bool {

@@ -3,8 +3,8 @@ import Foundation
 /// Goal-aware risk: a factor on position sizes from a goal's progress and the time left in its period.
 ///
 /// The curve (progress p = share of the target reached, 0...1):
-///   p 0 -> 1.5, p 0.25 -> 1.25, p 0.5 -> 1.0, p 0.8 -> 0.7, p 0.95 -> 0.4, linear in between: more risk when
-///   behind, normal risk on track, less near the goal. Reached (p >= 1): 0 new risk, or 1.0 when the user opts in.
+///   p 0 -> 1.5, p 0.25 -> 1.25, p 0.4...0.6 -> 1.0, p 0.8 -> 0.7, p 0.95 -> 0.4, linear in between: more risk
+///   when behind, normal risk on track, less near the goal. The flat band matches the `balanced` strategy band. Reached (p >= 1): 0 new risk, or 1.0 when the user opts in.
 /// "On track" means progress at least the elapsed share of the period minus 10 points; it is reported, and the
 /// factor at 50% progress is 1.0 whatever the date.
 /// Feasibility: the return still needed, spread over the trading days left, above `maxDailyReturn` (1% a day by
@@ -52,6 +52,12 @@ public struct GoalSizing: Sendable {
         public var factor: Double
         public var state: State
         public var reason: String
+
+        public init(factor: Double, state: State, reason: String) {
+            self.factor = factor
+            self.state = state
+            self.reason = reason
+        }
     }
 
     public let limits: Limits
@@ -60,7 +66,7 @@ public struct GoalSizing: Sendable {
         self.limits = limits
     }
 
-    static let curve: [(progress: Double, factor: Double)] = [(0, 1.5), (0.25, 1.25), (0.5, 1.0), (0.8, 0.7), (0.95, 0.4), (1.0, 0.4)]
+    static let curve: [(progress: Double, factor: Double)] = [(0, 1.5), (0.25, 1.25), (0.4, 1.0), (0.6, 1.0), (0.8, 0.7), (0.95, 0.4), (1.0, 0.4)]
 
     /// The factor of the curve alone, before feasibility and limits.
     public static func curveFactor(progress: Double) -> Double {
@@ -112,19 +118,30 @@ public struct GoalSizing: Sendable {
         return (preferBreakout ? .breakout : .momentum, "behind: aggressive \(preferBreakout ? "breakout" : "momentum")")
     }
 
-    /// Several goals at once: a breached drawdown limit stops new risk; otherwise the goal of the highest
-    /// priority (lowest number) decides, and between equal priorities the most conservative factor wins.
-    /// Returns the factor and the conflicts found (goals that wanted a different factor).
-    public static func combine(_ goals: [(id: String, priority: Int, decision: Decision)], drawdownBreached: Bool) -> (factor: Double, conflicts: [String]) {
-        guard !goals.isEmpty else { return (drawdownBreached ? 0 : 1, []) }
-        if drawdownBreached {
-            return (0, goals.filter { $0.decision.factor > 0 }.map { "\($0.id) wanted \(String(format: "%.2f", $0.decision.factor)); the drawdown limit stops new risk" })
-        }
+    /// Several goals at once. Constraint goals (`max_drawdown`) give a cap that always wins: 0 once a limit is
+    /// breached (no new risk), lower as a limit comes near. Between return goals, the highest priority (lowest
+    /// number) decides and, among equal priorities, the most conservative factor. Returns the factor and the
+    /// conflicts: goals that wanted something else, with what applies instead.
+    public static func combine(_ goals: [(id: String, priority: Int, decision: Decision)], constraintCap: Double = 1) -> (factor: Double, conflicts: [String]) {
+        let cap = max(constraintCap, 0)
+        guard !goals.isEmpty else { return (min(1, cap), []) }
         let top = goals.map(\.priority).min()!
-        let chosen = goals.filter { $0.priority == top }.map(\.decision.factor).min()!
-        let conflicts = goals.filter { abs($0.decision.factor - chosen) > 1e-9 }.map {
-            "\($0.id) (priority \($0.priority)) wanted \(String(format: "%.2f", $0.decision.factor)); \(String(format: "%.2f", chosen)) applies"
+        let chosen = min(goals.filter { $0.priority == top }.map(\.decision.factor).min()!, cap)
+        let conflicts = goals.filter { abs($0.decision.factor - chosen) > 1e-9 }.map { goal -> String in
+            let wanted = String(format: "%.2f", goal.decision.factor), applied = String(format: "%.2f", chosen)
+            if chosen == cap, cap < goal.decision.factor {
+                return "\(goal.id) wanted \(wanted); a drawdown limit caps risk at \(applied)"
+            }
+            return "\(goal.id) (priority \(goal.priority)) wanted \(wanted); \(applied) applies"
         }
         return (chosen, conflicts)
+    }
+
+    /// A drawdown limit's own cap: 1 well inside the limit, falling linearly to 0.5 as 80%...100% of it is used,
+    /// and 0 once it is breached.
+    public static func drawdownCap(usedShareOfLimit used: Double) -> Double {
+        if used >= 1 { return 0 }
+        if used <= 0.8 { return 1 }
+        return 1 - (used - 0.8) / 0.2 * 0.5
     }
 }

@@ -13,6 +13,14 @@ public struct ServiceSettings: Sendable {
     public var paperCosts: PaperExecutionCosts
     /// Prices older than this are too stale to trade on.
     public var maximumPriceAge: TimeInterval
+    /// Where alerts are POSTed as JSON (KEEL_ALERT_WEBHOOK_URL); nil: alerts are only stored and listed.
+    public var alertWebhookURL: String? = nil
+    /// Waits between webhook attempts; after the last one the delivery is given up (status failed).
+    public var webhookRetryDelays: [TimeInterval] = [1, 5, 30, 120, 600, 1800]
+    /// Goal sizing: the largest risk factor any goal may ask for, whatever its own max_factor.
+    public var goalMaxFactor: Double = 2.0
+    /// Goal sizing: a goal that needs more than this return per trading day counts as unreachable.
+    public var goalMaxDailyReturn: Double = 0.01
 
     public init(approvalLifetime: TimeInterval = 24 * 3600, tokenLifetime: TimeInterval = 12 * 3600, defaultPaperCash: Decimal = 100_000,
                 riskLimits: RiskLimits = RiskLimits(), minimumOrderNotional: Decimal = 10,

@@ -36,7 +36,7 @@ enum LedgerPosting {
         case .buy:
             try await session.ledger.saveTrade(TradeRecord(
                 tradeID: UUID().uuidString.lowercased(), userID: userID, strategyID: strategyID, clientID: account.clientID,
-                accountHash: account.accountHash, symbol: fill.symbol, side: "long", quantity: fill.quantity, entryPrice: fill.price,
+                accountHash: account.accountHash, symbol: fill.symbol, side: TradeSide.long.rawValue, quantity: fill.quantity, entryPrice: fill.price,
                 fees: fill.commission, status: .open, entryTime: fill.filledAt, entryOrderID: fill.orderID))
         case .sell:
             try await closeTrades(fill, account: account, session: session)

@@ -110,7 +110,7 @@ public struct SchwabLinkService: Sendable {
             return SchwabLinkStatus(clientID: clientID, linked: token != nil, connected: token?.status == .connected,
                                     accessExpiresAt: token?.accessExpiresAt, refreshExpiresAt: token?.refreshExpiresAt, grantedAt: token?.grantedAt,
                                     lastRefreshedAt: token?.lastRefreshedAt, lastError: token?.lastError, accounts: accounts,
-                                    alerts: try await session.schwabLinks.alerts(clientID: clientID, openOnly: true))
+                                    alerts: try await session.alerts.list(clientID: clientID, openOnly: true))
         }
     }
 

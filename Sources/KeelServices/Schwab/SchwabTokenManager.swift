@@ -34,7 +34,7 @@ public actor SchwabTokenManager: SchwabAccessTokens {
         inFlight[clientID] = nil
         try await context.database.write { session in
             try await session.schwabLinks.saveToken(record)
-            try await session.schwabLinks.resolveAlerts(kinds: [Self.expiringAlert, Self.disconnectedAlert], clientID: clientID, at: now)
+            try await session.alerts.resolve(kinds: [Self.expiringAlert, Self.disconnectedAlert], clientID: clientID, at: now)
             try await session.audit("schwab.login", actor: "schwab", entityType: "client", entityID: String(clientID), clientID: clientID, at: now)
         }
     }
@@ -106,13 +106,15 @@ public actor SchwabTokenManager: SchwabAccessTokens {
         updated.lastError = reason
         updated.updatedAt = now
         let saved = updated
+        let settings = context.settings
         try await context.database.write { session in
             try await session.schwabLinks.saveToken(saved)
             for account in try await session.accounts.list(clientID: record.clientID) where account.brokerage.code == "schwab" {
                 try await session.accounts.setStatus(hash: account.accountHash, status: .disconnected, at: now)
             }
-            try await session.schwabLinks.raiseAlert(kind: Self.disconnectedAlert, severity: "critical", clientID: record.clientID, accountHash: nil,
-                                                      message: "Schwab login of client \(record.clientID) is disconnected: \(reason). Log in again to resume trading.", at: now)
+            try await AlertOutbox.raise(NewAlert(kind: Self.disconnectedAlert, severity: "critical", clientID: record.clientID,
+                                                 message: "Schwab login of client \(record.clientID) is disconnected: \(reason). Log in again to resume trading."),
+                                        session: session, settings: settings, at: now)
             try await session.audit("schwab.disconnected", actor: "schwab", entityType: "client", entityID: String(record.clientID),
                                     clientID: record.clientID, at: now, details: ["reason": String(reason.prefix(300))])
         }
@@ -122,9 +124,11 @@ public actor SchwabTokenManager: SchwabAccessTokens {
     /// Raises the "log in again within a day" alert once the 7-day limit is less than 24 hours away.
     private func watchExpiry(_ record: OAuthTokenRecord, now: Date) async throws {
         guard record.refreshExpiresAt.timeIntervalSince(now) < 86_400 else { return }
+        let settings = context.settings
         try await context.database.write { session in
-            try await session.schwabLinks.raiseAlert(kind: Self.expiringAlert, severity: "warning", clientID: record.clientID, accountHash: nil,
-                                                      message: "The Schwab login of client \(record.clientID) ends at \(record.refreshExpiresAt); log in again before then.", at: now)
+            try await AlertOutbox.raise(NewAlert(kind: Self.expiringAlert, severity: "warning", clientID: record.clientID,
+                                                 message: "The Schwab login of client \(record.clientID) ends at \(record.refreshExpiresAt); log in again before then."),
+                                        session: session, settings: settings, at: now)
         }
     }
 

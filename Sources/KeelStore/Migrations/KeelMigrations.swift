@@ -15,6 +15,7 @@ public enum KeelMigrations {
         M010_CreateMarketDataPipeline(),
         M011_CreateSchwabLinks(),
         M012_CreateBacktests(),
+        M013_CreateGoals(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -53,7 +53,12 @@ public struct FillRecord: Sendable, Hashable {
     }
 }
 
-public enum TradeStatus: String, Sendable, Codable { case open, closed }
+public enum TradeStatus: String, Sendable, Codable, CaseIterable { case open, closed }
+
+/// A round trip's direction: LONG profits when the price rises, SHORT when it falls.
+public enum TradeSide: String, Sendable, Codable, CaseIterable {
+    case long = "LONG", short = "SHORT"
+}
 
 public struct TradeRecord: Sendable, Hashable {
     public var tradeID: String

@@ -71,6 +71,20 @@ public struct LedgerRepository: Sendable {
         try await TradeModel.query(on: database).filter(\.$accountHash == accountHash).sort(\.$entryTime).sort(\.$id).all().map(Self.record)
     }
 
+    /// A user's trades (every account and strategy), oldest first.
+    public func trades(userID: String, status: TradeStatus? = nil, strategyID: String? = nil, enteredSince: Date? = nil,
+                       limit: Int = 10_000) async throws -> [TradeRecord] {
+        var query = TradeModel.query(on: database).filter(\.$userID == userID)
+        if let status { query = query.filter(\.$status == status.rawValue) }
+        if let strategyID { query = query.filter(\.$strategyID == strategyID) }
+        if let enteredSince { query = query.filter(\.$entryTime >= enteredSince) }
+        return try await query.sort(\.$entryTime).sort(\.$id).limit(limit).all().map(Self.record)
+    }
+
+    public func trade(_ tradeID: String) async throws -> TradeRecord? {
+        try await TradeModel.find(tradeID, on: database).map(Self.record)
+    }
+
     public func saveTrade(_ trade: TradeRecord) async throws {
         let existing = try await TradeModel.find(trade.tradeID, on: database)
         let model = existing ?? TradeModel()

@@ -35,17 +35,6 @@ public struct OAuthTokenRecord: Sendable, Hashable {
     }
 }
 
-public struct AlertRecord: Sendable, Hashable {
-    public var alertID: Int
-    public var kind: String
-    public var severity: String
-    public var clientID: Int?
-    public var accountHash: String?
-    public var message: String
-    public var createdAt: Date
-    public var resolvedAt: Date?
-}
-
 public struct SchwabLinkRepository: Sendable {
     let database: any Database
     var sql: any SQLDatabase { database as! any SQLDatabase }
@@ -94,31 +83,6 @@ public struct SchwabLinkRepository: Sendable {
             .where("state", .equal, state).where("used_at", .is, SQLLiteral.null).where("expires_at", .greaterThan, now)
             .returning("client_id").all()
         return try rows.first?.decode(column: "client_id", as: Int.self)
-    }
-
-    public func raiseAlert(kind: String, severity: String, clientID: Int?, accountHash: String?, message: String, at now: Date) async throws {
-        var existing = sql.select().column("alert_id").from("alerts").where("kind", .equal, kind).where("resolved_at", .is, SQLLiteral.null)
-        if let clientID { existing = existing.where("client_id", .equal, clientID) }
-        guard try await existing.first() == nil else { return }
-        try await sql.insert(into: "alerts").columns("kind", "severity", "client_id", "account_hash", "message", "created_at")
-            .values(SQLBind(kind), SQLBind(severity), SQLBind(clientID), SQLBind(accountHash), SQLBind(message), SQLBind(now)).run()
-    }
-
-    public func resolveAlerts(kinds: [String], clientID: Int, at now: Date) async throws {
-        try await sql.update("alerts").set("resolved_at", to: now).where("kind", .in, kinds).where("client_id", .equal, clientID)
-            .where("resolved_at", .is, SQLLiteral.null).run()
-    }
-
-    public func alerts(clientID: Int?, openOnly: Bool) async throws -> [AlertRecord] {
-        var query = sql.select().column("*").from("alerts")
-        if let clientID { query = query.where("client_id", .equal, clientID) }
-        if openOnly { query = query.where("resolved_at", .is, SQLLiteral.null) }
-        return try await query.orderBy("alert_id", .descending).limit(500).all().map { row in
-            AlertRecord(alertID: try row.decode(column: "alert_id", as: Int.self), kind: try row.decode(column: "kind", as: String.self),
-                        severity: try row.decode(column: "severity", as: String.self), clientID: try row.decode(column: "client_id", as: Int?.self),
-                        accountHash: try row.decode(column: "account_hash", as: String?.self), message: try row.decode(column: "message", as: String.self),
-                        createdAt: try row.decode(column: "created_at", as: Date.self), resolvedAt: try row.decode(column: "resolved_at", as: Date?.self))
-        }
     }
 }
 

@@ -1,0 +1,47 @@
+import Foundation
+import KeelCore
+import KeelStore
+
+/// The value a goal is measured on, read inside the caller's transaction.
+/// - account goal: the account's cash plus positions at the latest stored prices;
+/// - client goal without an account: the same over all the client's accounts;
+/// - user goal: the starting value plus the P&L of the user's trades entered inside the period (closed trades
+///   realised; open trades marked at the latest stored price, or at their entry price when the symbol has none).
+enum GoalScopeValue {
+    static func value(of goal: GoalRecord, session: Session, now: Date) async throws -> Decimal {
+        if let accountHash = goal.accountHash {
+            guard let account = try await session.accounts.find(hash: accountHash) else { return goal.scopeValue }
+            return try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session).0.totalValue
+        }
+        if let clientID = goal.clientID {
+            var total = Decimal(0)
+            for account in try await session.accounts.list(clientID: clientID) {
+                total += try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session).0.totalValue
+            }
+            return total
+        }
+        return goal.startingValue + (try await tradeProfit(userID: goal.userID, from: goal.periodStart, to: goal.periodEnd, session: session))
+    }
+
+    /// Realised plus unrealised P&L of the trades a user entered in [from, to].
+    static func tradeProfit(userID: String, from: Date, to: Date?, session: Session) async throws -> Decimal {
+        let trades = try await session.ledger.trades(userID: userID, enteredSince: from).filter { trade in to.map { trade.entryTime < $0 } ?? true }
+        let open = trades.filter { $0.status == .open }
+        let marks = try await session.marketBars.latestPrices(symbols: Array(Set(open.map(\.symbol))))
+        var profit = Decimal(0)
+        for trade in trades {
+            switch trade.status {
+            case .closed:
+                profit += trade.profitLoss ?? 0
+            case .open:
+                guard let mark = marks[trade.symbol].map({ Decimal(exactly: $0.close) }) else {
+                    profit -= trade.fees
+                    continue
+                }
+                let move = trade.side == TradeSide.short.rawValue ? trade.entryPrice - mark : mark - trade.entryPrice
+                profit += move * trade.quantity - trade.fees
+            }
+        }
+        return profit
+    }
+}

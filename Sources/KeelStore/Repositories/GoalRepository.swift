@@ -1,0 +1,113 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Goals, their progress history and sizing adjustments.
+public struct GoalRepository: Sendable {
+    let database: any Database
+    let rowLockClause: String
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    static let updateEncoder = SQLQueryEncoder(nilEncodingStrategy: .asNil)
+
+    public func insert(_ goal: GoalRecord) async throws {
+        try await sql.insert(into: "financial_goals").model(goal).run()
+    }
+
+    public func save(_ goal: GoalRecord) async throws {
+        try await sql.update("financial_goals").set(model: goal, with: Self.updateEncoder).where("goal_id", .equal, goal.goalID).run()
+    }
+
+    public func find(_ goalID: String) async throws -> GoalRecord? {
+        try await sql.select().column("*").from("financial_goals").where("goal_id", .equal, goalID).first(decoding: GoalRecord.self)
+    }
+
+    /// The goal, locked until the transaction ends: concurrent recomputations of one goal run one after the other,
+    /// so a later one always sees the trades an earlier one saw.
+    public func lock(_ goalID: String) async throws -> GoalRecord? {
+        let rows = try await sql.raw("SELECT * FROM financial_goals WHERE goal_id = \(bind: goalID)\(unsafeRaw: rowLockClause)").all()
+        return try rows.first?.decode(model: GoalRecord.self)
+    }
+
+    public func list(userID: String?, clientID: Int?, statuses: [GoalStatus]? = nil, limit: Int = 500) async throws -> [GoalRecord] {
+        var query = sql.select().column("*").from("financial_goals")
+        if let userID { query = query.where("user_id", .equal, userID) }
+        if let clientID { query = query.where("client_id", .equal, clientID) }
+        if let statuses { query = query.where("status", .in, statuses.map(\.rawValue)) }
+        return try await query.orderBy("priority").orderBy("created_at").orderBy("goal_id").limit(limit).all(decoding: GoalRecord.self)
+    }
+
+    /// Goals (of the given statuses) whose scope an account's trading touches: the account's own goals, its
+    /// client's goals without an account, and goals of the client's user without a client.
+    public func goals(touching accountHash: String, clientID: Int, userID: String?,
+                      statuses: [GoalStatus] = [.active, .atRisk]) async throws -> [GoalRecord] {
+        var query = sql.select().column("*").from("financial_goals").where("status", .in, statuses.map(\.rawValue))
+            .where { group in
+                var group = group.where("account_hash", .equal, accountHash)
+                    .orWhere { $0.where("client_id", .equal, clientID).where("account_hash", .is, SQLLiteral.null) }
+                if let userID {
+                    group = group.orWhere { $0.where("user_id", .equal, userID).where("client_id", .is, SQLLiteral.null) }
+                }
+                return group
+            }
+        query = query.orderBy("priority").orderBy("created_at")
+        return try await query.all(decoding: GoalRecord.self)
+    }
+
+    public func openGoalIDs() async throws -> [String] {
+        try await sql.select().column("goal_id").from("financial_goals")
+            .where("status", .in, [GoalStatus.active.rawValue, GoalStatus.atRisk.rawValue]).orderBy("goal_id").all()
+            .map { try $0.decode(column: "goal_id", as: String.self) }
+    }
+
+    public func appendHistory(_ entry: GoalHistoryRecord) async throws {
+        try await sql.insert(into: "goal_progress_history").model(entry).run()
+    }
+
+    /// Chronological: by time, then by the order written.
+    public func history(goalID: String, limit: Int = 1000) async throws -> [GoalHistoryRecord] {
+        try await sql.select().column("*").from("goal_progress_history").where("goal_id", .equal, goalID)
+            .orderBy("recorded_at").orderBy("history_id").limit(limit).all(decoding: GoalHistoryRecord.self)
+    }
+
+    public func appendAdjustment(_ entry: GoalAdjustmentRecord) async throws {
+        try await sql.insert(into: "goal_adjustment_log").model(entry).run()
+    }
+
+    public func adjustments(goalID: String, limit: Int = 1000) async throws -> [GoalAdjustmentRecord] {
+        try await sql.select().column("*").from("goal_adjustment_log").where("goal_id", .equal, goalID)
+            .orderBy("created_at").orderBy("adjustment_id").limit(limit).all(decoding: GoalAdjustmentRecord.self)
+    }
+}
+
+/// Strategy instances of users.
+public struct StrategyInstanceRepository: Sendable {
+    let database: any Database
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    public func insert(_ instance: StrategyInstanceRecord) async throws {
+        try await sql.insert(into: "strategy_instances").model(instance).run()
+    }
+
+    public func save(_ instance: StrategyInstanceRecord) async throws {
+        try await sql.update("strategy_instances").set(model: instance, with: GoalRepository.updateEncoder)
+            .where("strategy_id", .equal, instance.strategyID).run()
+    }
+
+    public func find(_ strategyID: String) async throws -> StrategyInstanceRecord? {
+        try await sql.select().column("*").from("strategy_instances").where("strategy_id", .equal, strategyID)
+            .first(decoding: StrategyInstanceRecord.self)
+    }
+
+    public func list(userID: String?, goalID: String? = nil) async throws -> [StrategyInstanceRecord] {
+        var query = sql.select().column("*").from("strategy_instances")
+        if let userID { query = query.where("user_id", .equal, userID) }
+        if let goalID { query = query.where("goal_id", .equal, goalID) }
+        return try await query.orderBy("created_at").orderBy("strategy_id").limit(500).all(decoding: StrategyInstanceRecord.self)
+    }
+}
+
+extension Session {
+    public var goals: GoalRepository { GoalRepository(database: database, rowLockClause: rowLockClause) }
+    public var strategyInstances: StrategyInstanceRepository { StrategyInstanceRepository(database: database) }
+}
