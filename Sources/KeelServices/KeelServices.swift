@@ -25,13 +25,22 @@ public struct KeelServices: Sendable {
     public let pipeline: PipelineService
     public let marketData: MarketDataQueries
     public let backtests: BacktestJobs
+    public let goals: GoalService
+    public let trades: TradeService
+    public let strategyInstances: StrategyInstanceService
+    /// Sends queued alert webhooks; nil when no webhook URL is configured.
+    public let webhooks: WebhookDispatcher?
 
     /// Schwab linking and live trading; nil when no Schwab app is configured.
     public let schwab: SchwabLinkService?
 
     public init(context: ServiceContext, hasher: any PasswordHashing, predictor: any ReturnPredictor = MomentumBaselineModel(),
-                schwab schwabSetup: SchwabSetup? = nil) {
+                schwab schwabSetup: SchwabSetup? = nil, webhookSender: (any WebhookSender)? = nil) {
         self.context = context
+        webhooks = context.settings.alertWebhookURL != nil ? webhookSender.map { WebhookDispatcher(context: context, sender: $0) } : nil
+        goals = GoalService(context: context, webhooks: webhooks)
+        trades = TradeService(context: context, webhooks: webhooks)
+        strategyInstances = StrategyInstanceService(context: context)
         let paper = PaperBroker(ledger: DatabasePaperBrokerLedger(database: context.database),
                                 quoteSource: DatabaseQuoteSource(database: context.database),
                                 costs: context.settings.paperCosts, clock: context.clock)
@@ -49,14 +58,14 @@ public struct KeelServices: Sendable {
         preferences = PreferencesService(context: context)
         accounts = AccountService(context: context)
         predictions = PredictionService(context: context, predictor: predictor)
-        rebalancing = RebalanceService(context: context, predictor: predictor, accountSync: schwab?.sync)
+        rebalancing = RebalanceService(context: context, predictor: predictor, accountSync: schwab?.sync, goals: goals)
         approvals = ApprovalService(context: context)
-        execution = ExecutionService(context: context, brokers: brokers)
+        execution = ExecutionService(context: context, brokers: brokers, goals: goals)
         reconciliation = ReconciliationService(context: context, brokers: brokers)
         health = PortfolioHealthService(context: context)
         system = SystemControlService(context: context)
         demoMarket = DemoMarketSeeder(context: context)
-        pipeline = PipelineService(context: context, schwab: schwab)
+        pipeline = PipelineService(context: context, schwab: schwab, goals: goals)
         marketData = MarketDataQueries(context: context)
         backtests = BacktestJobs(context: context)
     }

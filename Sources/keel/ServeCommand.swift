@@ -21,8 +21,16 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(help: "A folder `POST /api/data/pipeline/runs` may import CSV files from (default: $KEEL_DATA_IMPORT_ROOT; none: CSV over HTTP is off).")
     var dataImportRoot: String?
 
+    @ArgumentParser.Option(help: "URL that alerts (goal milestones, at-risk goals, broker disconnects) are POSTed to as JSON, with retries (default: $KEEL_ALERT_WEBHOOK_URL).")
+    var alertWebhookUrl: String?
+
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+        if let url = alertWebhookUrl ?? ProcessInfo.processInfo.environment["KEEL_ALERT_WEBHOOK_URL"] {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw ValidationError("--alert-webhook-url (or KEEL_ALERT_WEBHOOK_URL) must be an http(s) URL such as https://hooks.example.com/keel")
+            }
+        }
     }
 
     func run() async throws {
@@ -33,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
             adminPassword: environment["KEEL_ADMIN_PASSWORD"], demoAdvisorPassword: environment["KEEL_DEMO_PASSWORD"],
             reconcileInterval: 300)
         configuration.dataImportRoot = dataImportRoot ?? environment["KEEL_DATA_IMPORT_ROOT"]
+        configuration.settings.alertWebhookURL = alertWebhookUrl ?? environment["KEEL_ALERT_WEBHOOK_URL"]
         SchwabEnvironment.apply(to: &configuration)
 
         var env = Environment(name: "production", arguments: ["keel", "serve"])

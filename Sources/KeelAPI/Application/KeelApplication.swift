@@ -49,7 +49,8 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     if let schwabConfiguration = configuration.schwab {
         schwab = SchwabSetup(configuration: schwabConfiguration, http: app.http.client.shared, secretKey: try secretKey(for: configuration))
     }
-    let services = KeelServices(context: context, hasher: BcryptPasswordHasher(cost: configuration.bcryptCost), schwab: schwab)
+    let services = KeelServices(context: context, hasher: BcryptPasswordHasher(cost: configuration.bcryptCost), schwab: schwab,
+                                webhookSender: configuration.webhookSender ?? HTTPWebhookSender(http: app.http.client.shared))
     app.storage[KeelServicesKey.self] = services
 
     app.middleware = Middlewares()
@@ -70,6 +71,8 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
             app.logger.notice("start-up reconciliation: \(reconciliation.ordersResolved) order(s) resolved, \(reconciliation.batchesFinished) batch(es) finished, \(reconciliation.mismatches.count) mismatch(es)")
         }
     }
+    // Alerts queued before a stop (or whose retries were waiting) go out now.
+    services.webhooks?.kick()
     if let interval = configuration.reconcileInterval {
         app.lifecycle.use(ReconciliationTimer(interval: interval))
     }
@@ -89,6 +92,9 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     try secured.register(collection: SystemController())
     try secured.register(collection: DataController())
     try secured.register(collection: BacktestController())
+    try secured.register(collection: GoalController())
+    try secured.register(collection: TradeController())
+    try secured.register(collection: AlertController())
     try secured.register(collection: SchwabController(publicRoutes: false))
     try api.register(collection: SchwabController(publicRoutes: true))
 }

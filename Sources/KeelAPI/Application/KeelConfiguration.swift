@@ -36,6 +36,8 @@ public struct KeelConfiguration: Sendable {
     /// Key that seals broker tokens at rest (KEEL_SECRET_KEY). Required with Schwab on a server database;
     /// the embedded mode keeps a generated one in keel-data/secret.key.
     public var secretKey: String? = nil
+    /// How alert webhooks are sent (the URL is `settings.alertWebhookURL`); nil: over HTTP with the app's client.
+    public var webhookSender: (any WebhookSender)? = nil
     /// Database pool: connections per event loop (PostgreSQL).
     public var databasePoolSize: Int
     public var logLevel: Logger.Level

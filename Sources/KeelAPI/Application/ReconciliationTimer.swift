@@ -23,6 +23,9 @@ final class ReconciliationTimer: LifecycleHandler, @unchecked Sendable {
                 if Task.isCancelled { break }
                 do {
                     try await services.schwab?.tokens.watchAll()
+                    // Goal periods end with time, not only with trades; retried webhooks fall due.
+                    try await services.goals.reevaluateAll(trigger: "scheduled")
+                    try await services.webhooks?.deliverDue()
                     let report = try await services.reconciliation.reconcile()
                     if report.ordersResolved + report.batchesFinished > 0 {
                         logger.notice("reconciliation settled \(report.ordersResolved) order(s), finished \(report.batchesFinished) batch(es)")

@@ -16,7 +16,6 @@ struct SchwabController: RouteCollection {
         routes.get("schwab", "authorize", use: authorize)
         routes.get("schwab", "status", ":client_id", use: status)
         routes.post("schwab", "sync", ":client_id", use: sync)
-        routes.get("alerts", use: alerts)
     }
 
     func service(_ req: Request) throws -> SchwabLinkService {
@@ -52,13 +51,5 @@ struct SchwabController: RouteCollection {
 
     func sync(req: Request) async throws -> SchwabStatusResponse {
         SchwabStatusResponse(try await service(req).syncAccounts(clientID: req.intParameter("client_id"), by: req.principal))
-    }
-
-    func alerts(req: Request) async throws -> [AlertResponse] {
-        let principal = try req.principal
-        let clientID = try req.query.get(Int?.self, at: "client_id")
-        if let clientID { try principal.ensureAccess(toClient: clientID) } else { try principal.ensureStaff() }
-        let open = try req.query.get(Bool?.self, at: "open") ?? true
-        return try await req.keel.context.database.read { try await $0.alerts.list(clientID: clientID, openOnly: open) }.map(AlertResponse.init)
     }
 }

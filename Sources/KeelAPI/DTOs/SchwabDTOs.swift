@@ -8,26 +8,6 @@ struct SchwabAuthorizeResponse: Content {
     var expiresAt: Date
 }
 
-struct AlertResponse: Content {
-    var alertId: Int
-    var kind: String
-    var severity: String
-    var clientId: Int?
-    var message: String
-    var createdAt: Date
-    var resolvedAt: Date?
-
-    init(_ alert: AlertRecord) {
-        alertId = alert.alertID
-        kind = alert.kind
-        severity = alert.severity
-        clientId = alert.clientID
-        message = alert.message
-        createdAt = alert.createdAt
-        resolvedAt = alert.resolvedAt
-    }
-}
-
 struct SchwabStatusResponse: Content {
     var clientId: Int
     var linked: Bool

@@ -13,10 +13,13 @@ public struct PipelineService: Sendable {
     let context: ServiceContext
     /// For runs that read Schwab price history.
     let schwab: SchwabLinkService?
+    /// Re-measured after new prices are stored.
+    let goals: GoalService?
 
-    public init(context: ServiceContext, schwab: SchwabLinkService? = nil) {
+    public init(context: ServiceContext, schwab: SchwabLinkService? = nil, goals: GoalService? = nil) {
         self.context = context
         self.schwab = schwab
+        self.goals = goals
     }
 
     /// Creates a run (status running) over everything the provider offers now.
@@ -82,6 +85,10 @@ public struct PipelineService: Sendable {
         run.finishedAt = context.clock.now()
         let finished = run
         try await context.database.write { try await $0.pipeline.save(finished) }
+        if let goals {
+            // Goal progress is derived: a failure here leaves the run stored and is retried by the next trigger.
+            do { try await goals.reevaluateAll(trigger: "prices_updated") } catch { context.logger.warning("goal progress after run \(runID): \(error)") }
+        }
         return finished
     }
 

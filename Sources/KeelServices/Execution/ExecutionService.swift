@@ -10,11 +10,14 @@ public struct ExecutionService: Sendable {
     let context: ServiceContext
     let brokers: BrokerRegistry
     let approvals: ApprovalService
+    /// Re-measured after a batch has executed.
+    let goals: GoalService?
 
-    public init(context: ServiceContext, brokers: BrokerRegistry) {
+    public init(context: ServiceContext, brokers: BrokerRegistry, goals: GoalService? = nil) {
         self.context = context
         self.brokers = brokers
         self.approvals = ApprovalService(context: context)
+        self.goals = goals
     }
 
     public func execute(batchID: String, dryRun: Bool, by principal: Principal) async throws -> ExecutionReport {
@@ -143,6 +146,11 @@ public struct ExecutionService: Sendable {
             if results.last?.status == .unknown { halted = true }
         }
         let finalStatus = try await finish(batchID: batch.batchID, clientID: batch.clientID, by: principal.userID)
+        if let goals {
+            // Derived data: the batch is final whatever happens here; the next trigger re-measures.
+            do { try await goals.reevaluate(touching: prepared.account, userID: prepared.client.userID, trigger: "batch_executed") }
+            catch { context.logger.warning("goal progress after batch \(batch.batchID): \(error)") }
+        }
         let cashAfter = try await context.database.read { try await $0.accounts.find(hash: batch.accountHash)?.cash } ?? prepared.snapshot.cash
         let trades = results.map { order in
             ExecutedTrade(orderID: order.orderID, clientOrderKey: order.clientOrderKey, symbol: order.symbol, side: order.side,

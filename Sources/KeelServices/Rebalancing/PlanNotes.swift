@@ -9,6 +9,8 @@ public struct PlanNotes: Sendable, Codable, Hashable {
     public var maxPositions: Int
     public var maxWeight: Double
     public var cashBuffer: Double
+    /// The goals that steered this batch: their combined risk factor, the strategy they chose and why.
+    public var goal: GoalNotes?
 
     enum CodingKeys: String, CodingKey {
         case targetWeights = "target_weights"
@@ -18,6 +20,21 @@ public struct PlanNotes: Sendable, Codable, Hashable {
         case maxPositions = "max_positions"
         case maxWeight = "max_weight"
         case cashBuffer = "cash_buffer"
+        case goal
+    }
+
+    public struct GoalNotes: Sendable, Codable, Hashable {
+        public var factor: Double
+        public var strategy: String
+        public var strategyReason: String
+        public var conflicts: [String]
+        public var goalIDs: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case factor, strategy, conflicts
+            case strategyReason = "strategy_reason"
+            case goalIDs = "goal_ids"
+        }
     }
 
     func json() throws -> String {

@@ -11,9 +11,12 @@ public struct RebalanceService: Sendable {
     let predictor: any ReturnPredictor
     /// Brings a live (Schwab) account's books up to date from the broker before planning.
     let accountSync: SchwabAccountSync?
+    let goals: GoalService?
 
-    public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel(), accountSync: SchwabAccountSync? = nil) {
+    public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel(), accountSync: SchwabAccountSync? = nil,
+                goals: GoalService? = nil) {
         self.context = context
+        self.goals = goals
         self.predictor = predictor
         self.predictions = PredictionService(context: context, predictor: predictor)
         self.accountSync = accountSync
@@ -33,7 +36,8 @@ public struct RebalanceService: Sendable {
             try await accountSync.sync(account)
         }
 
-        return try await context.database.write { session in
+        let useGoals = request.useGoals ?? true
+        let batch = try await context.database.write { session in
             guard let client = try await session.clients.find(clientID) else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
             guard client.status == .active else {
                 throw ServiceError.conflict("client_inactive", "client \(clientID) is deactivated", field: "client_id")
@@ -57,11 +61,24 @@ public struct RebalanceService: Sendable {
             guard !forecast.isEmpty else {
                 throw ServiceError(.unavailable, code: "no_market_data", message: "not enough price history to plan a rebalance for \(portfolio.name)")
             }
+            // Goals steer the batch: re-measured now, then their combined factor and chosen strategy family.
+            var steering: GoalSteering?
+            if useGoals {
+                let ids = try await session.goals.goals(touching: accountHash, clientID: clientID, userID: client.userID).map(\.goalID)
+                try await GoalEvaluator(settings: settings).reevaluate(ids, trigger: "rebalance", session: session, now: now)
+                steering = try await GoalSteering.forAccount(account, userID: client.userID, session: session, now: now)
+            }
+            let kind = steering?.strategy ?? portfolio.strategy
+            let factor = steering?.factor ?? 1
             // The same strategy object the backtester replays.
-            let targets = PredictedReturnStrategy(kind: portfolio.strategy, predictor: predictor)
-                .targetWeights(predictions: forecast, constraints: preferences.constraints)
+            var targets = PredictedReturnStrategy(kind: kind, predictor: predictor)
+                .targetWeights(predictions: forecast, constraints: GoalRiskScaling.constraints(preferences.constraints, factor: factor))
 
             let (snapshot, latest) = try await PortfolioState.snapshot(account: account, extraSymbols: Array(targets.keys), session: session)
+            if factor != 1 {
+                let current = Dictionary(uniqueKeysWithValues: snapshot.holdings.keys.map { ($0, snapshot.weight(of: $0)) })
+                targets = GoalRiskScaling.weights(targets, factor: factor, current: current, constraints: preferences.constraints)
+            }
             var fresh = snapshot
             fresh.prices = snapshot.prices.filter { symbol, _ in
                 guard let stamp = latest[symbol]?.timestamp else { return false }
@@ -90,9 +107,11 @@ public struct RebalanceService: Sendable {
             let hash = BatchContentHash.compute(accountHash: accountHash, orders: orders)
             let notes = PlanNotes(targetWeights: targets, skippedAsDust: plan.skippedAsDust, withinDriftThreshold: plan.withinDriftThreshold,
                                   unpriced: plan.unpriced, maxPositions: preferences.maxPositions, maxWeight: preferences.maxWeight,
-                                  cashBuffer: preferences.cashBuffer)
+                                  cashBuffer: preferences.cashBuffer,
+                                  goal: steering.map { PlanNotes.GoalNotes(factor: $0.factor, strategy: kind.rawValue, strategyReason: $0.strategyReason,
+                                                                           conflicts: $0.conflicts, goalIDs: $0.goals.map(\.goalID)) })
             var batch = BatchRecord(batchID: batchID, clientID: clientID, accountHash: accountHash, portfolioID: portfolio.id,
-                                    strategy: portfolio.strategy.rawValue, modelVersion: predictor.modelVersion,
+                                    strategy: kind.rawValue, modelVersion: predictor.modelVersion,
                                     status: requireApproval ? .pendingApproval : .approved, contentHash: hash,
                                     requireApproval: requireApproval, portfolioValue: plan.portfolioValue.roundedToCents,
                                     planNotes: try notes.json(), createdBy: principal.userID, createdAt: now,
@@ -116,5 +135,7 @@ public struct RebalanceService: Sendable {
                                                        "content_hash": hash, "model_version": predictor.modelVersion])
             return batch
         }
+        goals?.webhooks?.kick()
+        return batch
     }
 }

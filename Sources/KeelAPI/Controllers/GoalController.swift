@@ -1,0 +1,77 @@
+import KeelServices
+import KeelStore
+import Vapor
+
+/// Financial goals: create, read, list by user, update, cancel; progress history, sizing, strategy,
+/// adjustments and alerts of each.
+struct GoalController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let goals = routes.grouped("goals")
+        goals.post(use: create)
+        goals.get(use: list)
+        goals.get("sizing", use: userSizing)
+        goals.get(":goal_id", use: get)
+        goals.patch(":goal_id", use: update)
+        goals.put(":goal_id", use: update)
+        goals.delete(":goal_id", use: cancel)
+        goals.post(":goal_id", "cancel", use: cancel)
+        goals.get(":goal_id", "history", use: history)
+        goals.get(":goal_id", "sizing", use: sizing)
+        goals.get(":goal_id", "strategy", use: strategy)
+        goals.get(":goal_id", "adjustments", use: adjustments)
+        goals.get(":goal_id", "alerts", use: alerts)
+    }
+
+    func goalID(_ req: Request) -> String { req.parameters.get("goal_id") ?? "" }
+
+    func create(req: Request) async throws -> GoalResponse {
+        GoalResponse(try await req.keel.goals.create(try req.decodeBody(GoalBody.self).input, by: req.principal))
+    }
+
+    func list(req: Request) async throws -> [GoalResponse] {
+        try await req.keel.goals.list(userID: try req.query.get(String?.self, at: "user_id"), clientID: try req.query.get(Int?.self, at: "client_id"),
+                                      status: try req.query.get(String?.self, at: "status"), by: req.principal).map(GoalResponse.init)
+    }
+
+    func get(req: Request) async throws -> GoalResponse {
+        GoalResponse(try await req.keel.goals.get(goalID(req), by: req.principal))
+    }
+
+    func update(req: Request) async throws -> GoalResponse {
+        GoalResponse(try await req.keel.goals.update(goalID(req), try req.decodeBody(GoalUpdateBody.self).update, by: req.principal))
+    }
+
+    func cancel(req: Request) async throws -> GoalResponse {
+        GoalResponse(try await req.keel.goals.cancel(goalID(req), by: req.principal))
+    }
+
+    func history(req: Request) async throws -> [GoalHistoryResponse] {
+        try await req.keel.goals.history(goalID(req), by: req.principal).map(GoalHistoryResponse.init)
+    }
+
+    func sizing(req: Request) async throws -> GoalSizingResponse {
+        GoalSizingResponse(try await req.keel.goals.sizing(goalID(req), by: req.principal))
+    }
+
+    func userSizing(req: Request) async throws -> GoalSteeringResponse {
+        let principal = try req.principal
+        guard let userID = try req.query.get(String?.self, at: "user_id") ?? (principal.role.isStaff ? nil : principal.userID) else {
+            throw ServiceError.invalid("user_id", "user_id is required")
+        }
+        return GoalSteeringResponse(userID: userID, try await req.keel.goals.sizing(userID: userID, by: principal))
+    }
+
+    func strategy(req: Request) async throws -> GoalStrategyResponse {
+        let (goal, instance) = try await req.keel.goals.strategy(goalID(req), by: req.principal)
+        return GoalStrategyResponse(goalId: goal.goalID, progressPct: goal.progressPct, strategy: goal.selectedStrategy, reason: goal.strategyReason,
+                                    strategyInstance: instance.map(StrategyInstanceResponse.init))
+    }
+
+    func adjustments(req: Request) async throws -> [GoalAdjustmentResponse] {
+        try await req.keel.goals.adjustments(goalID(req), by: req.principal).map(GoalAdjustmentResponse.init)
+    }
+
+    func alerts(req: Request) async throws -> [AlertResponse] {
+        try await req.keel.goals.alerts(goalID(req), by: req.principal).map(AlertResponse.init)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import KeelServices
+import KeelStore
+import Vapor
+
+/// Round-trip trades and strategy instances of users, and goal-aware trade sizing.
+struct TradeController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let trades = routes.grouped("trades")
+        trades.post(use: record)
+        trades.get(use: list)
+        trades.post("size", use: size)
+        trades.get(":trade_id", use: get)
+        trades.post(":trade_id", "close", use: close)
+
+        let strategies = routes.grouped("strategy-instances")
+        strategies.post(use: createStrategy)
+        strategies.get(use: listStrategies)
+        strategies.get(":strategy_id", use: getStrategy)
+        strategies.post(":strategy_id", "retire", use: retireStrategy)
+    }
+
+    func record(req: Request) async throws -> TradeResponse {
+        TradeResponse(try await req.keel.trades.record(try req.decodeBody(TradeBody.self).input, by: req.principal))
+    }
+
+    func list(req: Request) async throws -> [TradeResponse] {
+        try await req.keel.trades.list(userID: try req.query.get(String?.self, at: "user_id"), status: try req.query.get(String?.self, at: "status"),
+                                       strategyID: try req.query.get(String?.self, at: "strategy_id"), by: req.principal).map(TradeResponse.init)
+    }
+
+    func get(req: Request) async throws -> TradeResponse {
+        TradeResponse(try await req.keel.trades.get(req.parameters.get("trade_id") ?? "", by: req.principal))
+    }
+
+    func close(req: Request) async throws -> TradeResponse {
+        let body = try req.decodeBody(CloseTradeBody.self)
+        return TradeResponse(try await req.keel.trades.close(req.parameters.get("trade_id") ?? "", exitPrice: body.exitPrice, fees: body.fees,
+                                                             exitTime: body.exitTime, by: req.principal))
+    }
+
+    func size(req: Request) async throws -> TradeSizingResponse {
+        let body = try req.decodeBody(TradeSizeBody.self)
+        return TradeSizingResponse(try await req.keel.trades.size(userID: body.userId, symbol: body.symbol, baseQuantity: body.baseQuantity,
+                                                                  price: body.price, portfolioValue: body.portfolioValue, by: req.principal))
+    }
+
+    func createStrategy(req: Request) async throws -> StrategyInstanceResponse {
+        let body = try req.decodeBody(StrategyInstanceBody.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let parameters = try body.parameters.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        return StrategyInstanceResponse(try await req.keel.strategyInstances.create(
+            StrategyInstanceInput(userID: body.userId, strategyType: body.strategyType, name: body.name, parameters: parameters), by: req.principal))
+    }
+
+    func listStrategies(req: Request) async throws -> [StrategyInstanceResponse] {
+        try await req.keel.strategyInstances.list(userID: try req.query.get(String?.self, at: "user_id"), by: req.principal)
+            .map(StrategyInstanceResponse.init)
+    }
+
+    func getStrategy(req: Request) async throws -> StrategyInstanceResponse {
+        StrategyInstanceResponse(try await req.keel.strategyInstances.get(req.parameters.get("strategy_id") ?? "", by: req.principal))
+    }
+
+    func retireStrategy(req: Request) async throws -> StrategyInstanceResponse {
+        StrategyInstanceResponse(try await req.keel.strategyInstances.retire(req.parameters.get("strategy_id") ?? "", by: req.principal))
+    }
+}
