@@ -28,7 +28,8 @@ struct TradingController: RouteCollection {
     func rebalance(req: Request) async throws -> BatchResponse {
         let body = try req.decodeBody(RebalanceBody.self)
         let request = RebalanceRequest(clientID: body.clientId, accountHash: body.accountHash, portfolioID: body.portfolioId,
-                                       maxPositions: body.maxPositions, requireApproval: body.requireApproval)
+                                       maxPositions: body.maxPositions, requireApproval: body.requireApproval,
+                                       useGoals: body.useGoals)
         return BatchResponse(try await req.keel.rebalancing.rebalance(request, by: req.principal))
     }
 

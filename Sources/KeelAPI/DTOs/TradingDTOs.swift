@@ -31,6 +31,8 @@ struct RebalanceBody: Content {
     var portfolioId: Int?
     var maxPositions: Int?
     var requireApproval: Bool?
+    /// false: ignore the account's financial goals for this batch.
+    var useGoals: Bool?
 }
 
 struct RejectBody: Content {
@@ -98,6 +100,8 @@ struct BatchResponse: Content {
     var targetWeights: [String: Double]
     var skippedAsDust: [String]
     var withinDriftThreshold: [String]
+    /// The goals that steered the batch (risk factor, strategy and why), when the account has any.
+    var goal: PlanNotes.GoalNotes?
     var createdBy: String
     var createdAt: Date
     var approvalExpiresAt: Date?
@@ -130,6 +134,7 @@ struct BatchResponse: Content {
         targetWeights = notes?.targetWeights ?? [:]
         skippedAsDust = notes?.skippedAsDust ?? []
         withinDriftThreshold = notes?.withinDriftThreshold ?? []
+        goal = notes?.goal
         createdBy = batch.createdBy
         createdAt = batch.createdAt
         approvalExpiresAt = batch.approvalExpiresAt

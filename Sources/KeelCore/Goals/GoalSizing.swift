@@ -122,7 +122,7 @@ public struct GoalSizing: Sendable {
     /// breached (no new risk), lower as a limit comes near. Between return goals, the highest priority (lowest
     /// number) decides and, among equal priorities, the most conservative factor. Returns the factor and the
     /// conflicts: goals that wanted something else, with what applies instead.
-    public static func combine(_ goals: [(id: String, priority: Int, decision: Decision)], constraintCap: Double = 1) -> (factor: Double, conflicts: [String]) {
+    public static func combine(_ goals: [(id: String, priority: Int, decision: Decision)], constraintCap: Double = .infinity) -> (factor: Double, conflicts: [String]) {
         let cap = max(constraintCap, 0)
         guard !goals.isEmpty else { return (min(1, cap), []) }
         let top = goals.map(\.priority).min()!

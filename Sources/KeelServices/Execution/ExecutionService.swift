@@ -148,7 +148,7 @@ public struct ExecutionService: Sendable {
         let finalStatus = try await finish(batchID: batch.batchID, clientID: batch.clientID, by: principal.userID)
         if let goals {
             // Derived data: the batch is final whatever happens here; the next trigger re-measures.
-            do { try await goals.reevaluate(touching: prepared.account, userID: prepared.client.userID, trigger: "batch_executed") }
+            do { try await goals.reevaluate(touching: prepared.account, userID: prepared.client.tradingUserID, trigger: "batch_executed") }
             catch { context.logger.warning("goal progress after batch \(batch.batchID): \(error)") }
         }
         let cashAfter = try await context.database.read { try await $0.accounts.find(hash: batch.accountHash)?.cash } ?? prepared.snapshot.cash

@@ -54,7 +54,7 @@ enum OrderOutcome: Sendable {
         switch self {
         case .answered(let brokerOrder):
             updated.brokerOrderID = brokerOrder.brokerOrderID
-            let userID = client.userID ?? "client-\(client.clientID)"
+            let userID = client.tradingUserID
             for fill in brokerOrder.fills {
                 try await LedgerPosting.apply(FillRecord(fillID: fill.fillID, orderID: order.orderID, accountHash: account.accountHash,
                                                          symbol: fill.symbol, side: fill.side, quantity: fill.quantity, price: fill.price,

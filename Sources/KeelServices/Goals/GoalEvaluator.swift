@@ -26,7 +26,7 @@ struct GoalEvaluator: Sendable {
         }
         // Goals of one user steer together: report their conflicts on each goal whose factor the combination overrides.
         for userID in Set(outcomes.map(\.goal.userID)).sorted() {
-            let combined = try await GoalSteering.combined(userID: userID, session: session)
+            let combined = try await GoalSteering.combined(userID: userID, session: session, now: now)
             guard !combined.conflicts.isEmpty else { continue }
             for outcome in outcomes where outcome.goal.userID == userID && outcome.goal.status.isOpen
                 && abs(outcome.goal.sizingFactor - combined.factor) > 1e-9 {

@@ -18,38 +18,43 @@ struct GoalSteering: Sendable {
 
     static let ruleText = "a drawdown limit always wins; otherwise the highest priority, then the most conservative factor"
 
+    /// Open goals, achieved goals until their period ends, and breached drawdown limits until theirs ends
+    /// (an open-ended limit keeps stopping new risk until the user cancels it).
     static func steering(_ goals: [GoalRecord], now: Date) -> [GoalRecord] {
         goals.filter { goal in
-            goal.status.isOpen || (goal.status == .achieved && (goal.periodEnd.map { $0 > now } ?? false))
+            if goal.status.isOpen { return true }
+            let periodRunning = goal.periodEnd.map { $0 > now } ?? true
+            if goal.status == .achieved { return periodRunning && goal.periodEnd != nil }
+            return goal.status == .failed && goal.goalType.isConstraint && periodRunning
         }
     }
 
     static func combine(_ goals: [GoalRecord]) -> GoalSteering {
         let limits = goals.filter { $0.goalType.isConstraint }
         let targets = goals.filter { !$0.goalType.isConstraint }
-        let cap = limits.map(\.sizingFactor).min() ?? 1
+        let cap = limits.map(\.sizingFactor).min() ?? .infinity
         let (factor, conflicts) = GoalSizing.combine(
             targets.map { (id: $0.goalID, priority: $0.priority, decision: GoalSizing.Decision(factor: $0.sizingFactor, state: .onTrack, reason: $0.sizingReason)) },
             constraintCap: cap)
         let top = targets.map(\.priority).min()
         let deciding = targets.filter { $0.priority == top }.min { $0.sizingFactor < $1.sizingFactor }
         var allConflicts = conflicts
-        if targets.isEmpty, cap < 1 { allConflicts = limits.filter { $0.sizingFactor > cap }.map { "\($0.goalID) capped by a tighter drawdown limit" } }
+        if targets.isEmpty, cap < 1, !limits.isEmpty { allConflicts = limits.filter { $0.sizingFactor > cap }.map { "\($0.goalID) capped by a tighter drawdown limit" } }
         return GoalSteering(factor: factor, strategy: deciding.flatMap { StrategyKind(rawValue: $0.selectedStrategy) },
                             strategyReason: deciding.map { "\($0.name): \($0.strategyReason)" } ?? "no return goal: the model portfolio's strategy",
                             conflicts: allConflicts, rule: ruleText, goals: goals)
     }
 
     /// Every steering goal of a user, whatever its scope.
-    static func combined(userID: String, session: Session, now: Date = .distantPast) async throws -> GoalSteering {
-        let goals = try await session.goals.list(userID: userID, clientID: nil, statuses: [.active, .atRisk, .achieved])
+    static func combined(userID: String, session: Session, now: Date) async throws -> GoalSteering {
+        let goals = try await session.goals.list(userID: userID, clientID: nil, statuses: [.active, .atRisk, .achieved, .failed])
         return combine(steering(goals, now: now))
     }
 
     /// The goals that steer an account's rebalance; nil when it has none.
     static func forAccount(_ account: AccountRecord, userID: String?, session: Session, now: Date) async throws -> GoalSteering? {
         let goals = steering(try await session.goals.goals(touching: account.accountHash, clientID: account.clientID, userID: userID,
-                                                           statuses: [.active, .atRisk, .achieved]), now: now)
+                                                           statuses: [.active, .atRisk, .achieved, .failed]), now: now)
         return goals.isEmpty ? nil : combine(goals)
     }
 }

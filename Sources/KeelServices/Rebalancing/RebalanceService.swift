@@ -64,9 +64,9 @@ public struct RebalanceService: Sendable {
             // Goals steer the batch: re-measured now, then their combined factor and chosen strategy family.
             var steering: GoalSteering?
             if useGoals {
-                let ids = try await session.goals.goals(touching: accountHash, clientID: clientID, userID: client.userID).map(\.goalID)
+                let ids = try await session.goals.goals(touching: accountHash, clientID: clientID, userID: client.tradingUserID).map(\.goalID)
                 try await GoalEvaluator(settings: settings).reevaluate(ids, trigger: "rebalance", session: session, now: now)
-                steering = try await GoalSteering.forAccount(account, userID: client.userID, session: session, now: now)
+                steering = try await GoalSteering.forAccount(account, userID: client.tradingUserID, session: session, now: now)
             }
             let kind = steering?.strategy ?? portfolio.strategy
             let factor = steering?.factor ?? 1
