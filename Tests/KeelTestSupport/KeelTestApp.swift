@@ -24,6 +24,8 @@ public struct KeelTestApp: Sendable {
     public static func run(on kind: TestDatabase, settings: ServiceSettings = ServiceSettings(), databasePoolSize: Int = 4,
                            clock: AdjustableClock = AdjustableClock(TestFixtures.now), schwab: SchwabConfiguration? = nil,
                            _ body: (KeelTestApp) async throws -> Void) async throws {
+        if kind == .postgres { await TestSlots.postgres.acquire() }
+        defer { if kind == .postgres { Task { await TestSlots.postgres.release() } } }
         let (location, dispose) = try await TemplateDatabases.shared.makeDatabase(kind)
         let app = try await Application.make(.testing)
         do {
