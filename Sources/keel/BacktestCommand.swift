@@ -50,18 +50,28 @@ struct BacktestOptions: ParsableArguments {
     @ArgumentParser.Option(name: .customLong("max-positions")) var maxPositions = 10
     @ArgumentParser.Option(name: .customLong("max-weight")) var maxWeight = 0.25
     @ArgumentParser.Option(name: .customLong("cash-buffer")) var cashBuffer = 0.02
+    @ArgumentParser.Option(name: .customLong("goal"), help: "Replay a periodic return goal against constant sizing, e.g. monthly_return:5 (+5% a month).")
+    var goal: String?
 
     func request() throws -> BacktestRequest {
         func date(_ text: String?, _ name: String) throws -> Date? {
             try text.map { try parseDate($0, option: name) }
         }
         guard let timing = FillTiming(rawValue: fill) else { throw ValidationError("--fill must be close or next-open") }
-        let request = BacktestRequest(
+        var request = BacktestRequest(
             strategy: strategy, symbols: symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
             from: try date(from, "--from"), to: try date(to, "--to").map { $0.addingTimeInterval(86_399) }, csvPath: csv, cash: cash, fill: timing,
             commissionPerOrder: commissionPerOrder, commissionBps: commissionBps, schwabFees: schwabFees, slippageBps: slippageBps, benchmark: benchmark,
             fast: fast, slow: slow, shares: shares, lookback: lookback, window: window, rebalanceEvery: rebalanceEvery, maxPositions: maxPositions,
             maxWeight: maxWeight, cashBuffer: cashBuffer)
+        if let goal {
+            let parts = goal.split(separator: ":")
+            guard parts.count == 2, let target = Double(parts[1]) else {
+                throw ValidationError("--goal must look like monthly_return:5 (goal type, colon, percent target)")
+            }
+            request.goalType = String(parts[0])
+            request.goalTarget = target
+        }
         do { try request.validate() } catch let error as ServiceError { throw ValidationError("\(error.field.map { "--\($0.replacingOccurrences(of: "_", with: "-")): " } ?? "")\(error.message)") }
         return request
     }
@@ -88,6 +98,13 @@ struct BacktestCommand: AsyncParsableCommand {
         print(String(format: "%@: final equity %.2f, %d trades, total return %.2f%%, CAGR %.2f%%, Sharpe %.2f, max drawdown %.2f%% (%d bars in %.1f ms)",
                      outcome.strategy, outcome.finalEquity, outcome.trades, m.totalReturn * 100, m.cagr * 100, m.sharpe, m.maxDrawdown * 100,
                      outcome.bars, outcome.elapsedMilliseconds))
+        if let replay = outcome.goalReplay {
+            for (name, path) in [("goal-aware", replay.goalAware), ("constant", replay.constant)] {
+                print(String(format: "%@ sizing: %d of %d periods reached +%.2f%%, total return %.2f%%, max drawdown %.2f%%, worst period %.2f%%, mean factor %.2f",
+                             name, path.periodsHit, path.periods, replay.goalTarget, path.totalReturn * 100, path.maxDrawdown * 100,
+                             path.worstPeriodReturn * 100, path.meanFactor))
+            }
+        }
         print("wrote \(out)" + (report.map { " and \($0)" } ?? ""))
     }
 }

@@ -68,4 +68,30 @@ struct BacktestAPITests {
             #expect(engineTargets.weights == strategy.targetWeights(market.view(at: market.count - 2), constraints: constraints))
         }
     }
+
+    @Test("a goal replay compares goal-aware sizing with constant sizing on the same strategy", arguments: TestDatabase.available)
+    func goalReplayThroughTheAPI(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let token = try await app.login()
+            let submitted = try await app.request(.POST, "/api/backtests", token: token, json: [
+                "strategy": "momentum", "symbols": ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "JNJ", "PG"], "lookback": 126,
+                "max_positions": 4, "max_weight": 0.3, "goal_type": "monthly_return", "goal_target": 2,
+            ])
+            #expect(submitted.status == .accepted, "\(submitted)")
+            let job = try await waitForResult(app, token, try #require(submitted.object.string("backtest_id")))
+            let result = try #require(job["result"] as? [String: Any], "\(job)")
+            let replay = try #require(result["goal_replay"] as? [String: Any])
+            let aware = try #require(replay["goal_aware"] as? [String: Any])
+            let constant = try #require(replay["constant"] as? [String: Any])
+            #expect(aware.int("periods") == constant.int("periods") && (aware.int("periods") ?? 0) > 12)
+            #expect(aware.double("mean_factor") != 1 && constant.double("mean_factor") == 1)
+            #expect(aware.double("final_equity") != constant.double("final_equity"))
+            let factors = (replay["factors"] as? [[String: Any]] ?? []).compactMap { $0.double("factor") }
+            #expect(!factors.isEmpty && factors.allSatisfy { $0 >= 0 && $0 <= 1.5 })
+
+            let bad = try await app.request(.POST, "/api/backtests", token: token, json: [
+                "strategy": "momentum", "symbols": ["AAPL"], "goal_type": "max_drawdown", "goal_target": 10])
+            #expect(bad.status == .unprocessableEntity && bad.errorField == "goal_type", "\(bad)")
+        }
+    }
 }

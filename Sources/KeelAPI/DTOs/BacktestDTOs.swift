@@ -25,6 +25,8 @@ struct BacktestBody: Content {
     var maxPositions: Int?
     var maxWeight: Double?
     var cashBuffer: Double?
+    var goalType: String?
+    var goalTarget: Double?
 
     func request() throws -> BacktestRequest {
         guard let strategy else { throw ServiceError.invalid("strategy", "strategy is required") }
@@ -40,12 +42,15 @@ struct BacktestBody: Content {
         default: throw ServiceError.invalid("fill", "fill must be close or next-open")
         }
         let defaults = BacktestRequest(strategy: strategy)
-        return BacktestRequest(strategy: strategy, symbols: symbols ?? [], from: try date(from, "from"), to: try date(to, "to").map { $0.addingTimeInterval(86_399) },
+        var request = BacktestRequest(strategy: strategy, symbols: symbols ?? [], from: try date(from, "from"), to: try date(to, "to").map { $0.addingTimeInterval(86_399) },
                                cash: cash ?? defaults.cash, fill: timing, commissionPerOrder: commissionPerOrder, commissionBps: commissionBps,
                                commissionPerShare: commissionPerShare, schwabFees: schwabFees ?? false, slippageBps: slippageBps ?? 0, benchmark: benchmark,
                                fast: fast ?? defaults.fast, slow: slow ?? defaults.slow, shares: shares ?? defaults.shares, lookback: lookback ?? defaults.lookback,
                                window: window ?? defaults.window, rebalanceEvery: rebalanceEvery, maxPositions: maxPositions ?? defaults.maxPositions,
                                maxWeight: maxWeight ?? defaults.maxWeight, cashBuffer: cashBuffer ?? defaults.cashBuffer)
+        request.goalType = goalType
+        request.goalTarget = goalTarget
+        return request
     }
 }
 

@@ -33,6 +33,8 @@ public struct BacktestOutcome: Sendable, Codable {
     public var equityCurve: [Point]
     public var benchmarkCurve: [Point]?
     public var tradeList: [Trade]
+    /// With a goal: the goal-aware path against constant sizing on the same strategy and data.
+    public var goalReplay: GoalReplayComparison? = nil
     public var bars: Int
     public var elapsedMilliseconds: Double
 
@@ -52,4 +54,33 @@ public struct BacktestOutcome: Sendable, Codable {
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return decoder
     }
+}
+
+/// A goal policy replayed against constant sizing.
+public struct GoalReplayComparison: Sendable, Codable {
+    public struct Path: Sendable, Codable {
+        public var finalEquity: Double
+        public var totalReturn: Double
+        public var maxDrawdown: Double
+        public var annualVolatility: Double
+        public var sharpe: Double
+        public var periods: Int
+        /// Periods whose return reached the target.
+        public var periodsHit: Int
+        public var worstPeriodReturn: Double
+        public var meanFactor: Double
+        public var equityCurve: [BacktestOutcome.Point]
+    }
+
+    public struct Factor: Sendable, Codable {
+        public var date: Date
+        public var factor: Double
+    }
+
+    public var goalType: String
+    public var goalTarget: Double
+    public var goalAware: Path
+    public var constant: Path
+    /// The goal-aware factor at every rebalance.
+    public var factors: [Factor]
 }

@@ -30,6 +30,11 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
     public var maxPositions: Int
     public var maxWeight: Double
     public var cashBuffer: Double
+    /// Goal replay: a periodic return goal (monthly_return, quarterly_return, yearly_return) whose
+    /// goal-aware sizing is compared with constant sizing on the same strategy and data.
+    public var goalType: String? = nil
+    /// Percent target of each period (5 = +5%).
+    public var goalTarget: Double? = nil
 
     public init(strategy: String, symbols: [String] = [], from: Date? = nil, to: Date? = nil, csvPath: String? = nil, cash: Double = 100_000,
                 fill: FillTiming = .close, commissionPerOrder: Double? = nil, commissionBps: Double? = nil, commissionPerShare: Double? = nil,
@@ -91,5 +96,18 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
             throw ServiceError.invalid("commission", "costs cannot be negative")
         }
         if let from, let to, from >= to { throw ServiceError.invalid("from", "from must be before to") }
+        if goalType != nil || goalTarget != nil {
+            let periodic: [GoalType] = [.monthlyReturn, .quarterlyReturn, .yearlyReturn]
+            guard let type = goalType.flatMap(GoalType.init(rawValue:)), periodic.contains(type) else {
+                throw ServiceError.invalid("goal_type", "goal_type must be one of \(periodic.map(\.rawValue).joined(separator: ", ")) for a replay")
+            }
+            _ = type
+            guard let target = goalTarget, target > 0, target <= 1000 else {
+                throw ServiceError.invalid("goal_target", "goal_target is the percent target of each period, above 0 and at most 1000 (5 = +5%)")
+            }
+            guard !Self.signalStrategies.contains(strategy), strategy != "buy-and-hold" else {
+                throw ServiceError.invalid("strategy", "a goal replay needs a rebalancing portfolio strategy (momentum, breakout, mean-reversion, balanced, equal-weight or model:N)")
+            }
+        }
     }
 }

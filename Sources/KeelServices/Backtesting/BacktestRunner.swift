@@ -36,6 +36,7 @@ public struct BacktestRunner: Sendable {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         let result: BacktestResult
+        var goalReplay: GoalReplayComparison?
         if BacktestRequest.signalStrategies.contains(request.strategy) {
             let bars = series[0]
             var strategy = MovingAverageCrossover(fast: request.fast, slow: request.slow, quantity: request.shares, exponential: request.strategy == "ema-cross")
@@ -48,7 +49,21 @@ public struct BacktestRunner: Sendable {
                                              constraints: PortfolioConstraints(maxPositions: request.maxPositions, maxWeight: request.maxWeight,
                                                                                cashBuffer: request.cashBuffer),
                                              warmUp: modelStrategy == nil ? min(max(request.lookback, request.window), 252) : 252)
-            result = engine.run(strategy, market: AlignedMarket(series)).result
+            let market = AlignedMarket(series)
+            if let typeText = request.goalType, let type = GoalType(rawValue: typeText), let target = request.goalTarget {
+                // The goal replays react within a period: rebalance weekly unless told otherwise.
+                var weekly = engine
+                if request.rebalanceEvery == nil { weekly.schedule = .everyBars(5) }
+                let aware = weekly.run(strategy, market: market, sizing: GoalReplayPolicy(type: type, target: target))
+                let constant = weekly.run(strategy, market: market)
+                result = aware.result
+                goalReplay = GoalReplayComparison(
+                    goalType: type.rawValue, goalTarget: target,
+                    goalAware: Self.path(aware, type: type, target: target), constant: Self.path(constant, type: type, target: target),
+                    factors: aware.factors.map { GoalReplayComparison.Factor(date: $0.date, factor: $0.factor) })
+            } else {
+                result = engine.run(strategy, market: market).result
+            }
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let benchmarkCurve = benchmarkSeries.map { Self.benchmarkEquity($0, on: result.timestamps, cash: request.cash) }
@@ -62,7 +77,21 @@ public struct BacktestRunner: Sendable {
             tradeList: result.trades.map { BacktestOutcome.Trade(symbol: $0.symbol, entryTime: $0.entryTime, exitTime: $0.exitTime, quantity: $0.quantity,
                                                                   entryPrice: $0.entryPrice, exitPrice: $0.exitPrice, commission: $0.commission,
                                                                   profitLoss: $0.profitLoss) },
-            bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed)
+            goalReplay: goalReplay, bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed)
+    }
+
+    static func path(_ output: PortfolioBacktester.Output, type: GoalType, target: Double) -> GoalReplayComparison.Path {
+        let result = output.result
+        let metrics = PerformanceMetrics(result: result, benchmark: nil)
+        let periods = GoalReplayPolicy.periodReturns(type: type, timestamps: result.timestamps, equity: result.equity)
+        let factors = output.factors.map(\.factor)
+        return GoalReplayComparison.Path(
+            finalEquity: result.finalEquity, totalReturn: metrics.totalReturn, maxDrawdown: metrics.maxDrawdown,
+            annualVolatility: metrics.annualVolatility, sharpe: metrics.sharpe, periods: periods.count,
+            periodsHit: periods.filter { $0.periodReturn * 100 >= target - 1e-9 }.count,
+            worstPeriodReturn: periods.map(\.periodReturn).min() ?? 0,
+            meanFactor: factors.isEmpty ? 1 : factors.reduce(0, +) / Double(factors.count),
+            equityCurve: zip(result.timestamps, result.equity).map { BacktestOutcome.Point(date: $0, equity: $1) })
     }
 
     static func portfolioStrategy(_ request: BacktestRequest) -> any PortfolioStrategy {
