@@ -1,5 +1,6 @@
 /// The operator dashboard: one HTML page that logs in with the API's own login and then reads and acts
-/// through the same JSON API (clients, portfolio health, batches, approve/reject, dry run, execute, kill switch).
+/// through the same JSON API (clients, portfolio health, batches, approve/reject, dry run, execute, kill switch);
+/// goals have their own page (GoalsPage).
 /// It holds no data of its own, so everything it shows is exactly what the API returns.
 enum DashboardPage {
     static func render(title: String = "Keel") -> String {
@@ -77,6 +78,7 @@ enum DashboardPage {
               <table><tr><th>symbol</th><th>qty</th><th>price</th><th>value</th><th>weight</th><th>target</th><th>drift</th></tr>
               ${h.positions.map(p => `<tr><td>${esc(p.symbol)}</td><td>${p.quantity}</td><td>${p.price ?? ''}</td><td>${money(p.market_value)}</td>
               <td>${pct(p.weight)}</td><td>${pct(p.target_weight)}</td><td>${pct(p.drift)}</td></tr>`).join('')}</table>
+              <p><a href="/dashboard/goals?user_id=client-${id}">goals of this client's trading user</a></p>
               <h4>Accounts</h4>${accounts.map(a => `<div>${esc(a.brokerage)} ${esc(a.account_number)} (${esc(a.status)})
               <button onclick="rebalance('${esc(a.account_hash)}')">propose rebalance</button></div>`).join('')}
               <h4>Batches</h4><table><tr><th>created</th><th>status</th><th>orders</th><th></th></tr>

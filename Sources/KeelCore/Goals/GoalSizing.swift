@@ -95,13 +95,16 @@ public struct GoalSizing: Sendable {
             reason = String(format: "unreachable: %.2f%% a day would be needed for %d day(s); risk not raised", daily * 100, input.tradingDaysLeft)
         } else if input.progress >= 0.8 {
             state = .nearGoal
-            reason = String(format: "%.0f%% of the goal reached: less risk", input.progress * 100)
+            reason = String(format: "near the goal (%.0f%% reached)", input.progress * 100)
         } else if input.progress >= input.elapsed - 0.1 {
             state = .onTrack
             reason = String(format: "on track (%.0f%% reached, %.0f%% of the period gone)", input.progress * 100, input.elapsed * 100)
         } else {
             state = .behind
-            reason = String(format: "behind (%.0f%% reached, %.0f%% of the period gone): more risk", input.progress * 100, input.elapsed * 100)
+            reason = String(format: "behind (%.0f%% reached, %.0f%% of the period gone)", input.progress * 100, input.elapsed * 100)
+        }
+        if state != .atRisk {
+            reason += input.progress < 0.4 ? "; under 40% of the target: more risk" : input.progress <= 0.6 ? "; normal risk" : "; past 60% of the target: less risk"
         }
         if factor > limits.maxFactor {
             factor = limits.maxFactor
