@@ -13,25 +13,10 @@ enum AlertOutbox {
         return record
     }
 
-    struct Payload: Encodable {
-        var alertId: Int
-        var kind: String
-        var severity: String
-        var message: String
-        var clientId: Int?
-        var accountHash: String?
-        var userId: String?
-        var goalId: String?
-        var createdAt: Date
-    }
-
     static func payload(_ alert: AlertRecord) throws -> String {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
-        let body = Payload(alertId: alert.alertID, kind: alert.kind, severity: alert.severity, message: alert.message, clientId: alert.clientID,
-                           accountHash: alert.accountHash, userId: alert.userID, goalId: alert.goalID, createdAt: alert.createdAt)
-        return String(decoding: try encoder.encode(body), as: UTF8.self)
+        return String(decoding: try encoder.encode(alert), as: UTF8.self)
     }
 }

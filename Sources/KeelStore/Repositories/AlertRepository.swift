@@ -2,7 +2,8 @@ import FluentKit
 import Foundation
 import SQLKit
 
-public struct AlertRecord: Sendable, Hashable {
+/// An alert; Encodable as the JSON a webhook receives (snake_case keys).
+public struct AlertRecord: Sendable, Hashable, Encodable {
     public var alertID: Int
     public var kind: String
     public var severity: String
@@ -13,6 +14,11 @@ public struct AlertRecord: Sendable, Hashable {
     public var message: String
     public var createdAt: Date
     public var resolvedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case alertID = "alert_id", kind, severity, clientID = "client_id", accountHash = "account_hash", userID = "user_id"
+        case goalID = "goal_id", message, createdAt = "created_at", resolvedAt = "resolved_at"
+    }
 }
 
 /// What to raise; `once` alerts (goal milestones) are raised at most once per goal, the others once while open.
