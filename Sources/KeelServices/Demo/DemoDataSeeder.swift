@@ -49,6 +49,11 @@ public struct DemoDataSeeder: Sendable {
                              accountHash: nil, accountType: "individual", nickname: "Demo paper account", startingCash: 100_000),
             by: advisor)
         }
+        // A first goal, so the goals page and goal-steered rebalancing show something: +3% this month on the account.
+        if let account, try await services.goals.list(userID: nil, clientID: client.clientID, status: nil, by: advisor).isEmpty {
+            _ = try await services.goals.create(GoalInput(userID: client.tradingUserID, goalType: GoalType.monthlyReturn.rawValue, targetValue: 3,
+                                                          accountHash: account.accountHash), by: advisor)
+        }
         return Result(market: market, createdAdvisorPassword: createdPassword, clientID: client.clientID, accountHash: account?.accountHash ?? "")
     }
 }
