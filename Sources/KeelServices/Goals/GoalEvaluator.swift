@@ -30,7 +30,7 @@ struct GoalEvaluator: Sendable {
             guard !combined.conflicts.isEmpty else { continue }
             for outcome in outcomes where outcome.goal.userID == userID && outcome.goal.status.isOpen
                 && abs(outcome.goal.sizingFactor - combined.factor) > 1e-9 {
-                let previous = try await session.goals.adjustments(goalID: outcome.goal.goalID).last
+                let previous = try await session.goals.lastAdjustment(goalID: outcome.goal.goalID)
                 let text = combined.conflicts.joined(separator: "; ")
                 guard previous?.conflicts != text else { continue }
                 try await session.goals.appendAdjustment(GoalAdjustmentRecord(
@@ -45,8 +45,8 @@ struct GoalEvaluator: Sendable {
     func evaluate(_ stored: GoalRecord, trigger: String, session: Session, now: Date) async throws -> Outcome {
         var goal = stored
         var alerts: [NewAlert] = []
-        if goal.status.isOpen || trigger == "created" {
-            let value = try await GoalScopeValue.value(of: goal, session: session, now: now)
+        if goal.status.isOpen {
+            let value = try await GoalScopeValue.value(of: goal, session: session)
             goal.scopeValue = value
             goal.peakValue = max(goal.peakValue, value)
             let measured = GoalMeasurement(type: goal.goalType, target: goal.targetValue.doubleValue, startingValue: goal.startingValue.doubleValue,

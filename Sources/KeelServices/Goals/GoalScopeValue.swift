@@ -8,19 +8,27 @@ import KeelStore
 /// - user goal: the starting value plus the P&L of the user's trades entered inside the period (closed trades
 ///   realised; open trades marked at the latest stored price, or at their entry price when the symbol has none).
 enum GoalScopeValue {
-    static func value(of goal: GoalRecord, session: Session, now: Date) async throws -> Decimal {
-        if let accountHash = goal.accountHash {
-            guard let account = try await session.accounts.find(hash: accountHash) else { return goal.scopeValue }
-            return try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session).0.totalValue
-        }
+    static func value(of goal: GoalRecord, session: Session) async throws -> Decimal {
         if let clientID = goal.clientID {
-            var total = Decimal(0)
-            for account in try await session.accounts.list(clientID: clientID) {
-                total += try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session).0.totalValue
-            }
-            return total
+            return try await accountsValue(accountHash: goal.accountHash, clientID: clientID, session: session) ?? goal.scopeValue
         }
         return goal.startingValue + (try await tradeProfit(userID: goal.userID, from: goal.periodStart, to: goal.periodEnd, session: session))
+    }
+
+    /// One account's value, or with no account all the client's accounts together; nil when the account is gone.
+    static func accountsValue(accountHash: String?, clientID: Int, session: Session) async throws -> Decimal? {
+        let accounts: [AccountRecord]
+        if let accountHash {
+            guard let account = try await session.accounts.find(hash: accountHash) else { return nil }
+            accounts = [account]
+        } else {
+            accounts = try await session.accounts.list(clientID: clientID)
+        }
+        var total = Decimal(0)
+        for account in accounts {
+            total += try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session).0.totalValue
+        }
+        return total
     }
 
     /// Realised plus unrealised P&L of the trades a user entered in [from, to].

@@ -56,15 +56,11 @@ public struct GoalService: Sendable {
                 try principal.ensureAccess(toClient: clientID)
             }
             var startingValue: Decimal
-            if clientID != nil {
+            if let clientID {
                 if input.startingValue != nil {
                     throw ServiceError.invalid("starting_value", "starting_value is taken from the account's value; leave it out for an account or client goal")
                 }
-                var probe = GoalRecord(goalID: "", userID: userID, clientID: clientID, accountHash: input.accountHash, name: name, goalType: type,
-                                       targetValue: 0, startingValue: 0, periodStart: start, periodEnd: end, priority: priority,
-                                       continueAfterAchieved: false, maxFactor: maxFactor, calendar: calendar, createdBy: principal.userID, createdAt: now)
-                probe.scopeValue = 0
-                startingValue = try await GoalScopeValue.value(of: probe, session: session, now: now).roundedToCents
+                startingValue = (try await GoalScopeValue.accountsValue(accountHash: input.accountHash, clientID: clientID, session: session) ?? 0).roundedToCents
                 guard startingValue > 0 else {
                     throw ServiceError.invalid(input.accountHash != nil ? "account_hash" : "client_id", "the account has no value to measure a goal on; fund it first")
                 }

@@ -74,6 +74,11 @@ public struct GoalRepository: Sendable {
         try await sql.insert(into: "goal_adjustment_log").model(entry).run()
     }
 
+    public func lastAdjustment(goalID: String) async throws -> GoalAdjustmentRecord? {
+        try await sql.select().column("*").from("goal_adjustment_log").where("goal_id", .equal, goalID)
+            .orderBy("created_at", .descending).orderBy("adjustment_id", .descending).first(decoding: GoalAdjustmentRecord.self)
+    }
+
     public func adjustments(goalID: String, limit: Int = 1000) async throws -> [GoalAdjustmentRecord] {
         try await sql.select().column("*").from("goal_adjustment_log").where("goal_id", .equal, goalID)
             .orderBy("created_at").orderBy("adjustment_id").limit(limit).all(decoding: GoalAdjustmentRecord.self)
