@@ -137,7 +137,9 @@ struct TradingFlowTests {
     func approvalExpiry(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in
             let scenario = try await TradingScenario.make(app)
-            let pending = try #require(try await scenario.rebalance(app).object.string("batch_id"))
+            let pending = try #require(try await scenario.rebalance(app, maxPositions: 5).object.string("batch_id"))
+            #expect(try await scenario.rebalance(app, maxPositions: 5).object.string("batch_id") == pending,
+                    "the same plan, still waiting and untouched, is answered with the same batch")
             let approved = try await scenario.approvedBatch(app)
             #expect(try await app.request(.GET, "/api/rl/trading/batches/\(pending)", token: scenario.token).object.string("status") == "rejected",
                     "a newer batch supersedes the older one of the same account")

@@ -8,6 +8,15 @@ struct SystemController: RouteCollection {
         system.post("kill-switch", use: killSwitch)
         system.post("pause", use: pause)
         system.post("reconcile", use: reconcile)
+        system.post("reconcile", "accounts", ":account_hash", "resolve", use: resolveHalt)
+    }
+
+    /// Lifts the halt a reconciliation difference put on an account (admin).
+    func resolveHalt(req: Request) async throws -> AccountResponse {
+        let hash = try req.parameters.require("account_hash")
+        let body = req.body.data == nil ? ResolveHaltBody() : try req.decodeBody(ResolveHaltBody.self)
+        return AccountResponse(try await req.keel.reconciliation.resolve(accountHash: hash, adoptBrokerBooks: body.adoptBrokerBooks ?? false,
+                                                                         by: req.principal))
     }
 
     func switches(req: Request) async throws -> TradingSwitchesResponse {

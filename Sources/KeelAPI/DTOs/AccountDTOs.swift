@@ -32,6 +32,9 @@ struct AccountResponse: Content {
     var cash: Decimal
     var currency: String
     var createdAt: Date
+    /// Why new orders are halted (a reconciliation difference), or null.
+    var haltedReason: String?
+    var haltedAt: Date?
 
     init(_ account: AccountRecord) {
         accountId = account.accountID
@@ -46,6 +49,8 @@ struct AccountResponse: Content {
         cash = account.cash
         currency = account.currency
         createdAt = account.createdAt
+        haltedReason = account.haltedReason
+        haltedAt = account.haltedAt
     }
 }
 

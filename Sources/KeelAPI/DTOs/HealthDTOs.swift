@@ -121,3 +121,8 @@ struct AuditEntryResponse: Content {
     var clientId: Int?
     var details: String
 }
+
+struct ResolveHaltBody: Content {
+    /// Set Keel's cash and positions to the broker's instead of requiring that they already agree.
+    var adoptBrokerBooks: Bool?
+}

@@ -13,10 +13,12 @@ public actor InMemoryPaperBrokerLedger: PaperBrokerLedger {
 
     public func openingCash(accountID: String) -> Decimal? { cash[accountID] }
 
-    public func insertOrderIfAbsent(accountID: String, order: BrokerOrder) -> BrokerOrder {
-        if let existing = ordersByAccount[accountID]?.first(where: { $0.clientOrderKey == order.clientOrderKey }) {
-            return existing
-        }
+    public func placeOrder(accountID: String, clientOrderKey: String,
+                           decide: @escaping @Sendable (Decimal, [BrokerOrder]) -> BrokerOrder) -> BrokerOrder? {
+        if let existing = ordersByAccount[accountID]?.first(where: { $0.clientOrderKey == clientOrderKey }) { return existing }
+        guard let opening = cash[accountID] else { return nil }
+        // No suspension point between reading the books and storing: the actor runs this as one step.
+        let order = decide(opening, ordersByAccount[accountID] ?? [])
         ordersByAccount[accountID, default: []].append(order)
         return order
     }

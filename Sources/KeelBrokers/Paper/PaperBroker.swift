@@ -3,7 +3,8 @@ import KeelCore
 
 /// The built-in broker: market orders fill at once at the latest price with slippage and commission;
 /// it refuses orders its own books cannot cover (no overdraft, no short selling), as a real broker would.
-/// An actor, so orders of one process meet one consistent account state.
+/// The check and the booking are one atomic step of the ledger, so concurrent orders (in one process or
+/// several) can never spend the same cash twice.
 public actor PaperBroker: Broker {
     public nonisolated let name = "paper"
     private let ledger: any PaperBrokerLedger
@@ -37,38 +38,45 @@ public actor PaperBroker: Broker {
         if let existing = try await ledger.order(accountID: request.accountID, clientOrderKey: request.clientOrderKey) {
             return existing
         }
-        let account = try await accountSnapshot(accountID: request.accountID)
+        // The price is read first; the cash and position checks happen inside the ledger's atomic step,
+        // against the books as they are when the order is stored.
+        let quote = request.quantity > 0 && request.orderType == .market
+            ? try await quoteSource.latestQuotes(symbols: [request.symbol])[request.symbol] : nil
         let now = clock.now()
         let orderID = "PAPER-" + UUID().uuidString.lowercased()
+        let costs = self.costs
+        let placed = try await ledger.placeOrder(accountID: request.accountID, clientOrderKey: request.clientOrderKey) { openingCash, orders in
+            Self.decide(request, quote: quote, account: Self.snapshot(accountID: request.accountID, openingCash: openingCash, orders: orders),
+                        costs: costs, orderID: orderID, now: now)
+        }
+        guard let placed else { throw BrokerError.unknownAccount(request.accountID) }
+        return placed
+    }
+
+    /// Fills a market order at once, or rejects it as a broker would: no overdraft, no short selling.
+    static func decide(_ request: BrokerOrderRequest, quote: BrokerQuote?, account: BrokerAccountSnapshot, costs: PaperExecutionCosts,
+                       orderID: String, now: Date) -> BrokerOrder {
         func rejected(_ reason: String) -> BrokerOrder {
             BrokerOrder(brokerOrderID: orderID, clientOrderKey: request.clientOrderKey, symbol: request.symbol, side: request.side,
                         quantity: request.quantity, status: .rejected, fills: [], rejectReason: reason, createdAt: now)
         }
-
-        let order: BrokerOrder
-        if request.quantity <= 0 {
-            order = rejected("quantity must be positive")
-        } else if request.orderType != .market {
-            order = rejected("the paper broker fills market orders only")
-        } else if let quote = try await quoteSource.latestQuotes(symbols: [request.symbol])[request.symbol] {
-            let price = costs.fillPrice(last: quote.last, side: request.side)
-            let notional = request.quantity * price
-            let commission = costs.commission(notional: notional)
-            let held = account.positions.first { $0.symbol == request.symbol }?.quantity ?? 0
-            if request.side == .buy, notional + commission > account.cash {
-                order = rejected("insufficient cash: needs \((notional + commission).roundedToCents), has \(account.cash.roundedToCents)")
-            } else if request.side == .sell, request.quantity > held {
-                order = rejected("insufficient position: selling \(request.quantity) \(request.symbol), holding \(held)")
-            } else {
-                let fill = BrokerFill(fillID: orderID + "-1", clientOrderKey: request.clientOrderKey, symbol: request.symbol,
-                                      side: request.side, quantity: request.quantity, price: price, commission: commission, time: now)
-                order = BrokerOrder(brokerOrderID: orderID, clientOrderKey: request.clientOrderKey, symbol: request.symbol,
-                                    side: request.side, quantity: request.quantity, status: .filled, fills: [fill], createdAt: now)
-            }
-        } else {
-            order = rejected("no price for \(request.symbol)")
+        guard request.quantity > 0 else { return rejected("quantity must be positive") }
+        guard request.orderType == .market else { return rejected("the paper broker fills market orders only") }
+        guard let quote else { return rejected("no price for \(request.symbol)") }
+        let price = costs.fillPrice(last: quote.last, side: request.side)
+        let notional = request.quantity * price
+        let commission = costs.commission(notional: notional)
+        let held = account.positions.first { $0.symbol == request.symbol }?.quantity ?? 0
+        if request.side == .buy, notional + commission > account.cash {
+            return rejected("insufficient cash: needs \((notional + commission).roundedToCents), has \(account.cash.roundedToCents)")
         }
-        return try await ledger.insertOrderIfAbsent(accountID: request.accountID, order: order)
+        if request.side == .sell, request.quantity > held {
+            return rejected("insufficient position: selling \(request.quantity) \(request.symbol), holding \(held)")
+        }
+        let fill = BrokerFill(fillID: orderID + "-1", clientOrderKey: request.clientOrderKey, symbol: request.symbol,
+                              side: request.side, quantity: request.quantity, price: price, commission: commission, time: now)
+        return BrokerOrder(brokerOrderID: orderID, clientOrderKey: request.clientOrderKey, symbol: request.symbol,
+                           side: request.side, quantity: request.quantity, status: .filled, fills: [fill], createdAt: now)
     }
 
     public func order(accountID: String, reference: BrokerOrderReference) async throws -> BrokerOrder? {

@@ -5,8 +5,12 @@ import Foundation
 public protocol PaperBrokerLedger: Sendable {
     func openAccount(accountID: String, openingCash: Decimal, at time: Date) async throws
     func openingCash(accountID: String) async throws -> Decimal?
-    /// Stores `order` unless an order with the same client order key exists; returns the stored order.
-    func insertOrderIfAbsent(accountID: String, order: BrokerOrder) async throws -> BrokerOrder
+    /// Decides an order on the account's books and stores it, as one step that no other order of the account
+    /// can interleave with (so two orders can never both spend the same cash). An order with the same client
+    /// order key is returned as stored, undecided. `decide` gets the opening cash and every stored order;
+    /// nil from `decide` means the account is unknown.
+    func placeOrder(accountID: String, clientOrderKey: String,
+                    decide: @escaping @Sendable (_ openingCash: Decimal, _ orders: [BrokerOrder]) -> BrokerOrder) async throws -> BrokerOrder?
     func order(accountID: String, clientOrderKey: String) async throws -> BrokerOrder?
     func orders(accountID: String) async throws -> [BrokerOrder]
 }

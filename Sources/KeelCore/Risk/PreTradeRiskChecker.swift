@@ -14,9 +14,11 @@ public struct PreTradeRiskChecker: Sendable {
         public var latestPrices: [String: Decimal]
         public var tradableSymbols: Set<String>
         public var maxPositionWeight: Double
+        /// Why new orders for the account are halted (a reconciliation difference), or nil.
+        public var accountHalted: String?
 
         public init(killSwitchEngaged: Bool, tradingPaused: Bool, allowedModes: Set<TradingMode>, snapshot: PortfolioSnapshot,
-                    latestPrices: [String: Decimal], tradableSymbols: Set<String>, maxPositionWeight: Double) {
+                    latestPrices: [String: Decimal], tradableSymbols: Set<String>, maxPositionWeight: Double, accountHalted: String? = nil) {
             self.killSwitchEngaged = killSwitchEngaged
             self.tradingPaused = tradingPaused
             self.allowedModes = allowedModes
@@ -24,6 +26,7 @@ public struct PreTradeRiskChecker: Sendable {
             self.latestPrices = latestPrices
             self.tradableSymbols = tradableSymbols
             self.maxPositionWeight = maxPositionWeight
+            self.accountHalted = accountHalted
         }
     }
 
@@ -40,6 +43,9 @@ public struct PreTradeRiskChecker: Sendable {
         }
         if context.tradingPaused, mode != .dryRun {
             found.append(RiskViolation(rule: .tradingPaused, message: "trading is paused"))
+        }
+        if let reason = context.accountHalted, mode != .dryRun {
+            found.append(RiskViolation(rule: .accountHalted, message: "new orders for this account are halted: \(reason)"))
         }
         if !context.allowedModes.contains(mode) {
             found.append(RiskViolation(rule: .tradingMode, message: "trading mode \(mode.rawValue) is not allowed for this account"))

@@ -3,6 +3,7 @@ public struct RiskViolation: Sendable, Hashable, Codable, Error {
     public enum Rule: String, Sendable, Codable {
         case killSwitch = "kill_switch"
         case tradingPaused = "trading_paused"
+        case accountHalted = "account_halted"
         case tradingMode = "trading_mode"
         case negativeCash = "negative_cash"
         case maxPositionWeight = "max_position_weight"

@@ -20,14 +20,20 @@ public struct DatabasePaperBrokerLedger: PaperBrokerLedger {
         try await database.read { try await $0.paperBroker.openingCash(accountID: accountID) }
     }
 
-    public func insertOrderIfAbsent(accountID: String, order: BrokerOrder) async throws -> BrokerOrder {
-        let fill = order.fills.first
-        let row = PaperOrderRow(brokerOrderID: order.brokerOrderID, accountID: accountID, clientOrderKey: order.clientOrderKey,
-                                symbol: order.symbol, side: order.side, quantity: order.quantity, status: order.status.rawValue,
-                                rejectReason: order.rejectReason, fillID: fill?.fillID, fillPrice: fill?.price,
-                                fillQuantity: fill?.quantity, commission: fill?.commission ?? 0, createdAt: order.createdAt)
-        let stored = try await database.write { try await $0.paperBroker.insertIfAbsent(row) }
-        return Self.order(stored)
+    public func placeOrder(accountID: String, clientOrderKey: String,
+                           decide: @escaping @Sendable (Decimal, [BrokerOrder]) -> BrokerOrder) async throws -> BrokerOrder? {
+        try await database.write { session in
+            // The paper account's row lock (PostgreSQL; the write gate on SQLite) makes read-decide-insert one step.
+            guard let opening = try await session.paperBroker.lockAccount(accountID: accountID, in: session) else { return nil }
+            if let existing = try await session.paperBroker.order(clientOrderKey: clientOrderKey) { return Self.order(existing) }
+            let order = decide(opening, try await session.paperBroker.orders(accountID: accountID).map(Self.order))
+            let fill = order.fills.first
+            let row = PaperOrderRow(brokerOrderID: order.brokerOrderID, accountID: accountID, clientOrderKey: order.clientOrderKey,
+                                    symbol: order.symbol, side: order.side, quantity: order.quantity, status: order.status.rawValue,
+                                    rejectReason: order.rejectReason, fillID: fill?.fillID, fillPrice: fill?.price,
+                                    fillQuantity: fill?.quantity, commission: fill?.commission ?? 0, createdAt: order.createdAt)
+            return Self.order(try await session.paperBroker.insertIfAbsent(row))
+        }
     }
 
     public func order(accountID: String, clientOrderKey: String) async throws -> BrokerOrder? {

@@ -32,6 +32,11 @@ public struct ExecutionService: Sendable {
         return try await send(prepared, by: principal)
     }
 
+    enum Claim: Sendable {
+        case claimed, lost
+        case blocked([RiskViolation])
+    }
+
     struct Prepared: Sendable {
         var batch: BatchRecord
         var account: AccountRecord
@@ -42,13 +47,22 @@ public struct ExecutionService: Sendable {
         var violations: [RiskViolation]
     }
 
-    /// Reads everything the decision needs and runs the pre-trade checks; writes nothing.
-    private func prepare(batchID: String, dryRun: Bool) async throws -> Prepared {
-        let brokers = self.brokers
-        let limits = context.settings.riskLimits
-        let (batch, account, client, preferences, killSwitch, paused, snapshot, tradable) = try await context.database.read { session in
+    /// The books and switches a decision is taken against, read in the caller's session.
+    struct Books: Sendable {
+        var batch: BatchRecord
+        var account: AccountRecord
+        var client: ClientRecord
+        var preferences: PreferencesRecord
+        var killSwitch: Bool
+        var paused: Bool
+        var snapshot: PortfolioSnapshot
+        var tradable: Set<String>
+
+        static func read(batchID: String, lockingAccount: Bool, session: Session) async throws -> Books {
             guard let batch = try await session.batches.find(batchID) else { throw ServiceError.notFound("batch \(batchID)", field: "batch_id") }
-            guard let account = try await session.accounts.find(hash: batch.accountHash),
+            let found = lockingAccount ? try await session.accounts.lock(hash: batch.accountHash, in: session)
+                                       : try await session.accounts.find(hash: batch.accountHash)
+            guard let account = found,
                   let client = try await session.clients.find(batch.clientID),
                   let preferences = try await session.preferences.find(clientID: batch.clientID) else {
                 throw ServiceError.notFound("account or client of batch \(batchID)")
@@ -57,8 +71,23 @@ public struct ExecutionService: Sendable {
             let paused = try await session.operations.state(.tradingPaused) == "paused"
             let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: batch.orders.map(\.symbol), session: session)
             let instruments = try await session.referenceData.instruments(batch.orders.map(\.symbol))
-            return (batch, account, client, preferences, killSwitch, paused, snapshot, Set(instruments.values.filter(\.tradable).map(\.symbol)))
+            return Books(batch: batch, account: account, client: client, preferences: preferences, killSwitch: killSwitch, paused: paused,
+                         snapshot: snapshot, tradable: Set(instruments.values.filter(\.tradable).map(\.symbol)))
         }
+
+        func violations(mode: TradingMode, quotes: [String: Decimal], brokers: BrokerRegistry, limits: RiskLimits) -> [RiskViolation] {
+            let context = PreTradeRiskChecker.Context(
+                killSwitchEngaged: killSwitch, tradingPaused: paused, allowedModes: brokers.allowedModes(for: account), snapshot: snapshot,
+                latestPrices: quotes, tradableSymbols: tradable, maxPositionWeight: preferences.maxWeight, accountHalted: account.haltedReason)
+            return PreTradeRiskChecker(limits: limits).violations(for: batch.orders.map(\.plannedOrder), mode: mode, context: context)
+        }
+    }
+
+    /// Reads everything the decision needs and runs the pre-trade checks; writes nothing. A real execution
+    /// runs the checks again inside the account lock, against the books as they are then (see `send`).
+    private func prepare(batchID: String, dryRun: Bool) async throws -> Prepared {
+        let books = try await context.database.read { try await Books.read(batchID: batchID, lockingAccount: false, session: $0) }
+        let batch = books.batch, account = books.account, client = books.client
         guard batch.status == .approved else { throw ApprovalService.stateError(batch, action: "execute") }
         let hash = BatchContentHash.compute(accountHash: batch.accountHash, orders: batch.orders)
         guard hash == batch.approvedHash, hash == batch.contentHash else {
@@ -67,11 +96,11 @@ public struct ExecutionService: Sendable {
         let mode: TradingMode
         if dryRun {
             mode = .dryRun
-        } else if preferences.tradingMode == .dryRun {
+        } else if books.preferences.tradingMode == .dryRun {
             throw ServiceError(.validation, code: "dry_run_only",
                                message: "client \(client.clientID) trades in dry_run mode; change trading_mode in the preferences to execute", field: "dry_run")
         } else {
-            mode = preferences.tradingMode
+            mode = books.preferences.tradingMode
         }
         guard account.status == .active else {
             throw ServiceError.conflict("account_unavailable", "account \(account.accountHash) is \(account.status.rawValue); no order may be sent")
@@ -84,12 +113,8 @@ public struct ExecutionService: Sendable {
         } catch {
             throw ServiceError(.unavailable, code: "broker_unavailable", message: "\(broker.name) could not price the orders; nothing was sent: \(error)")
         }
-        let checker = PreTradeRiskChecker(limits: limits)
-        let riskContext = PreTradeRiskChecker.Context(
-            killSwitchEngaged: killSwitch, tradingPaused: paused, allowedModes: brokers.allowedModes(for: account), snapshot: snapshot,
-            latestPrices: quotes, tradableSymbols: tradable, maxPositionWeight: preferences.maxWeight)
-        let violations = checker.violations(for: batch.orders.map(\.plannedOrder), mode: mode, context: riskContext)
-        return Prepared(batch: batch, account: account, client: client, mode: mode, snapshot: snapshot, quotes: quotes, violations: violations)
+        let violations = books.violations(mode: mode, quotes: quotes, brokers: brokers, limits: context.settings.riskLimits)
+        return Prepared(batch: batch, account: account, client: client, mode: mode, snapshot: books.snapshot, quotes: quotes, violations: violations)
     }
 
     /// A dry run: every order priced as the paper broker would fill it; no order, fill, position or cash changes.
@@ -122,18 +147,34 @@ public struct ExecutionService: Sendable {
         let now = context.clock.now()
         let batch = prepared.batch
         let mode = prepared.mode
-        let claimed = try await context.database.write { session in
+        let brokers = self.brokers, limits = context.settings.riskLimits, quotes = prepared.quotes
+        // Rule 7: the claim runs under the account's row lock; the pre-trade checks are taken again there,
+        // against the books as they are now, so two batches of one account can never both pass on the same cash.
+        let claim = try await context.database.write { session -> Claim in
+            let books = try await Books.read(batchID: batch.batchID, lockingAccount: true, session: session)
+            let busy = try await session.batches.list(clientID: nil, accountHash: batch.accountHash, status: nil, limit: 50)
+                .first { $0.batchID != batch.batchID && ($0.status == .executing || $0.status == .needsReconciliation) }
+            if let busy {
+                throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
+            }
+            let violations = books.violations(mode: mode, quotes: quotes, brokers: brokers, limits: limits)
+            if !violations.isEmpty { return .blocked(violations) }
             let claimed = try await session.batches.transition(batch.batchID, from: [.approved], to: .executing, at: now, setting: [
                 "execution_mode": mode.rawValue, "executed_by": principal.userID, "execution_started_at": now,
             ])
-            if claimed {
-                try await session.audit("batch.execute.start", actor: principal.userID, entityType: "batch", entityID: batch.batchID,
-                                        clientID: batch.clientID, at: now, details: ["mode": mode.rawValue])
-            }
-            return claimed
+            guard claimed else { return .lost }
+            try await session.audit("batch.execute.start", actor: principal.userID, entityType: "batch", entityID: batch.batchID,
+                                    clientID: batch.clientID, at: now, details: ["mode": mode.rawValue])
+            return .claimed
         }
-        guard claimed else {
-            throw ServiceError.conflict("batch_already_claimed", "batch \(batch.batchID) is already being executed or was executed")
+        switch claim {
+        case .claimed: break
+        case .lost: throw ServiceError.conflict("batch_already_claimed", "batch \(batch.batchID) is already being executed or was executed")
+        case .blocked(let violations):
+            var blocked = prepared
+            blocked.violations = violations
+            try await auditBlocked(blocked, by: principal)
+            throw Self.riskError(violations)
         }
 
         let broker = try brokers.broker(for: prepared.account)
@@ -240,6 +281,9 @@ public struct ExecutionService: Sendable {
         let message = "pre-trade checks failed, nothing was sent: " + violations.map(\.message).joined(separator: "; ")
         if violations.contains(where: { $0.rule == .killSwitch }) {
             return ServiceError(.conflict, code: "kill_switch_engaged", message: message)
+        }
+        if violations.contains(where: { $0.rule == .accountHalted }) {
+            return ServiceError(.conflict, code: "account_halted", message: message)
         }
         if violations.contains(where: { $0.rule == .tradingPaused }) {
             return ServiceError(.conflict, code: "trading_paused", message: message)

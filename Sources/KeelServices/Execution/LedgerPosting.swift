@@ -4,13 +4,17 @@ import KeelStore
 
 /// Applies one fill to Keel's books: cash, the position (average cost includes commission), and the
 /// round-trip trades (a buy opens a trade; a sell closes open trades first in, first out, splitting one
-/// when it closes only part of it). Runs inside the caller's transaction.
+/// when it closes only part of it). Runs inside the caller's transaction, under the account's row lock.
 enum LedgerPosting {
     static func apply(_ fill: FillRecord, account: AccountRecord, userID: String, strategyID: String?, session: Session, now: Date) async throws {
         guard try await !session.ledger.fillExists(fill.fillID) else { return }
         try await session.ledger.insertFill(fill)
 
-        let current = try await session.accounts.find(hash: account.accountHash)?.cash ?? account.cash
+        // Read-modify-write of cash and the position under the account's row lock: concurrent postings apply
+        // one after another instead of overwriting each other.
+        guard let current = try await session.accounts.lock(hash: account.accountHash, in: session)?.cash else {
+            throw ServiceError.notFound("account \(account.accountHash)")
+        }
         let gross = fill.quantity * fill.price
         let cash = fill.side == .buy ? current - gross - fill.commission : current + gross - fill.commission
         try await session.accounts.setCash(hash: account.accountHash, cash: cash.roundedToCents, at: now)

@@ -42,11 +42,16 @@ public struct RebalanceService: Sendable {
             guard client.status == .active else {
                 throw ServiceError.conflict("client_inactive", "client \(clientID) is deactivated", field: "client_id")
             }
-            guard let account = try await session.accounts.find(hash: accountHash), account.clientID == clientID else {
+            // The account's row lock serialises every planner, executor and ledger posting of this account: the
+            // open-batch check below and the insert cannot interleave with another request's.
+            guard let account = try await session.accounts.lock(hash: accountHash, in: session), account.clientID == clientID else {
                 throw ServiceError.notFound("account \(accountHash) of client \(clientID)", field: "account_hash")
             }
             guard account.status == .active else {
                 throw ServiceError.conflict("account_unavailable", "account \(accountHash) is \(account.status.rawValue); reconnect it before rebalancing", field: "account_hash")
+            }
+            if let reason = account.haltedReason {
+                throw ServiceError.conflict("account_halted", "account \(accountHash) is halted: \(reason); resolve the reconciliation first", field: "account_hash")
             }
             guard var preferences = try await session.preferences.find(clientID: clientID) else {
                 throw ServiceError.notFound("preferences of client \(clientID)")
@@ -96,6 +101,8 @@ public struct RebalanceService: Sendable {
                 throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
             }
 
+            let status: BatchStatus = requireApproval ? .pendingApproval : .approved
+
             let batchID = UUID().uuidString.lowercased()
             let keyPrefix = "keel-" + batchID.replacingOccurrences(of: "-", with: "").prefix(16)
             let orders = plan.orders.enumerated().map { index, order in
@@ -110,11 +117,22 @@ public struct RebalanceService: Sendable {
                                   cashBuffer: preferences.cashBuffer,
                                   goal: steering.map { PlanNotes.GoalNotes(factor: $0.factor, strategy: kind.rawValue, strategyReason: $0.strategyReason,
                                                                            conflicts: $0.conflicts, goalIDs: $0.goals.map(\.goalID)) })
+            // A request that would plan exactly what is already waiting, untouched and unexpired, gets that batch
+            // back: concurrent duplicates of one request end with one batch, not a chain of superseded ones.
+            let planNotes = try notes.json()
+            let automatic = "auto:\(principal.userID)"
+            if let same = open.first(where: { waiting in
+                let untouched: Bool = waiting.approvedBy == nil || waiting.approvedBy == automatic
+                let unexpired: Bool = (waiting.approvalExpiresAt ?? .distantFuture) > now
+                return waiting.status == status && untouched && unexpired && waiting.planNotes == planNotes
+                    && Self.samePlan(waiting.orders, plan.orders)
+            }) { return same }
+
             var batch = BatchRecord(batchID: batchID, clientID: clientID, accountHash: accountHash, portfolioID: portfolio.id,
                                     strategy: kind.rawValue, modelVersion: predictor.modelVersion,
-                                    status: requireApproval ? .pendingApproval : .approved, contentHash: hash,
+                                    status: status, contentHash: hash,
                                     requireApproval: requireApproval, portfolioValue: plan.portfolioValue.roundedToCents,
-                                    planNotes: try notes.json(), createdBy: principal.userID, createdAt: now,
+                                    planNotes: planNotes, createdBy: principal.userID, createdAt: now,
                                     approvalExpiresAt: now.addingTimeInterval(settings.approvalLifetime), orders: orders)
             if !requireApproval {
                 batch.approvedBy = "auto:\(principal.userID)"
@@ -129,7 +147,13 @@ public struct RebalanceService: Sendable {
                 try await session.audit("batch.supersede", actor: principal.userID, entityType: "batch", entityID: old.batchID,
                                         clientID: clientID, at: now, details: ["superseded_by": batchID])
             }
-            try await session.batches.insert(batch)
+            do {
+                try await session.batches.insert(batch)
+            } catch {
+                // The unique open-batch index: another writer (e.g. a second process on SQLite) got there first.
+                guard case StoreError.duplicate = StoreError.translate(error) else { throw error }
+                throw ServiceError.conflict("open_batch_exists", "account \(accountHash) already has an open batch; review or reject it first", field: "account_hash")
+            }
             try await session.audit("batch.create", actor: principal.userID, entityType: "batch", entityID: batchID, clientID: clientID,
                                     at: now, details: ["orders": String(orders.count), "status": batch.status.rawValue,
                                                        "content_hash": hash, "model_version": predictor.modelVersion])
@@ -137,5 +161,12 @@ public struct RebalanceService: Sendable {
         }
         goals?.webhooks?.kick()
         return batch
+    }
+
+    static func samePlan(_ stored: [BatchOrderRecord], _ planned: [PlannedOrder]) -> Bool {
+        guard stored.count == planned.count else { return false }
+        return zip(stored.sorted { $0.sequence < $1.sequence }, planned).allSatisfy { order, plan in
+            order.symbol == plan.symbol && order.side == plan.side && order.quantity == plan.quantity && order.referencePrice == plan.referencePrice
+        }
     }
 }

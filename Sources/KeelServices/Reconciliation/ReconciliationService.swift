@@ -108,41 +108,108 @@ public struct ReconciliationService: Sendable {
         }
     }
 
-    /// Cash and positions of every paper account against the paper broker's books; differences are audited.
+    /// Keel's and the broker's books of one account, as compared: cash and every symbol's quantity.
+    private func differences(_ hash: String) async throws -> [Mismatch]? {
+        guard let account = try await context.database.read({ try await $0.accounts.find(hash: hash) }) else { return nil }
+        guard let snapshot = try? await brokers.paper.accountSnapshot(accountID: hash) else { return nil }
+        let positions = try await context.database.read { try await $0.ledger.positions(accountHash: hash) }
+        var found: [Mismatch] = []
+        if snapshot.cash != account.cash.roundedToCents {
+            found.append(Mismatch(accountHash: hash, symbol: nil, keel: account.cash, broker: snapshot.cash))
+        }
+        let keelQuantities = Dictionary(uniqueKeysWithValues: positions.map { ($0.symbol, $0.quantity) })
+        let brokerQuantities = Dictionary(uniqueKeysWithValues: snapshot.positions.map { ($0.symbol, $0.quantity) })
+        for symbol in Set(keelQuantities.keys).union(brokerQuantities.keys).sorted()
+        where keelQuantities[symbol, default: 0] != brokerQuantities[symbol, default: 0] {
+            found.append(Mismatch(accountHash: hash, symbol: symbol, keel: keelQuantities[symbol, default: 0], broker: brokerQuantities[symbol, default: 0]))
+        }
+        return found
+    }
+
+    /// Cash and positions of every paper account at rest (no execution or unresolved order in flight) against
+    /// the paper broker's books. A difference is audited, raises a critical alert and halts new orders for the
+    /// account until it is resolved (`resolve`).
     private func compareBooks() async throws -> [Mismatch] {
         let accounts = try await context.database.read { session in
-            try await session.sql.raw("SELECT account_hash FROM brokerage_accounts WHERE brokerage_id = 2").all()
-                .map { try $0.decode(column: "account_hash", as: String.self) }
+            try await session.sql.raw("""
+                SELECT a.account_hash FROM brokerage_accounts a WHERE a.brokerage_id = 2 AND NOT EXISTS (
+                  SELECT 1 FROM trade_batches b WHERE b.account_hash = a.account_hash AND b.status IN ('executing', 'needs_reconciliation'))
+                """).all().map { try $0.decode(column: "account_hash", as: String.self) }
         }
         var mismatches: [Mismatch] = []
         for hash in accounts {
-            guard let account = try await context.database.read({ try await $0.accounts.find(hash: hash) }) else { continue }
-            guard let snapshot = try? await brokers.paper.accountSnapshot(accountID: hash) else { continue }
-            let positions = try await context.database.read { try await $0.ledger.positions(accountHash: hash) }
-            if snapshot.cash != account.cash.roundedToCents {
-                mismatches.append(Mismatch(accountHash: hash, symbol: nil, keel: account.cash, broker: snapshot.cash))
-            }
-            let keelQuantities = Dictionary(uniqueKeysWithValues: positions.map { ($0.symbol, $0.quantity) })
-            let brokerQuantities = Dictionary(uniqueKeysWithValues: snapshot.positions.map { ($0.symbol, $0.quantity) })
-            for symbol in Set(keelQuantities.keys).union(brokerQuantities.keys).sorted()
-            where keelQuantities[symbol, default: 0] != brokerQuantities[symbol, default: 0] {
-                mismatches.append(Mismatch(accountHash: hash, symbol: symbol, keel: keelQuantities[symbol, default: 0],
-                                           broker: brokerQuantities[symbol, default: 0]))
-            }
+            guard let found = try await differences(hash), !found.isEmpty else { continue }
+            mismatches += found
+            try await halt(hash, found)
         }
         if !mismatches.isEmpty {
-            let now = context.clock.now()
-            let found = mismatches
-            try await context.database.write { session in
-                for mismatch in found {
-                    try await session.audit("reconciliation.mismatch", actor: "reconciliation", entityType: "account",
-                                            entityID: mismatch.accountHash, clientID: nil, at: now,
-                                            details: ["symbol": mismatch.symbol ?? "cash", "keel": mismatch.keel.description,
-                                                      "broker": mismatch.broker.description])
-                }
-            }
-            context.logger.warning("reconciliation found \(mismatches.count) difference(s) between Keel's books and the broker's")
+            context.logger.warning("reconciliation found \(mismatches.count) difference(s) between Keel's books and the broker's; those accounts are halted")
         }
         return mismatches
+    }
+
+    private func halt(_ hash: String, _ found: [Mismatch]) async throws {
+        let now = context.clock.now()
+        let settings = context.settings
+        let summary = found.map { "\($0.symbol ?? "cash"): Keel \($0.keel), broker \($0.broker)" }.joined(separator: "; ")
+        try await context.database.write { session in
+            guard let account = try await session.accounts.lock(hash: hash, in: session) else { return }
+            for mismatch in found {
+                try await session.audit("reconciliation.mismatch", actor: "reconciliation", entityType: "account",
+                                        entityID: hash, clientID: account.clientID, at: now,
+                                        details: ["symbol": mismatch.symbol ?? "cash", "keel": mismatch.keel.description,
+                                                  "broker": mismatch.broker.description])
+            }
+            if !account.isHalted {
+                try await session.accounts.setHalt(hash: hash, reason: String("reconciliation mismatch: \(summary)".prefix(500)), at: now)
+            }
+            try await AlertOutbox.raise(NewAlert(kind: Self.mismatchAlert, severity: "critical", clientID: account.clientID, accountHash: hash,
+                                                 message: "Keel's books of account \(hash) differ from the broker's (\(summary)); new orders are halted until resolved"),
+                                        session: session, settings: settings, at: now)
+        }
+    }
+
+    public static let mismatchAlert = "reconciliation_mismatch"
+
+    /// Lifts an account's halt. Without `adoptBrokerBooks` the books must agree now (the difference was fixed);
+    /// with it, Keel's cash and positions are set to the broker's (each correction audited). Admin only.
+    public func resolve(accountHash: String, adoptBrokerBooks: Bool, by principal: Principal) async throws -> AccountRecord {
+        try principal.ensureAdmin()
+        guard let account = try await context.database.read({ try await $0.accounts.find(hash: accountHash) }) else {
+            throw ServiceError.notFound("account \(accountHash)", field: "account_hash")
+        }
+        guard account.isHalted else { throw ServiceError.conflict("not_halted", "account \(accountHash) is not halted", field: "account_hash") }
+        let found = try await differences(accountHash) ?? []
+        if !found.isEmpty && !adoptBrokerBooks {
+            throw ServiceError.conflict("books_still_differ", "Keel's and the broker's books still differ in "
+                + found.map { $0.symbol ?? "cash" }.joined(separator: ", ") + "; fix them or resolve with adopt_broker_books: true")
+        }
+        let snapshot = adoptBrokerBooks ? try await brokers.paper.accountSnapshot(accountID: accountHash) : nil
+        let now = context.clock.now()
+        return try await context.database.write { session in
+            guard let locked = try await session.accounts.lock(hash: accountHash, in: session) else { throw ServiceError.notFound("account \(accountHash)") }
+            if let snapshot {
+                try await session.accounts.setCash(hash: accountHash, cash: snapshot.cash, at: now)
+                let held = try await session.ledger.positions(accountHash: accountHash)
+                for var position in held where !snapshot.positions.contains(where: { $0.symbol == position.symbol }) {
+                    position.quantity = 0
+                    try await session.ledger.savePosition(position)
+                }
+                for position in snapshot.positions {
+                    let existing = held.first { $0.symbol == position.symbol }
+                    try await session.ledger.savePosition(PositionRecord(
+                        accountHash: accountHash, clientID: locked.clientID, userID: existing?.userID, symbol: position.symbol, quantity: position.quantity,
+                        averageCost: existing?.averageCost ?? position.averageCost, openedAt: existing?.openedAt ?? now, updatedAt: now))
+                }
+            }
+            try await session.accounts.setHalt(hash: accountHash, reason: nil, at: now)
+            try await session.alerts.resolve(kinds: [Self.mismatchAlert], clientID: locked.clientID, accountHash: accountHash, at: now)
+            try await session.audit("reconciliation.resolve", actor: principal.userID, entityType: "account", entityID: accountHash,
+                                    clientID: locked.clientID, at: now,
+                                    details: ["adopted_broker_books": String(adoptBrokerBooks),
+                                              "differences": found.map { "\($0.symbol ?? "cash"): \($0.keel) -> \($0.broker)" }.joined(separator: "; ")])
+            guard let updated = try await session.accounts.find(hash: accountHash) else { throw ServiceError.notFound("account \(accountHash)") }
+            return updated
+        }
     }
 }

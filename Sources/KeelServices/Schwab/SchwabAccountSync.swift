@@ -26,7 +26,7 @@ public struct SchwabAccountSync: Sendable {
         let now = context.clock.now()
         return try await context.database.write { session in
             var changes: [String: String] = [:]
-            let current = try await session.accounts.find(hash: account.accountHash)?.cash ?? account.cash
+            let current = try await session.accounts.lock(hash: account.accountHash, in: session)?.cash ?? account.cash
             if current != snapshot.cash {
                 changes["cash"] = "\(current) -> \(snapshot.cash)"
                 try await session.accounts.setCash(hash: account.accountHash, cash: snapshot.cash, at: now)

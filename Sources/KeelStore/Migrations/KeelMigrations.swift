@@ -16,6 +16,7 @@ public enum KeelMigrations {
         M011_CreateSchwabLinks(),
         M012_CreateBacktests(),
         M013_CreateGoals(),
+        M014_SerialiseAccountTrading(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -15,5 +15,7 @@ final class BrokerageAccountModel: Model, @unchecked Sendable {
     @Field(key: "currency") var currency: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    @OptionalField(key: "halted_reason") var haltedReason: String?
+    @OptionalField(key: "halted_at") var haltedAt: Date?
     init() {}
 }

@@ -28,6 +28,11 @@ public struct AccountRecord: Sendable, Hashable {
     public var cash: Decimal
     public var currency: String
     public var createdAt: Date
+    /// Set when reconciliation found Keel's books differ from the broker's: no new orders until resolved.
+    public var haltedReason: String?
+    public var haltedAt: Date?
+
+    public var isHalted: Bool { haltedReason != nil }
 }
 
 public struct NewAccount: Sendable {
@@ -86,6 +91,17 @@ public struct AccountRepository: Sendable {
         return try Self.record(model)
     }
 
+    /// Reads the account and locks its row until the transaction ends (PostgreSQL). Every change of an
+    /// account's cash, positions, open batch or execution starts here, so they apply one after another.
+    /// On SQLite the write gate already makes each write transaction exclusive.
+    public func lock(hash: String, in session: Session) async throws -> AccountRecord? {
+        if session.dialect == .postgres {
+            guard try await session.sql.raw("SELECT account_id FROM brokerage_accounts WHERE account_hash = \(bind: hash) FOR UPDATE").first() != nil
+            else { return nil }
+        }
+        return try await find(hash: hash)
+    }
+
     public func find(brokerageID: Int, accountNumber: String) async throws -> AccountRecord? {
         guard let model = try await BrokerageAccountModel.query(on: database)
             .filter(\.$brokerage.$id == brokerageID).filter(\.$accountNumber == accountNumber).with(\.$brokerage).first() else { return nil }
@@ -107,6 +123,16 @@ public struct AccountRepository: Sendable {
             .set(\.$status, to: status.rawValue).set(\.$updatedAt, to: now).update()
     }
 
+    /// Halts (reason) or releases (nil) new orders for the account.
+    public func setHalt(hash: String, reason: String?, at now: Date) async throws {
+        try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash)
+            .set(\.$haltedReason, to: reason).set(\.$haltedAt, to: reason == nil ? nil : now).set(\.$updatedAt, to: now).update()
+    }
+
+    public func halted() async throws -> [AccountRecord] {
+        try await BrokerageAccountModel.query(on: database).filter(\.$haltedReason != nil).with(\.$brokerage).sort(\.$id).all().map(Self.record)
+    }
+
     static func record(_ model: BrokerageModel) -> BrokerageRecord {
         BrokerageRecord(brokerageID: model.id ?? 0, code: model.code, name: model.name, supportsLive: model.supportsLive)
     }
@@ -115,7 +141,8 @@ public struct AccountRepository: Sendable {
         guard let status = AccountStatus(rawValue: model.status) else { throw StoreError.corrupt("account status '\(model.status)'") }
         return AccountRecord(accountID: model.id ?? 0, accountHash: model.accountHash, clientID: model.$client.id,
                              brokerage: record(model.brokerage), accountNumber: model.accountNumber, accountType: model.accountType,
-                             nickname: model.nickname, status: status, cash: model.cash, currency: model.currency, createdAt: model.createdAt)
+                             nickname: model.nickname, status: status, cash: model.cash, currency: model.currency, createdAt: model.createdAt,
+                             haltedReason: model.haltedReason, haltedAt: model.haltedAt)
     }
 }
 

@@ -57,6 +57,7 @@ public struct AlertRepository: Sendable {
         if !alert.once { existing = existing.where("resolved_at", .is, SQLLiteral.null) }
         existing = alert.clientID.map { existing.where("client_id", .equal, $0) } ?? existing.where("client_id", .is, SQLLiteral.null)
         if let goalID = alert.goalID { existing = existing.where("goal_id", .equal, goalID) }
+        if let accountHash = alert.accountHash { existing = existing.where("account_hash", .equal, accountHash) }
         guard try await existing.first() == nil else { return nil }
         let row = try await sql.insert(into: "alerts").columns("kind", "severity", "client_id", "account_hash", "user_id", "goal_id", "message", "created_at")
             .values(SQLBind(alert.kind), SQLBind(alert.severity), SQLBind(alert.clientID), SQLBind(alert.accountHash), SQLBind(alert.userID),
@@ -67,8 +68,9 @@ public struct AlertRepository: Sendable {
                            userID: alert.userID, goalID: alert.goalID, message: alert.message, createdAt: now)
     }
 
-    public func resolve(kinds: [String], clientID: Int?, goalID: String? = nil, at now: Date) async throws {
+    public func resolve(kinds: [String], clientID: Int?, goalID: String? = nil, accountHash: String? = nil, at now: Date) async throws {
         var query = sql.update("alerts").set("resolved_at", to: now).where("kind", .in, kinds).where("resolved_at", .is, SQLLiteral.null)
+        if let accountHash { query = query.where("account_hash", .equal, accountHash) }
         if let clientID { query = query.where("client_id", .equal, clientID) }
         if let goalID { query = query.where("goal_id", .equal, goalID) }
         try await query.run()

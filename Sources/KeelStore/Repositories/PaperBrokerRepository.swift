@@ -53,6 +53,14 @@ public struct PaperBrokerRepository: Sendable {
         try await PaperBrokerAccountModel.find(accountID, on: database)?.openingCash
     }
 
+    /// The account's opening cash, its row locked until the transaction ends (PostgreSQL).
+    public func lockAccount(accountID: String, in session: Session) async throws -> Decimal? {
+        if session.dialect == .postgres {
+            _ = try await session.sql.raw("SELECT account_id FROM paper_broker_accounts WHERE account_id = \(bind: accountID) FOR UPDATE").all()
+        }
+        return try await openingCash(accountID: accountID)
+    }
+
     /// Inserts unless the client order key exists (the unique key decides, even between processes).
     public func insertIfAbsent(_ row: PaperOrderRow) async throws -> PaperOrderRow {
         if let existing = try await order(clientOrderKey: row.clientOrderKey) { return existing }
