@@ -249,7 +249,7 @@ struct GoalTradingFlowTests {
 
             // An account goal just started: 0% progress, factor 1.5, momentum, 10 / 1.5 = 7 positions at most.
             let goal = try await app.request(.POST, "/api/goals", token: trading.token, json: [
-                "user_id": "client-\(trading.clientID)", "account_hash": trading.accountHash, "goal_type": "monthly_return", "target_value": 5])
+                "user_id": "client:\(trading.clientID)", "account_hash": trading.accountHash, "goal_type": "monthly_return", "target_value": 5])
             #expect(goal.status == .ok && goal.object.double("starting_value") ?? 0 > 99_000, "\(goal)")
             let behind = try await trading.rebalance(app).object
             #expect(behind.string("strategy") == "momentum", "\(behind)")
@@ -262,7 +262,7 @@ struct GoalTradingFlowTests {
             // Cancel it; a user goal of the client's trading user at 90% steers instead: factor 0.5, mean reversion.
             let goalID = try #require(goal.object.string("goal_id"))
             #expect(try await app.request(.POST, "/api/goals/\(goalID)/cancel", token: trading.token).object.string("status") == "cancelled")
-            let near = GoalScenario(token: trading.token, userID: "client-\(trading.clientID)")
+            let near = GoalScenario(token: trading.token, userID: "client:\(trading.clientID)")
             _ = try await near.createGoal(app)
             try await near.closedTrade(app, profit: 450)
             let careful = try await trading.rebalance(app).object

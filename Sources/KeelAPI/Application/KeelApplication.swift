@@ -54,7 +54,9 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     app.storage[KeelServicesKey.self] = services
 
     app.middleware = Middlewares()
+    app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(KeelErrorMiddleware())
+    app.middleware.use(RequestSanityMiddleware())
     try registerRoutes(app, services: services)
 
     var report = StartupReport()

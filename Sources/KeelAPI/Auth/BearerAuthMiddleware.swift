@@ -45,6 +45,7 @@ extension Request {
         guard let contentType = headers.contentType, contentType == .json || contentType.subType == "json" else {
             throw ServiceError(.badRequest, code: "unsupported_media_type", message: "send the body as JSON with Content-Type: application/json")
         }
+        if let buffer = body.data { try JSONBodyScreen.check(Data(buffer.readableBytesView)) }
         return try content.decode(T.self)
     }
 }

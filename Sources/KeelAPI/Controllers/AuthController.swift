@@ -13,17 +13,28 @@ struct AuthController: RouteCollection {
         }
         routes.post("auth", "logout", use: logout)
         routes.get("auth", "me", use: me)
+        routes.post("auth", "password", use: changePassword)
         routes.post("users", use: createUser)
         routes.get("users", use: listUsers)
+        routes.get("users", ":user_id", use: user)
+        routes.patch("users", ":user_id", use: updateUser)
+        routes.post("users", ":user_id", "deactivate", use: deactivate)
+        routes.post("users", ":user_id", "activate", use: activate)
+        routes.post("users", ":user_id", "revoke-sessions", use: revokeSessions)
+        routes.post("users", ":user_id", "password", use: resetPassword)
+        routes.post("users", ":user_id", "unlock", use: unlock)
     }
 
     func login(req: Request) async throws -> LoginResponse {
         let body = try req.decodeBody(LoginRequest.self)
         guard let userID = body.userId, !userID.isEmpty else { throw ServiceError.invalid("user_id", "user_id is required") }
         guard let password = body.password, !password.isEmpty else { throw ServiceError.invalid("password", "password is required") }
-        let issued = try await req.keel.auth.login(userID: userID, password: password)
-        return LoginResponse(token: issued.token, expiresAt: issued.expiresAt, userId: issued.user.userID, role: issued.user.role.rawValue,
-                             clientId: issued.clientID)
+        // The peer address as Vapor sees it; a forwarding header is not trusted (anyone could set it).
+        let address = req.remoteAddress?.ipAddress ?? "unknown"
+        let issued = try await req.keel.auth.login(userID: userID, password: password, address: address)
+        let lifetime = max(0, Int(issued.expiresAt.timeIntervalSince(req.keel.context.clock.now())))
+        return LoginResponse(token: issued.token, accessToken: issued.token, expiresIn: lifetime, expiresAt: issued.expiresAt,
+                             userId: issued.user.userID, role: issued.user.role.rawValue, clientId: issued.clientID)
     }
 
     func logout(req: Request) async throws -> HTTPStatus {
@@ -49,5 +60,54 @@ struct AuthController: RouteCollection {
 
     func listUsers(req: Request) async throws -> [UserResponse] {
         try await req.keel.auth.listUsers(by: req.principal).map(UserResponse.init)
+    }
+
+    func user(req: Request) async throws -> UserResponse {
+        UserResponse(try await req.keel.auth.user(try req.parameters.require("user_id"), by: req.principal))
+    }
+
+    /// Changes a login's role (admin) and/or active state.
+    func updateUser(req: Request) async throws -> UserResponse {
+        let userID = try req.parameters.require("user_id")
+        let body = try req.decodeBody(UpdateUserRequest.self)
+        guard body.role != nil || body.active != nil else { throw ServiceError.invalid("role", "send role and/or active") }
+        var updated = try await req.keel.auth.user(userID, by: req.principal)
+        if let text = body.role {
+            guard let role = UserRole(rawValue: text) else { throw ServiceError.invalid("role", "role must be one of admin, advisor, client") }
+            updated = try await req.keel.auth.setRole(userID, role: role, by: req.principal)
+        }
+        if let active = body.active { updated = try await req.keel.auth.setActive(userID, active: active, by: req.principal) }
+        return UserResponse(updated)
+    }
+
+    func deactivate(req: Request) async throws -> UserResponse {
+        UserResponse(try await req.keel.auth.setActive(try req.parameters.require("user_id"), active: false, by: req.principal))
+    }
+
+    func activate(req: Request) async throws -> UserResponse {
+        UserResponse(try await req.keel.auth.setActive(try req.parameters.require("user_id"), active: true, by: req.principal))
+    }
+
+    func revokeSessions(req: Request) async throws -> UserResponse {
+        UserResponse(try await req.keel.auth.revokeSessions(try req.parameters.require("user_id"), by: req.principal))
+    }
+
+    func resetPassword(req: Request) async throws -> UserResponse {
+        let body = try req.decodeBody(ResetPasswordRequest.self)
+        guard let password = body.password else { throw ServiceError.invalid("password", "password is required") }
+        return UserResponse(try await req.keel.auth.resetPassword(try req.parameters.require("user_id"), to: password, by: req.principal))
+    }
+
+    func unlock(req: Request) async throws -> UserResponse {
+        UserResponse(try await req.keel.auth.unlock(try req.parameters.require("user_id"), by: req.principal))
+    }
+
+    /// The signed-in user changes their own password; their other sessions end.
+    func changePassword(req: Request) async throws -> HTTPStatus {
+        let body = try req.decodeBody(ChangePasswordRequest.self)
+        guard let current = body.currentPassword else { throw ServiceError.invalid("current_password", "current_password is required") }
+        guard let new = body.newPassword else { throw ServiceError.invalid("new_password", "new_password is required") }
+        try await req.keel.auth.changePassword(by: req.principal, currentToken: req.headers.bearerAuthorization?.token ?? "", current: current, new: new)
+        return .noContent
     }
 }

@@ -8,9 +8,12 @@ struct LoginRequest: Content {
     var password: String?
 }
 
+/// OAuth2's token shape (access_token, token_type, expires_in), plus `token` and `expires_at` for older callers.
 struct LoginResponse: Content {
     var token: String
+    var accessToken: String
     var tokenType = "bearer"
+    var expiresIn: Int
     var expiresAt: Date
     var userId: String
     var role: String
@@ -44,4 +47,18 @@ struct MeResponse: Content {
     var userId: String
     var role: String
     var clientId: Int?
+}
+
+struct UpdateUserRequest: Content {
+    var role: String?
+    var active: Bool?
+}
+
+struct ResetPasswordRequest: Content {
+    var password: String?
+}
+
+struct ChangePasswordRequest: Content {
+    var currentPassword: String?
+    var newPassword: String?
 }

@@ -14,6 +14,7 @@ struct KeelErrorMiddleware: AsyncMiddleware {
                 request.logger.error("unhandled error on \(request.method) \(request.url.path): \(String(reflecting: error))")
             }
             let response = Response(status: status)
+            if let retryAfter = (error as? ServiceError)?.retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
             try response.content.encode(ErrorResponse(error: body), using: KeelJSON.encoder)
             return response
         }

@@ -62,7 +62,7 @@ public struct MarketView: Sendable {
     /// Closes of the last `count` bars that exist for the symbol, oldest first.
     public func recentCloses(_ symbol: Int, count: Int) -> [Double] {
         var out: [Double] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(max(0, min(count, current + 1)))
         var i = current
         while i >= 0 && out.count < count {
             let c = market.close[symbol][i]

@@ -65,7 +65,7 @@ public struct PortfolioBacktester: Sendable {
         var targets: [(Date, [String: Double])] = []
         var rebalanced = false
         let planner = RebalancePlanner(settings: self.planner)
-        let index = Dictionary(uniqueKeysWithValues: market.symbols.enumerated().map { ($1, $0) })
+        let index = Dictionary(market.symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
 
         func fill(_ s: Int, _ wanted: Double, reference: Double, at t: Int) {
             guard wanted != 0, reference > 0, !reference.isNaN else { return }

@@ -23,8 +23,9 @@ public struct MomentumStrategy: PortfolioStrategy {
     public var name: String { "momentum" }
 
     public init(lookback: Int = 252, skip: Int = 21) {
-        self.lookback = lookback
-        self.skip = skip
+        // Clamped, so no input can overflow `lookback + 1` or index before the first close.
+        self.lookback = min(max(lookback, 1), PortfolioWindows.maximum)
+        self.skip = min(max(skip, 0), self.lookback - 1)
     }
 
     public func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
@@ -32,7 +33,9 @@ public struct MomentumStrategy: PortfolioStrategy {
         for (s, symbol) in market.symbols.enumerated() {
             let closes = market.recentCloses(s, count: lookback + 1)
             guard closes.count > lookback, let vol = TrailingStatistics.volatility(closes), vol > 0 else { continue }
-            let start = closes[0], end = closes[closes.count - 1 - skip]
+            let endIndex = closes.count - 1 - skip
+            guard endIndex > 0 else { continue }
+            let start = closes[0], end = closes[endIndex]
             guard start > 0 else { continue }
             let ret = end / start - 1
             signals.append(SymbolSignal(symbol: symbol, expectedReturn: ret, score: ret / vol, volatility: vol))
@@ -46,7 +49,7 @@ public struct BreakoutStrategy: PortfolioStrategy {
     public var window: Int
     public var name: String { "breakout" }
 
-    public init(window: Int = 55) { self.window = window }
+    public init(window: Int = 55) { self.window = min(max(window, 1), PortfolioWindows.maximum) }
 
     public func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
         var chosen: [(String, Double)] = []
@@ -57,7 +60,7 @@ public struct BreakoutStrategy: PortfolioStrategy {
             if last >= priorHigh { chosen.append((symbol, last / priorHigh - 1)) }
         }
         let top = chosen.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(constraints.maxPositions)
-        return TargetWeightBuilder.normalisedAndCapped(Dictionary(uniqueKeysWithValues: top.map { ($0.0, 1.0) }),
+        return TargetWeightBuilder.normalisedAndCapped(Dictionary(top.map { ($0.0, 1.0) }, uniquingKeysWith: { first, _ in first }),
                                                        total: constraints.investableFraction, cap: constraints.maxWeight)
     }
 }
@@ -71,7 +74,7 @@ public struct MeanReversionStrategy: PortfolioStrategy {
     public var name: String { "mean_reversion" }
 
     public init(window: Int = 20, entryZ: Double = -1, rsiBelow: Double = 30) {
-        self.window = window
+        self.window = min(max(window, 2), PortfolioWindows.maximum)
         self.entryZ = entryZ
         self.rsiBelow = rsiBelow
     }
@@ -86,7 +89,7 @@ public struct MeanReversionStrategy: PortfolioStrategy {
             if z < entryZ || rsi < rsiBelow { raw.append((symbol, z.isNaN ? 0 : z, vol)) }
         }
         let chosen = raw.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(constraints.maxPositions)
-        return TargetWeightBuilder.normalisedAndCapped(Dictionary(uniqueKeysWithValues: chosen.map { ($0.0, 1 / $0.2) }),
+        return TargetWeightBuilder.normalisedAndCapped(Dictionary(chosen.map { ($0.0, 1 / $0.2) }, uniquingKeysWith: { first, _ in first }),
                                                        total: constraints.investableFraction, cap: constraints.maxWeight)
     }
 }
@@ -106,7 +109,7 @@ public struct BalancedStrategy: PortfolioStrategy {
             raw.append((symbol, vol))
         }
         let chosen = raw.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(constraints.maxPositions)
-        return TargetWeightBuilder.normalisedAndCapped(Dictionary(uniqueKeysWithValues: chosen.map { ($0.0, inverseVolatility ? 1 / $0.1 : 1) }),
+        return TargetWeightBuilder.normalisedAndCapped(Dictionary(chosen.map { ($0.0, inverseVolatility ? 1 / $0.1 : 1) }, uniquingKeysWith: { first, _ in first }),
                                                        total: constraints.investableFraction, cap: constraints.maxWeight)
     }
 }
@@ -119,7 +122,12 @@ public struct BuyAndHoldStrategy: PortfolioStrategy {
 
     public func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
         let priced = market.symbols.indices.filter { market.lastClose($0) != nil && !constraints.excludedSymbols.contains(market.symbols[$0]) }
-        return TargetWeightBuilder.normalisedAndCapped(Dictionary(uniqueKeysWithValues: priced.prefix(constraints.maxPositions).map { (market.symbols[$0], 1.0) }),
+        return TargetWeightBuilder.normalisedAndCapped(Dictionary(priced.prefix(constraints.maxPositions).map { (market.symbols[$0], 1.0) }, uniquingKeysWith: { first, _ in first }),
                                                        total: constraints.investableFraction, cap: max(constraints.maxWeight, 1 / Double(max(priced.count, 1))))
     }
+}
+
+/// The longest look-back any portfolio strategy takes: 40 years of daily bars. Longer windows are clamped.
+public enum PortfolioWindows {
+    public static let maximum = 10_080
 }

@@ -30,6 +30,7 @@ public struct AccountService: Sendable {
         if !isPaper, input.startingCash != nil {
             throw ServiceError.invalid("starting_cash", "starting_cash applies to paper accounts only; a Schwab account's cash comes from Schwab")
         }
+        _ = try FieldValidation.ledger(input.startingCash?.roundedToCents, field: "starting_cash", range: LedgerLimits.money, scale: 2)
         let startingCash = (input.startingCash ?? context.settings.defaultPaperCash).roundedToCents
         if isPaper {
             guard startingCash > 0, startingCash <= 1_000_000_000 else {

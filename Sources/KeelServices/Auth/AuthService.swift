@@ -20,37 +20,87 @@ public struct AuthService: Sendable {
         self.hasher = hasher
     }
 
-    public static let minimumPasswordLength = 8
-
-    public func login(userID: String, password: String) async throws -> IssuedToken {
+    /// `address`: the client's network address, throttled apart from the user id.
+    public func login(userID rawUserID: String, password: String, address: String? = nil) async throws -> IssuedToken {
         let failure = ServiceError(.unauthorized, code: "invalid_credentials", message: "unknown user or wrong password")
-        guard let found = try await context.database.read({ try await $0.users.find(userID) }) else {
+        // An id that no login could have is simply unknown (no lookup, same answer).
+        let userID = (try? UserIdentity.normalise(rawUserID)) ?? rawUserID.lowercased()
+        let keys = ["user:" + userID] + (address.map { ["address:" + $0] } ?? [])
+        try await ensureNotThrottled(keys)
+        let found = try await context.database.read { try await $0.users.find(folded: userID) }
+        let matches: Bool
+        if let found {
+            matches = try hasher.verify(PasswordPolicy.bcryptInput(password), against: found.passwordHash)
+        } else {
             _ = try? hasher.verify(password, against: "$2b$12$invalidinvalidinvalidinvOd0mNvSC0Rn3HqJXGoYIP8Jp9dbKlu") // even timing
+            matches = false
+        }
+        guard let found, matches else {
+            try await recordFailure(keys)
             throw failure
         }
-        guard try hasher.verify(password, against: found.passwordHash) else { throw failure }
-        guard found.user.active else {
-            throw ServiceError(.forbidden, code: "user_inactive", message: "user \(userID) is deactivated")
+        let user = found.user
+        guard user.active else {
+            throw ServiceError(.forbidden, code: "user_inactive", message: "user \(user.userID) is deactivated")
         }
         let token = Self.randomToken()
         let now = context.clock.now()
         let expiresAt = now.addingTimeInterval(context.settings.tokenLifetime)
-        let clientID = try await context.database.write { session in
-            try await session.users.saveToken(hash: Self.digest(token), userID: userID, expiresAt: expiresAt, at: now)
-            try await session.audit("login", actor: userID, entityType: "user", entityID: userID, clientID: nil, at: now)
-            return try await session.clients.find(userID: userID)?.clientID
+        let clientID = try await context.database.write { session -> Int? in
+            let client = try await session.clients.find(userID: user.userID)
+            if user.role == .client, let client, client.status != .active {
+                throw ServiceError(.forbidden, code: "client_inactive", message: "the client of user \(user.userID) is deactivated")
+            }
+            try await session.loginThrottles.clear("user:" + user.userID)
+            try await session.users.saveToken(hash: Self.digest(token), userID: user.userID, expiresAt: expiresAt, at: now)
+            try await session.audit("login", actor: user.userID, entityType: "user", entityID: user.userID, clientID: nil, at: now)
+            return user.role == .client ? client?.clientID : nil
         }
-        return IssuedToken(token: token, expiresAt: expiresAt, user: found.user, clientID: clientID)
+        return IssuedToken(token: token, expiresAt: expiresAt, user: user, clientID: clientID)
     }
 
-    /// The principal behind a bearer token, or nil when it is unknown, expired or its user deactivated.
+    private func ensureNotThrottled(_ keys: [String]) async throws {
+        let now = context.clock.now()
+        let until = try await context.database.read { session in
+            var latest: Date?
+            for key in keys { if let locked = try await session.loginThrottles.find(key)?.lockedUntil, locked > now { latest = max(latest ?? locked, locked) } }
+            return latest
+        }
+        if let until {
+            let seconds = max(1, Int(until.timeIntervalSince(now).rounded(.up)))
+            var error = ServiceError(.tooManyRequests, code: "login_throttled",
+                                     message: "too many failed logins; try again in \(seconds) s (an admin can lift a user's lockout)")
+            error.retryAfter = seconds
+            throw error
+        }
+    }
+
+    private func recordFailure(_ keys: [String]) async throws {
+        let now = context.clock.now()
+        try await context.database.write { session in
+            for key in keys.sorted() {
+                let policy = key.hasPrefix("user:") ? LoginThrottlePolicy.perUser : LoginThrottlePolicy.perAddress
+                let stored = try await session.loginThrottles.lock(key, in: session)
+                let failures = policy.failures(after: stored?.failures ?? 0, lastFailureAt: stored?.lastFailureAt, now: now)
+                let lockout = policy.lockout(afterFailures: failures)
+                try await session.loginThrottles.save(LoginThrottleRecord(key: key, failures: failures, lastFailureAt: now,
+                                                                          lockedUntil: lockout > 0 ? now.addingTimeInterval(lockout) : nil),
+                                                      exists: stored != nil)
+            }
+        }
+    }
+
+    /// The principal behind a bearer token, or nil when it is unknown, expired, its user deactivated, or the
+    /// client of a client login deactivated.
     public func authenticate(token: String) async throws -> Principal? {
         let now = context.clock.now()
         return try await context.database.read { session in
             guard let found = try await session.users.findToken(hash: Self.digest(token)),
                   found.expiresAt > now, found.user.active else { return nil }
-            let clientID = found.user.role == .client ? try await session.clients.find(userID: found.user.userID)?.clientID : nil
-            return Principal(userID: found.user.userID, role: found.user.role, clientID: clientID)
+            guard found.user.role == .client else { return Principal(userID: found.user.userID, role: found.user.role, clientID: nil) }
+            let client = try await session.clients.find(userID: found.user.userID)
+            if let client, client.status != .active { return nil }
+            return Principal(userID: found.user.userID, role: found.user.role, clientID: client?.clientID)
         }
     }
 
@@ -59,15 +109,17 @@ public struct AuthService: Sendable {
     }
 
     /// Creates a login. Advisors may create client logins; only admins create staff.
-    public func createUser(by principal: Principal, userID: String, password: String, role: UserRole, displayName: String?) async throws -> UserRecord {
+    public func createUser(by principal: Principal, userID rawUserID: String, password: String, role: UserRole, displayName: String?) async throws -> UserRecord {
         try principal.ensureStaff()
         if role != .client { try principal.ensureAdmin() }
-        try Self.validate(userID: userID, password: password)
-        let hash = try hasher.hash(password)
+        let userID = try UserIdentity.registrable(rawUserID)
+        try PasswordPolicy.check(password, userID: userID)
+        if let displayName { _ = try FieldValidation.requiredText(displayName, field: "display_name", maxLength: 200) }
+        let hash = try hasher.hash(PasswordPolicy.bcryptInput(password))
         let now = context.clock.now()
         do {
             return try await context.database.write { session in
-                if try await session.users.find(userID) != nil {
+                if try await session.users.find(folded: userID) != nil {
                     throw ServiceError.conflict("duplicate_user", "user \(userID) already exists", field: "user_id")
                 }
                 let user = try await session.users.create(userID: userID, passwordHash: hash, role: role,
@@ -86,31 +138,110 @@ public struct AuthService: Sendable {
         return try await context.database.read { try await $0.users.list() }
     }
 
+    public func user(_ userID: String, by principal: Principal) async throws -> UserRecord {
+        try principal.ensureStaff()
+        guard let found = try await context.database.read({ try await $0.users.find(folded: userID) }) else {
+            throw ServiceError.notFound("user \(userID)", field: "user_id")
+        }
+        return found.user
+    }
+
+    /// Deactivating ends every session at once; a deactivated user cannot log in until re-activated.
+    public func setActive(_ userID: String, active: Bool, by principal: Principal) async throws -> UserRecord {
+        try await administer(userID, by: principal, action: active ? "user.activate" : "user.deactivate") { session, user, now in
+            guard user.userID != principal.userID || active else {
+                throw ServiceError.conflict("cannot_deactivate_self", "you cannot deactivate your own login", field: "user_id")
+            }
+            try await session.users.setActive(user.userID, active, at: now)
+            if !active { try await session.users.deleteTokens(userID: user.userID) }
+        }
+    }
+
+    /// Admin only; the user's sessions end so the new role applies to every request from now on.
+    public func setRole(_ userID: String, role: UserRole, by principal: Principal) async throws -> UserRecord {
+        try principal.ensureAdmin()
+        return try await administer(userID, by: principal, action: "user.role") { session, user, now in
+            guard user.userID != principal.userID else {
+                throw ServiceError.conflict("cannot_change_own_role", "you cannot change your own role", field: "role")
+            }
+            if user.role == .client, role != .client, try await session.clients.find(userID: user.userID) != nil {
+                throw ServiceError.conflict("linked_to_client", "user \(user.userID) is linked to a client; unlink it before making it staff", field: "role")
+            }
+            try await session.users.setRole(user.userID, role, at: now)
+            try await session.users.deleteTokens(userID: user.userID)
+        }
+    }
+
+    public func revokeSessions(_ userID: String, by principal: Principal) async throws -> UserRecord {
+        try await administer(userID, by: principal, action: "user.revoke_sessions", allowSelf: true) { session, user, _ in
+            try await session.users.deleteTokens(userID: user.userID)
+        }
+    }
+
+    /// An operator sets a new password (the user's sessions end).
+    public func resetPassword(_ userID: String, to password: String, by principal: Principal) async throws -> UserRecord {
+        let hash = try hasher.hash(PasswordPolicy.bcryptInput(password))
+        return try await administer(userID, by: principal, action: "user.reset_password") { session, user, now in
+            try PasswordPolicy.check(password, userID: user.userID)
+            try await session.users.setPasswordHash(user.userID, hash, at: now)
+            try await session.users.deleteTokens(userID: user.userID)
+        }
+    }
+
+    /// Lifts the login lockout of a user (admin).
+    public func unlock(_ userID: String, by principal: Principal) async throws -> UserRecord {
+        try principal.ensureAdmin()
+        return try await administer(userID, by: principal, action: "user.unlock", allowSelf: true) { session, user, _ in
+            try await session.loginThrottles.clear("user:" + user.userID)
+        }
+    }
+
+    /// A user changes their own password; every other session of theirs ends.
+    public func changePassword(by principal: Principal, currentToken: String, current: String, new password: String) async throws {
+        guard let found = try await context.database.read({ try await $0.users.find(principal.userID) }) else { throw ServiceError.forbidden }
+        guard try hasher.verify(PasswordPolicy.bcryptInput(current), against: found.passwordHash) else {
+            throw ServiceError(.forbidden, code: "invalid_credentials", message: "current_password is wrong", field: "current_password")
+        }
+        try PasswordPolicy.check(password, userID: principal.userID, field: "new_password")
+        guard password != current else { throw ServiceError.invalid("new_password", "new_password must differ from the current one") }
+        let hash = try hasher.hash(PasswordPolicy.bcryptInput(password))
+        let now = context.clock.now()
+        try await context.database.write { session in
+            try await session.users.setPasswordHash(principal.userID, hash, at: now)
+            try await session.users.deleteTokens(userID: principal.userID, except: Self.digest(currentToken))
+            try await session.audit("user.change_password", actor: principal.userID, entityType: "user", entityID: principal.userID, clientID: nil, at: now)
+        }
+    }
+
+    /// Staff manage client logins; only admins manage staff logins. Runs `change` and audits it in one transaction.
+    private func administer(_ userID: String, by principal: Principal, action: String, allowSelf: Bool = false,
+                            _ change: @escaping @Sendable (Session, UserRecord, Date) async throws -> Void) async throws -> UserRecord {
+        let isSelf = userID.lowercased() == principal.userID.lowercased()
+        if !(allowSelf && isSelf) { try principal.ensureStaff() }
+        let now = context.clock.now()
+        return try await context.database.write { session in
+            guard let user = try await session.users.find(folded: userID)?.user else { throw ServiceError.notFound("user \(userID)", field: "user_id") }
+            if user.role.isStaff, !(allowSelf && isSelf) { try principal.ensureAdmin() }
+            try await change(session, user, now)
+            try await session.audit(action, actor: principal.userID, entityType: "user", entityID: user.userID, clientID: nil, at: now)
+            guard let updated = try await session.users.find(user.userID)?.user else { throw ServiceError.notFound("user \(userID)") }
+            return updated
+        }
+    }
+
     /// Creates the first admin when there is none. Returns the generated password when one was made up,
     /// so the caller can show it once.
     public func bootstrapAdmin(password configured: String?) async throws -> String? {
         if try await context.database.read({ try await $0.users.find("admin") }) != nil { return nil }
         let password = configured ?? Self.randomToken().prefix(20).description
-        guard password.count >= Self.minimumPasswordLength else {
-            throw ServiceError.invalid("KEEL_ADMIN_PASSWORD", "the admin password needs at least \(Self.minimumPasswordLength) characters")
-        }
-        let hash = try hasher.hash(password)
+        try PasswordPolicy.check(password, userID: "admin", field: "KEEL_ADMIN_PASSWORD")
+        let hash = try hasher.hash(PasswordPolicy.bcryptInput(password))
         let now = context.clock.now()
         try await context.database.write { session in
             _ = try await session.users.create(userID: "admin", passwordHash: hash, role: .admin, displayName: "Administrator", at: now)
             try await session.audit("user.bootstrap_admin", actor: "system", entityType: "user", entityID: "admin", clientID: nil, at: now)
         }
         return configured == nil ? password : nil
-    }
-
-    static func validate(userID: String, password: String) throws {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-@"))
-        guard (3...64).contains(userID.count), userID.unicodeScalars.allSatisfy(allowed.contains) else {
-            throw ServiceError.invalid("user_id", "user_id must be 3-64 characters of letters, digits, '.', '_', '-' or '@'")
-        }
-        guard password.count >= minimumPasswordLength else {
-            throw ServiceError.invalid("password", "password must have at least \(minimumPasswordLength) characters")
-        }
     }
 
     static func randomToken() -> String {

@@ -14,7 +14,7 @@ public struct BacktestJobs: Sendable {
     /// Stores the job and starts it; returns its id at once.
     public func submit(_ request: BacktestRequest, by principal: Principal) async throws -> String {
         try principal.ensureStaff()
-        try request.validate()
+        let request = try request.validated()
         let id = UUID().uuidString.lowercased()
         let encoded = String(decoding: try BacktestOutcome.encoder.encode(request), as: UTF8.self)
         let now = context.clock.now()

@@ -78,23 +78,63 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
     }
 
     /// Field-level checks; throws a 422 naming the field.
-    public func validate() throws {
+    public func validate() throws { _ = try validated() }
+
+    /// The request with its symbols normalised (trimmed, upper-cased, de-duplicated in order), after every
+    /// field has been checked against its range (a 422 naming the field). Nothing past this can trap.
+    public func validated() throws -> BacktestRequest {
+        var request = self
+        request.symbols = try Self.normalisedSymbols(symbols)
+        try request.checkRanges()
+        return request
+    }
+
+    static func normalisedSymbols(_ symbols: [String]) throws -> [String] {
+        guard symbols.count <= 1000 else { throw ServiceError.invalid("symbols", "at most 1000 symbols") }
+        var seen = Set<String>(), out: [String] = []
+        for (index, raw) in symbols.enumerated() {
+            let symbol = raw.trimmingCharacters(in: .whitespaces).uppercased()
+            let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-^=_/")
+            guard (1...20).contains(symbol.count), symbol.allSatisfy({ allowed.contains($0) }) else {
+                throw ServiceError.invalid("symbols.\(index)", "symbols[\(index)] must be 1-20 characters of letters, digits or . - ^ = _ /")
+            }
+            if seen.insert(symbol).inserted { out.append(symbol) }
+        }
+        return out
+    }
+
+    private func checkRanges() throws {
+        func finite(_ value: Double, _ range: ClosedRange<Double>, _ field: String) throws {
+            guard value.isFinite, range.contains(value) else {
+                throw ServiceError.invalid(field, "\(field) must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+        }
         let known = Self.signalStrategies.union(Self.portfolioStrategies)
-        guard known.contains(strategy) || strategy.hasPrefix("model:") else {
+        guard known.contains(strategy) || (strategy.hasPrefix("model:") && Int(strategy.dropFirst("model:".count)).map { $0 > 0 } == true) else {
             throw ServiceError.invalid("strategy", "strategy must be one of \(known.sorted().joined(separator: ", ")) or model:N")
         }
         if csvPath == nil, symbols.isEmpty, !strategy.hasPrefix("model:") { throw ServiceError.invalid("symbols", "give symbols (stored bars) or a CSV path") }
         guard cash > 0 else { throw ServiceError.invalid("cash", "cash must be positive") }
+        try finite(cash, 1...1e12, "cash")
         if Self.signalStrategies.contains(strategy) {
-            guard fast > 0, slow > fast else { throw ServiceError.invalid("slow", "the crossover needs 0 < fast < slow") }
+            _ = try FieldValidation.range(fast, 1...1000, field: "fast")
+            guard slow > fast else { throw ServiceError.invalid("slow", "the crossover needs 0 < fast < slow") }
+            _ = try FieldValidation.range(slow, 2...2000, field: "slow")
             guard shares > 0 else { throw ServiceError.invalid("shares", "shares must be positive") }
+            try finite(shares, 0...1e9, "shares")
         }
+        // Momentum skips the last 21 bars, so its look-back must reach further back than that.
+        _ = try FieldValidation.range(lookback, (strategy == "momentum" ? 22 : 2)...2520, field: "lookback")
+        _ = try FieldValidation.range(window, 2...2520, field: "window")
+        if let rebalanceEvery { _ = try FieldValidation.range(rebalanceEvery, 1...2520, field: "rebalance_every") }
         guard (1...500).contains(maxPositions) else { throw ServiceError.invalid("max_positions", "max_positions must be 1 to 500") }
-        guard maxWeight > 0, maxWeight <= 1 else { throw ServiceError.invalid("max_weight", "max_weight must be above 0 and at most 1") }
-        guard (0..<1).contains(cashBuffer) else { throw ServiceError.invalid("cash_buffer", "cash_buffer must be at least 0 and below 1") }
-        guard slippageBps >= 0, (commissionBps ?? 0) >= 0, (commissionPerOrder ?? 0) >= 0 else {
-            throw ServiceError.invalid("commission", "costs cannot be negative")
-        }
+        guard maxWeight.isFinite, maxWeight > 0, maxWeight <= 1 else { throw ServiceError.invalid("max_weight", "max_weight must be above 0 and at most 1") }
+        guard cashBuffer.isFinite, (0..<1).contains(cashBuffer) else { throw ServiceError.invalid("cash_buffer", "cash_buffer must be at least 0 and below 1") }
+        try finite(slippageBps, 0...1000, "slippage_bps")
+        if let commissionBps { try finite(commissionBps, 0...1000, "commission_bps") }
+        if let commissionPerOrder { try finite(commissionPerOrder, 0...1000, "commission_per_order") }
+        if let commissionPerShare { try finite(commissionPerShare, 0...10, "commission_per_share") }
+        if let benchmark { _ = try Self.normalisedSymbols([benchmark]) }
         if let from, let to, from >= to { throw ServiceError.invalid("from", "from must be before to") }
         if goalType != nil || goalTarget != nil {
             let periodic: [GoalType] = [.monthlyReturn, .quarterlyReturn, .yearlyReturn]
@@ -102,7 +142,7 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
                 throw ServiceError.invalid("goal_type", "goal_type must be one of \(periodic.map(\.rawValue).joined(separator: ", ")) for a replay")
             }
             _ = type
-            guard let target = goalTarget, target > 0, target <= 1000 else {
+            guard let target = goalTarget, target.isFinite, target > 0, target <= 1000 else {
                 throw ServiceError.invalid("goal_target", "goal_target is the percent target of each period, above 0 and at most 1000 (5 = +5%)")
             }
             guard !Self.signalStrategies.contains(strategy), strategy != "buy-and-hold" else {

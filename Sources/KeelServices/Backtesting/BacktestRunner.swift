@@ -12,7 +12,7 @@ public struct BacktestRunner: Sendable {
     }
 
     public func run(_ request: BacktestRequest) async throws -> BacktestOutcome {
-        try request.validate()
+        let request = try request.validated()
         var symbols = request.symbols.map { $0.uppercased() }
         var strategyName = request.strategy
         var modelStrategy: PredictedReturnStrategy?

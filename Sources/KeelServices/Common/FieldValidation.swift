@@ -55,4 +55,37 @@ enum FieldValidation {
         guard allowed.contains(value) else { throw ServiceError.invalid(field, "\(field) must be one of \(allowed.joined(separator: ", "))") }
         return value
     }
+
+    /// A ledger number (money, quantity, price) checked at the boundary so that both databases store it exactly
+    /// or refuse it alike: inside `range`, at most `scale` decimals, at most 15 significant digits (SQLite's
+    /// NUMERIC keeps 15; PostgreSQL's NUMERIC(28,10) would overflow far above the ranges used here).
+    static func ledger(_ value: Decimal, field: String, range: ClosedRange<Decimal>, scale: Int) throws -> Decimal {
+        guard value.isFinite, range.contains(value) else {
+            throw ServiceError.invalid(field, "\(field) must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        guard value.rounded(scale: scale) == value else { throw ServiceError.invalid(field, "\(field) may have at most \(scale) decimals") }
+        guard significantDigits(value) <= 15 else { throw ServiceError.invalid(field, "\(field) has more than 15 significant digits") }
+        return value
+    }
+
+    static func ledger(_ value: Decimal?, field: String, range: ClosedRange<Decimal>, scale: Int) throws -> Decimal? {
+        guard let value else { return nil }
+        let checked: Decimal = try ledger(value, field: field, range: range, scale: scale)
+        return checked
+    }
+
+    static func significantDigits(_ value: Decimal) -> Int {
+        let digits = value.magnitude.description.filter(\.isNumber)
+        let trimmed = digits.drop { $0 == "0" }
+        return String(trimmed.reversed()).drop { $0 == "0" }.count
+    }
+}
+
+/// The ranges of the ledger's numbers; products (quantity x price) stay far inside NUMERIC(28,10).
+enum LedgerLimits {
+    /// Cash, values and fees: up to a trillion, in cents.
+    static let money: ClosedRange<Decimal> = -1_000_000_000_000...1_000_000_000_000
+    static let nonNegativeMoney: ClosedRange<Decimal> = 0...1_000_000_000_000
+    static let quantity: ClosedRange<Decimal> = 0...1_000_000_000
+    static let price: ClosedRange<Decimal> = 0...10_000_000
 }

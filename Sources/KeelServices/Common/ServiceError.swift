@@ -10,6 +10,8 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     public var message: String
     /// The request field at fault, when there is one.
     public var field: String?
+    /// For `tooManyRequests`: seconds until a retry may succeed (the Retry-After header).
+    public var retryAfter: Int?
 
     public init(_ kind: Kind, code: String, message: String, field: String? = nil) {
         self.kind = kind

@@ -31,7 +31,8 @@ public struct DemoDataSeeder: Sendable {
             let password = advisorPassword ?? AuthService.randomToken().prefix(16).description
             _ = try await services.auth.createUser(by: system, userID: Self.advisorUserID, password: password, role: .advisor,
                                                    displayName: "Demo Advisor")
-            createdPassword = password
+            // A password the operator chose (KEEL_DEMO_PASSWORD) is theirs; only a generated one is shown.
+            createdPassword = advisorPassword == nil ? password : nil
         }
         let advisor = Principal(userID: Self.advisorUserID, role: .advisor, clientID: nil)
         let client: ClientRecord

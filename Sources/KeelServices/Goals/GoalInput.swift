@@ -78,6 +78,7 @@ enum GoalFieldRules {
 
     static func target(_ value: Decimal?, type: GoalType, startingValue: Decimal?) throws -> Decimal {
         guard let value else { throw ServiceError.invalid("target_value", "target_value is required") }
+        _ = try FieldValidation.ledger(value, field: "target_value", range: LedgerLimits.money, scale: 6)
         switch type {
         case .monthlyReturn, .quarterlyReturn, .yearlyReturn:
             guard value > 0, value <= 1000 else { throw ServiceError.invalid("target_value", "target_value of a return goal is a percent above 0 and at most 1000 (5 = +5%)") }

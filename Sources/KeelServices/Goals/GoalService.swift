@@ -35,6 +35,7 @@ public struct GoalService: Sendable {
         let maxFactor = try GoalFieldRules.maxFactor(input.maxFactor, ceiling: context.settings.goalMaxFactor)
         let calendar = try FieldValidation.oneOf(input.calendar ?? "nyse", ["nyse", "24/7"], field: "calendar")
         let name = try FieldValidation.requiredText(input.name ?? defaultName(type, target: input.targetValue), field: "name", maxLength: 120)
+        _ = try FieldValidation.ledger(input.startingValue, field: "starting_value", range: LedgerLimits.money, scale: 2)
         if let startingValue = input.startingValue, startingValue <= 0 {
             throw ServiceError.invalid("starting_value", "starting_value must be above 0")
         }
@@ -249,10 +250,15 @@ public struct GoalService: Sendable {
         webhooks?.kick()
     }
 
+    /// Ownership by relation: a client's goal belongs to the client a login is linked to (clients.user_id);
+    /// only a goal without a client belongs to the login whose user id it carries.
     func ensureAccess(_ goal: GoalRecord, _ principal: Principal) throws {
-        if principal.role.isStaff || goal.userID == principal.userID { return }
-        if let clientID = goal.clientID, clientID == principal.clientID { return }
-        throw ServiceError.forbidden
+        if principal.role.isStaff { return }
+        if let clientID = goal.clientID {
+            guard clientID == principal.clientID else { throw ServiceError.forbidden }
+            return
+        }
+        guard goal.userID == principal.userID else { throw ServiceError.forbidden }
     }
 
     private func defaultName(_ type: GoalType, target: Decimal?) -> String {

@@ -114,6 +114,8 @@ public struct ClientService: Sendable {
             client.status = status
             client.updatedAt = now
             let updated = try await session.clients.update(client)
+            // A deactivated client's login is signed out everywhere (and refused at login while deactivated).
+            if status != .active, let login = client.userID { try await session.users.deleteTokens(userID: login) }
             try await session.audit(status == .active ? "client.reactivate" : "client.deactivate", actor: principal.userID,
                                     entityType: "client", entityID: String(clientID), clientID: clientID, at: now)
             return updated

@@ -116,8 +116,10 @@ public struct TradeService: Sendable {
         if !principal.role.isStaff, user != principal.userID { throw ServiceError.forbidden }
         let symbol = try FieldValidation.requiredText(symbol, field: "symbol", maxLength: 20).uppercased()
         guard let baseQuantity, baseQuantity > 0 else { throw ServiceError.invalid("base_quantity", "base_quantity must be above 0") }
+        _ = try FieldValidation.ledger(baseQuantity, field: "base_quantity", range: LedgerLimits.quantity, scale: 8)
         let price = try Self.price(price, field: "price")
         if let portfolioValue, portfolioValue <= 0 { throw ServiceError.invalid("portfolio_value", "portfolio_value must be above 0") }
+        _ = try FieldValidation.ledger(portfolioValue, field: "portfolio_value", range: LedgerLimits.nonNegativeMoney, scale: 2)
         let now = context.clock.now()
         let (steering, maxWeight) = try await context.database.read { session -> (GoalSteering, Double) in
             let steering = try await GoalSteering.combined(userID: user, session: session, now: now)
@@ -163,10 +165,14 @@ public struct TradeService: Sendable {
         try await GoalEvaluator(settings: settings).reevaluate(ids, trigger: trigger, session: session, now: now)
     }
 
+    /// Ownership by relation, as for goals: a client's trade belongs to the client's linked login.
     static func ensureAccess(_ trade: TradeRecord, _ principal: Principal) throws {
-        if principal.role.isStaff || trade.userID == principal.userID { return }
-        if let clientID = trade.clientID, clientID == principal.clientID { return }
-        throw ServiceError.forbidden
+        if principal.role.isStaff { return }
+        if let clientID = trade.clientID {
+            guard clientID == principal.clientID else { throw ServiceError.forbidden }
+            return
+        }
+        guard trade.userID == principal.userID else { throw ServiceError.forbidden }
     }
 
     static func quantity(_ value: Decimal?, symbol: String) throws -> Decimal {
@@ -178,20 +184,19 @@ public struct TradeService: Sendable {
                 throw ServiceError.invalid("quantity", "quantity of \(symbol) must be whole shares; fractional quantities are for crypto (e.g. 0.02 BTCUSDT)")
             }
         }
-        guard value <= 1_000_000_000 else { throw ServiceError.invalid("quantity", "quantity is implausibly large") }
-        return value
+        return try FieldValidation.ledger(value, field: "quantity", range: LedgerLimits.quantity, scale: 8)
     }
 
     static func price(_ value: Decimal?, field: String) throws -> Decimal {
         guard let value else { throw ServiceError.invalid(field, "\(field) is required") }
-        guard value > 0, value < 100_000_000 else { throw ServiceError.invalid(field, "\(field) must be above 0") }
-        return value
+        guard value > 0 else { throw ServiceError.invalid(field, "\(field) must be above 0") }
+        return try FieldValidation.ledger(value, field: field, range: LedgerLimits.price, scale: 8)
     }
 
     static func fees(_ value: Decimal?) throws -> Decimal {
         guard let value else { return 0 }
         guard value >= 0 else { throw ServiceError.invalid("fees", "fees must not be negative") }
-        return value
+        return try FieldValidation.ledger(value, field: "fees", range: LedgerLimits.nonNegativeMoney, scale: 2)
     }
 }
 

@@ -17,6 +17,8 @@ public enum KeelMigrations {
         M012_CreateBacktests(),
         M013_CreateGoals(),
         M014_SerialiseAccountTrading(),
+        M015_GeneratedTradingIdentities(),
+        M016_HardenLogins(),
     ]
 
     public static func register(on migrations: Migrations) {

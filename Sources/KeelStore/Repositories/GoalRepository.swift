@@ -60,14 +60,22 @@ public struct GoalRepository: Sendable {
             .map { try $0.decode(column: "goal_id", as: String.self) }
     }
 
+    /// Appends under the goal's row lock (the caller holds it): the row's id is the order the changes were
+    /// applied in, and its time never goes back before the previous entry's (a caller's clock reading may
+    /// have been taken before it waited for the lock).
     public func appendHistory(_ entry: GoalHistoryRecord) async throws {
+        var entry = entry
+        if let last = try await sql.select().column("recorded_at").from("goal_progress_history").where("goal_id", .equal, entry.goalID)
+            .orderBy("history_id", .descending).limit(1).first()?.decode(column: "recorded_at", as: Date.self), last > entry.recordedAt {
+            entry.recordedAt = last
+        }
         try await sql.insert(into: "goal_progress_history").model(entry).run()
     }
 
-    /// Chronological: by time, then by the order written.
+    /// In the order the changes were applied (the row id, assigned under the goal's lock).
     public func history(goalID: String, limit: Int = 1000) async throws -> [GoalHistoryRecord] {
         try await sql.select().column("*").from("goal_progress_history").where("goal_id", .equal, goalID)
-            .orderBy("recorded_at").orderBy("history_id").limit(limit).all(decoding: GoalHistoryRecord.self)
+            .orderBy("history_id").limit(limit).all(decoding: GoalHistoryRecord.self)
     }
 
     public func appendAdjustment(_ entry: GoalAdjustmentRecord) async throws {

@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SQLKit
 
 public enum UserRole: String, Sendable, Codable, CaseIterable {
     case admin, advisor, client
@@ -22,6 +23,29 @@ public struct UserRepository: Sendable {
     public func find(_ userID: String) async throws -> (user: UserRecord, passwordHash: String)? {
         guard let model = try await UserModel.find(userID, on: database) else { return nil }
         return (try Self.record(model), model.passwordHash)
+    }
+
+    /// The user whose id equals `userID` ignoring case (ids are unique that way, see M016).
+    public func find(folded userID: String) async throws -> (user: UserRecord, passwordHash: String)? {
+        if let exact = try await find(userID) { return exact }
+        let sql = database as! any SQLDatabase
+        guard let row = try await sql.raw("SELECT user_id FROM users WHERE lower(user_id) = \(bind: userID.lowercased())").first() else { return nil }
+        return try await find(try row.decode(column: "user_id", as: String.self))
+    }
+
+    public func setRole(_ userID: String, _ role: UserRole, at now: Date) async throws {
+        try await UserModel.query(on: database).filter(\.$id == userID).set(\.$role, to: role.rawValue).set(\.$updatedAt, to: now).update()
+    }
+
+    public func setPasswordHash(_ userID: String, _ hash: String, at now: Date) async throws {
+        try await UserModel.query(on: database).filter(\.$id == userID).set(\.$passwordHash, to: hash).set(\.$updatedAt, to: now).update()
+    }
+
+    /// Ends every session of the user (all bearer tokens), optionally keeping one.
+    public func deleteTokens(userID: String, except keptHash: String? = nil) async throws {
+        var query = UserTokenModel.query(on: database).filter(\.$user.$id == userID)
+        if let keptHash { query = query.filter(\.$id != keptHash) }
+        try await query.delete()
     }
 
     public func create(userID: String, passwordHash: String, role: UserRole, displayName: String, at now: Date) async throws -> UserRecord {
