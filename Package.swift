@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Pure domain and compute: no I/O, no server types.
@@ -100,11 +101,18 @@ let package = Package(
             path: "Tests/KeelTestSupport",
             swiftSettings: strictSwift6
         ),
-        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelML", "KeelBrokers"], swiftSettings: strictSwift6),
+        .testTarget(
+            name: "KeelCoreTests",
+            dependencies: ["KeelCore", "KeelML", "KeelBrokers", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift6
+        ),
         .testTarget(name: "KeelBrokersTests", dependencies: ["KeelBrokers", "KeelCore"], swiftSettings: strictSwift6),
         .testTarget(
             name: "KeelIntegrationTests",
-            dependencies: ["KeelTestSupport", "KeelServices", .product(name: "VaporTesting", package: "vapor")],
+            dependencies: [
+                "KeelTestSupport", "KeelServices", .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictSwift6
         ),
     ]

@@ -10,14 +10,17 @@ public struct AlignedMarket: Sendable {
     public let close: [[Double]]
     public let volume: [[Double]]
 
-    /// Aligns series on the union of their timestamps.
-    public init(_ series: [BarSeries]) {
+    /// Aligns series on the union of their timestamps. A symbol given twice keeps its first series: every
+    /// consumer keys by symbol, and one symbol must be one column.
+    public init(_ given: [BarSeries]) {
+        var seen = Set<String>()
+        let series = given.filter { seen.insert($0.symbol).inserted }
         let times = Array(Set(series.flatMap(\.timestamps))).sorted()
         let index = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($1, $0) })
         func column(_ s: BarSeries, _ field: KeyPath<BarSeries, [Double]>) -> [Double] {
             var out = [Double](repeating: .nan, count: times.count)
             let values = s[keyPath: field]
-            for i in 0..<s.count { out[index[s.timestamps[i]]!] = values[i] }
+            for i in 0..<min(s.timestamps.count, values.count) { out[index[s.timestamps[i]]!] = values[i] }
             return out
         }
         symbols = series.map(\.symbol)

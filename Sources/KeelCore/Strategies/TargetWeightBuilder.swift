@@ -12,9 +12,12 @@ public struct TargetWeightBuilder: Sendable {
     public init() {}
 
     public func targetWeights(strategy: StrategyKind, signals: [SymbolSignal], constraints: PortfolioConstraints) -> [String: Double] {
+        // One signal per symbol (the best scored), so a duplicated input can never collide in the weights.
+        var seen = Set<String>()
         let eligible = signals
             .filter { !constraints.excludedSymbols.contains($0.symbol) && $0.volatility.isFinite && $0.score.isFinite }
             .sorted { ($0.score, $1.symbol) > ($1.score, $0.symbol) }
+            .filter { seen.insert($0.symbol).inserted }
         guard constraints.maxPositions > 0, constraints.maxWeight > 0, !eligible.isEmpty else { return [:] }
         let n = constraints.maxPositions
         let raw: [String: Double]
@@ -24,9 +27,9 @@ public struct TargetWeightBuilder: Sendable {
             let chosen = Array(eligible.filter { $0.expectedReturn > 0 }.prefix(n))
             guard let weakest = chosen.last else { return [:] }
             // Score above the weakest chosen name (plus a floor so it still gets weight), per unit of risk.
-            raw = Dictionary(uniqueKeysWithValues: chosen.map {
+            raw = Dictionary(chosen.map {
                 ($0.symbol, (($0.score - weakest.score) + 0.5) / max($0.volatility, 0.01))
-            })
+            }, uniquingKeysWith: { first, _ in first })
         case .balanced:
             let chosen = Array(eligible.prefix(n))
             let inverseVol = chosen.map { 1 / max($0.volatility, 0.01) }
