@@ -28,6 +28,8 @@ struct SchwabController: RouteCollection {
 
     func authorize(req: Request) async throws -> Response {
         guard let clientID = try req.query.get(Int?.self, at: "client_id") else { throw ServiceError.invalid("client_id", "client_id is required") }
+        // Who may link a client is decided before whether Schwab is configured: a stranger learns nothing.
+        try req.principal.ensureAccess(toClient: clientID)
         let (url, expires) = try await service(req).authorizationURL(clientID: clientID, by: req.principal)
         if try req.query.get(Bool?.self, at: "redirect") == true { return req.redirect(to: url.absoluteString) }
         return try await SchwabAuthorizeResponse(authorizeUrl: url.absoluteString, expiresAt: expires).encodeResponse(for: req)
@@ -46,10 +48,12 @@ struct SchwabController: RouteCollection {
     }
 
     func status(req: Request) async throws -> SchwabStatusResponse {
-        SchwabStatusResponse(try await service(req).status(clientID: req.intParameter("client_id"), by: req.principal))
+        try req.principal.ensureAccess(toClient: try req.intParameter("client_id"))
+        return SchwabStatusResponse(try await service(req).status(clientID: req.intParameter("client_id"), by: req.principal))
     }
 
     func sync(req: Request) async throws -> SchwabStatusResponse {
-        SchwabStatusResponse(try await service(req).syncAccounts(clientID: req.intParameter("client_id"), by: req.principal))
+        try req.principal.ensureAccess(toClient: try req.intParameter("client_id"))
+        return SchwabStatusResponse(try await service(req).syncAccounts(clientID: req.intParameter("client_id"), by: req.principal))
     }
 }
