@@ -136,6 +136,11 @@ struct SweepCommand: AsyncParsableCommand {
         let grid = fasts.flatMap { f in slows.filter { $0 > f }.map { (f, $0) } }
         guard !grid.isEmpty else { throw ValidationError("no (fast, slow) pair with fast < slow") }
         let base = try options.request()
+        for (fast, slow) in grid {
+            var pair = base
+            (pair.fast, pair.slow) = (fast, slow)
+            do { try pair.validate() } catch let error as ServiceError { throw ValidationError("--fast-values/--slow-values (\(fast), \(slow)): \(error.message)") }
+        }
         let series = try await CLIApplication.run(database: database) { services in
             try await BacktestRunner(context: services.context).load(base, symbols: base.symbols.map { $0.uppercased() })
         }

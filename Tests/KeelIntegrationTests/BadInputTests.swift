@@ -42,7 +42,7 @@ struct BadInputTests {
 }
 
 /// The methods this test sends, mapped to Vapor's.
-enum HTTPMethodName: String, CustomStringConvertible {
+enum HTTPMethodName: String, Sendable, CustomStringConvertible {
     case GET, POST, PUT, PATCH
     var description: String { rawValue }
     var vapor: HTTPMethod { HTTPMethod(rawValue: rawValue) }

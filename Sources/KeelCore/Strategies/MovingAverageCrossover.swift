@@ -8,10 +8,13 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
     @usableFromInline var fastSum = 0.0, slowSum = 0.0
     @usableFromInline var fastEMA = 0.0, slowEMA = 0.0
 
+    public static let maximumPeriod = 100_000
+
     public init(fast: Int, slow: Int, quantity: Double, exponential: Bool = false) {
-        precondition(fast > 0 && slow > fast, "a crossover needs 0 < fast < slow")
+        // Callers validate (0 < fast < slow, with ranges); the engine still clamps, so no input can trap it.
+        let fast = min(max(fast, 1), Self.maximumPeriod - 1)
         self.fast = fast
-        self.slow = slow
+        self.slow = min(max(slow, fast + 1), Self.maximumPeriod)
         self.quantity = quantity
         self.exponential = exponential
     }
