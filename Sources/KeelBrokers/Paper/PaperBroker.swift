@@ -108,11 +108,12 @@ public actor PaperBroker: Broker {
             let held = quantity[fill.symbol, default: 0]
             switch fill.side {
             case .buy:
-                cash -= fill.quantity * fill.price + fill.commission
+                // Each fill settles in cents, as a broker posts it (and as Keel's ledger does).
+                cash -= (fill.quantity * fill.price + fill.commission).roundedToCents
                 cost[fill.symbol, default: 0] += fill.quantity * fill.price
                 quantity[fill.symbol] = held + fill.quantity
             case .sell:
-                cash += fill.quantity * fill.price - fill.commission
+                cash += (fill.quantity * fill.price - fill.commission).roundedToCents
                 if held > 0 { cost[fill.symbol, default: 0] *= (held - fill.quantity) / held }
                 quantity[fill.symbol] = held - fill.quantity
             }

@@ -169,7 +169,12 @@ public struct ExecutionService: Sendable {
         }
         switch claim {
         case .claimed: break
-        case .lost: throw ServiceError.conflict("batch_already_claimed", "batch \(batch.batchID) is already being executed or was executed")
+        case .lost:
+            // Someone else moved the batch first: an executor, a rejection, or a newer plan that superseded it.
+            if let now = try await context.database.read({ try await $0.batches.find(batch.batchID) }), now.status != .executing, now.status != .executed {
+                throw ApprovalService.stateError(now, action: "execute")
+            }
+            throw ServiceError.conflict("batch_already_claimed", "batch \(batch.batchID) is already being executed or was executed")
         case .blocked(let violations):
             var blocked = prepared
             blocked.violations = violations

@@ -7,14 +7,14 @@ import KeelStore
 /// when it closes only part of it). Runs inside the caller's transaction, under the account's row lock.
 enum LedgerPosting {
     static func apply(_ fill: FillRecord, account: AccountRecord, userID: String, strategyID: String?, session: Session, now: Date) async throws {
-        guard try await !session.ledger.fillExists(fill.fillID) else { return }
-        try await session.ledger.insertFill(fill)
-
-        // Read-modify-write of cash and the position under the account's row lock: concurrent postings apply
-        // one after another instead of overwriting each other.
+        // Read-modify-write of cash and the position under the account's row lock, taken first (the same
+        // order as the planner and the executor): concurrent postings apply one after another instead of
+        // overwriting each other, and cannot deadlock with them.
         guard let current = try await session.accounts.lock(hash: account.accountHash, in: session)?.cash else {
             throw ServiceError.notFound("account \(account.accountHash)")
         }
+        guard try await !session.ledger.fillExists(fill.fillID) else { return }
+        try await session.ledger.insertFill(fill)
         let gross = fill.quantity * fill.price
         let cash = fill.side == .buy ? current - gross - fill.commission : current + gross - fill.commission
         try await session.accounts.setCash(hash: account.accountHash, cash: cash.roundedToCents, at: now)
