@@ -70,15 +70,18 @@ enum DashboardPage {
           current = id;
           const box = document.getElementById('detail'); box.hidden = false;
           try {
-            const [h, accounts, batches] = await Promise.all([api('GET', '/api/portfolio-health/' + id),
-              api('GET', '/api/clients/' + id + '/accounts'), api('GET', '/api/rl/trading/batches?client_id=' + id + '&limit=10')]);
+            const [h, accounts, batches, client] = await Promise.all([api('GET', '/api/portfolio-health/' + id),
+              api('GET', '/api/clients/' + id + '/accounts'), api('GET', '/api/rl/trading/batches?client_id=' + id + '&limit=10'),
+              api('GET', '/api/clients/' + id)]);
+            // The client's trading user: its login, or the generated identity client:<id> (see ClientTradingUser).
+            const tradingUser = client.user_id || ('client:' + id);
             box.innerHTML = `<h3>Portfolio of client #${id}</h3>
               <p>Total ${money(h.total_value)} · cash ${money(h.cash)} · unrealised P&amp;L ${money(h.unrealized_pnl)} ·
               volatility ${pct(h.trailing_volatility)} · max drift ${pct(h.max_drift)}</p>
               <table><tr><th>symbol</th><th>qty</th><th>price</th><th>value</th><th>weight</th><th>target</th><th>drift</th></tr>
               ${h.positions.map(p => `<tr><td>${esc(p.symbol)}</td><td>${p.quantity}</td><td>${p.price ?? ''}</td><td>${money(p.market_value)}</td>
               <td>${pct(p.weight)}</td><td>${pct(p.target_weight)}</td><td>${pct(p.drift)}</td></tr>`).join('')}</table>
-              <p><a href="/dashboard/goals?user_id=client-${id}">goals of this client's trading user</a></p>
+              <p><a href="/dashboard/goals?user_id=${encodeURIComponent(tradingUser)}">goals of this client's trading user</a></p>
               <h4>Accounts</h4>${accounts.map(a => `<div>${esc(a.brokerage)} ${esc(a.account_number)} (${esc(a.status)})
               <button onclick="rebalance('${esc(a.account_hash)}')">propose rebalance</button></div>`).join('')}
               <h4>Batches</h4><table><tr><th>created</th><th>status</th><th>orders</th><th></th></tr>

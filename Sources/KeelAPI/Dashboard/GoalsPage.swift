@@ -20,7 +20,7 @@ enum GoalsPage {
         </style></head><body>
         <header><strong>Keel · goals</strong><a href="/">dashboard</a><span id="who" class="muted"></span></header>
         <main>
-        <section><h3>User</h3><input id="userId" placeholder="user id, e.g. client-1"><button onclick="load()">show goals</button>
+        <section><h3>User</h3><input id="userId" placeholder="user id: a login, or client:1 for a client without one"><button onclick="load()">show goals</button>
         <div id="combined" class="muted"></div>
         <h3>New goal</h3>
         <select id="type"><option>monthly_return</option><option>quarterly_return</option><option>yearly_return</option>
