@@ -1,5 +1,7 @@
 import Foundation
 import KeelServices
+import KeelStore
+import FluentKit
 import KeelTestSupport
 import NIOCore
 import Testing
@@ -293,6 +295,43 @@ struct SecurityTests {
             #expect(digits.status == .unprocessableEntity && digits.errorField == "quantity", "more than SQLite keeps exactly: \(digits)")
             #expect(try await app.count("financial_goals") == goals)
             #expect(try await app.count("trades", where: "user_id = 'test_user_big'") == 0)
+        }
+    }
+}
+
+@Suite("Identity migration")
+struct IdentityMigrationTests {
+    @Test("M015 moves the old client-<id> rows to the generated identity and leaves a real login's own rows", arguments: TestDatabase.available)
+    func oldClientIdentitiesMove(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let token = try await app.login()
+            let lone = try await TradingScenario.make(app, factory: Factory(seed: 501))
+            let squatted = try await TradingScenario.make(app, factory: Factory(seed: 502))
+            let old = "client-\(lone.clientID)", squatter = "client-\(squatted.clientID)"
+            // Rows as Keel wrote them before: the client's trades and goals under client-<id>.
+            _ = try await app.request(.POST, "/api/goals", token: token, json: ["user_id": old, "goal_type": "monthly_return", "target_value": 3, "starting_value": 1_000])
+            _ = try await app.request(.POST, "/api/trades", token: token, json: [
+                "user_id": old, "client_id": lone.clientID, "symbol": "AAPL", "side": "LONG", "quantity": 1, "entry_price": 10])
+            // A login that took the name of the other client's identity (possible before this change), with a goal of its own.
+            try await app.database.write { session in
+                try await session.sql.raw("""
+                    INSERT INTO users (user_id, password_hash, role, display_name, active, created_at, updated_at)
+                    VALUES (\(bind: squatter), 'x', 'client', 'squatter', \(bind: true), \(bind: Date()), \(bind: Date()))
+                    """).run()
+            }
+            _ = try await app.request(.POST, "/api/goals", token: token, json: ["user_id": squatter, "goal_type": "monthly_return", "target_value": 3, "starting_value": 1_000])
+            _ = try await app.request(.POST, "/api/trades", token: token, json: [
+                "user_id": squatter, "client_id": squatted.clientID, "symbol": "AAPL", "side": "LONG", "quantity": 1, "entry_price": 10])
+
+            let migration = try #require(KeelMigrations.all.compactMap { $0 as? any AsyncMigration }.first { String(describing: type(of: $0)).contains("M015") })
+            try await migration.prepare(on: app.app.db)
+
+            #expect(try await app.count("financial_goals", where: "user_id = 'client:\(lone.clientID)'") == 1)
+            #expect(try await app.count("trades", where: "user_id = 'client:\(lone.clientID)'") == 1)
+            #expect(try await app.count("financial_goals", where: "user_id = '\(old)'") == 0)
+            #expect(try await app.count("financial_goals", where: "user_id = '\(squatter)'") == 1, "the login's own goal stays its own")
+            #expect(try await app.count("trades", where: "user_id = 'client:\(squatted.clientID)' AND client_id = \(squatted.clientID)") == 1,
+                    "the client's trade leaves the squatting login")
         }
     }
 }
