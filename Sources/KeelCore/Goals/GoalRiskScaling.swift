@@ -29,7 +29,7 @@ public enum GoalRiskScaling {
             }
             if value > 0 { scaled[symbol] = value }
         }
-        let total = scaled.values.reduce(0, +)
+        let total = scaled.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value }
         let ceiling = 1 - constraints.cashBuffer
         if total > ceiling, total > 0 {
             for symbol in scaled.keys { scaled[symbol]! *= ceiling / total }

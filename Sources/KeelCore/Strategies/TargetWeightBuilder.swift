@@ -53,7 +53,8 @@ public struct TargetWeightBuilder: Sendable {
         var free = positive
         var remaining = total
         while !free.isEmpty {
-            let freeSum = free.values.reduce(0, +)
+            // Summed in symbol order: a dictionary's order varies, and the same inputs must give the same bits.
+            let freeSum = free.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value }
             let over = free.filter { $0.value / freeSum * remaining > cap }
             if over.isEmpty {
                 for (symbol, value) in free { pinned[symbol] = value / freeSum * remaining }
