@@ -33,9 +33,13 @@ public struct KeelServices: Sendable {
 
     /// Schwab linking and live trading; nil when no Schwab app is configured.
     public let schwab: SchwabLinkService?
+    /// Durable background work: the queue API and this process's worker.
+    public let jobs: JobService
+    public let runner: JobRunner
 
     public init(context: ServiceContext, hasher: any PasswordHashing, predictor: any ReturnPredictor = MomentumBaselineModel(),
-                schwab schwabSetup: SchwabSetup? = nil, webhookSender: (any WebhookSender)? = nil) {
+                schwab schwabSetup: SchwabSetup? = nil, webhookSender: (any WebhookSender)? = nil,
+                jobSettings: JobRunnerSettings = JobRunnerSettings(), duties: [PeriodicDuty] = []) {
         self.context = context
         webhooks = context.settings.alertWebhookURL != nil ? webhookSender.map { WebhookDispatcher(context: context, sender: $0) } : nil
         goals = GoalService(context: context, webhooks: webhooks)
@@ -68,6 +72,37 @@ public struct KeelServices: Sendable {
         pipeline = PipelineService(context: context, schwab: schwab, goals: goals)
         marketData = MarketDataQueries(context: context)
         backtests = BacktestJobs(context: context)
+
+        let handlers = Self.jobHandlers(backtests: backtests, reconciliation: reconciliation, goals: goals, schwab: schwab, webhooks: webhooks,
+                                        logger: context)
+        runner = JobRunner(context: context, handlers: handlers, duties: duties, settings: jobSettings)
+        jobs = JobService(context: context, handlers: handlers, runner: runner)
+    }
+
+    /// Every job kind this build runs. The periodic duties are kinds too: each has its own schedule, failures
+    /// and history, so one failing no longer skips the others.
+    static func jobHandlers(backtests: BacktestJobs, reconciliation: ReconciliationService, goals: GoalService, schwab: SchwabLinkService?,
+                            webhooks: WebhookDispatcher?, logger context: ServiceContext) -> [any JobHandler] {
+        [
+            BacktestJobHandler(jobs: backtests),
+            DutyHandler(kind: PeriodicDuty.reconcile) { _ in
+                let report = try await reconciliation.reconcile()
+                return "{\"orders_resolved\":\(report.ordersResolved),\"orders_still_unknown\":\(report.ordersStillUnknown),\"batches_finished\":\(report.batchesFinished),\"mismatches\":\(report.mismatches.count)}"
+            },
+            DutyHandler(kind: PeriodicDuty.schwabTokenWatch) { _ in
+                try await schwab?.tokens.watchAll()
+                return nil
+            },
+            DutyHandler(kind: PeriodicDuty.goalRemeasure) { _ in
+                // Goal periods end with time, not only with trades.
+                try await goals.reevaluateAll(trigger: "scheduled")
+                return nil
+            },
+            DutyHandler(kind: PeriodicDuty.webhookDelivery) { _ in
+                let delivered = try await webhooks?.deliverDue() ?? 0
+                return "{\"delivered\":\(delivered)}"
+            },
+        ]
     }
 }
 

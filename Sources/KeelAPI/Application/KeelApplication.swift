@@ -50,7 +50,9 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
         schwab = SchwabSetup(configuration: schwabConfiguration, http: app.http.client.shared, secretKey: try secretKey(for: configuration))
     }
     let services = KeelServices(context: context, hasher: BcryptPasswordHasher(cost: configuration.bcryptCost), schwab: schwab,
-                                webhookSender: configuration.webhookSender ?? HTTPWebhookSender(http: app.http.client.shared))
+                                webhookSender: configuration.webhookSender ?? HTTPWebhookSender(http: app.http.client.shared),
+                                jobSettings: configuration.jobSettings,
+                                duties: configuration.reconcileInterval.map(PeriodicDuty.standard(interval:)) ?? [])
     app.storage[KeelServicesKey.self] = services
 
     app.middleware = Middlewares()
@@ -75,8 +77,8 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     }
     // Alerts queued before a stop (or whose retries were waiting) go out now.
     services.webhooks?.kick()
-    if let interval = configuration.reconcileInterval {
-        app.lifecycle.use(ReconciliationTimer(interval: interval))
+    if configuration.runWorker {
+        app.lifecycle.use(JobWorkerLifecycle(runner: services.runner))
     }
     return report
 }
@@ -98,6 +100,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     try secured.register(collection: TradeController())
     try secured.register(collection: AlertController())
     try secured.register(collection: SchwabController(publicRoutes: false))
+    try secured.register(collection: JobController())
     try api.register(collection: SchwabController(publicRoutes: true))
 }
 

@@ -24,8 +24,12 @@ public struct KeelConfiguration: Sendable {
     public var migrateOnStart: Bool
     /// Settle interrupted executions with the broker at start.
     public var reconcileOnStart: Bool
-    /// How often reconciliation runs while serving; nil turns the timer off (tests run it explicitly).
+    /// How often the periodic duties (reconciliation, Schwab token watch, goal re-measurement) run as jobs;
+    /// nil schedules none (tests run them explicitly).
     public var reconcileInterval: TimeInterval?
+    /// Run a job worker in this process (`keel serve` does unless --no-worker; `keel worker` is only that).
+    public var runWorker: Bool = true
+    public var jobSettings: JobRunnerSettings = JobRunnerSettings()
     /// Create the first admin when there is none (off for one-shot CLI commands, which cannot show its password safely).
     public var bootstrapAdmin: Bool = true
     /// A folder the API may import CSV files from (`POST /api/data/pipeline/runs` with a path); nil forbids

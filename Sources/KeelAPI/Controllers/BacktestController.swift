@@ -12,7 +12,7 @@ struct BacktestController: RouteCollection {
 
     func submit(req: Request) async throws -> Response {
         let body = try req.decodeBody(BacktestBody.self)
-        let id = try await req.keel.backtests.submit(try body.request(), by: req.principal)
+        let id = try await req.keel.backtests.submit(try body.request(), by: req.principal, queue: req.keel.jobs)
         return try await BacktestSubmitted(backtestId: id, status: "running").encodeResponse(status: .accepted, for: req)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import KeelStore
 
-/// Backtests run as jobs: submitted, run in the background, stored with their outcome and report.
+/// Backtests run as jobs: the request is validated and stored, a `backtest` job is queued (so a restart or a
+/// dead worker never leaves it running forever), and the job writes the outcome and report once.
 public struct BacktestJobs: Sendable {
     let context: ServiceContext
     let runner: BacktestRunner
@@ -11,21 +12,23 @@ public struct BacktestJobs: Sendable {
         self.runner = BacktestRunner(context: context)
     }
 
-    /// Stores the job and starts it; returns its id at once.
-    public func submit(_ request: BacktestRequest, by principal: Principal) async throws -> String {
+    /// Stores the backtest and queues its job; returns the backtest id at once.
+    public func submit(_ request: BacktestRequest, by principal: Principal, queue: JobService) async throws -> String {
         try principal.ensureStaff()
         let request = try request.validated()
         let id = UUID().uuidString.lowercased()
         let encoded = String(decoding: try BacktestOutcome.encoder.encode(request), as: UTF8.self)
+        let payload = String(decoding: try BacktestOutcome.encoder.encode(BacktestJobHandler.Payload(backtestId: id, request: request)), as: UTF8.self)
         let now = context.clock.now()
         try await context.database.write { try await $0.backtests.create(id: id, request: encoded, by: principal.userID, at: now) }
-        let jobs = self
-        Task.detached { await jobs.execute(id: id, request: request) }
+        try await queue.enqueue(kind: "backtest", payload: payload, idempotencyKey: "backtest:\(id)")
         return id
     }
 
-    /// Runs a stored job to its end; failures are kept on the job, never thrown into the void.
-    func execute(id: String, request: BacktestRequest) async {
+    /// Runs a stored backtest and stores its outcome. A request the data cannot serve (a ServiceError) fails
+    /// the backtest at once; anything else is thrown so the job is retried, and stored as the failure on the
+    /// final attempt. Returns the backtest's final status.
+    func execute(id: String, request: BacktestRequest, finalAttempt: Bool) async throws -> String {
         var result: String?, report: String?, failure: String?
         do {
             let outcome = try await runner.run(request)
@@ -34,15 +37,13 @@ public struct BacktestJobs: Sendable {
         } catch let error as ServiceError {
             failure = error.message
         } catch {
+            if !finalAttempt { throw error }
             failure = String(describing: error)
         }
         let now = context.clock.now()
         let (r, h, f) = (result, report, failure)
-        do {
-            try await context.database.write { try await $0.backtests.finish(id: id, result: r, report: h, error: f, at: now) }
-        } catch {
-            context.logger.error("backtest \(id) finished but could not be stored: \(error)")
-        }
+        try await context.database.write { try await $0.backtests.finish(id: id, result: r, report: h, error: f, at: now) }
+        return f == nil ? "succeeded" : "failed"
     }
 
     public func get(_ id: String, by principal: Principal) async throws -> BacktestRecord {

@@ -19,6 +19,7 @@ public enum KeelMigrations {
         M014_SerialiseAccountTrading(),
         M015_GeneratedTradingIdentities(),
         M016_HardenLogins(),
+        M017_CreateJobs(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -1,0 +1,27 @@
+import Foundation
+import KeelServices
+import KeelStore
+import Vapor
+
+/// Background jobs: list (by kind and status), show (progress, result or error), cancel.
+struct JobController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("jobs", use: list)
+        routes.get("jobs", ":job_id", use: get)
+        routes.post("jobs", ":job_id", "cancel", use: cancel)
+    }
+
+    func list(req: Request) async throws -> [JobResponse] {
+        let jobs = try await req.keel.jobs.list(kind: try req.query.get(String?.self, at: "kind"), status: try req.query.get(String?.self, at: "status"),
+                                                limit: try req.query.get(Int?.self, at: "limit"), by: req.principal)
+        return jobs.map(JobResponse.init)
+    }
+
+    func get(req: Request) async throws -> JobResponse {
+        JobResponse(try await req.keel.jobs.get(try req.parameters.require("job_id"), by: req.principal))
+    }
+
+    func cancel(req: Request) async throws -> JobResponse {
+        JobResponse(try await req.keel.jobs.cancel(try req.parameters.require("job_id"), by: req.principal))
+    }
+}

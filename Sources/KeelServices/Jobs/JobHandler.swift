@@ -1,0 +1,56 @@
+import Foundation
+import KeelStore
+
+/// One kind of background work. Handlers are registered once; the runner claims jobs of their kind.
+public protocol JobHandler: Sendable {
+    var kind: String { get }
+    /// Jobs of this kind running at once across every worker process.
+    var concurrency: Int { get }
+    var maxAttempts: Int { get }
+    /// Refuses a malformed payload when the job is enqueued (a 422 naming the problem), so a worker never
+    /// discovers it.
+    func validate(payload: String) throws
+    /// Does the work. Call `job.checkpoint()` between steps: it throws once the job is cancelled, its lease was
+    /// lost or the worker is shutting down. Returns the result as JSON, or nil.
+    func run(_ job: RunningJob) async throws -> String?
+}
+
+/// Raised at a checkpoint when the job must stop.
+public enum JobInterruption: Error, Sendable, Equatable {
+    /// `POST /api/jobs/{id}/cancel`: the job ends `cancelled`.
+    case cancelled
+    /// The worker is stopping: the job goes back to the queue without counting an attempt.
+    case shuttingDown
+    /// Another worker took the job after this one's lease expired; this one's outcome is discarded.
+    case leaseLost
+}
+
+/// What a running handler can see and report.
+public struct RunningJob: Sendable {
+    public let record: JobRecord
+    let state: JobRunState
+    let report: @Sendable (Double, String?) async -> Void
+
+    public var id: String { record.jobID }
+    public var payload: String { record.payload }
+
+    public func progress(_ fraction: Double, _ message: String? = nil) async {
+        await report(fraction, message)
+    }
+
+    public func checkpoint() throws {
+        if let interruption = state.interruption { throw interruption }
+        if Task.isCancelled { throw JobInterruption.shuttingDown }
+    }
+}
+
+/// The interruption flag of one running job, set by its heartbeat or by shutdown.
+final class JobRunState: Sendable {
+    private let flag = LockedValue<JobInterruption?>(nil)
+
+    var interruption: JobInterruption? { flag.value }
+
+    func interrupt(_ reason: JobInterruption) {
+        flag.update { current in if current == nil { current = reason } }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import KeelCore
+import KeelStore
+import Logging
+
+/// A worker: claims due jobs of the registered kinds (within each kind's limit across all workers and its own
+/// parallelism), runs them under a lease it renews by heartbeat, retries failures with back-off, honours
+/// cancellation, recovers jobs whose worker died, and keeps every periodic duty scheduled. Every wait goes
+/// through the injected clock. `stop()` stops claiming, gives running jobs the grace period to finish or reach
+/// a checkpoint, releases the rest back to the queue, and returns only when none is left running.
+public actor JobRunner {
+    let context: ServiceContext
+    let handlers: [String: any JobHandler]
+    let duties: [PeriodicDuty]
+    let settings: JobRunnerSettings
+    public nonisolated let owner: String
+    let wake = WakeSignal()
+    let metrics: JobMetrics
+
+    private var loop: Task<Void, Never>?
+    private var running: [String: (task: Task<Void, Never>, state: JobRunState)] = [:]
+    private var stopping = false
+
+    public init(context: ServiceContext, handlers: [any JobHandler], duties: [PeriodicDuty], settings: JobRunnerSettings,
+                owner: String = JobRunner.defaultOwner(), metrics: JobMetrics = JobMetrics()) {
+        self.context = context
+        self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+        self.duties = duties
+        self.settings = settings
+        self.owner = owner
+        self.metrics = metrics
+    }
+
+    public static func defaultOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    public var isRunning: Bool { loop != nil }
+    public var runningJobIDs: [String] { Array(running.keys) }
+
+    /// Starts the claim loop (idempotent).
+    public func start() {
+        guard loop == nil, !stopping else { return }
+        loop = Task { await self.runLoop() }
+    }
+
+    /// Wakes the loop now (a job was enqueued in this process).
+    public nonisolated func notify() { wake.signal() }
+
+    public func stop() async {
+        guard !stopping else { return }
+        stopping = true
+        loop?.cancel()
+        await loop?.value
+        loop = nil
+        // Running jobs first get the grace period (on the clock) to end on their own; each end wakes this wait.
+        let deadline = context.clock.now().addingTimeInterval(settings.shutdownGrace)
+        while !running.isEmpty {
+            let remaining = deadline.timeIntervalSince(context.clock.now())
+            if remaining <= 0 { break }
+            await wake.wait(upTo: remaining, on: context.clock)
+        }
+        // The rest stop at their next checkpoint and go back to the queue without losing an attempt.
+        let left = Array(running.values)
+        for entry in left {
+            entry.state.interrupt(.shuttingDown)
+            entry.task.cancel()
+        }
+        for entry in left { await entry.task.value }
+    }
+
+    private func runLoop() async {
+        while !Task.isCancelled && !stopping {
+            do {
+                try await tick()
+            } catch {
+                context.logger.error("job runner \(owner): \(error)")
+            }
+            if Task.isCancelled || stopping { break }
+            await wake.wait(upTo: settings.pollInterval, on: context.clock)
+        }
+    }
+
+    /// One round: recover expired leases, schedule periodic duties, claim what capacity allows.
+    func tick() async throws {
+        let now = context.clock.now()
+        let recovered = try await context.database.write { try await $0.jobs.recoverExpired(at: now) }
+        if recovered.requeued + recovered.failed > 0 {
+            context.logger.warning("recovered \(recovered.requeued) job(s) from expired leases, failed \(recovered.failed)")
+        }
+        try await scheduleDuties(now: now)
+        while !stopping, running.count < settings.maxParallel, let job = try await claimOne() {
+            launch(job)
+        }
+    }
+
+    private func scheduleDuties(now: Date) async throws {
+        for duty in duties where handlers[duty.kind] != nil {
+            let pending = try await context.database.read { try await $0.jobs.pending(kind: duty.kind) }
+            guard pending == nil else { continue }
+            let last = try await context.database.read { try await $0.jobs.lastFinished(kind: duty.kind) }
+            let due = max(now, (last?.finishedAt ?? now.addingTimeInterval(-duty.interval)).addingTimeInterval(duty.interval))
+            // One key per slot: two processes scheduling the same duty insert it once.
+            let slot = Int((due.timeIntervalSince1970 / max(duty.interval, 1)).rounded(.down))
+            let job = NewJob(kind: duty.kind, payload: "{}", maxAttempts: 1, runAfter: due, idempotencyKey: "periodic:\(duty.kind):\(slot)")
+            do {
+                _ = try await context.database.write { try await $0.jobs.enqueue(job, id: UUID().uuidString.lowercased(), at: now) }
+            } catch StoreError.duplicate {
+                continue
+            }
+        }
+    }
+
+    private func claimOne() async throws -> JobRecord? {
+        let counts = try await context.database.read { try await $0.jobs.runningCounts() }
+        let kinds = handlers.values.filter { counts[$0.kind, default: 0] < $0.concurrency }.map(\.kind).sorted()
+        guard !kinds.isEmpty else { return nil }
+        let now = context.clock.now(), owner = self.owner, lease = now.addingTimeInterval(settings.lease)
+        let limited = Set(handlers.values.filter { $0.concurrency < Int.max / 2 }.map(\.kind))
+        let limits = Dictionary(uniqueKeysWithValues: handlers.values.map { ($0.kind, $0.concurrency) })
+        return try await context.database.write { session in
+            // Kinds with a limit are claimed under a per-kind advisory lock (PostgreSQL), so the count and the
+            // claim agree across processes; SQLite's write gate already serialises claims.
+            var allowed = kinds
+            if session.dialect == .postgres, !limited.isDisjoint(with: kinds) {
+                try await session.jobs.lockClaims(kinds: kinds.filter(limited.contains), in: session)
+                let fresh = try await session.jobs.runningCounts()
+                allowed = kinds.filter { fresh[$0, default: 0] < limits[$0, default: 1] }
+            }
+            return try await session.jobs.claim(kinds: allowed, owner: owner, now: now, leaseUntil: lease, in: session)
+        }
+    }
+
+    private func launch(_ job: JobRecord) {
+        guard let handler = handlers[job.kind] else { return }
+        let state = JobRunState()
+        metrics.started(kind: job.kind, waited: context.clock.now().timeIntervalSince(job.runAfter))
+        let task = Task { await self.execute(job, handler: handler, state: state) }
+        running[job.jobID] = (task, state)
+    }
+
+    private func finished(_ id: String) {
+        running[id] = nil
+        wake.signal()
+    }
+
+    private func execute(_ job: JobRecord, handler: any JobHandler, state: JobRunState) async {
+        let context = self.context, owner = self.owner, settings = self.settings
+        let started = context.clock.now()
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await context.clock.sleep(for: settings.lease / 3)
+                if Task.isCancelled { break }
+                let now = context.clock.now()
+                do {
+                    guard let current = try await context.database.write({
+                        try await $0.jobs.heartbeat(job.jobID, owner: owner, now: now, leaseUntil: now.addingTimeInterval(settings.lease))
+                    }) else { state.interrupt(.leaseLost); break }
+                    if current.cancelRequested { state.interrupt(.cancelled) }
+                } catch {
+                    context.logger.warning("heartbeat of job \(job.jobID) failed: \(error)")
+                }
+            }
+        }
+        let running = RunningJob(record: job, state: state) { fraction, message in
+            _ = try? await context.database.write { try await $0.jobs.progress(job.jobID, owner: owner, fraction: fraction, message: message) }
+        }
+        var outcome: Result<String?, any Error>
+        do {
+            try running.checkpoint()
+            if try await context.database.read({ try await $0.jobs.find(job.jobID)?.cancelRequested }) == true { throw JobInterruption.cancelled }
+            outcome = .success(try await handler.run(running))
+        } catch {
+            outcome = .failure(error)
+        }
+        heartbeat.cancel()
+        await record(outcome, job: job, state: state, settings: settings)
+        metrics.finished(kind: job.kind, status: Self.status(of: outcome, job: job, state: state), seconds: context.clock.now().timeIntervalSince(started))
+        finished(job.jobID)
+    }
+
+    static func status(of outcome: Result<String?, any Error>, job: JobRecord, state: JobRunState) -> String {
+        switch outcome {
+        case .success: return "succeeded"
+        case .failure(let error):
+            if let interruption = (error as? JobInterruption) ?? state.interruption {
+                return interruption == .cancelled ? "cancelled" : "released"
+            }
+            return job.attempts < job.maxAttempts ? "retried" : "failed"
+        }
+    }
+
+    private func record(_ outcome: Result<String?, any Error>, job: JobRecord, state: JobRunState, settings: JobRunnerSettings) async {
+        let now = context.clock.now(), owner = self.owner
+        do {
+            switch outcome {
+            case .success(let result):
+                _ = try await context.database.write { try await $0.jobs.finish(job.jobID, owner: owner, status: .succeeded, result: result, error: nil, at: now) }
+            case .failure(let error):
+                let interruption = (error as? JobInterruption) ?? (error is CancellationError ? state.interruption ?? .shuttingDown : state.interruption)
+                switch interruption {
+                case .cancelled?:
+                    _ = try await context.database.write { try await $0.jobs.finish(job.jobID, owner: owner, status: .cancelled, result: nil,
+                                                                                     error: "cancelled while running", at: now) }
+                case .shuttingDown?:
+                    _ = try await context.database.write { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: now,
+                                                                                      error: "released at shutdown of worker \(owner)", countAttempt: false) }
+                case .leaseLost?:
+                    context.logger.warning("job \(job.jobID) lost its lease; its outcome is discarded")
+                case nil:
+                    let message = String(String(describing: (error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
+                    if job.attempts < job.maxAttempts {
+                        let retryAt = now.addingTimeInterval(settings.retryDelay(afterAttempt: job.attempts))
+                        _ = try await context.database.write { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: retryAt, error: message, countAttempt: true) }
+                    } else {
+                        _ = try await context.database.write { try await $0.jobs.finish(job.jobID, owner: owner, status: .failed, result: nil, error: message, at: now) }
+                    }
+                    context.logger.warning("job \(job.jobID) (\(job.kind)) attempt \(job.attempts) failed: \(message)")
+                }
+            }
+        } catch {
+            // The lease will expire and the job be recovered: nothing is lost.
+            context.logger.error("job \(job.jobID) finished but its outcome could not be stored: \(error)")
+        }
+    }
+}
