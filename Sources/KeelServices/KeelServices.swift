@@ -39,7 +39,7 @@ public struct KeelServices: Sendable {
 
     public init(context: ServiceContext, hasher: any PasswordHashing, predictor: any ReturnPredictor = MomentumBaselineModel(),
                 schwab schwabSetup: SchwabSetup? = nil, webhookSender: (any WebhookSender)? = nil,
-                jobSettings: JobRunnerSettings = JobRunnerSettings(), duties: [PeriodicDuty] = []) {
+                jobSettings: JobRunnerSettings = JobRunnerSettings(), duties: [PeriodicDuty] = [], extraJobHandlers: [any JobHandler] = []) {
         self.context = context
         webhooks = context.settings.alertWebhookURL != nil ? webhookSender.map { WebhookDispatcher(context: context, sender: $0) } : nil
         goals = GoalService(context: context, webhooks: webhooks)
@@ -74,7 +74,7 @@ public struct KeelServices: Sendable {
         backtests = BacktestJobs(context: context)
 
         let handlers = Self.jobHandlers(backtests: backtests, reconciliation: reconciliation, goals: goals, schwab: schwab, webhooks: webhooks,
-                                        logger: context)
+                                        logger: context) + extraJobHandlers
         runner = JobRunner(context: context, handlers: handlers, duties: duties, settings: jobSettings)
         jobs = JobService(context: context, handlers: handlers, runner: runner)
     }

@@ -23,6 +23,7 @@ public struct KeelTestApp: Sendable {
     /// Runs `body` against a fresh app and database, then tears both down.
     public static func run(on kind: TestDatabase, settings: ServiceSettings = ServiceSettings(), databasePoolSize: Int = 4,
                            clock: AdjustableClock = AdjustableClock(TestFixtures.now), schwab: SchwabConfiguration? = nil,
+                           configure: (inout KeelConfiguration) -> Void = { _ in },
                            _ body: (KeelTestApp) async throws -> Void) async throws {
         if kind == .postgres { await TestSlots.postgres.acquire() }
         defer { if kind == .postgres { Task { await TestSlots.postgres.release() } } }
@@ -36,7 +37,10 @@ public struct KeelTestApp: Sendable {
             configuration.dataImportRoot = "/"
             configuration.schwab = schwab
             configuration.secretKey = "keel-test-secret-key"
+            configure(&configuration)
             try await configureKeel(app, configuration)
+            // Booted as `keel serve` is (lifecycle handlers such as the job worker start here).
+            try await app.asyncBoot()
             try await body(KeelTestApp(app: app, clock: clock, kind: kind, location: location))
         } catch {
             try? await app.asyncShutdown()
@@ -74,6 +78,37 @@ public struct KeelTestApp: Sendable {
     }
 
     public func loginAdmin() async throws -> String { try await login("admin", password: TestFixtures.adminPassword) }
+
+    /// A second application on this test's database (another `keel serve` or `keel worker` process), shut
+    /// down after `body`.
+    public func secondInstance(configure: (inout KeelConfiguration) -> Void = { _ in }, _ body: (Application) async throws -> Void) async throws {
+        let other = try await Application.make(.testing)
+        do {
+            var configuration = KeelConfiguration(database: location, settings: app.keel.context.settings, clock: clock,
+                                                  bcryptCost: TestFixtures.bcryptCost, migrateOnStart: false, reconcileOnStart: false,
+                                                  databasePoolSize: 4, logLevel: .warning)
+            configuration.bootstrapAdmin = false
+            configuration.secretKey = "keel-test-secret-key"
+            configure(&configuration)
+            try await configureKeel(other, configuration)
+            try await other.asyncBoot()
+            try await body(other)
+        } catch {
+            try? await other.asyncShutdown()
+            throw error
+        }
+        try await other.asyncShutdown()
+    }
+
+    /// Polls (in real time) until `condition` holds; fails the test after `timeout` seconds.
+    public func eventually(_ what: String, timeout: TimeInterval = 20, _ condition: () async throws -> Bool) async throws {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if try await condition() { return }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        throw TestSetupError("timed out waiting for \(what)")
+    }
 
     /// Counts rows of a table straight from the database (for "nothing changed" checks).
     public func count(_ table: String, where condition: String = "1=1") async throws -> Int {

@@ -52,7 +52,8 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     let services = KeelServices(context: context, hasher: BcryptPasswordHasher(cost: configuration.bcryptCost), schwab: schwab,
                                 webhookSender: configuration.webhookSender ?? HTTPWebhookSender(http: app.http.client.shared),
                                 jobSettings: configuration.jobSettings,
-                                duties: configuration.reconcileInterval.map(PeriodicDuty.standard(interval:)) ?? [])
+                                duties: configuration.duties ?? configuration.reconcileInterval.map(PeriodicDuty.standard(interval:)) ?? [],
+                                extraJobHandlers: configuration.extraJobHandlers)
     app.storage[KeelServicesKey.self] = services
 
     app.middleware = Middlewares()

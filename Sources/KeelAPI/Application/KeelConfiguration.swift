@@ -30,6 +30,10 @@ public struct KeelConfiguration: Sendable {
     /// Run a job worker in this process (`keel serve` does unless --no-worker; `keel worker` is only that).
     public var runWorker: Bool = true
     public var jobSettings: JobRunnerSettings = JobRunnerSettings()
+    /// Job kinds beyond Keel's own (tests register probes here).
+    public var extraJobHandlers: [any JobHandler] = []
+    /// Periodic duties to schedule instead of the standard set derived from `reconcileInterval`.
+    public var duties: [PeriodicDuty]? = nil
     /// Create the first admin when there is none (off for one-shot CLI commands, which cannot show its password safely).
     public var bootstrapAdmin: Bool = true
     /// A folder the API may import CSV files from (`POST /api/data/pipeline/runs` with a path); nil forbids
