@@ -74,7 +74,7 @@ public struct KeelServices: Sendable {
         backtests = BacktestJobs(context: context)
 
         let handlers = Self.jobHandlers(backtests: backtests, reconciliation: reconciliation, goals: goals, schwab: schwab, webhooks: webhooks,
-                                        logger: context) + extraJobHandlers
+                                        logger: context) + [PipelineJobHandler(pipeline: pipeline)] + extraJobHandlers
         runner = JobRunner(context: context, handlers: handlers, duties: duties, settings: jobSettings)
         jobs = JobService(context: context, handlers: handlers, runner: runner)
     }

@@ -21,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(help: "A folder `POST /api/data/pipeline/runs` may import CSV files from (default: $KEEL_DATA_IMPORT_ROOT; none: CSV over HTTP is off).")
     var dataImportRoot: String?
 
+    @ArgumentParser.Flag(inversion: .prefixedNo, help: "Run a job worker in this process (backtests, pipeline runs, periodic duties). Turn it off when `keel worker` processes do the work.")
+    var worker = true
+
     @ArgumentParser.Option(help: "URL that alerts (goal milestones, at-risk goals, broker disconnects) are POSTed to as JSON, with retries (default: $KEEL_ALERT_WEBHOOK_URL).")
     var alertWebhookUrl: String?
 
@@ -41,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
             adminPassword: environment["KEEL_ADMIN_PASSWORD"], demoAdvisorPassword: environment["KEEL_DEMO_PASSWORD"],
             reconcileInterval: 300)
         configuration.dataImportRoot = dataImportRoot ?? environment["KEEL_DATA_IMPORT_ROOT"]
+        configuration.runWorker = worker
         configuration.settings.alertWebhookURL = alertWebhookUrl ?? environment["KEEL_ALERT_WEBHOOK_URL"]
         SchwabEnvironment.apply(to: &configuration)
 

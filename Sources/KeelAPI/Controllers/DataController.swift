@@ -63,11 +63,11 @@ struct DataController: RouteCollection {
         if body.wait == true {
             return try await PipelineRunResponse(try await services.pipeline.execute(run.runID)).encodeResponse(status: .ok, for: req)
         }
-        let logger = req.logger
-        Task.detached {
-            do { _ = try await services.pipeline.execute(run.runID) } catch { logger.error("pipeline run \(run.runID) stopped: \(error)") }
-        }
-        return try await PipelineRunResponse(run).encodeResponse(status: .accepted, for: req)
+        // A job, not a detached task: a restart or a dead worker resumes it from the run's cursor.
+        let job = try await services.jobs.enqueue(kind: "pipeline.run", payload: "{\"run_id\":\"\(run.runID)\"}", idempotencyKey: "pipeline:\(run.runID)")
+        var response = PipelineRunResponse(run)
+        response.jobId = job.jobID
+        return try await response.encodeResponse(status: .accepted, for: req)
     }
 
     func listRuns(req: Request) async throws -> [PipelineRunResponse] {

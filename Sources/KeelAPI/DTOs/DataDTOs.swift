@@ -27,6 +27,8 @@ struct PipelineRunRequest: Content {
 
 struct PipelineRunResponse: Content {
     var runId: String
+    /// The job that runs it, when it was started in the background (GET /api/jobs/{job_id}).
+    var jobId: String?
     var mode: String
     var status: String
     var source: String

@@ -48,7 +48,9 @@ public struct PipelineService: Sendable {
     }
 
     /// Processes a run from its cursor to the end; returns the final record (failed runs too).
-    public func execute(_ runID: String, progress: Progress? = nil) async throws -> PipelineRunRecord {
+    /// `checkpoint` runs before each symbol; when it throws (a job cancelled, or its worker stopping) the run
+    /// stops at its committed cursor: marked failed (resumable) for a cancellation, left running for a release.
+    public func execute(_ runID: String, progress: Progress? = nil, checkpoint: (@Sendable () throws -> Void)? = nil) async throws -> PipelineRunRecord {
         guard var run = try await context.database.read({ try await $0.pipeline.find(runID) }) else {
             throw ServiceError.notFound("pipeline run \(runID)", field: "run_id")
         }
@@ -60,6 +62,17 @@ public struct PipelineService: Sendable {
         let items = try run.symbols.map { try Self.decode(ProviderItem.self, $0) }
 
         while run.cursor < items.count {
+            do {
+                try checkpoint?()
+            } catch JobInterruption.cancelled {
+                run.status = .failed
+                run.error = "cancelled at \(run.cursor) of \(items.count); resume to continue"
+                run.updatedAt = context.clock.now()
+                run.finishedAt = context.clock.now()
+                let cancelled = run
+                try await context.database.write { try await $0.pipeline.save(cancelled) }
+                throw JobInterruption.cancelled
+            }
             let item = items[run.cursor]
             progress?(run.cursor, items.count, item.symbol)
             do {
@@ -97,8 +110,14 @@ public struct PipelineService: Sendable {
         guard var run = try await context.database.read({ try await $0.pipeline.find(runID) }) else {
             throw ServiceError.notFound("pipeline run \(runID)", field: "run_id")
         }
-        guard run.status == .failed else {
-            throw ServiceError.conflict("run_not_failed", "run \(runID) is \(run.status.rawValue); only a failed run can be resumed")
+        let now = context.clock.now()
+        let job = try await context.database.read { try await $0.jobs.find(idempotencyKey: "pipeline:\(runID)") }
+        // A run left `running` by a process that died (a foreground CLI import, or a job whose attempts ran out)
+        // is abandoned once nothing holds it: no live job, and no progress for longer than a symbol can take.
+        let abandoned = run.status == .running && (job.map { $0.status.isFinished } ?? (now.timeIntervalSince(run.updatedAt) > Self.abandonedAfter))
+        guard run.status == .failed || abandoned else {
+            let holder = job.map { " (job \($0.jobID) is \($0.status.rawValue))" } ?? ""
+            throw ServiceError.conflict("run_not_failed", "run \(runID) is \(run.status.rawValue)\(holder); only a failed or abandoned run can be resumed")
         }
         run.status = .running
         run.error = nil
@@ -108,6 +127,9 @@ public struct PipelineService: Sendable {
         try await context.database.write { try await $0.pipeline.save(resumed) }
         return try await execute(runID, progress: progress)
     }
+
+    /// A running run without progress for this long, and no job holding it, was left by a dead process.
+    public static let abandonedAfter: TimeInterval = 600
 
     public func run(_ runID: String) async throws -> PipelineRunRecord {
         guard let run = try await context.database.read({ try await $0.pipeline.find(runID) }) else {

@@ -14,6 +14,8 @@ enum CLIApplication {
         do {
             var configuration = KeelConfiguration(database: try database.location(), reconcileOnStart: false, logLevel: .warning)
             configuration.bootstrapAdmin = false
+            // A one-shot command does not take jobs; `keel worker` and `keel serve` do.
+            configuration.runWorker = false
             SchwabEnvironment.apply(to: &configuration)
             try await configureKeel(app, configuration)
             let result = try await body(app.keel)
