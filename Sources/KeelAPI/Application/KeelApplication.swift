@@ -31,6 +31,7 @@ public struct StartupReport: Sendable {
 @discardableResult
 public func configureKeel(_ app: Application, _ configuration: KeelConfiguration) async throws -> StartupReport {
     KeelJSON.install()
+    _ = MetricsBackend.registry
     app.logger.logLevel = configuration.logLevel
     app.http.server.configuration.hostname = configuration.hostname
     app.http.server.configuration.port = configuration.port
@@ -58,6 +59,7 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
 
     app.middleware = Middlewares()
     app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(RequestIDMiddleware())
     app.middleware.use(KeelErrorMiddleware())
     app.middleware.use(RequestSanityMiddleware())
     try registerRoutes(app, services: services)
@@ -102,6 +104,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     try secured.register(collection: AlertController())
     try secured.register(collection: SchwabController(publicRoutes: false))
     try secured.register(collection: JobController())
+    try app.grouped(BearerAuthMiddleware(auth: services.auth)).register(collection: MetricsController())
     try api.register(collection: SchwabController(publicRoutes: true))
 }
 

@@ -22,10 +22,7 @@ struct HealthController: RouteCollection {
         do {
             let services = req.keel
             let switches = try await services.system.switches()
-            let latest = try await services.context.database.read { session in
-                try await session.sql.raw("SELECT MAX(ts) AS latest FROM market_bars").first()
-                    .flatMap { try $0.decodeNil(column: "latest") ? nil : $0.decode(column: "latest", as: Date.self) }
-            }
+            let latest = try await services.context.database.read { try await $0.marketBars.newestBarTime() }
             let body = Readiness(status: "ready", database: "ok", killSwitchEngaged: switches.killSwitchEngaged, latestPriceAt: latest)
             return try await body.encodeResponse(status: .ok, for: req)
         } catch {

@@ -68,6 +68,7 @@ public actor WebhookDispatcher {
                                                                    error: error.map { String($0.prefix(500)) }, deliveredAt: succeeded ? now : nil)
             }
             if succeeded { return true }
+            KeelMetrics.webhookFailed()
             context.logger.warning("alert webhook \(delivery.deliveryID) attempt \(attempts) failed: \(failure ?? "")")
             guard let delay, delay <= inlineRetryLimit else { return false }
             try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))

@@ -205,6 +205,7 @@ public struct PipelineService: Sendable {
         itemCounts.rejected = validation.actions.filter { $0 == .reject }.count
         itemCounts.quarantined = validation.actions.filter { $0 == .quarantine }.count
         itemCounts.issues = validation.issues.count
+        KeelMetrics.pipelineBars(stored: itemCounts.stored, rejected: itemCounts.rejected, quarantined: itemCounts.quarantined)
         if fetched.series.count > selected.series.count {
             itemCounts.notes.append("\(fetched.series.count - selected.series.count) bar(s) outside the \(mode.rawValue) range were skipped")
         }

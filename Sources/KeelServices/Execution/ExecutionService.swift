@@ -192,6 +192,7 @@ public struct ExecutionService: Sendable {
             if results.last?.status == .unknown { halted = true }
         }
         let finalStatus = try await finish(batchID: batch.batchID, clientID: batch.clientID, by: principal.userID)
+        KeelMetrics.batchExecuted(status: finalStatus.rawValue, seconds: context.clock.now().timeIntervalSince(now))
         if let goals {
             // Derived data: the batch is final whatever happens here; the next trigger re-measures.
             do { try await goals.reevaluate(touching: prepared.account, userID: prepared.client.tradingUserID, trigger: "batch_executed") }

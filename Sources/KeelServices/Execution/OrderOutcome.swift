@@ -83,6 +83,7 @@ enum OrderOutcome: Sendable {
             updated.rejectReason = "the broker never received this order (interrupted before sending); it was not re-sent"
         }
         try await session.batches.saveOrder(updated)
+        KeelMetrics.order(broker: broker, status: updated.status.rawValue)
         return updated
     }
 }

@@ -17,6 +17,7 @@ public final class JobMetrics: Sendable {
     public var snapshot: Snapshot { state.value }
 
     func started(kind: String, waited: TimeInterval) {
+        KeelMetrics.jobClaimed(kind: kind, waited: waited)
         state.update { snapshot in
             snapshot.started[kind, default: 0] += 1
             if snapshot.waits.count < 100_000 { snapshot.waits.append(max(0, waited)) }
@@ -24,6 +25,7 @@ public final class JobMetrics: Sendable {
     }
 
     func finished(kind: String, status: String, seconds: TimeInterval) {
+        KeelMetrics.job(kind: kind, status: status, seconds: seconds)
         state.update { snapshot in
             snapshot.finished[kind, default: [:]][status, default: 0] += 1
             snapshot.runSeconds[kind, default: 0] += seconds

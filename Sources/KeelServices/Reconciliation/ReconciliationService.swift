@@ -130,12 +130,7 @@ public struct ReconciliationService: Sendable {
     /// the paper broker's books. A difference is audited, raises a critical alert and halts new orders for the
     /// account until it is resolved (`resolve`).
     private func compareBooks() async throws -> [Mismatch] {
-        let accounts = try await context.database.read { session in
-            try await session.sql.raw("""
-                SELECT a.account_hash FROM brokerage_accounts a WHERE a.brokerage_id = 2 AND NOT EXISTS (
-                  SELECT 1 FROM trade_batches b WHERE b.account_hash = a.account_hash AND b.status IN ('executing', 'needs_reconciliation'))
-                """).all().map { try $0.decode(column: "account_hash", as: String.self) }
-        }
+        let accounts = try await context.database.read { try await $0.accounts.paperAccountsAtRest() }
         var mismatches: [Mismatch] = []
         for hash in accounts {
             guard let found = try await differences(hash), !found.isEmpty else { continue }
@@ -143,6 +138,7 @@ public struct ReconciliationService: Sendable {
             try await halt(hash, found)
         }
         if !mismatches.isEmpty {
+            KeelMetrics.reconciliationMismatches(mismatches.count)
             context.logger.warning("reconciliation found \(mismatches.count) difference(s) between Keel's books and the broker's; those accounts are halted")
         }
         return mismatches

@@ -87,8 +87,10 @@ public actor SchwabTokenManager: SchwabAccessTokens {
             updated.updatedAt = now
             let saved = updated
             try await context.database.write { try await $0.schwabLinks.saveToken(saved) }
+            KeelMetrics.schwabRefresh(succeeded: true)
             return tokens.accessToken
         } catch let error as SchwabError {
+            KeelMetrics.schwabRefresh(succeeded: false)
             if case .refreshTokenRejected(let reason) = error {
                 try await disconnect(record, reason: reason)
                 throw ServiceError(.conflict, code: "schwab_disconnected", message: "Schwab refused the refresh token of client \(record.clientID); log in again")

@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 import Foundation
 
 public struct BrokerageRecord: Sendable, Hashable {
@@ -127,6 +128,18 @@ public struct AccountRepository: Sendable {
     public func setHalt(hash: String, reason: String?, at now: Date) async throws {
         try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash)
             .set(\.$haltedReason, to: reason).set(\.$haltedAt, to: reason == nil ? nil : now).set(\.$updatedAt, to: now).update()
+    }
+
+    /// Accounts of the paper brokerage with nothing in flight (no batch executing or awaiting reconciliation):
+    /// the ones whose books can be compared with the broker's now.
+    public func paperAccountsAtRest() async throws -> [String] {
+        let sql = database as! any SQLDatabase
+        return try await sql.raw("""
+            SELECT a.account_hash FROM brokerage_accounts a JOIN brokerages k ON k.brokerage_id = a.brokerage_id
+            WHERE k.code = 'paper' AND NOT EXISTS (
+              SELECT 1 FROM trade_batches b WHERE b.account_hash = a.account_hash AND b.status IN ('executing', 'needs_reconciliation'))
+            ORDER BY a.account_hash
+            """).all().map { try $0.decode(column: "account_hash", as: String.self) }
     }
 
     public func halted() async throws -> [AccountRecord] {

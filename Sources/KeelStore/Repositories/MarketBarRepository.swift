@@ -105,6 +105,12 @@ public struct MarketBarRepository: Sendable {
     }
 
     /// The most recent close of each symbol that has bars.
+    /// The time of the newest stored bar of any symbol (data freshness), nil when there is none.
+    public func newestBarTime() async throws -> Date? {
+        let row = try await sql.raw("SELECT MAX(ts) AS latest FROM market_bars").first()
+        return try row.flatMap { try $0.decodeNil(column: "latest") ? nil : $0.decode(column: "latest", as: Date.self) }
+    }
+
     public func latestPrices(symbols: [String], interval: String = "1d") async throws -> [String: LatestPrice] {
         guard !symbols.isEmpty else { return [:] }
         let rows = try await sql.raw("""

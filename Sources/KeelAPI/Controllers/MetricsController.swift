@@ -1,0 +1,24 @@
+import KeelServices
+import Vapor
+
+/// `GET /metrics`: every series in the Prometheus text format (Vapor's request counters and latencies by route,
+/// and Keel's own), for staff tokens (Prometheus sends one with `authorization: {credentials: …}`).
+struct MetricsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("metrics", use: metrics)
+    }
+
+    func metrics(req: Request) async throws -> Response {
+        try req.principal.ensureStaff()
+        let services = req.keel
+        let now = services.context.clock.now()
+        let (unknown, queued, running) = try await services.context.database.read { session in
+            (try await session.batches.orders(statuses: [.unknown]).count, try await session.jobs.queueDepth(at: now),
+             try await session.jobs.runningCounts())
+        }
+        KeelMetrics.recordLevels(unknownOrders: unknown, queued: queued, running: running, kinds: services.jobs.kinds)
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
+        return Response(status: .ok, headers: headers, body: .init(string: MetricsBackend.registry.emitToString()))
+    }
+}
