@@ -77,6 +77,12 @@ public struct KeelServices: Sendable {
                                         logger: context) + [PipelineJobHandler(pipeline: pipeline)] + extraJobHandlers
         runner = JobRunner(context: context, handlers: handlers, duties: duties, settings: jobSettings)
         jobs = JobService(context: context, handlers: handlers, runner: runner)
+        let queue = jobs, clock = context.clock
+        webhooks?.setKicker {
+            // One queued run per second at most; the kind runs one at a time.
+            let second = Int(clock.now().timeIntervalSince1970)
+            Task { _ = try? await queue.enqueue(kind: PeriodicDuty.webhookDelivery, payload: "{}", idempotencyKey: "webhook-kick:\(second)") }
+        }
     }
 
     /// Every job kind this build runs. The periodic duties are kinds too: each has its own schedule, failures

@@ -1,27 +1,31 @@
 import Foundation
 import KeelStore
 
-/// Delivers queued alert webhooks: each pending delivery is POSTed; a non-2xx answer or a network error is
-/// retried after the configured delays (short ones at once in this process, longer ones by the next run of
-/// `deliverDue`, which the server's timer and start-up call), and given up after the last delay. Delivery is
-/// at least once: receivers de-duplicate by `alert_id`.
+/// Delivers queued alert webhooks: each due delivery is POSTed once per run; a non-2xx answer or a network
+/// error schedules the next attempt after the configured delay (on the injected clock), and the delivery is
+/// given up after the last delay. Runs are jobs (`duty.webhook_delivery`: periodic, and queued by `kick()` after
+/// a transaction that raised alerts), so a restart never loses a retry. Delivery is at least once: receivers
+/// de-duplicate by `alert_id`.
 public actor WebhookDispatcher {
     let context: ServiceContext
     let sender: any WebhookSender
-    /// Retries waiting at most this long happen inside the same run.
-    let inlineRetryLimit: TimeInterval
     private var running = false
     private var again = false
+    /// Queues a delivery run (set once the job queue exists); without it, `kick` runs one in this process.
+    private nonisolated let kicker = LockedValue<(@Sendable () -> Void)?>(nil)
 
-    public init(context: ServiceContext, sender: any WebhookSender, inlineRetryLimit: TimeInterval = 5) {
+    public init(context: ServiceContext, sender: any WebhookSender) {
         self.context = context
         self.sender = sender
-        self.inlineRetryLimit = inlineRetryLimit
     }
 
-    /// Starts a delivery run in the background (after a transaction that queued alerts has committed).
+    nonisolated func setKicker(_ kick: @escaping @Sendable () -> Void) {
+        kicker.update { $0 = kick }
+    }
+
+    /// Asks for a delivery run soon (after a transaction that queued alerts has committed).
     public nonisolated func kick() {
-        Task { _ = try? await self.deliverDue() }
+        if let kick = kicker.value { kick() } else { Task { _ = try? await self.deliverDue() } }
     }
 
     /// Sends every due delivery; returns how many were delivered. One run at a time; a call during a run
@@ -46,32 +50,28 @@ public actor WebhookDispatcher {
 
     private func deliver(_ delivery: WebhookDeliveryRecord) async throws -> Bool {
         let delays = context.settings.webhookRetryDelays
-        var attempts = delivery.attempts
-        while true {
-            var statusCode: Int?
-            var failure: String?
-            do {
-                statusCode = try await sender.post(url: delivery.url, json: delivery.payload)
-                if !(200..<300).contains(statusCode ?? 0) { failure = "HTTP \(statusCode ?? 0)" }
-            } catch {
-                failure = String(describing: error)
-            }
-            attempts += 1
-            let now = context.clock.now()
-            let succeeded = failure == nil
-            let delay = attempts <= delays.count ? delays[attempts - 1] : nil
-            let status = succeeded ? "delivered" : (delay == nil ? "failed" : "pending")
-            let next = now.addingTimeInterval(delay ?? 0)
-            let (code, error, id, count) = (statusCode, failure, delivery.deliveryID, attempts)
-            try await context.database.write { session in
-                try await session.webhookDeliveries.recordAttempt(id, status: status, attempts: count, nextAttemptAt: next, statusCode: code,
-                                                                   error: error.map { String($0.prefix(500)) }, deliveredAt: succeeded ? now : nil)
-            }
-            if succeeded { return true }
-            KeelMetrics.webhookFailed()
-            context.logger.warning("alert webhook \(delivery.deliveryID) attempt \(attempts) failed: \(failure ?? "")")
-            guard let delay, delay <= inlineRetryLimit else { return false }
-            try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+        var statusCode: Int?
+        var failure: String?
+        do {
+            statusCode = try await sender.post(url: delivery.url, json: delivery.payload)
+            if !(200..<300).contains(statusCode ?? 0) { failure = "HTTP \(statusCode ?? 0)" }
+        } catch {
+            failure = String(describing: error)
         }
+        let attempts = delivery.attempts + 1
+        let now = context.clock.now()
+        let succeeded = failure == nil
+        let delay = attempts <= delays.count ? delays[attempts - 1] : nil
+        let status = succeeded ? "delivered" : (delay == nil ? "failed" : "pending")
+        let next = now.addingTimeInterval(delay ?? 0)
+        let (code, error, id) = (statusCode, failure, delivery.deliveryID)
+        try await context.database.write { session in
+            try await session.webhookDeliveries.recordAttempt(id, status: status, attempts: attempts, nextAttemptAt: next, statusCode: code,
+                                                               error: error.map { String($0.prefix(500)) }, deliveredAt: succeeded ? now : nil)
+        }
+        if succeeded { return true }
+        KeelMetrics.webhookFailed()
+        context.logger.warning("alert webhook \(delivery.deliveryID) attempt \(attempts) failed: \(failure ?? "")")
+        return false
     }
 }
