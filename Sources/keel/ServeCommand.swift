@@ -8,6 +8,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Apply pending migrations and serve the API and dashboard.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var log: LogOptions
 
     @ArgumentParser.Option(help: "Address to listen on.")
     var hostname = "127.0.0.1"
@@ -48,9 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.settings.alertWebhookURL = alertWebhookUrl ?? environment["KEEL_ALERT_WEBHOOK_URL"]
         SchwabEnvironment.apply(to: &configuration)
 
-        var env = Environment(name: "production", arguments: ["keel", "serve"])
-        try LoggingSystem.bootstrap(from: &env)
-        let app = try await Application.make(env)
+        log.bootstrap()
+        configuration.logLevel = log.level
+        let app = try await Application.make(Environment(name: "production", arguments: ["keel", "serve"]))
         do {
             let report = try await configureKeel(app, configuration)
             print("Keel is using \(location)")

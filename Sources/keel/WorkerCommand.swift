@@ -12,6 +12,7 @@ struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run background jobs (no HTTP) until SIGTERM.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var log: LogOptions
 
     @ArgumentParser.Option(help: "Jobs this worker runs at once.")
     var parallel = 4
@@ -28,12 +29,12 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var env = Environment(name: "production", arguments: ["keel", "worker"])
-        try LoggingSystem.bootstrap(from: &env)
-        let app = try await Application.make(env)
+        log.bootstrap()
+        let app = try await Application.make(Environment(name: "production", arguments: ["keel", "worker"]))
         do {
             var configuration = KeelConfiguration(database: try database.location(), reconcileOnStart: false, reconcileInterval: duties ? 300 : nil)
             configuration.bootstrapAdmin = false
+            configuration.logLevel = log.level
             configuration.runWorker = true
             configuration.jobSettings.maxParallel = parallel
             configuration.jobSettings.shutdownGrace = shutdownGrace

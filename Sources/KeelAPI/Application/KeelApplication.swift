@@ -60,6 +60,8 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     app.middleware = Middlewares()
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(RequestIDMiddleware())
+    // Method, path (never the query: a callback's code or state stays out of the log) and request_id.
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(KeelErrorMiddleware())
     app.middleware.use(RequestSanityMiddleware())
     try registerRoutes(app, services: services)

@@ -9,8 +9,11 @@ struct RequestIDMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let given = request.headers.first(name: Self.header)
-        let id = given.flatMap { (1...128).contains($0.count) && $0.allSatisfy(Self.allowed.contains) ? $0 : nil } ?? UUID().uuidString.lowercased()
+        let sane = given.flatMap { (1...128).contains($0.count) && $0.allSatisfy(Self.allowed.contains) ? $0 : nil }
+        // Vapor's own id when none was sent; a new one when the sent one is not a plain token (no log injection).
+        let id = sane ?? (given == nil ? request.id : UUID().uuidString.lowercased())
         request.logger[metadataKey: "request_id"] = .string(id)
+        request.logger[metadataKey: "request-id"] = .string(id)
         // The error middleware sits inside this one, so error responses carry the id too.
         let response = try await next.respond(to: request)
         response.headers.replaceOrAdd(name: Self.header, value: id)
