@@ -38,13 +38,23 @@ public final class AdjustableClock: KeelClock {
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     public func sleep(for seconds: TimeInterval) async throws {
+        try await sleep(deadline: { $0.addingTimeInterval(seconds) })
+    }
+
+    /// An absolute deadline: a sleep that starts after the clock was moved past it returns at once.
+    public func sleep(until deadline: Date) async throws {
+        try await sleep(deadline: { _ in deadline })
+    }
+
+    private func sleep(deadline: (Date) -> Date) async throws {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 // Checked under the lock: a cancellation that ran its handler before this registered must not strand it.
                 let immediate: Bool = state.withLock { state in
-                    if seconds <= 0 || Task.isCancelled { return true }
-                    state.sleepers[id] = Sleeper(deadline: state.now.addingTimeInterval(seconds), continuation: continuation)
+                    let due = deadline(state.now)
+                    if due <= state.now || Task.isCancelled { return true }
+                    state.sleepers[id] = Sleeper(deadline: due, continuation: continuation)
                     return false
                 }
                 if immediate { continuation.resume() }

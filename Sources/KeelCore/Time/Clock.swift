@@ -6,6 +6,14 @@ public protocol KeelClock: Sendable {
     func now() -> Date
     /// Suspends until the clock has moved `seconds` on; throws `CancellationError` when the task is cancelled.
     func sleep(for seconds: TimeInterval) async throws
+    /// Suspends until the clock reads `deadline` or later.
+    func sleep(until deadline: Date) async throws
+}
+
+extension KeelClock {
+    public func sleep(until deadline: Date) async throws {
+        try await sleep(for: deadline.timeIntervalSince(now()))
+    }
 }
 
 public struct SystemClock: KeelClock {

@@ -15,7 +15,7 @@ public actor JobRunner {
     let settings: JobRunnerSettings
     public nonisolated let owner: String
     let wake = WakeSignal()
-    let metrics: JobMetrics
+    public nonisolated let metrics: JobMetrics
 
     private var loop: Task<Void, Never>?
     private var running: [String: (task: Task<Void, Never>, state: JobRunState)] = [:]
@@ -71,13 +71,16 @@ public actor JobRunner {
 
     private func runLoop() async {
         while !Task.isCancelled && !stopping {
+            let started = context.clock.now()
             do {
                 try await tick()
             } catch {
                 context.logger.error("job runner \(owner): \(error)")
             }
             if Task.isCancelled || stopping { break }
-            await wake.wait(upTo: settings.pollInterval, on: context.clock)
+            // The next round is due a poll interval after this one began: if the clock moved on while the round
+            // ran (a jump, or a slow round), a job that fell due meanwhile is not left waiting a whole interval.
+            await wake.wait(until: started.addingTimeInterval(settings.pollInterval), on: context.clock)
         }
     }
 
@@ -89,8 +92,10 @@ public actor JobRunner {
             context.logger.warning("recovered \(recovered.requeued) job(s) from expired leases, failed \(recovered.failed)")
         }
         try await scheduleDuties(now: now)
-        while !stopping, running.count < settings.maxParallel, let job = try await claimOne() {
-            launch(job)
+        while !stopping, running.count < settings.maxParallel {
+            let claimed = try await claim(upTo: settings.maxParallel - running.count)
+            if claimed.isEmpty { break }
+            for job in claimed { launch(job) }
         }
     }
 
@@ -111,30 +116,42 @@ public actor JobRunner {
         }
     }
 
-    private func claimOne() async throws -> JobRecord? {
+    /// Claims up to `count` jobs. A kind with a limit is claimed alone, one job at a time, under its advisory
+    /// lock (PostgreSQL), so the count and the claim agree across processes; unlimited kinds in batches.
+    private func claim(upTo count: Int) async throws -> [JobRecord] {
         let counts = try await context.database.read { try await $0.jobs.runningCounts() }
-        let kinds = handlers.values.filter { counts[$0.kind, default: 0] < $0.concurrency }.map(\.kind).sorted()
-        guard !kinds.isEmpty else { return nil }
+        let open = handlers.values.filter { counts[$0.kind, default: 0] < $0.concurrency }
+        guard !open.isEmpty else { return [] }
         let now = context.clock.now(), owner = self.owner, lease = now.addingTimeInterval(settings.lease)
-        let limited = Set(handlers.values.filter { $0.concurrency < Int.max / 2 }.map(\.kind))
-        let limits = Dictionary(uniqueKeysWithValues: handlers.values.map { ($0.kind, $0.concurrency) })
-        return try await context.database.write { session in
-            // Kinds with a limit are claimed under a per-kind advisory lock (PostgreSQL), so the count and the
-            // claim agree across processes; SQLite's write gate already serialises claims.
-            var allowed = kinds
-            if session.dialect == .postgres, !limited.isDisjoint(with: kinds) {
-                try await session.jobs.lockClaims(kinds: kinds.filter(limited.contains), in: session)
-                let fresh = try await session.jobs.runningCounts()
-                allowed = kinds.filter { fresh[$0, default: 0] < limits[$0, default: 1] }
+        let unlimited = open.filter { $0.concurrency >= Self.unlimited }.map(\.kind).sorted()
+        let limited = open.filter { $0.concurrency < Self.unlimited }.map { ($0.kind, $0.concurrency) }.sorted { $0.0 < $1.0 }
+        var claimed: [JobRecord] = []
+        for (kind, limit) in limited where claimed.count < count {
+            let wanted = count - claimed.count
+            claimed += try await context.database.write { session -> [JobRecord] in
+                try await session.jobs.lockClaims(kinds: [kind], in: session)
+                let free = limit - (try await session.jobs.runningCounts()[kind, default: 0])
+                guard free > 0 else { return [] }
+                // Every claimed row is returned and launched: none can be left running unheld.
+                return try await session.jobs.claim(kinds: [kind], limit: min(free, wanted), owner: owner, now: now,
+                                                    leaseUntil: lease, in: session)
             }
-            return try await session.jobs.claim(kinds: allowed, owner: owner, now: now, leaseUntil: lease, in: session)
         }
+        if claimed.count < count, !unlimited.isEmpty {
+            let want = count - claimed.count
+            claimed += try await context.database.write { session in
+                try await session.jobs.claim(kinds: unlimited, limit: want, owner: owner, now: now, leaseUntil: lease, in: session)
+            }
+        }
+        return claimed
     }
+
+    /// Kinds at or above this limit are treated as unlimited (claimed in batches, no advisory lock).
+    static let unlimited = 1_000
 
     private func launch(_ job: JobRecord) {
         guard let handler = handlers[job.kind] else { return }
         let state = JobRunState()
-        metrics.started(kind: job.kind, waited: context.clock.now().timeIntervalSince(job.runAfter))
         let task = Task { await self.execute(job, handler: handler, state: state) }
         running[job.jobID] = (task, state)
     }
@@ -147,6 +164,7 @@ public actor JobRunner {
     private func execute(_ job: JobRecord, handler: any JobHandler, state: JobRunState) async {
         let context = self.context, owner = self.owner, settings = self.settings
         let started = context.clock.now()
+        metrics.started(kind: job.kind, waited: started.timeIntervalSince(job.startedAt ?? started))
         let heartbeat = Task {
             while !Task.isCancelled {
                 try? await context.clock.sleep(for: settings.lease / 3)

@@ -50,9 +50,14 @@ actor WakeSignal {
 
     /// Returns after `seconds` on `clock`, on a signal, or when the task is cancelled.
     func wait(upTo seconds: TimeInterval, on clock: any KeelClock) async {
+        await wait(until: clock.now().addingTimeInterval(seconds), on: clock)
+    }
+
+    /// Returns once `clock` reads `deadline`, on a signal, or when the task is cancelled.
+    func wait(until deadline: Date, on clock: any KeelClock) async {
         let id = UUID()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(for: seconds) }
+            group.addTask { try? await clock.sleep(until: deadline) }
             group.addTask { await self.wait(id) }
             await group.next()
             group.cancelAll()

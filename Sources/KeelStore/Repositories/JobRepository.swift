@@ -66,20 +66,24 @@ public struct JobRepository: Sendable {
 
     /// Takes the oldest due queued job of one of `kinds` under a lease for `owner`. Run in a write transaction.
     public func claim(kinds: [String], owner: String, now: Date, leaseUntil: Date, in session: Session) async throws -> JobRecord? {
-        guard !kinds.isEmpty else { return nil }
-        let skipLocked = session.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        let candidate = try await sql.raw("""
-            SELECT job_id FROM jobs WHERE status = 'queued' AND run_after <= \(bind: now) AND kind IN (\(binds: kinds))
-            ORDER BY run_after, created_at, job_id LIMIT 1\(unsafeRaw: skipLocked)
-            """).first()
-        guard let id = try candidate?.decode(column: "job_id", as: String.self) else { return nil }
-        try await sql.raw("""
+        try await claim(kinds: kinds, limit: 1, owner: owner, now: now, leaseUntil: leaseUntil, in: session).first
+    }
+
+    /// Takes up to `limit` of the oldest due queued jobs of `kinds` in one statement (rows other workers hold
+    /// are skipped on PostgreSQL; SQLite's single writer makes the statement exclusive).
+    public func claim(kinds: [String], limit: Int, owner: String, now: Date, leaseUntil: Date, in session: Session) async throws -> [JobRecord] {
+        guard !kinds.isEmpty, limit > 0 else { return [] }
+        // PostgreSQL may re-run an `IN (subquery … LIMIT n)` per candidate row and so take more than n rows;
+        // `= ANY(ARRAY(…))` is evaluated once. SQLite has neither row locks nor arrays, and needs neither.
+        let picked: SQLQueryString = session.dialect == .postgres
+            ? "job_id = ANY(ARRAY(SELECT job_id FROM jobs WHERE status = 'queued' AND run_after <= \(bind: now) AND kind IN (\(binds: kinds)) ORDER BY run_after, created_at, job_id LIMIT \(bind: limit) FOR UPDATE SKIP LOCKED))"
+            : "job_id IN (SELECT job_id FROM jobs WHERE status = 'queued' AND run_after <= \(bind: now) AND kind IN (\(binds: kinds)) ORDER BY run_after, created_at, job_id LIMIT \(bind: limit))"
+        return try await sql.raw("""
             UPDATE jobs SET status = 'running', lease_owner = \(bind: owner), lease_expires_at = \(bind: leaseUntil), heartbeat_at = \(bind: now),
                    attempts = attempts + 1, started_at = \(bind: now), error = NULL
-            WHERE job_id = \(bind: id) AND status = 'queued'
-            """).run()
-        guard let claimed = try await find(id), claimed.status == .running, claimed.leaseOwner == owner else { return nil }
-        return claimed
+            WHERE status = 'queued' AND \(picked)
+            RETURNING \(unsafeRaw: Self.columns)
+            """).all().map(Self.record).sorted { ($0.runAfter, $0.createdAt, $0.jobID) < ($1.runAfter, $1.createdAt, $1.jobID) }
     }
 
     /// Renews the lease; nil when the job is no longer this owner's (expired and taken, or finished).
