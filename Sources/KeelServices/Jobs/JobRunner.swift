@@ -161,7 +161,8 @@ public actor JobRunner {
         wake.signal()
     }
 
-    private func execute(_ job: JobRecord, handler: any JobHandler, state: JobRunState) async {
+    /// Runs off the actor: jobs of one worker proceed in parallel; only their end is recorded on it.
+    private nonisolated func execute(_ job: JobRecord, handler: any JobHandler, state: JobRunState) async {
         let context = self.context, owner = self.owner, settings = self.settings
         let started = context.clock.now()
         metrics.started(kind: job.kind, waited: started.timeIntervalSince(job.startedAt ?? started))
@@ -181,12 +182,13 @@ public actor JobRunner {
             }
         }
         let running = RunningJob(record: job, state: state) { fraction, message in
-            _ = try? await context.database.write { try await $0.jobs.progress(job.jobID, owner: owner, fraction: fraction, message: message) }
+            _ = try? await context.database.writeStatement { try await $0.jobs.progress(job.jobID, owner: owner, fraction: fraction, message: message) }
         }
         var outcome: Result<String?, any Error>
         do {
             try running.checkpoint()
-            if try await context.database.read({ try await $0.jobs.find(job.jobID)?.cancelRequested }) == true { throw JobInterruption.cancelled }
+            // The claim returned the row as it was taken: a cancellation asked for before that is already visible.
+            if job.cancelRequested { throw JobInterruption.cancelled }
             outcome = .success(try await handler.run(running))
         } catch {
             outcome = .failure(error)
@@ -194,7 +196,7 @@ public actor JobRunner {
         heartbeat.cancel()
         await record(outcome, job: job, state: state, settings: settings)
         metrics.finished(kind: job.kind, status: Self.status(of: outcome, job: job, state: state), seconds: context.clock.now().timeIntervalSince(started))
-        finished(job.jobID)
+        await finished(job.jobID)
     }
 
     static func status(of outcome: Result<String?, any Error>, job: JobRecord, state: JobRunState) -> String {
@@ -208,20 +210,20 @@ public actor JobRunner {
         }
     }
 
-    private func record(_ outcome: Result<String?, any Error>, job: JobRecord, state: JobRunState, settings: JobRunnerSettings) async {
+    private nonisolated func record(_ outcome: Result<String?, any Error>, job: JobRecord, state: JobRunState, settings: JobRunnerSettings) async {
         let now = context.clock.now(), owner = self.owner
         do {
             switch outcome {
             case .success(let result):
-                _ = try await context.database.write { try await $0.jobs.finish(job.jobID, owner: owner, status: .succeeded, result: result, error: nil, at: now) }
+                _ = try await context.database.writeStatement { try await $0.jobs.finish(job.jobID, owner: owner, status: .succeeded, result: result, error: nil, at: now) }
             case .failure(let error):
                 let interruption = (error as? JobInterruption) ?? (error is CancellationError ? state.interruption ?? .shuttingDown : state.interruption)
                 switch interruption {
                 case .cancelled?:
-                    _ = try await context.database.write { try await $0.jobs.finish(job.jobID, owner: owner, status: .cancelled, result: nil,
+                    _ = try await context.database.writeStatement { try await $0.jobs.finish(job.jobID, owner: owner, status: .cancelled, result: nil,
                                                                                      error: "cancelled while running", at: now) }
                 case .shuttingDown?:
-                    _ = try await context.database.write { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: now,
+                    _ = try await context.database.writeStatement { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: now,
                                                                                       error: "released at shutdown of worker \(owner)", countAttempt: false) }
                 case .leaseLost?:
                     context.logger.warning("job \(job.jobID) lost its lease; its outcome is discarded")
@@ -229,9 +231,9 @@ public actor JobRunner {
                     let message = String(String(describing: (error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
                     if job.attempts < job.maxAttempts {
                         let retryAt = now.addingTimeInterval(settings.retryDelay(afterAttempt: job.attempts))
-                        _ = try await context.database.write { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: retryAt, error: message, countAttempt: true) }
+                        _ = try await context.database.writeStatement { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: retryAt, error: message, countAttempt: true) }
                     } else {
-                        _ = try await context.database.write { try await $0.jobs.finish(job.jobID, owner: owner, status: .failed, result: nil, error: message, at: now) }
+                        _ = try await context.database.writeStatement { try await $0.jobs.finish(job.jobID, owner: owner, status: .failed, result: nil, error: message, at: now) }
                     }
                     context.logger.warning("job \(job.jobID) (\(job.kind)) attempt \(job.attempts) failed: \(message)")
                 }

@@ -55,6 +55,18 @@ public struct KeelDatabase: Sendable {
         }
     }
 
+    /// Runs one self-contained write statement: on PostgreSQL without BEGIN/COMMIT around it (a single
+    /// statement is atomic by itself, and the round trips matter on hot paths such as finishing a job); on
+    /// SQLite through the write gate like every write.
+    public func writeStatement<T: Sendable>(_ body: @escaping @Sendable (Session) async throws -> T) async throws -> T {
+        guard dialect == .postgres else { return try await write(body) }
+        do {
+            return try await body(Session(database: database, dialect: dialect))
+        } catch {
+            throw StoreError.translate(error)
+        }
+    }
+
     /// Applies SQLite settings that live in the file (WAL lets readers proceed during a write).
     public func prepareConnection() async throws {
         guard dialect == .sqlite else { return }
