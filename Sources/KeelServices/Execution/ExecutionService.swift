@@ -196,7 +196,13 @@ public struct ExecutionService: Sendable {
         if let goals {
             // Derived data: the batch is final whatever happens here; the next trigger re-measures.
             do { try await goals.reevaluate(touching: prepared.account, userID: prepared.client.tradingUserID, trigger: "batch_executed") }
-            catch { context.logger.warning("goal progress after batch \(batch.batchID): \(error)") }
+            catch {
+                var logger = context.logger
+                logger[metadataKey: "batch_id"] = .string(batch.batchID)
+                logger[metadataKey: "account_hash"] = .string(batch.accountHash)
+                logger[metadataKey: "client_id"] = .string(String(batch.clientID))
+                logger.warning("goal progress after the batch could not be updated: \(error)")
+            }
         }
         let cashAfter = try await context.database.read { try await $0.accounts.find(hash: batch.accountHash)?.cash } ?? prepared.snapshot.cash
         let trades = results.map { order in

@@ -212,6 +212,9 @@ public actor JobRunner {
 
     private nonisolated func record(_ outcome: Result<String?, any Error>, job: JobRecord, state: JobRunState, settings: JobRunnerSettings) async {
         let now = context.clock.now(), owner = self.owner
+        var logger = context.logger
+        logger[metadataKey: "job_id"] = .string(job.jobID)
+        logger[metadataKey: "job_kind"] = .string(job.kind)
         do {
             switch outcome {
             case .success(let result):
@@ -226,7 +229,7 @@ public actor JobRunner {
                     _ = try await context.database.writeStatement { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: now,
                                                                                       error: "released at shutdown of worker \(owner)", countAttempt: false) }
                 case .leaseLost?:
-                    context.logger.warning("job \(job.jobID) lost its lease; its outcome is discarded")
+                    logger.warning("job lost its lease; its outcome is discarded")
                 case nil:
                     let message = String(String(describing: (error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
                     if job.attempts < job.maxAttempts {
@@ -235,12 +238,12 @@ public actor JobRunner {
                     } else {
                         _ = try await context.database.writeStatement { try await $0.jobs.finish(job.jobID, owner: owner, status: .failed, result: nil, error: message, at: now) }
                     }
-                    context.logger.warning("job \(job.jobID) (\(job.kind)) attempt \(job.attempts) failed: \(message)")
+                    logger.warning("job attempt \(job.attempts) failed: \(message)")
                 }
             }
         } catch {
             // The lease will expire and the job be recovered: nothing is lost.
-            context.logger.error("job \(job.jobID) finished but its outcome could not be stored: \(error)")
+            logger.error("job finished but its outcome could not be stored: \(error)")
         }
     }
 }
