@@ -6,7 +6,7 @@ import KeelServices
 /// Options every backtest and sweep shares.
 struct BacktestOptions: ParsableArguments {
     @ArgumentParser.Option(help: "sma-cross, ema-cross, momentum, breakout, mean-reversion, balanced, equal-weight, buy-and-hold, or model:N.")
-    var strategy: String
+    var strategy: StrategyOption
 
     @ArgumentParser.Option(help: "A CSV file or folder (instead of stored bars).")
     var csv: String?
@@ -36,7 +36,7 @@ struct BacktestOptions: ParsableArguments {
     var slippageBps = 0.0
 
     @ArgumentParser.Option(help: "close or next-open.")
-    var fill = "close"
+    var fill: FillTiming = .close
 
     @ArgumentParser.Option(help: "Benchmark symbol (buy and hold) for alpha and beta.")
     var benchmark: String?
@@ -57,9 +57,9 @@ struct BacktestOptions: ParsableArguments {
         func date(_ text: String?, _ name: String) throws -> Date? {
             try text.map { try parseDate($0, option: name) }
         }
-        guard let timing = FillTiming(rawValue: fill) else { throw ValidationError("--fill must be close or next-open") }
+        let timing = fill
         var request = BacktestRequest(
-            strategy: strategy, symbols: symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
+            strategy: strategy.name, symbols: symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
             from: try date(from, "--from"), to: try date(to, "--to").map { $0.addingTimeInterval(86_399) }, csvPath: csv, cash: cash, fill: timing,
             commissionPerOrder: commissionPerOrder, commissionBps: commissionBps, schwabFees: schwabFees, slippageBps: slippageBps, benchmark: benchmark,
             fast: fast, slow: slow, shares: shares, lookback: lookback, window: window, rebalanceEvery: rebalanceEvery, maxPositions: maxPositions,
@@ -131,7 +131,7 @@ struct SweepCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        guard BacktestRequest.signalStrategies.contains(options.strategy) else { throw ValidationError("sweep supports sma-cross and ema-cross") }
+        guard BacktestRequest.signalStrategies.contains(options.strategy.name) else { throw ValidationError("sweep supports sma-cross and ema-cross") }
         let fasts = fastValues.split(separator: ",").compactMap { Int($0) }, slows = slowValues.split(separator: ",").compactMap { Int($0) }
         let grid = fasts.flatMap { f in slows.filter { $0 > f }.map { (f, $0) } }
         guard !grid.isEmpty else { throw ValidationError("no (fast, slow) pair with fast < slow") }
@@ -145,7 +145,7 @@ struct SweepCommand: AsyncParsableCommand {
             try await BacktestRunner(context: services.context).load(base, symbols: base.symbols.map { $0.uppercased() })
         }
         guard let bars = series.first else { throw ValidationError("no bars for the request") }
-        let exponential = options.strategy == "ema-cross", shares = base.shares, cash = base.cash, execution = base.execution
+        let exponential = options.strategy.name == "ema-cross", shares = base.shares, cash = base.cash, execution = base.execution
         let started = DispatchTime.now().uptimeNanoseconds
         let results = await ParameterSweep.run(grid) { pair -> (Int, Int, PerformanceMetrics, Double) in
             var strategy = MovingAverageCrossover(fast: pair.0, slow: pair.1, quantity: shares, exponential: exponential)

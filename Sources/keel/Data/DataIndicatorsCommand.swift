@@ -12,14 +12,14 @@ struct DataIndicatorsCommand: AsyncParsableCommand {
     var symbol: String
 
     @ArgumentParser.Option(help: "Interval of the bars.")
-    var interval = "1d"
+    var interval: IntervalOption = .day
 
     @ArgumentParser.Option(help: "The CSV file to write.")
     var out: String
 
     func run() async throws {
         let rows = try await CLIApplication.run(database: database) { services in
-            try await services.marketData.indicators(symbol: symbol, interval: interval, from: nil, to: nil)
+            try await services.marketData.indicators(symbol: symbol, interval: interval.rawValue, from: nil, to: nil)
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = rows.intraday ? [.withInternetDateTime] : [.withFullDate]

@@ -14,7 +14,7 @@ struct DataQualityCommand: AsyncParsableCommand {
     var symbol: String?
 
     @ArgumentParser.Option(help: "Only this severity: warning, error or critical.")
-    var severity: String?
+    var severity: SeverityOption?
 
     @ArgumentParser.Option(help: "text or json.")
     var format: Format = .text
@@ -24,7 +24,7 @@ struct DataQualityCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (issues, counts) = try await CLIApplication.run(database: database) { services in
-            (try await services.marketData.issues(symbol: symbol, severity: severity, kind: nil, limit: limit),
+            (try await services.marketData.issues(symbol: symbol, severity: severity?.rawValue, kind: nil, limit: limit),
              try await services.marketData.issueCounts(symbol: symbol).map { "\($0.kind)\t\($0.severity)\t\($0.count)" })
         }
         switch format {

@@ -11,8 +11,8 @@ struct SourceOptions: ParsableArguments {
     @ArgumentParser.Option(help: "Symbol of a single CSV file (default: from the file name).")
     var symbol: String?
 
-    @ArgumentParser.Option(help: "Interval of the bars: 1d or 1h (default: from the file name or the timestamps).")
-    var interval: String?
+    @ArgumentParser.Option(help: "Interval of the bars (default: from the file name or the timestamps).")
+    var interval: IntervalOption?
 
     @ArgumentParser.Option(name: .customLong("as-of"), help: "Publication date of a fundamentals file whose name has none (YYYY-MM-DD).")
     var asOf: String?
@@ -30,9 +30,6 @@ struct SourceOptions: ParsableArguments {
     var years = 1
 
     func validate() throws {
-        if let interval, !["1d", "1h", "1m", "5m", "15m", "30m", "4h", "1w"].contains(interval) {
-            throw ValidationError("--interval must be 1d or 1h (or 1m, 5m, 15m, 30m, 4h, 1w)")
-        }
         if let asOf, BarCSV.parseTime(Substring(asOf)) == nil { throw ValidationError("--as-of must be a date like 2018-02-08") }
     }
 
@@ -43,7 +40,7 @@ struct SourceOptions: ParsableArguments {
             return SchwabPriceHistoryProvider(clientID: schwabClientID, symbols: list, years: years, schwab: schwab)
         }
         if let csvPath {
-            return CSVMarketDataProvider(path: csvPath, symbolOverride: symbol, intervalOverride: interval, asOfOverride: asOf)
+            return CSVMarketDataProvider(path: csvPath, symbolOverride: symbol, intervalOverride: interval?.rawValue, asOfOverride: asOf)
         }
         if requireCSV { throw ValidationError("--csv PATH (or --schwab-client-id N --symbols A,B) is required") }
         return SimulatorMarketDataProvider(seed: seed, historyDays: 760, symbols: nil, clock: clock)
