@@ -75,7 +75,8 @@ public actor JobRunner {
             do {
                 try await tick()
             } catch {
-                context.logger.error("job runner \(owner): \(error)")
+                // A round cut short by shutdown (its pool closing) is not an error worth reporting.
+                if !stopping && !Task.isCancelled { context.logger.error("job runner \(owner): \(error)") }
             }
             if Task.isCancelled || stopping { break }
             // The next round is due a poll interval after this one began: if the clock moved on while the round
