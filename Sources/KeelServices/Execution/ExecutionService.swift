@@ -152,6 +152,9 @@ public struct ExecutionService: Sendable {
         // against the books as they are now, so two batches of one account can never both pass on the same cash.
         let claim = try await context.database.write { session -> Claim in
             let books = try await Books.read(batchID: batch.batchID, lockingAccount: true, session: session)
+            // Read again under the lock: a concurrent executor may have claimed (and begun spending for) this very
+            // batch, and its checks must not be judged against the books that execution is changing.
+            guard books.batch.status == .approved else { return .lost }
             let busy = try await session.batches.list(clientID: nil, accountHash: batch.accountHash, status: nil, limit: 50)
                 .first { $0.batchID != batch.batchID && ($0.status == .executing || $0.status == .needsReconciliation) }
             if let busy {
