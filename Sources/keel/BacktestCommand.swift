@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeelCore
+import KeelAPI
 import KeelServices
 
 /// Options every backtest and sweep shares.

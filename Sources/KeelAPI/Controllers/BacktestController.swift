@@ -30,12 +30,18 @@ struct BacktestController: RouteCollection {
 
     func report(req: Request) async throws -> Response {
         let record = try await req.keel.backtests.get(req.parameters.get("backtest_id") ?? "", by: req.principal)
-        guard let html = record.report else {
+        // Rendered from the stored outcome (older rows may still carry a stored page).
+        guard let stored = record.result, let outcome = try? BacktestOutcome.decoder.decode(BacktestOutcome.self, from: Data(stored.utf8)) else {
+            if let html = record.report { return Self.html(html) }
             throw ServiceError.conflict("report_not_ready", record.status == "failed" ? "the backtest failed: \(record.error ?? "")" : "the backtest is still running")
         }
+        return Self.html(BacktestReport.html(outcome))
+    }
+
+    static func html(_ page: String) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .html
-        return Response(status: .ok, headers: headers, body: .init(string: html))
+        return Response(status: .ok, headers: headers, body: .init(string: page))
     }
 
     func json(_ text: String) -> String {

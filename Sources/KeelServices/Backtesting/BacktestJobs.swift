@@ -29,11 +29,11 @@ public struct BacktestJobs: Sendable {
     /// the backtest at once; anything else is thrown so the job is retried, and stored as the failure on the
     /// final attempt. Returns the backtest's final status.
     func execute(id: String, request: BacktestRequest, finalAttempt: Bool) async throws -> String {
-        var result: String?, report: String?, failure: String?
+        var result: String?, failure: String?
         do {
             let outcome = try await runner.run(request)
+            // Only the outcome is stored; the HTML report is a view of it, rendered by the API when asked for.
             result = String(decoding: try BacktestOutcome.encoder.encode(outcome), as: UTF8.self)
-            report = BacktestReport.html(outcome)
         } catch let error as ServiceError {
             failure = error.message
         } catch {
@@ -41,8 +41,8 @@ public struct BacktestJobs: Sendable {
             failure = String(describing: error)
         }
         let now = context.clock.now()
-        let (r, h, f) = (result, report, failure)
-        try await context.database.write { try await $0.backtests.finish(id: id, result: r, report: h, error: f, at: now) }
+        let (r, f) = (result, failure)
+        try await context.database.write { try await $0.backtests.finish(id: id, result: r, report: nil, error: f, at: now) }
         return f == nil ? "succeeded" : "failed"
     }
 

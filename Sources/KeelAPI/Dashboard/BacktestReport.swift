@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelServices
 
 /// A self-contained HTML report of a backtest: equity and drawdown as inline SVG, monthly returns,
 /// metrics and trades. No scripts, fonts or images from the network.
