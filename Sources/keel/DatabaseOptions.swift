@@ -9,7 +9,7 @@ struct DatabaseOptions: ParsableArguments {
     var databaseURL: String?
 
     func location() throws -> DatabaseLocation {
-        let text = databaseURL ?? ProcessInfo.processInfo.environment["KEEL_DATABASE_URL"]
+        let text = databaseURL ?? KeelEnvironment.databaseURL.value
         guard let text, !text.isEmpty else { return .sqlite(path: KeelConfiguration.embeddedDatabasePath) }
         do {
             return try DatabaseLocation(parsing: text)

@@ -21,11 +21,11 @@ struct LogOptions: ParsableArguments {
     var logFormat: LogFormat?
 
     var level: Logger.Level {
-        logLevel?.level ?? ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        logLevel?.level ?? KeelEnvironment.logLevel.value.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
     }
 
     var format: LogFormat {
-        logFormat ?? ProcessInfo.processInfo.environment["KEEL_LOG_FORMAT"].flatMap { LogFormat(rawValue: $0.lowercased()) } ?? .text
+        logFormat ?? KeelEnvironment.logFormat.value.flatMap { LogFormat(rawValue: $0.lowercased()) } ?? .text
     }
 
     func bootstrap() {

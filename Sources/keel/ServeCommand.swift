@@ -5,7 +5,8 @@ import KeelStore
 import Vapor
 
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Apply pending migrations and serve the API and dashboard.")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Apply pending migrations and serve the API and dashboard.",
+                                                    discussion: KeelEnvironment.help)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var log: LogOptions
@@ -30,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
-        if let url = alertWebhookUrl ?? ProcessInfo.processInfo.environment["KEEL_ALERT_WEBHOOK_URL"] {
+        if let url = alertWebhookUrl ?? KeelEnvironment.alertWebhookURL.value {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
                 throw ValidationError("--alert-webhook-url (or KEEL_ALERT_WEBHOOK_URL) must be an http(s) URL such as https://hooks.example.com/keel")
             }
@@ -39,14 +40,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let location = try database.location()
-        let environment = ProcessInfo.processInfo.environment
         var configuration = KeelConfiguration(
             database: location, hostname: hostname, port: port, seedDemo: demo ?? location.isEmbedded,
-            adminPassword: environment["KEEL_ADMIN_PASSWORD"], demoAdvisorPassword: environment["KEEL_DEMO_PASSWORD"],
+            adminPassword: KeelEnvironment.adminPassword.value, demoAdvisorPassword: KeelEnvironment.demoPassword.value,
             reconcileInterval: 300)
-        configuration.dataImportRoot = dataImportRoot ?? environment["KEEL_DATA_IMPORT_ROOT"]
+        configuration.dataImportRoot = dataImportRoot ?? KeelEnvironment.dataImportRoot.value
         configuration.runWorker = worker
-        configuration.settings.alertWebhookURL = alertWebhookUrl ?? environment["KEEL_ALERT_WEBHOOK_URL"]
+        configuration.settings.alertWebhookURL = alertWebhookUrl ?? KeelEnvironment.alertWebhookURL.value
         SchwabEnvironment.apply(to: &configuration)
 
         log.bootstrap()

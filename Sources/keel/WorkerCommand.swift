@@ -9,7 +9,8 @@ import Vapor
 /// `keel serve` on one PostgreSQL. SIGTERM or SIGINT stops claiming, lets running jobs finish within the
 /// grace period, releases the rest to the queue, and exits.
 struct WorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run background jobs (no HTTP) until SIGTERM.")
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run background jobs (no HTTP) until SIGTERM.",
+                                                    discussion: KeelEnvironment.help)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var log: LogOptions
@@ -38,7 +39,7 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration.runWorker = true
             configuration.jobSettings.maxParallel = parallel
             configuration.jobSettings.shutdownGrace = shutdownGrace
-            configuration.settings.alertWebhookURL = ProcessInfo.processInfo.environment["KEEL_ALERT_WEBHOOK_URL"]
+            configuration.settings.alertWebhookURL = KeelEnvironment.alertWebhookURL.value
             SchwabEnvironment.apply(to: &configuration)
             try await configureKeel(app, configuration)
             try await app.asyncBoot()
