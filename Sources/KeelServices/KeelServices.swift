@@ -93,7 +93,8 @@ public struct KeelServices: Sendable {
             BacktestJobHandler(jobs: backtests),
             DutyHandler(kind: PeriodicDuty.reconcile) { _ in
                 let report = try await reconciliation.reconcile()
-                return "{\"orders_resolved\":\(report.ordersResolved),\"orders_still_unknown\":\(report.ordersStillUnknown),\"batches_finished\":\(report.batchesFinished),\"mismatches\":\(report.mismatches.count)}"
+                return try StoredJSON.encode(["orders_resolved": report.ordersResolved, "orders_still_unknown": report.ordersStillUnknown,
+                                              "batches_finished": report.batchesFinished, "mismatches": report.mismatches.count])
             },
             DutyHandler(kind: PeriodicDuty.schwabTokenWatch) { _ in
                 try await schwab?.tokens.watchAll()
@@ -106,7 +107,7 @@ public struct KeelServices: Sendable {
             },
             DutyHandler(kind: PeriodicDuty.webhookDelivery) { _ in
                 let delivered = try await webhooks?.deliverDue() ?? 0
-                return "{\"delivered\":\(delivered)}"
+                return try StoredJSON.encode(["delivered": delivered])
             },
         ]
     }

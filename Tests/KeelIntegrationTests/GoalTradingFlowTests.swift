@@ -190,11 +190,11 @@ struct GoalTradingFlowTests {
                 for _ in 0..<4 { try await user.closedTrade(app, profit: 125) }
                 let expected: Set<String> = ["goal_milestone_25", "goal_milestone_50", "goal_milestone_75", "goal_milestone_100", "goal_achieved"]
                 // The 503 is retried when its delay has passed on the test clock and a delivery run comes round.
-                try await app.eventually("every alert delivered") {
+                try await app.eventually("every alert delivered", timeout: 60) {
                     if expected.isSubset(of: Set(receiver.received.compactMap { $0["kind"] as? String })) { return true }
                     app.clock.advance(by: 1)
                     app.services.webhooks?.kick()
-                    try await Task.sleep(nanoseconds: 30_000_000)
+                    try await Task.sleep(nanoseconds: 100_000_000)
                     return false
                 }
                 let received = receiver.received.filter { $0["goal_id"] as? String == id }

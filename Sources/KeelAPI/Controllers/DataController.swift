@@ -64,7 +64,8 @@ struct DataController: RouteCollection {
             return try await PipelineRunResponse(try await services.pipeline.execute(run.runID)).encodeResponse(status: .ok, for: req)
         }
         // A job, not a detached task: a restart or a dead worker resumes it from the run's cursor.
-        let job = try await services.jobs.enqueue(kind: "pipeline.run", payload: "{\"run_id\":\"\(run.runID)\"}", idempotencyKey: "pipeline:\(run.runID)")
+        let job = try await services.jobs.enqueue(kind: "pipeline.run", payload: try StoredJSON.encode(["run_id": run.runID]),
+                                                  idempotencyKey: "pipeline:\(run.runID)")
         var response = PipelineRunResponse(run)
         response.jobId = job.jobID
         return try await response.encodeResponse(status: .accepted, for: req)

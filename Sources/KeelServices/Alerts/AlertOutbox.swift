@@ -14,9 +14,6 @@ enum AlertOutbox {
     }
 
     static func payload(_ alert: AlertRecord) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(alert), as: UTF8.self)
+        try StoredJSON.encode(alert)
     }
 }

@@ -24,20 +24,21 @@ enum OrderOutcome: Sendable {
     }
 
     var responseText: String {
+        let text: String?
         switch self {
-        case .answered(let order):
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            return (try? String(decoding: encoder.encode(order), as: UTF8.self)) ?? "\(order)"
-        case .refused(let reason): return "{\"refused\":\(Self.quoted(reason))}"
-        case .unknown(let reason): return "{\"unknown\":\(Self.quoted(reason))}"
-        case .neverReceived: return "{\"not_found\":true}"
+        case .answered(let order): text = try? StoredJSON.encode(order)
+        case .refused(let reason): text = try? StoredJSON.encode(["refused": reason])
+        case .unknown(let reason): text = try? StoredJSON.encode(["unknown": reason])
+        case .neverReceived: text = try? StoredJSON.encode(["not_found": true])
         }
+        return text ?? "{}"
     }
 
-    private static func quoted(_ text: String) -> String {
-        (try? String(decoding: JSONEncoder().encode(text), as: UTF8.self)) ?? "\"\""
+    /// What was asked of the broker, as recorded in `broker_calls`.
+    struct CallRequest: Encodable {
+        var symbol: String
+        var side: String
+        var quantity: String
     }
 
     /// Records the call and applies the outcome to the order, fills, positions, cash and trades in the
@@ -46,7 +47,7 @@ enum OrderOutcome: Sendable {
                operation: String, durationMilliseconds: Int, session: Session, now: Date) async throws -> BatchOrderRecord {
         try await session.operations.record(BrokerCallRecord(
             at: now, broker: broker, accountHash: account.accountHash, operation: operation, clientOrderKey: order.clientOrderKey,
-            request: "{\"symbol\":\"\(order.symbol)\",\"side\":\"\(order.side.rawValue)\",\"quantity\":\"\(order.quantity)\"}",
+            request: (try? StoredJSON.encode(CallRequest(symbol: order.symbol, side: order.side.rawValue, quantity: "\(order.quantity)"))) ?? "{}",
             response: responseText, outcome: callOutcome, durationMilliseconds: durationMilliseconds))
 
         var updated = order

@@ -33,6 +33,6 @@ struct BacktestJobHandler: JobHandler {
         await job.progress(0.05, "loading bars")
         let final = job.record.attempts >= job.record.maxAttempts
         let status = try await jobs.execute(id: payload.backtestId, request: payload.request, finalAttempt: final)
-        return "{\"backtest_id\":\"\(payload.backtestId)\",\"status\":\"\(status)\"}"
+        return try StoredJSON.encode(["backtest_id": payload.backtestId, "status": status])
     }
 }

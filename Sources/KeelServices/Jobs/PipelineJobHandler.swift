@@ -8,6 +8,14 @@ struct PipelineJobHandler: JobHandler {
         var runId: String
     }
 
+    struct Outcome: Encodable {
+        var runID: String
+        var status: String
+        var cursor: Int
+
+        enum CodingKeys: String, CodingKey { case runID = "run_id", status, cursor }
+    }
+
     let pipeline: PipelineService
     var kind: String { "pipeline.run" }
     var concurrency: Int { 2 }
@@ -28,6 +36,6 @@ struct PipelineJobHandler: JobHandler {
         let run = try await pipeline.execute(payload.runId, progress: { done, total, item in
             Task { await job.progress(total == 0 ? 1 : Double(done) / Double(total), item.isEmpty ? nil : item) }
         }, checkpoint: { try job.checkpoint() })
-        return "{\"run_id\":\"\(run.runID)\",\"status\":\"\(run.status.rawValue)\",\"cursor\":\(run.cursor)}"
+        return try StoredJSON.encode(Outcome(runID: run.runID, status: run.status.rawValue, cursor: run.cursor))
     }
 }

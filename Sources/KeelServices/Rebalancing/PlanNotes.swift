@@ -37,13 +37,7 @@ public struct PlanNotes: Sendable, Codable, Hashable {
         }
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func json() throws -> String { try StoredJSON.encode(self) }
 
-    public static func decode(_ text: String) -> PlanNotes? {
-        try? JSONDecoder().decode(PlanNotes.self, from: Data(text.utf8))
-    }
+    public static func decode(_ text: String) -> PlanNotes? { try? StoredJSON.decode(PlanNotes.self, text) }
 }
