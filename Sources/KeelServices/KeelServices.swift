@@ -81,7 +81,7 @@ public struct KeelServices: Sendable {
         webhooks?.setKicker {
             // One queued run per second at most; the kind runs one at a time.
             let second = Int(clock.now().timeIntervalSince1970)
-            Task { _ = try? await queue.enqueue(kind: PeriodicDuty.webhookDelivery, payload: "{}", idempotencyKey: "webhook-kick:\(second)") }
+            _ = try? await queue.enqueue(kind: PeriodicDuty.webhookDelivery, payload: "{}", idempotencyKey: "webhook-kick:\(second)")
         }
     }
 

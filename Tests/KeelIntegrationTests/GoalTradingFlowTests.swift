@@ -193,7 +193,7 @@ struct GoalTradingFlowTests {
                 try await app.eventually("every alert delivered", timeout: 60) {
                     if expected.isSubset(of: Set(receiver.received.compactMap { $0["kind"] as? String })) { return true }
                     app.clock.advance(by: 1)
-                    app.services.webhooks?.kick()
+                    await app.services.webhooks?.kick()
                     try await Task.sleep(nanoseconds: 100_000_000)
                     return false
                 }

@@ -81,7 +81,7 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
         }
     }
     // Alerts queued before a stop (or whose retries were waiting) go out now.
-    services.webhooks?.kick()
+    await services.webhooks?.kick()
     if configuration.runWorker {
         app.lifecycle.use(JobWorkerLifecycle(runner: services.runner))
     }

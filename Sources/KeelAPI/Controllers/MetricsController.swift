@@ -11,9 +11,8 @@ struct MetricsController: RouteCollection {
     func metrics(req: Request) async throws -> Response {
         try req.principal.ensureStaff()
         let services = req.keel
-        let now = services.context.clock.now()
         let (unknown, queued, running) = try await services.context.database.read { session in
-            (try await session.batches.orders(statuses: [.unknown]).count, try await session.jobs.queueDepth(at: now),
+            (try await session.batches.orders(statuses: [.unknown]).count, try await session.jobs.queueDepth(),
              try await session.jobs.runningCounts())
         }
         KeelMetrics.recordLevels(unknownOrders: unknown, queued: queued, running: running, kinds: services.jobs.kinds)

@@ -12,20 +12,21 @@ public actor WebhookDispatcher {
     private var running = false
     private var again = false
     /// Queues a delivery run (set once the job queue exists); without it, `kick` runs one in this process.
-    private nonisolated let kicker = LockedValue<(@Sendable () -> Void)?>(nil)
+    private nonisolated let kicker = LockedValue<(@Sendable () async -> Void)?>(nil)
 
     public init(context: ServiceContext, sender: any WebhookSender) {
         self.context = context
         self.sender = sender
     }
 
-    nonisolated func setKicker(_ kick: @escaping @Sendable () -> Void) {
+    nonisolated func setKicker(_ kick: @escaping @Sendable () async -> Void) {
         kicker.update { $0 = kick }
     }
 
-    /// Asks for a delivery run soon (after a transaction that queued alerts has committed).
-    public nonisolated func kick() {
-        if let kick = kicker.value { kick() } else { Task { _ = try? await self.deliverDue() } }
+    /// Asks for a delivery run soon (after a transaction that queued alerts has committed): queues a job, or
+    /// without a job queue delivers now.
+    public nonisolated func kick() async {
+        if let kick = kicker.value { await kick() } else { _ = try? await deliverDue() }
     }
 
     /// Sends every due delivery; returns how many were delivered. One run at a time; a call during a run

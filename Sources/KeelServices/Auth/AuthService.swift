@@ -80,12 +80,11 @@ public struct AuthService: Sendable {
         try await context.database.write { session in
             for key in keys.sorted() {
                 let policy = key.hasPrefix("user:") ? LoginThrottlePolicy.perUser : LoginThrottlePolicy.perAddress
-                let stored = try await session.loginThrottles.lock(key, in: session)
-                let failures = policy.failures(after: stored?.failures ?? 0, lastFailureAt: stored?.lastFailureAt, now: now)
+                let stored = try await session.loginThrottles.lock(key, at: now, in: session)
+                let failures = policy.failures(after: stored.failures, lastFailureAt: stored.failures == 0 ? nil : stored.lastFailureAt, now: now)
                 let lockout = policy.lockout(afterFailures: failures)
                 try await session.loginThrottles.save(LoginThrottleRecord(key: key, failures: failures, lastFailureAt: now,
-                                                                          lockedUntil: lockout > 0 ? now.addingTimeInterval(lockout) : nil),
-                                                      exists: stored != nil)
+                                                                          lockedUntil: lockout > 0 ? now.addingTimeInterval(lockout) : nil))
             }
         }
     }

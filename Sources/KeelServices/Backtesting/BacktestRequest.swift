@@ -114,7 +114,6 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
             throw ServiceError.invalid("strategy", "strategy must be one of \(known.sorted().joined(separator: ", ")) or model:N")
         }
         if csvPath == nil, symbols.isEmpty, !strategy.hasPrefix("model:") { throw ServiceError.invalid("symbols", "give symbols (stored bars) or a CSV path") }
-        guard cash > 0 else { throw ServiceError.invalid("cash", "cash must be positive") }
         try finite(cash, 1...1e12, "cash")
         if Self.signalStrategies.contains(strategy) {
             _ = try FieldValidation.range(fast, 1...1000, field: "fast")

@@ -8,7 +8,7 @@ import KeelStore
 /// symbol, interval and time). Indicators and features are computed from the stored bars when read, so
 /// they are point-in-time by construction and never stale after a backfill.
 public struct PipelineService: Sendable {
-    public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ item: String) -> Void
+    public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ item: String) async -> Void
 
     let context: ServiceContext
     /// For runs that read Schwab price history.
@@ -65,33 +65,22 @@ public struct PipelineService: Sendable {
             do {
                 try checkpoint?()
             } catch JobInterruption.cancelled {
-                run.status = .failed
-                run.error = "cancelled at \(run.cursor) of \(items.count); resume to continue"
-                run.updatedAt = context.clock.now()
-                run.finishedAt = context.clock.now()
-                let cancelled = run
-                try await context.database.write { try await $0.pipeline.save(cancelled) }
+                _ = try await stop(run, failing: "cancelled at \(run.cursor) of \(items.count); resume to continue")
                 throw JobInterruption.cancelled
             }
             let item = items[run.cursor]
-            progress?(run.cursor, items.count, item.symbol)
+            await progress?(run.cursor, items.count, item.symbol)
             do {
                 let itemCounts = try await process(item, mode: mode, parameters: parameters, provider: provider, runID: runID, run: run, counts: counts)
                 counts[item.symbol + "@" + item.interval] = itemCounts
                 run = try await context.database.read { try await $0.pipeline.find(runID) } ?? run
             } catch {
                 let reason = (error as? ProviderError)?.description ?? String(describing: error)
-                run.status = .failed
-                run.error = "\(item.symbol): \(reason)"
-                run.updatedAt = context.clock.now()
-                run.finishedAt = context.clock.now()
-                let failed = run
-                try await context.database.write { try await $0.pipeline.save(failed) }
                 context.logger.warning("pipeline run \(runID) failed at \(item.symbol): \(reason)")
-                return failed
+                return try await stop(run, failing: "\(item.symbol): \(reason)")
             }
         }
-        progress?(items.count, items.count, "")
+        await progress?(items.count, items.count, "")
         run.status = .succeeded
         run.error = nil
         run.updatedAt = context.clock.now()
@@ -103,6 +92,18 @@ public struct PipelineService: Sendable {
             do { try await goals.reevaluateAll(trigger: "prices_updated") } catch { context.logger.warning("goal progress after run \(runID): \(error)") }
         }
         return finished
+    }
+
+    /// Ends a run as failed (resumable from its cursor) and stores it.
+    private func stop(_ run: PipelineRunRecord, failing reason: String) async throws -> PipelineRunRecord {
+        var failed = run
+        failed.status = .failed
+        failed.error = reason
+        failed.updatedAt = context.clock.now()
+        failed.finishedAt = failed.updatedAt
+        let stored = failed
+        try await context.database.write { try await $0.pipeline.save(stored) }
+        return stored
     }
 
     /// Continues a failed run from its cursor.

@@ -83,7 +83,7 @@ public struct GoalService: Sendable {
                                     details: ["goal_type": type.rawValue, "target_value": "\(target)", "user_id": userID])
             return outcome.goal
         }
-        webhooks?.kick()
+        await webhooks?.kick()
         return goal
     }
 
@@ -150,7 +150,7 @@ public struct GoalService: Sendable {
                                     details: ["target_value": "\(goal.targetValue)", "priority": String(goal.priority)])
             return try await evaluator.reevaluate([goalID], trigger: "updated", session: session, now: now).first?.goal ?? goal
         }
-        webhooks?.kick()
+        await webhooks?.kick()
         return goal
     }
 
@@ -235,7 +235,7 @@ public struct GoalService: Sendable {
         let changed = try await context.database.write { session in
             try await evaluator.reevaluate(ids, trigger: trigger, session: session, now: now).count
         }
-        webhooks?.kick()
+        await webhooks?.kick()
         return changed
     }
 
@@ -247,7 +247,7 @@ public struct GoalService: Sendable {
             let ids = try await session.goals.goals(touching: account.accountHash, clientID: account.clientID, userID: userID).map(\.goalID)
             try await evaluator.reevaluate(ids, trigger: trigger, session: session, now: now)
         }
-        webhooks?.kick()
+        await webhooks?.kick()
     }
 
     /// Ownership by relation: a client's goal belongs to the client a login is linked to (clients.user_id);

@@ -34,7 +34,7 @@ struct PipelineJobHandler: JobHandler {
     func run(_ job: RunningJob) async throws -> String? {
         let payload = try Self.decode(job.payload)
         let run = try await pipeline.execute(payload.runId, progress: { done, total, item in
-            Task { await job.progress(total == 0 ? 1 : Double(done) / Double(total), item.isEmpty ? nil : item) }
+            await job.progress(total == 0 ? 1 : Double(done) / Double(total), item.isEmpty ? nil : item)
         }, checkpoint: { try job.checkpoint() })
         return try StoredJSON.encode(Outcome(runID: run.runID, status: run.status.rawValue, cursor: run.cursor))
     }

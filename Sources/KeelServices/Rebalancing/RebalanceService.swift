@@ -159,7 +159,7 @@ public struct RebalanceService: Sendable {
                                                        "content_hash": hash, "model_version": predictor.modelVersion])
             return batch
         }
-        goals?.webhooks?.kick()
+        await goals?.webhooks?.kick()
         return batch
     }
 

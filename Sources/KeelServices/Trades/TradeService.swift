@@ -60,7 +60,7 @@ public struct TradeService: Sendable {
             try await Self.reevaluateGoals(of: trade, trigger: trade.status == .closed ? "trade_closed" : "trade_recorded", settings: settings, session: session, now: now)
             return trade
         }
-        webhooks?.kick()
+        await webhooks?.kick()
         return trade
     }
 
@@ -85,7 +85,7 @@ public struct TradeService: Sendable {
             try await Self.reevaluateGoals(of: trade, trigger: "trade_closed", settings: settings, session: session, now: now)
             return trade
         }
-        webhooks?.kick()
+        await webhooks?.kick()
         return trade
     }
 

@@ -48,8 +48,8 @@ public struct JobRepository: Sendable {
         return counts
     }
 
-    /// Queued jobs per kind that are due.
-    public func queueDepth(at now: Date) async throws -> [String: Int] {
+    /// Queued jobs per kind (due or not).
+    public func queueDepth() async throws -> [String: Int] {
         let rows = try await sql.raw("SELECT kind, COUNT(*) AS n FROM jobs WHERE status = 'queued' GROUP BY kind").all()
         var counts: [String: Int] = [:]
         for row in rows { counts[try row.decode(column: "kind", as: String.self)] = try row.decode(column: "n", as: Int.self) }

@@ -28,22 +28,23 @@ public struct LoginThrottleRepository: Sendable {
                                    lockedUntil: try row.decode(column: "locked_until", as: Date?.self))
     }
 
-    /// Reads the key's row locked until the transaction ends (PostgreSQL), so concurrent failures all count.
-    public func lock(_ key: String, in session: Session) async throws -> LoginThrottleRecord? {
+    /// The key's row, created (with no failures) when absent, and locked until the transaction ends
+    /// (PostgreSQL): concurrent failures of one key all count, and the first ones cannot collide on the insert.
+    public func lock(_ key: String, at now: Date, in session: Session) async throws -> LoginThrottleRecord {
+        try await sql.raw("""
+            INSERT INTO login_throttles (throttle_key, failures, last_failure_at) VALUES (\(bind: key), 0, \(bind: now))
+            ON CONFLICT (throttle_key) DO NOTHING
+            """).run()
         if session.dialect == .postgres {
             _ = try await sql.raw("SELECT throttle_key FROM login_throttles WHERE throttle_key = \(bind: key) FOR UPDATE").all()
         }
-        return try await find(key)
+        guard let record = try await find(key) else { throw StoreError.notFound("login throttle \(key)") }
+        return record
     }
 
-    public func save(_ record: LoginThrottleRecord, exists: Bool) async throws {
-        if exists {
-            try await sql.update("login_throttles").set("failures", to: record.failures).set("last_failure_at", to: record.lastFailureAt)
-                .set("locked_until", to: record.lockedUntil).where("throttle_key", .equal, record.key).run()
-        } else {
-            try await sql.insert(into: "login_throttles").columns("throttle_key", "failures", "last_failure_at", "locked_until")
-                .values(SQLBind(record.key), SQLBind(record.failures), SQLBind(record.lastFailureAt), SQLBind(record.lockedUntil)).run()
-        }
+    public func save(_ record: LoginThrottleRecord) async throws {
+        try await sql.update("login_throttles").set("failures", to: record.failures).set("last_failure_at", to: record.lastFailureAt)
+            .set("locked_until", to: record.lockedUntil).where("throttle_key", .equal, record.key).run()
     }
 
     public func clear(_ key: String) async throws {
