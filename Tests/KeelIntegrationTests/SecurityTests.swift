@@ -53,7 +53,7 @@ struct SecurityTests {
     }
 
     static let publicRoutes: Set<String> = ["GET /health", "GET /health/ready", "POST /api/auth/login", "GET /api/schwab/callback",
-                                            "GET /", "GET /dashboard", "GET /dashboard/goals"]
+                                            "GET /", "GET /dashboard", "GET /dashboard/goals", "GET /openapi.json", "GET /docs"]
 
     /// The test app runs without Schwab: its routes answer 503 schwab_not_configured (after the access check), by design.
     static func honestlyUnavailable(_ route: Route, _ response: TestResponse) -> Bool {

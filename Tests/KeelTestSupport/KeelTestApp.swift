@@ -4,6 +4,7 @@ import KeelBrokers
 import KeelCore
 import KeelServices
 import KeelStore
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 import Vapor
@@ -66,7 +67,24 @@ public struct KeelTestApp: Sendable {
             buffer = ByteBuffer(string: rawBody)
         }
         let response = try await app.testing().sendRequest(method, path, headers: headers, body: buffer)
-        return TestResponse(status: response.status, body: response.body.string)
+        let result = TestResponse(status: response.status, body: response.body.string)
+        // Every response a test sees is checked against the served contract.
+        for violation in try await contract().violations(method: method.rawValue, path: path, status: Int(response.status.code),
+                                                         contentType: response.headers.first(name: .contentType), body: result.body) {
+            Issue.record("API contract: \(violation)")
+        }
+        return result
+    }
+
+    private static let servedContract = NIOLockedValueBox<APIContract?>(nil)
+
+    /// The app's `/openapi.json`, fetched once per test process (every app serves the same routes).
+    public func contract() async throws -> APIContract {
+        if let known = Self.servedContract.withLockedValue({ $0 }) { return known }
+        let response = try await app.testing().sendRequest(.GET, "/openapi.json")
+        let contract = try APIContract(json: Data(response.body.readableBytesView))
+        Self.servedContract.withLockedValue { $0 = contract }
+        return contract
     }
 
     public func login(_ userID: String = TestFixtures.advisorUserID, password: String = TestFixtures.advisorPassword) async throws -> String {

@@ -91,23 +91,20 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
 func registerRoutes(_ app: Application, services: KeelServices) throws {
     try app.register(collection: HealthController())
     try app.register(collection: DashboardController())
+    try app.register(collection: OpenAPIController())
     let api = app.grouped("api")
     try api.register(collection: AuthController(publicRoutes: true))
     let secured = api.grouped(BearerAuthMiddleware(auth: services.auth))
-    try secured.register(collection: AuthController(publicRoutes: false))
-    try secured.register(collection: ClientController())
-    try secured.register(collection: AccountController())
-    try secured.register(collection: TradingController())
-    try secured.register(collection: SystemController())
-    try secured.register(collection: DataController())
-    try secured.register(collection: BacktestController())
-    try secured.register(collection: GoalController())
-    try secured.register(collection: TradeController())
-    try secured.register(collection: AlertController())
-    try secured.register(collection: SchwabController(publicRoutes: false))
-    try secured.register(collection: JobController())
-    try app.grouped(BearerAuthMiddleware(auth: services.auth)).register(collection: MetricsController())
+    for collection: any RouteCollection in [
+        AuthController(publicRoutes: false), ClientController(), AccountController(), TradingController(), SystemController(),
+        DataController(), BacktestController(), GoalController(), TradeController(), AlertController(),
+        SchwabController(publicRoutes: false), JobController(),
+    ] {
+        try app.registerSecured(collection, on: secured)
+    }
+    try app.registerSecured(MetricsController(), on: app.grouped(BearerAuthMiddleware(auth: services.auth)))
     try api.register(collection: SchwabController(publicRoutes: true))
+    try OpenAPIController.install(on: app, version: OpenAPIController.apiVersion)
 }
 
 /// The key that seals broker tokens: configured, or for the embedded database a generated one kept beside it.

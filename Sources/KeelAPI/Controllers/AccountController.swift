@@ -3,10 +3,10 @@ import Vapor
 
 struct AccountController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("brokerages", use: brokerages)
-        routes.post("brokerages", "accounts", use: link)
-        routes.get("brokerages", "accounts", ":account_hash", use: get)
-        routes.get("model-portfolios", use: modelPortfolios)
+        routes.get("brokerages", use: brokerages).openAPI("Brokerages accounts can be linked at")
+        routes.post("brokerages", "accounts", use: link).openAPI("Link a brokerage account to a client", body: AccountLinkRequest.self, example: APIExamples.linkAccount)
+        routes.get("brokerages", "accounts", ":account_hash", use: get).openAPI("Get a linked account with its cash and positions")
+        routes.get("model-portfolios", use: modelPortfolios).openAPI("Model portfolios and their target weights")
     }
 
     func brokerages(req: Request) async throws -> [BrokerageResponse] {

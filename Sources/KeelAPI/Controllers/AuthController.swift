@@ -8,21 +8,21 @@ struct AuthController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         if publicRoutes {
-            routes.post("auth", "login", use: login)
+            routes.post("auth", "login", use: login).openAPI("Log in: a bearer token in the OAuth2 shape", body: LoginRequest.self, example: APIExamples.login)
             return
         }
-        routes.post("auth", "logout", use: logout)
-        routes.get("auth", "me", use: me)
-        routes.post("auth", "password", use: changePassword)
-        routes.post("users", use: createUser)
-        routes.get("users", use: listUsers)
-        routes.get("users", ":user_id", use: user)
-        routes.patch("users", ":user_id", use: updateUser)
-        routes.post("users", ":user_id", "deactivate", use: deactivate)
-        routes.post("users", ":user_id", "activate", use: activate)
-        routes.post("users", ":user_id", "revoke-sessions", use: revokeSessions)
-        routes.post("users", ":user_id", "password", use: resetPassword)
-        routes.post("users", ":user_id", "unlock", use: unlock)
+        routes.post("auth", "logout", use: logout).openAPI("Log out: revokes this token", status: .noContent, response: .none)
+        routes.get("auth", "me", use: me).openAPI("Who this token belongs to")
+        routes.post("auth", "password", use: changePassword).openAPI("Change your own password (other sessions end)", body: ChangePasswordRequest.self, status: .noContent, response: .none)
+        routes.post("users", use: createUser).openAPI("Create a login (admin)", body: CreateUserRequest.self)
+        routes.get("users", use: listUsers).openAPI("List logins (admin)")
+        routes.get("users", ":user_id", use: user).openAPI("Get a login (admin)")
+        routes.patch("users", ":user_id", use: updateUser).openAPI("Change a login's role or client (admin)", body: UpdateUserRequest.self)
+        routes.post("users", ":user_id", "deactivate", use: deactivate).openAPI("Deactivate a login and end its sessions (admin)")
+        routes.post("users", ":user_id", "activate", use: activate).openAPI("Reactivate a login (admin)")
+        routes.post("users", ":user_id", "revoke-sessions", use: revokeSessions).openAPI("End every session of a login (admin)")
+        routes.post("users", ":user_id", "password", use: resetPassword).openAPI("Set a login's password (admin)", body: ResetPasswordRequest.self)
+        routes.post("users", ":user_id", "unlock", use: unlock).openAPI("Lift a login's failed-attempt lockout (admin)")
     }
 
     func login(req: Request) async throws -> LoginResponse {

@@ -5,9 +5,9 @@ import Vapor
 /// Backtests as jobs: submit, then read the metrics and result, and the HTML report.
 struct BacktestController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.post("backtests", use: submit)
-        routes.get("backtests", ":backtest_id", use: get)
-        routes.get("backtests", ":backtest_id", "report", use: report)
+        routes.post("backtests", use: submit).openAPI("Submit a backtest (runs as a job)", body: BacktestBody.self, example: APIExamples.backtest, status: .accepted, response: .json(BacktestSubmitted.self))
+        routes.get("backtests", ":backtest_id", use: get).openAPI("A backtest's status, and its outcome once finished")
+        routes.get("backtests", ":backtest_id", "report", use: report).openAPI("A finished backtest's HTML report", response: .html)
     }
 
     func submit(req: Request) async throws -> Response {
@@ -17,15 +17,8 @@ struct BacktestController: RouteCollection {
     }
 
     /// The job with its outcome embedded as stored (snake_case JSON, like result.json).
-    func get(req: Request) async throws -> Response {
-        let record = try await req.keel.backtests.get(req.parameters.get("backtest_id") ?? "", by: req.principal)
-        var body = "{\"backtest_id\":\(json(record.id)),\"status\":\(json(record.status)),\"created_at\":\(json(ISO8601DateFormatter().string(from: record.createdAt)))"
-        if let error = record.error { body += ",\"error\":\(json(error))" }
-        if let result = record.result { body += ",\"result\":\(result),\"report_url\":\(json("/api/backtests/\(record.id)/report"))" }
-        body += "}"
-        var headers = HTTPHeaders()
-        headers.contentType = .json
-        return Response(status: .ok, headers: headers, body: .init(string: body))
+    func get(req: Request) async throws -> BacktestStatusResponse {
+        BacktestStatusResponse(try await req.keel.backtests.get(req.parameters.get("backtest_id") ?? "", by: req.principal))
     }
 
     func report(req: Request) async throws -> Response {
@@ -42,9 +35,5 @@ struct BacktestController: RouteCollection {
         var headers = HTTPHeaders()
         headers.contentType = .html
         return Response(status: .ok, headers: headers, body: .init(string: page))
-    }
-
-    func json(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
 }

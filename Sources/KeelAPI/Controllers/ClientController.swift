@@ -5,18 +5,18 @@ import Vapor
 struct ClientController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let clients = routes.grouped("clients")
-        clients.post(use: create)
-        clients.get(use: list)
-        clients.get(":client_id", use: get)
-        clients.patch(":client_id", use: update)
-        clients.put(":client_id", use: update)
-        clients.delete(":client_id", use: delete)
-        clients.post(":client_id", "deactivate", use: deactivate)
-        clients.post(":client_id", "activate", use: activate)
-        clients.get(":client_id", "accounts", use: accounts)
-        clients.get(":client_id", "preferences", use: preferences)
-        clients.put(":client_id", "preferences", use: updatePreferences)
-        clients.get(":client_id", "audit", use: audit)
+        clients.post(use: create).openAPI("Onboard a client", body: ClientRequest.self, example: APIExamples.client)
+        clients.get(use: list).openAPI("List clients", query: [.choice("status", "only clients in this status", ClientStatus.self), .limit(default: 100, max: 500), .integer("offset", "how many to skip", min: 0)])
+        clients.get(":client_id", use: get).openAPI("Get a client")
+        clients.patch(":client_id", use: update).openAPI("Change a client's details (only the fields given)", body: ClientRequest.self)
+        clients.put(":client_id", use: update).openAPI("Change a client's details (only the fields given)", body: ClientRequest.self)
+        clients.delete(":client_id", use: delete).openAPI("Delete a client without accounts or history", status: .noContent, response: .none)
+        clients.post(":client_id", "deactivate", use: deactivate).openAPI("Deactivate a client")
+        clients.post(":client_id", "activate", use: activate).openAPI("Reactivate a client")
+        clients.get(":client_id", "accounts", use: accounts).openAPI("A client's linked accounts")
+        clients.get(":client_id", "preferences", use: preferences).openAPI("A client's portfolio preferences")
+        clients.put(":client_id", "preferences", use: updatePreferences).openAPI("Change a client's portfolio preferences", body: PreferencesRequest.self, example: APIExamples.preferences)
+        clients.get(":client_id", "audit", use: audit).openAPI("A client's audit trail (staff)")
     }
 
     func create(req: Request) async throws -> ClientResponse {

@@ -2,9 +2,9 @@ import Vapor
 
 struct DashboardController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get(use: page)
-        routes.get("dashboard", use: page)
-        routes.get("dashboard", "goals", use: goals)
+        routes.get(use: page).openAPI("The advisor dashboard", response: .html)
+        routes.get("dashboard", use: page).openAPI("The advisor dashboard", response: .html)
+        routes.get("dashboard", "goals", use: goals).openAPI("The goals dashboard", response: .html)
     }
 
     func goals(req: Request) async throws -> Response {

@@ -9,15 +9,15 @@ import Vapor
 struct DataController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let data = routes.grouped("data")
-        data.post("pipeline", "runs", use: startRun)
-        data.get("pipeline", "runs", use: listRuns)
-        data.get("pipeline", "runs", ":run_id", use: getRun)
-        data.post("pipeline", "runs", ":run_id", "resume", use: resumeRun)
-        data.get("quality", use: quality)
-        data.get("bars", ":symbol", use: bars)
-        data.get("indicators", ":symbol", use: indicators)
-        data.get("fundamentals", ":symbol", use: fundamentals)
-        data.get("features", use: features)
+        data.post("pipeline", "runs", use: startRun).openAPI("Start a market-data pipeline run (staff): a job, or inline with wait", body: PipelineRunRequest.self, status: .accepted, response: .json(PipelineRunResponse.self), alternatives: [.ok: PipelineRunResponse.self])
+        data.get("pipeline", "runs", use: listRuns).openAPI("Recent pipeline runs (staff)", query: [.limit(default: 50, max: 500)])
+        data.get("pipeline", "runs", ":run_id", use: getRun).openAPI("A pipeline run (staff)")
+        data.post("pipeline", "runs", ":run_id", "resume", use: resumeRun).openAPI("Resume a failed pipeline run from its cursor (staff)")
+        data.get("quality", use: quality).openAPI("Data-quality issues found by validation", query: [.string("symbol", "only this symbol's"), .string("severity", "only this severity"), .string("kind", "only this kind of issue"), .limit(default: 500, max: 10_000)])
+        data.get("bars", ":symbol", use: bars).openAPI("Stored price bars of a symbol", query: Self.rangeQuery + [.limit(default: 5_000, max: 100_000)])
+        data.get("indicators", ":symbol", use: indicators).openAPI("Technical indicators of a symbol, column by column", query: Self.rangeQuery)
+        data.get("fundamentals", ":symbol", use: fundamentals).openAPI("A symbol's fundamentals as of a date", query: [.date("as_of", "the date (default today)")])
+        data.get("features", use: features).openAPI("Model features of symbols", query: [.string("symbols", "comma-separated symbols, e.g. AAPL,MSFT", required: true), .date("from", "first day"), .date("to", "last day")])
     }
 
     func features(req: Request) async throws -> FeaturesResponse {
@@ -73,8 +73,8 @@ struct DataController: RouteCollection {
 
     func listRuns(req: Request) async throws -> [PipelineRunResponse] {
         try req.principal.ensureStaff()
-        let limit = try req.query.get(Int?.self, at: "limit") ?? 50
-        return try await req.keel.marketData.runs(limit: min(max(limit, 1), 500)).map(PipelineRunResponse.init)
+        let limit = try FieldValidation.range(try req.query.get(Int?.self, at: "limit") ?? 50, 1...500, field: "limit")
+        return try await req.keel.marketData.runs(limit: limit).map(PipelineRunResponse.init)
     }
 
     func getRun(req: Request) async throws -> PipelineRunResponse {
@@ -90,7 +90,7 @@ struct DataController: RouteCollection {
     func quality(req: Request) async throws -> QualityReportResponse {
         _ = try req.principal
         let symbol = try req.query.get(String?.self, at: "symbol")
-        let limit = min(max(try req.query.get(Int?.self, at: "limit") ?? 500, 1), 10_000)
+        let limit = try FieldValidation.range(try req.query.get(Int?.self, at: "limit") ?? 500, 1...10_000, field: "limit")
         let issues = try await req.keel.marketData.issues(symbol: symbol, severity: try req.query.get(String?.self, at: "severity"),
                                                           kind: try req.query.get(String?.self, at: "kind"), limit: limit)
         let counts = try await req.keel.marketData.issueCounts(symbol: symbol)
@@ -103,7 +103,7 @@ struct DataController: RouteCollection {
     func bars(req: Request) async throws -> [BarResponse] {
         _ = try req.principal
         let (symbol, interval, from, to) = try Self.range(req)
-        let limit = min(max(try req.query.get(Int?.self, at: "limit") ?? 5_000, 1), 100_000)
+        let limit = try FieldValidation.range(try req.query.get(Int?.self, at: "limit") ?? 5_000, 1...100_000, field: "limit")
         return try await req.keel.marketData.bars(symbol: symbol, interval: interval, from: from, to: to, limit: limit).map {
             BarResponse(time: $0.timestamp, open: $0.open, high: $0.high, low: $0.low, close: $0.close, adjClose: $0.adjustedClose,
                         volume: $0.volume, quality: $0.quality)
@@ -124,6 +124,10 @@ struct DataController: RouteCollection {
             ?? req.keel.context.clock.now()
         return FundamentalsResponse(try await req.keel.marketData.fundamentals(symbol: req.parameters.get("symbol") ?? "", asOf: asOf))
     }
+
+    static let rangeQuery: [QueryParameter] = [
+        .string("interval", "bar interval (default 1d)"), .date("from", "first day"), .date("to", "last day"),
+    ]
 
     static func range(_ req: Request) throws -> (String, String, Date?, Date?) {
         let symbol = req.parameters.get("symbol") ?? ""

@@ -7,19 +7,19 @@ import Vapor
 struct GoalController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let goals = routes.grouped("goals")
-        goals.post(use: create)
-        goals.get(use: list)
-        goals.get("sizing", use: userSizing)
-        goals.get(":goal_id", use: get)
-        goals.patch(":goal_id", use: update)
-        goals.put(":goal_id", use: update)
-        goals.delete(":goal_id", use: cancel)
-        goals.post(":goal_id", "cancel", use: cancel)
-        goals.get(":goal_id", "history", use: history)
-        goals.get(":goal_id", "sizing", use: sizing)
-        goals.get(":goal_id", "strategy", use: strategy)
-        goals.get(":goal_id", "adjustments", use: adjustments)
-        goals.get(":goal_id", "alerts", use: alerts)
+        goals.post(use: create).openAPI("Set a financial goal", body: GoalBody.self, example: APIExamples.goal)
+        goals.get(use: list).openAPI("Goals you may see", query: [.string("user_id", "only this login's"), .integer("client_id", "only this client's"), .choice("status", "only goals in this status", GoalStatus.self)])
+        goals.get("sizing", use: userSizing).openAPI("How goals steer a login's position sizing now", query: [.string("user_id", "whose (staff; default: you)")])
+        goals.get(":goal_id", use: get).openAPI("Get a goal with its progress")
+        goals.patch(":goal_id", use: update).openAPI("Change a goal (only the fields given)", body: GoalUpdateBody.self)
+        goals.put(":goal_id", use: update).openAPI("Change a goal (only the fields given)", body: GoalUpdateBody.self)
+        goals.delete(":goal_id", use: cancel).openAPI("Cancel a goal")
+        goals.post(":goal_id", "cancel", use: cancel).openAPI("Cancel a goal")
+        goals.get(":goal_id", "history", use: history).openAPI("A goal's progress history")
+        goals.get(":goal_id", "sizing", use: sizing).openAPI("The position-sizing factor a goal sets now")
+        goals.get(":goal_id", "strategy", use: strategy).openAPI("The strategy a goal's progress selects")
+        goals.get(":goal_id", "adjustments", use: adjustments).openAPI("Risk adjustments made for a goal")
+        goals.get(":goal_id", "alerts", use: alerts).openAPI("Alerts raised for a goal")
     }
 
     func goalID(_ req: Request) -> String { req.parameters.get("goal_id") ?? "" }

@@ -11,8 +11,8 @@ struct HealthController: RouteCollection {
     }
 
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("health", use: liveness)
-        routes.get("health", "ready", use: readiness)
+        routes.get("health", use: liveness).openAPI("Liveness: the process answers")
+        routes.get("health", "ready", use: readiness).openAPI("Readiness: the database answers; trading switches and price freshness", response: .json(Readiness.self), alternatives: [.serviceUnavailable: Readiness.self])
     }
 
     func liveness(req: Request) async throws -> Liveness { Liveness(status: "ok") }

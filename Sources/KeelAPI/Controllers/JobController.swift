@@ -6,9 +6,9 @@ import Vapor
 /// Background jobs: list (by kind and status), show (progress, result or error), cancel.
 struct JobController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("jobs", use: list)
-        routes.get("jobs", ":job_id", use: get)
-        routes.post("jobs", ":job_id", "cancel", use: cancel)
+        routes.get("jobs", use: list).openAPI("Jobs, newest first (staff)", query: [.string("kind", "only this kind"), .choice("status", "only jobs in this status", JobStatus.self), .limit(default: 100, max: 1000)])
+        routes.get("jobs", ":job_id", use: get).openAPI("A job: status, progress, result or error")
+        routes.post("jobs", ":job_id", "cancel", use: cancel).openAPI("Cancel a queued or running job")
     }
 
     func list(req: Request) async throws -> [JobResponse] {

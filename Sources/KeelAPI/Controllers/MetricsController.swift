@@ -5,7 +5,7 @@ import Vapor
 /// and Keel's own), for staff tokens (Prometheus sends one with `authorization: {credentials: …}`).
 struct MetricsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("metrics", use: metrics)
+        routes.get("metrics", use: metrics).openAPI("Prometheus metrics (staff)", response: .text)
     }
 
     func metrics(req: Request) async throws -> Response {

@@ -7,17 +7,17 @@ import Vapor
 struct TradeController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let trades = routes.grouped("trades")
-        trades.post(use: record)
-        trades.get(use: list)
-        trades.post("size", use: size)
-        trades.get(":trade_id", use: get)
-        trades.post(":trade_id", "close", use: close)
+        trades.post(use: record).openAPI("Record a trade", body: TradeBody.self)
+        trades.get(use: list).openAPI("Trades you may see", query: [.string("user_id", "only this login's"), .choice("status", "only trades in this status", TradeStatus.self), .string("strategy_id", "only this strategy instance's")])
+        trades.post("size", use: size).openAPI("Size a trade under the goals and the hard limits", body: TradeSizeBody.self)
+        trades.get(":trade_id", use: get).openAPI("Get a trade")
+        trades.post(":trade_id", "close", use: close).openAPI("Close a trade", body: CloseTradeBody.self)
 
         let strategies = routes.grouped("strategy-instances")
-        strategies.post(use: createStrategy)
-        strategies.get(use: listStrategies)
-        strategies.get(":strategy_id", use: getStrategy)
-        strategies.post(":strategy_id", "retire", use: retireStrategy)
+        strategies.post(use: createStrategy).openAPI("Start a strategy instance", body: StrategyInstanceBody.self)
+        strategies.get(use: listStrategies).openAPI("Strategy instances", query: [.string("user_id", "only this login's")])
+        strategies.get(":strategy_id", use: getStrategy).openAPI("Get a strategy instance")
+        strategies.post(":strategy_id", "retire", use: retireStrategy).openAPI("Retire a strategy instance")
     }
 
     func record(req: Request) async throws -> TradeResponse {

@@ -4,15 +4,15 @@ import Vapor
 
 struct TradingController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("ml-models", "predict", ":client_id", use: predict)
-        routes.get("portfolio-health", ":client_id", use: health)
+        routes.get("ml-models", "predict", ":client_id", use: predict).openAPI("Return predictions for a client's portfolio", query: [.integer("portfolio_id", "the model portfolio (default: the client's)")])
+        routes.get("portfolio-health", ":client_id", use: health).openAPI("A client's portfolio health: drift, concentration, risk")
         let trading = routes.grouped("rl", "trading")
-        trading.post("rebalance", use: rebalance)
-        trading.get("batches", use: listBatches)
-        trading.get("batches", ":batch_id", use: getBatch)
-        trading.post("batches", ":batch_id", "approve", use: approve)
-        trading.post("batches", ":batch_id", "reject", use: reject)
-        trading.post("execute-batch", use: execute)
+        trading.post("rebalance", use: rebalance).openAPI("Plan a rebalance batch for an account", body: RebalanceBody.self, example: APIExamples.rebalance)
+        trading.get("batches", use: listBatches).openAPI("Rebalance batches", query: [.integer("client_id", "only this client's"), .choice("status", "only batches in this status", BatchStatus.self), .limit(default: 50, max: 500)])
+        trading.get("batches", ":batch_id", use: getBatch).openAPI("Get a batch with its orders")
+        trading.post("batches", ":batch_id", "approve", use: approve).openAPI("Approve a batch (advisor)")
+        trading.post("batches", ":batch_id", "reject", use: reject).openAPI("Reject a batch (advisor)", body: RejectBody.self, example: APIExamples.reject)
+        trading.post("execute-batch", use: execute).openAPI("Execute an approved batch: dry run, paper or live", body: ExecuteBody.self, example: APIExamples.execute)
     }
 
     func predict(req: Request) async throws -> [PredictionResponse] {

@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelServices
+import KeelStore
 import Vapor
 
 struct BacktestBody: Content {
@@ -57,4 +58,23 @@ struct BacktestBody: Content {
 struct BacktestSubmitted: Content {
     var backtestId: String
     var status: String
+}
+
+/// A backtest job: its status, and once it finished its stored outcome (metrics, equity curve, trades) as is.
+struct BacktestStatusResponse: Content {
+    var backtestId: String
+    var status: String
+    var createdAt: Date
+    var error: String?
+    var result: JSONValue?
+    var reportUrl: String?
+
+    init(_ record: BacktestRecord) {
+        backtestId = record.id
+        status = record.status
+        createdAt = record.createdAt
+        error = record.error
+        result = record.result.flatMap { JSONValue(json: $0) }
+        reportUrl = result == nil ? nil : "/api/backtests/\(record.id)/report"
+    }
 }

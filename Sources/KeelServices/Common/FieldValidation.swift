@@ -1,7 +1,7 @@
 import Foundation
 
 /// Field checks shared by the workflows; each throws a 422 naming the field.
-enum FieldValidation {
+public enum FieldValidation {
     static func requiredText(_ value: String?, field: String, maxLength: Int = 100) throws -> String {
         let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !trimmed.isEmpty else { throw ServiceError.invalid(field, "\(field) is required") }
@@ -44,7 +44,7 @@ enum FieldValidation {
         return text
     }
 
-    static func range<T: Comparable>(_ value: T, _ range: ClosedRange<T>, field: String) throws -> T {
+    public static func range<T: Comparable>(_ value: T, _ range: ClosedRange<T>, field: String) throws -> T {
         guard range.contains(value) else {
             throw ServiceError.invalid(field, "\(field) must be between \(range.lowerBound) and \(range.upperBound)")
         }

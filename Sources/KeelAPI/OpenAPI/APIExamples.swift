@@ -1,0 +1,27 @@
+import Foundation
+
+/// Request examples shown in `/openapi.json` and `/docs` for the routes a newcomer starts with.
+enum APIExamples {
+    static let login = LoginRequest(userId: "advisor", password: "your-password")
+
+    static let client = ClientRequest(firstName: "Ada", lastName: "Lovelace", email: "ada@example.com", phone: "+1 555 0100",
+                                      dateOfBirth: "1985-12-10", riskTolerance: "moderate", investmentHorizonYears: 15, portfolioId: 1)
+
+    static let linkAccount = AccountLinkRequest(clientId: 1, brokerageId: 1, accountNumber: "PAPER-0001", accountType: "individual",
+                                                nickname: "Growth", startingCash: 100_000)
+
+    static let preferences = PreferencesRequest(portfolioId: 1, maxPositions: 10, maxWeight: 0.25, cashBuffer: 0.02, driftThreshold: 0.05,
+                                                excludedSymbols: ["TSLA"], requireApproval: true, tradingMode: "paper")
+
+    static let rebalance = RebalanceBody(clientId: 1, accountHash: "paper-7f3a9c", maxPositions: 10, requireApproval: true)
+
+    static let reject = RejectBody(reason: "client asked to wait until after earnings")
+
+    static let execute = ExecuteBody(batchId: "b_2f9c1e", dryRun: true)
+
+    static let goal = GoalBody(name: "5% this month", goalType: "monthly_return", targetValue: 0.05, periodStart: "2026-12-01",
+                               periodEnd: "2026-12-31", clientId: 1, accountHash: "paper-7f3a9c")
+
+    static let backtest = BacktestBody(strategy: "momentum", symbols: ["AAPL", "MSFT", "NVDA"], from: "2022-01-03", to: "2024-12-31",
+                                       cash: 100_000, fill: "next-open")
+}
