@@ -5,7 +5,7 @@ struct SystemController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let system = routes.grouped("system")
         system.get("trading", use: switches).openAPI("The trading switches: kill switch and pause")
-        system.post("kill-switch", use: killSwitch).openAPI("Engage or release the kill switch (admin)", body: KillSwitchBody.self)
+        system.post("kill-switch", use: killSwitch).openAPI("Engage or release the kill switch (staff)", body: KillSwitchBody.self)
         system.post("pause", use: pause).openAPI("Pause or resume automated trading (staff)", body: PauseBody.self)
         system.post("reconcile", use: reconcile).openAPI("Reconcile orders and books with the brokers now (staff)")
         system.post("reconcile", "accounts", ":account_hash", "resolve", use: resolveHalt).openAPI("Lift an account's reconciliation halt (admin)", body: ResolveHaltBody.self)
