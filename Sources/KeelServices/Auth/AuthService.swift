@@ -93,14 +93,31 @@ public struct AuthService: Sendable {
     /// client of a client login deactivated.
     public func authenticate(token: String) async throws -> Principal? {
         let now = context.clock.now()
-        return try await context.database.read { session in
-            guard let found = try await session.users.findToken(hash: Self.digest(token)),
-                  found.expiresAt > now, found.user.active else { return nil }
-            guard found.user.role == .client else { return Principal(userID: found.user.userID, role: found.user.role, clientID: nil) }
-            let client = try await session.clients.find(userID: found.user.userID)
-            if let client, client.status != .active { return nil }
-            return Principal(userID: found.user.userID, role: found.user.role, clientID: client?.clientID)
+        let digest = Self.digest(token)
+        // A token's check is reused only while nothing was written: a logout, revocation, deactivation or role
+        // change is a write, so it takes effect at the next request.
+        let found = try await context.readCache.value(.token(digest: digest), maxAge: Self.tokenCheckLifetime,
+                                                       database: context.database, now: now, keep: { $0.principal != nil }) {
+            try await context.database.read { session -> TokenCheck in
+                guard let found = try await session.users.findToken(hash: digest), found.user.active else { return TokenCheck(principal: nil, expiresAt: now) }
+                guard found.user.role == .client else {
+                    return TokenCheck(principal: Principal(userID: found.user.userID, role: found.user.role, clientID: nil), expiresAt: found.expiresAt)
+                }
+                let client = try await session.clients.find(userID: found.user.userID)
+                if let client, client.status != .active { return TokenCheck(principal: nil, expiresAt: now) }
+                return TokenCheck(principal: Principal(userID: found.user.userID, role: found.user.role, clientID: client?.clientID),
+                                  expiresAt: found.expiresAt)
+            }
         }
+        return found.expiresAt > now ? found.principal : nil
+    }
+
+    /// How long a token check may be reused while nothing is written.
+    static let tokenCheckLifetime: TimeInterval = 5
+
+    struct TokenCheck: Sendable {
+        var principal: Principal?
+        var expiresAt: Date
     }
 
     public func logout(token: String) async throws {

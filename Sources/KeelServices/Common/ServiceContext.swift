@@ -9,11 +9,14 @@ public struct ServiceContext: Sendable {
     public let clock: any KeelClock
     public let settings: ServiceSettings
     public let logger: Logger
+    /// Hot reads kept while nothing is written (tokens, portfolio health, clients).
+    public let readCache: ReadCache
 
-    public init(database: KeelDatabase, clock: any KeelClock, settings: ServiceSettings, logger: Logger) {
+    public init(database: KeelDatabase, clock: any KeelClock, settings: ServiceSettings, logger: Logger, readCache: ReadCache = ReadCache()) {
         self.database = database
         self.clock = clock
         self.settings = settings
         self.logger = logger
+        self.readCache = readCache
     }
 }

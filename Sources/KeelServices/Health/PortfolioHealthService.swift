@@ -7,7 +7,7 @@ import KeelStore
 public struct PortfolioHealthService: Sendable {
     let context: ServiceContext
     /// Trading days of history the volatility is measured over.
-    public var volatilityWindow = 63
+    public let volatilityWindow = 63
 
     public init(context: ServiceContext) {
         self.context = context
@@ -16,6 +16,17 @@ public struct PortfolioHealthService: Sendable {
     public func health(clientID: Int, by principal: Principal) async throws -> PortfolioHealth {
         try principal.ensureAccess(toClient: clientID)
         let now = context.clock.now()
+        // Recomputed when anything is written (a bar, a fill, a batch, a preference) or after a few seconds.
+        return try await context.readCache.value(.portfolioHealth(clientID: clientID), maxAge: Self.cachedReadLifetime,
+                                                 database: context.database, now: now) {
+            try await compute(clientID: clientID, now: now)
+        }
+    }
+
+    /// How long a computed health may be reused while nothing is written.
+    static let cachedReadLifetime: TimeInterval = 5
+
+    func compute(clientID: Int, now: Date) async throws -> PortfolioHealth {
         let window = volatilityWindow
         return try await context.database.read { session in
             guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }

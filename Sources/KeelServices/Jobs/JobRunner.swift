@@ -88,7 +88,7 @@ public actor JobRunner {
     /// One round: recover expired leases, schedule periodic duties, claim what capacity allows.
     func tick() async throws {
         let now = context.clock.now()
-        let recovered = try await context.database.write { try await $0.jobs.recoverExpired(at: now) }
+        let recovered = try await context.database.write(.jobQueue) { try await $0.jobs.recoverExpired(at: now) }
         if recovered.requeued + recovered.failed > 0 {
             context.logger.warning("recovered \(recovered.requeued) job(s) from expired leases, failed \(recovered.failed)")
         }
@@ -110,7 +110,7 @@ public actor JobRunner {
             let slot = Int((due.timeIntervalSince1970 / max(duty.interval, 1)).rounded(.down))
             let job = NewJob(kind: duty.kind, payload: "{}", maxAttempts: 1, runAfter: due, idempotencyKey: "periodic:\(duty.kind):\(slot)")
             do {
-                _ = try await context.database.write { try await $0.jobs.enqueue(job, id: UUID().uuidString.lowercased(), at: now) }
+                _ = try await context.database.write(.jobQueue) { try await $0.jobs.enqueue(job, id: UUID().uuidString.lowercased(), at: now) }
             } catch StoreError.duplicate {
                 continue
             }
@@ -129,7 +129,7 @@ public actor JobRunner {
         var claimed: [JobRecord] = []
         for (kind, limit) in limited where claimed.count < count {
             let wanted = count - claimed.count
-            claimed += try await context.database.write { session -> [JobRecord] in
+            claimed += try await context.database.write(.jobQueue) { session -> [JobRecord] in
                 try await session.jobs.lockClaims(kinds: [kind], in: session)
                 let free = limit - (try await session.jobs.runningCounts()[kind, default: 0])
                 guard free > 0 else { return [] }
@@ -140,7 +140,7 @@ public actor JobRunner {
         }
         if claimed.count < count, !unlimited.isEmpty {
             let want = count - claimed.count
-            claimed += try await context.database.write { session in
+            claimed += try await context.database.write(.jobQueue) { session in
                 try await session.jobs.claim(kinds: unlimited, limit: want, owner: owner, now: now, leaseUntil: lease, in: session)
             }
         }
@@ -173,7 +173,7 @@ public actor JobRunner {
                 if Task.isCancelled { break }
                 let now = context.clock.now()
                 do {
-                    guard let current = try await context.database.write({
+                    guard let current = try await context.database.write(.jobQueue, {
                         try await $0.jobs.heartbeat(job.jobID, owner: owner, now: now, leaseUntil: now.addingTimeInterval(settings.lease))
                     }) else { state.interrupt(.leaseLost); break }
                     if current.cancelRequested { state.interrupt(.cancelled) }
@@ -183,7 +183,7 @@ public actor JobRunner {
             }
         }
         let running = RunningJob(record: job, state: state) { fraction, message in
-            _ = try? await context.database.writeStatement { try await $0.jobs.progress(job.jobID, owner: owner, fraction: fraction, message: message) }
+            _ = try? await context.database.writeStatement(.jobQueue) { try await $0.jobs.progress(job.jobID, owner: owner, fraction: fraction, message: message) }
         }
         var outcome: Result<String?, any Error>
         do {
@@ -219,15 +219,15 @@ public actor JobRunner {
         do {
             switch outcome {
             case .success(let result):
-                _ = try await context.database.writeStatement { try await $0.jobs.finish(job.jobID, owner: owner, status: .succeeded, result: result, error: nil, at: now) }
+                _ = try await context.database.writeStatement(.jobQueue) { try await $0.jobs.finish(job.jobID, owner: owner, status: .succeeded, result: result, error: nil, at: now) }
             case .failure(let error):
                 let interruption = (error as? JobInterruption) ?? (error is CancellationError ? state.interruption ?? .shuttingDown : state.interruption)
                 switch interruption {
                 case .cancelled?:
-                    _ = try await context.database.writeStatement { try await $0.jobs.finish(job.jobID, owner: owner, status: .cancelled, result: nil,
+                    _ = try await context.database.writeStatement(.jobQueue) { try await $0.jobs.finish(job.jobID, owner: owner, status: .cancelled, result: nil,
                                                                                      error: "cancelled while running", at: now) }
                 case .shuttingDown?:
-                    _ = try await context.database.writeStatement { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: now,
+                    _ = try await context.database.writeStatement(.jobQueue) { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: now,
                                                                                       error: "released at shutdown of worker \(owner)", countAttempt: false) }
                 case .leaseLost?:
                     logger.warning("job lost its lease; its outcome is discarded")
@@ -235,9 +235,9 @@ public actor JobRunner {
                     let message = String(String(describing: (error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
                     if job.attempts < job.maxAttempts {
                         let retryAt = now.addingTimeInterval(settings.retryDelay(afterAttempt: job.attempts))
-                        _ = try await context.database.writeStatement { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: retryAt, error: message, countAttempt: true) }
+                        _ = try await context.database.writeStatement(.jobQueue) { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: retryAt, error: message, countAttempt: true) }
                     } else {
-                        _ = try await context.database.writeStatement { try await $0.jobs.finish(job.jobID, owner: owner, status: .failed, result: nil, error: message, at: now) }
+                        _ = try await context.database.writeStatement(.jobQueue) { try await $0.jobs.finish(job.jobID, owner: owner, status: .failed, result: nil, error: message, at: now) }
                     }
                     logger.warning("job attempt \(job.attempts) failed: \(message)")
                 }

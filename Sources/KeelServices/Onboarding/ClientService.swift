@@ -48,11 +48,16 @@ public struct ClientService: Sendable {
 
     public func get(_ clientID: Int, by principal: Principal) async throws -> ClientRecord {
         try principal.ensureAccess(toClient: clientID)
-        guard let client = try await context.database.read({ try await $0.clients.find(clientID) }) else {
-            throw ServiceError.notFound("client \(clientID)", field: "client_id")
+        let found = try await context.readCache.value(.client(clientID: clientID), maxAge: Self.cachedReadLifetime,
+                                                       database: context.database, now: context.clock.now(), keep: { $0 != nil }) {
+            try await context.database.read { try await $0.clients.find(clientID) }
         }
+        guard let client = found else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
         return client
     }
+
+    /// How long a client read may be reused while nothing is written.
+    static let cachedReadLifetime: TimeInterval = 30
 
     public func list(status: ClientStatus?, limit: Int, offset: Int, by principal: Principal) async throws -> [ClientRecord] {
         if !principal.role.isStaff {

@@ -9,23 +9,32 @@ public struct KeelDatabase: Sendable {
     public let database: any Database
     public let dialect: Dialect
     private let writeGate: WriteGate?
+    /// Bumped by every committed write: what cached reads are checked against.
+    public let generation: WriteGeneration
 
     public init(database: any Database) {
         self.database = database
         let name = (database as? any SQLDatabase)?.dialect.name ?? "sqlite"
         self.dialect = name == "postgresql" ? .postgres : .sqlite
         self.writeGate = dialect == .sqlite ? WriteGate() : nil
+        self.generation = WriteGeneration(shared: dialect == .postgres)
     }
 
-    private init(database: any Database, dialect: Dialect, writeGate: WriteGate?) {
+    private init(database: any Database, dialect: Dialect, writeGate: WriteGate?, generation: WriteGeneration) {
         self.database = database
         self.dialect = dialect
         self.writeGate = writeGate
+        self.generation = generation
     }
 
     /// The same store, bound to another connection (e.g. a request's database) but sharing the write gate.
     public func rebound(to database: any Database) -> KeelDatabase {
-        KeelDatabase(database: database, dialect: dialect, writeGate: writeGate)
+        KeelDatabase(database: database, dialect: dialect, writeGate: writeGate, generation: generation)
+    }
+
+    /// The write stamp a cached read is tagged with (see `WriteGeneration`).
+    public func writeStamp() async -> WriteGeneration.Stamp {
+        await generation.stamp(on: database)
     }
 
     public var sql: any SQLDatabase { database as! any SQLDatabase }
@@ -40,7 +49,13 @@ public struct KeelDatabase: Sendable {
     }
 
     /// Runs `body` in one transaction: every row it writes commits together or not at all.
+    /// `.jobQueue` writes touch only the job queue's bookkeeping (claims, leases, progress), which no cached
+    /// read depends on, so they leave cached reads valid.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Session) async throws -> T) async throws -> T {
+        try await write(.anything, body)
+    }
+
+    public func write<T: Sendable>(_ scope: WriteScope, _ body: @escaping @Sendable (Session) async throws -> T) async throws -> T {
         if let gate = writeGate { await gate.acquire() }
         do {
             let dialect = self.dialect
@@ -48,6 +63,7 @@ public struct KeelDatabase: Sendable {
                 try await body(Session(database: transaction, dialect: dialect))
             }
             if let gate = writeGate { await gate.release() }
+            if scope == .anything { await generation.committed(on: database) }
             return result
         } catch {
             if let gate = writeGate { await gate.release() }
@@ -59,9 +75,15 @@ public struct KeelDatabase: Sendable {
     /// statement is atomic by itself, and the round trips matter on hot paths such as finishing a job); on
     /// SQLite through the write gate like every write.
     public func writeStatement<T: Sendable>(_ body: @escaping @Sendable (Session) async throws -> T) async throws -> T {
-        guard dialect == .postgres else { return try await write(body) }
+        try await writeStatement(.anything, body)
+    }
+
+    public func writeStatement<T: Sendable>(_ scope: WriteScope, _ body: @escaping @Sendable (Session) async throws -> T) async throws -> T {
+        guard dialect == .postgres else { return try await write(scope, body) }
         do {
-            return try await body(Session(database: database, dialect: dialect))
+            let result = try await body(Session(database: database, dialect: dialect))
+            if scope == .anything { await generation.committed(on: database) }
+            return result
         } catch {
             throw StoreError.translate(error)
         }
@@ -72,6 +94,13 @@ public struct KeelDatabase: Sendable {
         guard dialect == .sqlite else { return }
         try await sql.raw("PRAGMA journal_mode=WAL").run()
     }
+}
+
+/// What a write may change, as far as cached reads care.
+public enum WriteScope: Sendable {
+    case anything
+    /// Only the `jobs` table's claim, lease, heartbeat, progress and outcome columns.
+    case jobQueue
 }
 
 /// A database connection (inside or outside a transaction) and the repositories over it.

@@ -20,6 +20,7 @@ public enum KeelMigrations {
         M015_GeneratedTradingIdentities(),
         M016_HardenLogins(),
         M017_CreateJobs(),
+        M018_CreateWriteGeneration(),
     ]
 
     public static func register(on migrations: Migrations) {
