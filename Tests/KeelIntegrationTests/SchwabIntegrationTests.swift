@@ -207,6 +207,27 @@ struct SchwabIntegrationTests {
         }
     }
 
+    /// Runs `body` while moving the test clock on in small steps, for work that waits on the clock.
+    static func whileMovingTime<T: Sendable>(_ app: KeelTestApp, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(nanoseconds: 20_000_000)
+                    app.clock.advance(by: 0.25)
+                }
+                return nil
+            }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
     @Test("429 is retried after Retry-After, 5xx on reads is retried, a 5xx on an order is never re-sent", arguments: TestDatabase.available)
     func rateLimitsAndServerErrors(database: TestDatabase) async throws {
         try await SchwabScenario.run(on: database) { s in
@@ -214,15 +235,19 @@ struct SchwabIntegrationTests {
             _ = try await s.link(clientID: clientID)
             await s.sandbox.control.setFaults([ChaosRule(fault: .rateLimited, pathPrefix: "/trader/v1/accounts", method: "GET", count: 1, retryAfterSeconds: 1)])
             let before = await s.sandbox.control.counters().apiRequests
-            #expect(try await s.app.request(.POST, "/api/schwab/sync/\(clientID)", token: s.token).status == .ok)
+            // The client waits on the injected clock: the request finishes only once time is moved past Retry-After.
+            let started = s.app.clock.now()
+            #expect(try await Self.whileMovingTime(s.app) { try await s.app.request(.POST, "/api/schwab/sync/\(clientID)", token: s.token) }.status == .ok)
+            #expect(s.app.clock.now().timeIntervalSince(started) >= 1, "it waited Retry-After on the clock")
             #expect(await s.sandbox.control.counters().apiRequests > before + 1, "the throttled call was repeated")
 
             await s.sandbox.control.setFaults([ChaosRule(fault: .serverError, pathPrefix: "/trader/v1/accounts", method: "GET", count: 1)])
-            #expect(try await s.app.request(.POST, "/api/schwab/sync/\(clientID)", token: s.token).status == .ok, "a read survives one 500")
+            #expect(try await Self.whileMovingTime(s.app) { try await s.app.request(.POST, "/api/schwab/sync/\(clientID)", token: s.token) }.status == .ok,
+                    "a read survives one 500")
 
             for fault in [ChaosRule.Fault.plainText404, .htmlAccessDenied, .unavailable] {
                 await s.sandbox.control.setFaults([ChaosRule(fault: fault, pathPrefix: "/trader/v1/accounts", method: "GET", count: nil)])
-                let failed = try await s.app.request(.POST, "/api/schwab/sync/\(clientID)", token: s.token)
+                let failed = try await Self.whileMovingTime(s.app) { try await s.app.request(.POST, "/api/schwab/sync/\(clientID)", token: s.token) }
                 #expect(failed.status == .serviceUnavailable, "\(fault): \(failed)")
                 #expect(failed.errorCode == "schwab_unavailable")
             }

@@ -150,7 +150,7 @@ public struct SchwabClient: Sendable {
 
     private func waitForOrderSlot(_ hash: String) async throws {
         let wait = await throttle.reserve(account: hash, now: clock.now())
-        if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000)) }
+        if wait > 0 { try await clock.sleep(for: wait) }
     }
 
     /// Sends a request; 429 is retried after Retry-After (Schwab did not act on it); reads (GET) are also
@@ -181,10 +181,10 @@ public struct SchwabClient: Sendable {
             case 429:
                 let retryAfter = response.headers.first(name: "Retry-After").flatMap(TimeInterval.init)
                 guard attempt <= configuration.maxRateLimitRetries else { throw SchwabError.rateLimited(retryAfter: retryAfter) }
-                try await Task.sleep(nanoseconds: UInt64(min(retryAfter ?? Double(attempt), 30) * 1_000_000_000))
+                try await clock.sleep(for: min(retryAfter ?? Double(attempt), 30))
                 continue
             case 500..<600 where !isWrite && method == .GET && attempt == 1:
-                try await Task.sleep(nanoseconds: 200_000_000)
+                try await clock.sleep(for: 0.2)
                 continue
             default:
                 throw Self.error(for: response, api: api)
