@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KeelAPI
 import KeelServices
-import KeelStore
+@_spi(RawSQL) import KeelStore
 import Vapor
 
 /// 10,000 no-op jobs through the runner on a fresh PostgreSQL database, drained by one worker and then by two

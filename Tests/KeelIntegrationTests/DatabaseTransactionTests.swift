@@ -2,7 +2,7 @@ import Foundation
 import KeelBrokers
 import KeelCore
 import KeelServices
-import KeelStore
+@_spi(RawSQL) import KeelStore
 import KeelTestSupport
 import SQLKit
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+@_spi(RawSQL) import KeelStore
 import KeelServices
 import KeelTestSupport
 import Testing

@@ -1,7 +1,7 @@
 import Foundation
 import KeelCore
 import KeelServices
-import KeelStore
+@_spi(RawSQL) import KeelStore
 import KeelTestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+@_spi(RawSQL) import KeelStore
 import KeelBrokers
 import KeelCore
 import KeelServices

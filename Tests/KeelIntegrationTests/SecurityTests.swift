@@ -1,6 +1,6 @@
 import Foundation
 import KeelServices
-import KeelStore
+@_spi(RawSQL) import KeelStore
 import FluentKit
 import KeelTestSupport
 import NIOCore

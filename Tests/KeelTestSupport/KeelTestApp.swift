@@ -3,7 +3,7 @@ import KeelAPI
 import KeelBrokers
 import KeelCore
 import KeelServices
-import KeelStore
+@_spi(RawSQL) import KeelStore
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing

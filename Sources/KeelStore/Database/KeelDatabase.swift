@@ -6,7 +6,9 @@ import SQLKit
 public struct KeelDatabase: Sendable {
     public enum Dialect: String, Sendable { case sqlite, postgres }
 
-    public let database: any Database
+    /// The raw connection and SQL: repositories only. Outside KeelStore only tests and benchmarks reach them,
+    /// through `@_spi(RawSQL) import KeelStore`, so a service cannot bypass the repositories by accident.
+    @_spi(RawSQL) public let database: any Database
     public let dialect: Dialect
     private let writeGate: WriteGate?
     /// Bumped by every committed write: what cached reads are checked against.
@@ -37,7 +39,7 @@ public struct KeelDatabase: Sendable {
         await generation.stamp(on: database)
     }
 
-    public var sql: any SQLDatabase { database as! any SQLDatabase }
+    @_spi(RawSQL) public var sql: any SQLDatabase { database as! any SQLDatabase }
 
     /// Runs `body` outside a transaction: for reads.
     public func read<T: Sendable>(_ body: @Sendable (Session) async throws -> T) async throws -> T {
@@ -105,10 +107,10 @@ public enum WriteScope: Sendable {
 
 /// A database connection (inside or outside a transaction) and the repositories over it.
 public struct Session: Sendable {
-    public let database: any Database
+    @_spi(RawSQL) public let database: any Database
     public let dialect: KeelDatabase.Dialect
 
-    public var sql: any SQLDatabase { database as! any SQLDatabase }
+    @_spi(RawSQL) public var sql: any SQLDatabase { database as! any SQLDatabase }
 
     /// Locks the selected rows until the transaction ends, where the database has row locks.
     /// SQLite has none; there the write gate already makes each write transaction exclusive.
