@@ -13,7 +13,7 @@ struct SchwabController: RouteCollection {
             routes.get("schwab", "callback", use: callback).openAPI("Schwab's OAuth2 redirect: completes a client's link (HTML for a browser)", query: [.string("code", "the authorization code", required: true), .string("state", "the state issued with the authorize URL", required: true)], response: .json(SchwabStatusResponse.self))
             return
         }
-        routes.get("schwab", "authorize", use: authorize).openAPI("The Schwab login URL that links a client", query: [.integer("client_id", "the client to link", required: true), .boolean("redirect", "answer with a redirect to it instead")], response: .json(SchwabAuthorizeResponse.self))
+        routes.get("schwab", "authorize", use: authorize).openAPI("The Schwab login URL that links a client", query: [.integer("client_id", "the client to link", required: true), .boolean("redirect", "answer with a redirect to it instead")], response: .json(SchwabAuthorizeResponse.self), redirect: .seeOther)
         routes.get("schwab", "status", ":client_id", use: status).openAPI("A client's Schwab link: token state and accounts")
         routes.post("schwab", "sync", ":client_id", use: sync).openAPI("Read a client's Schwab accounts and positions now")
     }

@@ -101,6 +101,10 @@ struct OpenAPIDocumentBuilder {
             responses[.status(code: Int(status.code))] = .init(OpenAPI.Response(
                 description: status.reasonPhrase, content: [.json: .init(.init(schema: try registry.schema(of: type)))]))
         }
+        if let redirect = doc.redirect {
+            responses[.status(code: Int(redirect.code))] = .init(OpenAPI.Response(
+                description: redirect.reasonPhrase, headers: ["Location": .init(.init(schema: .string(format: .other("uri"))))]))
+        }
         let error = OpenAPI.Response(description: "an error: code, message and the field at fault",
                                      content: [.json: .init(.init(schema: errorSchema))])
         responses[.range(.clientError)] = .init(error)

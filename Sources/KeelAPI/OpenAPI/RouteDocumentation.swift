@@ -28,6 +28,8 @@ struct RouteDocumentation: Sendable {
     var response: Body
     /// Other statuses this route answers on success (e.g. a readiness probe's 503).
     var alternatives: [HTTPStatus: (any Decodable.Type)]
+    /// A redirect the route may answer instead (e.g. `?redirect=true`).
+    var redirect: HTTPStatus?
     var access: Access = .anyone
 }
 
@@ -74,10 +76,11 @@ extension Route {
     @discardableResult
     func openAPI(_ summary: String, details: String? = nil, body: (any Decodable.Type)? = nil,
                  example: (any Encodable & Sendable)? = nil, query: [QueryParameter] = [], status: HTTPStatus = .ok,
-                 response: RouteDocumentation.Body = .json(), alternatives: [HTTPStatus: (any Decodable.Type)] = [:]) -> Route {
+                 response: RouteDocumentation.Body = .json(), alternatives: [HTTPStatus: (any Decodable.Type)] = [:],
+                 redirect: HTTPStatus? = nil) -> Route {
         userInfo["keel.openapi"] = RouteDocumentation(
             summary: summary, details: details, requestBody: body, requestExample: example, query: query, status: status,
-            response: response, alternatives: alternatives)
+            response: response, alternatives: alternatives, redirect: redirect)
         return self
     }
 

@@ -1,0 +1,77 @@
+import Foundation
+
+/// How well predictions rank and size forward returns: per-day cross-sectional information coefficients
+/// (Pearson IC, Spearman rank IC), hit rate (sign of the demeaned prediction vs the demeaned return) and RMSE.
+public struct PredictionMetrics: Sendable, Codable, Hashable {
+    public var days: Int
+    public var rows: Int
+    public var meanIC: Double
+    public var meanRankIC: Double
+    /// t-statistic of the daily rank ICs' mean (mean / (sd / √days)).
+    public var rankICTStat: Double
+    public var hitRate: Double
+    public var rmse: Double
+
+    /// Metrics of `predictions` (aligned with `rows`) over the dataset's labels.
+    public static func evaluate(_ dataset: Dataset, rows: [Int], predictions: [Double]) -> PredictionMetrics {
+        var predictionOf: [Int: Double] = [:]
+        for (row, value) in zip(rows, predictions) { predictionOf[row] = value }
+        var ics: [Double] = [], rankICs: [Double] = [], hits = 0.0, decided = 0.0
+        for (_, dayRows) in dataset.rowsByDay(rows) where dayRows.count >= 3 {
+            let p = dayRows.map { predictionOf[$0]! }, y = dayRows.map { dataset.labels[$0] }
+            if let ic = pearson(p, y) { ics.append(ic) }
+            if let rankIC = pearson(ranks(p), ranks(y)) { rankICs.append(rankIC) }
+            let meanP = p.reduce(0, +) / Double(p.count), meanY = y.reduce(0, +) / Double(y.count)
+            for (a, b) in zip(p, y) where a != meanP && b != meanY {
+                decided += 1
+                if (a > meanP) == (b > meanY) { hits += 1 }
+            }
+        }
+        let meanRank = mean(rankICs)
+        let sd = standardDeviation(rankICs)
+        let t = rankICs.count > 1 && sd > 0 ? meanRank / (sd / Double(rankICs.count).squareRoot()) : 0
+        return PredictionMetrics(days: rankICs.count, rows: rows.count, meanIC: mean(ics), meanRankIC: meanRank, rankICTStat: t,
+                                 hitRate: decided > 0 ? hits / decided : 0.5,
+                                 rmse: rmse(predictions, rows.map { dataset.labels[$0] }))
+    }
+
+    public static func rmse(_ predictions: [Double], _ labels: [Double]) -> Double {
+        guard !predictions.isEmpty else { return 0 }
+        var sum = 0.0
+        for (p, y) in zip(predictions, labels) { sum += (p - y) * (p - y) }
+        return (sum / Double(predictions.count)).squareRoot()
+    }
+
+    static func pearson(_ a: [Double], _ b: [Double]) -> Double? {
+        let n = Double(a.count)
+        guard a.count >= 2 else { return nil }
+        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
+        var cov = 0.0, va = 0.0, vb = 0.0
+        for (x, y) in zip(a, b) { cov += (x - ma) * (y - mb); va += (x - ma) * (x - ma); vb += (y - mb) * (y - mb) }
+        guard va > 0, vb > 0 else { return nil }
+        return cov / (va * vb).squareRoot()
+    }
+
+    /// Average ranks (ties share their mean rank).
+    static func ranks(_ values: [Double]) -> [Double] {
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var result = [Double](repeating: 0, count: values.count)
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && values[order[j + 1]] == values[order[i]] { j += 1 }
+            let rank = Double(i + j) / 2
+            for k in i...j { result[order[k]] = rank }
+            i = j + 1
+        }
+        return result
+    }
+
+    static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+
+    static func standardDeviation(_ values: [Double]) -> Double {
+        guard values.count > 1 else { return 0 }
+        let m = mean(values)
+        return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import KeelCore
+@testable import KeelML
+import Testing
+
+/// A market where one feature predicts the next 20 days' return (or nothing does), built straight as bars.
+enum PlantedMarket {
+    /// Daily closes for `symbols` over `days`; with `signal`, each symbol's drift over the next 20 days follows a
+    /// slowly changing hidden state that its last 5-day return reveals.
+    static func histories(symbols: Int = 30, days: Int = 700, signal: Bool, seed: UInt64 = 7) -> [BarSeries] {
+        var generator = SeededGenerator(seed: seed)
+        let start = Date(timeIntervalSince1970: 1_500_000_000)
+        return (0..<symbols).map { s in
+            var series = BarSeries(symbol: String(format: "S%02d", s))
+            var close = 100.0
+            var state = 0.0
+            for d in 0..<days {
+                if d % 20 == 0 { state = Double.random(in: -1...1, using: &generator) }
+                let drift = signal ? 0.004 * state : 0
+                let noise = Double.random(in: -1...1, using: &generator) * 0.01
+                close *= 1 + drift + noise
+                let date = start.addingTimeInterval(Double(d) * 86_400)
+                series.append(timestamp: date, open: close, high: close * 1.005, low: close * 0.995, close: close, volume: 1_000_000)
+            }
+            return series
+        }
+    }
+}
+
+/// A test-only feature set that reads tomorrow's close: the look-ahead check must refuse it.
+struct PeekingFeatures: FeatureSet {
+    var names: [String] { FeatureBuilder.names + ["tomorrow_return"] }
+
+    func build(_ histories: [BarSeries], fundamentals: [FundamentalPoint]) -> [FeatureRow] {
+        var rows = FeatureBuilder().build(histories, fundamentals: fundamentals)
+        var next: [String: [Date: Double]] = [:]
+        for series in histories {
+            for i in 0..<series.count {
+                next[series.symbol, default: [:]][series.timestamps[i]] = i + 1 < series.count ? series.close[i + 1] / series.close[i] - 1 : .nan
+            }
+        }
+        for i in rows.indices { rows[i].values.append(next[rows[i].symbol]?[rows[i].date] ?? .nan) }
+        return rows
+    }
+}
+
+@Suite("Datasets, walk-forward splits and ridge")
+struct DatasetAndRidgeTests {
+    @Test("labels are the forward return over the horizon; features stay in contiguous columns")
+    func labels() {
+        let histories = PlantedMarket.histories(symbols: 3, days: 60, signal: false)
+        let dataset = DatasetBuilder(horizonDays: 5).build(histories)
+        #expect(dataset.rowCount == 180)
+        #expect(dataset.columns.count == FeatureBuilder.names.count && dataset.columns.allSatisfy { $0.count == 180 })
+        let row = (0..<dataset.rowCount).first { dataset.symbolIndex[$0] == 0 && dataset.dayIndex[$0] == 10 }!
+        let closes = histories[0].close
+        #expect(abs(dataset.labels[row] - (closes[15] / closes[10] - 1)) < 1e-12)
+        let last = (0..<dataset.rowCount).first { dataset.symbolIndex[$0] == 0 && dataset.dayIndex[$0] == 57 }!
+        #expect(dataset.labels[last].isNaN, "the horizon is still open")
+    }
+
+    @Test("walk-forward windows keep an embargo of the horizon between train, validation and test")
+    func embargo() {
+        for horizon in [1, 5, 20] {
+            let windows = WalkForwardSplit(testDays: 40, validationDays: 30, minimumTrainDays: 100).windows(dayCount: 600, horizonDays: horizon)
+            #expect(!windows.isEmpty)
+            for window in windows {
+                #expect(window.train.upperBound - 1 + horizon < window.validation.lowerBound, "train labels end before validation")
+                #expect(window.validation.upperBound - 1 + horizon < window.test.lowerBound, "validation labels end before test")
+                #expect(window.test.upperBound <= 600 - horizon, "test labels exist")
+            }
+            for (a, b) in zip(windows, windows.dropFirst()) { #expect(a.test.upperBound <= b.test.lowerBound, "test windows do not overlap") }
+        }
+        #expect(WalkForwardSplit().windows(dayCount: 10, horizonDays: 20).isEmpty, "a short history gives no window, not a crash")
+    }
+
+    @Test("the look-ahead check refuses a feature built from tomorrow's close and accepts the point-in-time set")
+    func lookAhead() throws {
+        let histories = PlantedMarket.histories(symbols: 4, days: 320, signal: true)
+        try LookAheadCheck().verify(FeatureBuilder(), histories: histories)
+        #expect(throws: LookAheadCheck.Violation.self) { try LookAheadCheck().verify(PeekingFeatures(), histories: histories) }
+        do {
+            try LookAheadCheck().verify(PeekingFeatures(), histories: histories)
+        } catch let violation as LookAheadCheck.Violation {
+            #expect(violation.features == ["tomorrow_return"])
+        }
+    }
+
+    @Test("ridge finds a planted signal out of sample and finds nothing in a random walk; it is deterministic")
+    func ridgeFindsThePlantedSignal() throws {
+        func outOfSample(signal: Bool) throws -> (PredictionMetrics, RidgeModel) {
+            let dataset = DatasetBuilder(horizonDays: 20).build(PlantedMarket.histories(signal: signal))
+            let window = try #require(WalkForwardSplit(testDays: 120, validationDays: 60, minimumTrainDays: 250)
+                .windows(dayCount: dataset.days.count, horizonDays: 20).first)
+            let model = try RidgeTrainer().fit(dataset, train: dataset.labelledRows(inDays: window.train),
+                                               validation: dataset.labelledRows(inDays: window.validation))
+            let test = dataset.labelledRows(inDays: window.test)
+            return (PredictionMetrics.evaluate(dataset, rows: test, predictions: model.predict(dataset, rows: test)), model)
+        }
+        let (planted, model) = try outOfSample(signal: true)
+        #expect(planted.meanRankIC > 0.1, "rank IC \(planted.meanRankIC)")
+        #expect(planted.rankICTStat > 2, "t \(planted.rankICTStat)")
+        let (random, _) = try outOfSample(signal: false)
+        #expect(abs(random.meanRankIC) < 0.08, "rank IC on a random walk \(random.meanRankIC)")
+        #expect(try outOfSample(signal: true).1 == model, "same data, same model")
+    }
+}
