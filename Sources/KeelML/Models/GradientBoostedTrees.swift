@@ -1,0 +1,326 @@
+import Foundation
+import KeelCore
+
+/// Training settings of the gradient-boosted trees; `validated()` names the first one out of range.
+public struct GBDTParameters: Sendable, Codable, Hashable {
+    public var trees = 200
+    public var learningRate = 0.05
+    public var maxDepth = 6
+    public var maxLeaves = 31
+    public var maxBins = 255
+    public var minSamplesPerLeaf = 20
+    public var l2 = 1.0
+    public var rowSubsample = 1.0
+    /// Stop when validation RMSE has not improved for this many trees (0: never).
+    public var earlyStoppingRounds = 20
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public let field: String
+        public let message: String
+        public var description: String { message }
+    }
+
+    public func validated() throws -> GBDTParameters {
+        func check(_ ok: Bool, _ field: String, _ message: String) throws { if !ok { throw Invalid(field: field, message: message) } }
+        try check((1...5000).contains(trees), "trees", "trees must be between 1 and 5000")
+        try check(learningRate > 0 && learningRate <= 1, "learning_rate", "learning_rate must be in (0, 1]")
+        try check((1...16).contains(maxDepth), "max_depth", "max_depth must be between 1 and 16")
+        try check((2...4096).contains(maxLeaves), "max_leaves", "max_leaves must be between 2 and 4096")
+        try check((2...255).contains(maxBins), "max_bins", "max_bins must be between 2 and 255")
+        try check((1...1_000_000).contains(minSamplesPerLeaf), "min_samples_per_leaf", "min_samples_per_leaf must be between 1 and 1,000,000")
+        try check(l2 >= 0 && l2 <= 1e6, "l2", "l2 must be between 0 and 1e6")
+        try check(rowSubsample > 0 && rowSubsample <= 1, "row_subsample", "row_subsample must be in (0, 1]")
+        try check((0...1000).contains(earlyStoppingRounds), "early_stopping_rounds", "early_stopping_rounds must be between 0 and 1000")
+        return self
+    }
+}
+
+/// One regression tree in arrays: node i splits on `feature[i]` (−1 for a leaf) at bin `splitBin[i]` /
+/// raw value `threshold[i]` (at or below, or missing, goes to `left[i]`).
+public struct RegressionTree: Sendable, Codable, Hashable {
+    public var feature: [Int32] = []
+    public var splitBin: [UInt8] = []
+    public var threshold: [Double] = []
+    public var left: [Int32] = []
+    public var right: [Int32] = []
+    public var value: [Double] = []
+
+    mutating func addLeaf(_ leafValue: Double) -> Int32 {
+        feature.append(-1); splitBin.append(0); threshold.append(0); left.append(-1); right.append(-1); value.append(leafValue)
+        return Int32(feature.count - 1)
+    }
+
+    @inline(__always)
+    func leafValue(binned: UnsafeBufferPointer<UInt8>, row: Int, rowCount: Int) -> Double {
+        var node = 0
+        while feature[node] >= 0 {
+            let f = Int(feature[node])
+            node = Int(binned[f * rowCount + row] <= splitBin[node] ? left[node] : right[node])
+        }
+        return value[node]
+    }
+
+    public func predict(features: [Double]) -> Double {
+        var node = 0
+        while feature[node] >= 0 {
+            let f = Int(feature[node])
+            let x = f < features.count ? features[f] : .nan
+            node = Int(!(x > threshold[node]) ? left[node] : right[node])
+        }
+        return value[node]
+    }
+}
+
+/// A trained ensemble: base score plus the sum of the trees' leaves (learning rate already applied).
+public struct GBDTModel: Sendable, Codable, Hashable {
+    public var featureNames: [String]
+    public var parameters: GBDTParameters
+    public var binning: FeatureBinning
+    public var baseScore: Double
+    public var trees: [RegressionTree]
+    /// Total split gain per feature, normalised to sum to 1.
+    public var importances: [Double]
+    /// Validation RMSE after each tree (empty without validation rows).
+    public var validationCurve: [Double]
+
+    public func predict(features: [Double]) -> Double {
+        trees.reduce(baseScore) { $0 + $1.predict(features: features) }
+    }
+
+    public func predict(_ dataset: Dataset, rows: [Int]) -> [Double] {
+        let binned = binning.binned(dataset.columns, rows: rows)
+        return binned.withUnsafeBufferPointer { bins in
+            (0..<rows.count).map { i in trees.reduce(baseScore) { $0 + $1.leafValue(binned: bins, row: i, rowCount: rows.count) } }
+        }
+    }
+}
+
+/// Histogram gradient boosting for squared loss: features binned once into bytes, per-leaf gradient
+/// histograms (the larger child's by subtraction), leaf-wise growth bounded by depth and leaf count, L2 on leaf
+/// values, row subsampling and early stopping on validation RMSE. Deterministic for a given seed.
+public struct GBDTTrainer: Sendable {
+    public let parameters: GBDTParameters
+
+    public init(parameters: GBDTParameters) {
+        self.parameters = parameters
+    }
+
+    /// Fits on `columns[f][row]`/`labels[row]` for `train`, early-stopping on `validation`.
+    public func fit(featureNames: [String], columns: [[Double]], labels: [Double], train: [Int], validation: [Int]) throws -> GBDTModel {
+        let p = try parameters.validated()
+        let n = train.count
+        guard n >= 2 * p.minSamplesPerLeaf else {
+            throw GBDTParameters.Invalid(field: "rows", message: "gbdt needs at least \(2 * p.minSamplesPerLeaf) labelled training rows; found \(n)")
+        }
+        let featureCount = columns.count
+        let binning = FeatureBinning(fitting: columns, rows: train, maxBins: p.maxBins)
+        let bins = binning.binned(columns, rows: train)
+        let validationBins = binning.binned(columns, rows: validation)
+        let y = train.map { labels[$0] }
+        let validationY = validation.map { labels[$0] }
+        let base = y.reduce(0, +) / Double(n)
+        var prediction = [Double](repeating: base, count: n)
+        var validationPrediction = [Double](repeating: base, count: validation.count)
+        var gradient = [Double](repeating: 0, count: n)
+        var trees: [RegressionTree] = []
+        var gains = [Double](repeating: 0, count: featureCount)
+        var curve: [Double] = []
+        var best = (rmse: Double.infinity, trees: 0)
+        var generator = SeededGenerator(seed: p.seed)
+        let binCounts = (0..<featureCount).map(binning.binCount)
+        var grower = TreeGrower(parameters: p, featureCount: featureCount, rowCount: n, binCounts: binCounts)
+
+        for _ in 0..<p.trees {
+            for i in 0..<n { gradient[i] = prediction[i] - y[i] }
+            var sample: [Int32]
+            if p.rowSubsample < 1 {
+                sample = []
+                sample.reserveCapacity(Int(Double(n) * p.rowSubsample) + 1)
+                for i in 0..<n where Double.random(in: 0..<1, using: &generator) < p.rowSubsample { sample.append(Int32(i)) }
+            } else {
+                sample = (0..<n).map(Int32.init)
+            }
+            let tree = bins.withUnsafeBufferPointer { binsPointer in
+                grower.grow(bins: binsPointer, gradient: gradient, rows: &sample, gains: &gains, binning: binning)
+            }
+            bins.withUnsafeBufferPointer { b in
+                for i in 0..<n { prediction[i] += tree.leafValue(binned: b, row: i, rowCount: n) }
+            }
+            trees.append(tree)
+            if !validation.isEmpty {
+                validationBins.withUnsafeBufferPointer { b in
+                    for i in 0..<validation.count { validationPrediction[i] += tree.leafValue(binned: b, row: i, rowCount: validation.count) }
+                }
+                let rmse = PredictionMetrics.rmse(validationPrediction, validationY)
+                curve.append(rmse)
+                if rmse < best.rmse - 1e-12 { best = (rmse, trees.count) }
+                if p.earlyStoppingRounds > 0 && trees.count - best.trees >= p.earlyStoppingRounds { break }
+            }
+        }
+        if !validation.isEmpty { trees = Array(trees.prefix(max(best.trees, 1))) }
+        let totalGain = gains.reduce(0, +)
+        return GBDTModel(featureNames: featureNames, parameters: p, binning: binning, baseScore: base, trees: trees,
+                         importances: gains.map { totalGain > 0 ? $0 / totalGain : 0 }, validationCurve: curve)
+    }
+
+    public func fit(_ dataset: Dataset, train: [Int], validation: [Int]) throws -> GBDTModel {
+        try fit(featureNames: dataset.featureNames, columns: dataset.columns, labels: dataset.labels, train: train, validation: validation)
+    }
+}
+
+/// Grows one tree leaf-wise over binned rows; owns the reusable histogram buffers.
+struct TreeGrower {
+    let parameters: GBDTParameters
+    let featureCount: Int
+    let rowCount: Int
+    let binCounts: [Int]
+    /// Histogram slots, each `featureCount × 256` (gradient sum, count) pairs.
+    var pool: [[Double]] = []
+    var free: [Int] = []
+    var leafGradient: [Double] = []
+
+    init(parameters: GBDTParameters, featureCount: Int, rowCount: Int, binCounts: [Int]) {
+        self.parameters = parameters
+        self.featureCount = featureCount
+        self.rowCount = rowCount
+        self.binCounts = binCounts
+    }
+
+    struct Split {
+        var gain = 0.0
+        var feature = -1
+        var bin = 0
+        var leftGradient = 0.0
+        var leftCount = 0.0
+    }
+
+    struct Leaf {
+        var start: Int
+        var end: Int
+        var depth: Int
+        var gradient: Double
+        var count: Double
+        var histogram: Int
+        var node: Int32
+        var split: Split
+    }
+
+    mutating func histogramSlot() -> Int {
+        if let slot = free.popLast() { return slot }
+        pool.append([Double](repeating: 0, count: featureCount * 512))
+        return pool.count - 1
+    }
+
+    /// Fills slot `slot` with the histograms of rows[start..<end].
+    mutating func buildHistogram(_ slot: Int, bins: UnsafeBufferPointer<UInt8>, gradient: [Double], rows: [Int32], start: Int, end: Int) {
+        let count = end - start
+        if leafGradient.count < count { leafGradient = [Double](repeating: 0, count: count) }
+        for k in 0..<count { leafGradient[k] = gradient[Int(rows[start + k])] }
+        let features = featureCount, n = rowCount
+        leafGradient.withUnsafeBufferPointer { g in
+            rows.withUnsafeBufferPointer { r in
+                pool[slot].withUnsafeMutableBufferPointer { h in
+                    for i in 0..<h.count { h[i] = 0 }
+                    for f in 0..<features {
+                        let column = UnsafeBufferPointer(rebasing: bins[(f * n)..<(f * n + n)])
+                        let offset = f * 512
+                        for k in 0..<count {
+                            let b = Int(column[Int(r[start + k])]) &* 2 &+ offset
+                            h[b] += g[k]
+                            h[b &+ 1] += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func bestSplit(_ slot: Int, gradient total: Double, count: Double, depth: Int) -> Split {
+        var best = Split()
+        guard depth < parameters.maxDepth, count >= Double(2 * parameters.minSamplesPerLeaf) else { return best }
+        let lambda = parameters.l2, minimum = Double(parameters.minSamplesPerLeaf)
+        let parentScore = total * total / (count + lambda)
+        pool[slot].withUnsafeBufferPointer { h in
+            for f in 0..<featureCount {
+                var leftG = 0.0, leftN = 0.0
+                let offset = f * 512
+                for b in 0..<(binCounts[f] - 1) {
+                    leftG += h[offset + 2 * b]
+                    leftN += h[offset + 2 * b + 1]
+                    if leftN < minimum { continue }
+                    let rightN = count - leftN
+                    if rightN < minimum { break }
+                    let rightG = total - leftG
+                    let gain = leftG * leftG / (leftN + lambda) + rightG * rightG / (rightN + lambda) - parentScore
+                    if gain > best.gain + 1e-12 { best = Split(gain: gain, feature: f, bin: b, leftGradient: leftG, leftCount: leftN) }
+                }
+            }
+        }
+        return best
+    }
+
+    mutating func grow(bins: UnsafeBufferPointer<UInt8>, gradient: [Double], rows: inout [Int32], gains: inout [Double],
+                       binning: FeatureBinning) -> RegressionTree {
+        var tree = RegressionTree()
+        let total = rows.reduce(0.0) { $0 + gradient[Int($1)] }
+        let rootSlot = histogramSlot()
+        buildHistogram(rootSlot, bins: bins, gradient: gradient, rows: rows, start: 0, end: rows.count)
+        let rootNode = tree.addLeaf(0)
+        var leaves = [Leaf(start: 0, end: rows.count, depth: 0, gradient: total, count: Double(rows.count), histogram: rootSlot,
+                           node: rootNode, split: bestSplit(rootSlot, gradient: total, count: Double(rows.count), depth: 0))]
+        while leaves.count < parameters.maxLeaves {
+            guard let index = leaves.indices.max(by: { leaves[$0].split.gain < leaves[$1].split.gain || (leaves[$0].split.gain == leaves[$1].split.gain && $0 > $1) }),
+                  leaves[index].split.gain > 0 else { break }
+            let leaf = leaves.remove(at: index)
+            let split = leaf.split
+            // Partition the leaf's rows: bin ≤ split.bin to the front.
+            var low = leaf.start, high = leaf.end - 1
+            let column = split.feature * rowCount
+            let cut = UInt8(split.bin)
+            while low <= high {
+                if bins[column + Int(rows[low])] <= cut { low += 1 } else { rows.swapAt(low, high); high -= 1 }
+            }
+            let middle = low
+            gains[split.feature] += split.gain
+            let node = Int(leaf.node)
+            tree.feature[node] = Int32(split.feature)
+            tree.splitBin[node] = cut
+            tree.threshold[node] = binning.threshold(feature: split.feature, bin: split.bin)
+            let leftNode = tree.addLeaf(0), rightNode = tree.addLeaf(0)
+            tree.left[node] = leftNode
+            tree.right[node] = rightNode
+
+            let leftCount = split.leftCount, rightCount = leaf.count - split.leftCount
+            let leftGradient = split.leftGradient, rightGradient = leaf.gradient - split.leftGradient
+            // Build the smaller child's histogram; the larger one is the parent's minus it (in the parent's slot).
+            let smallerIsLeft = leftCount <= rightCount
+            let smallSlot = histogramSlot()
+            if smallerIsLeft {
+                buildHistogram(smallSlot, bins: bins, gradient: gradient, rows: rows, start: leaf.start, end: middle)
+            } else {
+                buildHistogram(smallSlot, bins: bins, gradient: gradient, rows: rows, start: middle, end: leaf.end)
+            }
+            let largeSlot = leaf.histogram
+            let size = featureCount * 512
+            pool[smallSlot].withUnsafeBufferPointer { small in
+                pool[largeSlot].withUnsafeMutableBufferPointer { large in
+                    for i in 0..<size { large[i] -= small[i] }
+                }
+            }
+            let leftSlot = smallerIsLeft ? smallSlot : largeSlot, rightSlot = smallerIsLeft ? largeSlot : smallSlot
+            let depth = leaf.depth + 1
+            leaves.append(Leaf(start: leaf.start, end: middle, depth: depth, gradient: leftGradient, count: leftCount, histogram: leftSlot,
+                               node: leftNode, split: bestSplit(leftSlot, gradient: leftGradient, count: leftCount, depth: depth)))
+            leaves.append(Leaf(start: middle, end: leaf.end, depth: depth, gradient: rightGradient, count: rightCount, histogram: rightSlot,
+                               node: rightNode, split: bestSplit(rightSlot, gradient: rightGradient, count: rightCount, depth: depth)))
+        }
+        for leaf in leaves {
+            tree.value[Int(leaf.node)] = -leaf.gradient / (leaf.count + parameters.l2) * parameters.learningRate
+            free.append(leaf.histogram)
+        }
+        return tree
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import KeelCore
+@testable import KeelML
+import Testing
+
+@Suite("Gradient-boosted trees")
+struct GradientBoostedTreesTests {
+    /// y = sin(3·x0) + x1² − 0.5·[x2 > 0] + noise, with missing values in x0: a shape no linear model fits.
+    static func nonlinear(rows: Int, seed: UInt64) -> (columns: [[Double]], labels: [Double]) {
+        var generator = SeededGenerator(seed: seed)
+        var columns = [[Double]](repeating: [], count: 5)
+        var labels: [Double] = []
+        for _ in 0..<rows {
+            let x = (0..<5).map { _ in Double.random(in: -1...1, using: &generator) }
+            let missing = Double.random(in: 0..<1, using: &generator) < 0.05
+            for f in 0..<5 { columns[f].append(f == 0 && missing ? .nan : x[f]) }
+            labels.append((missing ? 0 : sin(3 * x[0])) + x[1] * x[1] - (x[2] > 0 ? 0.5 : 0) + Double.random(in: -0.1...0.1, using: &generator))
+        }
+        return (columns, labels)
+    }
+
+    @Test("fits a non-linear function out of sample far better than the mean, and ranks the features that matter")
+    func fitsNonlinearShape() throws {
+        let (columns, labels) = Self.nonlinear(rows: 6000, seed: 3)
+        var parameters = GBDTParameters()
+        parameters.trees = 300
+        parameters.learningRate = 0.1
+        let model = try GBDTTrainer(parameters: parameters).fit(featureNames: ["a", "b", "c", "d", "e"], columns: columns, labels: labels,
+                                                                 train: Array(0..<4000), validation: Array(4000..<5000))
+        let test = Array(5000..<6000)
+        let predictions = test.map { row in model.predict(features: columns.map { $0[row] }) }
+        let rmse = PredictionMetrics.rmse(predictions, test.map { labels[$0] })
+        let mean = labels[0..<4000].reduce(0, +) / 4000
+        let baseline = PredictionMetrics.rmse(test.map { _ in mean }, test.map { labels[$0] })
+        #expect(rmse < 0.35 * baseline, "rmse \(rmse) vs the mean's \(baseline)")
+        #expect(model.importances[3] < 0.02 && model.importances[4] < 0.02, "noise features barely used: \(model.importances)")
+        #expect(abs(model.importances.reduce(0, +) - 1) < 1e-9)
+        #expect(model.trees.count <= 300 && model.validationCurve.count >= model.trees.count)
+    }
+
+    @Test("binned and raw prediction agree; the same seed gives the same model; subsampling changes it")
+    func deterministic() throws {
+        let (columns, labels) = Self.nonlinear(rows: 3000, seed: 5)
+        var parameters = GBDTParameters()
+        parameters.trees = 40
+        parameters.rowSubsample = 0.7
+        parameters.seed = 11
+        let fit = { try GBDTTrainer(parameters: parameters).fit(featureNames: ["a", "b", "c", "d", "e"], columns: columns, labels: labels,
+                                                                train: Array(0..<2000), validation: []) }
+        let model = try fit()
+        #expect(try fit() == model, "same data, parameters and seed")
+        parameters.seed = 12
+        #expect(try fit() != model, "another seed samples other rows")
+        let dataset = Dataset(featureNames: ["a", "b", "c", "d", "e"], symbols: ["X"], days: [Date()], horizonDays: 1,
+                              symbolIndex: [Int32](repeating: 0, count: 3000), dayIndex: [Int32](repeating: 0, count: 3000),
+                              columns: columns, labels: labels)
+        let rows = Array(2000..<2200)
+        let binned = model.predict(dataset, rows: rows)
+        for (i, row) in rows.enumerated() { #expect(abs(binned[i] - model.predict(features: columns.map { $0[row] })) < 1e-12) }
+    }
+
+    @Test("early stopping keeps the best validation round; out-of-range parameters are refused by name")
+    func earlyStoppingAndValidation() throws {
+        let (columns, labels) = Self.nonlinear(rows: 2000, seed: 9)
+        var parameters = GBDTParameters()
+        parameters.trees = 2000
+        parameters.learningRate = 0.5
+        parameters.earlyStoppingRounds = 10
+        let model = try GBDTTrainer(parameters: parameters).fit(featureNames: ["a", "b", "c", "d", "e"], columns: columns, labels: labels,
+                                                                 train: Array(0..<1500), validation: Array(1500..<2000))
+        #expect(model.trees.count < 2000)
+        let best = model.validationCurve.min()!
+        #expect(model.validationCurve[model.trees.count - 1] == best)
+
+        for (field, change) in [("learning_rate", { (p: inout GBDTParameters) in p.learningRate = -0.1 }),
+                                ("max_depth", { (p: inout GBDTParameters) in p.maxDepth = 0 }),
+                                ("max_bins", { (p: inout GBDTParameters) in p.maxBins = 300 }),
+                                ("row_subsample", { (p: inout GBDTParameters) in p.rowSubsample = 0 })] {
+            var bad = GBDTParameters()
+            change(&bad)
+            #expect(throws: GBDTParameters.Invalid.self) { try bad.validated() }
+            do { _ = try bad.validated() } catch let invalid as GBDTParameters.Invalid { #expect(invalid.field == field) }
+        }
+        #expect(throws: GBDTParameters.Invalid.self, "too few rows is an error, not a crash") {
+            try GBDTTrainer(parameters: GBDTParameters()).fit(featureNames: ["a"], columns: [[1, 2, 3]], labels: [1, 2, 3], train: [0, 1, 2], validation: [])
+        }
+    }
+
+    @Test("on the planted market gbdt finds the signal out of sample; on a random walk it does not")
+    func plantedSignal() throws {
+        func outOfSample(signal: Bool) throws -> PredictionMetrics {
+            let dataset = DatasetBuilder(horizonDays: 20).build(PlantedMarket.histories(signal: signal))
+            let window = try #require(WalkForwardSplit(testDays: 120, validationDays: 60, minimumTrainDays: 250)
+                .windows(dayCount: dataset.days.count, horizonDays: 20).first)
+            var parameters = GBDTParameters()
+            parameters.trees = 100
+            parameters.maxLeaves = 15
+            parameters.minSamplesPerLeaf = 50
+            let model = try GBDTTrainer(parameters: parameters).fit(dataset, train: dataset.labelledRows(inDays: window.train),
+                                                                     validation: dataset.labelledRows(inDays: window.validation))
+            let test = dataset.labelledRows(inDays: window.test)
+            return PredictionMetrics.evaluate(dataset, rows: test, predictions: model.predict(dataset, rows: test))
+        }
+        let planted = try outOfSample(signal: true)
+        #expect(planted.meanRankIC > 0.1 && planted.rankICTStat > 2, "\(planted)")
+        let random = try outOfSample(signal: false)
+        #expect(abs(random.meanRankIC) < 0.08, "\(random)")
+    }
+}
