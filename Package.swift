@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "KeelBenchmarks",
             dependencies: [
-                "KeelCore", "KeelAPI", "KeelServices", "KeelStore",
+                "KeelCore", "KeelML", "KeelAPI", "KeelServices", "KeelStore",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,13 +1,13 @@
 import ArgumentParser
 
-/// `swift run -c release KeelBenchmarks [indicators|import|backtest|jobs|api]`: speed targets measured against their
+/// `swift run -c release KeelBenchmarks [indicators|import|backtest|jobs|api|gbdt]`: speed targets measured against their
 /// references in the same run, printed as ratios.
 @main
 struct BenchmarkMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "KeelBenchmarks",
         abstract: "Keel's performance benchmarks (build with -c release).",
-        subcommands: [IndicatorBenchmark.self, ImportBenchmark.self, BacktestBenchmark.self, JobsBenchmark.self, APIBenchmark.self],
+        subcommands: [IndicatorBenchmark.self, ImportBenchmark.self, BacktestBenchmark.self, JobsBenchmark.self, APIBenchmark.self, GBDTBenchmark.self],
         defaultSubcommand: IndicatorBenchmark.self
     )
 }

@@ -53,7 +53,8 @@ public struct FeatureBinning: Sendable, Codable, Hashable {
         b == 0 ? -Double.infinity : (b - 1 < edges[f].count ? edges[f][b - 1] : Double.infinity)
     }
 
-    /// `rows` binned column by column: `result[f * rows.count + i]`.
+    /// `rows` binned column by column: `result[f * rows.count + i]`. Histograms are built feature by feature
+    /// (one 2 KB histogram stays in L1 while a column is read), which measured faster than row-major here.
     public func binned(_ columns: [[Double]], rows: [Int]) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: columns.count * rows.count)
         result.withUnsafeMutableBufferPointer { out in

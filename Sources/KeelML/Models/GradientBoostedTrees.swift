@@ -53,6 +53,7 @@ public struct RegressionTree: Sendable, Codable, Hashable {
         return Int32(feature.count - 1)
     }
 
+    /// The leaf value for row `row` of column-major bins of `rowCount` rows.
     @inline(__always)
     func leafValue(binned: UnsafeBufferPointer<UInt8>, row: Int, rowCount: Int) -> Double {
         var node = 0
@@ -61,6 +62,29 @@ public struct RegressionTree: Sendable, Codable, Hashable {
             node = Int(binned[f * rowCount + row] <= splitBin[node] ? left[node] : right[node])
         }
         return value[node]
+    }
+
+    /// Adds this tree's value to `output[i]` for each row of `features` (row-major, `featureCount` per row).
+    func accumulate(features: UnsafeBufferPointer<Double>, featureCount: Int, into output: UnsafeMutableBufferPointer<Double>) {
+        feature.withUnsafeBufferPointer { feature in
+            threshold.withUnsafeBufferPointer { threshold in
+                left.withUnsafeBufferPointer { left in
+                    right.withUnsafeBufferPointer { right in
+                        value.withUnsafeBufferPointer { value in
+                            for i in 0..<output.count {
+                                let base = i * featureCount
+                                var node = 0
+                                while feature[node] >= 0 {
+                                    let x = features[base + Int(feature[node])]
+                                    node = Int(!(x > threshold[node]) ? left[node] : right[node])
+                                }
+                                output[i] += value[node]
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     public func predict(features: [Double]) -> Double {
@@ -87,7 +111,7 @@ public struct GBDTModel: Sendable, Codable, Hashable {
     public var validationCurve: [Double]
 
     public func predict(features: [Double]) -> Double {
-        trees.reduce(baseScore) { $0 + $1.predict(features: features) }
+        predict(batch: [features])[0]
     }
 
     public func predict(_ dataset: Dataset, rows: [Int]) -> [Double] {
@@ -95,6 +119,21 @@ public struct GBDTModel: Sendable, Codable, Hashable {
         return binned.withUnsafeBufferPointer { bins in
             (0..<rows.count).map { i in trees.reduce(baseScore) { $0 + $1.leafValue(binned: bins, row: i, rowCount: rows.count) } }
         }
+    }
+
+    /// Predictions for many rows at once (`rows[i]` holds row i's features), tree by tree: what the live path
+    /// uses for a universe.
+    public func predict(batch rows: [[Double]]) -> [Double] {
+        let features = featureNames.count
+        var flat = [Double](repeating: .nan, count: rows.count * features)
+        for (i, row) in rows.enumerated() { for f in 0..<min(features, row.count) { flat[i * features + f] = row[f] } }
+        var output = [Double](repeating: baseScore, count: rows.count)
+        flat.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                for tree in trees { tree.accumulate(features: input, featureCount: features, into: out) }
+            }
+        }
+        return output
     }
 }
 
@@ -146,8 +185,13 @@ public struct GBDTTrainer: Sendable {
             let tree = bins.withUnsafeBufferPointer { binsPointer in
                 grower.grow(bins: binsPointer, gradient: gradient, rows: &sample, gains: &gains, binning: binning)
             }
-            bins.withUnsafeBufferPointer { b in
-                for i in 0..<n { prediction[i] += tree.leafValue(binned: b, row: i, rowCount: n) }
+            if sample.count == n {
+                // Every row is in exactly one leaf's segment of `sample`: no traversal needed.
+                for (start, end, value) in grower.lastLeaves { for k in start..<end { prediction[Int(sample[k])] += value } }
+            } else {
+                bins.withUnsafeBufferPointer { b in
+                    for i in 0..<n { prediction[i] += tree.leafValue(binned: b, row: i, rowCount: n) }
+                }
             }
             trees.append(tree)
             if !validation.isEmpty {
@@ -181,6 +225,8 @@ struct TreeGrower {
     var pool: [[Double]] = []
     var free: [Int] = []
     var leafGradient: [Double] = []
+    /// The last grown tree's leaves: segment of the row order and value.
+    var lastLeaves: [(start: Int, end: Int, value: Double)] = []
 
     init(parameters: GBDTParameters, featureCount: Int, rowCount: Int, binCounts: [Int]) {
         self.parameters = parameters
@@ -317,8 +363,11 @@ struct TreeGrower {
             leaves.append(Leaf(start: middle, end: leaf.end, depth: depth, gradient: rightGradient, count: rightCount, histogram: rightSlot,
                                node: rightNode, split: bestSplit(rightSlot, gradient: rightGradient, count: rightCount, depth: depth)))
         }
+        lastLeaves.removeAll(keepingCapacity: true)
         for leaf in leaves {
-            tree.value[Int(leaf.node)] = -leaf.gradient / (leaf.count + parameters.l2) * parameters.learningRate
+            let value = -leaf.gradient / (leaf.count + parameters.l2) * parameters.learningRate
+            tree.value[Int(leaf.node)] = value
+            lastLeaves.append((leaf.start, leaf.end, value))
             free.append(leaf.histogram)
         }
         return tree

@@ -21,6 +21,7 @@ public enum KeelMigrations {
         M016_HardenLogins(),
         M017_CreateJobs(),
         M018_CreateWriteGeneration(),
+        M019_CreateModelRegistry(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -1,0 +1,188 @@
+import Foundation
+import KeelCore
+
+/// A portfolio's out-of-sample figures from the backtest engine (fills, costs and lot rules as live).
+public struct PortfolioFigures: Sendable, Codable, Hashable {
+    public var sharpe: Double
+    public var cagr: Double
+    public var totalReturn: Double
+    public var maxDrawdown: Double
+    public var turnover: Double
+    public var costs: Double
+}
+
+/// The deployment gate's thresholds.
+public struct GateRules: Sendable, Codable, Hashable {
+    /// Predictors: the mean out-of-sample rank IC must exceed this…
+    public var minimumMeanRankIC = 0.0
+    /// …with at least this t-statistic across days.
+    public var minimumRankICTStat = 2.0
+    /// Both families: out-of-sample Sharpe at least the best baseline's plus this.
+    public var sharpeMargin = 0.1
+
+    public init() {}
+}
+
+public struct GateVerdict: Sendable, Codable, Hashable {
+    public var passed: Bool
+    public var reasons: [String]
+}
+
+/// One walk-forward step's out-of-sample result.
+public struct WindowReport: Sendable, Codable, Hashable {
+    public var trainFrom: Date
+    public var trainTo: Date
+    public var testFrom: Date
+    public var testTo: Date
+    public var model: PredictionMetrics
+    public var momentumBaseline: PredictionMetrics
+}
+
+/// Everything behind a verdict: per window and overall prediction metrics, the portfolio replay of the model and
+/// of the baselines (equal weight, buy-and-hold, momentum 12-1), and the gate.
+public struct EvaluationReport: Sendable, Codable, Hashable {
+    public var windows: [WindowReport]
+    public var overall: PredictionMetrics
+    public var momentumBaseline: PredictionMetrics
+    public var portfolio: PortfolioFigures
+    public var baselines: [String: PortfolioFigures]
+    public var gate: GateVerdict
+    public var rules: GateRules
+}
+
+/// Walk-forward evaluation of a predictor on a dataset, and the final fit on all labelled rows.
+public struct PredictorEvaluation: Sendable {
+    public var split: WalkForwardSplit
+    public var rules: GateRules
+    /// How many names the replayed portfolio holds (the top predicted).
+    public var holdings: Int
+    public var costBasisPoints: Double
+
+    public init(split: WalkForwardSplit = WalkForwardSplit(), rules: GateRules = GateRules(), holdings: Int = 10, costBasisPoints: Double = 5) {
+        self.split = split
+        self.rules = rules
+        self.holdings = max(1, holdings)
+        self.costBasisPoints = costBasisPoints
+    }
+
+    public enum EvaluationError: Error, CustomStringConvertible {
+        case tooShort(days: Int, needed: Int)
+        public var description: String {
+            switch self {
+            case .tooShort(let days, let needed): "the data has \(days) trading days; walk-forward evaluation needs at least \(needed)"
+            }
+        }
+    }
+
+    public func minimumDays(horizon: Int) -> Int {
+        split.minimumTrainDays + split.validationDays + split.testDays / 4 + 3 * max(1, horizon)
+    }
+
+    /// Evaluates out of sample and returns the report with the model fitted on the most recent window's data.
+    public func evaluate(_ training: PredictorTraining, dataset: Dataset, histories: [BarSeries],
+                         progress: (Double) -> Void = { _ in }) throws -> (model: TrainedPredictor, report: EvaluationReport) {
+        let windows = split.windows(dayCount: dataset.days.count, horizonDays: dataset.horizonDays)
+        guard !windows.isEmpty else { throw EvaluationError.tooShort(days: dataset.days.count, needed: minimumDays(horizon: dataset.horizonDays)) }
+        let momentumFeature = dataset.featureNames.firstIndex(of: "mom_12_1")
+        var reports: [WindowReport] = []
+        var testRows: [Int] = [], testPredictions: [Double] = []
+        for (index, window) in windows.enumerated() {
+            let model = try training.fit(dataset, train: dataset.labelledRows(inDays: window.train), validation: dataset.labelledRows(inDays: window.validation))
+            let rows = dataset.labelledRows(inDays: window.test)
+            let predictions = model.predict(dataset, rows: rows)
+            testRows += rows
+            testPredictions += predictions
+            reports.append(WindowReport(trainFrom: dataset.days[window.train.lowerBound], trainTo: dataset.days[window.train.upperBound - 1],
+                                        testFrom: dataset.days[window.test.lowerBound], testTo: dataset.days[window.test.upperBound - 1],
+                                        model: PredictionMetrics.evaluate(dataset, rows: rows, predictions: predictions),
+                                        momentumBaseline: Self.featureMetrics(dataset, rows: rows, feature: momentumFeature)))
+            progress(Double(index + 1) / Double(windows.count + 1))
+        }
+        let overall = PredictionMetrics.evaluate(dataset, rows: testRows, predictions: testPredictions)
+        let momentum = Self.featureMetrics(dataset, rows: testRows, feature: momentumFeature)
+
+        // The portfolio replay over the out-of-sample days, for the model and the baselines alike.
+        let firstTest = dataset.days[windows[0].test.lowerBound], lastTest = dataset.days[windows[windows.count - 1].test.upperBound - 1]
+        let outOfSample = histories.map { $0.truncated(through: lastTest) }.map { series -> BarSeries in
+            guard let start = series.lastIndex(onOrBefore: firstTest.addingTimeInterval(-1)).map({ $0 + 1 }) ?? (series.isEmpty ? nil : 0) else { return series }
+            var cut = BarSeries(symbol: series.symbol)
+            for i in start..<series.count {
+                cut.append(timestamp: series.timestamps[i], open: series.open[i], high: series.high[i], low: series.low[i], close: series.close[i], volume: series.volume[i])
+            }
+            return cut
+        }
+        let market = AlignedMarket(outOfSample)
+        var modelScores: [Date: [String: Double]] = [:], momentumScores: [Date: [String: Double]] = [:]
+        for (row, prediction) in zip(testRows, testPredictions) {
+            let day = dataset.days[Int(dataset.dayIndex[row])], symbol = dataset.symbols[Int(dataset.symbolIndex[row])]
+            modelScores[day, default: [:]][symbol] = prediction
+            if let f = momentumFeature, dataset.columns[f][row].isFinite { momentumScores[day, default: [:]][symbol] = dataset.columns[f][row] }
+        }
+        let holdings = min(self.holdings, max(1, dataset.symbols.count / 2))
+        let constraints = PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01)
+        let every = RebalanceSchedule.everyBars(max(1, dataset.horizonDays))
+        let portfolio = replay(TopScoredStrategy(name: "model", scores: modelScores), market: market, schedule: every, constraints: constraints)
+        let all = PortfolioConstraints(maxPositions: dataset.symbols.count, maxWeight: 1, cashBuffer: 0.01)
+        let baselines: [String: PortfolioFigures] = [
+            "equal_weight": replay(BuyAndHoldStrategy(), market: market, schedule: every, constraints: all),
+            "buy_and_hold": replay(BuyAndHoldStrategy(), market: market, schedule: .once, constraints: all),
+            "momentum_12_1": replay(TopScoredStrategy(name: "momentum", scores: momentumScores), market: market, schedule: every, constraints: constraints),
+        ]
+
+        var reasons: [String] = []
+        if !(overall.meanRankIC > rules.minimumMeanRankIC) {
+            reasons.append(String(format: "mean out-of-sample rank IC %.4f is not above %.4f", overall.meanRankIC, rules.minimumMeanRankIC))
+        }
+        if !(overall.rankICTStat >= rules.minimumRankICTStat) {
+            reasons.append(String(format: "rank IC t-statistic %.2f is below %.2f", overall.rankICTStat, rules.minimumRankICTStat))
+        }
+        let best = baselines.max { $0.value.sharpe < $1.value.sharpe }!
+        if !(portfolio.sharpe >= best.value.sharpe + rules.sharpeMargin) {
+            reasons.append(String(format: "out-of-sample Sharpe %.2f is below the best baseline's (%@ %.2f) + %.2f",
+                                  portfolio.sharpe, best.key, best.value.sharpe, rules.sharpeMargin))
+        }
+        let gate = GateVerdict(passed: reasons.isEmpty, reasons: reasons.isEmpty
+            ? [String(format: "rank IC %.4f (t %.2f) and Sharpe %.2f beat every baseline", overall.meanRankIC, overall.rankICTStat, portfolio.sharpe)]
+            : reasons)
+
+        // The deployable fit: the latest window's train and validation ranges moved up to the end of the data.
+        let last = windows[windows.count - 1]
+        let shift = dataset.days.count - dataset.horizonDays - last.validation.upperBound
+        let train = dataset.labelledRows(inDays: (last.train.lowerBound)..<(last.train.upperBound + shift))
+        let validation = dataset.labelledRows(inDays: (last.validation.lowerBound + shift)..<(last.validation.upperBound + shift))
+        let final = try training.fit(dataset, train: train, validation: validation)
+        progress(1)
+        return (final, EvaluationReport(windows: reports, overall: overall, momentumBaseline: momentum, portfolio: portfolio,
+                                        baselines: baselines, gate: gate, rules: rules))
+    }
+
+    func replay(_ strategy: any PortfolioStrategy, market: AlignedMarket, schedule: RebalanceSchedule, constraints: PortfolioConstraints) -> PortfolioFigures {
+        let execution = ExecutionModel(commission: .basisPoints(costBasisPoints))
+        let backtester = PortfolioBacktester(execution: execution, initialCash: 1_000_000, schedule: schedule, constraints: constraints, warmUp: 0)
+        let output = backtester.run(strategy, market: market)
+        let metrics = PerformanceMetrics(result: output.result)
+        return PortfolioFigures(sharpe: metrics.sharpe.isFinite ? metrics.sharpe : 0, cagr: metrics.cagr.isFinite ? metrics.cagr : 0,
+                                totalReturn: metrics.totalReturn, maxDrawdown: metrics.maxDrawdown, turnover: metrics.turnover,
+                                costs: output.result.commissions)
+    }
+
+    static func featureMetrics(_ dataset: Dataset, rows: [Int], feature: Int?) -> PredictionMetrics {
+        guard let feature else { return PredictionMetrics.evaluate(dataset, rows: [], predictions: []) }
+        let usable = rows.filter { dataset.columns[feature][$0].isFinite }
+        return PredictionMetrics.evaluate(dataset, rows: usable, predictions: usable.map { dataset.columns[feature][$0] })
+    }
+}
+
+/// Holds, equal-weighted, the names with the highest precomputed score on the rebalance day.
+struct TopScoredStrategy: PortfolioStrategy {
+    let name: String
+    let scores: [Date: [String: Double]]
+
+    func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
+        guard let today = scores[market.date], !today.isEmpty else { return [:] }
+        let chosen = today.filter { !constraints.excludedSymbols.contains($0.key) }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            .prefix(constraints.maxPositions)
+        let weight = constraints.investableFraction / Double(chosen.count)
+        return Dictionary(uniqueKeysWithValues: chosen.map { ($0.key, weight) })
+    }
+}
