@@ -25,6 +25,8 @@ public struct KeelServices: Sendable {
     public let pipeline: PipelineService
     public let marketData: MarketDataQueries
     public let backtests: BacktestJobs
+    public let training: ModelTrainingService
+    public let models: ModelRegistryService
     public let goals: GoalService
     public let trades: TradeService
     public let strategyInstances: StrategyInstanceService
@@ -72,9 +74,11 @@ public struct KeelServices: Sendable {
         pipeline = PipelineService(context: context, schwab: schwab, goals: goals)
         marketData = MarketDataQueries(context: context)
         backtests = BacktestJobs(context: context)
+        training = ModelTrainingService(context: context)
+        models = ModelRegistryService(context: context)
 
         let handlers = Self.jobHandlers(backtests: backtests, reconciliation: reconciliation, goals: goals, schwab: schwab, webhooks: webhooks,
-                                        logger: context) + [PipelineJobHandler(pipeline: pipeline)] + extraJobHandlers
+                                        logger: context) + [PipelineJobHandler(pipeline: pipeline), MLTrainingJobHandler(training: training)] + extraJobHandlers
         runner = JobRunner(context: context, handlers: handlers, duties: duties, settings: jobSettings)
         jobs = JobService(context: context, handlers: handlers, runner: runner)
         let queue = jobs, clock = context.clock

@@ -3,27 +3,10 @@ import KeelCore
 @testable import KeelML
 import Testing
 
-/// A market where one feature predicts the next 20 days' return (or nothing does), built straight as bars.
+/// The planted-signal market of KeelCore, under the name these tests use.
 enum PlantedMarket {
-    /// Daily closes for `symbols` over `days`; with `signal`, each symbol's drift over the next 20 days follows a
-    /// slowly changing hidden state that its last 5-day return reveals.
     static func histories(symbols: Int = 30, days: Int = 700, signal: Bool, seed: UInt64 = 7) -> [BarSeries] {
-        var generator = SeededGenerator(seed: seed)
-        let start = Date(timeIntervalSince1970: 1_500_000_000)
-        return (0..<symbols).map { s in
-            var series = BarSeries(symbol: String(format: "S%02d", s))
-            var close = 100.0
-            var state = 0.0
-            for d in 0..<days {
-                if d % 20 == 0 { state = Double.random(in: -1...1, using: &generator) }
-                let drift = signal ? 0.004 * state : 0
-                let noise = Double.random(in: -1...1, using: &generator) * 0.01
-                close *= 1 + drift + noise
-                let date = start.addingTimeInterval(Double(d) * 86_400)
-                series.append(timestamp: date, open: close, high: close * 1.005, low: close * 0.995, close: close, volume: 1_000_000)
-            }
-            return series
-        }
+        PlantedSignalMarket.histories(symbols: symbols, days: days, signal: signal, seed: seed)
     }
 }
 

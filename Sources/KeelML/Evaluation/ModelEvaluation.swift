@@ -161,9 +161,9 @@ public struct PredictorEvaluation: Sendable {
         let backtester = PortfolioBacktester(execution: execution, initialCash: 1_000_000, schedule: schedule, constraints: constraints, warmUp: 0)
         let output = backtester.run(strategy, market: market)
         let metrics = PerformanceMetrics(result: output.result)
-        return PortfolioFigures(sharpe: metrics.sharpe.isFinite ? metrics.sharpe : 0, cagr: metrics.cagr.isFinite ? metrics.cagr : 0,
-                                totalReturn: metrics.totalReturn, maxDrawdown: metrics.maxDrawdown, turnover: metrics.turnover,
-                                costs: output.result.commissions)
+        func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
+        return PortfolioFigures(sharpe: finite(metrics.sharpe), cagr: finite(metrics.cagr), totalReturn: finite(metrics.totalReturn),
+                                maxDrawdown: finite(metrics.maxDrawdown), turnover: finite(metrics.turnover), costs: finite(output.result.commissions))
     }
 
     static func featureMetrics(_ dataset: Dataset, rows: [Int], feature: Int?) -> PredictionMetrics {

@@ -15,6 +15,14 @@ public protocol JobHandler: Sendable {
     func run(_ job: RunningJob) async throws -> String?
 }
 
+/// Thrown by a handler when retrying cannot help (the data or the settings are at fault): the job ends
+/// `failed` with this message at once, whatever attempts remain.
+public struct PermanentJobFailure: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 /// Raised at a checkpoint when the job must stop.
 public enum JobInterruption: Error, Sendable, Equatable {
     /// `POST /api/jobs/{id}/cancel`: the job ends `cancelled`.

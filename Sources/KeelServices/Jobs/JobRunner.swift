@@ -233,7 +233,7 @@ public actor JobRunner {
                     logger.warning("job lost its lease; its outcome is discarded")
                 case nil:
                     let message = String(String(describing: (error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
-                    if job.attempts < job.maxAttempts {
+                    if job.attempts < job.maxAttempts && !(error is PermanentJobFailure) {
                         let retryAt = now.addingTimeInterval(settings.retryDelay(afterAttempt: job.attempts))
                         _ = try await context.database.writeStatement(.jobQueue) { try await $0.jobs.requeue(job.jobID, owner: owner, runAfter: retryAt, error: message, countAttempt: true) }
                     } else {

@@ -36,6 +36,11 @@ public struct JobService: Sendable {
         return stored
     }
 
+    /// Wakes this process's runner after a job was written inside another service's transaction.
+    public func notifyRunner() {
+        runner?.notify()
+    }
+
     public func list(kind: String?, status: String?, limit: Int?, by principal: Principal) async throws -> [JobRecord] {
         try principal.ensureStaff()
         if let kind, handlers[kind] == nil { throw ServiceError.invalid("kind", "kind must be one of \(kinds.joined(separator: ", "))") }

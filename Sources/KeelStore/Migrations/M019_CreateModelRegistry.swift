@@ -31,6 +31,10 @@ struct M019_CreateModelRegistry: AsyncMigration {
             .unique(on: "version", name: "uq_ml_models_version")
             .create()
         try await database.createIndex("idx_ml_models_family", on: "ml_models", columns: ["family", "status"])
+        // One deployed version per family, enforced by the database (concurrent deploys: the second gets a conflict).
+        try await (database as! any SQLDatabase).raw("""
+            CREATE UNIQUE INDEX uq_ml_models_one_deployed ON ml_models (family) WHERE status = 'deployed'
+            """).run()
 
         try await database.schema("model_deployments")
             .field("deployment_id", .int, .identifier(auto: true))

@@ -1,0 +1,53 @@
+import KeelServices
+import KeelStore
+import Vapor
+
+/// Training, the model registry, deploy and rollback.
+struct ModelController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let models = routes.grouped("ml-models")
+        models.post("train", use: train)
+            .openAPI("Train an ML predictor (ridge or gbdt) as a job (staff)", body: MLTrainBody.self, example: APIExamples.training,
+                     status: .accepted, response: .json(TrainingSubmittedResponse.self))
+        models.get(use: list).openAPI("Model versions, newest first (staff)", query: [
+            .choice("family", "only this family", ModelFamily.self), .choice("status", "only versions in this status", ModelStatus.self),
+            .limit(default: 100, max: 500)])
+        models.get("deployments", use: deployments).openAPI("Deployment history, newest first (staff)", query: [
+            .choice("family", "only this family", ModelFamily.self), .limit(default: 100, max: 500)])
+        models.post("rollback", use: rollback).openAPI("Deploy again the version the family's last deployment replaced (staff)", body: RollbackBody.self)
+        models.get(":model_id", use: get).openAPI("A version: parameters, evaluation with baselines, gate and lineage (staff)")
+        models.post(":model_id", "deploy", use: deploy)
+            .openAPI("Deploy a version that passed the gate; an admin may override a failed gate with a reason", body: DeployBody.self)
+    }
+
+    func train(req: Request) async throws -> Response {
+        let body = try req.decodeBody(MLTrainBody.self)
+        let submitted = try await req.keel.training.submit(body.request, by: req.principal, jobs: req.keel.jobs)
+        return try await TrainingSubmittedResponse(jobId: submitted.jobID, modelId: submitted.modelID, version: submitted.version)
+            .encodeResponse(status: .accepted, for: req)
+    }
+
+    func list(req: Request) async throws -> [ModelResponse] {
+        try await req.keel.models.list(family: try req.query.get(String?.self, at: "family"), status: try req.query.get(String?.self, at: "status"),
+                                       limit: try req.query.get(Int?.self, at: "limit"), by: req.principal).map(ModelResponse.init)
+    }
+
+    func get(req: Request) async throws -> ModelResponse {
+        ModelResponse(try await req.keel.models.get(try req.parameters.require("model_id"), by: req.principal))
+    }
+
+    func deploy(req: Request) async throws -> ModelResponse {
+        let body = req.body.data == nil ? DeployBody() : try req.decodeBody(DeployBody.self)
+        return ModelResponse(try await req.keel.models.deploy(try req.parameters.require("model_id"), overrideReason: body.overrideReason, by: req.principal))
+    }
+
+    func rollback(req: Request) async throws -> ModelResponse {
+        let body = try req.decodeBody(RollbackBody.self)
+        return ModelResponse(try await req.keel.models.rollback(family: body.family, by: req.principal))
+    }
+
+    func deployments(req: Request) async throws -> [DeploymentResponse] {
+        try await req.keel.models.deployments(family: try req.query.get(String?.self, at: "family"), limit: try req.query.get(Int?.self, at: "limit"),
+                                              by: req.principal).map(DeploymentResponse.init)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import KeelML
+import KeelServices
+import KeelStore
+import Vapor
+
+struct MLTrainBody: Content {
+    var modelType: String?
+    var symbols: [String]?
+    var portfolioId: Int?
+    var from: String?
+    var to: String?
+    var horizonDays: Int?
+    var params: [String: Double]?
+    var seed: Int64?
+
+    var request: MLTrainingRequest {
+        MLTrainingRequest(modelType: modelType, symbols: symbols, portfolioId: portfolioId, from: from, to: to, horizonDays: horizonDays,
+                          params: params, seed: seed)
+    }
+}
+
+struct TrainingSubmittedResponse: Content {
+    var jobId: String
+    var modelId: String
+    var version: String
+}
+
+struct DeployBody: Content {
+    var overrideReason: String?
+}
+
+struct RollbackBody: Content {
+    var family: String?
+}
+
+/// Where a version came from: its training job, data, seed and artifact hash.
+struct ModelLineage: Content {
+    var trainingJobId: String?
+    var dataFrom: Date
+    var dataTo: Date
+    var symbols: [String]
+    var horizonDays: Int
+    var seed: Int64
+    var artifactSha256: String?
+}
+
+struct ModelResponse: Content {
+    var modelId: String
+    var family: String
+    var modelType: String
+    var version: String
+    var status: String
+    var params: MLTrainingPlan?
+    var features: [String]
+    var evaluation: EvaluationReport?
+    var gate: GateVerdict?
+    var lineage: ModelLineage
+    var error: String?
+    var createdBy: String
+    var createdAt: Date
+    var trainedAt: Date?
+
+    init(_ model: MLModelRecord) {
+        modelId = model.modelID
+        family = model.family.rawValue
+        modelType = model.modelType
+        version = model.version
+        status = model.status.rawValue
+        params = try? StoredJSON.decode(MLTrainingPlan.self, model.params)
+        features = (try? StoredJSON.decode([String].self, model.features)) ?? []
+        evaluation = model.metrics.flatMap { try? StoredJSON.decode(EvaluationReport.self, $0) }
+        gate = model.gate.flatMap { try? StoredJSON.decode(GateVerdict.self, $0) }
+        lineage = ModelLineage(trainingJobId: model.trainingJobID, dataFrom: model.dataFrom, dataTo: model.dataTo,
+                               symbols: (try? StoredJSON.decode([String].self, model.symbols)) ?? [], horizonDays: model.horizonDays,
+                               seed: model.seed, artifactSha256: model.artifactSHA256)
+        error = model.error
+        createdBy = model.createdBy
+        createdAt = model.createdAt
+        trainedAt = model.trainedAt
+    }
+}
+
+struct DeploymentResponse: Content {
+    var deploymentId: Int
+    var family: String
+    var modelId: String
+    var previousModelId: String?
+    var action: String
+    var reason: String?
+    var deployedBy: String
+    var deployedAt: Date
+
+    init(_ record: ModelDeploymentRecord) {
+        deploymentId = record.deploymentID
+        family = record.family.rawValue
+        modelId = record.modelID
+        previousModelId = record.previousModelID
+        action = record.action
+        reason = record.reason
+        deployedBy = record.deployedBy
+        deployedAt = record.deployedAt
+    }
+}

@@ -1,0 +1,114 @@
+import Crypto
+import Foundation
+import KeelCore
+import KeelML
+import KeelStore
+
+/// Trains ML predictors as jobs: the request is validated against the stored data before anything is queued,
+/// the version row and its `ml.train` job are written in one transaction, and the job evaluates walk-forward,
+/// applies the gate and stores the artifact with its SHA-256.
+public struct ModelTrainingService: Sendable {
+    let context: ServiceContext
+    public var evaluation = PredictorEvaluation()
+
+    public init(context: ServiceContext) {
+        self.context = context
+    }
+
+    public struct Submitted: Sendable {
+        public var modelID: String
+        public var jobID: String
+        public var version: String
+    }
+
+    public func submit(_ request: MLTrainingRequest, by principal: Principal, jobs: JobService) async throws -> Submitted {
+        try principal.ensureStaff()
+        let plan = try await request.validated { portfolioID in
+            guard let portfolio = try await context.database.read({ try await $0.referenceData.modelPortfolio(portfolioID) }) else {
+                throw ServiceError(.notFound, code: "not_found", message: "model portfolio \(portfolioID) not found", field: "portfolio_id")
+            }
+            return portfolio.universe
+        }
+        let histories = try await loadHistories(plan)
+        let present = Set(histories.filter { $0.count > 0 }.map(\.symbol))
+        guard present.count >= 3 else {
+            throw ServiceError.invalid("symbols", "only \(present.count) of the symbols have stored bars in the range; at least 3 are needed")
+        }
+        let days = Set(histories.flatMap(\.timestamps)).count
+        let needed = evaluation.minimumDays(horizon: plan.horizonDays)
+        guard days >= needed else {
+            throw ServiceError.invalid("from", "\(days) trading days of stored bars lie between from and to for these symbols; walk-forward training with horizon_days \(plan.horizonDays) needs at least \(needed)")
+        }
+        let modelID = UUID().uuidString.lowercased()
+        let now = context.clock.now()
+        let new = NewMLModel(modelID: modelID, family: .ml, modelType: plan.training.kind.rawValue, params: try StoredJSON.encode(plan),
+                             features: try StoredJSON.encode(FeatureBuilder.names), symbols: try StoredJSON.encode(plan.symbols),
+                             dataFrom: plan.from, dataTo: plan.to, horizonDays: plan.horizonDays, seed: plan.seed)
+        let payload = try StoredJSON.encode(["model_id": modelID])
+        let created = try await context.database.write { session -> (MLModelRecord, JobRecord) in
+            let model = try await session.models.create(new, by: principal.userID, at: now)
+            let job = try await session.jobs.enqueue(NewJob(kind: MLTrainingJobHandler.kind, payload: payload, maxAttempts: MLTrainingJobHandler.attempts,
+                                                            runAfter: now, idempotencyKey: "train:\(modelID)"),
+                                                     id: UUID().uuidString.lowercased(), at: now)
+            try await session.models.attachJob(modelID, jobID: job.jobID)
+            try await session.operations.append(AuditEntry(at: now, actor: principal.userID, action: "model.train", entityType: "ml_model",
+                                                            entityID: modelID, clientID: nil,
+                                                            details: try StoredJSON.encode(["version": model.version, "job_id": job.jobID])))
+            return (model, job)
+        }
+        jobs.notifyRunner()
+        return Submitted(modelID: modelID, jobID: created.1.jobID, version: created.0.version)
+    }
+
+    func loadHistories(_ plan: MLTrainingPlan) async throws -> [BarSeries] {
+        let since = plan.from
+        return try await context.database.read { try await $0.marketBars.history(symbols: plan.symbols, since: since) }
+            .map { $0.truncated(through: plan.to) }
+    }
+
+    /// The job's work. A problem with the data or the settings fails the version at once with the reason;
+    /// anything else is thrown so the job is retried, and recorded as the failure on the last attempt.
+    func execute(modelID: String, job: RunningJob) async throws -> String? {
+        guard let model = try await context.database.read({ try await $0.models.find(modelID) }) else {
+            throw ServiceError.notFound("model \(modelID)", field: "model_id")
+        }
+        guard model.status == .training else { return try StoredJSON.encode(["model_id": modelID, "status": model.status.rawValue]) }
+        let finalAttempt = job.record.attempts >= job.record.maxAttempts
+        do {
+            let plan = try StoredJSON.decode(MLTrainingPlan.self, model.params)
+            await job.progress(0.05, "loading bars")
+            let histories = try await loadHistories(plan)
+            try job.checkpoint()
+            await job.progress(0.1, "checking features for look-ahead")
+            try LookAheadCheck().verify(FeatureBuilder(), histories: histories)
+            let dataset = DatasetBuilder(horizonDays: plan.horizonDays).build(histories)
+            try job.checkpoint()
+            await job.progress(0.2, "walk-forward evaluation")
+            let (trained, report) = try evaluation.evaluate(plan.training, dataset: dataset, histories: histories)
+            try job.checkpoint()
+            let artifact = try trained.artifact()
+            let digest = SHA256.hash(data: artifact).map { String(format: "%02x", $0) }.joined()
+            let now = context.clock.now()
+            let metrics = try StoredJSON.encode(report)
+            let gate = try StoredJSON.encode(report.gate)
+            let features = try StoredJSON.encode(trained.featureNames)
+            try await context.database.write { session in
+                try await session.models.finishTraining(modelID, metrics: metrics, gatePassed: report.gate.passed, gate: gate, features: features,
+                                                        artifact: artifact, sha256: digest, at: now)
+            }
+            return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": report.gate.passed ? "true" : "false", "artifact_sha256": digest])
+        } catch let interruption as JobInterruption {
+            throw interruption
+        } catch let error where Self.isPermanent(error) || finalAttempt {
+            let now = context.clock.now()
+            let reason = (error as? ServiceError)?.message ?? String(describing: error)
+            try await context.database.write { try await $0.models.fail(modelID, error: reason, at: now) }
+            throw PermanentJobFailure(reason)
+        }
+    }
+
+    static func isPermanent(_ error: any Error) -> Bool {
+        error is ServiceError || error is LookAheadCheck.Violation || error is PredictorEvaluation.EvaluationError
+            || error is GBDTParameters.Invalid || error is RidgeTrainer.TrainingError || error is DecodingError
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import KeelCore
+@_spi(RawSQL) import KeelStore
+import KeelTestSupport
+import Testing
+import Vapor
+
+/// The ML training pipeline end to end through the API: training jobs, evaluation with baselines, the gate,
+/// versions and lineage, deploy, override and one-step rollback, and refusal of bad requests before any job.
+@Suite("ML and RL pipeline")
+struct MLRLPipelineTests {
+    static let start = Date(timeIntervalSince1970: 1_500_000_000)
+
+    /// 30 symbols with a planted signal (P00…) and 30 on a random walk (R00…), 700 days from 2017-07-14.
+    static func storeMarkets(_ app: KeelTestApp) async throws {
+        let planted = PlantedSignalMarket.histories(signal: true, prefix: "P", start: start)
+        let random = PlantedSignalMarket.histories(signal: false, seed: 8, prefix: "R", start: start)
+        try await app.database.write { session in
+            try await session.referenceData.ensureInstruments((planted + random).map { Instrument(symbol: $0.symbol, assetClass: .equity, name: $0.symbol) })
+            for series in planted + random { try await session.marketBars.upsert(series, interval: "1d", source: "test") }
+        }
+    }
+
+    static func symbols(_ prefix: String) -> [String] { (0..<30).map { prefix + String(format: "%02d", $0) } }
+
+    static func train(_ app: KeelTestApp, token: String, _ body: [String: any Sendable]) async throws -> TestResponse {
+        try await app.request(.POST, "/api/ml-models/train", token: token, json: body)
+    }
+
+    /// Submits and waits for the job to finish; returns the model as the API shows it.
+    static func trained(_ app: KeelTestApp, token: String, _ body: [String: any Sendable]) async throws -> [String: Any] {
+        let submitted = try await train(app, token: token, body)
+        #expect(submitted.status == .accepted, "\(submitted)")
+        let jobID = try #require(submitted.object.string("job_id")), modelID = try #require(submitted.object.string("model_id"))
+        try await app.eventually("training job \(jobID)", timeout: 120) {
+            let status = try await app.request(.GET, "/api/jobs/\(jobID)", token: token).object.string("status")
+            return status == "succeeded" || status == "failed"
+        }
+        let job = try await app.request(.GET, "/api/jobs/\(jobID)", token: token).object
+        #expect(job.string("status") == "succeeded", "\(job)")
+        return try await app.request(.GET, "/api/ml-models/\(modelID)", token: token).object
+    }
+
+    static var range: [String: any Sendable] { ["from": "2017-07-14", "to": "2019-06-13", "horizon_days": 20, "seed": 7] }
+
+    @Test("ridge trained on the planted market passes the gate with its baselines stored; deploy, then a gbdt on noise fails it", arguments: TestDatabase.available)
+    func trainEvaluateDeploy(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            try await Self.storeMarkets(app)
+            let advisor = try await app.login(), admin = try await app.loginAdmin()
+            let ridge = try await Self.trained(app, token: advisor, Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P")]) { a, _ in a })
+            #expect(ridge["status"] as? String == "trained")
+            #expect(ridge.string("version") == "ridge/v1")
+            let gate = ridge["gate"] as? [String: Any]
+            #expect(gate?["passed"] as? Bool == true, "\(gate ?? [:])")
+            let evaluation = try #require(ridge["evaluation"] as? [String: Any])
+            #expect((evaluation["windows"] as? [Any])?.isEmpty == false)
+            #expect(Set((evaluation["baselines"] as? [String: Any])?.keys.map { $0 } ?? []) == ["equal_weight", "buy_and_hold", "momentum_12_1"])
+            #expect(((evaluation["overall"] as? [String: Any])?["mean_rank_ic"] as? Double ?? 0) > 0.05)
+            let lineage = try #require(ridge["lineage"] as? [String: Any])
+            #expect((lineage["artifact_sha256"] as? String)?.count == 64)
+            #expect(lineage["training_job_id"] as? String != nil)
+            let ridgeID = try #require(ridge.string("model_id"))
+
+            let deployed = try await app.request(.POST, "/api/ml-models/\(ridgeID)/deploy", token: advisor)
+            #expect(deployed.status == .ok && deployed.object.string("status") == "deployed", "\(deployed)")
+
+            // The same data, settings and seed: the same artifact.
+            let again = try await Self.trained(app, token: advisor, Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P")]) { a, _ in a })
+            #expect(again.string("version") == "ridge/v2")
+            #expect((again["lineage"] as? [String: Any])?["artifact_sha256"] as? String == lineage["artifact_sha256"] as? String)
+
+            let noise = try await Self.trained(app, token: advisor, Self.range.merging([
+                "model_type": "gbdt", "symbols": Self.symbols("R"), "params": ["trees": 60, "max_leaves": 15, "min_samples_per_leaf": 50]]) { a, _ in a })
+            #expect((noise["gate"] as? [String: Any])?["passed"] as? Bool == false, "\(noise["gate"] ?? "")")
+            let noiseID = try #require(noise.string("model_id"))
+            let refused = try await app.request(.POST, "/api/ml-models/\(noiseID)/deploy", token: advisor)
+            #expect(refused.status == .unprocessableEntity && refused.errorCode == "gate_failed", "\(refused)")
+            let notAdmin = try await app.request(.POST, "/api/ml-models/\(noiseID)/deploy", token: advisor, json: ["override_reason": "trust me"])
+            #expect(notAdmin.status == .forbidden)
+            let overridden = try await app.request(.POST, "/api/ml-models/\(noiseID)/deploy", token: admin, json: ["override_reason": "shadow test of the gbdt"])
+            #expect(overridden.status == .ok, "\(overridden)")
+            #expect(try await app.request(.GET, "/api/ml-models/\(ridgeID)", token: advisor).object.string("status") == "retired")
+
+            // One step back: the ridge is deployed again, the gbdt retired; the history shows all three steps.
+            let rolledBack = try await app.request(.POST, "/api/ml-models/rollback", token: advisor, json: ["family": "ml"])
+            #expect(rolledBack.status == .ok && rolledBack.object.string("model_id") == ridgeID, "\(rolledBack)")
+            #expect(try await app.request(.GET, "/api/ml-models/\(noiseID)", token: advisor).object.string("status") == "retired")
+            let history = try await app.request(.GET, "/api/ml-models/deployments?family=ml", token: advisor).array
+            #expect(history.map { $0.string("action") ?? "" } == ["rollback", "override", "deploy"])
+            let deployedNow = try await app.request(.GET, "/api/ml-models?family=ml&status=deployed", token: advisor).array
+            #expect(deployedNow.map { $0.string("model_id") } == [ridgeID], "one deployed version per family")
+            #expect(try await app.count("audit_log", where: "action LIKE 'model.%'") >= 6)
+        }
+    }
+
+    @Test("bad training requests are refused by field before any job is queued", arguments: TestDatabase.available)
+    func badRequests(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            try await Self.storeMarkets(app)
+            let token = try await app.login()
+            let base = Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P")]) { a, _ in a }
+            let cases: [(String, [String: any Sendable])] = [
+                ("model_type", base.merging(["model_type": "lstm"]) { _, b in b }),
+                ("symbols", base.merging(["symbols": [String]()]) { _, b in b }),
+                ("from", base.merging(["from": "2019-06-13", "to": "2017-07-14"]) { _, b in b }),
+                ("from", base.merging(["from": "2019-01-02"]) { _, b in b }),
+                ("params.learning_rate", base.merging(["model_type": "gbdt", "params": ["learning_rate": -0.1]]) { _, b in b }),
+                ("params.max_depth", base.merging(["model_type": "gbdt", "params": ["max_depth": 0]]) { _, b in b }),
+                ("params.depth", base.merging(["model_type": "gbdt", "params": ["depth": 3]]) { _, b in b }),
+                ("horizon_days", base.merging(["horizon_days": 0]) { _, b in b }),
+                ("symbols", base.merging(["symbols": ["NOPE1", "NOPE2", "NOPE3"]]) { _, b in b }),
+            ]
+            for (field, body) in cases {
+                let response = try await Self.train(app, token: token, body)
+                #expect(response.status == .unprocessableEntity && response.errorField == field, "\(field): \(response)")
+            }
+            #expect(try await app.count("jobs", where: "kind = 'ml.train'") == 0, "nothing was queued")
+            #expect(try await app.count("ml_models") == 0)
+            let client = try await app.request(.POST, "/api/ml-models/train", token: nil, json: base)
+            #expect(client.status == .unauthorized)
+            #expect(try await app.request(.GET, "/api/ml-models/no-such-model", token: token).status == .notFound)
+            #expect(try await app.request(.POST, "/api/ml-models/rollback", token: token, json: ["family": "ml"]).status == .conflict)
+            #expect(try await app.request(.POST, "/api/ml-models/rollback", token: token, json: ["family": "quantum"]).errorField == "family")
+        }
+    }
+}
