@@ -124,4 +124,37 @@ struct MLRLPipelineTests {
             #expect(try await app.request(.POST, "/api/ml-models/rollback", token: token, json: ["family": "quantum"]).errorField == "family")
         }
     }
+
+    @Test("the deployed version serves predictions stamped with it, stores them, and a rebalance batch records it", arguments: TestDatabase.available)
+    func deployedVersionServesAndTrades(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            let admin = try await app.loginAdmin()
+            let before = try await app.request(.GET, "/api/ml-models/predict/\(scenario.clientID)", token: scenario.token)
+            #expect(before.status == .ok)
+            #expect(before.array.first?.string("model_version") == "momentum-12-1/v1", "the baseline serves, labelled, while nothing is deployed")
+
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd"
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            let model = try await Self.trained(app, token: scenario.token, [
+                "model_type": "ridge", "portfolio_id": 1, "from": formatter.string(from: TestFixtures.now.addingTimeInterval(-740 * 86_400)),
+                "to": formatter.string(from: TestFixtures.now), "horizon_days": 10, "seed": 3])
+            let modelID = try #require(model.string("model_id"))
+            // Simulated prices carry no planted signal: the gate decides, an admin may still deploy with a reason.
+            let deploy = try await app.request(.POST, "/api/ml-models/\(modelID)/deploy", token: admin,
+                                               json: ["override_reason": "integration test of the serving path"])
+            #expect(deploy.status == .ok, "\(deploy)")
+
+            let served = try await app.request(.GET, "/api/ml-models/predict/\(scenario.clientID)", token: scenario.token)
+            #expect(served.status == .ok)
+            #expect(!served.array.isEmpty && served.array.allSatisfy { $0.string("model_version") == "ridge/v1" }, "\(served)")
+            #expect(try await app.count("predictions", where: "model_id = '\(modelID)' AND role = 'served'") == served.array.count)
+
+            let batch = try await scenario.rebalance(app)
+            #expect(batch.status == .ok, "\(batch)")
+            #expect(batch.object.string("model_id") == modelID)
+            #expect(batch.object.string("model_version") == "ridge/v1")
+        }
+    }
 }

@@ -89,6 +89,8 @@ struct BatchResponse: Content {
     var portfolioId: Int
     var strategy: String
     var modelVersion: String
+    /// The registry id of the model version that produced the batch (the baseline's label when none was deployed).
+    var modelId: String?
     var status: String
     var contentHash: String
     var requireApproval: Bool
@@ -123,6 +125,7 @@ struct BatchResponse: Content {
         portfolioId = batch.portfolioID
         strategy = batch.strategy
         modelVersion = batch.modelVersion
+        modelId = batch.modelID
         status = batch.status.rawValue
         contentHash = batch.contentHash
         requireApproval = batch.requireApproval

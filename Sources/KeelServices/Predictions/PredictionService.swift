@@ -6,11 +6,11 @@ import KeelStore
 /// Serves return predictions for a client's universe from the active predictor, computed from stored bars.
 public struct PredictionService: Sendable {
     let context: ServiceContext
-    let predictor: any ReturnPredictor
+    let active: ActivePredictor
 
-    public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel()) {
+    public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel(), active: ActivePredictor? = nil) {
         self.context = context
-        self.predictor = predictor
+        self.active = active ?? ActivePredictor(baseline: predictor)
     }
 
     /// The symbols a client's portfolio may hold: its model portfolio's universe minus exclusions.
@@ -30,17 +30,24 @@ public struct PredictionService: Sendable {
     public func predict(clientID: Int, portfolioID: Int? = nil, by principal: Principal) async throws -> [ReturnPrediction] {
         try principal.ensureAccess(toClient: clientID)
         let asOf = context.clock.now()
-        let predictor = self.predictor
-        let predictions = try await context.database.read { session in
+        let active = self.active
+        let (predictions, modelID) = try await context.database.read { session in
+            let resolved = try await active.resolve(session: session)
             let (_, symbols) = try await universe(clientID: clientID, portfolioID: portfolioID, session: session)
             let since = asOf.addingTimeInterval(-400 * 86_400)
             let histories = try await session.marketBars.history(symbols: symbols, since: since)
-            return predictor.predict(histories: histories, asOf: asOf)
+            return (resolved.predictor.predict(histories: histories, asOf: asOf), resolved.modelID)
         }
         guard !predictions.isEmpty else {
             throw ServiceError(.unavailable, code: "no_market_data",
                                message: "no symbol of the client's universe has enough price history (120 days) to predict from; import or seed market data first")
         }
+        // What was served is kept: which version said what, for whom, as of when.
+        let stored = predictions.map {
+            StoredPrediction(modelID: modelID, modelVersion: $0.modelVersion, role: "served", clientID: clientID, symbol: $0.symbol, asOf: $0.asOf,
+                             expectedReturn: $0.expectedReturn, score: $0.score)
+        }
+        try await context.database.write { try await $0.models.storePredictions(stored, at: asOf) }
         return predictions
     }
 }

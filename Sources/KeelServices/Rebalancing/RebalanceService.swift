@@ -8,17 +8,18 @@ import KeelStore
 public struct RebalanceService: Sendable {
     let context: ServiceContext
     let predictions: PredictionService
-    let predictor: any ReturnPredictor
+    let active: ActivePredictor
     /// Brings a live (Schwab) account's books up to date from the broker before planning.
     let accountSync: SchwabAccountSync?
     let goals: GoalService?
 
     public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel(), accountSync: SchwabAccountSync? = nil,
-                goals: GoalService? = nil) {
+                goals: GoalService? = nil, active: ActivePredictor? = nil) {
         self.context = context
         self.goals = goals
-        self.predictor = predictor
-        self.predictions = PredictionService(context: context, predictor: predictor)
+        let active = active ?? ActivePredictor(baseline: predictor)
+        self.active = active
+        self.predictions = PredictionService(context: context, predictor: predictor, active: active)
         self.accountSync = accountSync
     }
 
@@ -29,7 +30,7 @@ public struct RebalanceService: Sendable {
         if let maxPositions = request.maxPositions { _ = try FieldValidation.range(maxPositions, 1...100, field: "max_positions") }
         let now = context.clock.now()
         let settings = context.settings
-        let predictor = self.predictor
+        let active = self.active
         let predictions = self.predictions
         if let accountSync, let account = try await context.database.read({ try await $0.accounts.find(hash: accountHash) }),
            account.clientID == clientID, account.brokerage.code == "schwab", account.status == .active {
@@ -62,6 +63,8 @@ public struct RebalanceService: Sendable {
 
             let (portfolio, symbols) = try await predictions.universe(clientID: clientID, portfolioID: preferences.portfolioID, session: session)
             let histories = try await session.marketBars.history(symbols: symbols, since: now.addingTimeInterval(-400 * 86_400))
+            let resolved = try await active.resolve(session: session)
+            let predictor = resolved.predictor
             let forecast = predictor.predict(histories: histories, asOf: now)
             guard !forecast.isEmpty else {
                 throw ServiceError(.unavailable, code: "no_market_data", message: "not enough price history to plan a rebalance for \(portfolio.name)")
@@ -134,6 +137,7 @@ public struct RebalanceService: Sendable {
                                     requireApproval: requireApproval, portfolioValue: plan.portfolioValue.roundedToCents,
                                     planNotes: planNotes, createdBy: principal.userID, createdAt: now,
                                     approvalExpiresAt: now.addingTimeInterval(settings.approvalLifetime), orders: orders)
+            batch.modelID = resolved.modelID
             if !requireApproval {
                 batch.approvedBy = "auto:\(principal.userID)"
                 batch.approvedAt = now

@@ -9,6 +9,8 @@ final class TradeBatchModel: Model, @unchecked Sendable {
     @Field(key: "portfolio_id") var portfolioID: Int
     @Field(key: "strategy") var strategy: String
     @Field(key: "model_version") var modelVersion: String
+    /// The registry id of the version that produced it (or the baseline's label).
+    @OptionalField(key: "model_id") var modelID: String?
     @Field(key: "status") var status: String
     @Field(key: "content_hash") var contentHash: String
     @Field(key: "require_approval") var requireApproval: Bool

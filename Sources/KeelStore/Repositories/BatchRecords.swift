@@ -99,6 +99,8 @@ public struct BatchRecord: Sendable, Hashable {
     public var portfolioID: Int
     public var strategy: String
     public var modelVersion: String
+    /// The registry id of the model version behind it (the baseline's label when none was deployed).
+    public var modelID: String?
     public var status: BatchStatus
     public var contentHash: String
     public var requireApproval: Bool

@@ -101,6 +101,7 @@ public struct BatchRepository: Sendable {
         model.portfolioID = batch.portfolioID
         model.strategy = batch.strategy
         model.modelVersion = batch.modelVersion
+        model.modelID = batch.modelID
         model.status = batch.status.rawValue
         model.contentHash = batch.contentHash
         model.requireApproval = batch.requireApproval
@@ -150,6 +151,7 @@ public struct BatchRepository: Sendable {
                                 strategy: model.strategy, modelVersion: model.modelVersion, status: status, contentHash: model.contentHash,
                                 requireApproval: model.requireApproval, portfolioValue: model.portfolioValue, planNotes: model.planNotes,
                                 createdBy: model.createdBy, createdAt: model.createdAt, approvalExpiresAt: model.approvalExpiresAt, orders: orders)
+        batch.modelID = model.modelID
         batch.approvedBy = model.approvedBy
         batch.approvedAt = model.approvedAt
         batch.approvedHash = model.approvedHash

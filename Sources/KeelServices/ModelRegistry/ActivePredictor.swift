@@ -1,0 +1,35 @@
+import Foundation
+import KeelML
+import KeelStore
+import NIOConcurrencyHelpers
+
+/// Which predictor serves now: the deployed ML version, else the configured baseline (labelled as such).
+/// Artifacts never change once stored, so each version is decoded once per process.
+public final class ActivePredictor: Sendable {
+    public struct Resolved: Sendable {
+        public let predictor: any ReturnPredictor
+        /// The registry id, or the baseline's version label when no version is deployed.
+        public let modelID: String
+    }
+
+    let baseline: any ReturnPredictor
+    private let decoded = NIOLockedValueBox<[String: TrainedModelPredictor]>([:])
+
+    public init(baseline: any ReturnPredictor) {
+        self.baseline = baseline
+    }
+
+    public func resolve(session: Session) async throws -> Resolved {
+        guard let deployed = try await session.models.deployed(family: .ml) else {
+            return Resolved(predictor: baseline, modelID: baseline.modelVersion)
+        }
+        if let known = decoded.withLockedValue({ $0[deployed.modelID] }) { return Resolved(predictor: known, modelID: deployed.modelID) }
+        guard let artifact = try await session.models.artifact(deployed.modelID) else {
+            throw ServiceError(.unavailable, code: "model_artifact_missing", message: "the deployed model \(deployed.version) has no artifact")
+        }
+        let predictor = TrainedModelPredictor(model: try TrainedPredictor.load(artifact), modelVersion: deployed.version,
+                                              horizonDays: deployed.horizonDays)
+        decoded.withLockedValue { $0[deployed.modelID] = predictor }
+        return Resolved(predictor: predictor, modelID: deployed.modelID)
+    }
+}
