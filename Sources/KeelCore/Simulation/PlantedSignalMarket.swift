@@ -1,7 +1,8 @@
 import Foundation
 
 /// Daily bars where one thing predicts the next 20 days' returns, or (without `signal`) nothing does: each
-/// symbol's drift follows a hidden state redrawn every 20 days, which its recent returns reveal. What the model
+/// symbol's drift follows a slowly mean-reverting hidden state (AR(1), half-life about 23 days), which its recent
+/// returns reveal. What the model
 /// pipeline must find when it is there and must not find when it is not.
 public enum PlantedSignalMarket {
     public static func histories(symbols: Int = 30, days: Int = 700, signal: Bool, seed: UInt64 = 7, prefix: String = "S",
@@ -12,8 +13,8 @@ public enum PlantedSignalMarket {
             var close = 100.0
             var state = 0.0
             for d in 0..<days {
-                if d % 20 == 0 { state = Double.random(in: -1...1, using: &generator) }
-                let drift = signal ? 0.004 * state : 0
+                state = 0.97 * state + 0.243 * generator.nextNormal()
+                let drift = signal ? 0.003 * state : 0
                 let noise = Double.random(in: -1...1, using: &generator) * 0.01
                 close *= 1 + drift + noise
                 series.append(timestamp: start.addingTimeInterval(Double(d) * 86_400), open: close, high: close * 1.005, low: close * 0.995,

@@ -36,6 +36,11 @@ public struct Dataset: Sendable {
         (0..<rowCount).filter { range.contains(Int(dayIndex[$0])) && labels[$0].isFinite }
     }
 
+    /// The rows whose day index lies in `range` (any label).
+    public func rows(inDays range: Range<Int>) -> [Int] {
+        (0..<rowCount).filter { range.contains(Int(dayIndex[$0])) }
+    }
+
     /// The rows of one day (any label).
     public func rows(onDay day: Int) -> [Int] {
         (0..<rowCount).filter { Int(dayIndex[$0]) == day }

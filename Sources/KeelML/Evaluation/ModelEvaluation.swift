@@ -103,31 +103,16 @@ public struct PredictorEvaluation: Sendable {
 
         // The portfolio replay over the out-of-sample days, for the model and the baselines alike.
         let firstTest = dataset.days[windows[0].test.lowerBound], lastTest = dataset.days[windows[windows.count - 1].test.upperBound - 1]
-        let outOfSample = histories.map { $0.truncated(through: lastTest) }.map { series -> BarSeries in
-            guard let start = series.lastIndex(onOrBefore: firstTest.addingTimeInterval(-1)).map({ $0 + 1 }) ?? (series.isEmpty ? nil : 0) else { return series }
-            var cut = BarSeries(symbol: series.symbol)
-            for i in start..<series.count {
-                cut.append(timestamp: series.timestamps[i], open: series.open[i], high: series.high[i], low: series.low[i], close: series.close[i], volume: series.volume[i])
-            }
-            return cut
-        }
-        let market = AlignedMarket(outOfSample)
-        var modelScores: [Date: [String: Double]] = [:], momentumScores: [Date: [String: Double]] = [:]
+        let market = Self.market(histories, from: firstTest, through: lastTest)
+        var modelScores: [Date: [String: Double]] = [:]
         for (row, prediction) in zip(testRows, testPredictions) {
-            let day = dataset.days[Int(dataset.dayIndex[row])], symbol = dataset.symbols[Int(dataset.symbolIndex[row])]
-            modelScores[day, default: [:]][symbol] = prediction
-            if let f = momentumFeature, dataset.columns[f][row].isFinite { momentumScores[day, default: [:]][symbol] = dataset.columns[f][row] }
+            modelScores[dataset.days[Int(dataset.dayIndex[row])], default: [:]][dataset.symbols[Int(dataset.symbolIndex[row])]] = prediction
         }
         let holdings = min(self.holdings, max(1, dataset.symbols.count / 2))
         let constraints = PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01)
-        let every = RebalanceSchedule.everyBars(max(1, dataset.horizonDays))
-        let portfolio = replay(TopScoredStrategy(name: "model", scores: modelScores), market: market, schedule: every, constraints: constraints)
-        let all = PortfolioConstraints(maxPositions: dataset.symbols.count, maxWeight: 1, cashBuffer: 0.01)
-        let baselines: [String: PortfolioFigures] = [
-            "equal_weight": replay(BuyAndHoldStrategy(), market: market, schedule: every, constraints: all),
-            "buy_and_hold": replay(BuyAndHoldStrategy(), market: market, schedule: .once, constraints: all),
-            "momentum_12_1": replay(TopScoredStrategy(name: "momentum", scores: momentumScores), market: market, schedule: every, constraints: constraints),
-        ]
+        let portfolio = replay(TopScoredStrategy(name: "model", scores: modelScores), market: market,
+                               schedule: .everyBars(max(1, dataset.horizonDays)), constraints: constraints)
+        let baselines = self.baselines(market: market, dataset: dataset, rows: testRows, holdings: holdings)
 
         var reasons: [String] = []
         if !(overall.meanRankIC > rules.minimumMeanRankIC) {
@@ -154,6 +139,36 @@ public struct PredictorEvaluation: Sendable {
         progress(1)
         return (final, EvaluationReport(windows: reports, overall: overall, momentumBaseline: momentum, portfolio: portfolio,
                                         baselines: baselines, gate: gate, rules: rules))
+    }
+
+    /// The bars from `first` through `last`: the out-of-sample stretch the portfolios are replayed over.
+    static func market(_ histories: [BarSeries], from first: Date, through last: Date) -> AlignedMarket {
+        AlignedMarket(histories.map { series in
+            let cut = series.truncated(through: last)
+            var out = BarSeries(symbol: series.symbol)
+            for i in 0..<cut.count where cut.timestamps[i] >= first {
+                out.append(timestamp: cut.timestamps[i], open: cut.open[i], high: cut.high[i], low: cut.low[i], close: cut.close[i], volume: cut.volume[i])
+            }
+            return out
+        })
+    }
+
+    /// The three baselines every model is compared with, replayed on the same market and schedule.
+    func baselines(market: AlignedMarket, dataset: Dataset, rows: [Int], holdings: Int) -> [String: PortfolioFigures] {
+        let momentumFeature = dataset.featureNames.firstIndex(of: "mom_12_1")
+        var momentumScores: [Date: [String: Double]] = [:]
+        for row in rows {
+            guard let f = momentumFeature, dataset.columns[f][row].isFinite else { continue }
+            momentumScores[dataset.days[Int(dataset.dayIndex[row])], default: [:]][dataset.symbols[Int(dataset.symbolIndex[row])]] = dataset.columns[f][row]
+        }
+        let every = RebalanceSchedule.everyBars(max(1, dataset.horizonDays))
+        let all = PortfolioConstraints(maxPositions: dataset.symbols.count, maxWeight: 1, cashBuffer: 0.01)
+        let top = PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01)
+        return [
+            "equal_weight": replay(BuyAndHoldStrategy(), market: market, schedule: every, constraints: all),
+            "buy_and_hold": replay(BuyAndHoldStrategy(), market: market, schedule: .once, constraints: all),
+            "momentum_12_1": replay(TopScoredStrategy(name: "momentum", scores: momentumScores), market: market, schedule: every, constraints: top),
+        ]
     }
 
     func replay(_ strategy: any PortfolioStrategy, market: AlignedMarket, schedule: RebalanceSchedule, constraints: PortfolioConstraints) -> PortfolioFigures {

@@ -1,0 +1,122 @@
+import Foundation
+import KeelCore
+
+/// What an RL version's gate rests on: the out-of-sample replay of the policy against the baselines.
+public struct PolicyReport: Sendable, Codable, Hashable {
+    public var trainFrom: Date
+    public var trainTo: Date
+    public var testFrom: Date
+    public var testTo: Date
+    public var portfolio: PortfolioFigures
+    public var baselines: [String: PortfolioFigures]
+    public var trainingCurve: [Double]
+    /// How well the policy's allocation scores rank the names' forward returns out of sample.
+    public var scoreMetrics: PredictionMetrics
+    public var gate: GateVerdict
+    public var rules: GateRules
+}
+
+/// Trains the policy on the first part of the range and replays it, out of sample after an embargo of the
+/// horizon, through the backtest engine beside equal weight, buy-and-hold and momentum.
+public struct PolicyEvaluation: Sendable {
+    public var trainFraction: Double
+    public var rules: GateRules
+    public var costBasisPoints: Double
+
+    public init(trainFraction: Double = 0.65, rules: GateRules = GateRules(), costBasisPoints: Double = 5) {
+        self.trainFraction = min(max(trainFraction, 0.3), 0.9)
+        self.rules = rules
+        self.costBasisPoints = costBasisPoints
+    }
+
+    public func minimumDays(horizon: Int, steps: Int) -> Int {
+        Int((Double(max(1, horizon) * (steps + 1) + 120) / (1 - trainFraction)).rounded(.up))
+    }
+
+    public func evaluate(_ parameters: RLParameters, dataset: Dataset, histories: [BarSeries]) throws -> (policy: RLPolicy, report: PolicyReport) {
+        let horizon = max(1, dataset.horizonDays)
+        let dayCount = dataset.days.count
+        let trainEnd = Int(Double(dayCount) * trainFraction)
+        let testStart = trainEnd + horizon
+        let testEnd = dayCount - horizon
+        guard trainEnd - horizon * parameters.stepsPerEpisode > 1, testEnd - testStart >= 2 * horizon else {
+            throw PredictorEvaluation.EvaluationError.tooShort(days: dayCount, needed: minimumDays(horizon: horizon, steps: parameters.stepsPerEpisode))
+        }
+        // Training labels end before the test starts: the policy only learns from returns it could have seen.
+        let trained = try RLTrainer(parameters: parameters).train(dataset, days: 0..<(trainEnd - horizon))
+        let testRows = dataset.labelledRows(inDays: testStart..<testEnd)
+        var weightsByDay: [Date: [String: Double]] = [:]
+        var scoredRows: [Int] = [], scores: [Double] = []
+        for (day, rows) in dataset.rowsByDay(dataset.rows(inDays: testStart..<testEnd)) {
+            let symbols = rows.map { dataset.symbols[Int(dataset.symbolIndex[$0])] }
+            let features = rows.map { row in (0..<dataset.featureCount).map { dataset.columns[$0][row] } }
+            weightsByDay[dataset.days[day]] = trained.allocation(symbols: symbols, features: features, investable: 0.99, maxPositions: trained.holdings)
+            let probabilities = trained.probabilities(RLPolicy.crossSectional(features))
+            for (row, probability) in zip(rows, probabilities) where dataset.labels[row].isFinite {
+                scoredRows.append(row)
+                scores.append(probability)
+            }
+        }
+        let scoreMetrics = PredictionMetrics.evaluate(dataset, rows: scoredRows, predictions: scores)
+        let evaluation = PredictorEvaluation(costBasisPoints: costBasisPoints)
+        let market = PredictorEvaluation.market(histories, from: dataset.days[testStart], through: dataset.days[testEnd - 1])
+        let holdings = min(trained.holdings, max(1, dataset.symbols.count / 2))
+        let portfolio = evaluation.replay(PrecomputedWeightsStrategy(name: "rl-policy", weights: weightsByDay), market: market,
+                                          schedule: .everyBars(horizon), constraints: PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01))
+        let baselines = evaluation.baselines(market: market, dataset: dataset, rows: testRows, holdings: holdings)
+        let best = baselines.max { $0.value.sharpe < $1.value.sharpe }!
+        var reasons: [String] = []
+        if !(portfolio.sharpe >= best.value.sharpe + rules.sharpeMargin) {
+            reasons.append(String(format: "out-of-sample Sharpe %.2f is below the best baseline's (%@ %.2f) + %.2f", portfolio.sharpe, best.key,
+                                  best.value.sharpe, rules.sharpeMargin))
+        }
+        // A Sharpe margin alone passes luck (on a random walk every baseline can lose more than a random policy):
+        // the policy's own ranking of the names must be significant out of sample, as a predictor's is.
+        if !(scoreMetrics.meanRankIC > rules.minimumMeanRankIC && scoreMetrics.rankICTStat >= rules.minimumRankICTStat) {
+            reasons.append(String(format: "the policy's out-of-sample rank IC %.4f (t %.2f) is not significant (needs > %.4f with t >= %.2f)",
+                                  scoreMetrics.meanRankIC, scoreMetrics.rankICTStat, rules.minimumMeanRankIC, rules.minimumRankICTStat))
+        }
+        let gate = GateVerdict(passed: reasons.isEmpty, reasons: reasons.isEmpty
+            ? [String(format: "out-of-sample Sharpe %.2f beats the best baseline (%@ %.2f) by %.2f or more; rank IC %.4f (t %.2f)", portfolio.sharpe,
+                      best.key, best.value.sharpe, rules.sharpeMargin, scoreMetrics.meanRankIC, scoreMetrics.rankICTStat)]
+            : reasons)
+        // The deployable policy learns from everything whose label is known.
+        let final = try RLTrainer(parameters: parameters).train(dataset, days: 0..<(dayCount - horizon))
+        return (final, PolicyReport(trainFrom: dataset.days[0], trainTo: dataset.days[trainEnd - horizon - 1], testFrom: dataset.days[testStart],
+                                    testTo: dataset.days[testEnd - 1], portfolio: portfolio, baselines: baselines,
+                                    trainingCurve: trained.trainingCurve, scoreMetrics: scoreMetrics, gate: gate, rules: rules))
+    }
+}
+
+/// Holds the weights decided beforehand for each rebalance day (the policy's, computed from the dataset).
+struct PrecomputedWeightsStrategy: PortfolioStrategy {
+    let name: String
+    let weights: [Date: [String: Double]]
+
+    func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
+        weights[market.date] ?? [:]
+    }
+}
+
+/// The deployed RL policy as a portfolio strategy, for the live rebalancer and backtests alike: the point-in-time
+/// features of each symbol's latest bar, allocated by the policy.
+public struct RLPolicyStrategy: PortfolioStrategy {
+    public let policy: RLPolicy
+    public let version: String
+    public var name: String { "rl-policy[\(version)]" }
+
+    public init(policy: RLPolicy, version: String) {
+        self.policy = policy
+        self.version = version
+    }
+
+    public func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
+        let histories = market.histories()
+        let lastDate = Dictionary(histories.compactMap { series in series.count > 0 ? (series.symbol, series.timestamps[series.count - 1]) : nil },
+                                  uniquingKeysWith: { first, _ in first })
+        let latest = FeatureBuilder().build(histories, fundamentals: []).filter { lastDate[$0.symbol] == $0.date && !constraints.excludedSymbols.contains($0.symbol) }
+        let allocation = policy.allocation(symbols: latest.map(\.symbol), features: latest.map(\.values),
+                                           investable: constraints.investableFraction, maxPositions: constraints.maxPositions)
+        return allocation.mapValues { min($0, constraints.maxWeight) }
+    }
+}

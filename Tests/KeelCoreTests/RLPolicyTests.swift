@@ -1,0 +1,55 @@
+import Foundation
+import KeelCore
+@testable import KeelML
+import Testing
+
+@Suite("RL allocation policy")
+struct RLPolicyTests {
+    static func evaluate(signal: Bool, seed: UInt64 = 3) throws -> (RLPolicy, PolicyReport) {
+        let histories = PlantedMarket.histories(signal: signal)
+        let dataset = DatasetBuilder(horizonDays: 20).build(histories)
+        var parameters = RLParameters()
+        parameters.episodes = 300
+        parameters.seed = seed
+        return try PolicyEvaluation().evaluate(parameters, dataset: dataset, histories: histories)
+    }
+
+    @Test("on the planted market the policy beats equal weight out of sample and passes the gate; on a random walk it fails")
+    func gate() throws {
+        let (policy, planted) = try Self.evaluate(signal: true)
+        #expect(planted.portfolio.sharpe > planted.baselines["equal_weight"]!.sharpe, "\(planted.portfolio) vs \(planted.baselines)")
+        #expect(planted.gate.passed, "\(planted.gate.reasons)")
+        #expect(planted.trainTo < planted.testFrom)
+        #expect(policy.weights.contains { $0 != 0 })
+        let (_, random) = try Self.evaluate(signal: false)
+        #expect(!random.gate.passed, "\(random.portfolio) vs \(random.baselines)")
+    }
+
+    @Test("training is deterministic per seed; the policy allocates over any universe within its limits")
+    func deterministicAndBounded() throws {
+        let (a, reportA) = try Self.evaluate(signal: true)
+        let (b, reportB) = try Self.evaluate(signal: true)
+        #expect(a == b && reportA == reportB)
+        let width = FeatureBuilder.names.count
+        var rows: [[Double]] = []
+        for i in 0..<8 {
+            var row: [Double] = []
+            for f in 0..<width { row.append(Double((f * 7 + i * 3) % 11)) }
+            rows.append(row)
+        }
+        let allocation = a.allocation(symbols: (0..<8).map { "X\($0)" }, features: rows, investable: 0.95, maxPositions: 3)
+        #expect(allocation.count == 3)
+        #expect(abs(allocation.values.reduce(0, +) - 0.95) < 1e-9)
+        #expect(a.allocation(symbols: [], features: [], investable: 1, maxPositions: 5).isEmpty, "an empty universe allocates nothing")
+    }
+
+    @Test("parameters out of range are refused by name")
+    func parameters() {
+        var bad = RLParameters()
+        bad.learningRate = -1
+        #expect(throws: GBDTParameters.Invalid.self) { try bad.validated() }
+        bad = RLParameters()
+        bad.episodes = 0
+        do { _ = try bad.validated() } catch let invalid as GBDTParameters.Invalid { #expect(invalid.field == "episodes") } catch {}
+    }
+}
