@@ -79,7 +79,7 @@ public struct KeelServices: Sendable {
         models = ModelRegistryService(context: context)
 
         let handlers = Self.jobHandlers(backtests: backtests, reconciliation: reconciliation, goals: goals, schwab: schwab, webhooks: webhooks,
-                                        logger: context) + [PipelineJobHandler(pipeline: pipeline), MLTrainingJobHandler(training: training)] + extraJobHandlers
+                                        logger: context) + [PipelineJobHandler(pipeline: pipeline), MLTrainingJobHandler(training: training), RLTrainingJobHandler(training: training)] + extraJobHandlers
         runner = JobRunner(context: context, handlers: handlers, duties: duties, settings: jobSettings)
         jobs = JobService(context: context, handlers: handlers, runner: runner)
         let queue = jobs, clock = context.clock

@@ -157,4 +157,55 @@ struct MLRLPipelineTests {
             #expect(batch.object.string("model_version") == "ridge/v1")
         }
     }
+
+    @Test("an RL policy trained on the planted market passes its gate, deploys, and drives rl-policy batches; on noise it is refused", arguments: TestDatabase.available)
+    func reinforcementLearning(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            try await Self.storeMarkets(app)
+            let scenario = try await TradingScenario.make(app, portfolioID: 4)
+            let none = try await scenario.rebalance(app, portfolioID: 4)
+            #expect(none.status == .conflict && none.errorCode == "no_rl_policy_deployed", "\(none)")
+
+            let body: [String: any Sendable] = ["from": "2017-07-14", "to": "2019-06-13", "episodes": 300, "seed": 3]
+            let planted = try await Self.trainedRL(app, token: scenario.token, body.merging(["symbols": Self.symbols("P")]) { a, _ in a })
+            #expect(planted.string("family") == "rl" && planted.string("version") == "rl_policy/v1")
+            let report = try #require(planted["policy_evaluation"] as? [String: Any])
+            #expect((planted["gate"] as? [String: Any])?["passed"] as? Bool == true, "\(planted["gate"] ?? "")")
+            let sharpe = (report["portfolio"] as? [String: Any])?["sharpe"] as? Double ?? -9
+            let equal = ((report["baselines"] as? [String: Any])?["equal_weight"] as? [String: Any])?["sharpe"] as? Double ?? 9
+            #expect(sharpe > equal, "beats equal weight out of sample")
+            let policyID = try #require(planted.string("model_id"))
+            #expect(try await app.request(.POST, "/api/ml-models/\(policyID)/deploy", token: scenario.token).status == .ok)
+
+            let batch = try await scenario.rebalance(app, portfolioID: 4)
+            #expect(batch.status == .ok, "\(batch)")
+            #expect(batch.object.string("model_id") == policyID && batch.object.string("strategy") == "rl_policy")
+            #expect(batch.object.string("model_version") == "rl_policy/v1")
+
+            let noise = try await Self.trainedRL(app, token: scenario.token, body.merging(["symbols": Self.symbols("R")]) { a, _ in a })
+            #expect((noise["gate"] as? [String: Any])?["passed"] as? Bool == false, "\(noise["gate"] ?? "")")
+            let refused = try await app.request(.POST, "/api/ml-models/\(try #require(noise.string("model_id")))/deploy", token: scenario.token)
+            #expect(refused.status == .unprocessableEntity && refused.errorCode == "gate_failed")
+
+            for (field, bad) in [("episodes", body.merging(["episodes": 0, "symbols": Self.symbols("P")]) { _, b in b }),
+                                 ("params.learning_rate", body.merging(["params": ["learning_rate": -1], "symbols": Self.symbols("P")]) { _, b in b }),
+                                 ("params.horizon_days", body.merging(["params": ["horizon_days": 1e300], "symbols": Self.symbols("P")]) { _, b in b }),
+                                 ("params.depth", body.merging(["params": ["depth": 3], "symbols": Self.symbols("P")]) { _, b in b })] {
+                let response = try await app.request(.POST, "/api/rl/train", token: scenario.token, json: bad)
+                #expect(response.status == .unprocessableEntity && response.errorField == field, "\(field): \(response)")
+            }
+        }
+    }
+
+    static func trainedRL(_ app: KeelTestApp, token: String, _ body: [String: any Sendable]) async throws -> [String: Any] {
+        let submitted = try await app.request(.POST, "/api/rl/train", token: token, json: body)
+        #expect(submitted.status == .accepted, "\(submitted)")
+        let jobID = try #require(submitted.object.string("job_id")), modelID = try #require(submitted.object.string("model_id"))
+        try await app.eventually("RL training job \(jobID)", timeout: 120) {
+            let status = try await app.request(.GET, "/api/jobs/\(jobID)", token: token).object.string("status")
+            return status == "succeeded" || status == "failed"
+        }
+        #expect(try await app.request(.GET, "/api/jobs/\(jobID)", token: token).object.string("status") == "succeeded")
+        return try await app.request(.GET, "/api/ml-models/\(modelID)", token: token).object
+    }
 }

@@ -5,6 +5,9 @@ import Vapor
 /// Training, the model registry, deploy and rollback.
 struct ModelController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
+        routes.post("rl", "train", use: trainRL)
+            .openAPI("Train an RL allocation policy as a job (staff)", body: RLTrainBody.self, example: APIExamples.rlTraining,
+                     status: .accepted, response: .json(TrainingSubmittedResponse.self))
         let models = routes.grouped("ml-models")
         models.post("train", use: train)
             .openAPI("Train an ML predictor (ridge or gbdt) as a job (staff)", body: MLTrainBody.self, example: APIExamples.training,
@@ -22,6 +25,13 @@ struct ModelController: RouteCollection {
 
     func train(req: Request) async throws -> Response {
         let body = try req.decodeBody(MLTrainBody.self)
+        let submitted = try await req.keel.training.submit(body.request, by: req.principal, jobs: req.keel.jobs)
+        return try await TrainingSubmittedResponse(jobId: submitted.jobID, modelId: submitted.modelID, version: submitted.version)
+            .encodeResponse(status: .accepted, for: req)
+    }
+
+    func trainRL(req: Request) async throws -> Response {
+        let body = try req.decodeBody(RLTrainBody.self)
         let submitted = try await req.keel.training.submit(body.request, by: req.principal, jobs: req.keel.jobs)
         return try await TrainingSubmittedResponse(jobId: submitted.jobID, modelId: submitted.modelID, version: submitted.version)
             .encodeResponse(status: .accepted, for: req)

@@ -20,6 +20,20 @@ struct MLTrainBody: Content {
     }
 }
 
+struct RLTrainBody: Content {
+    var symbols: [String]?
+    var portfolioId: Int?
+    var from: String?
+    var to: String?
+    var episodes: Int?
+    var params: [String: Double]?
+    var seed: Int64?
+
+    var request: RLTrainingRequest {
+        RLTrainingRequest(symbols: symbols, portfolioId: portfolioId, from: from, to: to, episodes: episodes, params: params, seed: seed)
+    }
+}
+
 struct TrainingSubmittedResponse: Content {
     var jobId: String
     var modelId: String
@@ -53,7 +67,11 @@ struct ModelResponse: Content {
     var status: String
     var params: MLTrainingPlan?
     var features: [String]
+    /// ML versions: walk-forward prediction metrics, portfolio replay, baselines.
     var evaluation: EvaluationReport?
+    /// RL versions: the out-of-sample replay of the policy beside the baselines.
+    var policyEvaluation: PolicyReport?
+    var rlParams: RLTrainingPlan?
     var gate: GateVerdict?
     var lineage: ModelLineage
     var error: String?
@@ -67,9 +85,11 @@ struct ModelResponse: Content {
         modelType = model.modelType
         version = model.version
         status = model.status.rawValue
-        params = try? StoredJSON.decode(MLTrainingPlan.self, model.params)
+        params = model.family == .ml ? try? StoredJSON.decode(MLTrainingPlan.self, model.params) : nil
+        rlParams = model.family == .rl ? try? StoredJSON.decode(RLTrainingPlan.self, model.params) : nil
         features = (try? StoredJSON.decode([String].self, model.features)) ?? []
-        evaluation = model.metrics.flatMap { try? StoredJSON.decode(EvaluationReport.self, $0) }
+        evaluation = model.family == .ml ? model.metrics.flatMap { try? StoredJSON.decode(EvaluationReport.self, $0) } : nil
+        policyEvaluation = model.family == .rl ? model.metrics.flatMap { try? StoredJSON.decode(PolicyReport.self, $0) } : nil
         gate = model.gate.flatMap { try? StoredJSON.decode(GateVerdict.self, $0) }
         lineage = ModelLineage(trainingJobId: model.trainingJobID, dataFrom: model.dataFrom, dataTo: model.dataTo,
                                symbols: (try? StoredJSON.decode([String].self, model.symbols)) ?? [], horizonDays: model.horizonDays,

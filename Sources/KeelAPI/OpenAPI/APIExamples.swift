@@ -25,6 +25,9 @@ enum APIExamples {
     static let backtest = BacktestBody(strategy: "momentum", symbols: ["AAPL", "MSFT", "NVDA"], from: "2022-01-03", to: "2024-12-31",
                                        cash: 100_000, fill: "next-open")
 
+    static let rlTraining = RLTrainBody(portfolioId: 4, from: "2021-01-04", to: "2025-12-31", episodes: 400,
+                                        params: ["learning_rate": 0.05, "temperature": 0.5, "holdings": 8], seed: 7)
+
     static let training = MLTrainBody(modelType: "gbdt", symbols: ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL"], from: "2021-01-04", to: "2025-12-31",
                                       horizonDays: 20, params: ["trees": 200, "learning_rate": 0.05, "max_depth": 6], seed: 7)
 }

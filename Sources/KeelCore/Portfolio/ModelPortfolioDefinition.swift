@@ -16,6 +16,12 @@ public struct ModelPortfolioDefinition: Sendable, Hashable {
         self.universe = universe
     }
 
+    /// Model portfolio 4: weights from the deployed RL policy over the growth universe (added by migration M020).
+    public static let rlPolicy = ModelPortfolioDefinition(
+        id: 4, name: "rl-policy", strategy: .rlPolicy, riskLevel: "aggressive",
+        description: "Target weights from the deployed reinforcement-learning allocation policy",
+        universe: ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "AVGO", "NFLX", "AMD", "CRM", "ADBE", "BTC-USD", "ETH-USD"])
+
     /// The model portfolios every installation starts with (ids are fixed: clients refer to them).
     public static let standard: [ModelPortfolioDefinition] = [
         ModelPortfolioDefinition(

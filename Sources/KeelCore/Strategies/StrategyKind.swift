@@ -6,4 +6,6 @@ public enum StrategyKind: String, Sendable, Codable, CaseIterable {
     case balanced
     case lowVolatility = "low_volatility"
     case predictedReturn = "predicted_return"
+    /// Target weights from the deployed reinforcement-learning allocation policy.
+    case rlPolicy = "rl_policy"
 }

@@ -23,7 +23,8 @@ public struct TargetWeightBuilder: Sendable {
         let raw: [String: Double]
 
         switch strategy {
-        case .momentum, .breakout, .predictedReturn:
+        // The RL policy allocates by itself (RLPolicyStrategy); from signals alone it ranks like a predictor.
+        case .momentum, .breakout, .predictedReturn, .rlPolicy:
             let chosen = Array(eligible.filter { $0.expectedReturn > 0 }.prefix(n))
             guard let weakest = chosen.last else { return [:] }
             // Score above the weakest chosen name (plus a floor so it still gets weight), per unit of risk.

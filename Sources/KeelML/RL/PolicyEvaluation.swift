@@ -30,7 +30,9 @@ public struct PolicyEvaluation: Sendable {
     }
 
     public func minimumDays(horizon: Int, steps: Int) -> Int {
-        Int((Double(max(1, horizon) * (steps + 1) + 120) / (1 - trainFraction)).rounded(.up))
+        // Training must hold one episode; the test stretch, after the embargo, at least three rebalances.
+        let h = Double(max(1, horizon))
+        return Int(max(h * Double(steps + 1) / trainFraction, 4 * h / (1 - trainFraction)).rounded(.up)) + max(1, horizon)
     }
 
     public func evaluate(_ parameters: RLParameters, dataset: Dataset, histories: [BarSeries]) throws -> (policy: RLPolicy, report: PolicyReport) {

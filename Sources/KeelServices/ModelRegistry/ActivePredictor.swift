@@ -14,6 +14,27 @@ public final class ActivePredictor: Sendable {
 
     let baseline: any ReturnPredictor
     private let decoded = NIOLockedValueBox<[String: TrainedModelPredictor]>([:])
+    private let policies = NIOLockedValueBox<[String: RLPolicyStrategy]>([:])
+
+    public struct ResolvedPolicy: Sendable {
+        public let strategy: RLPolicyStrategy
+        public let modelID: String
+        public let version: String
+    }
+
+    /// The deployed RL policy, nil when none is.
+    public func resolvePolicy(session: Session) async throws -> ResolvedPolicy? {
+        guard let deployed = try await session.models.deployed(family: .rl) else { return nil }
+        if let known = policies.withLockedValue({ $0[deployed.modelID] }) {
+            return ResolvedPolicy(strategy: known, modelID: deployed.modelID, version: deployed.version)
+        }
+        guard let artifact = try await session.models.artifact(deployed.modelID) else {
+            throw ServiceError(.unavailable, code: "model_artifact_missing", message: "the deployed policy \(deployed.version) has no artifact")
+        }
+        let strategy = RLPolicyStrategy(policy: try JSONDecoder().decode(RLPolicy.self, from: artifact), version: deployed.version)
+        policies.withLockedValue { $0[deployed.modelID] = strategy }
+        return ResolvedPolicy(strategy: strategy, modelID: deployed.modelID, version: deployed.version)
+    }
 
     public init(baseline: any ReturnPredictor) {
         self.baseline = baseline

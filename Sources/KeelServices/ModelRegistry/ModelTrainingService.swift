@@ -10,6 +10,7 @@ import KeelStore
 public struct ModelTrainingService: Sendable {
     let context: ServiceContext
     public var evaluation = PredictorEvaluation()
+    public var policyEvaluation = PolicyEvaluation()
 
     public init(context: ServiceContext) {
         self.context = context
@@ -39,15 +40,53 @@ public struct ModelTrainingService: Sendable {
         guard days >= needed else {
             throw ServiceError.invalid("from", "\(days) trading days of stored bars lie between from and to for these symbols; walk-forward training with horizon_days \(plan.horizonDays) needs at least \(needed)")
         }
-        let modelID = UUID().uuidString.lowercased()
-        let now = context.clock.now()
-        let new = NewMLModel(modelID: modelID, family: .ml, modelType: plan.training.kind.rawValue, params: try StoredJSON.encode(plan),
+        let new = NewMLModel(modelID: UUID().uuidString.lowercased(), family: .ml, modelType: plan.training.kind.rawValue, params: try StoredJSON.encode(plan),
                              features: try StoredJSON.encode(FeatureBuilder.names), symbols: try StoredJSON.encode(plan.symbols),
                              dataFrom: plan.from, dataTo: plan.to, horizonDays: plan.horizonDays, seed: plan.seed)
+        return try await store(new, jobKind: MLTrainingJobHandler.kind, by: principal, jobs: jobs)
+    }
+
+    func loadHistories(_ plan: MLTrainingPlan) async throws -> [BarSeries] {
+        try await loadHistories(symbols: plan.symbols, from: plan.from, to: plan.to)
+    }
+
+    func loadHistories(symbols: [String], from: Date, to: Date) async throws -> [BarSeries] {
+        try await context.database.read { try await $0.marketBars.history(symbols: symbols, since: from) }.map { $0.truncated(through: to) }
+    }
+
+    /// `POST /api/rl/train`: an RL version row and its `rl.train` job, like an ML training.
+    public func submit(_ request: RLTrainingRequest, by principal: Principal, jobs: JobService) async throws -> Submitted {
+        try principal.ensureStaff()
+        let plan = try await request.validated { portfolioID in
+            guard let portfolio = try await context.database.read({ try await $0.referenceData.modelPortfolio(portfolioID) }) else {
+                throw ServiceError(.notFound, code: "not_found", message: "model portfolio \(portfolioID) not found", field: "portfolio_id")
+            }
+            return portfolio.universe
+        }
+        let histories = try await loadHistories(symbols: plan.symbols, from: plan.from, to: plan.to)
+        let present = Set(histories.filter { $0.count > 0 }.map(\.symbol))
+        guard present.count >= 3 else {
+            throw ServiceError.invalid("symbols", "only \(present.count) of the symbols have stored bars in the range; at least 3 are needed")
+        }
+        let days = Set(histories.flatMap(\.timestamps)).count
+        let needed = policyEvaluation.minimumDays(horizon: plan.horizonDays, steps: plan.parameters.stepsPerEpisode)
+        guard days >= needed else {
+            throw ServiceError.invalid("from", "\(days) trading days of stored bars lie between from and to; RL training with \(plan.parameters.stepsPerEpisode) steps of \(plan.horizonDays) days needs at least \(needed)")
+        }
+        return try await store(NewMLModel(modelID: UUID().uuidString.lowercased(), family: .rl, modelType: "rl_policy", params: try StoredJSON.encode(plan),
+                                          features: try StoredJSON.encode(FeatureBuilder.names), symbols: try StoredJSON.encode(plan.symbols),
+                                          dataFrom: plan.from, dataTo: plan.to, horizonDays: plan.horizonDays, seed: plan.seed),
+                               jobKind: RLTrainingJobHandler.kind, by: principal, jobs: jobs)
+    }
+
+    /// The version row, its job and the audit entry, in one transaction.
+    func store(_ new: NewMLModel, jobKind: String, by principal: Principal, jobs: JobService) async throws -> Submitted {
+        let now = context.clock.now()
+        let modelID = new.modelID
         let payload = try StoredJSON.encode(["model_id": modelID])
         let created = try await context.database.write { session -> (MLModelRecord, JobRecord) in
             let model = try await session.models.create(new, by: principal.userID, at: now)
-            let job = try await session.jobs.enqueue(NewJob(kind: MLTrainingJobHandler.kind, payload: payload, maxAttempts: MLTrainingJobHandler.attempts,
+            let job = try await session.jobs.enqueue(NewJob(kind: jobKind, payload: payload, maxAttempts: MLTrainingJobHandler.attempts,
                                                             runAfter: now, idempotencyKey: "train:\(modelID)"),
                                                      id: UUID().uuidString.lowercased(), at: now)
             try await session.models.attachJob(modelID, jobID: job.jobID)
@@ -60,10 +99,42 @@ public struct ModelTrainingService: Sendable {
         return Submitted(modelID: modelID, jobID: created.1.jobID, version: created.0.version)
     }
 
-    func loadHistories(_ plan: MLTrainingPlan) async throws -> [BarSeries] {
-        let since = plan.from
-        return try await context.database.read { try await $0.marketBars.history(symbols: plan.symbols, since: since) }
-            .map { $0.truncated(through: plan.to) }
+    /// The RL job's work: train, replay out of sample, gate, store the policy as the artifact.
+    func executeRL(modelID: String, job: RunningJob) async throws -> String? {
+        guard let model = try await context.database.read({ try await $0.models.find(modelID) }) else {
+            throw ServiceError.notFound("model \(modelID)", field: "model_id")
+        }
+        guard model.status == .training else { return try StoredJSON.encode(["model_id": modelID, "status": model.status.rawValue]) }
+        let finalAttempt = job.record.attempts >= job.record.maxAttempts
+        do {
+            let plan = try StoredJSON.decode(RLTrainingPlan.self, model.params)
+            await job.progress(0.05, "loading bars")
+            let histories = try await loadHistories(symbols: plan.symbols, from: plan.from, to: plan.to)
+            try job.checkpoint()
+            try LookAheadCheck().verify(FeatureBuilder(), histories: histories)
+            let dataset = DatasetBuilder(horizonDays: plan.horizonDays).build(histories)
+            await job.progress(0.2, "training the policy")
+            let (policy, report) = try policyEvaluation.evaluate(plan.parameters, dataset: dataset, histories: histories)
+            try job.checkpoint()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let artifact = try encoder.encode(policy)
+            let digest = SHA256.hash(data: artifact).map { String(format: "%02x", $0) }.joined()
+            let now = context.clock.now()
+            let metrics = try StoredJSON.encode(report), gate = try StoredJSON.encode(report.gate), features = try StoredJSON.encode(policy.featureNames)
+            try await context.database.write { session in
+                try await session.models.finishTraining(modelID, metrics: metrics, gatePassed: report.gate.passed, gate: gate, features: features,
+                                                        artifact: artifact, sha256: digest, at: now)
+            }
+            return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": report.gate.passed ? "true" : "false", "artifact_sha256": digest])
+        } catch let interruption as JobInterruption {
+            throw interruption
+        } catch let error where Self.isPermanent(error) || finalAttempt {
+            let now = context.clock.now()
+            let reason = (error as? ServiceError)?.message ?? String(describing: error)
+            try await context.database.write { try await $0.models.fail(modelID, error: reason, at: now) }
+            throw PermanentJobFailure(reason)
+        }
     }
 
     /// The job's work. A problem with the data or the settings fails the version at once with the reason;

@@ -78,9 +78,23 @@ public struct RebalanceService: Sendable {
             }
             let kind = steering?.strategy ?? portfolio.strategy
             let factor = steering?.factor ?? 1
-            // The same strategy object the backtester replays.
-            var targets = PredictedReturnStrategy(kind: kind, predictor: predictor)
-                .targetWeights(predictions: forecast, constraints: GoalRiskScaling.constraints(preferences.constraints, factor: factor))
+            // The same strategy objects the backtester replays.
+            let constraints = GoalRiskScaling.constraints(preferences.constraints, factor: factor)
+            var targets: [String: Double]
+            var modelID = resolved.modelID, modelVersion = predictor.modelVersion, strategyName = kind.rawValue
+            if portfolio.strategy == .rlPolicy {
+                guard let policy = try await active.resolvePolicy(session: session) else {
+                    throw ServiceError.conflict("no_rl_policy_deployed", "model portfolio \(portfolio.name) rebalances to the deployed RL policy, and none is deployed: train one (POST /api/rl/train) and deploy it", field: "portfolio_id")
+                }
+                let market = AlignedMarket(histories)
+                guard market.count > 0 else { throw ServiceError(.unavailable, code: "no_market_data", message: "no price history for \(portfolio.name)") }
+                targets = policy.strategy.targetWeights(market.view(at: market.count - 1), constraints: constraints)
+                modelID = policy.modelID
+                modelVersion = policy.version
+                strategyName = StrategyKind.rlPolicy.rawValue
+            } else {
+                targets = PredictedReturnStrategy(kind: kind, predictor: predictor).targetWeights(predictions: forecast, constraints: constraints)
+            }
 
             let (snapshot, latest) = try await PortfolioState.snapshot(account: account, extraSymbols: Array(targets.keys), session: session)
             if factor != 1 {
@@ -132,12 +146,12 @@ public struct RebalanceService: Sendable {
             }) { return same }
 
             var batch = BatchRecord(batchID: batchID, clientID: clientID, accountHash: accountHash, portfolioID: portfolio.id,
-                                    strategy: kind.rawValue, modelVersion: predictor.modelVersion,
+                                    strategy: strategyName, modelVersion: modelVersion,
                                     status: status, contentHash: hash,
                                     requireApproval: requireApproval, portfolioValue: plan.portfolioValue.roundedToCents,
                                     planNotes: planNotes, createdBy: principal.userID, createdAt: now,
                                     approvalExpiresAt: now.addingTimeInterval(settings.approvalLifetime), orders: orders)
-            batch.modelID = resolved.modelID
+            batch.modelID = modelID
             if !requireApproval {
                 batch.approvedBy = "auto:\(principal.userID)"
                 batch.approvedAt = now
@@ -160,7 +174,7 @@ public struct RebalanceService: Sendable {
             }
             try await session.audit("batch.create", actor: principal.userID, entityType: "batch", entityID: batchID, clientID: clientID,
                                     at: now, details: ["orders": String(orders.count), "status": batch.status.rawValue,
-                                                       "content_hash": hash, "model_version": predictor.modelVersion])
+                                                       "content_hash": hash, "model_version": modelVersion])
             return batch
         }
         await goals?.webhooks?.kick()

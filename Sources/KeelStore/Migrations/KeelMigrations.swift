@@ -22,6 +22,7 @@ public enum KeelMigrations {
         M017_CreateJobs(),
         M018_CreateWriteGeneration(),
         M019_CreateModelRegistry(),
+        M020_SeedRLPolicyPortfolio(),
     ]
 
     public static func register(on migrations: Migrations) {
