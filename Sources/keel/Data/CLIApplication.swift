@@ -7,7 +7,9 @@ import Vapor
 /// Runs a one-shot command against Keel's services on the chosen database: migrations applied, no server,
 /// no admin bootstrap, no demo.
 enum CLIApplication {
-    static func run<T: Sendable>(database: DatabaseOptions, _ body: (KeelServices) async throws -> T) async throws -> T {
+    /// Runs `body` on the services; with `worker`, this process also runs jobs while `body` lasts (a training
+    /// started with `--wait` is done here rather than waiting for a `keel worker`).
+    static func run<T: Sendable>(database: DatabaseOptions, worker: Bool = false, _ body: (KeelServices) async throws -> T) async throws -> T {
         var env = Environment(name: "production", arguments: ["keel"])
         try? LoggingSystem.bootstrap(from: &env)
         let app = try await Application.make(env)
@@ -15,9 +17,10 @@ enum CLIApplication {
             var configuration = KeelConfiguration(database: try database.location(), reconcileOnStart: false, logLevel: .warning)
             configuration.bootstrapAdmin = false
             // A one-shot command does not take jobs; `keel worker` and `keel serve` do.
-            configuration.runWorker = false
+            configuration.runWorker = worker
             SchwabEnvironment.apply(to: &configuration)
             try await configureKeel(app, configuration)
+            if worker { try await app.asyncBoot() }
             let result = try await body(app.keel)
             try await app.asyncShutdown()
             return result
