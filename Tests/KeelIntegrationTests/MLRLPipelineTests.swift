@@ -208,4 +208,38 @@ struct MLRLPipelineTests {
         #expect(try await app.request(.GET, "/api/jobs/\(jobID)", token: token).object.string("status") == "succeeded")
         return try await app.request(.GET, "/api/ml-models/\(modelID)", token: token).object
     }
+
+    @Test("a training whose worker died is re-queued and trained once; when its attempts run out the version fails, never stays training", arguments: TestDatabase.available)
+    func deadWorker(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, configure: { $0.runWorker = false }) { app in
+            try await Self.storeMarkets(app)
+            let token = try await app.login()
+            let body = Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P")]) { a, _ in a }
+            let first = try await Self.train(app, token: token, body), second = try await Self.train(app, token: token, body)
+            let firstJob = try #require(first.object.string("job_id")), secondJob = try #require(second.object.string("job_id"))
+
+            // A worker claims both and dies; the second was already on its last attempt.
+            let now = app.clock.now()
+            _ = try await app.database.write { session in
+                try await session.jobs.claim(kinds: ["ml.train"], owner: "worker-that-died", now: now, leaseUntil: now.addingTimeInterval(30), in: session)
+            }
+            _ = try await app.database.write { session in
+                try await session.jobs.claim(kinds: ["ml.train"], owner: "worker-that-died", now: now, leaseUntil: now.addingTimeInterval(30), in: session)
+            }
+            try await app.database.write { try await $0.sql.raw("UPDATE jobs SET attempts = max_attempts WHERE job_id = \(bind: secondJob)").run() }
+            #expect(try await app.request(.GET, "/api/ml-models/\(try #require(first.object.string("model_id")))", token: token).object.string("status") == "training")
+
+            app.clock.advance(by: 31)
+            await app.services.runner.start()
+            try await app.eventually("the re-queued training", timeout: 120) {
+                try await app.request(.GET, "/api/jobs/\(firstJob)", token: token).object.string("status") == "succeeded"
+            }
+            #expect(try await app.request(.GET, "/api/ml-models/\(try #require(first.object.string("model_id")))", token: token).object.string("status") == "trained")
+            try await app.eventually("the exhausted training to fail", timeout: 30) {
+                try await app.request(.GET, "/api/jobs/\(secondJob)", token: token).object.string("status") == "failed"
+            }
+            let failed = try await app.request(.GET, "/api/ml-models/\(try #require(second.object.string("model_id")))", token: token).object
+            #expect(failed.string("status") == "failed" && failed.string("error")?.isEmpty == false, "\(failed)")
+        }
+    }
 }
