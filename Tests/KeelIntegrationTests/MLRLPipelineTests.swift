@@ -151,6 +151,20 @@ struct MLRLPipelineTests {
             #expect(!served.array.isEmpty && served.array.allSatisfy { $0.string("model_version") == "ridge/v1" }, "\(served)")
             #expect(try await app.count("predictions", where: "model_id = '\(modelID)' AND role = 'served'") == served.array.count)
 
+            // A candidate in shadow: its predictions are stored beside the served ones, never served.
+            let candidate = try await Self.trained(app, token: scenario.token, [
+                "model_type": "gbdt", "portfolio_id": 1, "from": formatter.string(from: TestFixtures.now.addingTimeInterval(-740 * 86_400)),
+                "to": formatter.string(from: TestFixtures.now), "horizon_days": 10, "seed": 3, "params": ["trees": 30, "min_samples_per_leaf": 30]])
+            let candidateID = try #require(candidate.string("model_id"))
+            let shadowOn = try await app.request(.POST, "/api/ml-models/\(candidateID)/shadow", token: scenario.token, json: ["enabled": true])
+            #expect(shadowOn.status == .ok && shadowOn.object["shadow"] as? Bool == true, "\(shadowOn)")
+            let again = try await app.request(.GET, "/api/ml-models/predict/\(scenario.clientID)", token: scenario.token)
+            #expect(again.array.allSatisfy { $0.string("model_version") == "ridge/v1" }, "the deployed version still serves")
+            let shadowed = try await app.request(.GET, "/api/ml-models/\(candidateID)/predictions", token: scenario.token).array
+            #expect(shadowed.count == again.array.count && shadowed.allSatisfy { $0.string("role") == "shadow" && $0.string("model_version") == "gbdt/v1" })
+            #expect(try await app.request(.POST, "/api/ml-models/\(modelID)/shadow", token: scenario.token, json: ["enabled": true]).status == .conflict,
+                    "the deployed version is not a candidate")
+
             let batch = try await scenario.rebalance(app)
             #expect(batch.status == .ok, "\(batch)")
             #expect(batch.object.string("model_id") == modelID)

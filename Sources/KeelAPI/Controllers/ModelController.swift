@@ -19,6 +19,10 @@ struct ModelController: RouteCollection {
             .choice("family", "only this family", ModelFamily.self), .limit(default: 100, max: 500)])
         models.post("rollback", use: rollback).openAPI("Deploy again the version the family's last deployment replaced (staff)", body: RollbackBody.self)
         models.get(":model_id", use: get).openAPI("A version: parameters, evaluation with baselines, gate and lineage (staff)")
+        models.post(":model_id", "shadow", use: shadow)
+            .openAPI("Run a trained ML version in shadow (its predictions stored beside the deployed one's), or stop it (staff)", body: ShadowBody.self)
+        models.get(":model_id", "predictions", use: predictions)
+            .openAPI("What a version predicted, served or in shadow, newest first (staff)", query: [.limit(default: 200, max: 5000)])
         models.post(":model_id", "deploy", use: deploy)
             .openAPI("Deploy a version that passed the gate; an admin may override a failed gate with a reason", body: DeployBody.self)
     }
@@ -49,6 +53,16 @@ struct ModelController: RouteCollection {
     func deploy(req: Request) async throws -> ModelResponse {
         let body = req.body.data == nil ? DeployBody() : try req.decodeBody(DeployBody.self)
         return ModelResponse(try await req.keel.models.deploy(try req.parameters.require("model_id"), overrideReason: body.overrideReason, by: req.principal))
+    }
+
+    func shadow(req: Request) async throws -> ModelResponse {
+        let body = try req.decodeBody(ShadowBody.self)
+        return ModelResponse(try await req.keel.models.setShadow(try req.parameters.require("model_id"), enabled: body.enabled, by: req.principal))
+    }
+
+    func predictions(req: Request) async throws -> [StoredPredictionResponse] {
+        try await req.keel.models.predictions(try req.parameters.require("model_id"), limit: try req.query.get(Int?.self, at: "limit"), by: req.principal)
+            .map(StoredPredictionResponse.init)
     }
 
     func rollback(req: Request) async throws -> ModelResponse {

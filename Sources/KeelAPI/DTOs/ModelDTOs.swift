@@ -44,6 +44,32 @@ struct DeployBody: Content {
     var overrideReason: String?
 }
 
+struct ShadowBody: Content {
+    var enabled: Bool?
+}
+
+struct StoredPredictionResponse: Content {
+    var modelId: String
+    var modelVersion: String
+    var role: String
+    var clientId: Int?
+    var symbol: String
+    var asOf: Date
+    var expectedReturn: Double
+    var score: Double
+
+    init(_ p: StoredPrediction) {
+        modelId = p.modelID
+        modelVersion = p.modelVersion
+        role = p.role
+        clientId = p.clientID
+        symbol = p.symbol
+        asOf = p.asOf
+        expectedReturn = p.expectedReturn
+        score = p.score
+    }
+}
+
 struct RollbackBody: Content {
     var family: String?
 }
@@ -65,6 +91,7 @@ struct ModelResponse: Content {
     var modelType: String
     var version: String
     var status: String
+    var shadow: Bool
     var params: MLTrainingPlan?
     var features: [String]
     /// ML versions: walk-forward prediction metrics, portfolio replay, baselines.
@@ -85,6 +112,7 @@ struct ModelResponse: Content {
         modelType = model.modelType
         version = model.version
         status = model.status.rawValue
+        shadow = model.shadow
         params = model.family == .ml ? try? StoredJSON.decode(MLTrainingPlan.self, model.params) : nil
         rlParams = model.family == .rl ? try? StoredJSON.decode(RLTrainingPlan.self, model.params) : nil
         features = (try? StoredJSON.decode([String].self, model.features)) ?? []

@@ -44,13 +44,25 @@ public final class ActivePredictor: Sendable {
         guard let deployed = try await session.models.deployed(family: .ml) else {
             return Resolved(predictor: baseline, modelID: baseline.modelVersion)
         }
-        if let known = decoded.withLockedValue({ $0[deployed.modelID] }) { return Resolved(predictor: known, modelID: deployed.modelID) }
-        guard let artifact = try await session.models.artifact(deployed.modelID) else {
-            throw ServiceError(.unavailable, code: "model_artifact_missing", message: "the deployed model \(deployed.version) has no artifact")
+        return Resolved(predictor: try await predictor(for: deployed, session: session), modelID: deployed.modelID)
+    }
+
+    /// The ML versions running in shadow, ready to predict.
+    public func shadows(session: Session) async throws -> [Resolved] {
+        var resolved: [Resolved] = []
+        for model in try await session.models.shadows(family: .ml) {
+            resolved.append(Resolved(predictor: try await predictor(for: model, session: session), modelID: model.modelID))
         }
-        let predictor = TrainedModelPredictor(model: try TrainedPredictor.load(artifact), modelVersion: deployed.version,
-                                              horizonDays: deployed.horizonDays)
-        decoded.withLockedValue { $0[deployed.modelID] = predictor }
-        return Resolved(predictor: predictor, modelID: deployed.modelID)
+        return resolved
+    }
+
+    func predictor(for model: MLModelRecord, session: Session) async throws -> TrainedModelPredictor {
+        if let known = decoded.withLockedValue({ $0[model.modelID] }) { return known }
+        guard let artifact = try await session.models.artifact(model.modelID) else {
+            throw ServiceError(.unavailable, code: "model_artifact_missing", message: "model \(model.version) has no artifact")
+        }
+        let predictor = TrainedModelPredictor(model: try TrainedPredictor.load(artifact), modelVersion: model.version, horizonDays: model.horizonDays)
+        decoded.withLockedValue { $0[model.modelID] = predictor }
+        return predictor
     }
 }

@@ -104,6 +104,38 @@ public struct ModelRegistryService: Sendable {
         return try await context.database.read { try await $0.models.deployments(family: family, limit: count) }
     }
 
+    /// Runs a trained ML version in shadow (its predictions stored beside the deployed one's), or stops it.
+    public func setShadow(_ modelID: String, enabled: Bool?, by principal: Principal) async throws -> MLModelRecord {
+        try principal.ensureStaff()
+        guard let enabled else { throw ServiceError.invalid("enabled", "enabled (true or false) is required") }
+        let now = context.clock.now()
+        return try await context.database.write { session in
+            guard let model = try await session.models.find(modelID) else { throw ServiceError.notFound("model \(modelID)", field: "model_id") }
+            guard model.family == .ml else { throw ServiceError.conflict("shadow_not_supported", "only ML predictors run in shadow") }
+            guard model.status == .trained || !enabled else {
+                throw ServiceError.conflict("model_not_shadowable", "model \(model.version) is \(model.status.rawValue); only a trained, undeployed version runs in shadow")
+            }
+            try await session.models.setShadow(modelID, enabled)
+            try await session.operations.append(AuditEntry(at: now, actor: principal.userID, action: enabled ? "model.shadow_on" : "model.shadow_off",
+                                                            entityType: "ml_model", entityID: modelID, clientID: nil,
+                                                            details: try StoredJSON.encode(["version": model.version])))
+            guard let updated = try await session.models.find(modelID) else { throw ServiceError.notFound("model \(modelID)") }
+            return updated
+        }
+    }
+
+    /// What a version predicted (served or in shadow), newest first.
+    public func predictions(_ modelID: String, limit: Int?, by principal: Principal) async throws -> [StoredPrediction] {
+        try principal.ensureStaff()
+        let count = try FieldValidation.range(limit ?? 200, 1...5000, field: "limit")
+        return try await context.database.read { session in
+            guard try await session.models.find(modelID) != nil || modelID.hasPrefix("momentum") else {
+                throw ServiceError.notFound("model \(modelID)", field: "model_id")
+            }
+            return try await session.models.predictions(modelID: modelID, limit: count)
+        }
+    }
+
     /// The deployed version of `family`, if any (what predictions and the RL portfolio use).
     public func deployed(_ family: ModelFamily) async throws -> MLModelRecord? {
         try await context.database.read { try await $0.models.deployed(family: family) }

@@ -31,23 +31,33 @@ public struct PredictionService: Sendable {
         try principal.ensureAccess(toClient: clientID)
         let asOf = context.clock.now()
         let active = self.active
-        let (predictions, modelID) = try await context.database.read { session in
+        let (predictions, modelID, shadows) = try await context.database.read { session in
             let resolved = try await active.resolve(session: session)
             let (_, symbols) = try await universe(clientID: clientID, portfolioID: portfolioID, session: session)
             let since = asOf.addingTimeInterval(-400 * 86_400)
             let histories = try await session.marketBars.history(symbols: symbols, since: since)
-            return (resolved.predictor.predict(histories: histories, asOf: asOf), resolved.modelID)
+            // Versions in shadow predict from the same bars; what they say is stored, never served.
+            let shadows = try await active.shadows(session: session).filter { $0.modelID != resolved.modelID }
+                .map { ($0.modelID, $0.predictor.predict(histories: histories, asOf: asOf)) }
+            return (resolved.predictor.predict(histories: histories, asOf: asOf), resolved.modelID, shadows)
         }
         guard !predictions.isEmpty else {
             throw ServiceError(.unavailable, code: "no_market_data",
                                message: "no symbol of the client's universe has enough price history (120 days) to predict from; import or seed market data first")
         }
         // What was served is kept: which version said what, for whom, as of when.
-        let stored = predictions.map {
+        var stored = predictions.map {
             StoredPrediction(modelID: modelID, modelVersion: $0.modelVersion, role: "served", clientID: clientID, symbol: $0.symbol, asOf: $0.asOf,
                              expectedReturn: $0.expectedReturn, score: $0.score)
         }
-        try await context.database.write { try await $0.models.storePredictions(stored, at: asOf) }
+        for (shadowID, shadowPredictions) in shadows {
+            stored += shadowPredictions.map {
+                StoredPrediction(modelID: shadowID, modelVersion: $0.modelVersion, role: "shadow", clientID: clientID, symbol: $0.symbol, asOf: $0.asOf,
+                                 expectedReturn: $0.expectedReturn, score: $0.score)
+            }
+        }
+        let rows = stored
+        try await context.database.write { try await $0.models.storePredictions(rows, at: asOf) }
         return predictions
     }
 }

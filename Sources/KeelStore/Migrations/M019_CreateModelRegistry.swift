@@ -24,6 +24,7 @@ struct M019_CreateModelRegistry: AsyncMigration {
             .field("artifact", .data)
             .field("artifact_sha256", .string)
             .field("status", .string, .required)
+            .field("shadow", .bool, .required, .sql(.default(false)))
             .field("error", .string)
             .field("created_by", .string, .required)
             .field("created_at", .datetime, .required)

@@ -32,6 +32,8 @@ public struct MLModelRecord: Sendable, Hashable {
     public var gate: String?
     public var artifactSHA256: String?
     public var status: ModelStatus
+    /// Runs in shadow: its predictions are stored beside the deployed version's, for comparison.
+    public var shadow: Bool
     public var error: String?
     public var createdBy: String
     public var createdAt: Date

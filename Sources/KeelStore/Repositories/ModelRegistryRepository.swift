@@ -44,6 +44,16 @@ public struct ModelRegistryRepository: Sendable {
         try await sql.update("ml_models").set("status", to: status.rawValue).where("model_id", .equal, modelID).run()
     }
 
+    public func setShadow(_ modelID: String, _ enabled: Bool) async throws {
+        try await sql.update("ml_models").set("shadow", to: enabled).where("model_id", .equal, modelID).run()
+    }
+
+    /// Trained versions of `family` running in shadow.
+    public func shadows(family: ModelFamily) async throws -> [MLModelRecord] {
+        try await sql.select().columns(Self.columns).from("ml_models").where("family", .equal, family.rawValue)
+            .where("status", .equal, ModelStatus.trained.rawValue).where("shadow", .equal, true).orderBy("model_id").all().map(Self.record)
+    }
+
     public func find(_ modelID: String) async throws -> MLModelRecord? {
         try await sql.select().columns(Self.columns).from("ml_models").where("model_id", .equal, modelID).first().map(Self.record)
     }
@@ -113,7 +123,7 @@ public struct ModelRegistryRepository: Sendable {
 
     static let columns: [String] = ["model_id", "family", "model_type", "version", "params", "features", "symbols", "data_from", "data_to",
                                     "horizon_days", "seed", "training_job_id", "metrics", "gate_passed", "gate", "artifact_sha256", "status",
-                                    "error", "created_by", "created_at", "trained_at"]
+                                    "shadow", "error", "created_by", "created_at", "trained_at"]
 
     static func record(_ row: any SQLRow) throws -> MLModelRecord {
         MLModelRecord(modelID: try row.decode(column: "model_id", as: String.self),
@@ -126,6 +136,7 @@ public struct ModelRegistryRepository: Sendable {
                       metrics: try row.decode(column: "metrics", as: String?.self), gatePassed: try row.decode(column: "gate_passed", as: Bool?.self),
                       gate: try row.decode(column: "gate", as: String?.self), artifactSHA256: try row.decode(column: "artifact_sha256", as: String?.self),
                       status: ModelStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
+                      shadow: try row.decode(column: "shadow", as: Bool.self),
                       error: try row.decode(column: "error", as: String?.self), createdBy: try row.decode(column: "created_by", as: String.self),
                       createdAt: try row.decode(column: "created_at", as: Date.self), trainedAt: try row.decode(column: "trained_at", as: Date?.self))
     }
