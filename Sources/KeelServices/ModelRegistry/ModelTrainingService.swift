@@ -129,6 +129,9 @@ public struct ModelTrainingService: Sendable {
             return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": report.gate.passed ? "true" : "false", "artifact_sha256": digest])
         } catch let interruption as JobInterruption {
             throw interruption
+        } catch is CancellationError {
+            // The worker is stopping: the runner puts the job back; the version stays `training` for the next worker.
+            throw CancellationError()
         } catch let error where Self.isPermanent(error) || finalAttempt {
             let now = context.clock.now()
             let reason = (error as? ServiceError)?.message ?? String(describing: error)
@@ -170,6 +173,9 @@ public struct ModelTrainingService: Sendable {
             return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": report.gate.passed ? "true" : "false", "artifact_sha256": digest])
         } catch let interruption as JobInterruption {
             throw interruption
+        } catch is CancellationError {
+            // The worker is stopping: the runner puts the job back; the version stays `training` for the next worker.
+            throw CancellationError()
         } catch let error where Self.isPermanent(error) || finalAttempt {
             let now = context.clock.now()
             let reason = (error as? ServiceError)?.message ?? String(describing: error)
