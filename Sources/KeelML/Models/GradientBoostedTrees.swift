@@ -270,13 +270,23 @@ struct TreeGrower {
             rows.withUnsafeBufferPointer { r in
                 pool[slot].withUnsafeMutableBufferPointer { h in
                     for i in 0..<h.count { h[i] = 0 }
+                    // All rows in order (the root without subsampling): read the columns straight through.
+                    let sequential = count == n && start == 0 && (count == 0 || (r[0] == 0 && Int(r[count - 1]) == n - 1))
                     for f in 0..<features {
                         let column = UnsafeBufferPointer(rebasing: bins[(f * n)..<(f * n + n)])
                         let offset = f * 512
-                        for k in 0..<count {
-                            let b = Int(column[Int(r[start + k])]) &* 2 &+ offset
-                            h[b] += g[k]
-                            h[b &+ 1] += 1
+                        if sequential {
+                            for k in 0..<count {
+                                let b = Int(column[k]) &* 2 &+ offset
+                                h[b] += g[k]
+                                h[b &+ 1] += 1
+                            }
+                        } else {
+                            for k in 0..<count {
+                                let b = Int(column[Int(r[start + k])]) &* 2 &+ offset
+                                h[b] += g[k]
+                                h[b &+ 1] += 1
+                            }
                         }
                     }
                 }
@@ -341,6 +351,17 @@ struct TreeGrower {
 
             let leftCount = split.leftCount, rightCount = leaf.count - split.leftCount
             let leftGradient = split.leftGradient, rightGradient = leaf.gradient - split.leftGradient
+            let depth = leaf.depth + 1
+            let minimum = Double(2 * parameters.minSamplesPerLeaf)
+            // Children that can never split need no histogram: at the depth limit, or too small on both sides.
+            if depth >= parameters.maxDepth || (leftCount < minimum && rightCount < minimum) {
+                free.append(leaf.histogram)
+                leaves.append(Leaf(start: leaf.start, end: middle, depth: depth, gradient: leftGradient, count: leftCount, histogram: -1,
+                                   node: leftNode, split: Split()))
+                leaves.append(Leaf(start: middle, end: leaf.end, depth: depth, gradient: rightGradient, count: rightCount, histogram: -1,
+                                   node: rightNode, split: Split()))
+                continue
+            }
             // Build the smaller child's histogram; the larger one is the parent's minus it (in the parent's slot).
             let smallerIsLeft = leftCount <= rightCount
             let smallSlot = histogramSlot()
@@ -357,7 +378,6 @@ struct TreeGrower {
                 }
             }
             let leftSlot = smallerIsLeft ? smallSlot : largeSlot, rightSlot = smallerIsLeft ? largeSlot : smallSlot
-            let depth = leaf.depth + 1
             leaves.append(Leaf(start: leaf.start, end: middle, depth: depth, gradient: leftGradient, count: leftCount, histogram: leftSlot,
                                node: leftNode, split: bestSplit(leftSlot, gradient: leftGradient, count: leftCount, depth: depth)))
             leaves.append(Leaf(start: middle, end: leaf.end, depth: depth, gradient: rightGradient, count: rightCount, histogram: rightSlot,
@@ -368,7 +388,7 @@ struct TreeGrower {
             let value = -leaf.gradient / (leaf.count + parameters.l2) * parameters.learningRate
             tree.value[Int(leaf.node)] = value
             lastLeaves.append((leaf.start, leaf.end, value))
-            free.append(leaf.histogram)
+            if leaf.histogram >= 0 { free.append(leaf.histogram) }
         }
         return tree
     }
