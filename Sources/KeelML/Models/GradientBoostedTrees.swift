@@ -71,7 +71,25 @@ public struct RegressionTree: Sendable, Codable, Hashable {
                 left.withUnsafeBufferPointer { left in
                     right.withUnsafeBufferPointer { right in
                         value.withUnsafeBufferPointer { value in
-                            for i in 0..<output.count {
+                            // Four rows walk the tree in lockstep: their loads overlap instead of waiting on each other.
+                            var i = 0
+                            while i + 4 <= output.count {
+                                let b0 = i * featureCount, b1 = b0 + featureCount, b2 = b1 + featureCount, b3 = b2 + featureCount
+                                var n0 = 0, n1 = 0, n2 = 0, n3 = 0
+                                while feature[n0] >= 0 || feature[n1] >= 0 || feature[n2] >= 0 || feature[n3] >= 0 {
+                                    let f0 = Int(feature[n0]), f1 = Int(feature[n1]), f2 = Int(feature[n2]), f3 = Int(feature[n3])
+                                    if f0 >= 0 { n0 = Int(!(features[b0 + f0] > threshold[n0]) ? left[n0] : right[n0]) }
+                                    if f1 >= 0 { n1 = Int(!(features[b1 + f1] > threshold[n1]) ? left[n1] : right[n1]) }
+                                    if f2 >= 0 { n2 = Int(!(features[b2 + f2] > threshold[n2]) ? left[n2] : right[n2]) }
+                                    if f3 >= 0 { n3 = Int(!(features[b3 + f3] > threshold[n3]) ? left[n3] : right[n3]) }
+                                }
+                                output[i] += value[n0]
+                                output[i + 1] += value[n1]
+                                output[i + 2] += value[n2]
+                                output[i + 3] += value[n3]
+                                i += 4
+                            }
+                            while i < output.count {
                                 let base = i * featureCount
                                 var node = 0
                                 while feature[node] >= 0 {
@@ -79,6 +97,7 @@ public struct RegressionTree: Sendable, Codable, Hashable {
                                     node = Int(!(x > threshold[node]) ? left[node] : right[node])
                                 }
                                 output[i] += value[node]
+                                i += 1
                             }
                         }
                     }
