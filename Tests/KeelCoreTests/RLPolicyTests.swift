@@ -43,6 +43,22 @@ struct RLPolicyTests {
         #expect(a.allocation(symbols: [], features: [], investable: 1, maxPositions: 5).isEmpty, "an empty universe allocates nothing")
     }
 
+    @Test("episodes run through the backtest engine: its commission lowers the rewards the policy learns from")
+    func engineCostsReachTheReward() throws {
+        let histories = PlantedMarket.histories(signal: true)
+        let dataset = DatasetBuilder(horizonDays: 20).build(histories)
+        func meanReward(costBasisPoints: Double) throws -> Double {
+            var parameters = RLParameters()
+            parameters.episodes = 60
+            parameters.costBasisPoints = costBasisPoints
+            let curve = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<400).trainingCurve
+            return curve.reduce(0, +) / Double(curve.count)
+        }
+        let free = try meanReward(costBasisPoints: 0), costly = try meanReward(costBasisPoints: 300)
+        // Each step turns most of the portfolio over: 3% commission per unit of turnover, about 6 steps an episode.
+        #expect(free - costly > 0.1, "free \(free), costly \(costly)")
+    }
+
     @Test("parameters out of range are refused by name")
     func parameters() {
         var bad = RLParameters()

@@ -45,7 +45,7 @@ public struct PolicyEvaluation: Sendable {
             throw PredictorEvaluation.EvaluationError.tooShort(days: dayCount, needed: minimumDays(horizon: horizon, steps: parameters.stepsPerEpisode))
         }
         // Training labels end before the test starts: the policy only learns from returns it could have seen.
-        let trained = try RLTrainer(parameters: parameters).train(dataset, days: 0..<(trainEnd - horizon))
+        let trained = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(trainEnd - horizon))
         let testRows = dataset.labelledRows(inDays: testStart..<testEnd)
         var weightsByDay: [Date: [String: Double]] = [:]
         var scoredRows: [Int] = [], scores: [Double] = []
@@ -83,7 +83,7 @@ public struct PolicyEvaluation: Sendable {
                       best.key, best.value.sharpe, rules.sharpeMargin, scoreMetrics.meanRankIC, scoreMetrics.rankICTStat)]
             : reasons)
         // The deployable policy learns from everything whose label is known.
-        let final = try RLTrainer(parameters: parameters).train(dataset, days: 0..<(dayCount - horizon))
+        let final = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(dayCount - horizon))
         return (final, PolicyReport(trainFrom: dataset.days[0], trainTo: dataset.days[trainEnd - horizon - 1], testFrom: dataset.days[testStart],
                                     testTo: dataset.days[testEnd - 1], portfolio: portfolio, baselines: baselines,
                                     trainingCurve: trained.trainingCurve, scoreMetrics: scoreMetrics, gate: gate, rules: rules))

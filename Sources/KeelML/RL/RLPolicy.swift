@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import Synchronization
 
 /// Settings of the policy-gradient training; `validated()` names the first one out of range.
 public struct RLParameters: Sendable, Codable, Hashable {
@@ -81,11 +82,12 @@ public struct RLPolicy: Sendable, Codable, Hashable {
     }
 }
 
-/// Trains `RLPolicy` with REINFORCE on a dataset's days: an episode starts on a random day of the range and
-/// rebalances every `horizonDays`; each step samples `samplesPerStep` names from the policy, and each draw's
-/// log-probability gradient is scaled by its name's forward return over the day's average (a state-dependent
-/// baseline). The episode's reward (log net return after turnover costs, minus the risk penalty) is recorded as
-/// the training curve.
+/// Trains `RLPolicy` with REINFORCE in an environment built on the backtest engine: an episode starts on a random
+/// day of the range and replays `stepsPerEpisode` rebalances, `horizonDays` apart, through `PortfolioBacktester`
+/// (the same fills, commission and lot rules as live). At each rebalance the policy draws `samplesPerStep` names;
+/// each draw's log-probability gradient is credited with its name's forward return over the day's average (a
+/// state-dependent baseline), and the whole step's with what the engine made of the allocation beyond those
+/// returns (costs, lots, cash). The reward recorded per episode is the engine's log return minus the risk penalty.
 public struct RLTrainer: Sendable {
     public let parameters: RLParameters
 
@@ -93,54 +95,45 @@ public struct RLTrainer: Sendable {
         self.parameters = parameters
     }
 
-    public func train(_ dataset: Dataset, days: Range<Int>) throws -> RLPolicy {
+    public func train(_ dataset: Dataset, histories: [BarSeries], days: Range<Int>) throws -> RLPolicy {
         let p = try parameters.validated()
         let horizon = max(1, dataset.horizonDays)
         let features = dataset.featureCount
-        // Per day: z-scored features and forward returns of the names with a known label.
-        var byDay: [Int: (x: [[Double]], y: [Double], symbols: [Int])] = [:]
+        var sections: [Date: CrossSection] = [:]
         for (day, rows) in dataset.rowsByDay(dataset.labelledRows(inDays: days)) where rows.count >= 2 {
             let raw = rows.map { row in (0..<features).map { dataset.columns[$0][row] } }
-            byDay[day] = (RLPolicy.crossSectional(raw), rows.map { dataset.labels[$0] }, rows.map { Int(dataset.symbolIndex[$0]) })
+            sections[dataset.days[day]] = CrossSection(symbols: rows.map { dataset.symbols[Int(dataset.symbolIndex[$0])] },
+                                                       x: RLPolicy.crossSectional(raw), y: rows.map { dataset.labels[$0] })
         }
         let lastStart = days.upperBound - horizon * p.stepsPerEpisode
-        guard lastStart > days.lowerBound, !byDay.isEmpty else {
+        guard lastStart > days.lowerBound, !sections.isEmpty else {
             throw GBDTParameters.Invalid(field: "from", message: "the training range is too short for \(p.stepsPerEpisode) steps of \(horizon) days")
         }
+        let series = histories.filter { $0.count > 0 }
+        let backtester = PortfolioBacktester(execution: ExecutionModel(commission: .basisPoints(p.costBasisPoints)), initialCash: 1_000_000,
+                                             schedule: .everyBars(horizon),
+                                             constraints: PortfolioConstraints(maxPositions: p.samplesPerStep, maxWeight: 1, cashBuffer: 0.01),
+                                             warmUp: 0)
         var policy = RLPolicy(featureNames: dataset.featureNames, weights: [Double](repeating: 0, count: features),
                               temperature: p.temperature, holdings: p.holdings, trainingCurve: [])
         var generator = SeededGenerator(seed: p.seed)
         var roundReward = 0.0
         for episode in 0..<p.episodes {
             let start = Int.random(in: days.lowerBound..<lastStart, using: &generator)
+            let first = dataset.days[start], last = dataset.days[min(start + horizon * p.stepsPerEpisode, dataset.days.count - 1)]
+            let market = PredictorEvaluation.market(series, from: first, through: last)
+            let episodeStrategy = SampledAllocation(policy: policy, sections: sections, samples: p.samplesPerStep, seed: generator.next())
+            let equity = backtester.run(episodeStrategy, market: market).result.equity
             var update = [Double](repeating: 0, count: features)
             var episodeReturn = 0.0
-            var previous: [Int: Double] = [:]
-            for step in 0..<p.stepsPerEpisode {
-                let day = start + step * horizon
-                guard let (x, y, symbols) = byDay[day] else { continue }
-                let probabilities = policy.probabilities(x)
-                let expected = (0..<features).map { f in zip(probabilities, x).reduce(0) { $0 + $1.0 * $1.1[f] } }
-                let meanReturn = y.reduce(0, +) / Double(y.count)
-                var counts = [Int](repeating: 0, count: x.count)
-                for _ in 0..<p.samplesPerStep {
-                    let pick = Self.sample(probabilities, using: &generator)
-                    counts[pick] += 1
-                    // Each draw is credited with its name's return over the day's average: the state-dependent
-                    // baseline removes the market's move, which no allocation controls.
-                    let advantage = y[pick] - meanReturn
-                    for f in 0..<features { update[f] += advantage * (x[pick][f] - expected[f]) / p.temperature / Double(p.samplesPerStep) }
-                }
-                // The sampled portfolio's net reward, in symbol order (sums in a fixed order: deterministic).
-                var weights: [Int: Double] = [:]
-                for (i, c) in counts.enumerated() where c > 0 && i < symbols.count { weights[symbols[i]] = Double(c) / Double(p.samplesPerStep) }
-                var gross = 0.0
-                for (i, c) in counts.enumerated() where c > 0 { gross += Double(c) / Double(p.samplesPerStep) * y[i] }
-                let names = Set(weights.keys).union(previous.keys).sorted()
-                let turnover = names.reduce(0.0) { $0 + abs((weights[$1] ?? 0) - (previous[$1] ?? 0)) }
-                let net = gross - turnover * p.costBasisPoints / 10_000
-                episodeReturn += log(max(1e-6, 1 + net)) - p.riskPenalty * net * net
-                previous = weights
+            for step in episodeStrategy.recorded() {
+                guard let from = market.timestamps.firstIndex(of: step.date), from < equity.count, equity[from] > 0 else { continue }
+                let to = min(from + horizon, equity.count - 1)
+                let realised = equity[to] / equity[from] - 1
+                // What the engine did beyond the names' returns: commission, whole shares, cash left over.
+                let drag = realised - step.labelReturn
+                for f in 0..<features { update[f] += step.credited[f] + drag * step.plain[f] }
+                episodeReturn += log(max(1e-6, 1 + realised)) - p.riskPenalty * realised * realised
             }
             let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
             let scale = norm > 1 ? 1 / norm : 1
@@ -163,3 +156,69 @@ public struct RLTrainer: Sendable {
         return probabilities.count - 1
     }
 }
+
+/// One day's names for training: z-scored features and forward returns.
+struct CrossSection: Sendable {
+    var symbols: [String]
+    var x: [[Double]]
+    var y: [Double]
+}
+
+/// The policy during one training episode, as a strategy the engine replays: at each rebalance it draws names
+/// from the policy and records what the gradient needs.
+final class SampledAllocation: PortfolioStrategy, Sendable {
+    struct Step: Sendable {
+        var date: Date
+        /// Σ over draws of (return − day's mean) · ∇log π, over the number of draws.
+        var credited: [Double]
+        /// Σ over draws of ∇log π, over the number of draws.
+        var plain: [Double]
+        /// The drawn portfolio's return from the names' forward returns alone.
+        var labelReturn: Double
+    }
+
+    let name = "rl-episode"
+    let policy: RLPolicy
+    let sections: [Date: CrossSection]
+    let samples: Int
+    private let state: Mutex<(generator: SeededGenerator, steps: [Step])>
+
+    init(policy: RLPolicy, sections: [Date: CrossSection], samples: Int, seed: UInt64) {
+        self.policy = policy
+        self.sections = sections
+        self.samples = max(1, samples)
+        self.state = Mutex((SeededGenerator(seed: seed), []))
+    }
+
+    func recorded() -> [Step] { state.withLock { $0.steps } }
+
+    func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
+        guard let section = sections[market.date] else { return [:] }
+        let probabilities = policy.probabilities(section.x)
+        let width = section.x.first?.count ?? 0
+        let expected = (0..<width).map { f in zip(probabilities, section.x).reduce(0) { $0 + $1.0 * $1.1[f] } }
+        let mean = section.y.reduce(0, +) / Double(section.y.count)
+        return state.withLock { state in
+            var counts = [Int](repeating: 0, count: section.symbols.count)
+            var credited = [Double](repeating: 0, count: width), plain = [Double](repeating: 0, count: width)
+            for _ in 0..<samples {
+                let pick = RLTrainer.sample(probabilities, using: &state.generator)
+                counts[pick] += 1
+                for f in 0..<width {
+                    let gradient = (section.x[pick][f] - expected[f]) / policy.temperature / Double(samples)
+                    credited[f] += (section.y[pick] - mean) * gradient
+                    plain[f] += gradient
+                }
+            }
+            var weights: [String: Double] = [:], labelReturn = 0.0
+            for (i, count) in counts.enumerated() where count > 0 {
+                let weight = Double(count) / Double(samples)
+                weights[section.symbols[i]] = weight * constraints.investableFraction
+                labelReturn += weight * section.y[i]
+            }
+            state.steps.append(Step(date: market.date, credited: credited, plain: plain, labelReturn: labelReturn * constraints.investableFraction))
+            return weights
+        }
+    }
+}
+
