@@ -89,8 +89,10 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelAPI", "SchwabSandbox",
+                "KeelAPI", "KeelCore", "KeelBrokers", "KeelML", "KeelServices", "KeelStore", "SchwabSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeelML
 import KeelServices
 import KeelStore
 
@@ -23,7 +24,7 @@ struct ModelsCommand: AsyncParsableCommand {
     static func show(_ model: MLModelRecord, json: Bool) {
         var detail = summary(model)
         if let gate = model.gate, let object = try? JSONSerialization.jsonObject(with: Data(gate.utf8)) { detail["gate"] = object }
-        if let metrics = model.metrics, let object = try? JSONSerialization.jsonObject(with: Data(metrics.utf8)) { detail["evaluation"] = object }
+        if let metrics = model.metrics, let object = evaluation(metrics, family: model.family) { detail["evaluation"] = object }
         detail["training_job_id"] = model.trainingJobID
         if json { printJSON(detail); return }
         print("\(model.version)  \(model.status.rawValue)  (\(model.modelID))")
@@ -34,6 +35,19 @@ struct ModelsCommand: AsyncParsableCommand {
         }
         if let sha = model.artifactSHA256 { print("  artifact sha256: \(sha)") }
         if let error = model.error { print("  error: \(error)") }
+    }
+
+    /// The stored evaluation in the API's spelling (snake_case keys).
+    static func evaluation(_ stored: String, family: ModelFamily) -> Any? {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        let data: Data?
+        switch family {
+        case .ml: data = (try? StoredJSON.decode(EvaluationReport.self, stored)).flatMap { try? encoder.encode($0) }
+        case .rl: data = (try? StoredJSON.decode(PolicyReport.self, stored)).flatMap { try? encoder.encode($0) }
+        }
+        return data.flatMap { try? JSONSerialization.jsonObject(with: $0) }
     }
 
     static func printJSON(_ value: Any) {
