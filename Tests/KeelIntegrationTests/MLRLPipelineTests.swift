@@ -165,6 +165,17 @@ struct MLRLPipelineTests {
             #expect(try await app.request(.POST, "/api/ml-models/\(modelID)/shadow", token: scenario.token, json: ["enabled": true]).status == .conflict,
                     "the deployed version is not a candidate")
 
+            // Later, once the horizon has passed: shadow and served scored by what the prices did.
+            let pending = try await app.request(.GET, "/api/ml-models/\(candidateID)/shadow-comparison", token: scenario.token).object
+            #expect(pending.int("evaluated_cross_sections") == 0 && (pending.int("pending_cross_sections") ?? 0) >= 1, "\(pending)")
+            app.clock.set(TestFixtures.now.addingTimeInterval(-30 * 86_400))
+            _ = try await app.request(.GET, "/api/ml-models/predict/\(scenario.clientID)", token: scenario.token)
+            app.clock.set(TestFixtures.now)
+            let compared = try await app.request(.GET, "/api/ml-models/\(candidateID)/shadow-comparison", token: scenario.token).object
+            #expect((compared.int("evaluated_cross_sections") ?? 0) >= 1, "\(compared)")
+            #expect(compared["shadow_mean_rank_ic"] as? Double != nil && compared["served_mean_rank_ic"] as? Double != nil)
+            #expect((compared["served_versions"] as? [String]) == ["ridge/v1"])
+
             let batch = try await scenario.rebalance(app)
             #expect(batch.status == .ok, "\(batch)")
             #expect(batch.object.string("model_id") == modelID)

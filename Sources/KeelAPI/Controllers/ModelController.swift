@@ -23,6 +23,8 @@ struct ModelController: RouteCollection {
             .openAPI("Run a trained ML version in shadow (its predictions stored beside the deployed one's), or stop it (staff)", body: ShadowBody.self)
         models.get(":model_id", "predictions", use: predictions)
             .openAPI("What a version predicted, served or in shadow, newest first (staff)", query: [.limit(default: 200, max: 5000)])
+        models.get(":model_id", "shadow-comparison", use: shadowComparison)
+            .openAPI("A shadow version against what was served at the same times, by the returns that followed (staff)")
         models.post(":model_id", "deploy", use: deploy)
             .openAPI("Deploy a version that passed the gate; an admin may override a failed gate with a reason", body: DeployBody.self)
     }
@@ -63,6 +65,10 @@ struct ModelController: RouteCollection {
     func predictions(req: Request) async throws -> [StoredPredictionResponse] {
         try await req.keel.models.predictions(try req.parameters.require("model_id"), limit: try req.query.get(Int?.self, at: "limit"), by: req.principal)
             .map(StoredPredictionResponse.init)
+    }
+
+    func shadowComparison(req: Request) async throws -> ShadowComparisonResponse {
+        ShadowComparisonResponse(try await req.keel.models.shadowComparison(try req.parameters.require("model_id"), by: req.principal))
     }
 
     func rollback(req: Request) async throws -> ModelResponse {

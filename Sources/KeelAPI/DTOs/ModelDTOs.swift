@@ -70,6 +70,30 @@ struct StoredPredictionResponse: Content {
     }
 }
 
+struct ShadowComparisonResponse: Content {
+    var modelId: String
+    var version: String
+    var horizonDays: Int
+    var shadowPredictions: Int
+    var evaluatedCrossSections: Int
+    var pendingCrossSections: Int
+    var shadowMeanRankIc: Double?
+    var servedMeanRankIc: Double?
+    var servedVersions: [String]
+
+    init(_ comparison: ShadowComparison) {
+        modelId = comparison.modelId
+        version = comparison.version
+        horizonDays = comparison.horizonDays
+        shadowPredictions = comparison.shadowPredictions
+        evaluatedCrossSections = comparison.evaluatedCrossSections
+        pendingCrossSections = comparison.pendingCrossSections
+        shadowMeanRankIc = comparison.shadowMeanRankIC
+        servedMeanRankIc = comparison.servedMeanRankIC
+        servedVersions = comparison.servedVersions
+    }
+}
+
 struct RollbackBody: Content {
     var family: String?
 }

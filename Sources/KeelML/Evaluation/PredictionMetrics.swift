@@ -35,6 +35,12 @@ public struct PredictionMetrics: Sendable, Codable, Hashable {
                                  rmse: rmse(predictions, rows.map { dataset.labels[$0] }))
     }
 
+    /// Spearman's rank correlation of two equally long series; nil when either is constant or shorter than 2.
+    public static func rankCorrelation(_ a: [Double], _ b: [Double]) -> Double? {
+        guard a.count == b.count else { return nil }
+        return pearson(ranks(a), ranks(b))
+    }
+
     public static func rmse(_ predictions: [Double], _ labels: [Double]) -> Double {
         guard !predictions.isEmpty else { return 0 }
         var sum = 0.0

@@ -110,8 +110,19 @@ public struct ModelRegistryRepository: Sendable {
     }
 
     public func predictions(modelID: String, limit: Int) async throws -> [StoredPrediction] {
-        try await sql.select().column("*").from("predictions").where("model_id", .equal, modelID)
-            .orderBy("prediction_id", .descending).limit(limit).all().map { row in
+        try await predictions(sql.select().column("*").from("predictions").where("model_id", .equal, modelID)
+            .orderBy("prediction_id", .descending).limit(limit))
+    }
+
+    /// What was served (by any version) at these times.
+    public func servedPredictions(asOf times: [Date], limit: Int) async throws -> [StoredPrediction] {
+        guard !times.isEmpty else { return [] }
+        return try await predictions(sql.select().column("*").from("predictions").where("role", .equal, "served")
+            .where("as_of", .in, times).orderBy("prediction_id", .descending).limit(limit))
+    }
+
+    func predictions(_ query: SQLSelectBuilder) async throws -> [StoredPrediction] {
+        try await query.all().map { row in
                 StoredPrediction(modelID: try row.decode(column: "model_id", as: String.self),
                                  modelVersion: try row.decode(column: "model_version", as: String.self),
                                  role: try row.decode(column: "role", as: String.self), clientID: try row.decode(column: "client_id", as: Int?.self),
