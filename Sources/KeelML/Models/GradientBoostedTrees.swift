@@ -64,42 +64,54 @@ public struct RegressionTree: Sendable, Codable, Hashable {
         return value[node]
     }
 
+    /// The deepest leaf's depth.
+    var depth: Int {
+        var deepest = 0
+        var stack: [(Int, Int)] = [(0, 0)]
+        while let (node, level) = stack.popLast() {
+            if feature[node] < 0 { deepest = max(deepest, level); continue }
+            stack.append((Int(left[node]), level + 1))
+            stack.append((Int(right[node]), level + 1))
+        }
+        return deepest
+    }
+
     /// Adds this tree's value to `output[i]` for each row of `features` (row-major, `featureCount` per row).
-    func accumulate(features: UnsafeBufferPointer<Double>, featureCount: Int, into output: UnsafeMutableBufferPointer<Double>) {
-        feature.withUnsafeBufferPointer { feature in
-            threshold.withUnsafeBufferPointer { threshold in
-                left.withUnsafeBufferPointer { left in
-                    right.withUnsafeBufferPointer { right in
-                        value.withUnsafeBufferPointer { value in
-                            // Four rows walk the tree in lockstep: their loads overlap instead of waiting on each other.
-                            var i = 0
-                            while i + 4 <= output.count {
-                                let b0 = i * featureCount, b1 = b0 + featureCount, b2 = b1 + featureCount, b3 = b2 + featureCount
-                                var n0 = 0, n1 = 0, n2 = 0, n3 = 0
-                                while feature[n0] >= 0 || feature[n1] >= 0 || feature[n2] >= 0 || feature[n3] >= 0 {
-                                    let f0 = Int(feature[n0]), f1 = Int(feature[n1]), f2 = Int(feature[n2]), f3 = Int(feature[n3])
-                                    if f0 >= 0 { n0 = Int(!(features[b0 + f0] > threshold[n0]) ? left[n0] : right[n0]) }
-                                    if f1 >= 0 { n1 = Int(!(features[b1 + f1] > threshold[n1]) ? left[n1] : right[n1]) }
-                                    if f2 >= 0 { n2 = Int(!(features[b2 + f2] > threshold[n2]) ? left[n2] : right[n2]) }
-                                    if f3 >= 0 { n3 = Int(!(features[b3 + f3] > threshold[n3]) ? left[n3] : right[n3]) }
+    /// Leaves are made to point at themselves (threshold +∞, both children = the leaf), so every row takes
+    /// exactly `depth` steps with no branch on whether it has arrived: eight rows advance together.
+    func accumulate(features: UnsafeBufferPointer<Double>, featureCount: Int, into output: UnsafeMutableBufferPointer<Double>,
+                    scratch: inout [Int32], thresholds: inout [Double]) {
+        let count = feature.count
+        if scratch.count < 3 * count { scratch = [Int32](repeating: 0, count: 3 * count) }
+        if thresholds.count < count { thresholds = [Double](repeating: 0, count: count) }
+        for node in 0..<count {
+            let leaf = feature[node] < 0
+            scratch[node] = leaf ? 0 : feature[node]
+            scratch[count + node] = leaf ? Int32(node) : left[node]
+            scratch[2 * count + node] = leaf ? Int32(node) : right[node]
+            thresholds[node] = leaf ? .infinity : threshold[node]
+        }
+        let steps = depth
+        scratch.withUnsafeBufferPointer { links in
+            thresholds.withUnsafeBufferPointer { cut in
+                value.withUnsafeBufferPointer { value in
+                    let lefts = count, rights = 2 * count
+                    var i = 0
+                    while i < output.count {
+                        let lanes = min(8, output.count - i)
+                        var nodes = (0, 0, 0, 0, 0, 0, 0, 0)
+                        withUnsafeMutableBytes(of: &nodes) { raw in
+                            let n = raw.bindMemory(to: Int.self)
+                            for _ in 0..<steps {
+                                for lane in 0..<lanes {
+                                    let node = n[lane]
+                                    let x = features[(i + lane) * featureCount + Int(links[node])]
+                                    n[lane] = Int(links[(x > cut[node] ? rights : lefts) + node])
                                 }
-                                output[i] += value[n0]
-                                output[i + 1] += value[n1]
-                                output[i + 2] += value[n2]
-                                output[i + 3] += value[n3]
-                                i += 4
                             }
-                            while i < output.count {
-                                let base = i * featureCount
-                                var node = 0
-                                while feature[node] >= 0 {
-                                    let x = features[base + Int(feature[node])]
-                                    node = Int(!(x > threshold[node]) ? left[node] : right[node])
-                                }
-                                output[i] += value[node]
-                                i += 1
-                            }
+                            for lane in 0..<lanes { output[i + lane] += value[n[lane]] }
                         }
+                        i += lanes
                     }
                 }
             }
@@ -147,9 +159,10 @@ public struct GBDTModel: Sendable, Codable, Hashable {
         var flat = [Double](repeating: .nan, count: rows.count * features)
         for (i, row) in rows.enumerated() { for f in 0..<min(features, row.count) { flat[i * features + f] = row[f] } }
         var output = [Double](repeating: baseScore, count: rows.count)
+        var scratch: [Int32] = [], thresholds: [Double] = []
         flat.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
-                for tree in trees { tree.accumulate(features: input, featureCount: features, into: out) }
+                for tree in trees { tree.accumulate(features: input, featureCount: features, into: out, scratch: &scratch, thresholds: &thresholds) }
             }
         }
         return output
