@@ -267,4 +267,69 @@ struct MLRLPipelineTests {
             #expect(failed.string("status") == "failed" && failed.string("error")?.isEmpty == false, "\(failed)")
         }
     }
+
+    @Test("gbdt on the planted market: evaluation per window and overall with the baselines side by side, and the parameters as trained", arguments: TestDatabase.available)
+    func gbdtEvaluationStored(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            try await Self.storeMarkets(app)
+            let token = try await app.login()
+            let model = try await Self.trained(app, token: token, Self.range.merging([
+                "model_type": "gbdt", "symbols": Self.symbols("P"), "params": ["trees": 80, "max_leaves": 15, "min_samples_per_leaf": 50]]) { a, _ in a })
+            #expect((model["gate"] as? [String: Any])?["passed"] as? Bool == true, "\(model["gate"] ?? "")")
+            let evaluation = try #require(model["evaluation"] as? [String: Any])
+            let windows = try #require(evaluation["windows"] as? [[String: Any]])
+            #expect(windows.count >= 3)
+            for window in windows {
+                #expect((window["model"] as? [String: Any])?["rank_ic_t_stat"] != nil)
+                #expect((window["momentum_baseline"] as? [String: Any])?["mean_rank_ic"] != nil)
+                #expect((window["train_to"] as? String ?? "") < (window["test_from"] as? String ?? ""), "train ends before test")
+            }
+            let portfolio = try #require(evaluation["portfolio"] as? [String: Any])
+            for key in ["sharpe", "cagr", "max_drawdown", "turnover", "costs"] { #expect(portfolio[key] != nil, "portfolio \(key)") }
+            #expect(((evaluation["overall"] as? [String: Any])?["hit_rate"] as? Double ?? 0) > 0.5)
+            let params = try #require(model["params"] as? [String: Any])
+            #expect(((params["training"] as? [String: Any])?["gbdt"] as? [String: Any])?["trees"] as? Int == 80, "the parameters as trained")
+        }
+    }
+
+    @Test("two trainings make two versions, each with its own job, data range, seed and artifact; the list shows both", arguments: TestDatabase.available)
+    func versionsAndLineage(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            try await Self.storeMarkets(app)
+            let token = try await app.login()
+            let first = try await Self.trained(app, token: token, Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P")]) { a, _ in a })
+            let second = try await Self.trained(app, token: token, Self.range.merging([
+                "model_type": "ridge", "symbols": Array(Self.symbols("P").prefix(20)), "seed": 11, "to": "2019-05-01"]) { _, b in b })
+            #expect(first.string("version") == "ridge/v1" && second.string("version") == "ridge/v2")
+            let a = try #require(first["lineage"] as? [String: Any]), b = try #require(second["lineage"] as? [String: Any])
+            #expect(a["training_job_id"] as? String != b["training_job_id"] as? String)
+            #expect(a["seed"] as? Int == 7 && b["seed"] as? Int == 11)
+            #expect((b["symbols"] as? [String])?.count == 20)
+            #expect(a["artifact_sha256"] as? String != b["artifact_sha256"] as? String, "other data, other model")
+            let listed = try await app.request(.GET, "/api/ml-models?family=ml", token: token).array.compactMap { $0.string("version") }
+            #expect(Set(listed) == ["ridge/v2", "ridge/v1"], "both versions (the test clock stands still: same creation time)")
+            #expect(try await app.request(.GET, "/api/ml-models?status=bogus", token: token).errorField == "status")
+        }
+    }
+
+    @Test("a training job that finds no data when it runs fails with the reason, and so does its version", arguments: TestDatabase.available)
+    func trainingFailsWithTheReason(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, configure: { $0.runWorker = false }) { app in
+            try await Self.storeMarkets(app)
+            let token = try await app.login()
+            let submitted = try await Self.train(app, token: token, Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P")]) { a, _ in a })
+            let jobID = try #require(submitted.object.string("job_id")), modelID = try #require(submitted.object.string("model_id"))
+            // The bars go before a worker gets to the job.
+            try await app.database.write { try await $0.sql.raw("DELETE FROM market_bars WHERE symbol LIKE 'P%'").run() }
+            await app.services.runner.start()
+            try await app.eventually("the job to fail", timeout: 60) {
+                try await app.request(.GET, "/api/jobs/\(jobID)", token: token).object.string("status") == "failed"
+            }
+            let job = try await app.request(.GET, "/api/jobs/\(jobID)", token: token).object
+            #expect(job.int("attempts") == 1, "a data problem is not retried: \(job)")
+            #expect(job.string("error")?.contains("trading days") == true, "\(job)")
+            let model = try await app.request(.GET, "/api/ml-models/\(modelID)", token: token).object
+            #expect(model.string("status") == "failed" && model.string("error")?.contains("trading days") == true, "\(model)")
+        }
+    }
 }

@@ -12,6 +12,11 @@ public struct PredictionMetrics: Sendable, Codable, Hashable {
     public var hitRate: Double
     public var rmse: Double
 
+    // `rankIcTStat`: so the API's snake_case spells it rank_ic_t_stat, not rank_ict_stat.
+    enum CodingKeys: String, CodingKey {
+        case days, rows, meanIC, meanRankIC, rankICTStat = "rankIcTStat", hitRate, rmse
+    }
+
     /// Metrics of `predictions` (aligned with `rows`) over the dataset's labels.
     public static func evaluate(_ dataset: Dataset, rows: [Int], predictions: [Double]) -> PredictionMetrics {
         var predictionOf: [Int: Double] = [:]
