@@ -41,6 +41,15 @@ struct RLPolicyTests {
         #expect(allocation.count == 3)
         #expect(abs(allocation.values.reduce(0, +) - 0.95) < 1e-9)
         #expect(a.allocation(symbols: [], features: [], investable: 1, maxPositions: 5).isEmpty, "an empty universe allocates nothing")
+
+        // The account is part of the observation: a policy that values what it holds keeps it.
+        var sticky = RLPolicy(featureNames: FeatureBuilder.names, weights: [Double](repeating: 0, count: width), holdingWeight: 5,
+                              temperature: 0.5, holdings: 1, trainingCurve: [])
+        let symbols = (0..<8).map { "X\($0)" }
+        #expect(sticky.allocation(symbols: symbols, features: rows, investable: 1, maxPositions: 1, current: ["X5": 0.9]).keys.first == "X5")
+        sticky.holdingWeight = 0
+        #expect(sticky.allocation(symbols: symbols, features: rows, investable: 1, maxPositions: 1, current: ["X5": 0.9]).keys.first == "X0",
+                "without it, equal scores go by name")
     }
 
     @Test("episodes run through the backtest engine: its commission lowers the rewards the policy learns from")

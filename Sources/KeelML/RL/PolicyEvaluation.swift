@@ -49,11 +49,17 @@ public struct PolicyEvaluation: Sendable {
         let testRows = dataset.labelledRows(inDays: testStart..<testEnd)
         var weightsByDay: [Date: [String: Double]] = [:]
         var scoredRows: [Int] = [], scores: [Double] = []
+        var held: [String: Double] = [:]
         for (day, rows) in dataset.rowsByDay(dataset.rows(inDays: testStart..<testEnd)) {
             let symbols = rows.map { dataset.symbols[Int(dataset.symbolIndex[$0])] }
             let features = rows.map { row in (0..<dataset.featureCount).map { dataset.columns[$0][row] } }
-            weightsByDay[dataset.days[day]] = trained.allocation(symbols: symbols, features: features, investable: 0.99, maxPositions: trained.holdings)
-            let probabilities = trained.probabilities(RLPolicy.crossSectional(features))
+            // Rebalance days (every horizon from the first test day) carry the portfolio forward.
+            if (day - testStart) % horizon == 0 {
+                let allocation = trained.allocation(symbols: symbols, features: features, investable: 0.99, maxPositions: trained.holdings, current: held)
+                weightsByDay[dataset.days[day]] = allocation
+                held = allocation
+            }
+            let probabilities = trained.probabilities(RLPolicy.crossSectional(features), current: symbols.map { held[$0] ?? 0 })
             for (row, probability) in zip(rows, probabilities) where dataset.labels[row].isFinite {
                 scoredRows.append(row)
                 scores.append(probability)
@@ -105,11 +111,14 @@ struct PrecomputedWeightsStrategy: PortfolioStrategy {
 public struct RLPolicyStrategy: PortfolioStrategy {
     public let policy: RLPolicy
     public let version: String
+    /// The account's current weights (the observation's account part).
+    public var currentWeights: [String: Double] = [:]
     public var name: String { "rl-policy[\(version)]" }
 
-    public init(policy: RLPolicy, version: String) {
+    public init(policy: RLPolicy, version: String, currentWeights: [String: Double] = [:]) {
         self.policy = policy
         self.version = version
+        self.currentWeights = currentWeights
     }
 
     public func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
@@ -118,7 +127,8 @@ public struct RLPolicyStrategy: PortfolioStrategy {
                                   uniquingKeysWith: { first, _ in first })
         let latest = FeatureBuilder().build(histories, fundamentals: []).filter { lastDate[$0.symbol] == $0.date && !constraints.excludedSymbols.contains($0.symbol) }
         let allocation = policy.allocation(symbols: latest.map(\.symbol), features: latest.map(\.values),
-                                           investable: constraints.investableFraction, maxPositions: constraints.maxPositions)
+                                           investable: constraints.investableFraction, maxPositions: constraints.maxPositions,
+                                           current: currentWeights)
         return allocation.mapValues { min($0, constraints.maxWeight) }
     }
 }

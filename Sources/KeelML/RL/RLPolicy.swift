@@ -40,6 +40,9 @@ public struct RLParameters: Sendable, Codable, Hashable {
 public struct RLPolicy: Sendable, Codable, Hashable {
     public var featureNames: [String]
     public var weights: [Double]
+    /// The logit weight of a name's current portfolio weight (the account's part of the observation): positive
+    /// keeps what is held, which saves turnover.
+    public var holdingWeight: Double = 0
     public var temperature: Double
     public var holdings: Int
     /// Mean episode reward per training round of 20 episodes.
@@ -61,9 +64,11 @@ public struct RLPolicy: Sendable, Codable, Hashable {
         return result
     }
 
-    /// Softmax probabilities over the rows (already z-scored).
-    public func probabilities(_ standardized: [[Double]]) -> [Double] {
-        let logits = standardized.map { x in zip(x, weights).reduce(0) { $0 + $1.0 * $1.1 } / temperature }
+    /// Softmax probabilities over the rows (already z-scored), given each name's current weight (0 when not held).
+    public func probabilities(_ standardized: [[Double]], current: [Double]? = nil) -> [Double] {
+        let logits = standardized.indices.map { i in
+            (zip(standardized[i], weights).reduce(0) { $0 + $1.0 * $1.1 } + holdingWeight * (current?[i] ?? 0)) / temperature
+        }
         let top = logits.max() ?? 0
         let exps = logits.map { exp($0 - top) }
         let total = exps.reduce(0, +)
@@ -71,9 +76,10 @@ public struct RLPolicy: Sendable, Codable, Hashable {
     }
 
     /// The deterministic allocation: the `holdings` most probable names, weighted by their probability.
-    public func allocation(symbols: [String], features rows: [[Double]], investable: Double, maxPositions: Int) -> [String: Double] {
+    public func allocation(symbols: [String], features rows: [[Double]], investable: Double, maxPositions: Int,
+                           current: [String: Double] = [:]) -> [String: Double] {
         guard !symbols.isEmpty, symbols.count == rows.count else { return [:] }
-        let probabilities = self.probabilities(Self.crossSectional(rows))
+        let probabilities = self.probabilities(Self.crossSectional(rows), current: symbols.map { current[$0] ?? 0 })
         let chosen = symbols.indices.sorted { (probabilities[$0], symbols[$1]) > (probabilities[$1], symbols[$0]) }
             .prefix(max(1, min(holdings, maxPositions)))
         let total = chosen.reduce(0) { $0 + probabilities[$1] }
@@ -124,7 +130,7 @@ public struct RLTrainer: Sendable {
             let market = PredictorEvaluation.market(series, from: first, through: last)
             let episodeStrategy = SampledAllocation(policy: policy, sections: sections, samples: p.samplesPerStep, seed: generator.next())
             let equity = backtester.run(episodeStrategy, market: market).result.equity
-            var update = [Double](repeating: 0, count: features)
+            var update = [Double](repeating: 0, count: features + 1)
             var episodeReturn = 0.0
             for step in episodeStrategy.recorded() {
                 guard let from = market.timestamps.firstIndex(of: step.date), from < equity.count, equity[from] > 0 else { continue }
@@ -132,12 +138,13 @@ public struct RLTrainer: Sendable {
                 let realised = equity[to] / equity[from] - 1
                 // What the engine did beyond the names' returns: commission, whole shares, cash left over.
                 let drag = realised - step.labelReturn
-                for f in 0..<features { update[f] += step.credited[f] + drag * step.plain[f] }
+                for f in 0...features { update[f] += step.credited[f] + drag * step.plain[f] }
                 episodeReturn += log(max(1e-6, 1 + realised)) - p.riskPenalty * realised * realised
             }
             let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
             let scale = norm > 1 ? 1 / norm : 1
             for f in 0..<features { policy.weights[f] += p.learningRate * scale * update[f] }
+            policy.holdingWeight += p.learningRate * scale * update[features]
             roundReward += episodeReturn
             if (episode + 1) % 20 == 0 {
                 policy.trainingCurve.append(roundReward / 20)
@@ -169,7 +176,8 @@ struct CrossSection: Sendable {
 final class SampledAllocation: PortfolioStrategy, Sendable {
     struct Step: Sendable {
         var date: Date
-        /// Σ over draws of (return − day's mean) · ∇log π, over the number of draws.
+        /// Σ over draws of (return − day's mean) · ∇log π, over the number of draws; the last entry is the
+        /// holding weight's.
         var credited: [Double]
         /// Σ over draws of ∇log π, over the number of draws.
         var plain: [Double]
@@ -181,31 +189,35 @@ final class SampledAllocation: PortfolioStrategy, Sendable {
     let policy: RLPolicy
     let sections: [Date: CrossSection]
     let samples: Int
-    private let state: Mutex<(generator: SeededGenerator, steps: [Step])>
+    private let state: Mutex<(generator: SeededGenerator, steps: [Step], held: [String: Double])>
 
     init(policy: RLPolicy, sections: [Date: CrossSection], samples: Int, seed: UInt64) {
         self.policy = policy
         self.sections = sections
         self.samples = max(1, samples)
-        self.state = Mutex((SeededGenerator(seed: seed), []))
+        self.state = Mutex((SeededGenerator(seed: seed), [], [:]))
     }
 
     func recorded() -> [Step] { state.withLock { $0.steps } }
 
     func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] {
         guard let section = sections[market.date] else { return [:] }
-        let probabilities = policy.probabilities(section.x)
         let width = section.x.first?.count ?? 0
-        let expected = (0..<width).map { f in zip(probabilities, section.x).reduce(0) { $0 + $1.0 * $1.1[f] } }
         let mean = section.y.reduce(0, +) / Double(section.y.count)
         return state.withLock { state in
+            // The observation: the names' features and what the episode's portfolio holds of each.
+            let current = section.symbols.map { state.held[$0] ?? 0 }
+            let probabilities = policy.probabilities(section.x, current: current)
+            var expected = (0..<width).map { f in zip(probabilities, section.x).reduce(0) { $0 + $1.0 * $1.1[f] } }
+            expected.append(zip(probabilities, current).reduce(0) { $0 + $1.0 * $1.1 })
             var counts = [Int](repeating: 0, count: section.symbols.count)
-            var credited = [Double](repeating: 0, count: width), plain = [Double](repeating: 0, count: width)
+            var credited = [Double](repeating: 0, count: width + 1), plain = [Double](repeating: 0, count: width + 1)
             for _ in 0..<samples {
                 let pick = RLTrainer.sample(probabilities, using: &state.generator)
                 counts[pick] += 1
-                for f in 0..<width {
-                    let gradient = (section.x[pick][f] - expected[f]) / policy.temperature / Double(samples)
+                for f in 0...width {
+                    let observed = f < width ? section.x[pick][f] : current[pick]
+                    let gradient = (observed - expected[f]) / policy.temperature / Double(samples)
                     credited[f] += (section.y[pick] - mean) * gradient
                     plain[f] += gradient
                 }
@@ -217,6 +229,7 @@ final class SampledAllocation: PortfolioStrategy, Sendable {
                 labelReturn += weight * section.y[i]
             }
             state.steps.append(Step(date: market.date, credited: credited, plain: plain, labelReturn: labelReturn * constraints.investableFraction))
+            state.held = weights
             return weights
         }
     }

@@ -88,7 +88,11 @@ public struct RebalanceService: Sendable {
                 }
                 let market = AlignedMarket(histories)
                 guard market.count > 0 else { throw ServiceError(.unavailable, code: "no_market_data", message: "no price history for \(portfolio.name)") }
-                targets = policy.strategy.targetWeights(market.view(at: market.count - 1), constraints: constraints)
+                // The account is part of the observation: the policy sees what the account holds now.
+                let (holdings, _) = try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session)
+                var strategy = policy.strategy
+                strategy.currentWeights = Dictionary(uniqueKeysWithValues: holdings.holdings.keys.map { ($0, holdings.weight(of: $0)) })
+                targets = strategy.targetWeights(market.view(at: market.count - 1), constraints: constraints)
                 modelID = policy.modelID
                 modelVersion = policy.version
                 strategyName = StrategyKind.rlPolicy.rawValue
