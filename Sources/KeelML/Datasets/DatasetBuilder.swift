@@ -14,8 +14,8 @@ public struct DatasetBuilder: Sendable {
 
     public func build(_ histories: [BarSeries], fundamentals: [FundamentalPoint] = []) -> Dataset {
         let names = features.names
-        let rows = features.build(histories, fundamentals: fundamentals)
-        let days = Array(Set(rows.map(\.date))).sorted()
+        let table = features.buildColumns(histories, fundamentals: fundamentals)
+        let days = Array(Set(table.dates)).sorted()
         let dayOf = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($1, $0) })
         let symbols = Array(Set(histories.map(\.symbol))).sorted()
         let symbolOf = Dictionary(uniqueKeysWithValues: symbols.enumerated().map { ($1, $0) })
@@ -33,17 +33,18 @@ public struct DatasetBuilder: Sendable {
             forward[series.symbol, default: [:]].merge(bySymbol) { first, _ in first }
         }
 
-        var columns = [[Double]](repeating: [], count: names.count)
-        for f in columns.indices { columns[f].reserveCapacity(rows.count) }
         var labels: [Double] = [], symbolIndex: [Int32] = [], dayIndex: [Int32] = []
-        labels.reserveCapacity(rows.count)
-        for row in rows {
-            guard let symbol = symbolOf[row.symbol], let day = dayOf[row.date] else { continue }
-            for f in 0..<names.count { columns[f].append(f < row.values.count ? row.values[f] : .nan) }
-            labels.append(forward[row.symbol]?[row.date] ?? .nan)
+        labels.reserveCapacity(table.rowCount)
+        var kept: [Int] = []
+        kept.reserveCapacity(table.rowCount)
+        for row in 0..<table.rowCount {
+            guard let symbol = symbolOf[table.symbols[row]], let day = dayOf[table.dates[row]] else { continue }
+            kept.append(row)
+            labels.append(forward[table.symbols[row]]?[table.dates[row]] ?? .nan)
             symbolIndex.append(Int32(symbol))
             dayIndex.append(Int32(day))
         }
+        let columns = kept.count == table.rowCount ? table.columns : table.columns.map { column in kept.map { column[$0] } }
         return Dataset(featureNames: names, symbols: symbols, days: days, horizonDays: horizonDays,
                        symbolIndex: symbolIndex, dayIndex: dayIndex, columns: columns, labels: labels)
     }

@@ -20,7 +20,17 @@ public struct FeatureBuilder: Sendable {
     public init() {}
 
     public func build(_ histories: [BarSeries], fundamentals: [FundamentalPoint] = []) -> [FeatureRow] {
-        var rows: [FeatureRow] = []
+        let table = buildColumns(histories, fundamentals: fundamentals)
+        return (0..<table.rowCount).map { row in
+            FeatureRow(symbol: table.symbols[row], date: table.dates[row], values: table.columns.map { $0[row] })
+        }
+    }
+
+    /// The same features straight into one contiguous array per feature (no per-row objects): what datasets use.
+    public func buildColumns(_ histories: [BarSeries], fundamentals: [FundamentalPoint] = []) -> FeatureColumns {
+        var table = FeatureColumns(names: Self.names)
+        let rows = histories.reduce(0) { $0 + $1.count }
+        table.reserveCapacity(rows)
         let bySymbol = Dictionary(grouping: fundamentals, by: \.symbol).mapValues { $0.sorted { $0.publishedAt < $1.publishedAt } }
         for series in histories {
             let c = series.close
@@ -39,37 +49,62 @@ public struct FeatureBuilder: Sendable {
                 let width = bands.upper[i] - bands.lower[i]
                 let close = c[i]
                 let momentum: Double = i >= 252 && c[i - 252] > 0 ? c[i - 21] / c[i - 252] - 1 : .nan
-                let macdPercent: Double = close > 0 ? macd.histogram[i] / close : .nan
-                let bandPosition: Double = width > 0 ? (close - bands.lower[i]) / width : .nan
-                let atrPercent: Double = close > 0 ? atr[i] / close : .nan
                 var logCap = Double.nan
                 if let cap = point?.marketCap, cap > 0 { logCap = log(cap) }
-                var values: [Double] = []
-                values.reserveCapacity(Self.names.count)
-                values.append(contentsOf: [change(i, 1), change(i, 5), change(i, 21), change(i, 63), momentum])
-                values.append(contentsOf: [vol21[i], vol63[i], rsi[i], macdPercent, bandPosition, zscore[i], atrPercent])
-                values.append(contentsOf: [Double.nan, .nan, .nan])
-                values.append(contentsOf: [point?.peRatio ?? .nan, point?.dividendYield ?? .nan, logCap, point?.priceToBook ?? .nan])
-                rows.append(FeatureRow(symbol: series.symbol, date: date, values: values))
+                table.append(symbol: series.symbol, date: date, values: [
+                    change(i, 1), change(i, 5), change(i, 21), change(i, 63), momentum,
+                    vol21[i], vol63[i], rsi[i], close > 0 ? macd.histogram[i] / close : .nan, width > 0 ? (close - bands.lower[i]) / width : .nan,
+                    zscore[i], close > 0 ? atr[i] / close : .nan,
+                    .nan, .nan, .nan,
+                    point?.peRatio ?? .nan, point?.dividendYield ?? .nan, logCap, point?.priceToBook ?? .nan,
+                ])
             }
         }
-        addRanks(&rows)
-        return rows
+        addRanks(&table)
+        return table
     }
 
     /// Percentile ranks (0 = lowest, 1 = highest) among the symbols that have the value on the same day.
-    private func addRanks(_ rows: inout [FeatureRow]) {
+    private func addRanks(_ table: inout FeatureColumns) {
         let pairs = [(source: 2, target: 12), (source: 4, target: 13), (source: 5, target: 14)]
-        let byDate = Dictionary(grouping: rows.indices, by: { rows[$0].date })
+        let byDate = Dictionary(grouping: 0..<table.rowCount, by: { table.dates[$0] })
         for indices in byDate.values {
             for (source, target) in pairs {
-                let present = indices.filter { !rows[$0].values[source].isNaN }.sorted { rows[$0].values[source] < rows[$1].values[source] }
+                let column = table.columns[source]
+                let present = indices.filter { !column[$0].isNaN }.sorted { column[$0] < column[$1] }
                 guard present.count > 1 else {
-                    if let only = present.first { rows[only].values[target] = 0.5 }
+                    if let only = present.first { table.columns[target][only] = 0.5 }
                     continue
                 }
-                for (rank, index) in present.enumerated() { rows[index].values[target] = Double(rank) / Double(present.count - 1) }
+                for (rank, index) in present.enumerated() { table.columns[target][index] = Double(rank) / Double(present.count - 1) }
             }
         }
+    }
+}
+
+/// Features of many (symbol, day) rows, one contiguous array per feature.
+public struct FeatureColumns: Sendable {
+    public let names: [String]
+    public private(set) var symbols: [String] = []
+    public private(set) var dates: [Date] = []
+    public fileprivate(set) var columns: [[Double]]
+
+    public init(names: [String]) {
+        self.names = names
+        self.columns = [[Double]](repeating: [], count: names.count)
+    }
+
+    public var rowCount: Int { dates.count }
+
+    mutating func reserveCapacity(_ n: Int) {
+        symbols.reserveCapacity(n)
+        dates.reserveCapacity(n)
+        for f in columns.indices { columns[f].reserveCapacity(n) }
+    }
+
+    public mutating func append(symbol: String, date: Date, values: [Double]) {
+        symbols.append(symbol)
+        dates.append(date)
+        for f in columns.indices { columns[f].append(f < values.count ? values[f] : .nan) }
     }
 }
