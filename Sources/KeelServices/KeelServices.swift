@@ -26,6 +26,7 @@ public struct KeelServices: Sendable {
     public let marketData: MarketDataQueries
     public let backtests: BacktestJobs
     public let training: ModelTrainingService
+    public let regimes: RegimeService
     public let models: ModelRegistryService
     public let goals: GoalService
     public let trades: TradeService
@@ -76,6 +77,7 @@ public struct KeelServices: Sendable {
         marketData = MarketDataQueries(context: context)
         backtests = BacktestJobs(context: context)
         training = ModelTrainingService(context: context)
+        regimes = RegimeService(context: context)
         models = ModelRegistryService(context: context)
 
         let handlers = Self.jobHandlers(backtests: backtests, reconciliation: reconciliation, goals: goals, schwab: schwab, webhooks: webhooks,

@@ -98,7 +98,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     for collection: any RouteCollection in [
         AuthController(publicRoutes: false), ClientController(), AccountController(), TradingController(), SystemController(),
         DataController(), BacktestController(), GoalController(), TradeController(), AlertController(),
-        SchwabController(publicRoutes: false), JobController(), ModelController(),
+        SchwabController(publicRoutes: false), JobController(), ModelController(), RegimeController(),
     ] {
         try app.registerSecured(collection, on: secured)
     }
