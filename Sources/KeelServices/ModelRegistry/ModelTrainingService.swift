@@ -30,7 +30,7 @@ public struct ModelTrainingService: Sendable {
             }
             return portfolio.universe
         }
-        let histories = try await loadHistories(plan)
+        let histories = try await loadHistories(symbols: plan.symbols, from: plan.from, to: plan.to)
         let present = Set(histories.filter { $0.count > 0 }.map(\.symbol))
         guard present.count >= 3 else {
             throw ServiceError.invalid("symbols", "only \(present.count) of the symbols have stored bars in the range; at least 3 are needed")
@@ -44,10 +44,6 @@ public struct ModelTrainingService: Sendable {
                              features: try StoredJSON.encode(FeatureBuilder.names), symbols: try StoredJSON.encode(plan.symbols),
                              dataFrom: plan.from, dataTo: plan.to, horizonDays: plan.horizonDays, seed: plan.seed)
         return try await store(new, jobKind: MLTrainingJobHandler.kind, by: principal, jobs: jobs)
-    }
-
-    func loadHistories(_ plan: MLTrainingPlan) async throws -> [BarSeries] {
-        try await loadHistories(symbols: plan.symbols, from: plan.from, to: plan.to)
     }
 
     func loadHistories(symbols: [String], from: Date, to: Date) async throws -> [BarSeries] {
@@ -99,78 +95,71 @@ public struct ModelTrainingService: Sendable {
         return Submitted(modelID: modelID, jobID: created.1.jobID, version: created.0.version)
     }
 
-    /// The RL job's work: train, replay out of sample, gate, store the policy as the artifact.
-    func executeRL(modelID: String, job: RunningJob) async throws -> String? {
-        guard let model = try await context.database.read({ try await $0.models.find(modelID) }) else {
-            throw ServiceError.notFound("model \(modelID)", field: "model_id")
-        }
-        guard model.status == .training else { return try StoredJSON.encode(["model_id": modelID, "status": model.status.rawValue]) }
-        let finalAttempt = job.record.attempts >= job.record.maxAttempts
-        do {
-            let plan = try StoredJSON.decode(RLTrainingPlan.self, model.params)
-            await job.progress(0.05, "loading bars")
-            let histories = try await loadHistories(symbols: plan.symbols, from: plan.from, to: plan.to)
-            try job.checkpoint()
-            try LookAheadCheck().verify(FeatureBuilder(), histories: histories)
-            let dataset = DatasetBuilder(horizonDays: plan.horizonDays).build(histories)
-            await job.progress(0.2, "training the policy")
-            let (policy, report) = try policyEvaluation.evaluate(plan.parameters, dataset: dataset, histories: histories)
-            try job.checkpoint()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let artifact = try encoder.encode(policy)
-            let digest = SHA256.hash(data: artifact).map { String(format: "%02x", $0) }.joined()
-            let now = context.clock.now()
-            let metrics = try StoredJSON.encode(report), gate = try StoredJSON.encode(report.gate), features = try StoredJSON.encode(policy.featureNames)
-            try await context.database.write { session in
-                try await session.models.finishTraining(modelID, metrics: metrics, gatePassed: report.gate.passed, gate: gate, features: features,
-                                                        artifact: artifact, sha256: digest, at: now)
-            }
-            return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": report.gate.passed ? "true" : "false", "artifact_sha256": digest])
-        } catch let interruption as JobInterruption {
-            throw interruption
-        } catch is CancellationError {
-            // The worker is stopping: the runner puts the job back; the version stays `training` for the next worker.
-            throw CancellationError()
-        } catch let error where Self.isPermanent(error) || finalAttempt {
-            let now = context.clock.now()
-            let reason = (error as? ServiceError)?.message ?? String(describing: error)
-            try await context.database.write { try await $0.models.fail(modelID, error: reason, at: now) }
-            throw PermanentJobFailure(reason)
+    /// What one family's training produced: the artifact and what is stored beside it.
+    struct TrainingOutcome {
+        var artifact: Data
+        var metrics: String
+        var gate: GateVerdict
+        var features: [String]
+    }
+
+    /// The ML job's work: walk-forward evaluation, gate, the final fit as the artifact.
+    func execute(modelID: String, job: RunningJob) async throws -> String? {
+        try await train(modelID: modelID, job: job) { model in
+            let plan = try StoredJSON.decode(MLTrainingPlan.self, model.params)
+            let (histories, dataset) = try await prepare(symbols: plan.symbols, from: plan.from, to: plan.to, horizonDays: plan.horizonDays, job: job)
+            await job.progress(0.2, "walk-forward evaluation")
+            let (trained, report) = try evaluation.evaluate(plan.training, dataset: dataset, histories: histories)
+            return TrainingOutcome(artifact: try trained.artifact(), metrics: try StoredJSON.encode(report), gate: report.gate, features: trained.featureNames)
         }
     }
 
-    /// The job's work. A problem with the data or the settings fails the version at once with the reason;
-    /// anything else is thrown so the job is retried, and recorded as the failure on the last attempt.
-    func execute(modelID: String, job: RunningJob) async throws -> String? {
+    /// The RL job's work: train, replay out of sample, gate, store the policy as the artifact.
+    func executeRL(modelID: String, job: RunningJob) async throws -> String? {
+        try await train(modelID: modelID, job: job) { model in
+            let plan = try StoredJSON.decode(RLTrainingPlan.self, model.params)
+            let (histories, dataset) = try await prepare(symbols: plan.symbols, from: plan.from, to: plan.to, horizonDays: plan.horizonDays, job: job)
+            await job.progress(0.2, "training the policy")
+            let (policy, report) = try policyEvaluation.evaluate(plan.parameters, dataset: dataset, histories: histories)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return TrainingOutcome(artifact: try encoder.encode(policy), metrics: try StoredJSON.encode(report), gate: report.gate, features: policy.featureNames)
+        }
+    }
+
+    /// Bars of the plan's range, checked for look-ahead, as a dataset.
+    func prepare(symbols: [String], from: Date, to: Date, horizonDays: Int, job: RunningJob) async throws -> ([BarSeries], Dataset) {
+        await job.progress(0.05, "loading bars")
+        let histories = try await loadHistories(symbols: symbols, from: from, to: to)
+        try job.checkpoint()
+        await job.progress(0.1, "checking features for look-ahead")
+        try LookAheadCheck().verify(FeatureBuilder(), histories: histories)
+        let dataset = DatasetBuilder(horizonDays: horizonDays).build(histories)
+        try job.checkpoint()
+        return (histories, dataset)
+    }
+
+    /// Runs one version's training and stores it. A problem with the data or the settings fails the version at
+    /// once with the reason; anything else is thrown so the job is retried, and recorded as the failure on the
+    /// last attempt. A version no longer `training` (finished by an earlier attempt) is left as it is.
+    func train(modelID: String, job: RunningJob, _ work: (MLModelRecord) async throws -> TrainingOutcome) async throws -> String? {
         guard let model = try await context.database.read({ try await $0.models.find(modelID) }) else {
             throw ServiceError.notFound("model \(modelID)", field: "model_id")
         }
         guard model.status == .training else { return try StoredJSON.encode(["model_id": modelID, "status": model.status.rawValue]) }
         let finalAttempt = job.record.attempts >= job.record.maxAttempts
         do {
-            let plan = try StoredJSON.decode(MLTrainingPlan.self, model.params)
-            await job.progress(0.05, "loading bars")
-            let histories = try await loadHistories(plan)
+            let outcome = try await work(model)
             try job.checkpoint()
-            await job.progress(0.1, "checking features for look-ahead")
-            try LookAheadCheck().verify(FeatureBuilder(), histories: histories)
-            let dataset = DatasetBuilder(horizonDays: plan.horizonDays).build(histories)
-            try job.checkpoint()
-            await job.progress(0.2, "walk-forward evaluation")
-            let (trained, report) = try evaluation.evaluate(plan.training, dataset: dataset, histories: histories)
-            try job.checkpoint()
-            let artifact = try trained.artifact()
-            let digest = SHA256.hash(data: artifact).map { String(format: "%02x", $0) }.joined()
+            let digest = SHA256.hash(data: outcome.artifact).map { String(format: "%02x", $0) }.joined()
             let now = context.clock.now()
-            let metrics = try StoredJSON.encode(report)
-            let gate = try StoredJSON.encode(report.gate)
-            let features = try StoredJSON.encode(trained.featureNames)
+            let gate = try StoredJSON.encode(outcome.gate), features = try StoredJSON.encode(outcome.features)
             try await context.database.write { session in
-                try await session.models.finishTraining(modelID, metrics: metrics, gatePassed: report.gate.passed, gate: gate, features: features,
-                                                        artifact: artifact, sha256: digest, at: now)
+                try await session.models.finishTraining(modelID, metrics: outcome.metrics, gatePassed: outcome.gate.passed, gate: gate, features: features,
+                                                        artifact: outcome.artifact, sha256: digest, at: now)
             }
-            return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": report.gate.passed ? "true" : "false", "artifact_sha256": digest])
+            return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": outcome.gate.passed ? "true" : "false",
+                                          "artifact_sha256": digest])
         } catch let interruption as JobInterruption {
             throw interruption
         } catch is CancellationError {
