@@ -332,4 +332,34 @@ struct MLRLPipelineTests {
             #expect(model.string("status") == "failed" && model.string("error")?.contains("trading days") == true, "\(model)")
         }
     }
+
+    @Test("concurrent deploys and rollbacks of one family leave exactly one deployed version and never a 5xx",
+          arguments: TestDatabase.available.filter { $0 == .postgres })
+    func concurrentDeploys(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, databasePoolSize: 8) { app in
+            try await Self.storeMarkets(app)
+            let token = try await app.login()
+            var ids: [String] = []
+            for seed in [7, 8, 9] {
+                let model = try await Self.trained(app, token: token, Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P"), "seed": seed]) { _, b in b })
+                ids.append(try #require(model.string("model_id")))
+            }
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for round in 0..<12 {
+                    let id = ids[round % ids.count]
+                    group.addTask {
+                        round % 4 == 3
+                            ? try await app.request(.POST, "/api/ml-models/rollback", token: token, json: ["family": "ml"]).status.code
+                            : try await app.request(.POST, "/api/ml-models/\(id)/deploy", token: token).status.code
+                    }
+                }
+                var all: [UInt] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.allSatisfy { $0 < 500 }, "\(statuses)")
+            #expect(statuses.contains(200))
+            #expect(try await app.count("ml_models", where: "status = 'deployed'") == 1)
+        }
+    }
 }
