@@ -31,6 +31,10 @@ public struct KeelServices: Sendable {
     public let goals: GoalService
     public let trades: TradeService
     public let strategyInstances: StrategyInstanceService
+    /// The autonomous daily cycle: runs, steps, status.
+    public let cycles: AutonomousCycleService
+    /// Per-client pause and strategy override.
+    public let controls: ClientControlService
     /// Sends queued alert webhooks; nil when no webhook URL is configured.
     public let webhooks: WebhookDispatcher?
 
@@ -42,7 +46,8 @@ public struct KeelServices: Sendable {
 
     public init(context: ServiceContext, hasher: any PasswordHashing, predictor: any ReturnPredictor = MomentumBaselineModel(),
                 schwab schwabSetup: SchwabSetup? = nil, webhookSender: (any WebhookSender)? = nil,
-                jobSettings: JobRunnerSettings = JobRunnerSettings(), duties: [PeriodicDuty] = [], extraJobHandlers: [any JobHandler] = []) {
+                jobSettings: JobRunnerSettings = JobRunnerSettings(), duties: [PeriodicDuty] = [], extraJobHandlers: [any JobHandler] = [],
+                cycleFaults: CycleFaults? = nil) {
         self.context = context
         webhooks = context.settings.alertWebhookURL != nil ? webhookSender.map { WebhookDispatcher(context: context, sender: $0) } : nil
         goals = GoalService(context: context, webhooks: webhooks)
@@ -59,7 +64,8 @@ public struct KeelServices: Sendable {
         } else {
             schwab = nil
         }
-        brokers = BrokerRegistry(paper: paper, schwab: schwab?.broker)
+        let brokers = BrokerRegistry(paper: paper, schwab: schwab?.broker)
+        self.brokers = brokers
         auth = AuthService(context: context, hasher: hasher)
         clients = ClientService(context: context)
         preferences = PreferencesService(context: context)
@@ -71,7 +77,7 @@ public struct KeelServices: Sendable {
         execution = ExecutionService(context: context, brokers: brokers, goals: goals)
         reconciliation = ReconciliationService(context: context, brokers: brokers)
         health = PortfolioHealthService(context: context)
-        system = SystemControlService(context: context)
+        system = SystemControlService(context: context, brokers: brokers)
         demoMarket = DemoMarketSeeder(context: context)
         pipeline = PipelineService(context: context, schwab: schwab, goals: goals)
         marketData = MarketDataQueries(context: context)
@@ -79,11 +85,27 @@ public struct KeelServices: Sendable {
         training = ModelTrainingService(context: context)
         regimes = RegimeService(context: context)
         models = ModelRegistryService(context: context)
+        controls = ClientControlService(context: context)
+        let queueBox = LockedValue<JobService?>(nil)
+        let cycles = AutonomousCycleService(context: context, system: system, jobs: { queueBox.value })
+        self.cycles = cycles
+        let coordinator = CycleCoordinator(context: context, pipeline: pipeline, regimes: regimes, faults: cycleFaults)
+        let accountRunner = AccountCycleRunner(context: context, rebalancing: rebalancing, execution: execution, reconciliation: reconciliation,
+                                               faults: cycleFaults)
+        let cycleHandlers: [any JobHandler] = [
+            CycleJobHandler(coordinator: coordinator),
+            AccountCycleJobHandler(runner: accountRunner, concurrency: context.settings.cycle.accountConcurrency),
+            DutyHandler(kind: PeriodicDuty.cycleSchedule) { _ in
+                try await cycles.runScheduledIfDue().map { try StoredJSON.encode(["cycle_id": $0]) }
+            },
+        ]
 
         let handlers = Self.jobHandlers(backtests: backtests, reconciliation: reconciliation, goals: goals, schwab: schwab, webhooks: webhooks,
-                                        logger: context) + [PipelineJobHandler(pipeline: pipeline), MLTrainingJobHandler(training: training), RLTrainingJobHandler(training: training)] + extraJobHandlers
+                                        logger: context) + [PipelineJobHandler(pipeline: pipeline), MLTrainingJobHandler(training: training), RLTrainingJobHandler(training: training)] + cycleHandlers + extraJobHandlers
         runner = JobRunner(context: context, handlers: handlers, duties: duties, settings: jobSettings)
         jobs = JobService(context: context, handlers: handlers, runner: runner)
+        let queue0 = jobs
+        queueBox.update { $0 = queue0 }
         let queue = jobs, clock = context.clock
         webhooks?.setKicker {
             // One queued run per second at most; the kind runs one at a time.

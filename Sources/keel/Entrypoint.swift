@@ -7,7 +7,7 @@ struct Entrypoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
         abstract: "Keel: portfolio management and automated trading.",
-        subcommands: [ServeCommand.self, WorkerCommand.self, JobsCommand.self, TrainCommand.self, ModelsCommand.self, RegimeCommand.self, MigrateCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, SandboxCommand.self, SchwabCommand.self],
+        subcommands: [ServeCommand.self, WorkerCommand.self, JobsCommand.self, TrainCommand.self, ModelsCommand.self, RegimeCommand.self, CycleCommand.self, MigrateCommand.self, DataCommand.self, BacktestCommand.self, SweepCommand.self, SandboxCommand.self, SchwabCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

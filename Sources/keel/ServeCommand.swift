@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeelAPI
+import KeelServices
 import KeelStore
 import Vapor
 
@@ -26,6 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Flag(inversion: .prefixedNo, help: "Run a job worker in this process (backtests, pipeline runs, periodic duties). Turn it off when `keel worker` processes do the work.")
     var worker = true
 
+    @ArgumentParser.Flag(inversion: .prefixedNo, help: "Run the autonomous daily cycle by itself: after the NYSE close on session days, at 00:30 UTC on other days.")
+    var autonomousCycle = true
+
     @ArgumentParser.Option(help: "URL that alerts (goal milestones, at-risk goals, broker disconnects) are POSTed to as JSON, with retries (default: $KEEL_ALERT_WEBHOOK_URL).")
     var alertWebhookUrl: String?
 
@@ -47,6 +51,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.dataImportRoot = dataImportRoot ?? KeelEnvironment.dataImportRoot.value
         configuration.runWorker = worker
         configuration.settings.alertWebhookURL = alertWebhookUrl ?? KeelEnvironment.alertWebhookURL.value
+        configuration.settings.cycle.scheduled = autonomousCycle
+        if configuration.seedDemo {
+            // The demo market continues day by day: the cycle's data step appends the new simulated bars.
+            configuration.settings.cycle.dataSource = .simulator(seed: DemoMarketSeeder.defaultSeed, historyDays: 760)
+        }
         SchwabEnvironment.apply(to: &configuration)
 
         log.bootstrap()

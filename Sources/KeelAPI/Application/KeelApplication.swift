@@ -54,7 +54,7 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
                                 webhookSender: configuration.webhookSender ?? HTTPWebhookSender(http: app.http.client.shared),
                                 jobSettings: configuration.jobSettings,
                                 duties: configuration.duties ?? configuration.reconcileInterval.map(PeriodicDuty.standard(interval:)) ?? [],
-                                extraJobHandlers: configuration.extraJobHandlers)
+                                extraJobHandlers: configuration.extraJobHandlers, cycleFaults: configuration.cycleFaults)
     app.storage[KeelServicesKey.self] = services
 
     app.middleware = Middlewares()
@@ -98,7 +98,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     for collection: any RouteCollection in [
         AuthController(publicRoutes: false), ClientController(), AccountController(), TradingController(), SystemController(),
         DataController(), BacktestController(), GoalController(), TradeController(), AlertController(),
-        SchwabController(publicRoutes: false), JobController(), ModelController(), RegimeController(),
+        SchwabController(publicRoutes: false), JobController(), ModelController(), RegimeController(), AutonomousController(),
     ] {
         try app.registerSecured(collection, on: secured)
     }

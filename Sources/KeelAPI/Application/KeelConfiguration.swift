@@ -32,6 +32,8 @@ public struct KeelConfiguration: Sendable {
     public var jobSettings: JobRunnerSettings = JobRunnerSettings()
     /// Job kinds beyond Keel's own (tests register probes here).
     public var extraJobHandlers: [any JobHandler] = []
+    /// Tests: make the autonomous cycle die after chosen steps, to prove it resumes without repeating them.
+    public var cycleFaults: CycleFaults? = nil
     /// Periodic duties to schedule instead of the standard set derived from `reconcileInterval`.
     public var duties: [PeriodicDuty]? = nil
     /// Create the first admin when there is none (off for one-shot CLI commands, which cannot show its password safely).

@@ -8,6 +8,19 @@ struct HealthController: RouteCollection {
         var database: String
         var killSwitchEngaged: Bool?
         var latestPriceAt: Date?
+        /// Seconds since the newest stored bar.
+        var dataAgeSeconds: Double?
+        /// Per broker: accounts by state (active, disconnected, closed, halted); Schwab "not_configured" when no app is set up.
+        var brokers: [String: [String: Int]]?
+        var schwab: String?
+        var lastCycle: LastCycle?
+    }
+
+    struct LastCycle: Content {
+        var cycleId: String
+        var status: String
+        var cycleDate: String
+        var finishedAt: Date?
     }
 
     func boot(routes: any RoutesBuilder) throws {
@@ -23,7 +36,12 @@ struct HealthController: RouteCollection {
             let services = req.keel
             let switches = try await services.system.switches()
             let latest = try await services.context.database.read { try await $0.marketBars.newestBarTime() }
-            let body = Readiness(status: "ready", database: "ok", killSwitchEngaged: switches.killSwitchEngaged, latestPriceAt: latest)
+            let (last, brokers) = try await services.cycles.readiness()
+            let now = services.context.clock.now()
+            let body = Readiness(status: "ready", database: "ok", killSwitchEngaged: switches.killSwitchEngaged, latestPriceAt: latest,
+                                 dataAgeSeconds: latest.map { now.timeIntervalSince($0) }, brokers: brokers,
+                                 schwab: services.schwab == nil ? "not_configured" : "configured",
+                                 lastCycle: last.map { LastCycle(cycleId: $0.cycleID, status: $0.status.rawValue, cycleDate: $0.cycleDate, finishedAt: $0.finishedAt) })
             return try await body.encodeResponse(status: .ok, for: req)
         } catch {
             req.logger.warning("readiness check failed: \(error)")

@@ -63,11 +63,18 @@ struct PreferencesRequest: Content {
     var excludedSymbols: [String]?
     var requireApproval: Bool?
     var tradingMode: String?
+    /// Drawdown from the account's peak that makes the autonomous cycle de-risk (0.15 = 15 %); 0 removes it.
+    var maxDrawdownLimit: Double?
+    /// Annualised 20-day volatility that makes the cycle de-risk; 0 removes it.
+    var maxVolatilityLimit: Double?
+    /// `defensive` (the low-volatility model portfolio) or `cash` (a quarter of the usual exposure).
+    var deriskAction: String?
 
     var input: PreferencesInput {
         PreferencesInput(portfolioID: portfolioId, maxPositions: maxPositions, maxWeight: maxWeight, cashBuffer: cashBuffer,
                          driftThreshold: driftThreshold, excludedSymbols: excludedSymbols, requireApproval: requireApproval,
-                         tradingMode: tradingMode)
+                         tradingMode: tradingMode, maxDrawdownLimit: maxDrawdownLimit, maxVolatilityLimit: maxVolatilityLimit,
+                         deriskAction: deriskAction)
     }
 }
 
@@ -81,6 +88,9 @@ struct PreferencesResponse: Content {
     var excludedSymbols: [String]
     var requireApproval: Bool
     var tradingMode: String
+    var maxDrawdownLimit: Double?
+    var maxVolatilityLimit: Double?
+    var deriskAction: String
     var updatedBy: String
     var updatedAt: Date
 
@@ -94,6 +104,9 @@ struct PreferencesResponse: Content {
         excludedSymbols = record.excludedSymbols
         requireApproval = record.requireApproval
         tradingMode = record.tradingMode.rawValue
+        maxDrawdownLimit = record.maxDrawdownLimit
+        maxVolatilityLimit = record.maxVolatilityLimit
+        deriskAction = record.deriskAction.rawValue
         updatedBy = record.updatedBy
         updatedAt = record.updatedAt
     }

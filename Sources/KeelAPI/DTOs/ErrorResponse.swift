@@ -6,6 +6,8 @@ struct ErrorResponse: Content {
         var code: String
         var message: String
         var field: String?
+        /// For a conflict with an existing resource (e.g. the cycle already running): its id.
+        var resourceId: String? = nil
     }
 
     var error: Body

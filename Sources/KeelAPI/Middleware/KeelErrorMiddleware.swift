@@ -23,7 +23,7 @@ struct KeelErrorMiddleware: AsyncMiddleware {
     static func describe(_ error: any Error) -> (HTTPStatus, ErrorResponse.Body) {
         switch error {
         case let error as ServiceError:
-            return (status(of: error.kind), .init(code: error.code, message: error.message, field: error.field))
+            return (status(of: error.kind), .init(code: error.code, message: error.message, field: error.field, resourceId: error.resourceID))
         case let error as DecodingError:
             return decodingFailure(error)
         case let error as StoreError:

@@ -30,4 +30,9 @@ enum APIExamples {
 
     static let training = MLTrainBody(modelType: "gbdt", symbols: ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL"], from: "2021-01-04", to: "2025-12-31",
                                       horizonDays: 20, params: ["trees": 200, "learning_rate": 0.05, "max_depth": 6], seed: 7)
+
+    static let cycleRun = CycleRunBody(clientIds: [1, 2], asOf: nil, dryRun: false)
+
+    static let strategyOverride = StrategyOverrideBody(strategy: "low_volatility", until: Date(timeIntervalSince1970: 1_893_456_000),
+                                                       reason: "client asked to stay defensive until the house sale closes")
 }

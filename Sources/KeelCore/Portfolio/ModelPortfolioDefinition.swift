@@ -16,6 +16,9 @@ public struct ModelPortfolioDefinition: Sendable, Hashable {
         self.universe = universe
     }
 
+    /// The defensive low-volatility model portfolio: where the autonomous cycle goes in bear or volatile markets.
+    public static let defensiveID = 3
+
     /// Model portfolio 4: weights from the deployed RL policy over the growth universe (added by migration M020).
     public static let rlPolicy = ModelPortfolioDefinition(
         id: 4, name: "rl-policy", strategy: .rlPolicy, riskLevel: "aggressive",

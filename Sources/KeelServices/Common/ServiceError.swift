@@ -12,6 +12,8 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     public var field: String?
     /// For `tooManyRequests`: seconds until a retry may succeed (the Retry-After header).
     public var retryAfter: Int?
+    /// For a conflict with an existing resource (e.g. the cycle already running): its id.
+    public var resourceID: String?
 
     public init(_ kind: Kind, code: String, message: String, field: String? = nil) {
         self.kind = kind

@@ -21,6 +21,8 @@ public struct ServiceSettings: Sendable {
     public var goalMaxFactor: Double = 2.0
     /// Goal sizing: a goal that needs more than this return per trading day counts as unreachable.
     public var goalMaxDailyReturn: Double = 0.01
+    /// The autonomous daily cycle.
+    public var cycle = CycleSettings()
 
     public init(approvalLifetime: TimeInterval = 24 * 3600, tokenLifetime: TimeInterval = 12 * 3600, defaultPaperCash: Decimal = 100_000,
                 riskLimits: RiskLimits = RiskLimits(), minimumOrderNotional: Decimal = 10,

@@ -35,11 +35,14 @@ public struct PeriodicDuty: Sendable, Hashable {
     public static let schwabTokenWatch = "duty.schwab_token_watch"
     public static let goalRemeasure = "duty.goal_remeasure"
     public static let webhookDelivery = "duty.webhook_delivery"
+    /// Starts the day's autonomous cycle once it is due (does nothing unless the cycle is scheduled).
+    public static let cycleSchedule = "duty.cycle_schedule"
 
     /// The server's duties: reconciliation and the token watch every `interval`, goals as often, webhooks every 5 s.
     public static func standard(interval: TimeInterval) -> [PeriodicDuty] {
         [PeriodicDuty(kind: reconcile, interval: interval), PeriodicDuty(kind: schwabTokenWatch, interval: interval),
-         PeriodicDuty(kind: goalRemeasure, interval: interval), PeriodicDuty(kind: webhookDelivery, interval: min(interval, 5))]
+         PeriodicDuty(kind: goalRemeasure, interval: interval), PeriodicDuty(kind: webhookDelivery, interval: min(interval, 5)),
+         PeriodicDuty(kind: cycleSchedule, interval: min(interval, 60))]
     }
 
     public init(kind: String, interval: TimeInterval) {

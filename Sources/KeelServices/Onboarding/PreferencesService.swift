@@ -51,6 +51,20 @@ public struct PreferencesService: Sendable {
                 }
                 preferences.tradingMode = parsed
             }
+            if let value = input.maxDrawdownLimit {
+                let limit = try FieldValidation.range(value, 0...0.95, field: "max_drawdown_limit")
+                preferences.maxDrawdownLimit = limit == 0 ? nil : limit
+            }
+            if let value = input.maxVolatilityLimit {
+                let limit = try FieldValidation.range(value, 0...5, field: "max_volatility_limit")
+                preferences.maxVolatilityLimit = limit == 0 ? nil : limit
+            }
+            if let action = input.deriskAction {
+                guard let parsed = DeriskAction(rawValue: action) else {
+                    throw ServiceError.invalid("derisk_action", "derisk_action must be one of \(DeriskAction.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                preferences.deriskAction = parsed
+            }
             preferences.updatedBy = principal.userID
             preferences.updatedAt = now
             try await session.preferences.save(preferences)

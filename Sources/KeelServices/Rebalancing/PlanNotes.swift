@@ -11,6 +11,8 @@ public struct PlanNotes: Sendable, Codable, Hashable {
     public var cashBuffer: Double
     /// The goals that steered this batch: their combined risk factor, the strategy they chose and why.
     public var goal: GoalNotes?
+    /// The autonomous cycle that planned it: the strategy it chose, the risk factor and why.
+    public var cycle: CycleNotes? = nil
 
     enum CodingKeys: String, CodingKey {
         case targetWeights = "target_weights"
@@ -20,7 +22,19 @@ public struct PlanNotes: Sendable, Codable, Hashable {
         case maxPositions = "max_positions"
         case maxWeight = "max_weight"
         case cashBuffer = "cash_buffer"
-        case goal
+        case goal, cycle
+    }
+
+    public struct CycleNotes: Sendable, Codable, Hashable {
+        public var cycleID: String
+        public var strategy: String
+        public var riskFactor: Double
+        public var reason: String
+
+        enum CodingKeys: String, CodingKey {
+            case cycleID = "cycle_id", strategy, reason
+            case riskFactor = "risk_factor"
+        }
     }
 
     public struct GoalNotes: Sendable, Codable, Hashable {

@@ -1,3 +1,5 @@
+import KeelCore
+
 public struct RebalanceRequest: Sendable {
     public var clientID: Int?
     public var accountHash: String?
@@ -9,6 +11,14 @@ public struct RebalanceRequest: Sendable {
     public var requireApproval: Bool?
     /// Let the account's financial goals set the risk factor and strategy (default true when it has goals).
     public var useGoals: Bool?
+    /// The autonomous cycle's choice: this strategy instead of the goals' or the model portfolio's.
+    public var strategy: StrategyKind? = nil
+    /// The autonomous cycle's risk factor (goals and de-risking already folded in) instead of the goals' own.
+    public var riskFactor: Double? = nil
+    /// The cycle planning this batch (stored with it: a resumed cycle finds the batch instead of planning another).
+    public var cycleID: String? = nil
+    /// Why the cycle chose this strategy (kept in the plan notes).
+    public var decisionReason: String? = nil
 
     public init(clientID: Int?, accountHash: String?, portfolioID: Int? = nil, maxPositions: Int? = nil, requireApproval: Bool? = nil,
                 useGoals: Bool? = nil) {

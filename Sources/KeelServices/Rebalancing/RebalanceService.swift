@@ -76,13 +76,13 @@ public struct RebalanceService: Sendable {
                 try await GoalEvaluator(settings: settings).reevaluate(ids, trigger: "rebalance", session: session, now: now)
                 steering = try await GoalSteering.forAccount(account, userID: client.tradingUserID, session: session, now: now)
             }
-            let kind = steering?.strategy ?? portfolio.strategy
-            let factor = steering?.factor ?? 1
+            let kind = request.strategy ?? steering?.strategy ?? portfolio.strategy
+            let factor = request.riskFactor ?? steering?.factor ?? 1
             // The same strategy objects the backtester replays.
             let constraints = GoalRiskScaling.constraints(preferences.constraints, factor: factor)
             var targets: [String: Double]
             var modelID = resolved.modelID, modelVersion = predictor.modelVersion, strategyName = kind.rawValue
-            if portfolio.strategy == .rlPolicy {
+            if request.strategy == .rlPolicy || (request.strategy == nil && portfolio.strategy == .rlPolicy) {
                 guard let policy = try await active.resolvePolicy(session: session) else {
                     throw ServiceError.conflict("no_rl_policy_deployed", "model portfolio \(portfolio.name) rebalances to the deployed RL policy, and none is deployed: train one (POST /api/rl/train) and deploy it", field: "portfolio_id")
                 }
@@ -138,9 +138,14 @@ public struct RebalanceService: Sendable {
                                   cashBuffer: preferences.cashBuffer,
                                   goal: steering.map { PlanNotes.GoalNotes(factor: $0.factor, strategy: kind.rawValue, strategyReason: $0.strategyReason,
                                                                            conflicts: $0.conflicts, goalIDs: $0.goals.map(\.goalID)) })
+            var notesWithCycle = notes
+            if let cycleID = request.cycleID {
+                notesWithCycle.cycle = PlanNotes.CycleNotes(cycleID: cycleID, strategy: strategyName, riskFactor: factor,
+                                                            reason: request.decisionReason ?? "")
+            }
             // A request that would plan exactly what is already waiting, untouched and unexpired, gets that batch
             // back: concurrent duplicates of one request end with one batch, not a chain of superseded ones.
-            let planNotes = try notes.json()
+            let planNotes = try notesWithCycle.json()
             let automatic = "auto:\(principal.userID)"
             if let same = open.first(where: { waiting in
                 let untouched: Bool = waiting.approvedBy == nil || waiting.approvedBy == automatic
@@ -156,6 +161,7 @@ public struct RebalanceService: Sendable {
                                     planNotes: planNotes, createdBy: principal.userID, createdAt: now,
                                     approvalExpiresAt: now.addingTimeInterval(settings.approvalLifetime), orders: orders)
             batch.modelID = modelID
+            batch.cycleID = request.cycleID
             if !requireApproval {
                 batch.approvedBy = "auto:\(principal.userID)"
                 batch.approvedAt = now

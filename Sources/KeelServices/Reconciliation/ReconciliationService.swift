@@ -32,7 +32,8 @@ public struct ReconciliationService: Sendable {
     }
 
     /// `inFlightGrace`: an order in `submitting` younger than this may still be in another process's hands.
-    public func reconcile(inFlightGrace: TimeInterval = 120) async throws -> Report {
+    /// `accountHash`: only that account's orders, batches and books (the autonomous cycle's reconciliation step).
+    public func reconcile(inFlightGrace: TimeInterval = 120, accountHash: String? = nil) async throws -> Report {
         let now = context.clock.now()
         let (open, stuckBatches) = try await context.database.read { session in
             (try await session.batches.orders(statuses: [.unknown, .submitting, .working]),
@@ -49,6 +50,7 @@ public struct ReconciliationService: Sendable {
                 return (batch, account, client)
             }
             guard let (batch, account, client) = found else { continue }
+            if let accountHash, batch.accountHash != accountHash { continue }
             let broker = try brokers.broker(for: account)
             let started = context.clock.now()
             let outcome: OrderOutcome
@@ -82,6 +84,7 @@ public struct ReconciliationService: Sendable {
         var finished = 0
         for batchID in touchedBatches.union(stuckBatches) {
             guard let batch = try await context.database.read({ try await $0.batches.find(batchID) }) else { continue }
+            if let accountHash, batch.accountHash != accountHash { continue }
             if batch.status == .executing, let started = batch.executionStartedAt, now.timeIntervalSince(started) < inFlightGrace { continue }
             let pending = batch.orders.contains { [.unknown, .submitting, .working].contains($0.status) }
             if pending { continue }
@@ -92,7 +95,7 @@ public struct ReconciliationService: Sendable {
                 finished += 1
             }
         }
-        let mismatches = try await compareBooks()
+        let mismatches = try await compareBooks(only: accountHash)
         return Report(ordersResolved: resolved, ordersStillUnknown: stillUnknown, batchesFinished: finished, mismatches: mismatches)
     }
 
@@ -129,8 +132,8 @@ public struct ReconciliationService: Sendable {
     /// Cash and positions of every paper account at rest (no execution or unresolved order in flight) against
     /// the paper broker's books. A difference is audited, raises a critical alert and halts new orders for the
     /// account until it is resolved (`resolve`).
-    private func compareBooks() async throws -> [Mismatch] {
-        let accounts = try await context.database.read { try await $0.accounts.paperAccountsAtRest() }
+    private func compareBooks(only accountHash: String? = nil) async throws -> [Mismatch] {
+        let accounts = try await context.database.read { try await $0.accounts.paperAccountsAtRest() }.filter { accountHash == nil || $0 == accountHash }
         var mismatches: [Mismatch] = []
         for hash in accounts {
             guard let found = try await differences(hash), !found.isEmpty else { continue }

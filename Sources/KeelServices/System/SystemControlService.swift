@@ -1,4 +1,5 @@
 import Foundation
+import KeelBrokers
 import KeelStore
 
 public struct TradingSwitches: Sendable, Hashable {
@@ -9,9 +10,11 @@ public struct TradingSwitches: Sendable, Hashable {
 /// The kill switch and the pause: operator controls that stop orders before any broker call.
 public struct SystemControlService: Sendable {
     let context: ServiceContext
+    let brokers: BrokerRegistry?
 
-    public init(context: ServiceContext) {
+    public init(context: ServiceContext, brokers: BrokerRegistry? = nil) {
         self.context = context
+        self.brokers = brokers
     }
 
     public func switches() async throws -> TradingSwitches {
@@ -24,6 +27,7 @@ public struct SystemControlService: Sendable {
     public func setKillSwitch(engaged: Bool, reason: String?, by principal: Principal) async throws -> TradingSwitches {
         try principal.ensureStaff()
         try await set(.killSwitch, engaged ? "engaged" : "released", reason: reason, by: principal)
+        if engaged { try await cancelOpenOrders(by: principal) }
         return try await switches()
     }
 
@@ -31,6 +35,44 @@ public struct SystemControlService: Sendable {
         try principal.ensureStaff()
         try await set(.tradingPaused, paused ? "paused" : "running", reason: reason, by: principal)
         return try await switches()
+    }
+
+    /// Engaging the kill switch also cancels every order still working at a broker (e.g. waiting for the open);
+    /// each cancellation is recorded like any broker call. Returns how many were cancelled.
+    @discardableResult
+    func cancelOpenOrders(by principal: Principal) async throws -> Int {
+        guard let brokers else { return 0 }
+        let working = try await context.database.read { try await $0.batches.orders(statuses: [.working, .partiallyFilled]) }
+        var cancelled = 0
+        for order in working {
+            let found = try await context.database.read { session -> (BatchRecord, AccountRecord, ClientRecord)? in
+                guard let batch = try await session.batches.find(order.batchID), let account = try await session.accounts.find(hash: batch.accountHash),
+                      let client = try await session.clients.find(batch.clientID) else { return nil }
+                return (batch, account, client)
+            }
+            guard let (batch, account, client) = found, let broker = try? brokers.broker(for: account) else { continue }
+            let reference = BrokerOrderReference(clientOrderKey: order.clientOrderKey, brokerOrderID: order.brokerOrderID, symbol: order.symbol,
+                                                 side: order.side, quantity: order.quantity, submittedAt: order.submittedAt, claimedBrokerOrderIDs: [])
+            let started = context.clock.now()
+            let outcome: OrderOutcome
+            do {
+                outcome = .answered(try await broker.cancelOrder(accountID: account.accountHash, reference: reference))
+            } catch {
+                context.logger.warning("kill switch: order \(order.clientOrderKey) could not be cancelled at \(broker.name): \(error)")
+                continue
+            }
+            let elapsed = Int(context.clock.now().timeIntervalSince(started) * 1000)
+            let clock = context.clock, name = broker.name
+            let updated = try await context.database.write { session in
+                let saved = try await outcome.apply(to: order, account: account, client: client, strategyID: batch.strategy, broker: name,
+                                                    operation: "cancel_order", durationMilliseconds: elapsed, session: session, now: clock.now())
+                try await session.audit("order.cancel", actor: principal.userID, entityType: "order", entityID: order.clientOrderKey,
+                                        clientID: client.clientID, at: clock.now(), details: ["reason": "kill switch", "status": saved.status.rawValue])
+                return saved
+            }
+            if updated.status == .cancelled { cancelled += 1 }
+        }
+        return cancelled
     }
 
     private func set(_ key: SystemStateKey, _ value: String, reason: String?, by principal: Principal) async throws {

@@ -23,6 +23,7 @@ public enum KeelMigrations {
         M018_CreateWriteGeneration(),
         M019_CreateModelRegistry(),
         M020_SeedRLPolicyPortfolio(),
+        M021_CreateAutonomousCycle(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -12,6 +12,9 @@ final class ClientPreferencesModel: Model, @unchecked Sendable {
     @Field(key: "excluded_symbols") var excludedSymbols: [String]
     @Field(key: "require_approval") var requireApproval: Bool
     @Field(key: "trading_mode") var tradingMode: String
+    @OptionalField(key: "max_drawdown_limit") var maxDrawdownLimit: Double?
+    @OptionalField(key: "max_volatility_limit") var maxVolatilityLimit: Double?
+    @OptionalField(key: "derisk_action") var deriskAction: String?
     @Field(key: "updated_by") var updatedBy: String
     @Field(key: "updated_at") var updatedAt: Date
     init() {}

@@ -11,6 +11,8 @@ final class TradeBatchModel: Model, @unchecked Sendable {
     @Field(key: "model_version") var modelVersion: String
     /// The registry id of the version that produced it (or the baseline's label).
     @OptionalField(key: "model_id") var modelID: String?
+    /// The autonomous cycle that planned it; nil for a batch requested by hand.
+    @OptionalField(key: "cycle_id") var cycleID: String?
     @Field(key: "status") var status: String
     @Field(key: "content_hash") var contentHash: String
     @Field(key: "require_approval") var requireApproval: Bool

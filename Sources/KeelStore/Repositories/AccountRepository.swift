@@ -142,6 +142,34 @@ public struct AccountRepository: Sendable {
             """).all().map { try $0.decode(column: "account_hash", as: String.self) }
     }
 
+    /// Active accounts of active clients (all of them, or of `clientIDs`), with their client: what a cycle covers.
+    public func cycleAccounts(clientIDs: [Int]?) async throws -> [(accountHash: String, clientID: Int)] {
+        let sql = database as! any SQLDatabase
+        var query = sql.select().column(SQLColumn("account_hash", table: "a")).column(SQLColumn("client_id", table: "a"))
+            .from(SQLAlias(SQLIdentifier("brokerage_accounts"), as: SQLIdentifier("a")))
+            .join(SQLAlias(SQLIdentifier("clients"), as: SQLIdentifier("c")), method: SQLJoinMethod.inner,
+                  on: SQLColumn("client_id", table: "c"), .equal, SQLColumn("client_id", table: "a"))
+            .where(SQLColumn("status", table: "a"), .equal, SQLBind(AccountStatus.active.rawValue))
+            .where(SQLColumn("status", table: "c"), .equal, SQLBind("active"))
+        if let clientIDs { query = query.where(SQLColumn("client_id", table: "a"), .in, SQLBind.group(clientIDs)) }
+        return try await query.orderBy(SQLColumn("account_id", table: "a")).all().map { row in
+            (try row.decode(column: "account_hash", as: String.self), try row.decode(column: "client_id", as: Int.self))
+        }
+    }
+
+    /// Accounts per brokerage code and status ("halted" counted apart): the broker-connectivity summary.
+    public func connectivityCounts() async throws -> [String: [String: Int]] {
+        let sql = database as! any SQLDatabase
+        var counts: [String: [String: Int]] = [:]
+        for row in try await sql.raw("""
+            SELECT k.code AS code, CASE WHEN a.halted_reason IS NOT NULL THEN 'halted' ELSE a.status END AS state, COUNT(*) AS n
+            FROM brokerage_accounts a JOIN brokerages k ON k.brokerage_id = a.brokerage_id GROUP BY k.code, state
+            """).all() {
+            counts[try row.decode(column: "code", as: String.self), default: [:]][try row.decode(column: "state", as: String.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        return counts
+    }
+
     public func halted() async throws -> [AccountRecord] {
         try await BrokerageAccountModel.query(on: database).filter(\.$haltedReason != nil).with(\.$brokerage).sort(\.$id).all().map(Self.record)
     }

@@ -101,6 +101,8 @@ public struct BatchRecord: Sendable, Hashable {
     public var modelVersion: String
     /// The registry id of the model version behind it (the baseline's label when none was deployed).
     public var modelID: String?
+    /// The autonomous cycle that planned it; nil for a batch requested by hand.
+    public var cycleID: String?
     public var status: BatchStatus
     public var contentHash: String
     public var requireApproval: Bool

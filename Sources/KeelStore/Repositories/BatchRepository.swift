@@ -26,6 +26,13 @@ public struct BatchRepository: Sendable {
         return try Self.record(model, orders: orders.map(Self.record))
     }
 
+    /// The batch a cycle planned for an account, if it got that far.
+    public func find(cycleID: String, accountHash: String) async throws -> BatchRecord? {
+        guard let model = try await TradeBatchModel.query(on: database).filter(\.$cycleID == cycleID).filter(\.$accountHash == accountHash)
+            .sort(\.$createdAt, .descending).first(), let id = model.id else { return nil }
+        return try await find(id)
+    }
+
     /// Reads the batch and locks its row until the transaction ends (PostgreSQL); see `Session.rowLockClause`.
     public func findForUpdate(_ batchID: String, in session: Session) async throws -> BatchRecord? {
         if session.dialect == .postgres {
@@ -102,6 +109,7 @@ public struct BatchRepository: Sendable {
         model.strategy = batch.strategy
         model.modelVersion = batch.modelVersion
         model.modelID = batch.modelID
+        model.cycleID = batch.cycleID
         model.status = batch.status.rawValue
         model.contentHash = batch.contentHash
         model.requireApproval = batch.requireApproval
@@ -152,6 +160,7 @@ public struct BatchRepository: Sendable {
                                 requireApproval: model.requireApproval, portfolioValue: model.portfolioValue, planNotes: model.planNotes,
                                 createdBy: model.createdBy, createdAt: model.createdAt, approvalExpiresAt: model.approvalExpiresAt, orders: orders)
         batch.modelID = model.modelID
+        batch.cycleID = model.cycleID
         batch.approvedBy = model.approvedBy
         batch.approvedAt = model.approvedAt
         batch.approvedHash = model.approvedHash

@@ -12,6 +12,12 @@ public struct PreferencesRecord: Sendable, Hashable {
     public var excludedSymbols: [String]
     public var requireApproval: Bool
     public var tradingMode: TradingMode
+    /// The autonomous cycle de-risks the account when its drawdown from the peak exceeds this (0.15 = 15 %); nil: no limit.
+    public var maxDrawdownLimit: Double? = nil
+    /// ... or when its realised volatility (annualised, 20 days) exceeds this; nil: no limit.
+    public var maxVolatilityLimit: Double? = nil
+    /// What de-risking means for this client.
+    public var deriskAction: DeriskAction = .defensive
     public var updatedBy: String
     public var updatedAt: Date
 
@@ -35,16 +41,28 @@ public struct PreferencesRecord: Sendable, Hashable {
     }
 }
 
+/// What a breached risk limit does to an account's portfolio.
+public enum DeriskAction: String, Sendable, Codable, CaseIterable {
+    /// Move to the defensive (low-volatility) model portfolio.
+    case defensive
+    /// Keep the strategy but hold a quarter of the usual exposure; the rest stays cash.
+    case cash
+}
+
 public struct PreferencesRepository: Sendable {
     let database: any Database
 
     public func find(clientID: Int) async throws -> PreferencesRecord? {
         guard let model = try await ClientPreferencesModel.find(clientID, on: database) else { return nil }
         guard let mode = TradingMode(rawValue: model.tradingMode) else { throw StoreError.corrupt("trading mode '\(model.tradingMode)'") }
-        return PreferencesRecord(clientID: clientID, portfolioID: model.$portfolio.id, maxPositions: model.maxPositions,
+        var record = PreferencesRecord(clientID: clientID, portfolioID: model.$portfolio.id, maxPositions: model.maxPositions,
                                  maxWeight: model.maxWeight, cashBuffer: model.cashBuffer, driftThreshold: model.driftThreshold,
                                  excludedSymbols: model.excludedSymbols, requireApproval: model.requireApproval,
                                  tradingMode: mode, updatedBy: model.updatedBy, updatedAt: model.updatedAt)
+        record.maxDrawdownLimit = model.maxDrawdownLimit
+        record.maxVolatilityLimit = model.maxVolatilityLimit
+        record.deriskAction = model.deriskAction.flatMap(DeriskAction.init(rawValue:)) ?? .defensive
+        return record
     }
 
     public func save(_ record: PreferencesRecord) async throws {
@@ -59,6 +77,9 @@ public struct PreferencesRepository: Sendable {
         model.excludedSymbols = record.excludedSymbols
         model.requireApproval = record.requireApproval
         model.tradingMode = record.tradingMode.rawValue
+        model.maxDrawdownLimit = record.maxDrawdownLimit
+        model.maxVolatilityLimit = record.maxVolatilityLimit
+        model.deriskAction = record.deriskAction.rawValue
         model.updatedBy = record.updatedBy
         model.updatedAt = record.updatedAt
         if existing == nil { try await model.create(on: database) } else { try await model.update(on: database) }

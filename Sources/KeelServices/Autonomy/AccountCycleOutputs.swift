@@ -1,0 +1,96 @@
+import Foundation
+import KeelCore
+
+/// What each account step stores as its outputs (and reads back when a resumed job skips a finished step).
+enum AccountCycleOutputs {
+    struct Selection: Codable, Sendable {
+        var strategy: String
+        var portfolioID: Int
+        var riskFactor: Double
+        var rule: String
+        var reason: String
+        var switched: Bool
+        var forced: Bool
+        var regime: String?
+        var risk: AccountRiskMonitor.Assessment
+        var derisked: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case strategy, rule, reason, switched, forced, regime, risk, derisked
+            case portfolioID = "portfolio_id", riskFactor = "risk_factor"
+        }
+    }
+
+    struct Forecast: Codable, Sendable {
+        var model: String
+        var symbols: Int
+        var top: [String: Double]
+    }
+
+    struct Portfolio: Codable, Sendable {
+        var batchID: String?
+        var targetWeights: [String: Double]
+        var note: String
+
+        enum CodingKeys: String, CodingKey { case batchID = "batch_id", targetWeights = "target_weights", note }
+    }
+
+    struct Batch: Codable, Sendable {
+        var batchID: String?
+        var status: String?
+        var orders: Int
+        var note: String
+
+        enum CodingKeys: String, CodingKey { case batchID = "batch_id", status, orders, note }
+    }
+
+    struct Approval: Codable, Sendable {
+        var approved: Bool
+        var by: String?
+        var note: String
+    }
+
+    struct Execution: Codable, Sendable {
+        var mode: String?
+        var batchStatus: String?
+        var ordersSent: Int
+        var ordersFilled: Int
+        var note: String
+
+        enum CodingKeys: String, CodingKey {
+            case mode, note
+            case batchStatus = "batch_status", ordersSent = "orders_sent", ordersFilled = "orders_filled"
+        }
+    }
+
+    struct Reconciliation: Codable, Sendable {
+        var ordersResolved: Int
+        var ordersStillUnknown: Int
+        var mismatches: Int
+        var note: String
+
+        enum CodingKeys: String, CodingKey {
+            case note, mismatches
+            case ordersResolved = "orders_resolved", ordersStillUnknown = "orders_still_unknown"
+        }
+    }
+
+    struct Performance: Codable, Sendable {
+        var day: String
+        var portfolioValue: Double
+        var dailyReturn: Double?
+        var benchmarkReturn: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case day
+            case portfolioValue = "portfolio_value", dailyReturn = "daily_return", benchmarkReturn = "benchmark_return"
+        }
+    }
+
+    struct Adjustment: Codable, Sendable {
+        var strategy: String
+        var window: LivePerformance?
+        var demoted: Bool
+        var note: String
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import KeelCore
+import KeelStore
+
+/// The cycle-level job (`cycle.run`): data update -> regime -> dispatch of one job per account. The accounts'
+/// jobs are claimed with SKIP LOCKED by every worker process; the last one to finish ends the cycle.
+struct CycleCoordinator: Sendable {
+    let context: ServiceContext
+    let pipeline: PipelineService
+    let regimes: RegimeService
+    let faults: CycleFaults?
+
+    struct DataUpdate: Codable, Sendable {
+        var source: String
+        var barsStored: Int
+        var latestBar: Date?
+        var staleSymbols: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case source
+            case barsStored = "bars_stored", latestBar = "latest_bar", staleSymbols = "stale_symbols"
+        }
+    }
+
+    struct RegimeOutput: Codable, Sendable {
+        var symbol: String
+        var regime: String?
+        var confidence: Double?
+        var date: Date?
+        var note: String
+    }
+
+    struct Dispatch: Codable, Sendable {
+        var accounts: Int
+        var jobsQueued: Int
+
+        enum CodingKeys: String, CodingKey { case accounts, jobsQueued = "jobs_queued" }
+    }
+
+    func run(cycleID: String, job: RunningJob) async throws -> String? {
+        guard let cycle = try await context.database.read({ try await $0.cycles.find(cycleID) }) else {
+            throw PermanentJobFailure("cycle \(cycleID) does not exist")
+        }
+        if cycle.status.isFinished { return try StoredJSON.encode(["status": cycle.status.rawValue]) }
+        let now = context.clock.now()
+        try await context.database.write { try await $0.cycles.start(cycleID, at: now) }
+        let steps = CycleStepRecorder(context: context, cycleID: cycleID, scope: CycleStep.cycleScope, faults: faults)
+        do {
+            let update = try await steps.run(.dataUpdate, inputs: ["as_of": cycle.asOf]) { .completed(try await updateData(cycle)) }
+            try job.checkpoint()
+            let regime = try await steps.run(.regime, inputs: ["symbol": cycle.regimeSymbol]) { .completed(try await classify(cycle)) }
+            try await context.database.write { try await $0.cycles.setRegime(cycleID, regime: regime.regime, confidence: regime.confidence) }
+            try job.checkpoint()
+            let scope = cycle.clientIDs.map { $0.map(String.init).joined(separator: ",") } ?? "all"
+            let dispatched: Dispatch = try await steps.run(.fanOut, inputs: ["client_ids": scope]) {
+                .completed(try await dispatch(cycle))
+            }
+            return try StoredJSON.encode(["bars_stored": update.barsStored, "accounts": dispatched.accounts])
+        } catch let error as ServiceError {
+            let message = error.message
+            _ = try await context.database.write { try await $0.cycles.finish(cycleID, status: .failed, summary: nil, error: message, at: now) }
+            throw PermanentJobFailure(message)
+        }
+    }
+
+    private func updateData(_ cycle: CycleRunRecord) async throws -> DataUpdate {
+        var stored = 0
+        var source = "stored bars"
+        if case .simulator(let seed, let historyDays) = context.settings.cycle.dataSource {
+            let symbols = try await context.database.read { session in
+                Array(Set(try await session.referenceData.modelPortfolios().flatMap(\.universe))).sorted()
+            }
+            let provider = SimulatorMarketDataProvider(seed: seed, historyDays: historyDays, symbols: symbols, clock: context.clock)
+            let started = try await pipeline.start(mode: .incremental, provider: provider, parameters: PipelineParameters(), by: "autonomous")
+            let run = try await pipeline.execute(started.runID)
+            stored = run.barsStored
+            source = "simulated market (incremental pipeline run \(run.runID), \(run.status.rawValue))"
+        }
+        let maximumAge = context.settings.maximumPriceAge
+        let asOf = cycle.asOf
+        let barsStored = stored, description = source
+        return try await context.database.read { session in
+            let symbols = Array(Set(try await session.referenceData.modelPortfolios().flatMap(\.universe) + [cycle.regimeSymbol])).sorted()
+            let latest = try await session.marketBars.latestPrices(symbols: symbols)
+            let stale = symbols.filter { symbol in latest[symbol].map { asOf.timeIntervalSince($0.timestamp) > maximumAge } ?? true }
+            return DataUpdate(source: description, barsStored: barsStored, latestBar: latest.values.map(\.timestamp).max(), staleSymbols: stale)
+        }
+    }
+
+    private func classify(_ cycle: CycleRunRecord) async throws -> RegimeOutput {
+        guard let day = try await regimes.storeDaily(symbol: cycle.regimeSymbol, asOf: cycle.asOf) else {
+            return RegimeOutput(symbol: cycle.regimeSymbol, regime: nil, confidence: nil, date: nil,
+                                note: "no stored bars of \(cycle.regimeSymbol): strategies fall back to the goals' or the model portfolios'")
+        }
+        return RegimeOutput(symbol: cycle.regimeSymbol, regime: day.regime.rawValue, confidence: day.confidence.isFinite ? day.confidence : 0,
+                            date: day.date, note: "indicated \(day.indicated.rawValue) on the day; hysteresis keeps \(day.regime.rawValue)")
+    }
+
+    /// Lists the accounts and queues one job per account, in one transaction (a resumed dispatch adds only what is missing).
+    private func dispatch(_ cycle: CycleRunRecord) async throws -> Dispatch {
+        let now = context.clock.now()
+        let cycleID = cycle.cycleID
+        let attempts = AccountCycleJobHandler.attempts
+        let result = try await context.database.write { session -> Dispatch in
+            let accounts = try await session.accounts.cycleAccounts(clientIDs: cycle.clientIDs)
+            try await session.cycles.addAccounts(cycleID, accounts)
+            try await session.cycles.setAccountsTotal(cycleID, accounts.count)
+            var queued = 0
+            for account in accounts {
+                let key = "cycle:\(cycleID):\(account.accountHash)"
+                if try await session.jobs.find(idempotencyKey: key) != nil { continue }
+                let payload = try StoredJSON.encode(AccountCycleJobHandler.Payload(cycleID: cycleID, accountHash: account.accountHash))
+                _ = try await session.jobs.enqueue(NewJob(kind: AccountCycleJobHandler.kind, payload: payload, maxAttempts: attempts, runAfter: now,
+                                                          idempotencyKey: key), id: UUID().uuidString.lowercased(), at: now)
+                queued += 1
+            }
+            if accounts.isEmpty { try await Self.complete(cycleID, session: session, at: now) }
+            return Dispatch(accounts: accounts.count, jobsQueued: queued)
+        }
+        return result
+    }
+
+    /// Ends the cycle with a summary of its accounts' outcomes (called by the last account, in its transaction).
+    static func complete(_ cycleID: String, session: Session, at now: Date) async throws {
+        let counts = try await session.cycles.accountCounts(cycleID)
+        let failed = counts[CycleAccountStatus.failed.rawValue, default: 0]
+        let summary = try StoredJSON.encode(counts)
+        let started = try await session.cycles.step(cycleID, scope: CycleStep.cycleScope, step: CycleStep.finish.rawValue)
+        if started == nil {
+            try await session.cycles.beginStep(cycleID, scope: CycleStep.cycleScope, step: CycleStep.finish.rawValue, sequence: CycleStep.finish.sequence,
+                                               inputs: nil, at: now)
+            try await session.cycles.endStep(cycleID, scope: CycleStep.cycleScope, step: CycleStep.finish.rawValue, status: .completed, outputs: summary,
+                                             error: nil, durationMilliseconds: 0, at: now)
+        }
+        try await session.cycles.finish(cycleID, status: .completed, summary: summary,
+                                        error: failed > 0 ? "\(failed) account(s) failed; see their outcomes" : nil, at: now)
+        try await session.audit("cycle.complete", actor: "autonomous", entityType: "cycle", entityID: cycleID, clientID: nil, at: now,
+                                details: counts.mapValues(String.init))
+    }
+}

@@ -1,0 +1,13 @@
+import Foundation
+
+/// Test hook: simulates the process dying right after a step's side effects were committed and before the
+/// step was recorded as done, so tests can prove every step resumes without repeating them.
+public struct CycleFaults: Sendable {
+    let crash: @Sendable (_ step: CycleStep, _ scope: String) async -> Bool
+
+    /// `crash` answers whether to die after `step` of `scope` (called once per step run; it may also act, e.g.
+    /// engage the kill switch, to test what later steps do mid-cycle).
+    public init(crash: @escaping @Sendable (_ step: CycleStep, _ scope: String) async -> Bool) {
+        self.crash = crash
+    }
+}

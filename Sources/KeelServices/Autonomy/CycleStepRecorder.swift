@@ -1,0 +1,61 @@
+import Foundation
+import KeelStore
+
+/// Runs the steps of one scope (the cycle, or one account) and persists each: inputs when it starts, outputs,
+/// status and duration when it ends. A step that completed before (a resumed job) is not run again: its stored
+/// outputs are returned. A step that was running when the process died runs again, and must be idempotent
+/// against what it already committed; each step says how.
+struct CycleStepRecorder: Sendable {
+    let context: ServiceContext
+    let cycleID: String
+    let scope: String
+    let faults: CycleFaults?
+
+    enum Outcome<Output: Codable & Sendable>: Sendable {
+        case completed(Output)
+        case skipped(Output)
+    }
+
+    func run<Output: Codable & Sendable>(_ step: CycleStep, inputs: (any Encodable & Sendable)? = nil,
+                                         _ body: @Sendable () async throws -> Outcome<Output>) async throws -> Output {
+        let cycleID = self.cycleID, scope = self.scope
+        if let done = try await context.database.read({ try await $0.cycles.step(cycleID, scope: scope, step: step.rawValue) }),
+           done.status == .completed || done.status == .skipped, let outputs = done.outputs {
+            return try StoredJSON.decode(Output.self, outputs)
+        }
+        let started = context.clock.now()
+        let encodedInputs = try inputs.map { try StoredJSON.encode($0) }
+        try await context.database.write { try await $0.cycles.beginStep(cycleID, scope: scope, step: step.rawValue, sequence: step.sequence,
+                                                                        inputs: encodedInputs, at: started) }
+        let wall = ContinuousClock.now
+        let outcome: Outcome<Output>
+        do {
+            outcome = try await body()
+        } catch {
+            let elapsed = Self.milliseconds(since: wall)
+            let message = String(((error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
+            let now = context.clock.now()
+            if !(error is JobInterruption) {
+                try? await context.database.write { try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: .failed,
+                                                                               outputs: nil, error: message, durationMilliseconds: elapsed, at: now) }
+            }
+            throw error
+        }
+        if let faults, await faults.crash(step, scope) { throw JobInterruption.shuttingDown }
+        let (status, output): (CycleStepStatus, Output) = switch outcome {
+        case .completed(let output): (.completed, output)
+        case .skipped(let output): (.skipped, output)
+        }
+        let encoded = try StoredJSON.encode(output)
+        let elapsed = Self.milliseconds(since: wall)
+        let now = context.clock.now()
+        try await context.database.write { try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: status, outputs: encoded,
+                                                                      error: nil, durationMilliseconds: elapsed, at: now) }
+        return output
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,231 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// `cycle_runs`, `cycle_steps` and `cycle_accounts`.
+public struct CycleRepository: Sendable {
+    let database: any Database
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// Inserts a queued cycle; `StoreError.duplicate` when an unfinished cycle of the same day exists.
+    public func create(_ run: CycleRunRecord) async throws {
+        do {
+            try await sql.insert(into: "cycle_runs")
+                .columns("cycle_id", "cycle_date", "status", "trigger", "dry_run", "as_of", "client_ids", "regime_symbol", "created_by", "created_at")
+                .values(SQLBind(run.cycleID), SQLBind(run.cycleDate), SQLBind(run.status.rawValue), SQLBind(run.trigger), SQLBind(run.dryRun),
+                        SQLBind(run.asOf), SQLBind(try run.clientIDs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }),
+                        SQLBind(run.regimeSymbol), SQLBind(run.createdBy), SQLBind(run.createdAt))
+                .run()
+        } catch {
+            throw StoreError.translate(error)
+        }
+    }
+
+    public func find(_ cycleID: String) async throws -> CycleRunRecord? {
+        try await sql.select().column("*").from("cycle_runs").where("cycle_id", .equal, cycleID).first().map(Self.run)
+    }
+
+    /// The unfinished cycle of a day, if any.
+    public func open(cycleDate: String) async throws -> CycleRunRecord? {
+        try await sql.select().column("*").from("cycle_runs").where("cycle_date", .equal, cycleDate)
+            .where("status", .in, [CycleStatus.queued.rawValue, CycleStatus.running.rawValue]).first().map(Self.run)
+    }
+
+    /// The newest cycle of a day with this trigger, finished or not.
+    public func latest(cycleDate: String, trigger: String) async throws -> CycleRunRecord? {
+        try await sql.select().column("*").from("cycle_runs").where("cycle_date", .equal, cycleDate).where("trigger", .equal, trigger)
+            .orderBy("created_at", .descending).first().map(Self.run)
+    }
+
+    public func list(limit: Int) async throws -> [CycleRunRecord] {
+        try await sql.select().column("*").from("cycle_runs").orderBy("created_at", .descending).orderBy("cycle_id").limit(limit).all().map(Self.run)
+    }
+
+    public func setJob(_ cycleID: String, jobID: String) async throws {
+        try await sql.update("cycle_runs").set("job_id", to: jobID).where("cycle_id", .equal, cycleID).run()
+    }
+
+    public func start(_ cycleID: String, at now: Date) async throws {
+        try await sql.update("cycle_runs").set("status", to: CycleStatus.running.rawValue).set("started_at", to: now)
+            .where("cycle_id", .equal, cycleID).where("status", .equal, CycleStatus.queued.rawValue).run()
+    }
+
+    public func setRegime(_ cycleID: String, regime: String?, confidence: Double?) async throws {
+        try await sql.update("cycle_runs").set("regime", to: regime).set("regime_confidence", to: confidence).where("cycle_id", .equal, cycleID).run()
+    }
+
+    public func setAccountsTotal(_ cycleID: String, _ total: Int) async throws {
+        try await sql.update("cycle_runs").set("accounts_total", to: total).where("cycle_id", .equal, cycleID).run()
+    }
+
+    /// Ends a cycle that is still open; false when it had already ended.
+    @discardableResult
+    public func finish(_ cycleID: String, status: CycleStatus, summary: String?, error: String?, at now: Date) async throws -> Bool {
+        let rows = try await sql.update("cycle_runs").set("status", to: status.rawValue).set("summary", to: summary).set("error", to: error)
+            .set("finished_at", to: now).where("cycle_id", .equal, cycleID)
+            .where("status", .in, [CycleStatus.queued.rawValue, CycleStatus.running.rawValue])
+            .returning("cycle_id").all()
+        return !rows.isEmpty
+    }
+
+    /// Counts one more finished account, atomically; returns (done, total) after the increment.
+    public func countAccountDone(_ cycleID: String) async throws -> (done: Int, total: Int) {
+        guard let row = try await sql.update("cycle_runs").set(SQLIdentifier("accounts_done"), to: Self.plusOne("accounts_done"))
+            .where("cycle_id", .equal, cycleID).returning("accounts_done", "accounts_total").first() else {
+            throw StoreError.notFound("cycle \(cycleID)")
+        }
+        return (try row.decode(column: "accounts_done", as: Int.self), try row.decode(column: "accounts_total", as: Int.self))
+    }
+
+    // MARK: steps
+
+    public func step(_ cycleID: String, scope: String, step: String) async throws -> CycleStepRecord? {
+        try await sql.select().column("*").from("cycle_steps").where("cycle_id", .equal, cycleID).where("scope", .equal, scope)
+            .where("step", .equal, step).first().map(Self.step)
+    }
+
+    /// Marks a step running: inserted the first time, its attempt counted again on a resume.
+    public func beginStep(_ cycleID: String, scope: String, step: String, sequence: Int, inputs: String?, at now: Date) async throws {
+        if try await self.step(cycleID, scope: scope, step: step) != nil {
+            try await sql.update("cycle_steps").set("status", to: CycleStepStatus.running.rawValue)
+                .set(SQLIdentifier("attempts"), to: Self.plusOne("attempts")).set("inputs", to: inputs).set("started_at", to: now)
+                .set("error", to: SQLLiteral.null)
+                .where("cycle_id", .equal, cycleID).where("scope", .equal, scope).where("step", .equal, step).run()
+        } else {
+            try await sql.insert(into: "cycle_steps")
+                .columns("cycle_id", "scope", "step", "sequence", "status", "inputs", "attempts", "started_at")
+                .values(SQLBind(cycleID), SQLBind(scope), SQLBind(step), SQLBind(sequence), SQLBind(CycleStepStatus.running.rawValue),
+                        SQLBind(inputs), SQLBind(1), SQLBind(now))
+                .run()
+        }
+    }
+
+    public func endStep(_ cycleID: String, scope: String, step: String, status: CycleStepStatus, outputs: String?, error: String?,
+                        durationMilliseconds: Int, at now: Date) async throws {
+        try await sql.update("cycle_steps").set("status", to: status.rawValue).set("outputs", to: outputs).set("error", to: error)
+            .set("finished_at", to: now).set("duration_ms", to: durationMilliseconds)
+            .where("cycle_id", .equal, cycleID).where("scope", .equal, scope).where("step", .equal, step).run()
+    }
+
+    public func steps(_ cycleID: String) async throws -> [CycleStepRecord] {
+        try await sql.select().column("*").from("cycle_steps").where("cycle_id", .equal, cycleID)
+            .orderBy("scope").orderBy("sequence").all().map(Self.step)
+    }
+
+    /// Per step name: how many accounts ran it and their summed duration.
+    public func stepDurations(_ cycleID: String) async throws -> [(step: String, count: Int, milliseconds: Int)] {
+        try await sql.select().column("step").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .column(SQLFunction("SUM", args: SQLIdentifier("duration_ms")), as: "ms")
+            .from("cycle_steps").where("cycle_id", .equal, cycleID).groupBy("step").all().map { row in
+                (try row.decode(column: "step", as: String.self), try row.decode(column: "n", as: Int.self),
+                 try row.decode(column: "ms", as: Int?.self) ?? 0)
+            }
+    }
+
+    // MARK: accounts
+
+    /// Adds the accounts a cycle covers (pending); accounts already listed are left as they are.
+    public func addAccounts(_ cycleID: String, _ accounts: [(accountHash: String, clientID: Int)]) async throws {
+        let existing = Set(try await sql.select().column("account_hash").from("cycle_accounts").where("cycle_id", .equal, cycleID).all()
+            .map { try $0.decode(column: "account_hash", as: String.self) })
+        let fresh = accounts.filter { !existing.contains($0.accountHash) }
+        for start in stride(from: 0, to: fresh.count, by: 200) {
+            var insert = sql.insert(into: "cycle_accounts").columns("cycle_id", "account_hash", "client_id", "status", "orders", "runs")
+            for account in fresh[start..<min(start + 200, fresh.count)] {
+                insert = insert.values(SQLBind(cycleID), SQLBind(account.accountHash), SQLBind(account.clientID),
+                                       SQLBind(CycleAccountStatus.pending.rawValue), SQLBind(0), SQLBind(0))
+            }
+            try await insert.run()
+        }
+    }
+
+    public func account(_ cycleID: String, accountHash: String) async throws -> CycleAccountRecord? {
+        try await sql.select().column("*").from("cycle_accounts").where("cycle_id", .equal, cycleID)
+            .where("account_hash", .equal, accountHash).first().map(Self.account)
+    }
+
+    public func accounts(_ cycleID: String) async throws -> [CycleAccountRecord] {
+        try await sql.select().column("*").from("cycle_accounts").where("cycle_id", .equal, cycleID).orderBy("entry_id").all().map(Self.account)
+    }
+
+    /// Takes an account for a job run: pending, or running under the same job (a resume). Counts the run.
+    /// Returns nil when the account is finished or held by another job.
+    public func claimAccount(_ cycleID: String, accountHash: String, jobID: String, at now: Date) async throws -> CycleAccountRecord? {
+        let rows = try await sql.update("cycle_accounts").set("status", to: CycleAccountStatus.running.rawValue).set("job_id", to: jobID)
+            .set(SQLIdentifier("runs"), to: Self.plusOne("runs")).set("started_at", to: now)
+            .where("cycle_id", .equal, cycleID).where("account_hash", .equal, accountHash)
+            .where { group in
+                group.where("status", .equal, CycleAccountStatus.pending.rawValue)
+                    .orWhere { $0.where("status", .equal, CycleAccountStatus.running.rawValue).where("job_id", .equal, jobID) }
+            }
+            .returning("account_hash").all()
+        guard !rows.isEmpty else { return nil }
+        return try await account(cycleID, accountHash: accountHash)
+    }
+
+    public func updateAccount(_ record: CycleAccountRecord) async throws {
+        try await sql.update("cycle_accounts").set("status", to: record.status.rawValue).set("strategy", to: record.strategy)
+            .set("reason", to: record.reason).set("batch_id", to: record.batchID).set("orders", to: record.orders)
+            .set("outcome", to: record.outcome).set("finished_at", to: record.finishedAt)
+            .where("cycle_id", .equal, record.cycleID).where("account_hash", .equal, record.accountHash).run()
+    }
+
+    /// Counts of a cycle's accounts by status.
+    public func accountCounts(_ cycleID: String) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try await sql.select().column("status").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("cycle_accounts")
+            .where("cycle_id", .equal, cycleID).groupBy("status").all() {
+            counts[try row.decode(column: "status", as: String.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        return counts
+    }
+
+    static func plusOne(_ column: String) -> SQLBinaryExpression {
+        SQLBinaryExpression(SQLIdentifier(column), .add, SQLLiteral.numeric("1"))
+    }
+
+    static func run(_ row: any SQLRow) throws -> CycleRunRecord {
+        let ids = try row.decode(column: "client_ids", as: String?.self).flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) }
+        var run = CycleRunRecord(cycleID: try row.decode(column: "cycle_id", as: String.self), cycleDate: try row.decode(column: "cycle_date", as: String.self),
+                                 status: CycleStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
+                                 trigger: try row.decode(column: "trigger", as: String.self), dryRun: try row.decode(column: "dry_run", as: Bool.self),
+                                 asOf: try row.decode(column: "as_of", as: Date.self), clientIDs: ids,
+                                 regimeSymbol: try row.decode(column: "regime_symbol", as: String.self),
+                                 createdBy: try row.decode(column: "created_by", as: String.self), createdAt: try row.decode(column: "created_at", as: Date.self))
+        run.regime = try row.decode(column: "regime", as: String?.self)
+        run.regimeConfidence = try row.decode(column: "regime_confidence", as: Double?.self)
+        run.jobID = try row.decode(column: "job_id", as: String?.self)
+        run.accountsTotal = try row.decode(column: "accounts_total", as: Int.self)
+        run.accountsDone = try row.decode(column: "accounts_done", as: Int.self)
+        run.summary = try row.decode(column: "summary", as: String?.self)
+        run.error = try row.decode(column: "error", as: String?.self)
+        run.startedAt = try row.decode(column: "started_at", as: Date?.self)
+        run.finishedAt = try row.decode(column: "finished_at", as: Date?.self)
+        return run
+    }
+
+    static func step(_ row: any SQLRow) throws -> CycleStepRecord {
+        CycleStepRecord(cycleID: try row.decode(column: "cycle_id", as: String.self), scope: try row.decode(column: "scope", as: String.self),
+                        step: try row.decode(column: "step", as: String.self), sequence: try row.decode(column: "sequence", as: Int.self),
+                        status: CycleStepStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
+                        inputs: try row.decode(column: "inputs", as: String?.self), outputs: try row.decode(column: "outputs", as: String?.self),
+                        error: try row.decode(column: "error", as: String?.self), attempts: try row.decode(column: "attempts", as: Int.self),
+                        startedAt: try row.decode(column: "started_at", as: Date.self), finishedAt: try row.decode(column: "finished_at", as: Date?.self),
+                        durationMilliseconds: try row.decode(column: "duration_ms", as: Int?.self))
+    }
+
+    static func account(_ row: any SQLRow) throws -> CycleAccountRecord {
+        CycleAccountRecord(cycleID: try row.decode(column: "cycle_id", as: String.self), accountHash: try row.decode(column: "account_hash", as: String.self),
+                           clientID: try row.decode(column: "client_id", as: Int.self),
+                           status: CycleAccountStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
+                           strategy: try row.decode(column: "strategy", as: String?.self), reason: try row.decode(column: "reason", as: String?.self),
+                           batchID: try row.decode(column: "batch_id", as: String?.self), orders: try row.decode(column: "orders", as: Int.self),
+                           outcome: try row.decode(column: "outcome", as: String?.self), jobID: try row.decode(column: "job_id", as: String?.self),
+                           runs: try row.decode(column: "runs", as: Int.self), startedAt: try row.decode(column: "started_at", as: Date?.self),
+                           finishedAt: try row.decode(column: "finished_at", as: Date?.self))
+    }
+}
+
+extension Session {
+    public var cycles: CycleRepository { CycleRepository(database: database) }
+}

@@ -1,0 +1,50 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// `account_performance`: one row per account and day, written by the cycle's performance step.
+public struct PerformanceRepository: Sendable {
+    let database: any Database
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// Stores the day's row; a second write of the same day (a resumed step) replaces it.
+    public func record(_ day: AccountPerformanceRecord) async throws {
+        try await sql.insert(into: "account_performance")
+            .columns("account_hash", "client_id", "day", "strategy", "portfolio_value", "daily_return", "benchmark_close", "benchmark_return",
+                     "cycle_id", "recorded_at")
+            .values(SQLBind(day.accountHash), SQLBind(day.clientID), SQLBind(day.day), SQLBind(day.strategy), SQLBind(day.portfolioValue),
+                    SQLBind(day.dailyReturn), SQLBind(day.benchmarkClose), SQLBind(day.benchmarkReturn), SQLBind(day.cycleID), SQLBind(day.recordedAt))
+            .onConflict(with: ["account_hash", "day"]) { conflict in
+                conflict.set(excludedValueOf: "strategy").set(excludedValueOf: "portfolio_value").set(excludedValueOf: "daily_return")
+                    .set(excludedValueOf: "benchmark_close").set(excludedValueOf: "benchmark_return").set(excludedValueOf: "cycle_id")
+                    .set(excludedValueOf: "recorded_at")
+            }
+            .run()
+    }
+
+    /// The account's last `limit` days, oldest first.
+    public func history(accountHash: String, limit: Int) async throws -> [AccountPerformanceRecord] {
+        try await sql.select().column("*").from("account_performance").where("account_hash", .equal, accountHash)
+            .orderBy("day", .descending).limit(limit).all().map(Self.record).reversed()
+    }
+
+    /// The account's days before `day`, newest last.
+    public func history(accountHash: String, before day: String, limit: Int) async throws -> [AccountPerformanceRecord] {
+        try await sql.select().column("*").from("account_performance").where("account_hash", .equal, accountHash).where("day", .lessThan, day)
+            .orderBy("day", .descending).limit(limit).all().map(Self.record).reversed()
+    }
+
+    static func record(_ row: any SQLRow) throws -> AccountPerformanceRecord {
+        AccountPerformanceRecord(accountHash: try row.decode(column: "account_hash", as: String.self), clientID: try row.decode(column: "client_id", as: Int.self),
+                                 day: try row.decode(column: "day", as: String.self), strategy: try row.decode(column: "strategy", as: String.self),
+                                 portfolioValue: try row.decode(column: "portfolio_value", as: Double.self),
+                                 dailyReturn: try row.decode(column: "daily_return", as: Double?.self),
+                                 benchmarkClose: try row.decode(column: "benchmark_close", as: Double?.self),
+                                 benchmarkReturn: try row.decode(column: "benchmark_return", as: Double?.self),
+                                 cycleID: try row.decode(column: "cycle_id", as: String?.self), recordedAt: try row.decode(column: "recorded_at", as: Date.self))
+    }
+}
+
+extension Session {
+    public var performance: PerformanceRepository { PerformanceRepository(database: database) }
+}
