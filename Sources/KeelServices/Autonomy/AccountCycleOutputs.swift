@@ -56,9 +56,11 @@ enum AccountCycleOutputs {
         var ordersSent: Int
         var ordersFilled: Int
         var note: String
+        /// The kill switch, the pause or the client's pause stopped it: the account ends skipped.
+        var stopped: Bool = false
 
         enum CodingKeys: String, CodingKey {
-            case mode, note
+            case mode, note, stopped
             case batchStatus = "batch_status", ordersSent = "orders_sent", ordersFilled = "orders_filled"
         }
     }

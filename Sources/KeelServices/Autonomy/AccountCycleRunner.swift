@@ -85,6 +85,10 @@ struct AccountCycleRunner: Sendable {
                     try await execute(batchID: batchID, clientID: clientID, dryRun: cycle.dryRun)
                 }
                 entry.outcome = executed.note
+                if executed.stopped {
+                    entry.status = .skipped
+                    return
+                }
                 _ = try await steps.run(.reconciliation, inputs: ["batch_id": batchID]) {
                     try await reconcile(batchID: batchID, accountHash: accountHash)
                 }
@@ -280,7 +284,9 @@ struct AccountCycleRunner: Sendable {
         switch batch.status {
         case .approved:
             if let why = try await stopReason(clientID: clientID) {
-                return .skipped(summary(batch, why))
+                var stopped = summary(batch, why)
+                stopped.stopped = true
+                return .skipped(stopped)
             }
             do {
                 let report = try await execution.execute(batchID: batchID, dryRun: dryRun, by: Self.principal)
@@ -296,7 +302,9 @@ struct AccountCycleRunner: Sendable {
                     return .completed(AccountCycleOutputs.Execution(mode: "dry_run", batchStatus: batch.status.rawValue, ordersSent: 0,
                                                                     ordersFilled: report.trades.count, note: "the client trades in dry_run mode: simulated only"))
                 }
-                return .skipped(summary(batch, "not sent: \(error.message)"))
+                var stopped = summary(batch, "not sent: \(error.message)")
+                stopped.stopped = true
+                return .skipped(stopped)
             }
         case .executing, .needsReconciliation:
             // The process stopped while this batch was executing: nothing is sent again; reconciliation settles it.

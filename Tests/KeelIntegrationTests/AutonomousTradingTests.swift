@@ -1,0 +1,403 @@
+import Foundation
+import KeelCore
+import KeelServices
+@_spi(RawSQL) import KeelStore
+import KeelTestSupport
+import Testing
+import Vapor
+
+/// The autonomous daily cycle end to end through the API: per-account jobs, approval and alerts, strategy
+/// switching, performance tracking, risk limits, manual controls, crash recovery and scale-out.
+@Suite("Autonomous trading")
+struct AutonomousTradingTests {
+    /// A client with a funded paper account whose preferences allow (or not) automatic approval.
+    static func client(_ app: KeelTestApp, autoApprove: Bool, portfolioID: Int = 1, factory: Factory = Factory(),
+                       extra: [String: any Sendable] = [:]) async throws -> TradingScenario {
+        let scenario = try await TradingScenario.make(app, factory: factory, portfolioID: portfolioID)
+        var body: [String: any Sendable] = ["require_approval": !autoApprove, "trading_mode": "paper"]
+        for (key, value) in extra { body[key] = value }
+        let updated = try await app.request(.PUT, "/api/clients/\(scenario.clientID)/preferences", token: scenario.token, json: body)
+        guard updated.status == .ok else { throw TestSetupError("preferences: \(updated)") }
+        return scenario
+    }
+
+    /// Starts a cycle and waits until it ends; returns its detail as the API shows it.
+    @discardableResult
+    static func cycle(_ app: KeelTestApp, token: String, _ body: [String: any Sendable] = [:], timeout: TimeInterval = 60) async throws -> [String: Any] {
+        let started = try await app.request(.POST, "/api/autonomous/run", token: token, json: body)
+        #expect(started.status == .accepted, "\(started)")
+        let cycleID = try #require(started.object.string("cycle_id"))
+        #expect(started.object.string("job_id") != nil)
+        return try await finished(app, token: token, cycleID: cycleID, timeout: timeout)
+    }
+
+    static func finished(_ app: KeelTestApp, token: String, cycleID: String, timeout: TimeInterval = 60) async throws -> [String: Any] {
+        try await app.eventually("cycle \(cycleID) to end", timeout: timeout) {
+            let status = (try await app.request(.GET, "/api/autonomous/runs/\(cycleID)", token: token).object["cycle"] as? [String: Any])?.string("status")
+            return status == "completed" || status == "failed"
+        }
+        return try await app.request(.GET, "/api/autonomous/runs/\(cycleID)", token: token).object
+    }
+
+    static func account(_ detail: [String: Any], _ hash: String) -> [String: Any]? {
+        detail.objects("accounts").first { $0.string("account_hash") == hash }
+    }
+
+    static func steps(_ detail: [String: Any], scope: String) -> [String: [String: Any]] {
+        Dictionary(detail.objects("steps").filter { $0.string("scope") == scope }.map { ($0.string("step") ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test("the daily cycle: auto-approved paper accounts trade; approval-required ones get a waiting batch and an alert",
+          arguments: TestDatabase.available)
+    func dailyCycleEndToEnd(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let auto = try await Self.client(app, autoApprove: true)
+            let manual = try await Self.client(app, autoApprove: false, portfolioID: 2)
+            let detail = try await Self.cycle(app, token: auto.token)
+            let cycle = try #require(detail["cycle"] as? [String: Any])
+            #expect(cycle.string("status") == "completed", "\(cycle)")
+            #expect(cycle.int("accounts_total") == 2 && cycle.int("accounts_done") == 2)
+            #expect(cycle.string("regime") != nil, "the regime of SPY is computed from the stored bars")
+
+            let traded = try #require(Self.account(detail, auto.accountHash))
+            #expect(traded.string("status") == "completed", "\(traded)")
+            let batchID = try #require(traded.string("batch_id"))
+            let batch = try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: auto.token).object
+            #expect(batch.string("status") == "executed", "\(batch)")
+            #expect(try await app.count("paper_broker_orders") == (traded.int("orders") ?? -1), "every planned order reached the paper broker once")
+            #expect(traded.string("strategy") != nil && traded.string("reason")?.isEmpty == false)
+
+            let steps = Self.steps(detail, scope: auto.accountHash)
+            for step in ["strategy_selection", "predictions", "portfolio_generation", "batch_creation", "approval", "execution",
+                         "performance_evaluation", "adjustment"] {
+                let record = try #require(steps[step], "step \(step) is recorded")
+                #expect(record.string("status") == "completed", "\(step): \(record)")
+                #expect(record["outputs"] is [String: Any], "\(step) stores its outputs")
+                #expect(record.int("duration_ms") != nil)
+            }
+            #expect(Self.steps(detail, scope: "cycle")["regime"]?.string("status") == "completed")
+            #expect(try await app.count("market_regimes", where: "symbol = 'SPY'") > 200, "the regime history is stored daily")
+            #expect(try await app.count("account_performance", where: "account_hash = '\(auto.accountHash)'") == 1)
+
+            let waiting = try #require(Self.account(detail, manual.accountHash))
+            #expect(waiting.string("status") == "awaiting_approval", "\(waiting)")
+            let pending = try await app.request(.GET, "/api/rl/trading/batches/\(try #require(waiting.string("batch_id")))", token: auto.token).object
+            #expect(pending.string("status") == "pending_approval")
+            #expect(try await app.count("alerts", where: "kind = 'batch_awaiting_approval' AND client_id = \(manual.clientID)") == 1)
+            #expect(try await app.count("paper_broker_orders") == (traded.int("orders") ?? -1), "nothing was sent for the waiting batch")
+
+            let status = try await app.request(.GET, "/api/autonomous/status", token: auto.token)
+            #expect(status.status == .ok, "\(status)")
+            #expect((status.object["last_cycle"] as? [String: Any])?.string("cycle_id") == cycle.string("cycle_id"))
+            #expect(status.object.objects("accounts").count == 2)
+            let ready = try await app.request(.GET, "/health/ready")
+            #expect((ready.object["last_cycle"] as? [String: Any])?.string("status") == "completed", "\(ready)")
+            #expect(ready.object["brokers"] is [String: Any])
+            let list = try await app.request(.GET, "/api/autonomous/runs", token: auto.token)
+            #expect(list.array.count == 1)
+        }
+    }
+
+    @Test("bad input: unknown clients, as_of in the future, a second run of the same day, bad overrides", arguments: TestDatabase.available)
+    func badInput(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, configure: { $0.runWorker = false }) { app in
+            let scenario = try await Self.client(app, autoApprove: true)
+            let token = scenario.token
+            let unknown = try await app.request(.POST, "/api/autonomous/run", token: token, json: ["client_ids": [scenario.clientID, 999_999]])
+            #expect(unknown.status == .unprocessableEntity && unknown.errorField == "client_ids", "\(unknown)")
+            let future = try await app.request(.POST, "/api/autonomous/run", token: token, json: ["as_of": "2030-01-01T00:00:00Z"])
+            #expect(future.status == .unprocessableEntity && future.errorField == "as_of", "\(future)")
+            let empty = try await app.request(.POST, "/api/autonomous/run", token: token, json: ["client_ids": [Int]()])
+            #expect(empty.status == .unprocessableEntity && empty.errorField == "client_ids")
+            #expect(try await app.count("cycle_runs") == 0, "refused runs store nothing")
+
+            let first = try await app.request(.POST, "/api/autonomous/run", token: token, json: [:])
+            #expect(first.status == .accepted)
+            let second = try await app.request(.POST, "/api/autonomous/run", token: token, json: ["dry_run": true])
+            #expect(second.status == .conflict, "\(second)")
+            #expect((second.object["error"] as? [String: Any])?.string("resource_id") == first.object.string("cycle_id"))
+            #expect(second.errorCode == "cycle_running")
+
+            let path = "/api/clients/\(scenario.clientID)/strategy-override"
+            let badStrategy = try await app.request(.PUT, path, token: token, json: ["strategy": "yolo", "until": "2026-07-01T00:00:00Z", "reason": "x"])
+            #expect(badStrategy.status == .unprocessableEntity && badStrategy.errorField == "strategy", "\(badStrategy)")
+            let past = try await app.request(.PUT, path, token: token, json: ["strategy": "balanced", "until": "2026-01-01T00:00:00Z", "reason": "x"])
+            #expect(past.status == .unprocessableEntity && past.errorField == "until", "\(past)")
+            let noReason = try await app.request(.PUT, path, token: token, json: ["strategy": "balanced", "until": "2026-07-01T00:00:00Z"])
+            #expect(noReason.status == .unprocessableEntity && noReason.errorField == "reason")
+            let missing = try await app.request(.POST, "/api/clients/999999/pause", token: token, json: [:])
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    /// A market that rises for `bullDays` with calming swings (as bull markets do), then falls about 40 % with wide
+    /// swings over `crashDays`.
+    static func regimeSeries(symbol: String, end: Date, bullDays: Int = 320, crashDays: Int = 60) -> BarSeries {
+        var generator = SeededGenerator(seed: 11)
+        var times: [Date] = [], closes: [Double] = []
+        var price = 100.0
+        let total = bullDays + crashDays
+        for index in 0..<total {
+            let shock = Double.random(in: -1...1, using: &generator)
+            if index < bullDays {
+                price *= 1 + 0.0012 + (0.014 - 0.011 * Double(index) / Double(bullDays)) * shock
+            } else {
+                price *= 1 - 0.0085 + 0.03 * shock
+            }
+            times.append(end.addingTimeInterval(-Double(total - 1 - index) * 86_400))
+            closes.append(price)
+        }
+        return BarSeries(symbol: symbol, timestamps: times, open: closes, high: closes.map { $0 * 1.01 }, low: closes.map { $0 * 0.99 },
+                         close: closes, volume: closes.map { _ in 1_000_000 })
+    }
+
+    @Test("strategy switching on a regime change: momentum in a bull market, defensive once it turns, with the reason kept",
+          arguments: TestDatabase.available)
+    func strategySwitchOnRegimeChange(database: TestDatabase) async throws {
+        var settings = ServiceSettings()
+        settings.cycle.regimeSymbol = "RGM"
+        try await KeelTestApp.run(on: database, settings: settings) { app in
+            let series = Self.regimeSeries(symbol: "RGM", end: TestFixtures.now)
+            try await app.database.write { session in
+                try await session.referenceData.ensureInstruments([Instrument(symbol: "RGM", assetClass: .equity, name: "regime index")])
+                try await session.marketBars.upsert(series, interval: "1d", source: "test")
+            }
+            let scenario = try await Self.client(app, autoApprove: true)
+            let bullDay = series.timestamps[300]
+            let first = try await Self.cycle(app, token: scenario.token, ["as_of": ISO8601DateFormatter().string(from: bullDay)])
+            #expect((first["cycle"] as? [String: Any])?.string("regime") == "bull", "\(first["cycle"] ?? "")")
+            let before = try #require(Self.account(first, scenario.accountHash))
+            #expect(before.string("strategy") == "momentum", "\(before)")
+
+            let second = try await Self.cycle(app, token: scenario.token)
+            let regime = (second["cycle"] as? [String: Any])?.string("regime")
+            #expect(regime == "bear" || regime == "high_volatility", "\(regime ?? "nil")")
+            let after = try #require(Self.account(second, scenario.accountHash))
+            #expect(after.string("strategy") == "low_volatility", "\(after)")
+            #expect(after.string("reason")?.contains("defensive") == true)
+            let batch = try await app.request(.GET, "/api/rl/trading/batches/\(try #require(after.string("batch_id")))", token: scenario.token).object
+            #expect(batch.int("portfolio_id") == ModelPortfolioDefinition.defensiveID, "the defensive model portfolio is planned")
+            #expect(try await app.count("audit_log", where: "action = 'autonomy.strategy_switch'") == 1)
+        }
+    }
+
+    @Test("regime detection: a simulated bull run then crash is read as bull then bear or high volatility; March 2020 on real SPY as a crisis",
+          arguments: TestDatabase.available)
+    func regimeDetection(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let series = Self.regimeSeries(symbol: "SIMR", end: TestFixtures.now)
+            let days = RegimeClassifier().classify(series)
+            let bullShare = Double(days[250..<320].filter { $0.regime == .bull }.count) / 70
+            let crashShare = Double(days.suffix(30).filter { $0.regime == .bear || $0.regime == .highVolatility }.count) / 30
+            #expect(bullShare > 0.8, "bull share \(bullShare): \(days[250..<320].map { "\($0.regime.rawValue) \($0.inputs.volatilityPercentile)" })")
+            #expect(crashShare > 0.8, "crash share \(crashShare)")
+
+            guard MarketDataFiles.available else {
+                Issue.record("\(MarketDataFiles.skipReason)")
+                return
+            }
+            let spy = try BarCSV.parse(try String(contentsOfFile: MarketDataFiles.path("equities/etf_spy_1999_2020/SPY.csv"), encoding: .utf8),
+                                       symbol: "SPYREAL").series
+            try await app.database.write { session in
+                try await session.referenceData.ensureInstruments([Instrument(symbol: "SPYREAL", assetClass: .equity, name: "SPY")])
+                try await session.marketBars.upsert(spy, interval: "1d", source: "test")
+            }
+            let march = ISO8601DateFormatter().date(from: "2020-03-31T23:00:00Z")!
+            let stored = try #require(try await app.services.regimes.storeDaily(symbol: "SPYREAL", asOf: march))
+            #expect(stored.regime == .bear || stored.regime == .highVolatility, "\(stored.regime)")
+            let row = try #require(try await app.database.read { try await $0.regimes.latest(symbol: "SPYREAL") })
+            #expect(row.day == "2020-03-31" && (row.regime == "bear" || row.regime == "high_volatility"))
+            #expect(row.inputs.contains("volatility_percentile"))
+        }
+    }
+
+    @Test("performance tracking: each cycle stores the day's value and return against the benchmark; an underperformer is demoted and switched",
+          arguments: TestDatabase.available)
+    func performanceTracking(database: TestDatabase) async throws {
+        var settings = ServiceSettings()
+        settings.cycle.dataSource = .simulator(seed: TestFixtures.marketSeed, historyDays: 500)
+        settings.cycle.minimumJudgedDays = 2
+        // Any record below +100 % against the benchmark counts as underperforming: the test forces a demotion.
+        settings.cycle.underperformanceMargin = -1
+        try await KeelTestApp.run(on: database, settings: settings) { app in
+            let scenario = try await Self.client(app, autoApprove: true)
+            var strategies: [String] = []
+            for _ in 0..<4 {
+                let detail = try await Self.cycle(app, token: try await app.login())
+                strategies.append(Self.account(detail, scenario.accountHash)?.string("strategy") ?? "?")
+                app.clock.advance(by: 86_400)
+            }
+            let rows = try await app.database.read { try await $0.performance.history(accountHash: scenario.accountHash, limit: 10) }
+            #expect(rows.count == 4, "one row per day: \(rows.map(\.day))")
+            #expect(rows.dropFirst().allSatisfy { $0.dailyReturn != nil && $0.benchmarkReturn != nil }, "\(rows)")
+            #expect(rows.allSatisfy { $0.portfolioValue > 0 })
+            #expect(try await app.count("audit_log", where: "action = 'autonomy.demote'") >= 1)
+            #expect(Set(strategies).count >= 2, "the demoted strategy was switched away from: \(strategies)")
+        }
+    }
+
+    @Test("a breached drawdown limit de-risks to the defensive portfolio and raises an alert", arguments: TestDatabase.available)
+    func riskBreachDerisks(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await Self.client(app, autoApprove: true, extra: ["max_drawdown_limit": 0.1, "derisk_action": "defensive"])
+            // The account was worth twice as much five days ago: a 50 % drawdown from its peak.
+            let peak = 200_000.0
+            try await app.database.write { session in
+                for (offset, value) in [(5, peak), (4, 180_000.0), (3, 150_000.0), (2, 120_000.0), (1, 100_500.0)] {
+                    let day = CivilDay(TestFixtures.now).adding(days: -offset)
+                    try await session.performance.record(AccountPerformanceRecord(
+                        accountHash: scenario.accountHash, clientID: scenario.clientID, day: day.description, strategy: "momentum",
+                        portfolioValue: value, dailyReturn: nil, benchmarkClose: nil, benchmarkReturn: nil, cycleID: nil, recordedAt: day.date))
+                }
+            }
+            let detail = try await Self.cycle(app, token: scenario.token)
+            let account = try #require(Self.account(detail, scenario.accountHash))
+            #expect(account.string("strategy") == "low_volatility", "\(account)")
+            let selection = try #require(Self.steps(detail, scope: scenario.accountHash)["strategy_selection"]?["outputs"] as? [String: Any])
+            #expect(selection["derisked"] as? Bool == true, "\(selection)")
+            #expect(selection.string("rule") == "risk_limit")
+            #expect(try await app.count("alerts", where: "kind = 'risk_limit_breached' AND client_id = \(scenario.clientID)") == 1)
+            let state = try #require(try await app.database.read { try await $0.autonomy.state(accountHash: scenario.accountHash) })
+            #expect(state.deriskedAt != nil && state.portfolioID == ModelPortfolioDefinition.defensiveID)
+        }
+    }
+
+    @Test("manual control: a paused client is skipped, an override is followed, the kill switch engaged mid-cycle stops every order",
+          arguments: TestDatabase.available)
+    func manualControlsHonoured(database: TestDatabase) async throws {
+        let engaged = LockedFlag()
+        try await KeelTestApp.run(on: database, configure: { configuration in
+            configuration.cycleFaults = CycleFaults { step, _ in
+                if step == .portfolioGeneration, engaged.isSet, let services = engaged.services {
+                    _ = try? await services.system.setKillSwitch(engaged: true, reason: "mid-cycle test", by: Principal(userID: "test", role: .admin, clientID: nil))
+                }
+                return false
+            }
+        }) { app in
+            let paused = try await Self.client(app, autoApprove: true)
+            let overridden = try await Self.client(app, autoApprove: true)
+            let token = paused.token
+            let pause = try await app.request(.POST, "/api/clients/\(paused.clientID)/pause", token: token, json: ["reason": "client on holiday"])
+            #expect(pause.status == .ok && pause.object["paused"] as? Bool == true, "\(pause)")
+            let override = try await app.request(.PUT, "/api/clients/\(overridden.clientID)/strategy-override", token: token,
+                                                 json: ["strategy": "balanced", "until": "2026-06-10T00:00:00Z", "reason": "advisor call"])
+            #expect(override.status == .ok, "\(override)")
+            let detail = try await Self.cycle(app, token: token)
+            let skipped = try #require(Self.account(detail, paused.accountHash))
+            #expect(skipped.string("status") == "skipped" && skipped.string("outcome")?.contains("paused") == true, "\(skipped)")
+            #expect(skipped.string("batch_id") == nil)
+            let followed = try #require(Self.account(detail, overridden.accountHash))
+            #expect(followed.string("strategy") == "balanced" && followed.string("reason")?.contains("override") == true, "\(followed)")
+            let status = try await app.request(.GET, "/api/autonomous/status", token: token).object
+            #expect(status.objects("paused_clients").map { $0.int("client_id") } == [paused.clientID])
+            #expect(try await app.count("audit_log", where: "action IN ('client.pause', 'client.strategy_override')") == 2)
+
+            // Resume, then engage the kill switch while the cycle is between planning and execution.
+            let resumed = try await app.request(.POST, "/api/clients/\(paused.clientID)/resume", token: token)
+            #expect(resumed.object["paused"] as? Bool == false)
+            _ = try await app.request(.DELETE, "/api/clients/\(overridden.clientID)/strategy-override", token: token)
+            let ordersBefore = try await app.count("paper_broker_orders")
+            engaged.set(app.services)
+            let killed = try await Self.cycle(app, token: token)
+            let withOrders = killed.objects("accounts").filter { ($0.int("orders") ?? 0) > 0 }
+            #expect(!withOrders.isEmpty, "the first cycle left something to trade")
+            for entry in withOrders {
+                #expect(entry.string("status") == "skipped", "\(entry)")
+                #expect(entry.string("outcome")?.contains("kill switch") == true, "\(entry)")
+            }
+            #expect(try await app.count("paper_broker_orders") == ordersBefore, "no order reached the broker after the kill switch")
+        }
+    }
+
+    @Test("a crash after any step resumes at that step without a second batch or a second order", arguments: TestDatabase.available)
+    func crashAtEachStepResumes(database: TestDatabase) async throws {
+        let target = LockedTarget()
+        try await KeelTestApp.run(on: database, configure: { configuration in
+            configuration.cycleFaults = CycleFaults { step, scope in target.shouldCrash(step: step, scope: scope) }
+        }) { app in
+            let steps: [CycleStep] = [.dataUpdate, .regime, .fanOut, .strategySelection, .predictions, .portfolioGeneration, .batchCreation,
+                                      .approval, .execution, .reconciliation, .performanceEvaluation, .adjustment]
+            for step in steps {
+                let scenario = try await Self.client(app, autoApprove: true)
+                let cycleScope = [.dataUpdate, .regime, .fanOut].contains(step)
+                target.arm(step: step, scope: cycleScope ? CycleStep.cycleScope : scenario.accountHash)
+                let detail = try await Self.cycle(app, token: scenario.token, ["client_ids": [scenario.clientID]])
+                #expect(target.crashed, "\(step) crashed once")
+                let account = try #require(Self.account(detail, scenario.accountHash), "\(step)")
+                #expect(account.string("status") == "completed", "\(step): \(account)")
+                let cycleID = try #require((detail["cycle"] as? [String: Any])?.string("cycle_id"))
+                #expect(try await app.count("trade_batches", where: "cycle_id = '\(cycleID)'") == 1, "\(step): one batch")
+                let orders = try await app.count("batch_orders b JOIN trade_batches t ON t.batch_id = b.batch_id",
+                                                 where: "t.cycle_id = '\(cycleID)'")
+                let sent = try await app.count("paper_broker_orders", where: "account_id = '\(scenario.accountHash)'")
+                #expect(sent == orders, "\(step): \(orders) planned orders, \(sent) at the broker")
+                let duplicates = try await app.count("(SELECT client_order_key FROM broker_calls WHERE operation = 'place_order' GROUP BY client_order_key HAVING COUNT(*) > 1) d")
+                #expect(duplicates == 0, "\(step): an order was sent twice")
+                let scope = cycleScope ? "cycle" : scenario.accountHash
+                let record = Self.steps(detail, scope: scope)[step.rawValue]
+                if step != .reconciliation {
+                    #expect((record?.int("attempts") ?? 0) >= 2, "\(step) ran again after the crash: \(record ?? [:])")
+                }
+            }
+        }
+    }
+
+    @Test("two app instances on one PostgreSQL run one cycle over 50 accounts; each account is processed exactly once")
+    func twoInstancesShareOneCycle() async throws {
+        guard TestDatabase.postgresURL != nil else { return }
+        try await KeelTestApp.run(on: .postgres, configure: { $0.runWorker = false }) { app in
+            let token = try await app.login()
+            var hashes: [String] = []
+            for index in 0..<50 {
+                let scenario = try await Self.client(app, autoApprove: index % 5 != 0, factory: Factory(seed: UInt64(5_000 + index)))
+                hashes.append(scenario.accountHash)
+            }
+            let started = try await app.request(.POST, "/api/autonomous/run", token: token, json: [:])
+            let cycleID = try #require(started.object.string("cycle_id"))
+            try await app.secondInstance { _ in
+                await app.services.runner.start()
+                _ = try await Self.finished(app, token: token, cycleID: cycleID, timeout: 180)
+            }
+            let detail = try await app.request(.GET, "/api/autonomous/runs/\(cycleID)", token: token).object
+            #expect((detail["cycle"] as? [String: Any])?.string("status") == "completed")
+            let accounts = detail.objects("accounts")
+            #expect(accounts.count == 50)
+            #expect(accounts.allSatisfy { $0.int("runs") == 1 }, "every account was taken exactly once")
+            #expect(Set(accounts.compactMap { $0.string("account_hash") }) == Set(hashes))
+            #expect(try await app.count("trade_batches", where: "cycle_id = '\(cycleID)'") == 50)
+            #expect(try await app.count("jobs", where: "kind = 'cycle.account' AND status = 'succeeded'") == 50)
+            let duplicates = try await app.count("(SELECT client_order_key FROM broker_calls WHERE operation = 'place_order' GROUP BY client_order_key HAVING COUNT(*) > 1) d")
+            #expect(duplicates == 0)
+        }
+    }
+}
+
+/// The kill-switch hook's switch and the services it acts through.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: KeelServices?
+
+    var isSet: Bool { lock.withLock { value != nil } }
+    var services: KeelServices? { lock.withLock { value } }
+    func set(_ services: KeelServices) { lock.withLock { value = services } }
+}
+
+/// Which step of which scope the crash hook kills once.
+final class LockedTarget: @unchecked Sendable {
+    private let lock = NSLock()
+    private var step: CycleStep?
+    private var scope: String?
+    private(set) var crashed = false
+
+    func arm(step: CycleStep, scope: String) {
+        lock.withLock { self.step = step; self.scope = scope; crashed = false }
+    }
+
+    func shouldCrash(step: CycleStep, scope: String) -> Bool {
+        lock.withLock {
+            guard !crashed, step == self.step, scope == self.scope else { return false }
+            crashed = true
+            return true
+        }
+    }
+}
