@@ -65,9 +65,15 @@ public struct BrokerOrder: Sendable, Hashable, Codable {
     public var fills: [BrokerFill]
     public var rejectReason: String?
     public var createdAt: Date
+    /// Market unless a limit order (nil: market).
+    public var orderType: BrokerOrderRequest.OrderType?
+    public var limitPrice: Decimal?
 
     public init(brokerOrderID: String, clientOrderKey: String, symbol: String, side: OrderSide, quantity: Decimal,
-                status: BrokerOrderStatus, fills: [BrokerFill], rejectReason: String? = nil, createdAt: Date) {
+                status: BrokerOrderStatus, fills: [BrokerFill], rejectReason: String? = nil, createdAt: Date,
+                orderType: BrokerOrderRequest.OrderType? = nil, limitPrice: Decimal? = nil) {
+        self.orderType = orderType
+        self.limitPrice = limitPrice
         self.brokerOrderID = brokerOrderID
         self.clientOrderKey = clientOrderKey
         self.symbol = symbol
@@ -116,11 +122,17 @@ public struct BrokerQuote: Sendable, Hashable, Codable {
     public var symbol: String
     public var last: Decimal
     public var time: Date
+    /// The latest bar's volume, when known: the paper broker fills at most a share of it per bar.
+    public var volume: Decimal?
+    /// Decides the market hours the paper broker keeps (inferred from the symbol when nil).
+    public var assetClass: AssetClass?
 
-    public init(symbol: String, last: Decimal, time: Date) {
+    public init(symbol: String, last: Decimal, time: Date, volume: Decimal? = nil, assetClass: AssetClass? = nil) {
         self.symbol = symbol
         self.last = last
         self.time = time
+        self.volume = volume
+        self.assetClass = assetClass
     }
 }
 

@@ -12,9 +12,12 @@ struct PaperBrokerTests {
         }
     }
 
+    /// Monday 1 June 2026, 11:00 in New York: the NYSE is open.
+    static let mondayMidday = ISO8601DateFormatter().date(from: "2026-06-01T15:00:00Z")!
+
     func broker(commission: Decimal = 1) async throws -> PaperBroker {
         let broker = PaperBroker(ledger: InMemoryPaperBrokerLedger(), quoteSource: FixedQuotes(prices: ["AAPL": 200, "BTC-USD": 50_000]),
-                                 costs: PaperExecutionCosts(slippageBasisPoints: 10, commissionPerOrder: commission), clock: SystemClock())
+                                 costs: PaperExecutionCosts(slippageBasisPoints: 10, commissionPerOrder: commission), clock: AdjustableClock(Self.mondayMidday))
         try await broker.openAccount(accountID: "acct", openingCash: 10_000)
         return broker
     }

@@ -309,6 +309,35 @@ struct AutonomousTradingTests {
         }
     }
 
+    @Test("paper trading keeps market hours: on a Saturday equity orders wait, crypto fills; the kill switch cancels the waiting ones at the broker",
+          arguments: TestDatabase.available)
+    func killSwitchCancelsWaitingOrders(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await Self.client(app, autoApprove: true)
+            app.clock.set(ISO8601DateFormatter().date(from: "2026-06-06T15:00:00Z")!)
+            let token = try await app.login()
+            let detail = try await Self.cycle(app, token: token)
+            let account = try #require(Self.account(detail, scenario.accountHash))
+            let batchID = try #require(account.string("batch_id"))
+            let batch = try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: token).object
+            #expect(batch.string("status") == "needs_reconciliation", "equity orders wait for Monday: \(batch.string("status") ?? "")")
+            let orders = batch.objects("orders")
+            let waiting = orders.filter { $0.string("status") == "working" }
+            #expect(!waiting.isEmpty, "\(orders.map { "\($0.string("symbol") ?? "") \($0.string("status") ?? "")" })")
+            #expect(waiting.allSatisfy { AssetClass.inferred(fromSymbol: $0.string("symbol") ?? "") == .equity })
+            #expect(orders.filter { ($0.string("symbol") ?? "").hasSuffix("-USD") }.allSatisfy { $0.string("status") == "filled" }, "crypto trades at weekends")
+
+            let kill = try await app.request(.POST, "/api/system/kill-switch", token: token, json: ["engaged": true, "reason": "test"])
+            #expect(kill.status == .ok, "\(kill)")
+            let after = try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: token).object.objects("orders")
+            for order in after where waiting.contains(where: { $0.string("order_id") == order.string("order_id") }) {
+                #expect(order.string("status") == "cancelled", "\(order)")
+            }
+            #expect(try await app.count("paper_broker_orders", where: "status = 'cancelled'") == waiting.count)
+            #expect(try await app.count("broker_calls", where: "operation = 'cancel_order'") == waiting.count)
+        }
+    }
+
     @Test("a crash after any step resumes at that step without a second batch or a second order", arguments: TestDatabase.available)
     func crashAtEachStepResumes(database: TestDatabase) async throws {
         let target = LockedTarget()

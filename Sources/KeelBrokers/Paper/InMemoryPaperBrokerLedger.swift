@@ -23,6 +23,15 @@ public actor InMemoryPaperBrokerLedger: PaperBrokerLedger {
         return order
     }
 
+    public func updateOrders(accountID: String, change: @escaping @Sendable (Decimal, [BrokerOrder]) -> [BrokerOrder]) {
+        guard let opening = cash[accountID], let orders = ordersByAccount[accountID] else { return }
+        for changed in change(opening, orders) {
+            if let index = ordersByAccount[accountID]?.firstIndex(where: { $0.clientOrderKey == changed.clientOrderKey }) {
+                ordersByAccount[accountID]?[index] = changed
+            }
+        }
+    }
+
     public func order(accountID: String, clientOrderKey: String) -> BrokerOrder? {
         ordersByAccount[accountID]?.first { $0.clientOrderKey == clientOrderKey }
     }

@@ -1,10 +1,11 @@
 import Foundation
 import KeelCore
 
-/// The built-in broker: market orders fill at once at the latest price with slippage and commission;
-/// it refuses orders its own books cannot cover (no overdraft, no short selling), as a real broker would.
-/// The check and the booking are one atomic step of the ledger, so concurrent orders (in one process or
-/// several) can never spend the same cash twice.
+/// The built-in broker, filling as a real one would (see `PaperOrderMatching`): market hours per asset class,
+/// limit orders, fills capped by the bar's volume, Schwab's fees; it refuses orders its own books cannot cover
+/// (no overdraft, no short selling). Orders that wait are matched again whenever they are looked up (the
+/// reconciliation duty does so regularly). Every check and booking is one atomic step of the ledger, so
+/// concurrent orders (in one process or several) can never spend the same cash twice.
 public actor PaperBroker: Broker {
     public nonisolated let name = "paper"
     private let ledger: any PaperBrokerLedger
@@ -24,6 +25,7 @@ public actor PaperBroker: Broker {
     }
 
     public func accountSnapshot(accountID: String) async throws -> BrokerAccountSnapshot {
+        try await advance(accountID: accountID)
         guard let opening = try await ledger.openingCash(accountID: accountID) else {
             throw BrokerError.unknownAccount(accountID)
         }
@@ -40,59 +42,87 @@ public actor PaperBroker: Broker {
         }
         // The price is read first; the cash and position checks happen inside the ledger's atomic step,
         // against the books as they are when the order is stored.
-        let quote = request.quantity > 0 && request.orderType == .market
-            ? try await quoteSource.latestQuotes(symbols: [request.symbol])[request.symbol] : nil
+        let quote = request.quantity > 0 ? try await quoteSource.latestQuotes(symbols: [request.symbol])[request.symbol] : nil
         let now = clock.now()
         let orderID = "PAPER-" + UUID().uuidString.lowercased()
-        let costs = self.costs
+        let matching = PaperOrderMatching(costs: costs)
         let placed = try await ledger.placeOrder(accountID: request.accountID, clientOrderKey: request.clientOrderKey) { openingCash, orders in
             Self.decide(request, quote: quote, account: Self.snapshot(accountID: request.accountID, openingCash: openingCash, orders: orders),
-                        costs: costs, orderID: orderID, now: now)
+                        matching: matching, orderID: orderID, now: now)
         }
         guard let placed else { throw BrokerError.unknownAccount(request.accountID) }
         return placed
     }
 
-    /// Fills a market order at once, or rejects it as a broker would: no overdraft, no short selling.
-    static func decide(_ request: BrokerOrderRequest, quote: BrokerQuote?, account: BrokerAccountSnapshot, costs: PaperExecutionCosts,
+    /// Accepts the order and matches it once: it fills (wholly or in part) now, waits, or is refused.
+    static func decide(_ request: BrokerOrderRequest, quote: BrokerQuote?, account: BrokerAccountSnapshot, matching: PaperOrderMatching,
                        orderID: String, now: Date) -> BrokerOrder {
+        var order = BrokerOrder(brokerOrderID: orderID, clientOrderKey: request.clientOrderKey, symbol: request.symbol, side: request.side,
+                                quantity: request.quantity, status: .accepted, fills: [], createdAt: now,
+                                orderType: request.orderType, limitPrice: request.limitPrice)
         func rejected(_ reason: String) -> BrokerOrder {
-            BrokerOrder(brokerOrderID: orderID, clientOrderKey: request.clientOrderKey, symbol: request.symbol, side: request.side,
-                        quantity: request.quantity, status: .rejected, fills: [], rejectReason: reason, createdAt: now)
+            order.status = .rejected
+            order.rejectReason = reason
+            return order
         }
         guard request.quantity > 0 else { return rejected("quantity must be positive") }
-        guard request.orderType == .market else { return rejected("the paper broker fills market orders only") }
-        guard let quote else { return rejected("no price for \(request.symbol)") }
-        let price = costs.fillPrice(last: quote.last, side: request.side)
-        let notional = request.quantity * price
-        let commission = costs.commission(notional: notional)
-        let held = account.positions.first { $0.symbol == request.symbol }?.quantity ?? 0
-        if request.side == .buy, notional + commission > account.cash {
-            return rejected("insufficient cash: needs \((notional + commission).roundedToCents), has \(account.cash.roundedToCents)")
+        if request.orderType == .limit {
+            guard let limit = request.limitPrice, limit > 0 else { return rejected("a limit order needs a positive limit price") }
         }
-        if request.side == .sell, request.quantity > held {
-            return rejected("insufficient position: selling \(request.quantity) \(request.symbol), holding \(held)")
+        guard quote != nil else { return rejected("no price for \(request.symbol)") }
+        return matching.step(order, quote: quote, account: account, now: now)
+    }
+
+    /// Matches the account's waiting orders again at the current time and prices.
+    func advance(accountID: String) async throws {
+        let open = try await ledger.orders(accountID: accountID).filter { !$0.status.isFinal }
+        guard !open.isEmpty else { return }
+        let quotes = try await quoteSource.latestQuotes(symbols: Array(Set(open.map(\.symbol))))
+        let now = clock.now()
+        let matching = PaperOrderMatching(costs: costs)
+        try await ledger.updateOrders(accountID: accountID) { openingCash, orders in
+            var books = orders
+            var changed: [BrokerOrder] = []
+            for (index, order) in books.enumerated() where !order.status.isFinal {
+                let account = Self.snapshot(accountID: accountID, openingCash: openingCash, orders: books)
+                let next = matching.step(order, quote: quotes[order.symbol], account: account, now: now)
+                if next != order {
+                    books[index] = next
+                    changed.append(next)
+                }
+            }
+            return changed
         }
-        let fill = BrokerFill(fillID: orderID + "-1", clientOrderKey: request.clientOrderKey, symbol: request.symbol,
-                              side: request.side, quantity: request.quantity, price: price, commission: commission, time: now)
-        return BrokerOrder(brokerOrderID: orderID, clientOrderKey: request.clientOrderKey, symbol: request.symbol,
-                           side: request.side, quantity: request.quantity, status: .filled, fills: [fill], createdAt: now)
     }
 
     public func order(accountID: String, reference: BrokerOrderReference) async throws -> BrokerOrder? {
-        try await ledger.order(accountID: accountID, clientOrderKey: reference.clientOrderKey)
+        try await advance(accountID: accountID)
+        return try await ledger.order(accountID: accountID, clientOrderKey: reference.clientOrderKey)
     }
 
     public func cancelOrder(accountID: String, reference: BrokerOrderReference) async throws -> BrokerOrder {
         guard let order = try await ledger.order(accountID: accountID, clientOrderKey: reference.clientOrderKey) else {
             throw BrokerError.rejected("no order with client order key \(reference.clientOrderKey)")
         }
-        // Paper market orders are final the moment they are placed; there is never anything left to cancel.
-        throw BrokerError.rejected("order \(order.brokerOrderID) is already \(order.status.rawValue)")
+        guard !order.status.isFinal else {
+            throw BrokerError.rejected("order \(order.brokerOrderID) is already \(order.status.rawValue)")
+        }
+        let key = reference.clientOrderKey
+        try await ledger.updateOrders(accountID: accountID) { _, orders in
+            guard var open = orders.first(where: { $0.clientOrderKey == key }), !open.status.isFinal else { return [] }
+            open.status = .cancelled
+            open.rejectReason = "cancelled at the client's request"
+            return [open]
+        }
+        guard let cancelled = try await ledger.order(accountID: accountID, clientOrderKey: key) else {
+            throw BrokerError.rejected("no order with client order key \(key)")
+        }
+        return cancelled
     }
 
     public func orders(accountID: String) async throws -> [BrokerOrder] {
-        try await ledger.orders(accountID: accountID)
+        try await advance(accountID: accountID)
+        return try await ledger.orders(accountID: accountID)
     }
 
     public func transactions(accountID: String) async throws -> [BrokerFill] {

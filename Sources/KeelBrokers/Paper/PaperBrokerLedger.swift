@@ -11,6 +11,10 @@ public protocol PaperBrokerLedger: Sendable {
     /// nil from `decide` means the account is unknown.
     func placeOrder(accountID: String, clientOrderKey: String,
                     decide: @escaping @Sendable (_ openingCash: Decimal, _ orders: [BrokerOrder]) -> BrokerOrder) async throws -> BrokerOrder?
+    /// Changes the account's open orders as one step, like `placeOrder`: `change` gets the opening cash and every
+    /// stored order and returns the orders that changed (stored as returned).
+    func updateOrders(accountID: String,
+                      change: @escaping @Sendable (_ openingCash: Decimal, _ orders: [BrokerOrder]) -> [BrokerOrder]) async throws
     func order(accountID: String, clientOrderKey: String) async throws -> BrokerOrder?
     func orders(accountID: String) async throws -> [BrokerOrder]
 }

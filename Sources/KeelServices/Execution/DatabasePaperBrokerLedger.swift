@@ -27,13 +27,45 @@ public struct DatabasePaperBrokerLedger: PaperBrokerLedger {
             guard let opening = try await session.paperBroker.lockAccount(accountID: accountID, in: session) else { return nil }
             if let existing = try await session.paperBroker.order(clientOrderKey: clientOrderKey) { return Self.order(existing) }
             let order = decide(opening, try await session.paperBroker.orders(accountID: accountID).map(Self.order))
-            let fill = order.fills.first
-            let row = PaperOrderRow(brokerOrderID: order.brokerOrderID, accountID: accountID, clientOrderKey: order.clientOrderKey,
-                                    symbol: order.symbol, side: order.side, quantity: order.quantity, status: order.status.rawValue,
-                                    rejectReason: order.rejectReason, fillID: fill?.fillID, fillPrice: fill?.price,
-                                    fillQuantity: fill?.quantity, commission: fill?.commission ?? 0, createdAt: order.createdAt)
-            return Self.order(try await session.paperBroker.insertIfAbsent(row))
+            return Self.order(try await session.paperBroker.insertIfAbsent(try Self.row(order, accountID: accountID)))
         }
+    }
+
+    public func updateOrders(accountID: String, change: @escaping @Sendable (Decimal, [BrokerOrder]) -> [BrokerOrder]) async throws {
+        try await database.write { session in
+            guard let opening = try await session.paperBroker.lockAccount(accountID: accountID, in: session) else { return }
+            for changed in change(opening, try await session.paperBroker.orders(accountID: accountID).map(Self.order)) {
+                var row = try Self.row(changed, accountID: accountID)
+                row.updatedAt = changed.fills.last?.time ?? changed.createdAt
+                try await session.paperBroker.update(row)
+            }
+        }
+    }
+
+    /// Fills are kept as JSON with exact times (seconds since 1970): the next fill waits for a newer bar than the last.
+    static let fillEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static let fillDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
+    static func row(_ order: BrokerOrder, accountID: String) throws -> PaperOrderRow {
+        var row = PaperOrderRow(brokerOrderID: order.brokerOrderID, accountID: accountID, clientOrderKey: order.clientOrderKey,
+                                symbol: order.symbol, side: order.side, quantity: order.quantity, status: order.status.rawValue,
+                                rejectReason: order.rejectReason, fillID: nil, fillPrice: nil, fillQuantity: nil,
+                                commission: order.fills.reduce(Decimal(0)) { $0 + $1.commission }, createdAt: order.createdAt)
+        row.orderType = (order.orderType ?? .market).rawValue
+        row.limitPrice = order.limitPrice
+        row.fills = String(decoding: try fillEncoder.encode(order.fills), as: UTF8.self)
+        row.updatedAt = order.createdAt
+        return row
     }
 
     public func order(accountID: String, clientOrderKey: String) async throws -> BrokerOrder? {
@@ -48,12 +80,15 @@ public struct DatabasePaperBrokerLedger: PaperBrokerLedger {
 
     static func order(_ row: PaperOrderRow) -> BrokerOrder {
         var fills: [BrokerFill] = []
-        if let fillID = row.fillID, let price = row.fillPrice, let quantity = row.fillQuantity {
+        if let stored = row.fills, let decoded = try? fillDecoder.decode([BrokerFill].self, from: Data(stored.utf8)) {
+            fills = decoded
+        } else if let fillID = row.fillID, let price = row.fillPrice, let quantity = row.fillQuantity {
             fills.append(BrokerFill(fillID: fillID, clientOrderKey: row.clientOrderKey, symbol: row.symbol, side: row.side,
                                     quantity: quantity, price: price, commission: row.commission, time: row.createdAt))
         }
         return BrokerOrder(brokerOrderID: row.brokerOrderID, clientOrderKey: row.clientOrderKey, symbol: row.symbol, side: row.side,
                            quantity: row.quantity, status: BrokerOrderStatus(rawValue: row.status) ?? .rejected, fills: fills,
-                           rejectReason: row.rejectReason, createdAt: row.createdAt)
+                           rejectReason: row.rejectReason, createdAt: row.createdAt,
+                           orderType: row.orderType.flatMap(BrokerOrderRequest.OrderType.init(rawValue:)), limitPrice: row.limitPrice)
     }
 }

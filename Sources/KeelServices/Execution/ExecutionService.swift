@@ -126,7 +126,8 @@ public struct ExecutionService: Sendable {
             guard let last = prepared.quotes[order.symbol] else { continue }
             let price = costs.fillPrice(last: last, side: order.side)
             let notional = (order.quantity * price).roundedToCents
-            let commission = costs.commission(notional: notional)
+            let commission = costs.fees(side: order.side, notional: notional, quantity: order.quantity,
+                                        assetClass: AssetClass.inferred(fromSymbol: order.symbol))
             cash += order.side == .buy ? -(notional + commission) : notional - commission
             trades.append(ExecutedTrade(orderID: order.orderID, clientOrderKey: order.clientOrderKey, symbol: order.symbol, side: order.side,
                                         quantity: order.quantity, price: price, notional: notional, commission: commission,

@@ -12,7 +12,13 @@ public struct DatabaseQuoteSource: QuoteSource {
     }
 
     public func latestQuotes(symbols: [String]) async throws -> [String: BrokerQuote] {
-        let prices = try await database.read { try await $0.marketBars.latestPrices(symbols: symbols) }
-        return prices.mapValues { BrokerQuote(symbol: $0.symbol, last: Decimal(exactly: $0.close), time: $0.timestamp) }
+        let (prices, instruments) = try await database.read { session in
+            (try await session.marketBars.latestPrices(symbols: symbols), try await session.referenceData.instruments(symbols))
+        }
+        return prices.mapValues { price in
+            BrokerQuote(symbol: price.symbol, last: Decimal(exactly: price.close), time: price.timestamp,
+                        volume: price.volume.flatMap { $0.isFinite && $0 >= 0 ? Decimal(exactly: $0.rounded()) : nil },
+                        assetClass: instruments[price.symbol]?.assetClass)
+        }
     }
 }

@@ -24,6 +24,7 @@ public enum KeelMigrations {
         M019_CreateModelRegistry(),
         M020_SeedRLPolicyPortfolio(),
         M021_CreateAutonomousCycle(),
+        M022_PaperBrokerRealism(),
     ]
 
     public static func register(on migrations: Migrations) {

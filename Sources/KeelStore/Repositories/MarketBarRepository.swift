@@ -7,6 +7,8 @@ public struct LatestPrice: Sendable, Hashable {
     public var symbol: String
     public var close: Double
     public var timestamp: Date
+    /// The bar's traded volume (what the paper broker caps a fill against).
+    public var volume: Double? = nil
 }
 
 public struct StoredBar: Sendable, Hashable {
@@ -114,7 +116,7 @@ public struct MarketBarRepository: Sendable {
     public func latestPrices(symbols: [String], interval: String = "1d") async throws -> [String: LatestPrice] {
         guard !symbols.isEmpty else { return [:] }
         let rows = try await sql.raw("""
-            SELECT b.symbol, b.close, b.ts FROM market_bars b
+            SELECT b.symbol, b.close, b.ts, b.volume FROM market_bars b
             JOIN (SELECT symbol, MAX(ts) AS ts FROM market_bars WHERE interval = \(bind: interval) AND quality <> 'quarantined'
                   AND symbol IN (\(binds: symbols)) GROUP BY symbol) m
               ON b.symbol = m.symbol AND b.ts = m.ts
@@ -124,7 +126,7 @@ public struct MarketBarRepository: Sendable {
         for row in rows {
             let symbol = try row.decode(column: "symbol", as: String.self)
             out[symbol] = LatestPrice(symbol: symbol, close: try row.decode(column: "close", as: Double.self),
-                                      timestamp: try row.decode(column: "ts", as: Date.self))
+                                      timestamp: try row.decode(column: "ts", as: Date.self), volume: try row.decode(column: "volume", as: Double?.self))
         }
         return out
     }

@@ -18,6 +18,11 @@ public struct PaperOrderRow: Sendable, Hashable {
     public var fillQuantity: Decimal?
     public var commission: Decimal
     public var createdAt: Date
+    public var orderType: String? = nil
+    public var limitPrice: Decimal? = nil
+    /// Every fill as JSON (the broker's own encoding); nil on rows from before fills were kept apart.
+    public var fills: String? = nil
+    public var updatedAt: Date? = nil
 
     public init(brokerOrderID: String, accountID: String, clientOrderKey: String, symbol: String, side: OrderSide, quantity: Decimal,
                 status: String, rejectReason: String?, fillID: String?, fillPrice: Decimal?, fillQuantity: Decimal?, commission: Decimal, createdAt: Date) {
@@ -78,6 +83,10 @@ public struct PaperBrokerRepository: Sendable {
         model.fillQuantity = row.fillQuantity
         model.commission = row.commission
         model.createdAt = row.createdAt
+        model.orderType = row.orderType
+        model.limitPrice = row.limitPrice
+        model.fills = row.fills
+        model.updatedAt = row.updatedAt
         do {
             try await model.create(on: database)
             return row
@@ -87,6 +96,13 @@ public struct PaperBrokerRepository: Sendable {
             }
             throw error
         }
+    }
+
+    /// Stores a changed order (new fills, a status change, a cancellation).
+    public func update(_ row: PaperOrderRow) async throws {
+        try await PaperBrokerOrderModel.query(on: database).filter(\.$id == row.brokerOrderID)
+            .set(\.$status, to: row.status).set(\.$rejectReason, to: row.rejectReason).set(\.$commission, to: row.commission)
+            .set(\.$fills, to: row.fills).set(\.$updatedAt, to: row.updatedAt).update()
     }
 
     public func order(clientOrderKey: String) async throws -> PaperOrderRow? {
@@ -99,9 +115,14 @@ public struct PaperBrokerRepository: Sendable {
 
     static func row(_ model: PaperBrokerOrderModel) throws -> PaperOrderRow {
         guard let side = OrderSide(rawValue: model.side) else { throw StoreError.corrupt("paper order side '\(model.side)'") }
-        return PaperOrderRow(brokerOrderID: model.id ?? "", accountID: model.accountID, clientOrderKey: model.clientOrderKey, symbol: model.symbol,
+        var row = PaperOrderRow(brokerOrderID: model.id ?? "", accountID: model.accountID, clientOrderKey: model.clientOrderKey, symbol: model.symbol,
                              side: side, quantity: model.quantity, status: model.status, rejectReason: model.rejectReason, fillID: model.fillID,
                              fillPrice: model.fillPrice, fillQuantity: model.fillQuantity, commission: model.commission, createdAt: model.createdAt)
+        row.orderType = model.orderType
+        row.limitPrice = model.limitPrice
+        row.fills = model.fills
+        row.updatedAt = model.updatedAt
+        return row
     }
 }
 
