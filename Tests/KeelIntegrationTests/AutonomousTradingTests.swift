@@ -338,6 +338,35 @@ struct AutonomousTradingTests {
         }
     }
 
+    @Test("the cycle runs by itself once a day, after the NYSE close", arguments: TestDatabase.available)
+    func scheduledDailyCycle(database: TestDatabase) async throws {
+        var settings = ServiceSettings()
+        settings.cycle.scheduled = true
+        try await KeelTestApp.run(on: database, settings: settings, configure: {
+            $0.duties = [PeriodicDuty(kind: PeriodicDuty.cycleSchedule, interval: 60)]
+        }) { app in
+            let scenario = try await Self.client(app, autoApprove: true)
+            let due = CycleSchedule(settings: settings.cycle).due(on: CivilDay(TestFixtures.now))
+            #expect(due == ISO8601DateFormatter().date(from: "2026-06-01T20:30:00Z")!, "16:00 New York + 30 minutes")
+            let saturday = CycleSchedule(settings: settings.cycle).due(on: CivilDay(year: 2026, month: 6, day: 6))
+            #expect(saturday == ISO8601DateFormatter().date(from: "2026-06-06T00:30:00Z")!, "no equity session: the crypto time")
+            app.clock.advance(by: 120)
+            try await Task.sleep(nanoseconds: 300_000_000)
+            #expect(try await app.count("cycle_runs") == 0, "not due before the close")
+            app.clock.set(due.addingTimeInterval(30))
+            try await app.eventually("the scheduled cycle") {
+                app.clock.advance(by: 61)
+                return try await app.count("cycle_runs", where: "trigger = 'scheduled' AND status = 'completed'") == 1
+            }
+            for _ in 0..<3 { app.clock.advance(by: 61); try await Task.sleep(nanoseconds: 100_000_000) }
+            #expect(try await app.count("cycle_runs") == 1, "once a day")
+            let token = try await app.login()
+            let status = try await app.request(.GET, "/api/autonomous/status", token: token).object
+            #expect(status["scheduled"] as? Bool == true && status.string("next_cycle_at") != nil, "\(status)")
+            #expect(try await app.count("cycle_accounts", where: "account_hash = '\(scenario.accountHash)'") == 1)
+        }
+    }
+
     @Test("a crash after any step resumes at that step without a second batch or a second order", arguments: TestDatabase.available)
     func crashAtEachStepResumes(database: TestDatabase) async throws {
         let target = LockedTarget()
