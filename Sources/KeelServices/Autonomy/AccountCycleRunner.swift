@@ -13,6 +13,7 @@ struct AccountCycleRunner: Sendable {
     let execution: ExecutionService
     let reconciliation: ReconciliationService
     let faults: CycleFaults?
+    let market = CycleMarketSnapshot()
 
     static let principal = Principal(userID: "autonomous", role: .admin, clientID: nil)
     static let awaitingApprovalAlert = "batch_awaiting_approval"
@@ -56,7 +57,7 @@ struct AccountCycleRunner: Sendable {
         entry.reason = selection.reason
 
         let forecast = try await steps.run(.predictions, inputs: ["portfolio_id": selection.portfolioID]) {
-            .completed(try await predictions(clientID: clientID, portfolioID: selection.portfolioID))
+            .completed(try await predictions(cycleID: cycleID, clientID: clientID, portfolioID: selection.portfolioID))
         }
         _ = forecast
 
@@ -209,8 +210,19 @@ struct AccountCycleRunner: Sendable {
 
     // MARK: predictions and portfolio
 
-    private func predictions(clientID: Int, portfolioID: Int) async throws -> AccountCycleOutputs.Forecast {
-        let forecasts = try await rebalancing.predictions.predict(clientID: clientID, portfolioID: portfolioID, by: Self.principal)
+    /// The cycle's shared bars for a universe.
+    func histories(cycleID: String) -> @Sendable ([String], Date, Session) async throws -> [BarSeries] {
+        let market = self.market
+        return { symbols, since, session in
+            try await market.histories(cycleID: cycleID, symbols: symbols, since: since) {
+                try await session.marketBars.history(symbols: symbols, since: since)
+            }
+        }
+    }
+
+    private func predictions(cycleID: String, clientID: Int, portfolioID: Int) async throws -> AccountCycleOutputs.Forecast {
+        let forecasts = try await rebalancing.predictions.predict(clientID: clientID, portfolioID: portfolioID, by: Self.principal,
+                                                                  histories: histories(cycleID: cycleID))
         let top = forecasts.sorted { $0.expectedReturn > $1.expectedReturn }.prefix(5)
         return AccountCycleOutputs.Forecast(model: forecasts.first?.modelVersion ?? "none", symbols: forecasts.count,
                                             top: Dictionary(uniqueKeysWithValues: top.map { ($0.symbol, $0.expectedReturn.isFinite ? $0.expectedReturn : 0) }))
@@ -229,6 +241,7 @@ struct AccountCycleRunner: Sendable {
         request.riskFactor = selection.riskFactor
         request.cycleID = cycleID
         request.decisionReason = selection.reason
+        request.histories = histories(cycleID: cycleID)
         let batch = try await rebalancing.rebalance(request, by: Self.principal)
         return AccountCycleOutputs.Portfolio(batchID: batch.batchID, targetWeights: PlanNotes.decode(batch.planNotes)?.targetWeights ?? [:],
                                              note: batch.cycleID == cycleID ? "planned" : "an identical batch was already waiting")

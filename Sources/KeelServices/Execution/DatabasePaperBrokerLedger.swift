@@ -56,7 +56,8 @@ public struct DatabasePaperBrokerLedger: PaperBrokerLedger {
         return decoder
     }()
 
-    static func row(_ order: BrokerOrder, accountID: String) throws -> PaperOrderRow {
+    /// The stored form of an order (public for tools that seed paper books, e.g. the cycle benchmark).
+    public static func row(_ order: BrokerOrder, accountID: String) throws -> PaperOrderRow {
         var row = PaperOrderRow(brokerOrderID: order.brokerOrderID, accountID: accountID, clientOrderKey: order.clientOrderKey,
                                 symbol: order.symbol, side: order.side, quantity: order.quantity, status: order.status.rawValue,
                                 rejectReason: order.rejectReason, fillID: nil, fillPrice: nil, fillQuantity: nil,

@@ -156,8 +156,8 @@ public struct ExecutionService: Sendable {
             // Read again under the lock: a concurrent executor may have claimed (and begun spending for) this very
             // batch, and its checks must not be judged against the books that execution is changing.
             guard books.batch.status == .approved else { return .lost }
-            let busy = try await session.batches.list(clientID: nil, accountHash: batch.accountHash, status: nil, limit: 50)
-                .first { $0.batchID != batch.batchID && ($0.status == .executing || $0.status == .needsReconciliation) }
+            let busy = try await session.batches.list(accountHash: batch.accountHash, statuses: [.executing, .needsReconciliation])
+                .first { $0.batchID != batch.batchID }
             if let busy {
                 throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
             }

@@ -12,13 +12,11 @@ public struct DatabaseQuoteSource: QuoteSource {
     }
 
     public func latestQuotes(symbols: [String]) async throws -> [String: BrokerQuote] {
-        let (prices, instruments) = try await database.read { session in
-            (try await session.marketBars.latestPrices(symbols: symbols), try await session.referenceData.instruments(symbols))
-        }
+        let prices = try await database.read { try await $0.marketBars.latestPrices(symbols: symbols) }
         return prices.mapValues { price in
             BrokerQuote(symbol: price.symbol, last: Decimal(exactly: price.close), time: price.timestamp,
                         volume: price.volume.flatMap { $0.isFinite && $0 >= 0 ? Decimal(exactly: $0.rounded()) : nil },
-                        assetClass: instruments[price.symbol]?.assetClass)
+                        assetClass: price.assetClass.flatMap(AssetClass.init(rawValue:)))
         }
     }
 }

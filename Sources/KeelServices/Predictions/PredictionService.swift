@@ -28,6 +28,12 @@ public struct PredictionService: Sendable {
     }
 
     public func predict(clientID: Int, portfolioID: Int? = nil, by principal: Principal) async throws -> [ReturnPrediction] {
+        try await predict(clientID: clientID, portfolioID: portfolioID, by: principal, histories: nil)
+    }
+
+    /// `histories`: where the bars come from (the autonomous cycle's shared snapshot); nil: the database.
+    func predict(clientID: Int, portfolioID: Int?, by principal: Principal,
+                 histories source: (@Sendable (_ symbols: [String], _ since: Date, _ session: Session) async throws -> [BarSeries])?) async throws -> [ReturnPrediction] {
         try principal.ensureAccess(toClient: clientID)
         let asOf = context.clock.now()
         let active = self.active
@@ -35,7 +41,12 @@ public struct PredictionService: Sendable {
             let resolved = try await active.resolve(session: session)
             let (_, symbols) = try await universe(clientID: clientID, portfolioID: portfolioID, session: session)
             let since = asOf.addingTimeInterval(-400 * 86_400)
-            let histories = try await session.marketBars.history(symbols: symbols, since: since)
+            let histories: [BarSeries]
+            if let source {
+                histories = try await source(symbols, since, session)
+            } else {
+                histories = try await session.marketBars.history(symbols: symbols, since: since)
+            }
             // Versions in shadow predict from the same bars; what they say is stored, never served.
             let shadows = try await active.shadows(session: session).filter { $0.modelID != resolved.modelID }
                 .map { ($0.modelID, $0.predictor.predict(histories: histories, asOf: asOf)) }

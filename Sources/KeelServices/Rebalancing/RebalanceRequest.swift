@@ -1,4 +1,6 @@
+import Foundation
 import KeelCore
+import KeelStore
 
 public struct RebalanceRequest: Sendable {
     public var clientID: Int?
@@ -19,6 +21,8 @@ public struct RebalanceRequest: Sendable {
     public var cycleID: String? = nil
     /// Why the cycle chose this strategy (kept in the plan notes).
     public var decisionReason: String? = nil
+    /// Where the cycle's shared price histories come from (nil: read from the database in the planning transaction).
+    var histories: (@Sendable (_ symbols: [String], _ since: Date, _ session: Session) async throws -> [BarSeries])? = nil
 
     public init(clientID: Int?, accountHash: String?, portfolioID: Int? = nil, maxPositions: Int? = nil, requireApproval: Bool? = nil,
                 useGoals: Bool? = nil) {

@@ -62,7 +62,13 @@ public struct RebalanceService: Sendable {
             let requireApproval = request.requireApproval ?? preferences.requireApproval
 
             let (portfolio, symbols) = try await predictions.universe(clientID: clientID, portfolioID: preferences.portfolioID, session: session)
-            let histories = try await session.marketBars.history(symbols: symbols, since: now.addingTimeInterval(-400 * 86_400))
+            let since = now.addingTimeInterval(-400 * 86_400)
+            let histories: [BarSeries]
+            if let shared = request.histories {
+                histories = try await shared(symbols, since, session)
+            } else {
+                histories = try await session.marketBars.history(symbols: symbols, since: since)
+            }
             let resolved = try await active.resolve(session: session)
             let predictor = resolved.predictor
             let forecast = predictor.predict(histories: histories, asOf: now)
@@ -116,8 +122,7 @@ public struct RebalanceService: Sendable {
                                                            buyCostBuffer: settings.riskLimits.costBuffer))
             let plan = planner.plan(snapshot: fresh, targets: targets, instruments: instruments)
 
-            let open = try await session.batches.list(clientID: nil, accountHash: accountHash, status: nil, limit: 50)
-                .filter { [.pendingApproval, .approved, .executing, .needsReconciliation].contains($0.status) }
+            let open = try await session.batches.list(accountHash: accountHash, statuses: [.pendingApproval, .approved, .executing, .needsReconciliation])
             if let busy = open.first(where: { $0.status == .executing || $0.status == .needsReconciliation }) {
                 throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
             }

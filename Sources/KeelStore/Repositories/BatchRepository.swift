@@ -53,6 +53,17 @@ public struct BatchRepository: Sendable {
         return try models.map { try Self.record($0, orders: grouped[$0.id ?? ""] ?? []) }
     }
 
+    /// The account's batches in one of `statuses`, newest first (the open ones a planner or executor must see),
+    /// without loading its whole history.
+    public func list(accountHash: String, statuses: [BatchStatus]) async throws -> [BatchRecord] {
+        let models = try await TradeBatchModel.query(on: database).filter(\.$accountHash == accountHash)
+            .filter(\.$status ~~ statuses.map(\.rawValue)).sort(\.$createdAt, .descending).sort(\.$id).all()
+        let ids = models.compactMap(\.id)
+        let orders = ids.isEmpty ? [] : try await BatchOrderModel.query(on: database).filter(\.$batchID ~~ ids).sort(\.$sequence).all()
+        let grouped = Dictionary(grouping: try orders.map(Self.record), by: \.batchID)
+        return try models.map { try Self.record($0, orders: grouped[$0.id ?? ""] ?? []) }
+    }
+
     /// Moves a batch from one of `from` to `to` in one statement; false when another writer got there first.
     /// This single conditional UPDATE is the atomic claim that keeps two executors off one batch.
     public func transition(_ batchID: String, from: [BatchStatus], to: BatchStatus, at now: Date,

@@ -114,11 +114,12 @@ public struct CycleRepository: Sendable {
 
     /// Per step name: how many accounts ran it and their summed duration.
     public func stepDurations(_ cycleID: String) async throws -> [(step: String, count: Int, milliseconds: Int)] {
-        try await sql.select().column("step").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .column(SQLFunction("SUM", args: SQLIdentifier("duration_ms")), as: "ms")
-            .from("cycle_steps").where("cycle_id", .equal, cycleID).groupBy("step").all().map { row in
-                (try row.decode(column: "step", as: String.self), try row.decode(column: "n", as: Int.self),
-                 try row.decode(column: "ms", as: Int?.self) ?? 0)
+        // SUM over a BIGINT column is NUMERIC on PostgreSQL: cast back so both databases answer an integer.
+        try await sql.raw("""
+            SELECT step, COUNT(*) AS n, CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT) AS ms FROM cycle_steps
+            WHERE cycle_id = \(bind: cycleID) GROUP BY step
+            """).all().map { row in
+                (try row.decode(column: "step", as: String.self), try row.decode(column: "n", as: Int.self), try row.decode(column: "ms", as: Int.self))
             }
     }
 

@@ -9,6 +9,8 @@ public struct LatestPrice: Sendable, Hashable {
     public var timestamp: Date
     /// The bar's traded volume (what the paper broker caps a fill against).
     public var volume: Double? = nil
+    /// The instrument's asset class (raw value), when the instrument is known.
+    public var assetClass: String? = nil
 }
 
 public struct StoredBar: Sendable, Hashable {
@@ -94,14 +96,19 @@ public struct MarketBarRepository: Sendable {
     /// Bars of `symbols` from `since` on, oldest first, one columnar series per symbol that has any.
     public func history(symbols: [String], interval: String = "1d", since: Date) async throws -> [BarSeries] {
         guard !symbols.isEmpty else { return [] }
-        let models = try await MarketBarModel.query(on: database)
-            .filter(\.$symbol ~~ symbols).filter(\.$interval == interval).filter(\.$timestamp >= since)
-            .filter(\.$quality != "quarantined")
-            .sort(\.$symbol).sort(\.$timestamp).all()
+        // Plain SQL rows, not Fluent models: decoding a model per bar (reflection over its fields) cost more than
+        // the query; the autonomous cycle reads thousands of bars per account.
+        let rows = try await sql.select().columns("symbol", "ts", "open", "high", "low", "close", "volume").from("market_bars")
+            .where("symbol", .in, symbols).where("interval", .equal, interval).where("ts", .greaterThanOrEqual, since)
+            .where("quality", .notEqual, "quarantined")
+            .orderBy("symbol").orderBy("ts").all()
         var out: [String: BarSeries] = [:]
-        for bar in models {
-            out[bar.symbol, default: BarSeries(symbol: bar.symbol)]
-                .append(timestamp: bar.timestamp, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume)
+        for row in rows {
+            let symbol = try row.decode(column: "symbol", as: String.self)
+            out[symbol, default: BarSeries(symbol: symbol)]
+                .append(timestamp: try row.decode(column: "ts", as: Date.self), open: try row.decode(column: "open", as: Double.self),
+                        high: try row.decode(column: "high", as: Double.self), low: try row.decode(column: "low", as: Double.self),
+                        close: try row.decode(column: "close", as: Double.self), volume: try row.decode(column: "volume", as: Double.self))
         }
         return symbols.compactMap { out[$0] }
     }
@@ -116,17 +123,19 @@ public struct MarketBarRepository: Sendable {
     public func latestPrices(symbols: [String], interval: String = "1d") async throws -> [String: LatestPrice] {
         guard !symbols.isEmpty else { return [:] }
         let rows = try await sql.raw("""
-            SELECT b.symbol, b.close, b.ts, b.volume FROM market_bars b
+            SELECT b.symbol, b.close, b.ts, b.volume, i.asset_class FROM market_bars b
             JOIN (SELECT symbol, MAX(ts) AS ts FROM market_bars WHERE interval = \(bind: interval) AND quality <> 'quarantined'
                   AND symbol IN (\(binds: symbols)) GROUP BY symbol) m
               ON b.symbol = m.symbol AND b.ts = m.ts
+            LEFT JOIN instruments i ON i.symbol = b.symbol
             WHERE b.interval = \(bind: interval)
             """).all()
         var out: [String: LatestPrice] = [:]
         for row in rows {
             let symbol = try row.decode(column: "symbol", as: String.self)
             out[symbol] = LatestPrice(symbol: symbol, close: try row.decode(column: "close", as: Double.self),
-                                      timestamp: try row.decode(column: "ts", as: Date.self), volume: try row.decode(column: "volume", as: Double?.self))
+                                      timestamp: try row.decode(column: "ts", as: Date.self), volume: try row.decode(column: "volume", as: Double?.self),
+                                      assetClass: try row.decode(column: "asset_class", as: String?.self))
         }
         return out
     }

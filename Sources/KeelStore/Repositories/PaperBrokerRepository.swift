@@ -105,12 +105,36 @@ public struct PaperBrokerRepository: Sendable {
             .set(\.$fills, to: row.fills).set(\.$updatedAt, to: row.updatedAt).update()
     }
 
+    // Reads are plain SQL rows: the paper broker reads an account's orders on every order it decides, and a
+    // Fluent model per row cost more than the query.
     public func order(clientOrderKey: String) async throws -> PaperOrderRow? {
-        try await PaperBrokerOrderModel.query(on: database).filter(\.$clientOrderKey == clientOrderKey).first().map(Self.row)
+        try await sql.select().column("*").from("paper_broker_orders").where("client_order_key", .equal, clientOrderKey).first().map(Self.row)
     }
 
     public func orders(accountID: String) async throws -> [PaperOrderRow] {
-        try await PaperBrokerOrderModel.query(on: database).filter(\.$accountID == accountID).sort(\.$createdAt).sort(\.$id).all().map(Self.row)
+        try await sql.select().column("*").from("paper_broker_orders").where("account_id", .equal, accountID)
+            .orderBy("created_at").orderBy("broker_order_id").all().map(Self.row)
+    }
+
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    static func row(_ row: any SQLRow) throws -> PaperOrderRow {
+        let sideName = try row.decode(column: "side", as: String.self)
+        guard let side = OrderSide(rawValue: sideName) else { throw StoreError.corrupt("paper order side '\(sideName)'") }
+        var order = PaperOrderRow(brokerOrderID: try row.decode(column: "broker_order_id", as: String.self),
+                                  accountID: try row.decode(column: "account_id", as: String.self),
+                                  clientOrderKey: try row.decode(column: "client_order_key", as: String.self),
+                                  symbol: try row.decode(column: "symbol", as: String.self), side: side,
+                                  quantity: try row.decode(column: "quantity", as: Decimal.self), status: try row.decode(column: "status", as: String.self),
+                                  rejectReason: try row.decode(column: "reject_reason", as: String?.self),
+                                  fillID: try row.decode(column: "fill_id", as: String?.self), fillPrice: try row.decode(column: "fill_price", as: Decimal?.self),
+                                  fillQuantity: try row.decode(column: "fill_quantity", as: Decimal?.self),
+                                  commission: try row.decode(column: "commission", as: Decimal.self), createdAt: try row.decode(column: "created_at", as: Date.self))
+        order.orderType = try row.decode(column: "order_type", as: String?.self)
+        order.limitPrice = try row.decode(column: "limit_price", as: Decimal?.self)
+        order.fills = try row.decode(column: "fills", as: String?.self)
+        order.updatedAt = try row.decode(column: "updated_at", as: Date?.self)
+        return order
     }
 
     static func row(_ model: PaperBrokerOrderModel) throws -> PaperOrderRow {
