@@ -233,6 +233,13 @@ struct AutonomousTradingTests {
             #expect(rows.allSatisfy { $0.portfolioValue > 0 })
             #expect(try await app.count("audit_log", where: "action = 'autonomy.demote'") >= 1)
             #expect(Set(strategies).count >= 2, "the demoted strategy was switched away from: \(strategies)")
+            let report = try await app.request(.GET, "/api/autonomous/performance/\(scenario.accountHash)?days=10", token: try await app.login())
+            #expect(report.status == .ok, "\(report)")
+            #expect(report.object.objects("days").count == 4)
+            #expect((report.object["overall"] as? [String: Any])?.int("days") == 3, "three days have a return")
+            #expect(Set(((report.object["by_strategy"] as? [String: Any]) ?? [:]).keys) == Set(strategies))
+            let tooMany = try await app.request(.GET, "/api/autonomous/performance/\(scenario.accountHash)?days=0", token: try await app.login())
+            #expect(tooMany.status == .unprocessableEntity && tooMany.errorField == "days")
         }
     }
 

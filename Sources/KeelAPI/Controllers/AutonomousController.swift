@@ -14,6 +14,9 @@ struct AutonomousController: RouteCollection {
             .openAPI("A cycle: status, every step with its inputs, outputs and duration, and each account's outcome (staff)")
         autonomous.get("status", use: status)
             .openAPI("Last and next cycle, regime, data freshness, broker connectivity, unknown orders, job queue, paused clients, switches (staff)")
+        autonomous.get("performance", ":account_hash", use: performance)
+            .openAPI("An account's live record: each day's value and return against SPY, and per strategy it ran", query: [
+                .integer("days", "days of record, newest first (default 60)", min: 1, max: 2000)])
         let clients = routes.grouped("clients", ":client_id")
         clients.get("controls", use: controls).openAPI("A client's pause and strategy override")
         clients.post("pause", use: pause).openAPI("Pause a client's autonomous trading (staff)", body: ClientPauseBody.self)
@@ -39,6 +42,12 @@ struct AutonomousController: RouteCollection {
 
     func status(req: Request) async throws -> AutonomyStatusResponse {
         AutonomyStatusResponse(try await req.keel.cycles.status(by: req.principal))
+    }
+
+    func performance(req: Request) async throws -> AccountPerformanceResponse {
+        let report = try await req.keel.cycles.performance(accountHash: try req.parameters.require("account_hash"),
+                                                           days: try req.query.get(Int?.self, at: "days"), by: req.principal)
+        return AccountPerformanceResponse(report, benchmark: req.keel.context.settings.cycle.regimeSymbol)
     }
 
     func controls(req: Request) async throws -> ClientControlResponse {

@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 import KeelServices
 import KeelStore
 import Vapor
@@ -212,5 +213,53 @@ struct AutonomyStatusResponse: Content {
         pausedClients = status.pausedClients.map(ClientControlResponse.init)
         killSwitchEngaged = status.killSwitchEngaged
         tradingPaused = status.tradingPaused
+    }
+}
+
+struct LivePerformanceResponse: Content {
+    var days: Int
+    var totalReturn: Double?
+    var benchmarkReturn: Double?
+    var excessReturn: Double?
+    var sharpe: Double?
+    var volatility: Double?
+    var maxDrawdown: Double?
+
+    init(_ record: LivePerformance) {
+        func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
+        days = record.days
+        totalReturn = finite(record.totalReturn)
+        benchmarkReturn = finite(record.benchmarkReturn)
+        excessReturn = finite(record.excessReturn)
+        sharpe = finite(record.sharpe)
+        volatility = finite(record.volatility)
+        maxDrawdown = finite(record.maxDrawdown)
+    }
+}
+
+struct PerformanceDayResponse: Content {
+    var day: String
+    var strategy: String
+    var portfolioValue: Double
+    var dailyReturn: Double?
+    var benchmarkReturn: Double?
+    var cycleId: String?
+}
+
+struct AccountPerformanceResponse: Content {
+    var accountHash: String
+    var benchmark: String
+    var overall: LivePerformanceResponse
+    var byStrategy: [String: LivePerformanceResponse]
+    var days: [PerformanceDayResponse]
+
+    init(_ report: AccountPerformanceReport, benchmark: String) {
+        func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
+        accountHash = report.accountHash
+        self.benchmark = benchmark
+        overall = LivePerformanceResponse(report.overall)
+        byStrategy = report.byStrategy.mapValues(LivePerformanceResponse.init)
+        days = report.days.map { PerformanceDayResponse(day: $0.day, strategy: $0.strategy, portfolioValue: $0.portfolioValue.isFinite ? $0.portfolioValue : 0,
+                                                         dailyReturn: finite($0.dailyReturn), benchmarkReturn: finite($0.benchmarkReturn), cycleId: $0.cycleID) }
     }
 }

@@ -108,6 +108,26 @@ public struct AutonomousCycleService: Sendable {
         }
     }
 
+    /// An account's live record: its stored days and, per strategy it ran, the record of those days against SPY.
+    public func performance(accountHash: String, days: Int?, by principal: Principal) async throws -> AccountPerformanceReport {
+        let limit = try FieldValidation.range(days ?? 60, 1...2000, field: "days")
+        let record = try await context.database.read { session -> (AccountRecord, [AccountPerformanceRecord])? in
+            guard let account = try await session.accounts.find(hash: accountHash) else { return nil }
+            return (account, try await session.performance.history(accountHash: accountHash, limit: limit))
+        }
+        guard let (account, rows) = record else { throw ServiceError.notFound("account \(accountHash)", field: "account_hash") }
+        try principal.ensureAccess(toClient: account.clientID)
+        var byStrategy: [String: LivePerformance] = [:]
+        for strategy in Set(rows.map(\.strategy)) {
+            let judged = rows.filter { $0.strategy == strategy && $0.dailyReturn != nil }
+            byStrategy[strategy] = LivePerformance(returns: judged.compactMap(\.dailyReturn), benchmark: judged.map(\.benchmarkReturn))
+        }
+        let judged = rows.filter { $0.dailyReturn != nil }
+        return AccountPerformanceReport(accountHash: accountHash, days: rows,
+                                        overall: LivePerformance(returns: judged.compactMap(\.dailyReturn), benchmark: judged.map(\.benchmarkReturn)),
+                                        byStrategy: byStrategy)
+    }
+
     public func status(by principal: Principal) async throws -> AutonomyStatus {
         try principal.ensureStaff()
         let now = context.clock.now()

@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 import KeelStore
 
 /// `POST /api/autonomous/run`: which clients (all active ones when nil), as of when (now when nil), dry run or not.
@@ -19,6 +20,14 @@ public struct CycleDetail: Sendable {
     public var run: CycleRunRecord
     public var steps: [CycleStepRecord]
     public var accounts: [CycleAccountRecord]
+}
+
+/// An account's live record as the cycle stored it.
+public struct AccountPerformanceReport: Sendable {
+    public var accountHash: String
+    public var days: [AccountPerformanceRecord]
+    public var overall: LivePerformance
+    public var byStrategy: [String: LivePerformance]
 }
 
 /// What `GET /api/autonomous/status` reports.
