@@ -409,6 +409,34 @@ struct AutonomousTradingTests {
         }
     }
 
+    @Test("an account whose job keeps failing is retried, then ends failed; the cycle still ends and the other accounts trade",
+          arguments: TestDatabase.available)
+    func failingAccountDoesNotBlockTheCycle(database: TestDatabase) async throws {
+        let broken = LockedTarget()
+        try await KeelTestApp.run(on: database, configure: { configuration in
+            configuration.cycleFaults = CycleFaults(crash: { _, _ in false }, fail: { step, scope in broken.matches(step: step, scope: scope) })
+        }) { app in
+            let bad = try await Self.client(app, autoApprove: true)
+            let good = try await Self.client(app, autoApprove: true)
+            broken.arm(step: .predictions, scope: bad.accountHash)
+            let token = bad.token
+            let started = try await app.request(.POST, "/api/autonomous/run", token: token, json: [:])
+            let cycleID = try #require(started.object.string("cycle_id"))
+            try await app.eventually("the cycle to end despite the failing account", timeout: 60) {
+                app.clock.advance(by: 30)
+                try await Task.sleep(nanoseconds: 50_000_000)
+                let run = try await app.request(.GET, "/api/autonomous/runs/\(cycleID)", token: token).object["cycle"] as? [String: Any]
+                return run?.string("status") == "completed"
+            }
+            let detail = try await app.request(.GET, "/api/autonomous/runs/\(cycleID)", token: token).object
+            let failed = try #require(Self.account(detail, bad.accountHash))
+            #expect(failed.string("status") == "failed" && failed.string("outcome")?.contains("injected failure") == true, "\(failed)")
+            #expect(failed.int("runs") == 3, "every attempt ran: \(failed)")
+            #expect(Self.account(detail, good.accountHash)?.string("status") == "completed")
+            #expect((detail["cycle"] as? [String: Any])?.string("error")?.contains("1 account(s) failed") == true)
+        }
+    }
+
     @Test("two app instances on one PostgreSQL run one cycle over 50 accounts; each account is processed exactly once")
     func twoInstancesShareOneCycle() async throws {
         guard TestDatabase.postgresURL != nil else { return }
@@ -458,6 +486,11 @@ final class LockedTarget: @unchecked Sendable {
 
     func arm(step: CycleStep, scope: String) {
         lock.withLock { self.step = step; self.scope = scope; crashed = false }
+    }
+
+    /// True every time for the armed step and scope (a fault that does not go away).
+    func matches(step: CycleStep, scope: String) -> Bool {
+        lock.withLock { step == self.step && scope == self.scope }
     }
 
     func shouldCrash(step: CycleStep, scope: String) -> Bool {

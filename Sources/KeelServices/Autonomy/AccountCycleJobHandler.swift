@@ -30,9 +30,15 @@ struct AccountCycleJobHandler: JobHandler {
 
     func run(_ job: RunningJob) async throws -> String? {
         let payload = try Self.decode(job.payload)
-        guard let entry = try await runner.run(cycleID: payload.cycleID, accountHash: payload.accountHash, jobID: job.id) else {
-            return try StoredJSON.encode(["outcome": "already processed or the cycle ended"])
+        do {
+            guard let entry = try await runner.run(cycleID: payload.cycleID, accountHash: payload.accountHash, jobID: job.id,
+                                                   checkpoint: { try job.checkpoint() }) else {
+                return try StoredJSON.encode(["outcome": "already processed or the cycle ended"])
+            }
+            return try StoredJSON.encode(["status": entry.status.rawValue, "outcome": entry.outcome ?? ""])
+        } catch let error where !(error is JobInterruption) && (job.record.attempts >= maxAttempts || error is PermanentJobFailure) {
+            try await runner.giveUp(cycleID: payload.cycleID, accountHash: payload.accountHash, error: error)
+            throw error
         }
-        return try StoredJSON.encode(["status": entry.status.rawValue, "outcome": entry.outcome ?? ""])
     }
 }

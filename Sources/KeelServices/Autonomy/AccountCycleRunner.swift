@@ -22,7 +22,7 @@ struct AccountCycleRunner: Sendable {
     var settings: CycleSettings { context.settings.cycle }
 
     /// Runs the account's steps; returns the account's final record (nil when another job holds it or it is done).
-    func run(cycleID: String, accountHash: String, jobID: String) async throws -> CycleAccountRecord? {
+    func run(cycleID: String, accountHash: String, jobID: String, checkpoint: @escaping @Sendable () throws -> Void = {}) async throws -> CycleAccountRecord? {
         let now = context.clock.now()
         guard let cycle = try await context.database.read({ try await $0.cycles.find(cycleID) }) else {
             throw PermanentJobFailure("cycle \(cycleID) does not exist")
@@ -31,16 +31,34 @@ struct AccountCycleRunner: Sendable {
         guard var entry = try await context.database.write({ try await $0.cycles.claimAccount(cycleID, accountHash: accountHash, jobID: jobID, at: now) }) else {
             return nil
         }
-        let steps = CycleStepRecorder(context: context, cycleID: cycleID, scope: accountHash, faults: faults)
+        let steps = CycleStepRecorder(context: context, cycleID: cycleID, scope: accountHash, faults: faults, checkpoint: checkpoint)
         do {
             try await process(cycle: cycle, entry: &entry, steps: steps)
         } catch let error as ServiceError {
-            // The account's own data or state is at fault (no prices, halted, ...): the account fails, the cycle goes on.
-            entry.status = .failed
+            // The account's own state is at fault: it waits (an earlier batch still settling, a halt) or fails (no
+            // prices, ...); the cycle goes on with the others.
+            entry.status = Self.waitingCodes.contains(error.code) ? .skipped : .failed
             entry.outcome = String(error.message.prefix(1000))
+        } catch JobInterruption.cancelled {
+            entry.status = .skipped
+            entry.outcome = "the account's job was cancelled"
         }
         entry.finishedAt = context.clock.now()
         return try await finish(entry)
+    }
+
+    /// Conflicts that mean "not now" rather than "broken": the account is skipped with the reason.
+    static let waitingCodes: Set<String> = ["execution_in_progress", "account_halted", "account_unavailable", "client_inactive", "open_batch_exists"]
+
+    /// The account's job failed for good (its last attempt): the account ends failed and counts as done, so the
+    /// cycle still ends.
+    func giveUp(cycleID: String, accountHash: String, error: any Error) async throws {
+        guard var entry = try await context.database.read({ try await $0.cycles.account(cycleID, accountHash: accountHash) }),
+              !entry.status.isFinished else { return }
+        entry.status = .failed
+        entry.outcome = String("failed after every attempt: \(error)".prefix(1000))
+        entry.finishedAt = context.clock.now()
+        _ = try await finish(entry)
     }
 
     private func process(cycle: CycleRunRecord, entry: inout CycleAccountRecord, steps: CycleStepRecorder) async throws {

@@ -60,6 +60,14 @@ struct CycleCoordinator: Sendable {
             let message = error.message
             _ = try await context.database.write { try await $0.cycles.finish(cycleID, status: .failed, summary: nil, error: message, at: now) }
             throw PermanentJobFailure(message)
+        } catch let error where !(error is JobInterruption) && job.record.attempts >= job.record.maxAttempts {
+            // The last attempt: the cycle ends failed, so the day's next run is not blocked by it.
+            let message = String("failed after every attempt: \(error)".prefix(2000))
+            _ = try await context.database.write { try await $0.cycles.finish(cycleID, status: .failed, summary: nil, error: message, at: now) }
+            throw error
+        } catch JobInterruption.cancelled {
+            _ = try await context.database.write { try await $0.cycles.finish(cycleID, status: .cancelled, summary: nil, error: "its job was cancelled", at: now) }
+            throw JobInterruption.cancelled
         }
     }
 

@@ -10,6 +10,8 @@ struct CycleStepRecorder: Sendable {
     let cycleID: String
     let scope: String
     let faults: CycleFaults?
+    /// The job's checkpoint: a cancelled job or a stopping worker stops between steps.
+    var checkpoint: @Sendable () throws -> Void = {}
 
     enum Outcome<Output: Codable & Sendable>: Sendable {
         case completed(Output)
@@ -23,6 +25,7 @@ struct CycleStepRecorder: Sendable {
            done.status == .completed || done.status == .skipped, let outputs = done.outputs {
             return try StoredJSON.decode(Output.self, outputs)
         }
+        try checkpoint()
         let started = context.clock.now()
         let encodedInputs = try inputs.map { try StoredJSON.encode($0) }
         try await context.database.write { try await $0.cycles.beginStep(cycleID, scope: scope, step: step.rawValue, sequence: step.sequence,
@@ -30,6 +33,7 @@ struct CycleStepRecorder: Sendable {
         let wall = ContinuousClock.now
         let outcome: Outcome<Output>
         do {
+            if let faults, faults.fail(step, scope) { throw CycleFaults.InjectedFailure() }
             outcome = try await body()
         } catch {
             let elapsed = Self.milliseconds(since: wall)
