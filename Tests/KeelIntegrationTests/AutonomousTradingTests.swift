@@ -85,6 +85,9 @@ struct AutonomousTradingTests {
             #expect(pending.string("status") == "pending_approval")
             #expect(try await app.count("alerts", where: "kind = 'batch_awaiting_approval' AND client_id = \(manual.clientID)") == 1)
             #expect(try await app.count("paper_broker_orders") == (traded.int("orders") ?? -1), "nothing was sent for the waiting batch")
+            let approved = try await app.request(.POST, "/api/rl/trading/batches/\(try #require(waiting.string("batch_id")))/approve", token: auto.token)
+            #expect(approved.status == .ok)
+            #expect(try await app.count("alerts", where: "kind = 'batch_awaiting_approval' AND resolved_at IS NULL") == 0, "approving resolves the alert")
 
             let status = try await app.request(.GET, "/api/autonomous/status", token: auto.token)
             #expect(status.status == .ok, "\(status)")

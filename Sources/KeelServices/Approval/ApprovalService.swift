@@ -46,6 +46,7 @@ public struct ApprovalService: Sendable {
             guard claimed else { throw ServiceError.conflict("batch_state_changed", "batch \(batchID) changed while approving; reload it") }
             try await session.audit("batch.approve", actor: principal.userID, entityType: "batch", entityID: batchID,
                                     clientID: batch.clientID, at: now, details: ["approved_hash": hash])
+            try await session.alerts.resolve(kinds: [Self.awaitingApprovalAlert], clientID: batch.clientID, accountHash: batch.accountHash, at: now)
             guard let approved = try await session.batches.find(batchID) else { throw ServiceError.notFound("batch \(batchID)") }
             return approved
         }
@@ -67,6 +68,7 @@ public struct ApprovalService: Sendable {
             guard moved else { throw ServiceError.conflict("batch_state_changed", "batch \(batchID) changed while rejecting; reload it") }
             try await session.audit("batch.reject", actor: principal.userID, entityType: "batch", entityID: batchID,
                                     clientID: batch.clientID, at: now, details: ["reason": reason])
+            try await session.alerts.resolve(kinds: [Self.awaitingApprovalAlert], clientID: batch.clientID, accountHash: batch.accountHash, at: now)
             guard let rejected = try await session.batches.find(batchID) else { throw ServiceError.notFound("batch \(batchID)") }
             return rejected
         }
@@ -87,6 +89,9 @@ public struct ApprovalService: Sendable {
             }
         }
     }
+
+    /// Raised by the autonomous cycle for a batch left waiting; resolved once an advisor approves or rejects it.
+    static let awaitingApprovalAlert = "batch_awaiting_approval"
 
     static func stateError(_ batch: BatchRecord, action: String) -> ServiceError {
         switch batch.status {

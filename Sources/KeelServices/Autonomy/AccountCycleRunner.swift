@@ -16,7 +16,7 @@ struct AccountCycleRunner: Sendable {
     let market = CycleMarketSnapshot()
 
     static let principal = Principal(userID: "autonomous", role: .admin, clientID: nil)
-    static let awaitingApprovalAlert = "batch_awaiting_approval"
+    static let awaitingApprovalAlert = ApprovalService.awaitingApprovalAlert
     static let riskBreachAlert = "risk_limit_breached"
 
     var settings: CycleSettings { context.settings.cycle }
