@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0"),
+        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing.git", from: "1.19.7"),
     ],
     targets: [
         // Pure domain and compute: no I/O, no server types.
@@ -74,10 +76,17 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        // The advisor's workspace: page models and their HTML renderers (Plot), shared layout and server-side SVG
+        // charts. No HTTP and no database: a page is a pure function of its model.
+        .target(
+            name: "KeelWeb",
+            dependencies: ["KeelCore", .product(name: "Plot", package: "Plot")],
+            swiftSettings: strictSwift6
+        ),
         .target(
             name: "KeelAPI",
             dependencies: [
-                "KeelCore", "KeelML", "KeelBrokers", "KeelServices", "KeelStore",
+                "KeelCore", "KeelML", "KeelBrokers", "KeelServices", "KeelStore", "KeelWeb",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -122,6 +131,12 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .testTarget(name: "KeelBrokersTests", dependencies: ["KeelBrokers", "KeelCore"], swiftSettings: strictSwift6),
+        .testTarget(
+            name: "KeelWebTests",
+            dependencies: ["KeelWeb", "KeelCore", .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
+            exclude: ["__Snapshots__"],
+            swiftSettings: strictSwift6
+        ),
         .testTarget(
             name: "KeelIntegrationTests",
             dependencies: [

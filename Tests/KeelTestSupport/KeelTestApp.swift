@@ -76,6 +76,31 @@ public struct KeelTestApp: Sendable {
         return result
     }
 
+    /// A browser-like request to a workspace page: cookies sent, a form posted, redirects not followed. Returns
+    /// the status, the body, the `Location` and the cookies set (name → the whole Set-Cookie value).
+    public func browse(_ method: HTTPMethod, _ path: String, cookies: [String: String] = [:], form: [String: String]? = nil) async throws -> BrowserResponse {
+        var headers = HTTPHeaders()
+        if !cookies.isEmpty { headers.add(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+        var buffer: ByteBuffer?
+        if let form {
+            headers.contentType = .urlEncodedForm
+            var components = URLComponents()
+            components.queryItems = form.map { URLQueryItem(name: $0.key, value: $0.value) }
+            buffer = ByteBuffer(string: components.percentEncodedQuery ?? "")
+        }
+        let response = try await app.testing().sendRequest(method, path, headers: headers, body: buffer)
+        for violation in try await contract().violations(method: method.rawValue, path: path.components(separatedBy: "?")[0], status: Int(response.status.code),
+                                                         contentType: response.headers.first(name: .contentType), body: response.body.string) {
+            Issue.record("API contract: \(violation)")
+        }
+        var set: [String: String] = [:]
+        for header in response.headers[.setCookie] {
+            let name = String(header.prefix { $0 != "=" })
+            set[name] = header
+        }
+        return BrowserResponse(status: response.status, body: response.body.string, location: response.headers.first(name: .location), setCookies: set)
+    }
+
     private static let servedContract = NIOLockedValueBox<APIContract?>(nil)
 
     /// The app's `/openapi.json`, fetched once per test process (every app serves the same routes).
@@ -134,6 +159,26 @@ public struct KeelTestApp: Sendable {
             let row = try await session.sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(unsafeRaw: condition)").first()
             return try row?.decode(column: "n", as: Int.self) ?? 0
         }
+    }
+}
+
+/// What a workspace page answered.
+public struct BrowserResponse: Sendable {
+    public let status: HTTPStatus
+    public let body: String
+    public let location: String?
+    /// Set-Cookie headers by cookie name.
+    public let setCookies: [String: String]
+
+    /// The value a Set-Cookie header gave the cookie.
+    public func cookie(_ name: String) -> String? {
+        setCookies[name].map { String($0.dropFirst(name.count + 1).prefix { $0 != ";" }) }
+    }
+
+    /// The value of a hidden form field (the CSRF token a page carries).
+    public func field(_ name: String) -> String? {
+        guard let range = body.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(body[range.upperBound...].prefix { $0 != "\"" })
     }
 }
 

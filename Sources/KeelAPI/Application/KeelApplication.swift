@@ -91,6 +91,7 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
 func registerRoutes(_ app: Application, services: KeelServices) throws {
     try app.register(collection: HealthController())
     try app.register(collection: DashboardController())
+    try app.registerSessionPages(WorkspaceController(auth: services.auth), on: app)
     try app.register(collection: OpenAPIController())
     let api = app.grouped("api")
     try api.register(collection: AuthController(publicRoutes: true))

@@ -71,7 +71,11 @@ struct OpenAPIDocumentBuilder {
                 """, version: version),
             servers: [.init(url: URL(string: "/")!, description: "this server")],
             paths: paths,
-            components: .init(schemas: schemas, securitySchemes: ["bearerAuth": .init(bearer)]),
+            components: .init(schemas: schemas, securitySchemes: [
+                "bearerAuth": .init(bearer),
+                "sessionCookie": .init(.apiKey(name: "keel_session", location: .cookie,
+                                               description: "The workspace's session, set by POST /app/sign-in (HttpOnly, SameSite=Strict); forms also carry `csrf`.")),
+            ]),
             security: [])
     }
 
@@ -111,7 +115,11 @@ struct OpenAPIDocumentBuilder {
         responses[.range(.serverError)] = .init(error)
 
         let tag = Self.tag(route)
-        let security: [OpenAPI.SecurityRequirement] = doc.access == .bearer ? [[.component(named: "bearerAuth"): []]] : []
+        let security: [OpenAPI.SecurityRequirement] = switch doc.access {
+        case .bearer: [[.component(named: "bearerAuth"): []]]
+        case .session: [[.component(named: "sessionCookie"): []]]
+        case .anyone: []
+        }
         return OpenAPI.Operation(
             tags: [tag], summary: doc.summary, description: doc.details,
             operationId: Self.operationID(route), parameters: parameters, requestBody: requestBody,

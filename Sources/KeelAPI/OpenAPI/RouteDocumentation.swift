@@ -17,6 +17,8 @@ struct RouteDocumentation: Sendable {
         case anyone
         /// A bearer token (the group it was registered in requires one); staff-only routes say so in the summary.
         case bearer
+        /// The workspace's session cookie (pages and their forms; without it a page redirects to sign-in).
+        case session
     }
 
     var summary: String
@@ -91,6 +93,17 @@ extension Route {
 }
 
 extension Application {
+    /// Registers `collection` and marks each route it added behind `builder`'s session check as needing the cookie.
+    func registerSessionPages(_ collection: any RouteCollection, on builder: any RoutesBuilder) throws {
+        let before = routes.all.count
+        try builder.register(collection: collection)
+        for route in routes.all.dropFirst(before) where route.path.first?.description == "app" && !Self.signInPaths.contains(route.path.map(\.description)) {
+            route.documentation?.access = .session
+        }
+    }
+
+    static let signInPaths: Set<[String]> = [["app", "sign-in"]]
+
     /// Registers `collection` on `builder` and marks each route it added as needing a bearer token.
     func registerSecured(_ collection: any RouteCollection, on builder: any RoutesBuilder) throws {
         let before = routes.all.count

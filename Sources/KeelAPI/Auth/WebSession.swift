@@ -1,0 +1,61 @@
+import Crypto
+import Foundation
+import KeelServices
+import Vapor
+
+/// The workspace's sign-in, beside the bearer-token API: the same tokens, carried in an HttpOnly, SameSite=Strict
+/// cookie. Every form carries a CSRF token derived from the session token (SHA-256 of it): a page of another
+/// site can neither read the cookie nor compute the token. Before sign-in, a random `keel_csrf` cookie is
+/// checked against the form's field (double submit).
+enum WebSession {
+    static let sessionCookie = "keel_session"
+    static let preSessionCookie = "keel_csrf"
+
+    static func csrfToken(forSession token: String) -> String {
+        SHA256.hash(data: Data("keel-csrf:\(token)".utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func cookie(_ value: String, maxAge: Int) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .strict)
+    }
+
+    /// Constant-time comparison, so the check leaks nothing about the expected token.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8), right = Array(b.utf8)
+        guard left.count == right.count else { return false }
+        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// A path inside the workspace to return to after sign-in; anything else (another site, a scheme) goes home.
+    static func safeNext(_ raw: String?) -> String {
+        guard let raw, raw.hasPrefix("/app"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.count <= 500,
+              raw.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else { return "/app" }
+        return raw
+    }
+}
+
+/// Requires a signed-in session on workspace pages (a redirect to sign-in keeping the page asked for), and a
+/// matching CSRF token on every form post (a stale one also goes to sign-in, keeping the target).
+struct WebSessionMiddleware: AsyncMiddleware {
+    let auth: AuthService
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let target = WebSession.safeNext(request.method == .GET ? request.url.string : request.headers.first(name: .referer).flatMap { URL(string: $0)?.path })
+        guard let token = request.cookies[WebSession.sessionCookie]?.string, let principal = try await auth.authenticate(token: token) else {
+            return request.redirect(to: "/app/sign-in?next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2Fapp"))
+        }
+        if request.method == .POST {
+            let sent = (try? request.content.get(String.self, at: "csrf")) ?? ""
+            guard WebSession.same(sent, WebSession.csrfToken(forSession: token)) else {
+                return request.redirect(to: "/app/sign-in?expired=1&next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2Fapp"))
+            }
+        }
+        request.storage[PrincipalKey.self] = principal
+        request.storage[WebTokenKey.self] = token
+        return try await next.respond(to: request)
+    }
+}
+
+struct WebTokenKey: StorageKey {
+    typealias Value = String
+}

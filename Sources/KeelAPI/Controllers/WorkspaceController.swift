@@ -1,0 +1,102 @@
+import Foundation
+import KeelServices
+import KeelWeb
+import Vapor
+
+/// The advisor's workspace (server-rendered pages under /app): sign-in and sign-out, and the pages, each a
+/// model built from the services and rendered by KeelWeb.
+struct WorkspaceController: RouteCollection {
+    let auth: AuthService
+
+    struct SignInForm: Content {
+        var userId: String?
+        var password: String?
+        var csrf: String?
+        var next: String?
+
+        // Forms are not decoded with the JSON API's snake_case strategy: the keys are spelled out.
+        enum CodingKeys: String, CodingKey { case userId = "user_id", password, csrf, next }
+    }
+
+    func boot(routes: any RoutesBuilder) throws {
+        let app = routes.grouped("app")
+        app.get("sign-in", use: signInPage).openAPI("The workspace's sign-in page", response: .html)
+        app.post("sign-in", use: signIn)
+            .openAPI("Sign in to the workspace (form post): a redirect with the session cookie, or the form again with the error",
+                     response: .html, redirect: .seeOther)
+        let pages = app.grouped(WebSessionMiddleware(auth: auth))
+        pages.get(use: overview).openAPI("The workspace overview (without a session: a redirect to sign-in)", response: .html, redirect: .seeOther)
+        pages.post("sign-out", use: signOut).openAPI("Sign out of the workspace (form post)", status: .seeOther, response: .html)
+    }
+
+    func signInPage(req: Request) async throws -> Response {
+        let next = WebSession.safeNext(try? req.query.get(String.self, at: "next"))
+        let expired = (try? req.query.get(String.self, at: "expired")) != nil
+        return signInResponse(req, SignInModel(error: expired ? "Your session ended or the form was stale: sign in again." : nil, next: next,
+                                               csrfToken: ""), status: .ok)
+    }
+
+    /// Renders the form with a fresh pre-session CSRF cookie and the same value in the form.
+    func signInResponse(_ req: Request, _ model: SignInModel, status: HTTPStatus) -> Response {
+        var model = model
+        let token = [UInt8].random(count: 24).map { String(format: "%02x", $0) }.joined()
+        model.csrfToken = token
+        let response = html(SignInPage.render(model), status: status)
+        response.cookies[WebSession.preSessionCookie] = WebSession.cookie(token, maxAge: 3_600)
+        return response
+    }
+
+    func signIn(req: Request) async throws -> Response {
+        let form = (try? req.content.decode(SignInForm.self)) ?? SignInForm()
+        let next = WebSession.safeNext(form.next)
+        let userID = String((form.userId ?? "").prefix(100))
+        guard let expected = req.cookies[WebSession.preSessionCookie]?.string, let sent = form.csrf, WebSession.same(sent, expected) else {
+            return signInResponse(req, SignInModel(userID: userID, error: "The form was stale: please sign in again.", next: next, csrfToken: ""),
+                                  status: .ok)
+        }
+        do {
+            let issued = try await auth.login(userID: userID, password: form.password ?? "", address: req.remoteAddress?.ipAddress)
+            let response = req.redirect(to: next, redirectType: .normal)
+            response.cookies[WebSession.sessionCookie] = WebSession.cookie(issued.token, maxAge: max(60, Int(issued.expiresAt.timeIntervalSinceNow)))
+            response.cookies[WebSession.preSessionCookie] = WebSession.cookie("", maxAge: 0)
+            return response
+        } catch let error as ServiceError {
+            // The form again, with what was typed and why it failed (a page, not an API error).
+            return signInResponse(req, SignInModel(userID: userID, error: error.message, next: next, csrfToken: ""), status: .ok)
+        }
+    }
+
+    func signOut(req: Request) async throws -> Response {
+        if let token = req.storage[WebTokenKey.self] { try await auth.logout(token: token) }
+        let response = req.redirect(to: "/app/sign-in", redirectType: .normal)
+        response.cookies[WebSession.sessionCookie] = WebSession.cookie("", maxAge: 0)
+        return response
+    }
+
+    func overview(req: Request) async throws -> Response {
+        let principal = try req.principal
+        let viewer = Viewer(userID: principal.userID, role: principal.role.rawValue,
+                            csrfToken: WebSession.csrfToken(forSession: req.storage[WebTokenKey.self] ?? ""))
+        guard principal.role.isStaff else {
+            return html(NoticePage.render(viewer: viewer, title: "Overview", message: "The overview of the whole book is for advisors."), status: .ok)
+        }
+        let data = try await req.keel.cycles.overview(by: principal)
+        let model = OverviewModel(
+            viewer: viewer, assetsUnderManagement: data.assetsUnderManagement, clients: data.totals.activeClients, accounts: data.totals.activeAccounts,
+            batchesAwaitingApproval: data.totals.batchesAwaitingApproval, openAlerts: data.totals.openAlerts, regime: data.regime?.regime,
+            regimeConfidence: data.regime?.confidence, regimeDay: data.regime?.day,
+            lastCycle: data.lastCycle.map { .init(cycleID: $0.cycleID, cycleDate: $0.cycleDate, status: $0.status.rawValue,
+                                                  accountsDone: $0.accountsDone, accountsTotal: $0.accountsTotal) },
+            nextCycle: data.nextCycle,
+            health: .init(database: "ok", dataAgeSeconds: data.dataAgeSeconds, brokers: data.brokers, queuedJobs: data.queuedJobs, runningJobs: data.runningJobs),
+            killSwitchEngaged: data.switches.killSwitchEngaged, tradingPaused: data.switches.tradingPaused,
+            benchmark: data.benchmark, benchmarkSymbol: data.benchmarkSymbol)
+        return html(OverviewPage.render(model), status: .ok)
+    }
+
+    func html(_ body: String, status: HTTPStatus) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        return Response(status: status, headers: headers, body: .init(string: body))
+    }
+}

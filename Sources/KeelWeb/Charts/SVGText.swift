@@ -1,0 +1,24 @@
+/// Escapes text and attribute values written into hand-built SVG (the charts), so no data can break out of it.
+enum SVGText {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A coordinate with two decimals (keeps the markup small and stable for snapshots).
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }
+        return String(format: "%.2f", value)
+    }
+}

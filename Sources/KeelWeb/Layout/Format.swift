@@ -1,0 +1,49 @@
+import Foundation
+
+/// How figures read on every page: money with thousands separators, signed percentages, short dates, and a dash
+/// where a number is missing or not finite.
+public enum Format {
+    public static func money(_ value: Double?, currency: String = "$") -> String {
+        guard let value, value.isFinite else { return "–" }
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.maximumFractionDigits = abs(value) >= 1_000 ? 0 : 2
+        formatter.minimumFractionDigits = abs(value) >= 1_000 ? 0 : 2
+        formatter.locale = Locale(identifier: "en_US")
+        return (value < 0 ? "−" : "") + currency + (formatter.string(from: NSNumber(value: abs(value))) ?? String(abs(value)))
+    }
+
+    public static func percent(_ fraction: Double?, signed: Bool = false, digits: Int = 1) -> String {
+        guard let fraction, fraction.isFinite else { return "–" }
+        let text = String(format: "%.\(digits)f%%", abs(fraction) * 100)
+        if fraction < 0 { return "−" + text }
+        return (signed && fraction > 0 ? "+" : "") + text
+    }
+
+    public static func day(_ date: Date?) -> String {
+        guard let date else { return "–" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: date)
+    }
+
+    public static func time(_ date: Date?) -> String {
+        guard let date else { return "–" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return formatter.string(from: date)
+    }
+
+    /// "3 h 20 min", "2 days": how old something is.
+    public static func age(seconds: Double?) -> String {
+        guard let seconds, seconds.isFinite, seconds >= 0 else { return "–" }
+        if seconds < 90 { return "\(Int(seconds)) s" }
+        if seconds < 5_400 { return "\(Int(seconds / 60)) min" }
+        if seconds < 172_800 { return "\(Int(seconds / 3_600)) h" }
+        return "\(Int(seconds / 86_400)) days"
+    }
+}

@@ -1,0 +1,81 @@
+import Plot
+
+/// The workspace's sections, in the order of the navigation bar.
+public enum WorkspaceSection: String, Sendable, CaseIterable {
+    case overview, clients, approvals, goals, models, autonomous, data, backtests, jobs, alerts
+
+    var title: String {
+        switch self {
+        case .overview: "Overview"
+        case .clients: "Clients"
+        case .approvals: "Approvals"
+        case .goals: "Goals"
+        case .models: "Models"
+        case .autonomous: "Autonomous"
+        case .data: "Data"
+        case .backtests: "Backtests"
+        case .jobs: "Jobs"
+        case .alerts: "Alerts"
+        }
+    }
+
+    var path: String { self == .overview ? "/app" : "/app/\(rawValue)" }
+
+    /// The sections built so far; the others are linked once their pages exist.
+    static let available: [WorkspaceSection] = [.overview]
+}
+
+/// Who is signed in, as the chrome shows it, and the CSRF token every form of the page carries.
+public struct Viewer: Sendable, Hashable {
+    public var userID: String
+    public var role: String
+    public var csrfToken: String
+
+    public init(userID: String, role: String, csrfToken: String) {
+        self.userID = userID
+        self.role = role
+        self.csrfToken = csrfToken
+    }
+}
+
+/// The one page chrome: head with the inlined stylesheet, the navigation, who is signed in and sign-out.
+enum PageLayout {
+    static func document(title: String, section: WorkspaceSection?, viewer: Viewer?, content: Node<HTML.BodyContext>) -> String {
+        let html = HTML(
+            .lang(.english),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .title("\(title) · Keel"),
+                .element(named: "style", text: Styles.css)
+            ),
+            .body(
+                .header(
+                    .class("top"),
+                    .span(.class("brand"), "Keel"),
+                    .unwrap(viewer) { _ in
+                        .nav(
+                            .attribute(named: "aria-label", value: "Sections"),
+                            .forEach(WorkspaceSection.available) { item in
+                                .a(.href(item.path), .if(item == section, .attribute(named: "aria-current", value: "page")), .text(item.title))
+                            }
+                        )
+                    },
+                    .unwrap(viewer) { viewer in
+                        .div(
+                            .class("who"),
+                            .text("\(viewer.userID) (\(viewer.role)) "),
+                            .form(
+                                .class("inline"), .method(.post), .action("/app/sign-out"),
+                                .input(.type(.hidden), .name("csrf"), .value(viewer.csrfToken)),
+                                .button(.class("secondary"), .type(.submit), "Sign out")
+                            )
+                        )
+                    }
+                ),
+                .main(content)
+            )
+        )
+        return html.render()
+    }
+}

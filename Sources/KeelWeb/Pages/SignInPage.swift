@@ -1,0 +1,37 @@
+import Plot
+
+/// The sign-in form: what was typed is kept, the error is shown beside the form, and where to go next is carried.
+public struct SignInModel: Sendable, Hashable {
+    public var userID: String
+    public var error: String?
+    /// The page the user asked for before signing in (a path inside the workspace).
+    public var next: String
+    public var csrfToken: String
+
+    public init(userID: String = "", error: String? = nil, next: String = "/app", csrfToken: String) {
+        self.userID = userID
+        self.error = error
+        self.next = next
+        self.csrfToken = csrfToken
+    }
+}
+
+public enum SignInPage {
+    public static func render(_ model: SignInModel) -> String {
+        PageLayout.document(title: "Sign in", section: nil, viewer: nil, content: .div(
+            .class("card"), .style("max-width:28rem;margin:2rem auto"),
+            .h1("Sign in"),
+            .unwrap(model.error) { .p(.class("error"), .id("sign-in-error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .form(
+                .method(.post), .action("/app/sign-in"),
+                .input(.type(.hidden), .name("csrf"), .value(model.csrfToken)),
+                .input(.type(.hidden), .name("next"), .value(model.next)),
+                .label(.for("user_id"), "User id"),
+                .input(.type(.text), .name("user_id"), .id("user_id"), .value(model.userID), .autocomplete(false), .required(true)),
+                .label(.for("password"), "Password"),
+                .input(.type(.password), .name("password"), .id("password"), .required(true)),
+                .p(.button(.type(.submit), "Sign in"))
+            )
+        ))
+    }
+}

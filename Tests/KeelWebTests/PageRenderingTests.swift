@@ -1,0 +1,91 @@
+import Foundation
+import KeelWeb
+import SnapshotTesting
+import Testing
+
+/// Pages are pure functions of their models: rendered here without HTTP or a database, compared with the
+/// recorded HTML (`__Snapshots__`), and checked for what must hold whatever the data.
+@Suite("Workspace pages")
+struct PageRenderingTests {
+    static let day = ISO8601DateFormatter().date(from: "2026-06-01T00:00:00Z")!
+    static let viewer = Viewer(userID: "advisor", role: "advisor", csrfToken: "csrf-token")
+
+    static func overview(killSwitch: Bool = false) -> OverviewModel {
+        OverviewModel(viewer: viewer, assetsUnderManagement: 12_345_678.9, clients: 1_000, accounts: 1_020, batchesAwaitingApproval: 3, openAlerts: 2,
+                      regime: "bull", regimeConfidence: 0.72, regimeDay: "2026-06-01",
+                      lastCycle: .init(cycleID: "c1", cycleDate: "2026-05-29", status: "completed", accountsDone: 1_020, accountsTotal: 1_020),
+                      nextCycle: day.addingTimeInterval(20.5 * 3600),
+                      health: .init(database: "ok", dataAgeSeconds: 3_600, brokers: ["paper": ["active": 1_000], "schwab": ["active": 18, "disconnected": 2]],
+                                    queuedJobs: 4, runningJobs: 1),
+                      killSwitchEngaged: killSwitch, tradingPaused: false,
+                      benchmark: (0..<5).map { (day.addingTimeInterval(Double($0) * 86_400), 500 + Double($0) * 2.5) }, benchmarkSymbol: "SPY")
+    }
+
+    @Test func overviewSnapshot() {
+        withSnapshotTesting(record: .missing) {
+            assertSnapshot(of: OverviewPage.render(Self.overview()), as: .lines, named: "overview")
+        }
+    }
+
+    @Test func signInSnapshot() {
+        withSnapshotTesting(record: .missing) {
+            assertSnapshot(of: SignInPage.render(SignInModel(userID: "advisor", error: "wrong user id or password", next: "/app", csrfToken: "t")),
+                           as: .lines, named: "sign-in")
+        }
+    }
+
+    @Test func everyFormCarriesTheCSRFTokenAndEveryInputALabel() {
+        let pages = [OverviewPage.render(Self.overview()), SignInPage.render(SignInModel(csrfToken: "t"))]
+        for page in pages {
+            let forms = page.components(separatedBy: "<form").count - 1
+            let tokens = page.components(separatedBy: "name=\"csrf\"").count - 1
+            #expect(forms > 0 && forms == tokens, "every form posts its CSRF token")
+            for id in ["user_id", "password"] where page.contains("id=\"\(id)\"") {
+                #expect(page.contains("for=\"\(id)\""), "input \(id) has a label")
+            }
+            #expect(page.utf8.count < 200_000, "a page is under 200 KB")
+            #expect(!page.contains("<script src") && !page.contains("<link rel=\"stylesheet\""), "no external assets")
+        }
+    }
+
+    @Test func dataCannotBreakOutOfThePage() {
+        var model = Self.overview()
+        model.viewer.userID = "<script>alert(1)</script>"
+        model.regime = "\"><img src=x onerror=alert(1)>"
+        model.benchmarkSymbol = "</svg><script>x</script>"
+        let page = OverviewPage.render(model)
+        #expect(!page.contains("<script>"), "text is escaped")
+        #expect(!page.contains("<img src=x"))
+        #expect(page.contains("&lt;script&gt;"))
+    }
+
+    @Test func theKillSwitchIsImpossibleToMiss() {
+        #expect(OverviewPage.render(Self.overview(killSwitch: true)).contains("The kill switch is engaged"))
+        #expect(!OverviewPage.render(Self.overview()).contains("The kill switch is engaged"))
+    }
+
+    @Test func chartsAreSafeOnAnyData() {
+        let empty = LineChart(title: "Equity", series: []).svg()
+        #expect(empty.contains("No data yet"))
+        let one = LineChart(title: "Equity", series: [.init(name: "a", points: [(Self.day, 100)])]).svg()
+        #expect(one.contains("<circle"), "a single point is drawn as a dot")
+        let flat = LineChart(title: "Flat", series: [.init(name: "a", points: [(Self.day, 5), (Self.day.addingTimeInterval(86_400), 5)])]).svg()
+        #expect(!Self.hasNonFinite(flat))
+        let hostile = LineChart(title: "x", series: [.init(name: "a", points: [(Self.day, .nan), (Self.day, .infinity), (Self.day.addingTimeInterval(1), 1)])]).svg()
+        #expect(!Self.hasNonFinite(hostile), "non-finite points are skipped")
+    }
+
+    /// A coordinate or label printed from NaN or infinity ("dominant-baseline" contains "nan", so look at values).
+    static func hasNonFinite(_ svg: String) -> Bool {
+        ["\"nan", "nan,", ",nan", "nan\"", "\"inf", "inf,", ",inf", ">nan", ">inf", "$nan", "$inf"].contains { svg.lowercased().contains($0) }
+    }
+
+    @Test func figuresReadAsMoneyAndPercent() {
+        #expect(Format.money(12_345_678.9) == "$12,345,679")
+        #expect(Format.money(-12.5) == "−$12.50")
+        #expect(Format.money(.nan) == "–")
+        #expect(Format.percent(0.0523, signed: true) == "+5.2%")
+        #expect(Format.percent(-0.1) == "−10.0%")
+        #expect(Format.age(seconds: 7_200) == "2 h")
+    }
+}
