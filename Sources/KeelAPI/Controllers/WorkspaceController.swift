@@ -26,7 +26,7 @@ struct WorkspaceController: RouteCollection {
                      response: .html, redirect: .seeOther)
         let pages = app.grouped(WebSessionMiddleware(auth: auth))
         pages.get(use: overview).openAPI("The workspace overview (without a session: a redirect to sign-in)", response: .html, redirect: .seeOther)
-        pages.post("sign-out", use: signOut).openAPI("Sign out of the workspace (form post)", status: .seeOther, response: .html)
+        pages.post("sign-out", use: signOut).openAPI("Sign out of the workspace (form post): a redirect to sign-in", status: .seeOther, response: .redirect)
     }
 
     func signInPage(req: Request) async throws -> Response {
