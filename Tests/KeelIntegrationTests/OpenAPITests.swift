@@ -60,7 +60,9 @@ struct OpenAPITests {
             open.subtract(cookie)
             #expect(open == ["GET /health", "GET /health/ready", "POST /api/auth/login", "GET /api/schwab/callback", "GET /",
                              "GET /dashboard", "GET /dashboard/goals", "GET /openapi.json", "GET /docs", "GET /app/sign-in", "POST /app/sign-in"])
-            #expect(cookie == ["GET /app", "POST /app/sign-out"], "workspace pages need the session cookie")
+            let workspace = Set(app.app.routes.all.map { "\($0.method.rawValue) /" + $0.path.map { $0.description.hasPrefix(":") ? "{\($0.description.dropFirst())}" : $0.description }.joined(separator: "/") }
+                .filter { $0.contains(" /app") && !$0.hasSuffix("/app/sign-in") })
+            #expect(cookie == workspace && cookie.contains("GET /app"), "every workspace page but sign-in needs the session cookie: \(cookie.symmetricDifference(workspace))")
 
             for (method, path) in [("post", "/api/auth/login"), ("post", "/api/clients"), ("post", "/api/rl/trading/rebalance"),
                                    ("post", "/api/rl/trading/execute-batch"), ("post", "/api/goals"), ("post", "/api/brokerages/accounts")] {

@@ -63,4 +63,38 @@ struct WorkspaceSessionTests {
             #expect(other.location == "/app")
         }
     }
+
+    @Test("the approval queue shows a waiting batch with its orders, costs, checks and lineage; reject needs a reason; approve works",
+          arguments: TestDatabase.available)
+    func approvalQueue(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            let batch = try await scenario.rebalance(app)
+            let batchID = try #require(batch.object.string("batch_id"), "\(batch)")
+            let (_, session) = try await Self.signIn(app)
+            let cookie = try #require(session)
+            let queue = try await app.browse(.GET, "/app/approvals", cookies: ["keel_session": cookie])
+            #expect(queue.status == .ok)
+            #expect(queue.body.contains(batchID) && queue.body.contains("Pre-trade checks") && queue.body.contains("Estimated costs"))
+            #expect(queue.body.contains("<label for=\"reason-\(batchID)\">"))
+            let csrf = try #require(queue.field("csrf"))
+
+            let noReason = try await app.browse(.POST, "/app/approvals/\(batchID)/reject", cookies: ["keel_session": cookie], form: ["csrf": csrf, "reason": " "])
+            #expect(noReason.status == .seeOther && noReason.location?.contains("reject_error=") == true, "\(noReason.location ?? "")")
+            let shown = try await app.browse(.GET, noReason.location ?? "/app/approvals", cookies: ["keel_session": cookie])
+            #expect(shown.body.contains("A reason is required"))
+
+            let forged = try await app.browse(.POST, "/app/approvals/\(batchID)/approve", cookies: ["keel_session": cookie], form: ["csrf": "x"])
+            #expect(forged.location?.hasPrefix("/app/sign-in?expired=1") == true, "a forged form approves nothing")
+            #expect(try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: scenario.token).object.string("status") == "pending_approval")
+
+            let approved = try await app.browse(.POST, "/app/approvals/\(batchID)/approve", cookies: ["keel_session": cookie], form: ["csrf": csrf])
+            #expect(approved.status == .seeOther && approved.location == "/app/approvals?done=approved")
+            #expect(try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: scenario.token).object.string("status") == "approved")
+            let again = try await app.browse(.POST, "/app/approvals/\(batchID)/approve", cookies: ["keel_session": cookie], form: ["csrf": csrf])
+            #expect(again.location == "/app/approvals?error=invalid_batch_state")
+            let after = try await app.browse(.GET, "/app/approvals?done=approved", cookies: ["keel_session": cookie])
+            #expect(after.body.contains("was approved") && !after.body.contains(batchID))
+        }
+    }
 }

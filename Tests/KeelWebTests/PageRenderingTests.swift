@@ -34,13 +34,28 @@ struct PageRenderingTests {
         }
     }
 
+    static func queue() -> ApprovalQueueModel {
+        ApprovalQueueModel(viewer: viewer, batches: [.init(
+            batchID: "b1", client: "Ada Lovelace", accountHash: "acct-1", createdAt: day, expiresAt: day.addingTimeInterval(86_400), strategy: "momentum",
+            modelVersion: "momentum-12-1/v1", reason: "bull regime (confidence 0.72): momentum", goalFactor: 1.4, cycleID: "c1", portfolioValue: 100_000,
+            estimatedCosts: 12.34, checks: [], orders: [.init(symbol: "AAPL", side: "buy", quantity: 10, price: 200, notional: 2_000, currentWeight: 0.02, targetWeight: 0.04),
+                                                       .init(symbol: "MSFT", side: "sell", quantity: 5, price: 400, notional: 2_000, currentWeight: 0.06, targetWeight: 0.04)])],
+            notice: nil, error: nil, rejectErrorBatch: "b1")
+    }
+
+    @Test func approvalQueueSnapshot() {
+        withSnapshotTesting(record: .missing) {
+            assertSnapshot(of: ApprovalQueuePage.render(Self.queue()), as: .lines, named: "approvals")
+        }
+    }
+
     @Test func everyFormCarriesTheCSRFTokenAndEveryInputALabel() {
-        let pages = [OverviewPage.render(Self.overview()), SignInPage.render(SignInModel(csrfToken: "t"))]
+        let pages = [OverviewPage.render(Self.overview()), SignInPage.render(SignInModel(csrfToken: "t")), ApprovalQueuePage.render(Self.queue())]
         for page in pages {
             let forms = page.components(separatedBy: "<form").count - 1
             let tokens = page.components(separatedBy: "name=\"csrf\"").count - 1
             #expect(forms > 0 && forms == tokens, "every form posts its CSRF token")
-            for id in ["user_id", "password"] where page.contains("id=\"\(id)\"") {
+            for id in ["user_id", "password", "reason-b1"] where page.contains("id=\"\(id)\"") {
                 #expect(page.contains("for=\"\(id)\""), "input \(id) has a label")
             }
             #expect(page.utf8.count < 200_000, "a page is under 200 KB")

@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 import KeelServices
 import KeelWeb
 import Vapor
@@ -26,6 +27,11 @@ struct WorkspaceController: RouteCollection {
                      response: .html, redirect: .seeOther)
         let pages = app.grouped(WebSessionMiddleware(auth: auth))
         pages.get(use: overview).openAPI("The workspace overview (without a session: a redirect to sign-in)", response: .html, redirect: .seeOther)
+        pages.get("approvals", use: approvals).openAPI("The approval queue: waiting batches with orders, costs, checks and lineage (staff)", response: .html)
+        pages.post("approvals", ":batch_id", "approve", use: approve)
+            .openAPI("Approve a batch from the queue (form post): back to the queue", status: .seeOther, response: .redirect)
+        pages.post("approvals", ":batch_id", "reject", use: reject)
+            .openAPI("Reject a batch with a reason (form post): back to the queue", status: .seeOther, response: .redirect)
         pages.post("sign-out", use: signOut).openAPI("Sign out of the workspace (form post): a redirect to sign-in", status: .seeOther, response: .redirect)
     }
 
@@ -93,6 +99,91 @@ struct WorkspaceController: RouteCollection {
             benchmark: data.benchmark, benchmarkSymbol: data.benchmarkSymbol)
         return html(OverviewPage.render(model), status: .ok)
     }
+
+    func viewer(_ req: Request) throws -> (Principal, Viewer) {
+        let principal = try req.principal
+        return (principal, Viewer(userID: principal.userID, role: principal.role.rawValue,
+                                  csrfToken: WebSession.csrfToken(forSession: req.storage[WebTokenKey.self] ?? "")))
+    }
+
+    /// What an action's outcome code reads as on the queue (fixed texts: a link cannot make the page say anything).
+    static let actionMessages: [String: String] = [
+        "approved": "The batch was approved; it executes when you (or the cycle) run it.",
+        "rejected": "The batch was rejected.",
+        "approval_expired": "That batch's approval window ended; it must be planned again.",
+        "content_changed": "That batch changed since it was planned; plan it again.",
+        "batch_state_changed": "That batch changed while you acted; the queue shows it as it is now.",
+        "invalid_batch_state": "That batch no longer waits for approval.",
+        "not_found": "That batch no longer exists.",
+    ]
+
+    func approvals(req: Request) async throws -> Response {
+        let (principal, viewer) = try viewer(req)
+        guard principal.role.isStaff else {
+            return html(NoticePage.render(viewer: viewer, title: "Approvals", message: "The approval queue is for advisors."), status: .ok)
+        }
+        let keel = req.keel
+        let waiting = try await keel.approvals.list(clientID: nil, status: .pendingApproval, limit: 100, by: principal)
+        let clientIDs = Set(waiting.map(\.clientID))
+        let names = try await keel.context.database.read { session -> [Int: String] in
+            var names: [Int: String] = [:]
+            for id in clientIDs { if let client = try await session.clients.find(id) { names[id] = "\(client.firstName) \(client.lastName)" } }
+            return names
+        }
+        let costs = keel.context.settings.paperCosts
+        var batches: [ApprovalQueueModel.Batch] = []
+        for batch in waiting {
+            let notes = PlanNotes.decode(batch.planNotes)
+            let checks = try await keel.execution.preTradeCheck(batchID: batch.batchID, by: principal).map(\.message)
+            var estimated = Decimal(0)
+            for order in batch.orders {
+                let slip = (order.estimatedNotional * costs.slippageBasisPoints / 10_000).roundedToCents
+                estimated += slip + costs.fees(side: order.side, notional: order.estimatedNotional, quantity: order.quantity,
+                                               assetClass: AssetClass.inferred(fromSymbol: order.symbol))
+            }
+            batches.append(.init(
+                batchID: batch.batchID, client: names[batch.clientID] ?? "client \(batch.clientID)", accountHash: batch.accountHash,
+                createdAt: batch.createdAt, expiresAt: batch.approvalExpiresAt, strategy: batch.strategy, modelVersion: batch.modelVersion,
+                reason: notes?.cycle?.reason ?? notes?.goal?.strategyReason, goalFactor: notes?.goal?.factor ?? notes?.cycle?.riskFactor,
+                cycleID: batch.cycleID, portfolioValue: Self.double(batch.portfolioValue), estimatedCosts: Self.double(estimated), checks: checks,
+                orders: batch.orders.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: Self.double($0.quantity),
+                                                 price: Self.double($0.referencePrice), notional: Self.double($0.estimatedNotional),
+                                                 currentWeight: $0.currentWeight, targetWeight: $0.targetWeight) }))
+        }
+        let done = (try? req.query.get(String.self, at: "done")).flatMap { Self.actionMessages[$0] }
+        let failed = (try? req.query.get(String.self, at: "error")).map { Self.actionMessages[$0] ?? "The action failed; the queue shows the batch as it is now." }
+        let model = ApprovalQueueModel(viewer: viewer, batches: batches, notice: done, error: failed,
+                                       rejectErrorBatch: try? req.query.get(String.self, at: "reject_error"))
+        return html(ApprovalQueuePage.render(model), status: .ok)
+    }
+
+    func approve(req: Request) async throws -> Response {
+        let principal = try req.principal
+        let batchID = try req.parameters.require("batch_id")
+        do {
+            _ = try await req.keel.approvals.approve(batchID, by: principal)
+            return req.redirect(to: "/app/approvals?done=approved", redirectType: .normal)
+        } catch let error as ServiceError {
+            return req.redirect(to: "/app/approvals?error=\(Self.actionMessages[error.code] == nil ? "failed" : error.code)", redirectType: .normal)
+        }
+    }
+
+    func reject(req: Request) async throws -> Response {
+        let principal = try req.principal
+        let batchID = try req.parameters.require("batch_id")
+        let reason = (try? req.content.get(String.self, at: "reason")) ?? ""
+        do {
+            _ = try await req.keel.approvals.reject(batchID, reason: reason, by: principal)
+            return req.redirect(to: "/app/approvals?done=rejected", redirectType: .normal)
+        } catch let error as ServiceError where error.field == "reason" {
+            let safe = batchID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            return req.redirect(to: "/app/approvals?reject_error=\(safe)#batch-\(safe)", redirectType: .normal)
+        } catch let error as ServiceError {
+            return req.redirect(to: "/app/approvals?error=\(Self.actionMessages[error.code] == nil ? "failed" : error.code)", redirectType: .normal)
+        }
+    }
+
+    static func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
 
     func html(_ body: String, status: HTTPStatus) -> Response {
         var headers = HTTPHeaders()

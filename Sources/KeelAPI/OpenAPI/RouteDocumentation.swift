@@ -99,6 +99,8 @@ extension Application {
         try builder.register(collection: collection)
         for route in routes.all.dropFirst(before) where route.path.first?.description == "app" && !Self.signInPaths.contains(route.path.map(\.description)) {
             route.documentation?.access = .session
+            // Without a session (or with a stale form) the middleware sends the browser to sign in.
+            if route.documentation?.redirect == nil, route.documentation?.status != .seeOther { route.documentation?.redirect = .seeOther }
         }
     }
 

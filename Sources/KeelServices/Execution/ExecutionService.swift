@@ -32,6 +32,19 @@ public struct ExecutionService: Sendable {
         return try await send(prepared, by: principal)
     }
 
+    /// The pre-trade checks a batch would meet now, against its account's books and the stored prices (the
+    /// approval queue's preview); writes nothing and calls no broker. Execution checks again, against the broker's
+    /// quotes, under the account's lock.
+    public func preTradeCheck(batchID: String, by principal: Principal) async throws -> [RiskViolation] {
+        try principal.ensureStaff()
+        let brokers = self.brokers, limits = context.settings.riskLimits
+        return try await context.database.read { session in
+            let books = try await Books.read(batchID: batchID, lockingAccount: false, session: session)
+            let prices = try await session.marketBars.latestPrices(symbols: books.batch.orders.map(\.symbol)).mapValues { Decimal(exactly: $0.close) }
+            return books.violations(mode: books.preferences.tradingMode, quotes: prices, brokers: brokers, limits: limits)
+        }
+    }
+
     enum Claim: Sendable {
         case claimed, lost
         case blocked([RiskViolation])

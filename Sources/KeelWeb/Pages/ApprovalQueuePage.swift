@@ -1,0 +1,147 @@
+import Foundation
+import Plot
+
+/// The batches waiting for an advisor: each with its orders, what it should cost, the pre-trade checks it would
+/// meet now, and why it looks the way it does (strategy and reason, model, goal factor, cycle).
+public struct ApprovalQueueModel: Sendable {
+    public struct Order: Sendable, Hashable {
+        public var symbol: String
+        public var side: String
+        public var quantity: Double
+        public var price: Double
+        public var notional: Double
+        public var currentWeight: Double
+        public var targetWeight: Double
+
+        public init(symbol: String, side: String, quantity: Double, price: Double, notional: Double, currentWeight: Double, targetWeight: Double) {
+            self.symbol = symbol
+            self.side = side
+            self.quantity = quantity
+            self.price = price
+            self.notional = notional
+            self.currentWeight = currentWeight
+            self.targetWeight = targetWeight
+        }
+    }
+
+    public struct Batch: Sendable, Hashable {
+        public var batchID: String
+        public var client: String
+        public var accountHash: String
+        public var createdAt: Date
+        public var expiresAt: Date?
+        public var strategy: String
+        public var modelVersion: String
+        public var reason: String?
+        public var goalFactor: Double?
+        public var cycleID: String?
+        public var portfolioValue: Double
+        public var estimatedCosts: Double
+        public var checks: [String]
+        public var orders: [Order]
+
+        public init(batchID: String, client: String, accountHash: String, createdAt: Date, expiresAt: Date?, strategy: String, modelVersion: String,
+                    reason: String?, goalFactor: Double?, cycleID: String?, portfolioValue: Double, estimatedCosts: Double, checks: [String], orders: [Order]) {
+            self.batchID = batchID
+            self.client = client
+            self.accountHash = accountHash
+            self.createdAt = createdAt
+            self.expiresAt = expiresAt
+            self.strategy = strategy
+            self.modelVersion = modelVersion
+            self.reason = reason
+            self.goalFactor = goalFactor
+            self.cycleID = cycleID
+            self.portfolioValue = portfolioValue
+            self.estimatedCosts = estimatedCosts
+            self.checks = checks
+            self.orders = orders
+        }
+    }
+
+    public var viewer: Viewer
+    public var batches: [Batch]
+    /// What the last action did ("batch … approved"), or why it failed.
+    public var notice: String?
+    public var error: String?
+    /// The batch whose rejection lacked a reason: its form shows the error.
+    public var rejectErrorBatch: String?
+
+    public init(viewer: Viewer, batches: [Batch], notice: String? = nil, error: String? = nil, rejectErrorBatch: String? = nil) {
+        self.viewer = viewer
+        self.batches = batches
+        self.notice = notice
+        self.error = error
+        self.rejectErrorBatch = rejectErrorBatch
+    }
+}
+
+public enum ApprovalQueuePage {
+    public static func render(_ model: ApprovalQueueModel) -> String {
+        PageLayout.document(title: "Approvals", section: .approvals, viewer: model.viewer, content: .group(
+            .h1("Approval queue"),
+            .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
+            .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .if(model.batches.isEmpty, .p("Nothing waits for approval.")),
+            .forEach(model.batches) { batch($0, model: model) }
+        ))
+    }
+
+    static func batch(_ batch: ApprovalQueueModel.Batch, model: ApprovalQueueModel) -> Node<HTML.BodyContext> {
+        let reasonField = "reason-\(batch.batchID)"
+        let rejectError = model.rejectErrorBatch == batch.batchID
+        let planned = "Batch \(batch.batchID), planned \(Format.time(batch.createdAt))" + (batch.expiresAt.map { ", approval open until \(Format.time($0))" } ?? "")
+        let checks: Node<HTML.BodyContext> = .p(.class(batch.checks.isEmpty ? "good" : "bad"),
+                                                 .text("Pre-trade checks: " + (batch.checks.isEmpty ? "all pass against today's books" : batch.checks.joined(separator: "; "))))
+        return .section(
+            .class("card"), .id("batch-\(batch.batchID)"), .style("margin-bottom:1rem"),
+            .h2(.text("\(batch.client) · \(batch.accountHash)")),
+            .p(.class("label"), .text(planned)),
+            lineage(batch),
+            checks,
+            .h2(.style("margin-top:.8rem"), .text("Orders (\(batch.orders.count))")),
+            orders(batch),
+            actions(batch, reasonField: reasonField, rejectError: rejectError, csrf: model.viewer.csrfToken)
+        )
+    }
+
+    static func lineage(_ batch: ApprovalQueueModel.Batch) -> Node<HTML.BodyContext> {
+        let rows: [(String, String)] = [
+            ("Strategy", batch.strategy), ("Why", batch.reason ?? "requested by hand"), ("Model", batch.modelVersion),
+            ("Goal risk factor", batch.goalFactor.map { String(format: "%.2f", $0) } ?? "no goal"), ("Cycle", batch.cycleID ?? "–"),
+            ("Portfolio value", Format.money(batch.portfolioValue)),
+            ("Estimated costs", Format.money(batch.estimatedCosts) + " (slippage and fees, paper model)"),
+        ]
+        return .table(.forEach(rows) { row in .tr(.th(.text(row.0)), .td(.text(row.1))) })
+    }
+
+    static func orders(_ batch: ApprovalQueueModel.Batch) -> Node<HTML.BodyContext> {
+        .table(
+            .tr(.th("Symbol"), .th("Side"), .th("Quantity"), .th("Price"), .th("Notional"), .th("Weight now → target")),
+            .forEach(batch.orders) { order in
+                let weights = Format.percent(order.currentWeight) + " → " + Format.percent(order.targetWeight)
+                let quantity = String(format: "%g", order.quantity)
+                return .tr(.td(.text(order.symbol)), .td(.class(order.side == "buy" ? "good" : "bad"), .text(order.side)), .td(.text(quantity)),
+                           .td(.text(Format.money(order.price))), .td(.text(Format.money(order.notional))), .td(.text(weights)))
+            }
+        )
+    }
+
+    static func actions(_ batch: ApprovalQueueModel.Batch, reasonField: String, rejectError: Bool, csrf: String) -> Node<HTML.BodyContext> {
+        let approve: Node<HTML.BodyContext> = .form(
+            .method(.post), .action("/app/approvals/\(batch.batchID)/approve"),
+            .input(.type(.hidden), .name("csrf"), .value(csrf)),
+            .button(.type(.submit), "Approve")
+        )
+        let reject: Node<HTML.BodyContext> = .form(
+            .method(.post), .action("/app/approvals/\(batch.batchID)/reject"),
+            .input(.type(.hidden), .name("csrf"), .value(csrf)),
+            .label(.for(reasonField), "Reason to reject"),
+            .input(.type(.text), .name("reason"), .id(reasonField), .attribute(named: "maxlength", value: "500"),
+                   .attribute(named: "aria-invalid", value: rejectError ? "true" : "false")),
+            .if(rejectError, .p(.class("error"), "A reason is required to reject a batch.")),
+            .button(.class("danger"), .type(.submit), "Reject")
+        )
+        return .div(.style("display:flex;flex-wrap:wrap;gap:1rem;margin-top:.8rem;align-items:flex-end"), approve, reject)
+    }
+}
