@@ -97,4 +97,37 @@ struct WorkspaceSessionTests {
             #expect(after.body.contains("was approved") && !after.body.contains(batchID))
         }
     }
+
+    @Test("clients: onboarding keeps what was typed and shows the error beside its field; the directory searches; a client page shows its holdings; another client's page is closed",
+          arguments: TestDatabase.available)
+    func clientPages(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let (_, session) = try await Self.signIn(app)
+            let cookie = try #require(session)
+            let directory = try await app.browse(.GET, "/app/clients", cookies: ["keel_session": cookie])
+            #expect(directory.status == .ok && directory.body.contains("Onboard a client"))
+            let csrf = try #require(directory.field("csrf"))
+
+            let bad = try await app.browse(.POST, "/app/clients", cookies: ["keel_session": cookie],
+                                           form: ["csrf": csrf, "first_name": "Grace", "last_name": "Hopper", "email": "not-an-email", "risk_tolerance": "moderate"])
+            #expect(bad.status == .ok && bad.body.contains("value=\"Grace\"") && bad.body.contains("value=\"not-an-email\""), "what was typed is kept")
+            #expect(bad.body.contains("id=\"email-error\">") && !bad.body.contains("id=\"email-error\"></p>"), "the email error shows beside the field")
+
+            let created = try await app.browse(.POST, "/app/clients", cookies: ["keel_session": cookie],
+                                               form: ["csrf": csrf, "first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "risk_tolerance": "aggressive"])
+            #expect(created.status == .seeOther && created.location?.hasPrefix("/app/clients/") == true, "\(created.status)")
+            let search = try await app.browse(.GET, "/app/clients?q=HOPPER", cookies: ["keel_session": cookie])
+            #expect(search.body.contains("Grace Hopper") && search.body.contains("1 client,"), "search ignores case")
+            let none = try await app.browse(.GET, "/app/clients?q=%25'%20OR%201=1", cookies: ["keel_session": cookie])
+            #expect(none.status == .ok && none.body.contains("0 clients"), "the search text is data, never SQL")
+
+            // A traded account shows its holdings with their targets.
+            let scenario = try await TradingScenario.make(app)
+            let batch = try await scenario.approvedBatch(app)
+            _ = try await scenario.execute(app, batchID: batch, dryRun: false)
+            let page = try await app.browse(.GET, "/app/clients/\(scenario.clientID)", cookies: ["keel_session": cookie])
+            #expect(page.status == .ok && page.body.contains("Holdings against target weights") && page.body.contains("<rect"), "the allocation chart")
+            #expect(page.body.contains(scenario.accountHash) && page.body.contains("executed"))
+        }
+    }
 }

@@ -49,13 +49,49 @@ struct PageRenderingTests {
         }
     }
 
+    static func clients() -> ClientListModel {
+        ClientListModel(viewer: viewer, query: "ada", page: 2, pageSize: 50, total: 120,
+                        rows: [.init(clientID: 7, name: "Ada Lovelace", email: "ada@example.com", riskTolerance: "moderate", status: "active", accounts: 2, value: 250_000)],
+                        onboarding: .init(firstName: "Grace", email: "grace@", errors: ["email": "email must be an email address"]))
+    }
+
+    static func client() -> ClientDetailModel {
+        ClientDetailModel(viewer: viewer, clientID: 7, name: "Ada Lovelace", email: "ada@example.com", riskTolerance: "moderate", portfolio: "balanced",
+                          preferences: [("Max positions", "10"), ("Approval", "required")],
+                          accounts: [.init(accountHash: "acct-1", broker: "paper", status: "active", cash: 1_000, value: 101_000)],
+                          holdings: [.init(symbol: "SPY", quantity: 100, price: 500, value: 50_000, weight: 0.495, target: 0.5),
+                                     .init(symbol: "AGG", quantity: 500, price: 100, value: 50_000, weight: 0.495, target: 0.45)],
+                          valueHistory: (0..<3).map { (day.addingTimeInterval(Double($0) * 86_400), 100_000 + Double($0) * 500) },
+                          goals: [.init(name: "5% this month", status: "active", progress: 0.4)],
+                          batches: [.init(batchID: "b1", status: "executed", strategy: "balanced", orders: 2, createdAt: day)],
+                          audit: [.init(at: day, action: "batch.approve", actor: "advisor")])
+    }
+
+    @Test func clientPagesSnapshots() {
+        withSnapshotTesting(record: .missing) {
+            assertSnapshot(of: ClientListPage.render(Self.clients()), as: .lines, named: "clients")
+            assertSnapshot(of: ClientDetailPage.render(Self.client()), as: .lines, named: "client")
+        }
+    }
+
+    @Test func onboardingErrorsShowBesideTheirField() {
+        let page = ClientListPage.render(Self.clients())
+        #expect(page.contains("id=\"email-error\">email must be an email address</p>"))
+        #expect(page.contains("value=\"Grace\"") && page.contains("value=\"grace@\""), "what was typed is kept")
+        #expect(page.contains("aria-invalid=\"true\""))
+        #expect(page.contains("page=1") && page.contains("page=3"), "previous and next pages")
+    }
+
     @Test func everyFormCarriesTheCSRFTokenAndEveryInputALabel() {
-        let pages = [OverviewPage.render(Self.overview()), SignInPage.render(SignInModel(csrfToken: "t")), ApprovalQueuePage.render(Self.queue())]
+        let search = "action=\"/app/clients\" role=\"search\""
+        let pages = [OverviewPage.render(Self.overview()), SignInPage.render(SignInModel(csrfToken: "t")), ApprovalQueuePage.render(Self.queue()),
+                     ClientListPage.render(Self.clients()).replacingOccurrences(of: "<form method=\"get\" " + search, with: "<search-form"),
+                     ClientDetailPage.render(Self.client())]
         for page in pages {
             let forms = page.components(separatedBy: "<form").count - 1
             let tokens = page.components(separatedBy: "name=\"csrf\"").count - 1
             #expect(forms > 0 && forms == tokens, "every form posts its CSRF token")
-            for id in ["user_id", "password", "reason-b1"] where page.contains("id=\"\(id)\"") {
+            for id in ["user_id", "password", "reason-b1", "q", "first_name", "last_name", "email", "phone", "risk_tolerance"] where page.contains("id=\"\(id)\"") {
                 #expect(page.contains("for=\"\(id)\""), "input \(id) has a label")
             }
             #expect(page.utf8.count < 200_000, "a page is under 200 KB")

@@ -92,6 +92,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     try app.register(collection: HealthController())
     try app.register(collection: DashboardController())
     try app.registerSessionPages(WorkspaceController(auth: services.auth), on: app)
+    try app.registerSessionPages(WorkspaceClientsController(), on: app.grouped("app").grouped(WebSessionMiddleware(auth: services.auth)))
     try app.register(collection: OpenAPIController())
     let api = app.grouped("api")
     try api.register(collection: AuthController(publicRoutes: true))

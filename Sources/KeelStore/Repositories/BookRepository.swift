@@ -40,6 +40,28 @@ public struct BookRepository: Sendable {
     }
 }
 
+extension BookRepository {
+    /// Per client: active accounts, their cash and the quantity held per symbol.
+    public func clientValues(clientIDs: [Int]) async throws -> [Int: (accounts: Int, cash: Double, holdings: [String: Double])] {
+        guard !clientIDs.isEmpty else { return [:] }
+        var out: [Int: (accounts: Int, cash: Double, holdings: [String: Double])] = [:]
+        for row in try await sql.raw("""
+            SELECT client_id, COUNT(*) AS n, CAST(COALESCE(SUM(cash), 0) AS DOUBLE PRECISION) AS cash FROM brokerage_accounts
+            WHERE status = 'active' AND client_id IN (\(binds: clientIDs)) GROUP BY client_id
+            """).all() {
+            out[try row.decode(column: "client_id", as: Int.self)] = (try row.decode(column: "n", as: Int.self), try row.decode(column: "cash", as: Double?.self) ?? 0, [:])
+        }
+        for row in try await sql.raw("""
+            SELECT client_id, symbol, CAST(SUM(quantity) AS DOUBLE PRECISION) AS quantity FROM positions
+            WHERE client_id IN (\(binds: clientIDs)) GROUP BY client_id, symbol
+            """).all() {
+            let id = try row.decode(column: "client_id", as: Int.self)
+            out[id, default: (0, 0, [:])].holdings[try row.decode(column: "symbol", as: String.self)] = try row.decode(column: "quantity", as: Double?.self) ?? 0
+        }
+        return out
+    }
+}
+
 extension Session {
     public var book: BookRepository { BookRepository(database: database) }
 }

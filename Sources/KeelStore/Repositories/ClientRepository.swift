@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 import Foundation
 
 public enum ClientStatus: String, Sendable, Codable, CaseIterable {
@@ -72,6 +73,33 @@ public struct ClientRepository: Sendable {
         var query = ClientModel.query(on: database)
         if let status { query = query.filter(\.$status == status.rawValue) }
         return try await query.sort(\.$id).range(offset..<(offset + limit)).all().map(Self.record)
+    }
+
+    /// Clients whose first name, last name or email contains `text` (ignoring case), by id; all when `text` is empty.
+    public func search(matching text: String, limit: Int, offset: Int) async throws -> [ClientRecord] {
+        let rows = try await Self.matching(sql.select().column("client_id").from("clients"), text)
+            .orderBy("client_id").limit(limit).offset(offset).all()
+        let ids = try rows.map { try $0.decode(column: "client_id", as: Int.self) }
+        guard !ids.isEmpty else { return [] }
+        return try await ClientModel.query(on: database).filter(\.$id ~~ ids).sort(\.$id).all().map(Self.record)
+    }
+
+    public func count(matching text: String) async throws -> Int {
+        try await Self.matching(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("clients"), text)
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// The text is bound, never spliced; lower() on both sides behaves alike on SQLite and PostgreSQL.
+    static func matching(_ query: SQLSelectBuilder, _ text: String) -> SQLSelectBuilder {
+        guard !text.isEmpty else { return query }
+        let pattern = "%" + text.lowercased() + "%"
+        return query.where { group in
+            group.where(SQLFunction("lower", args: SQLColumn("first_name")), .like, SQLBind(pattern))
+                .orWhere(SQLFunction("lower", args: SQLColumn("last_name")), .like, SQLBind(pattern))
+                .orWhere(SQLFunction("lower", args: SQLColumn("email")), .like, SQLBind(pattern))
+        }
     }
 
     public func delete(_ clientID: Int) async throws {
