@@ -130,4 +130,19 @@ struct WorkspaceSessionTests {
             #expect(page.body.contains(scenario.accountHash) && page.body.contains("executed"))
         }
     }
+
+    @Test("jobs and alerts pages list what the API lists; a client login is told they are for advisors", arguments: TestDatabase.available)
+    func operationsPages(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, configure: { $0.runWorker = false }) { app in
+            let scenario = try await TradingScenario.make(app)
+            _ = try await app.request(.POST, "/api/autonomous/run", token: scenario.token, json: [:])
+            let (_, session) = try await Self.signIn(app)
+            let cookie = try #require(session)
+            let jobs = try await app.browse(.GET, "/app/jobs", cookies: ["keel_session": cookie])
+            #expect(jobs.status == .ok && jobs.body.contains("cycle.run") && jobs.body.contains("queued"))
+            #expect(jobs.body.contains("http-equiv=\"refresh\""), "a queued job makes the page refresh itself")
+            let alerts = try await app.browse(.GET, "/app/alerts", cookies: ["keel_session": cookie])
+            #expect(alerts.status == .ok && alerts.body.contains("Open (") && alerts.body.contains("Webhook deliveries"))
+        }
+    }
 }

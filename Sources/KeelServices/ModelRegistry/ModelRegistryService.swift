@@ -64,6 +64,9 @@ public struct ModelRegistryService: Sendable {
         if let reason, reason.count > 500 { throw ServiceError.invalid("override_reason", "override_reason must be at most 500 characters") }
         let now = context.clock.now()
         return try await context.database.write { session in
+            guard let found = try await session.models.find(modelID) else { throw ServiceError.notFound("model \(modelID)", field: "model_id") }
+            // One deployment of a family at a time; the version is read again under the lock.
+            try await session.models.lockFamily(found.family, in: session)
             guard let model = try await session.models.find(modelID) else { throw ServiceError.notFound("model \(modelID)", field: "model_id") }
             guard model.status == .trained || model.status == .retired else {
                 throw ServiceError.conflict("model_not_deployable", "model \(model.version) is \(model.status.rawValue); only a trained version can be deployed")
@@ -85,6 +88,7 @@ public struct ModelRegistryService: Sendable {
         guard let family = ModelFamily(rawValue: text) else { throw ServiceError.invalid("family", "family must be ml or rl") }
         let now = context.clock.now()
         return try await context.database.write { session in
+            try await session.models.lockFamily(family, in: session)
             guard let last = try await session.models.deployments(family: family, limit: 1).first, let previousID = last.previousModelID,
                   let previous = try await session.models.find(previousID) else {
                 throw ServiceError.conflict("nothing_to_roll_back", "no earlier \(family.rawValue) version to roll back to")

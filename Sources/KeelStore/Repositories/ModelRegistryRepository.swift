@@ -23,6 +23,15 @@ public struct ModelRegistryRepository: Sendable {
         return created
     }
 
+    /// Serialises deployments of a family until the transaction ends (a PostgreSQL advisory lock; SQLite's single
+    /// writer already does): two concurrent deploys or rollbacks would otherwise update the same two rows in
+    /// opposite orders and deadlock.
+    public func lockFamily(_ family: ModelFamily, in session: Session) async throws {
+        if session.dialect == .postgres {
+            _ = try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "keel-model-family:" + family.rawValue)))").all()
+        }
+    }
+
     public func attachJob(_ modelID: String, jobID: String) async throws {
         try await sql.update("ml_models").set("training_job_id", to: jobID).where("model_id", .equal, modelID).run()
     }

@@ -22,7 +22,7 @@ public enum WorkspaceSection: String, Sendable, CaseIterable {
     var path: String { self == .overview ? "/app" : "/app/\(rawValue)" }
 
     /// The sections built so far; the others are linked once their pages exist.
-    static let available: [WorkspaceSection] = [.overview, .clients, .approvals]
+    static let available: [WorkspaceSection] = [.overview, .clients, .approvals, .jobs, .alerts]
 }
 
 /// Who is signed in, as the chrome shows it, and the CSRF token every form of the page carries.
@@ -40,13 +40,15 @@ public struct Viewer: Sendable, Hashable {
 
 /// The one page chrome: head with the inlined stylesheet, the navigation, who is signed in and sign-out.
 enum PageLayout {
-    static func document(title: String, section: WorkspaceSection?, viewer: Viewer?, content: Node<HTML.BodyContext>) -> String {
+    /// `refreshSeconds`: the page reloads itself (a meta refresh) while something it shows is running.
+    static func document(title: String, section: WorkspaceSection?, viewer: Viewer?, refreshSeconds: Int? = nil, content: Node<HTML.BodyContext>) -> String {
         let html = HTML(
             .lang(.english),
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .title("\(title) · Keel"),
+                .unwrap(refreshSeconds) { .meta(.attribute(named: "http-equiv", value: "refresh"), .content(String($0))) },
                 .element(named: "style", text: Styles.css)
             ),
             .body(

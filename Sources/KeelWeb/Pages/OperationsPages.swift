@@ -1,0 +1,154 @@
+import Foundation
+import Plot
+
+/// Background jobs as the workspace shows them: kind, status, progress, attempts and timing. The page reloads
+/// itself every few seconds while any job runs (a meta refresh: no script).
+public struct JobsModel: Sendable {
+    public struct Job: Sendable, Hashable {
+        public var jobID: String
+        public var kind: String
+        public var status: String
+        public var progress: Double
+        public var message: String?
+        public var attempts: Int
+        public var maxAttempts: Int
+        public var createdAt: Date
+        public var finishedAt: Date?
+        public var error: String?
+
+        public init(jobID: String, kind: String, status: String, progress: Double, message: String?, attempts: Int, maxAttempts: Int,
+                    createdAt: Date, finishedAt: Date?, error: String?) {
+            self.jobID = jobID
+            self.kind = kind
+            self.status = status
+            self.progress = progress
+            self.message = message
+            self.attempts = attempts
+            self.maxAttempts = maxAttempts
+            self.createdAt = createdAt
+            self.finishedAt = finishedAt
+            self.error = error
+        }
+    }
+
+    public var viewer: Viewer
+    public var jobs: [Job]
+    public var kind: String?
+
+    public init(viewer: Viewer, jobs: [Job], kind: String?) {
+        self.viewer = viewer
+        self.jobs = jobs
+        self.kind = kind
+    }
+}
+
+public enum JobsPage {
+    public static func render(_ model: JobsModel) -> String {
+        let live = model.jobs.contains { $0.status == "running" || $0.status == "queued" }
+        return PageLayout.document(title: "Jobs", section: .jobs, viewer: model.viewer, refreshSeconds: live ? 5 : nil, content: .group(
+            .h1("Jobs"),
+            .if(live, .p(.class("label"), "Jobs are running: this page refreshes every 5 seconds.")),
+            .if(model.jobs.isEmpty, .p("No jobs yet.")),
+            .table(
+                .tr(.th("Kind"), .th("Status"), .th("Progress"), .th("Attempts"), .th("Queued"), .th("Finished"), .th("Error")),
+                .forEach(model.jobs) { job in
+                    let progress = min(max(job.progress.isFinite ? job.progress : 0, 0), 1)
+                    return .tr(
+                        .td(.text(job.kind)), .td(.class(job.status == "failed" ? "bad" : job.status == "succeeded" ? "good" : ""), .text(job.status)),
+                        .td(.element(named: "progress", nodes: [.attribute(named: "max", value: "1"), .attribute(named: "value", value: String(format: "%.3f", progress)),
+                                                                .attribute(named: "aria-label", value: "\(job.kind) progress"), .text(Format.percent(progress))]),
+                            .text(job.message.map { " " + $0 } ?? "")),
+                        .td(.text("\(job.attempts)/\(job.maxAttempts)")), .td(.text(Format.time(job.createdAt))), .td(.text(Format.time(job.finishedAt))),
+                        .td(.text(job.error.map { String($0.prefix(200)) } ?? "")))
+                }
+            )
+        ))
+    }
+}
+
+/// Alerts (open first) and the webhook deliveries that carried them.
+public struct AlertsModel: Sendable {
+    public struct Alert: Sendable, Hashable {
+        public var alertID: Int
+        public var kind: String
+        public var severity: String
+        public var message: String
+        public var clientID: Int?
+        public var createdAt: Date
+        public var resolvedAt: Date?
+
+        public init(alertID: Int, kind: String, severity: String, message: String, clientID: Int?, createdAt: Date, resolvedAt: Date?) {
+            self.alertID = alertID
+            self.kind = kind
+            self.severity = severity
+            self.message = message
+            self.clientID = clientID
+            self.createdAt = createdAt
+            self.resolvedAt = resolvedAt
+        }
+    }
+
+    public struct Delivery: Sendable, Hashable {
+        public var alertID: Int
+        public var url: String
+        public var status: String
+        public var attempts: Int
+        public var lastStatusCode: Int?
+        public var lastError: String?
+
+        public init(alertID: Int, url: String, status: String, attempts: Int, lastStatusCode: Int?, lastError: String?) {
+            self.alertID = alertID
+            self.url = url
+            self.status = status
+            self.attempts = attempts
+            self.lastStatusCode = lastStatusCode
+            self.lastError = lastError
+        }
+    }
+
+    public var viewer: Viewer
+    public var alerts: [Alert]
+    public var deliveries: [Delivery]
+
+    public init(viewer: Viewer, alerts: [Alert], deliveries: [Delivery]) {
+        self.viewer = viewer
+        self.alerts = alerts
+        self.deliveries = deliveries
+    }
+}
+
+public enum AlertsPage {
+    public static func render(_ model: AlertsModel) -> String {
+        let open = model.alerts.filter { $0.resolvedAt == nil }
+        let resolved = model.alerts.filter { $0.resolvedAt != nil }
+        return PageLayout.document(title: "Alerts", section: .alerts, viewer: model.viewer, content: .group(
+            .h1("Alerts"),
+            .h2(.text("Open (\(open.count))")),
+            table(open),
+            .h2(.style("margin-top:1rem"), .text("Resolved (\(resolved.count))")),
+            table(resolved),
+            .h2(.style("margin-top:1rem"), "Webhook deliveries"),
+            .if(model.deliveries.isEmpty, .p("No webhook is configured, or nothing was sent yet.")),
+            .table(
+                .tr(.th("Alert"), .th("URL"), .th("Status"), .th("Attempts"), .th("Last answer")),
+                .forEach(model.deliveries) { delivery in
+                    .tr(.td(.text("#\(delivery.alertID)")), .td(.text(delivery.url)), .td(.text(delivery.status)), .td(.text("\(delivery.attempts)")),
+                        .td(.text(delivery.lastStatusCode.map { "HTTP \($0)" } ?? delivery.lastError ?? "–")))
+                }
+            )
+        ))
+    }
+
+    static func table(_ alerts: [AlertsModel.Alert]) -> Node<HTML.BodyContext> {
+        .table(
+            .tr(.th("When"), .th("Severity"), .th("Kind"), .th("Client"), .th("Message")),
+            .forEach(alerts) { alert in
+                .tr(.td(.text(Format.time(alert.createdAt))),
+                    .td(.class(alert.severity == "critical" ? "bad" : alert.severity == "warning" ? "warn" : ""), .text(alert.severity)),
+                    .td(.text(alert.kind)),
+                    .td(.unwrap(alert.clientID, { .a(.href("/app/clients/\($0)"), .text("client \($0)")) }, else: .text("–"))),
+                    .td(.text(alert.message)))
+            }
+        )
+    }
+}
