@@ -145,4 +145,39 @@ struct WorkspaceSessionTests {
             #expect(alerts.status == .ok && alerts.body.contains("Open (") && alerts.body.contains("Webhook deliveries"))
         }
     }
+
+    @Test("the autonomous page: regime chart, a cycle started from the page, pause and resume, an override refused for a past day, the kill switch",
+          arguments: TestDatabase.available)
+    func autonomousPage(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            let (_, session) = try await Self.signIn(app)
+            let cookie = try #require(session)
+            let page = try await app.browse(.GET, "/app/autonomous", cookies: ["keel_session": cookie])
+            #expect(page.status == .ok && page.body.contains("Market regime over SPY") && page.body.contains("<polyline"))
+            let csrf = try #require(page.field("csrf"))
+            func post(_ action: String, _ form: [String: String] = [:]) async throws -> String? {
+                try await app.browse(.POST, "/app/autonomous/\(action)", cookies: ["keel_session": cookie], form: form.merging(["csrf": csrf]) { a, _ in a }).location
+            }
+            #expect(try await post("run") == "/app/autonomous?done=run")
+            try await app.eventually("the cycle started from the page") {
+                try await app.count("cycle_runs", where: "status = 'completed'") == 1
+            }
+            let after = try await app.browse(.GET, "/app/autonomous", cookies: ["keel_session": cookie])
+            #expect(after.body.contains(scenario.accountHash) && after.body.contains("strategy_selection"), "the cycle's accounts and steps")
+
+            #expect(try await post("pause", ["client_id": String(scenario.clientID), "reason": "on holiday"]) == "/app/autonomous?done=pause")
+            #expect(try await app.browse(.GET, "/app/autonomous", cookies: ["keel_session": cookie]).body.contains("client \(scenario.clientID) (on holiday)"))
+            #expect(try await post("resume", ["client_id": String(scenario.clientID)]) == "/app/autonomous?done=resume")
+            #expect(try await post("override", ["client_id": String(scenario.clientID), "strategy": "balanced", "until": "2020-01-01", "reason": "x"])
+                    == "/app/autonomous?error=until")
+            #expect(try await post("override", ["client_id": "999999", "strategy": "balanced", "until": "2026-06-20", "reason": "x"]) == "/app/autonomous?error=client_id")
+            #expect(try await post("override", ["client_id": String(scenario.clientID), "strategy": "balanced", "until": "2026-06-20", "reason": "call"])
+                    == "/app/autonomous?done=override")
+            #expect(try await post("kill-switch", ["engaged": "true"]) == "/app/autonomous?done=kill-switch")
+            let switches = try await app.request(.GET, "/api/system/trading", token: scenario.token).object
+            #expect(switches["kill_switch_engaged"] as? Bool == true)
+            #expect(try await app.browse(.GET, "/app/autonomous", cookies: ["keel_session": cookie]).body.contains("Release the kill switch"))
+        }
+    }
 }

@@ -131,6 +131,22 @@ struct PageRenderingTests {
         ["\"nan", "nan,", ",nan", "nan\"", "\"inf", "inf,", ",inf", ">nan", ">inf", "$nan", "$inf"].contains { svg.lowercased().contains($0) }
     }
 
+    @Test func autonomousPageAndRegimeChart() {
+        let days = (0..<6).map { RegimeChart.Day(date: Self.day.addingTimeInterval(Double($0) * 86_400), close: 100 + Double($0), regime: $0 < 3 ? "bull" : "bear") }
+        let chart = RegimeChart(title: "Regime", days: days).svg()
+        #expect(chart.components(separatedBy: "<title>bull from").count == 2 && chart.components(separatedBy: "<title>bear from").count == 2, "one band per run of days")
+        #expect(RegimeChart(title: "Regime", days: []).svg().contains("No data yet"))
+        #expect(!Self.hasNonFinite(RegimeChart(title: "x", days: [.init(date: Self.day, close: .nan, regime: "bull"), .init(date: Self.day, close: 5, regime: "bull")]).svg()))
+        let page = AutonomousPage.render(AutonomousModel(viewer: Self.viewer, regimeDays: days, benchmarkSymbol: "SPY", cycles: [], selected: nil, steps: [],
+                                                         outcomes: [], pausedClients: [(3, "holiday")], strategies: ["balanced", "momentum"], killSwitchEngaged: false))
+        #expect(page.contains("No cycle has run yet") && page.contains("client 3 (holiday)"))
+        let forms = page.components(separatedBy: "<form").count - 1
+        #expect(forms == page.components(separatedBy: "name=\"csrf\"").count - 1, "every form posts its CSRF token")
+        for id in ["pause-client", "pause-reason", "override-client", "override-strategy", "override-until", "override-reason"] {
+            #expect(page.contains("for=\"\(id)\""), "input \(id) has a label")
+        }
+    }
+
     @Test func figuresReadAsMoneyAndPercent() {
         #expect(Format.money(12_345_678.9) == "$12,345,679")
         #expect(Format.money(-12.5) == "−$12.50")

@@ -95,6 +95,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     let sessionPages = app.grouped("app").grouped(WebSessionMiddleware(auth: services.auth))
     try app.registerSessionPages(WorkspaceClientsController(), on: sessionPages)
     try app.registerSessionPages(WorkspaceOperationsController(), on: sessionPages)
+    try app.registerSessionPages(WorkspaceAutonomousController(), on: sessionPages)
     try app.register(collection: OpenAPIController())
     let api = app.grouped("api")
     try api.register(collection: AuthController(publicRoutes: true))
