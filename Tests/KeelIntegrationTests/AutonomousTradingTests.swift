@@ -23,7 +23,7 @@ struct AutonomousTradingTests {
 
     /// Starts a cycle and waits until it ends; returns its detail as the API shows it.
     @discardableResult
-    static func cycle(_ app: KeelTestApp, token: String, _ body: [String: any Sendable] = [:], timeout: TimeInterval = 60) async throws -> [String: Any] {
+    static func cycle(_ app: KeelTestApp, token: String, _ body: [String: any Sendable] = [:], timeout: TimeInterval = 120) async throws -> [String: Any] {
         let started = try await app.request(.POST, "/api/autonomous/run", token: token, json: body)
         #expect(started.status == .accepted, "\(started)")
         let cycleID = try #require(started.object.string("cycle_id"))
@@ -31,7 +31,7 @@ struct AutonomousTradingTests {
         return try await finished(app, token: token, cycleID: cycleID, timeout: timeout)
     }
 
-    static func finished(_ app: KeelTestApp, token: String, cycleID: String, timeout: TimeInterval = 60) async throws -> [String: Any] {
+    static func finished(_ app: KeelTestApp, token: String, cycleID: String, timeout: TimeInterval = 120) async throws -> [String: Any] {
         try await app.eventually("cycle \(cycleID) to end", timeout: timeout) {
             let status = (try await app.request(.GET, "/api/autonomous/runs/\(cycleID)", token: token).object["cycle"] as? [String: Any])?.string("status")
             return status == "completed" || status == "failed"

@@ -144,7 +144,7 @@ public struct KeelTestApp: Sendable {
     }
 
     /// Polls (in real time) until `condition` holds; fails the test after `timeout` seconds.
-    public func eventually(_ what: String, timeout: TimeInterval = 20, _ condition: () async throws -> Bool) async throws {
+    public func eventually(_ what: String, timeout: TimeInterval = 60, _ condition: () async throws -> Bool) async throws {
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
             if try await condition() { return }
