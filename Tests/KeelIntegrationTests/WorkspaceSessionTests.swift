@@ -180,4 +180,37 @@ struct WorkspaceSessionTests {
             #expect(try await app.browse(.GET, "/app/autonomous", cookies: ["keel_session": cookie]).body.contains("Release the kill switch"))
         }
     }
+
+    @Test("goals: a person picked from the list, a goal created from the page with its progress, cancelled; a client sees only its own",
+          arguments: TestDatabase.available)
+    func goalsPage(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            let (_, session) = try await Self.signIn(app)
+            let cookie = try #require(session)
+            let list = try await app.browse(.GET, "/app/goals", cookies: ["keel_session": cookie])
+            #expect(list.status == .ok && list.body.contains("<label for=\"user\">") && !list.body.contains("New goal"), "pick a person first")
+            let user = "client:\(scenario.clientID)"
+            let encoded = user.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            let page = try await app.browse(.GET, "/app/goals?user=\(encoded)", cookies: ["keel_session": cookie])
+            #expect(page.body.contains("New goal") && page.body.contains(scenario.accountHash))
+            let csrf = try #require(page.field("csrf"))
+            let bad = try await app.browse(.POST, "/app/goals", cookies: ["keel_session": cookie],
+                                           form: ["csrf": csrf, "user": user, "name": "Five", "goal_type": "monthly_return", "target_value": "abc", "account_hash": scenario.accountHash])
+            #expect(bad.location?.hasSuffix("error=target_value") == true)
+            let forged = try await app.browse(.POST, "/app/goals", cookies: ["keel_session": cookie],
+                                              form: ["csrf": csrf, "user": "someone-else", "name": "x", "goal_type": "monthly_return", "target_value": "5", "account_hash": scenario.accountHash])
+            #expect(forged.location?.hasSuffix("error=failed") == true, "only people from the list")
+            let created = try await app.browse(.POST, "/app/goals", cookies: ["keel_session": cookie],
+                                               form: ["csrf": csrf, "user": user, "name": "Five a month", "goal_type": "monthly_return", "target_value": "5",
+                                                      "account_hash": scenario.accountHash])
+            #expect(created.location?.hasSuffix("done=created") == true, "\(created.location ?? "")")
+            let shown = try await app.browse(.GET, "/app/goals?user=\(encoded)", cookies: ["keel_session": cookie])
+            #expect(shown.body.contains("Five a month") && shown.body.contains("<progress") && shown.body.contains("risk factor"))
+            let goalID = try #require(shown.body.range(of: "/app/goals/").map { String(shown.body[$0.upperBound...].prefix(36)) })
+            let cancelled = try await app.browse(.POST, "/app/goals/\(goalID)/cancel", cookies: ["keel_session": cookie], form: ["csrf": csrf, "user": user])
+            #expect(cancelled.location?.hasSuffix("done=cancelled") == true)
+            #expect(try await app.browse(.GET, "/app/goals?user=\(encoded)", cookies: ["keel_session": cookie]).body.contains("· cancelled"))
+        }
+    }
 }

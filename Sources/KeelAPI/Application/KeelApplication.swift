@@ -96,6 +96,7 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     try app.registerSessionPages(WorkspaceClientsController(), on: sessionPages)
     try app.registerSessionPages(WorkspaceOperationsController(), on: sessionPages)
     try app.registerSessionPages(WorkspaceAutonomousController(), on: sessionPages)
+    try app.registerSessionPages(WorkspaceGoalsController(), on: sessionPages)
     try app.register(collection: OpenAPIController())
     let api = app.grouped("api")
     try api.register(collection: AuthController(publicRoutes: true))

@@ -22,7 +22,7 @@ public enum WorkspaceSection: String, Sendable, CaseIterable {
     var path: String { self == .overview ? "/app" : "/app/\(rawValue)" }
 
     /// The sections built so far; the others are linked once their pages exist.
-    static let available: [WorkspaceSection] = [.overview, .clients, .approvals, .autonomous, .jobs, .alerts]
+    static let available: [WorkspaceSection] = [.overview, .clients, .approvals, .goals, .autonomous, .jobs, .alerts]
 }
 
 /// Who is signed in, as the chrome shows it, and the CSRF token every form of the page carries.

@@ -1,0 +1,142 @@
+import Foundation
+import Plot
+
+/// Goals of one trading user picked from a list (never a typed id): progress bars, progress and risk-factor
+/// history charts, cancel, and the form to create one.
+public struct GoalsWorkspaceModel: Sendable {
+    public struct Person: Sendable, Hashable {
+        public var userID: String
+        public var label: String
+        public var clientID: Int?
+
+        public init(userID: String, label: String, clientID: Int?) {
+            self.userID = userID
+            self.label = label
+            self.clientID = clientID
+        }
+    }
+
+    public struct Goal: Sendable {
+        public var goalID: String
+        public var name: String
+        public var type: String
+        public var target: Double
+        public var status: String
+        public var progress: Double
+        public var factor: Double
+        public var strategy: String
+        public var reason: String
+        public var periodEnd: Date?
+        public var progressHistory: [(date: Date, value: Double)]
+        public var factorHistory: [(date: Date, value: Double)]
+
+        public init(goalID: String, name: String, type: String, target: Double, status: String, progress: Double, factor: Double, strategy: String,
+                    reason: String, periodEnd: Date?, progressHistory: [(date: Date, value: Double)], factorHistory: [(date: Date, value: Double)]) {
+            self.goalID = goalID
+            self.name = name
+            self.type = type
+            self.target = target
+            self.status = status
+            self.progress = progress
+            self.factor = factor
+            self.strategy = strategy
+            self.reason = reason
+            self.periodEnd = periodEnd
+            self.progressHistory = progressHistory
+            self.factorHistory = factorHistory
+        }
+    }
+
+    public var viewer: Viewer
+    public var people: [Person]
+    public var selected: Person?
+    public var accounts: [String]
+    public var goalTypes: [String]
+    public var goals: [Goal]
+    public var notice: String?
+    public var error: String?
+
+    public init(viewer: Viewer, people: [Person], selected: Person?, accounts: [String], goalTypes: [String], goals: [Goal],
+                notice: String? = nil, error: String? = nil) {
+        self.viewer = viewer
+        self.people = people
+        self.selected = selected
+        self.accounts = accounts
+        self.goalTypes = goalTypes
+        self.goals = goals
+        self.notice = notice
+        self.error = error
+    }
+}
+
+public enum GoalsWorkspacePage {
+    public static func render(_ model: GoalsWorkspaceModel) -> String {
+        PageLayout.document(title: "Goals", section: .goals, viewer: model.viewer, content: .group(
+            .h1("Goals"),
+            .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
+            .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .form(
+                .method(.get), .action("/app/goals"),
+                .label(.for("user"), "Whose goals"),
+                .select(.attribute(named: "name", value: "user"), .attribute(named: "id", value: "user"),
+                        .forEach(model.people) { person in
+                            .element(named: "option", nodes: [.attribute(named: "value", value: person.userID),
+                                                              .if(person.userID == model.selected?.userID, .attribute(named: "selected", value: "selected")),
+                                                              .text(person.label)])
+                        }),
+                .button(.type(.submit), .style("margin-left:.4rem"), "Show")
+            ),
+            .unwrap(model.selected) { person in
+                .group(
+                    .h2(.style("margin-top:1rem"), .text("Goals of \(person.label)")),
+                    .if(model.goals.isEmpty, .p("No goals yet.")),
+                    .forEach(model.goals) { goal(person: person, $0, csrf: model.viewer.csrfToken) },
+                    create(person: person, model: model)
+                )
+            }
+        ))
+    }
+
+    static func goal(person: GoalsWorkspaceModel.Person, _ goal: GoalsWorkspaceModel.Goal, csrf: String) -> Node<HTML.BodyContext> {
+        let progress = LineChart(title: "\(goal.name): progress", series: [.init(name: "progress", points: goal.progressHistory)],
+                                 format: { Format.percent($0 / 100, digits: 0) }).svg()
+        let factor = LineChart(title: "\(goal.name): risk factor", series: [.init(name: "factor", points: goal.factorHistory, colour: "#7a4d00")],
+                               format: { String(format: "%.2f", $0) }).svg()
+        let open = goal.status == "active" || goal.status == "at_risk"
+        return .section(
+            .class("card"), .style("margin-bottom:1rem"),
+            .h2(.text("\(goal.name) · \(goal.type) \(String(format: "%g", goal.target)) · \(goal.status)")),
+            .element(named: "progress", nodes: [.attribute(named: "max", value: "1"),
+                                                .attribute(named: "value", value: String(format: "%.3f", min(max(goal.progress / 100, 0), 1))),
+                                                .attribute(named: "aria-label", value: "\(goal.name) progress"), .text(Format.percent(goal.progress / 100))]),
+            .p(.text("Risk factor \(String(format: "%.2f", goal.factor)), strategy \(goal.strategy): \(goal.reason)"
+                     + (goal.periodEnd.map { " · ends \(Format.day($0))" } ?? ""))),
+            .div(.class("grid"), .div(.raw(progress)), .div(.raw(factor))),
+            .if(open, .form(.method(.post), .action("/app/goals/\(goal.goalID)/cancel"),
+                            .input(.type(.hidden), .name("csrf"), .value(csrf)), .input(.type(.hidden), .name("user"), .value(person.userID)),
+                            .button(.class("secondary"), .type(.submit), "Cancel this goal")))
+        )
+    }
+
+    static func create(person: GoalsWorkspaceModel.Person, model: GoalsWorkspaceModel) -> Node<HTML.BodyContext> {
+        .section(
+            .class("card"), .h2("New goal"),
+            .form(
+                .method(.post), .action("/app/goals"),
+                .input(.type(.hidden), .name("csrf"), .value(model.viewer.csrfToken)),
+                .input(.type(.hidden), .name("user"), .value(person.userID)),
+                .label(.for("goal-name"), "Name"),
+                .input(.type(.text), .name("name"), .id("goal-name"), .required(true), .attribute(named: "maxlength", value: "100")),
+                .label(.for("goal-type"), "Kind"),
+                .select(.attribute(named: "name", value: "goal_type"), .attribute(named: "id", value: "goal-type"),
+                        .forEach(model.goalTypes) { type in .element(named: "option", nodes: [.attribute(named: "value", value: type), .text(type)]) }),
+                .label(.for("goal-target"), "Target (percent for returns and drawdown limits, money otherwise)"),
+                .input(.type(.number), .name("target_value"), .id("goal-target"), .attribute(named: "step", value: "any"), .required(true)),
+                .label(.for("goal-account"), "Account"),
+                .select(.attribute(named: "name", value: "account_hash"), .attribute(named: "id", value: "goal-account"),
+                        .forEach(model.accounts) { hash in .element(named: "option", nodes: [.attribute(named: "value", value: hash), .text(hash)]) }),
+                .p(.button(.type(.submit), "Create goal"))
+            )
+        )
+    }
+}
