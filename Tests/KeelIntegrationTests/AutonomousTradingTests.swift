@@ -440,6 +440,47 @@ struct AutonomousTradingTests {
         }
     }
 
+    @Test("concurrent runs of one day start one cycle (the others 409 with its id); concurrent pauses, resumes and overrides of a client never 5xx and each is audited",
+          arguments: TestDatabase.available.filter { $0 == .postgres })
+    func concurrentRunsAndControls(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, databasePoolSize: 8, configure: { $0.runWorker = false }) { app in
+            let scenario = try await Self.client(app, autoApprove: true)
+            let token = scenario.token
+            let runs = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for _ in 0..<8 { group.addTask { try await app.request(.POST, "/api/autonomous/run", token: token, json: [:]) } }
+                var all: [TestResponse] = []
+                for try await response in group { all.append(response) }
+                return all
+            }
+            let started = runs.filter { $0.status == .accepted }
+            #expect(started.count == 1, "\(runs.map(\.status.code))")
+            let id = started.first?.object.string("cycle_id")
+            #expect(runs.filter { $0.status == .conflict }.allSatisfy { ($0.object["error"] as? [String: Any])?.string("resource_id") == id })
+            #expect(try await app.count("cycle_runs") == 1)
+            #expect(try await app.count("jobs", where: "kind = 'cycle.run'") == 1)
+
+            let path = "/api/clients/\(scenario.clientID)"
+            let controls = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for round in 0..<12 {
+                    group.addTask {
+                        switch round % 3 {
+                        case 0: try await app.request(.POST, "\(path)/pause", token: token, json: ["reason": "round \(round)"]).status.code
+                        case 1: try await app.request(.POST, "\(path)/resume", token: token).status.code
+                        default: try await app.request(.PUT, "\(path)/strategy-override", token: token,
+                                                       json: ["strategy": "balanced", "until": "2026-06-20T00:00:00Z", "reason": "round \(round)"]).status.code
+                        }
+                    }
+                }
+                var all: [UInt] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(controls.allSatisfy { $0 == 200 }, "\(controls)")
+            #expect(try await app.count("client_controls") == 1, "one row per client")
+            #expect(try await app.count("audit_log", where: "action IN ('client.pause', 'client.resume', 'client.strategy_override')") == 12)
+        }
+    }
+
     @Test("two app instances on one PostgreSQL run one cycle over 50 accounts; each account is processed exactly once")
     func twoInstancesShareOneCycle() async throws {
         guard TestDatabase.postgresURL != nil else { return }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KeelServices
+import KeelWeb
 import Vapor
 
 /// The workspace's sign-in, beside the bearer-token API: the same tokens, carried in an HttpOnly, SameSite=Strict
@@ -24,6 +25,20 @@ enum WebSession {
         let left = Array(a.utf8), right = Array(b.utf8)
         guard left.count == right.count else { return false }
         return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// The signed-in principal and how the page chrome shows it, with the CSRF token its forms carry.
+    static func viewer(_ req: Request) throws -> (Principal, Viewer) {
+        let principal = try req.principal
+        return (principal, Viewer(userID: principal.userID, role: principal.role.rawValue,
+                                  csrfToken: csrfToken(forSession: req.storage[WebTokenKey.self] ?? "")))
+    }
+
+    /// A rendered page as the response.
+    static func page(_ body: String, status: HTTPStatus = .ok) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        return Response(status: status, headers: headers, body: .init(string: body))
     }
 
     /// A path inside the workspace to return to after sign-in; anything else (another site, a scheme) goes home.

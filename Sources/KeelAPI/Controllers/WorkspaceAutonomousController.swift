@@ -36,9 +36,9 @@ struct WorkspaceAutonomousController: RouteCollection {
     ]
 
     func page(req: Request) async throws -> Response {
-        let (principal, viewer) = try WorkspaceClientsController.viewer(req)
+        let (principal, viewer) = try WebSession.viewer(req)
         guard principal.role.isStaff else {
-            return WorkspaceClientsController.html(NoticePage.render(viewer: viewer, title: "Autonomous", message: "Autonomous trading is run by advisors."))
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Autonomous", message: "Autonomous trading is run by advisors."))
         }
         let keel = req.keel
         let symbol = keel.context.settings.cycle.regimeSymbol
@@ -70,7 +70,7 @@ struct WorkspaceAutonomousController: RouteCollection {
                                                                         strategy: $0.strategy, reason: $0.reason, orders: $0.orders, outcome: $0.outcome) },
             pausedClients: status.pausedClients.map { ($0.clientID, $0.pauseReason) }, strategies: StrategyKind.allCases.map(\.rawValue),
             killSwitchEngaged: status.killSwitchEngaged, notice: done, error: failed)
-        return WorkspaceClientsController.html(AutonomousPage.render(model))
+        return WebSession.page(AutonomousPage.render(model))
     }
 
     func act(_ action: String, _ req: Request) async throws -> Response {

@@ -28,21 +28,15 @@ struct WorkspaceClientsController: RouteCollection {
         routes.get("clients", ":client_id", use: detail).openAPI("A client's book: accounts, preferences, holdings against targets, goals, batches, audit", response: .html)
     }
 
-    static func viewer(_ req: Request) throws -> (Principal, Viewer) {
-        let principal = try req.principal
-        return (principal, Viewer(userID: principal.userID, role: principal.role.rawValue,
-                                  csrfToken: WebSession.csrfToken(forSession: req.storage[WebTokenKey.self] ?? "")))
-    }
-
     func list(req: Request) async throws -> Response {
         try await page(req, onboarding: ClientListModel.Onboarding(), notice: nil)
     }
 
     func page(_ req: Request, onboarding: ClientListModel.Onboarding, notice: String?) async throws -> Response {
-        let (principal, viewer) = try Self.viewer(req)
+        let (principal, viewer) = try WebSession.viewer(req)
         guard principal.role.isStaff else {
             if let own = principal.clientID { return req.redirect(to: "/app/clients/\(own)", redirectType: .normal) }
-            return Self.html(NoticePage.render(viewer: viewer, title: "Clients", message: "The client directory is for advisors."))
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Clients", message: "The client directory is for advisors."))
         }
         let query = (try? req.query.get(String.self, at: "q")) ?? ""
         let requested = (try? req.query.get(Int.self, at: "page")) ?? 1
@@ -51,7 +45,7 @@ struct WorkspaceClientsController: RouteCollection {
             ClientListModel.Row(clientID: row.client.clientID, name: "\(row.client.firstName) \(row.client.lastName)", email: row.client.email,
                                 riskTolerance: row.client.riskTolerance, status: row.client.status.rawValue, accounts: row.accounts, value: row.value)
         }
-        return Self.html(ClientListPage.render(ClientListModel(viewer: viewer, query: query, page: directory.page, pageSize: directory.pageSize,
+        return WebSession.page(ClientListPage.render(ClientListModel(viewer: viewer, query: query, page: directory.page, pageSize: directory.pageSize,
                                                                 total: directory.total, rows: rows, onboarding: onboarding, notice: notice)))
     }
 
@@ -73,16 +67,16 @@ struct WorkspaceClientsController: RouteCollection {
     }
 
     func detail(req: Request) async throws -> Response {
-        let (principal, viewer) = try Self.viewer(req)
+        let (principal, viewer) = try WebSession.viewer(req)
         guard let clientID = req.parameters.get("client_id", as: Int.self) else {
-            return Self.html(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client."))
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client."))
         }
         let detail: ClientWorkspace.Detail
         do {
             detail = try await ClientWorkspace(context: req.keel.context).detail(clientID: clientID, by: principal)
         } catch let error as ServiceError where error.kind == .forbidden || error.kind == .notFound {
             // The same answer for another client's page and a missing one: nothing to learn from trying ids.
-            return Self.html(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client, or it is not yours to see."))
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client, or it is not yours to see."))
         }
         let preferences: [(label: String, value: String)] = detail.preferences.map { p in
             [("Model portfolio", detail.portfolioName), ("Max positions", "\(p.maxPositions)"), ("Max weight", Format.percent(p.maxWeight)),
@@ -101,12 +95,6 @@ struct WorkspaceClientsController: RouteCollection {
             goals: detail.goals.map { .init(name: $0.name, status: $0.status.rawValue, progress: $0.progressPct.isFinite ? $0.progressPct / 100 : nil) },
             batches: detail.batches.map { .init(batchID: $0.batchID, status: $0.status.rawValue, strategy: $0.strategy, orders: $0.orders.count, createdAt: $0.createdAt) },
             audit: detail.audit.map { .init(at: $0.at, action: $0.action, actor: $0.actor) })
-        return Self.html(ClientDetailPage.render(model))
-    }
-
-    static func html(_ body: String) -> Response {
-        var headers = HTTPHeaders()
-        headers.contentType = .html
-        return Response(status: .ok, headers: headers, body: .init(string: body))
+        return WebSession.page(ClientDetailPage.render(model))
     }
 }

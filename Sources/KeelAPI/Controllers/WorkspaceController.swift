@@ -39,15 +39,15 @@ struct WorkspaceController: RouteCollection {
         let next = WebSession.safeNext(try? req.query.get(String.self, at: "next"))
         let expired = (try? req.query.get(String.self, at: "expired")) != nil
         return signInResponse(req, SignInModel(error: expired ? "Your session ended or the form was stale: sign in again." : nil, next: next,
-                                               csrfToken: ""), status: .ok)
+                                               csrfToken: ""))
     }
 
     /// Renders the form with a fresh pre-session CSRF cookie and the same value in the form.
-    func signInResponse(_ req: Request, _ model: SignInModel, status: HTTPStatus) -> Response {
+    func signInResponse(_ req: Request, _ model: SignInModel) -> Response {
         var model = model
         let token = [UInt8].random(count: 24).map { String(format: "%02x", $0) }.joined()
         model.csrfToken = token
-        let response = html(SignInPage.render(model), status: status)
+        let response = WebSession.page(SignInPage.render(model))
         response.cookies[WebSession.preSessionCookie] = WebSession.cookie(token, maxAge: 3_600)
         return response
     }
@@ -57,8 +57,7 @@ struct WorkspaceController: RouteCollection {
         let next = WebSession.safeNext(form.next)
         let userID = String((form.userId ?? "").prefix(100))
         guard let expected = req.cookies[WebSession.preSessionCookie]?.string, let sent = form.csrf, WebSession.same(sent, expected) else {
-            return signInResponse(req, SignInModel(userID: userID, error: "The form was stale: please sign in again.", next: next, csrfToken: ""),
-                                  status: .ok)
+            return signInResponse(req, SignInModel(userID: userID, error: "The form was stale: please sign in again.", next: next, csrfToken: ""))
         }
         do {
             let issued = try await auth.login(userID: userID, password: form.password ?? "", address: req.remoteAddress?.ipAddress)
@@ -68,7 +67,7 @@ struct WorkspaceController: RouteCollection {
             return response
         } catch let error as ServiceError {
             // The form again, with what was typed and why it failed (a page, not an API error).
-            return signInResponse(req, SignInModel(userID: userID, error: error.message, next: next, csrfToken: ""), status: .ok)
+            return signInResponse(req, SignInModel(userID: userID, error: error.message, next: next, csrfToken: ""))
         }
     }
 
@@ -80,11 +79,9 @@ struct WorkspaceController: RouteCollection {
     }
 
     func overview(req: Request) async throws -> Response {
-        let principal = try req.principal
-        let viewer = Viewer(userID: principal.userID, role: principal.role.rawValue,
-                            csrfToken: WebSession.csrfToken(forSession: req.storage[WebTokenKey.self] ?? ""))
+        let (principal, viewer) = try WebSession.viewer(req)
         guard principal.role.isStaff else {
-            return html(NoticePage.render(viewer: viewer, title: "Overview", message: "The overview of the whole book is for advisors."), status: .ok)
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Overview", message: "The overview of the whole book is for advisors."))
         }
         let data = try await req.keel.cycles.overview(by: principal)
         let model = OverviewModel(
@@ -97,13 +94,7 @@ struct WorkspaceController: RouteCollection {
             health: .init(database: "ok", dataAgeSeconds: data.dataAgeSeconds, brokers: data.brokers, queuedJobs: data.queuedJobs, runningJobs: data.runningJobs),
             killSwitchEngaged: data.switches.killSwitchEngaged, tradingPaused: data.switches.tradingPaused,
             benchmark: data.benchmark, benchmarkSymbol: data.benchmarkSymbol)
-        return html(OverviewPage.render(model), status: .ok)
-    }
-
-    func viewer(_ req: Request) throws -> (Principal, Viewer) {
-        let principal = try req.principal
-        return (principal, Viewer(userID: principal.userID, role: principal.role.rawValue,
-                                  csrfToken: WebSession.csrfToken(forSession: req.storage[WebTokenKey.self] ?? "")))
+        return WebSession.page(OverviewPage.render(model))
     }
 
     /// What an action's outcome code reads as on the queue (fixed texts: a link cannot make the page say anything).
@@ -118,9 +109,9 @@ struct WorkspaceController: RouteCollection {
     ]
 
     func approvals(req: Request) async throws -> Response {
-        let (principal, viewer) = try viewer(req)
+        let (principal, viewer) = try WebSession.viewer(req)
         guard principal.role.isStaff else {
-            return html(NoticePage.render(viewer: viewer, title: "Approvals", message: "The approval queue is for advisors."), status: .ok)
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Approvals", message: "The approval queue is for advisors."))
         }
         let keel = req.keel
         let waiting = try await keel.approvals.list(clientID: nil, status: .pendingApproval, limit: 100, by: principal)
@@ -154,7 +145,7 @@ struct WorkspaceController: RouteCollection {
         let failed = (try? req.query.get(String.self, at: "error")).map { Self.actionMessages[$0] ?? "The action failed; the queue shows the batch as it is now." }
         let model = ApprovalQueueModel(viewer: viewer, batches: batches, notice: done, error: failed,
                                        rejectErrorBatch: try? req.query.get(String.self, at: "reject_error"))
-        return html(ApprovalQueuePage.render(model), status: .ok)
+        return WebSession.page(ApprovalQueuePage.render(model))
     }
 
     func approve(req: Request) async throws -> Response {
@@ -184,10 +175,4 @@ struct WorkspaceController: RouteCollection {
     }
 
     static func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
-
-    func html(_ body: String, status: HTTPStatus) -> Response {
-        var headers = HTTPHeaders()
-        headers.contentType = .html
-        return Response(status: status, headers: headers, body: .init(string: body))
-    }
 }

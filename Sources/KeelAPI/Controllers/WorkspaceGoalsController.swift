@@ -49,7 +49,7 @@ struct WorkspaceGoalsController: RouteCollection {
     }
 
     func page(req: Request) async throws -> Response {
-        let (principal, viewer) = try WorkspaceClientsController.viewer(req)
+        let (principal, viewer) = try WebSession.viewer(req)
         let people = try await Self.people(req, principal)
         let wanted = try? req.query.get(String.self, at: "user")
         let chosen = people.first { $0.person.userID == wanted } ?? (principal.role.isStaff && wanted == nil ? nil : people.first)
@@ -67,7 +67,7 @@ struct WorkspaceGoalsController: RouteCollection {
         let failed = (try? req.query.get(String.self, at: "error")).map { Self.messages[$0] ?? "The action failed." }
         let model = GoalsWorkspaceModel(viewer: viewer, people: people.map(\.person), selected: chosen?.person, accounts: chosen?.accounts ?? [],
                                         goalTypes: GoalType.allCases.map(\.rawValue), goals: goals, notice: done, error: failed)
-        return WorkspaceClientsController.html(GoalsWorkspacePage.render(model))
+        return WebSession.page(GoalsWorkspacePage.render(model))
     }
 
     static func back(_ req: Request, user: String?, _ query: String) -> Response {

@@ -12,9 +12,9 @@ struct WorkspaceOperationsController: RouteCollection {
     }
 
     func jobs(req: Request) async throws -> Response {
-        let (principal, viewer) = try WorkspaceClientsController.viewer(req)
+        let (principal, viewer) = try WebSession.viewer(req)
         guard principal.role.isStaff else {
-            return WorkspaceClientsController.html(NoticePage.render(viewer: viewer, title: "Jobs", message: "The job queue is for advisors."))
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Jobs", message: "The job queue is for advisors."))
         }
         let kind = (try? req.query.get(String.self, at: "kind")).flatMap { req.keel.jobs.kinds.contains($0) ? $0 : nil }
         let records = try await req.keel.jobs.list(kind: kind, status: nil, limit: 200, by: principal)
@@ -22,13 +22,13 @@ struct WorkspaceOperationsController: RouteCollection {
             .init(jobID: $0.jobID, kind: $0.kind, status: $0.status.rawValue, progress: $0.progress, message: $0.progressMessage, attempts: $0.attempts,
                   maxAttempts: $0.maxAttempts, createdAt: $0.createdAt, finishedAt: $0.finishedAt, error: $0.error)
         }, kind: kind)
-        return WorkspaceClientsController.html(JobsPage.render(model))
+        return WebSession.page(JobsPage.render(model))
     }
 
     func alerts(req: Request) async throws -> Response {
-        let (principal, viewer) = try WorkspaceClientsController.viewer(req)
+        let (principal, viewer) = try WebSession.viewer(req)
         guard principal.role.isStaff else {
-            return WorkspaceClientsController.html(NoticePage.render(viewer: viewer, title: "Alerts", message: "The alert list is for advisors."))
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Alerts", message: "The alert list is for advisors."))
         }
         let (alerts, deliveries) = try await req.keel.context.database.read { session in
             (try await session.alerts.list(clientID: nil, openOnly: false), try await session.webhookDeliveries.list(alertID: nil))
@@ -39,6 +39,6 @@ struct WorkspaceOperationsController: RouteCollection {
         }, deliveries: deliveries.prefix(200).map {
             .init(alertID: $0.alertID, url: $0.url, status: $0.status, attempts: $0.attempts, lastStatusCode: $0.lastStatusCode, lastError: $0.lastError)
         })
-        return WorkspaceClientsController.html(AlertsPage.render(model))
+        return WebSession.page(AlertsPage.render(model))
     }
 }

@@ -137,11 +137,9 @@ public struct AutonomousCycleService: Sendable {
             let last = try await session.cycles.list(limit: 1).first
             let regime = try await session.regimes.latest(symbol: settings.regimeSymbol)
             let latest = try await session.marketBars.latestPrices(symbols: [settings.regimeSymbol])[settings.regimeSymbol]?.timestamp
-            var accounts: [AutonomyStatus.AccountConnectivity] = []
-            for entry in try await session.accounts.cycleAccounts(clientIDs: nil).prefix(500) {
-                guard let account = try await session.accounts.find(hash: entry.accountHash) else { continue }
-                accounts.append(.init(accountHash: account.accountHash, clientID: account.clientID, broker: account.brokerage.code,
-                                      status: account.isHalted ? "halted" : account.status.rawValue, halted: account.haltedReason))
+            let accounts = try await session.accounts.activeAccounts(limit: 500).map { account in
+                AutonomyStatus.AccountConnectivity(accountHash: account.accountHash, clientID: account.clientID, broker: account.brokerage.code,
+                                                   status: account.isHalted ? "halted" : account.status.rawValue, halted: account.haltedReason)
             }
             let unknown = try await session.batches.orders(statuses: [.unknown]).count
             return AutonomyStatus(lastCycle: last, nextScheduled: settings.scheduled ? CycleSchedule(settings: settings).next(after: now) : nil,

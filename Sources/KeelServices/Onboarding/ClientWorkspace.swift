@@ -72,20 +72,15 @@ public struct ClientWorkspace: Sendable {
             var portfolio: ModelPortfolioDefinition?
             if let preferences { portfolio = try await session.referenceData.modelPortfolio(preferences.portfolioID) }
             let accounts = try await session.accounts.list(clientID: clientID)
+            var held: [String: [PositionRecord]] = [:]
+            for account in accounts { held[account.accountHash] = try await session.ledger.positions(accountHash: account.accountHash) }
             var positions: [String: Double] = [:]
-            var cash: [String: Double] = [:]
-            for account in accounts {
-                cash[account.accountHash] = NSDecimalNumber(decimal: account.cash).doubleValue
-                for position in try await session.ledger.positions(accountHash: account.accountHash) {
-                    positions[position.symbol, default: 0] += NSDecimalNumber(decimal: position.quantity).doubleValue
-                }
-            }
+            for position in held.values.joined() { positions[position.symbol, default: 0] += NSDecimalNumber(decimal: position.quantity).doubleValue }
             let prices = try await session.marketBars.latestPrices(symbols: Array(positions.keys))
-            var accountValues: [(AccountRecord, Double)] = []
-            for account in accounts {
-                let held = try await session.ledger.positions(accountHash: account.accountHash)
+            let accountValues: [(AccountRecord, Double)] = accounts.map { account in
+                let invested = (held[account.accountHash] ?? [])
                     .reduce(0.0) { $0 + NSDecimalNumber(decimal: $1.quantity).doubleValue * (prices[$1.symbol]?.close ?? 0) }
-                accountValues.append((account, (cash[account.accountHash] ?? 0) + held))
+                return (account, NSDecimalNumber(decimal: account.cash).doubleValue + invested)
             }
             let total = accountValues.reduce(0) { $0 + $1.1 }
             let batches = try await session.batches.list(clientID: clientID, status: nil, limit: 20)

@@ -170,6 +170,13 @@ public struct AccountRepository: Sendable {
         return counts
     }
 
+    /// Active accounts of active clients with their brokerage, oldest first, at most `limit` (the status view).
+    public func activeAccounts(limit: Int) async throws -> [AccountRecord] {
+        try await BrokerageAccountModel.query(on: database).filter(\.$status == AccountStatus.active.rawValue)
+            .join(ClientModel.self, on: \BrokerageAccountModel.$client.$id == \ClientModel.$id).filter(ClientModel.self, \.$status == "active")
+            .with(\.$brokerage).sort(\.$id).limit(limit).all().map(Self.record)
+    }
+
     public func halted() async throws -> [AccountRecord] {
         try await BrokerageAccountModel.query(on: database).filter(\.$haltedReason != nil).with(\.$brokerage).sort(\.$id).all().map(Self.record)
     }
