@@ -108,6 +108,13 @@ struct PageRenderingTests {
         #expect(!page.contains("<script>"), "text is escaped")
         #expect(!page.contains("<img src=x"))
         #expect(page.contains("&lt;script&gt;"))
+        // Plot writes attribute values as given: every value a page puts in an attribute is escaped first.
+        var clients = Self.clients()
+        clients.query = "\"><script>x</script>"
+        clients.onboarding.firstName = "\" autofocus onfocus=\"alert(1)"
+        let list = ClientListPage.render(clients)
+        #expect(!list.contains("<script>x") && !list.contains("\" autofocus"), "an attribute cannot be closed from data")
+        #expect(list.contains("value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""))
     }
 
     @Test func theKillSwitchIsImpossibleToMiss() {

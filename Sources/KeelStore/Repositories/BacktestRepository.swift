@@ -29,11 +29,22 @@ public struct BacktestRepository: Sendable {
     }
 
     public func find(_ id: String) async throws -> BacktestRecord? {
-        guard let row = try await sql.select().column("*").from("backtests").where("backtest_id", .equal, id).first() else { return nil }
-        return BacktestRecord(id: id, status: try row.decode(column: "status", as: String.self), request: try row.decode(column: "request", as: String.self),
-                              result: try row.decode(column: "result", as: String?.self), report: try row.decode(column: "report", as: String?.self),
-                              error: try row.decode(column: "error", as: String?.self), createdBy: try row.decode(column: "created_by", as: String.self),
-                              createdAt: try row.decode(column: "created_at", as: Date.self), finishedAt: try row.decode(column: "finished_at", as: Date?.self))
+        try await sql.select().column("*").from("backtests").where("backtest_id", .equal, id).first().map { try Self.record($0, withResult: true) }
+    }
+
+    /// The newest backtests without their (large) results: what a list shows.
+    public func list(limit: Int) async throws -> [BacktestRecord] {
+        try await sql.select().columns("backtest_id", "status", "request", "error", "created_by", "created_at", "finished_at").from("backtests")
+            .orderBy("created_at", .descending).orderBy("backtest_id").limit(limit).all().map { try Self.record($0, withResult: false) }
+    }
+
+    static func record(_ row: any SQLRow, withResult: Bool) throws -> BacktestRecord {
+        BacktestRecord(id: try row.decode(column: "backtest_id", as: String.self), status: try row.decode(column: "status", as: String.self),
+                       request: try row.decode(column: "request", as: String.self),
+                       result: withResult ? try row.decode(column: "result", as: String?.self) : nil,
+                       report: withResult ? try row.decode(column: "report", as: String?.self) : nil,
+                       error: try row.decode(column: "error", as: String?.self), createdBy: try row.decode(column: "created_by", as: String.self),
+                       createdAt: try row.decode(column: "created_at", as: Date.self), finishedAt: try row.decode(column: "finished_at", as: Date?.self))
     }
 }
 

@@ -24,7 +24,7 @@ public struct AllocationChart: Sendable {
     }
 
     public func svg() -> String {
-        let label = SVGText.escape(title)
+        let label = Markup.escape(title)
         let rows = self.rows.filter { $0.weight.isFinite && $0.weight >= 0 }
         guard !rows.isEmpty else {
             return "<svg class=\"chart\" viewBox=\"0 0 640 60\" role=\"img\" aria-label=\"\(label): nothing held\"><text x=\"8\" y=\"34\">Nothing held yet</text></svg>"
@@ -36,13 +36,13 @@ public struct AllocationChart: Sendable {
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(label)\"><title>\(label)</title>"
         for (index, row) in rows.enumerated() {
             let y = 5 + Double(index) * rowHeight
-            let symbol = SVGText.escape(row.symbol)
-            svg += "<text x=\"\(SVGText.number(left - 6))\" y=\"\(SVGText.number(y + 11))\" text-anchor=\"end\">\(symbol)</text>"
-            svg += "<rect x=\"\(SVGText.number(left))\" y=\"\(SVGText.number(y + 3))\" width=\"\(SVGText.number(x(row.weight) - left))\" height=\"14\" fill=\"#0b5cad\"><title>\(symbol) \(Format.percent(row.weight))</title></rect>"
+            let symbol = Markup.escape(row.symbol)
+            svg += "<text x=\"\(Markup.number(left - 6))\" y=\"\(Markup.number(y + 11))\" text-anchor=\"end\">\(symbol)</text>"
+            svg += "<rect x=\"\(Markup.number(left))\" y=\"\(Markup.number(y + 3))\" width=\"\(Markup.number(x(row.weight) - left))\" height=\"14\" fill=\"#0b5cad\"><title>\(symbol) \(Format.percent(row.weight))</title></rect>"
             if let target = row.target, target.isFinite {
-                svg += "<line x1=\"\(SVGText.number(x(target)))\" x2=\"\(SVGText.number(x(target)))\" y1=\"\(SVGText.number(y))\" y2=\"\(SVGText.number(y + 20))\" stroke=\"#a4161a\" stroke-width=\"2\"><title>target \(Format.percent(target))</title></line>"
+                svg += "<line x1=\"\(Markup.number(x(target)))\" x2=\"\(Markup.number(x(target)))\" y1=\"\(Markup.number(y))\" y2=\"\(Markup.number(y + 20))\" stroke=\"#a4161a\" stroke-width=\"2\"><title>target \(Format.percent(target))</title></line>"
             }
-            svg += "<text x=\"\(SVGText.number(width - right + 6))\" y=\"\(SVGText.number(y + 11))\">\(Format.percent(row.weight))</text>"
+            svg += "<text x=\"\(Markup.number(width - right + 6))\" y=\"\(Markup.number(y + 11))\">\(Format.percent(row.weight))</text>"
         }
         return svg + "</svg>"
     }

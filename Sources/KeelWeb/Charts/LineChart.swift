@@ -30,7 +30,7 @@ public struct LineChart: Sendable {
 
     public func svg() -> String {
         let points = series.flatMap { $0.points.filter { $0.value.isFinite } }
-        let label = SVGText.escape(title)
+        let label = Markup.escape(title)
         guard let first = points.map(\.date).min(), let last = points.map(\.date).max(),
               let low = points.map(\.value).min(), let high = points.map(\.value).max() else {
             return "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) 60\" role=\"img\" aria-label=\"\(label): no data yet\">"
@@ -45,19 +45,19 @@ public struct LineChart: Sendable {
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(label)\"><title>\(label)</title>"
         for tick in 0...3 {
             let value = minimum + (maximum - minimum) * Double(tick) / 3
-            let ty = SVGText.number(y(value))
-            svg += "<line x1=\"\(SVGText.number(left))\" x2=\"\(SVGText.number(width - right))\" y1=\"\(ty)\" y2=\"\(ty)\" stroke=\"#e3e7ec\"/>"
-            svg += "<text x=\"\(SVGText.number(left - 6))\" y=\"\(ty)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(SVGText.escape(format(value)))</text>"
+            let ty = Markup.number(y(value))
+            svg += "<line x1=\"\(Markup.number(left))\" x2=\"\(Markup.number(width - right))\" y1=\"\(ty)\" y2=\"\(ty)\" stroke=\"#e3e7ec\"/>"
+            svg += "<text x=\"\(Markup.number(left - 6))\" y=\"\(ty)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(Markup.escape(format(value)))</text>"
         }
-        svg += "<text x=\"\(SVGText.number(left))\" y=\"\(SVGText.number(height - 6))\">\(Format.day(first))</text>"
-        svg += "<text x=\"\(SVGText.number(width - right))\" y=\"\(SVGText.number(height - 6))\" text-anchor=\"end\">\(Format.day(last))</text>"
+        svg += "<text x=\"\(Markup.number(left))\" y=\"\(Markup.number(height - 6))\">\(Format.day(first))</text>"
+        svg += "<text x=\"\(Markup.number(width - right))\" y=\"\(Markup.number(height - 6))\" text-anchor=\"end\">\(Format.day(last))</text>"
         for line in series {
             let finite = line.points.filter { $0.value.isFinite }.sorted { $0.date < $1.date }
             guard !finite.isEmpty else { continue }
-            let path = finite.map { "\(SVGText.number(x($0.date))),\(SVGText.number(y($0.value)))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(SVGText.escape(line.colour))\" stroke-width=\"2\" points=\"\(path)\"><title>\(SVGText.escape(line.name))</title></polyline>"
+            let path = finite.map { "\(Markup.number(x($0.date))),\(Markup.number(y($0.value)))" }.joined(separator: " ")
+            svg += "<polyline fill=\"none\" stroke=\"\(Markup.escape(line.colour))\" stroke-width=\"2\" points=\"\(path)\"><title>\(Markup.escape(line.name))</title></polyline>"
             if finite.count == 1 {
-                svg += "<circle cx=\"\(SVGText.number(x(finite[0].date)))\" cy=\"\(SVGText.number(y(finite[0].value)))\" r=\"3\" fill=\"\(SVGText.escape(line.colour))\"/>"
+                svg += "<circle cx=\"\(Markup.number(x(finite[0].date)))\" cy=\"\(Markup.number(y(finite[0].value)))\" r=\"3\" fill=\"\(Markup.escape(line.colour))\"/>"
             }
         }
         return svg + "</svg>"

@@ -27,7 +27,7 @@ public struct RegimeChart: Sendable {
 
     public func svg() -> String {
         let days = self.days.filter { $0.close.isFinite }.sorted { $0.date < $1.date }
-        let label = SVGText.escape(title)
+        let label = Markup.escape(title)
         guard let first = days.first, let last = days.last, let low = days.map(\.close).min(), let high = days.map(\.close).max() else {
             return "<svg class=\"chart\" viewBox=\"0 0 640 60\" role=\"img\" aria-label=\"\(label): no data yet\"><text x=\"8\" y=\"34\">No data yet</text></svg>"
         }
@@ -42,19 +42,19 @@ public struct RegimeChart: Sendable {
         for index in 1...days.count where index == days.count || days[index].regime != days[start].regime {
             let from = x(days[start].date), to = index == days.count ? x(last.date) : x(days[index].date)
             let colour = Self.colours[days[start].regime] ?? "#eeeeee"
-            svg += "<rect x=\"\(SVGText.number(from))\" y=\"\(SVGText.number(top))\" width=\"\(SVGText.number(max(to - from, 1)))\" height=\"\(SVGText.number(height - top - bottom))\" fill=\"\(colour)\"><title>\(SVGText.escape(days[start].regime)) from \(Format.day(days[start].date))</title></rect>"
+            svg += "<rect x=\"\(Markup.number(from))\" y=\"\(Markup.number(top))\" width=\"\(Markup.number(max(to - from, 1)))\" height=\"\(Markup.number(height - top - bottom))\" fill=\"\(colour)\"><title>\(Markup.escape(days[start].regime)) from \(Format.day(days[start].date))</title></rect>"
             start = index
         }
-        let points = days.map { "\(SVGText.number(x($0.date))),\(SVGText.number(y($0.close)))" }.joined(separator: " ")
+        let points = days.map { "\(Markup.number(x($0.date))),\(Markup.number(y($0.close)))" }.joined(separator: " ")
         svg += "<polyline fill=\"none\" stroke=\"#1b2430\" stroke-width=\"1.5\" points=\"\(points)\"/>"
-        svg += "<text x=\"\(SVGText.number(left - 6))\" y=\"\(SVGText.number(y(high)))\" text-anchor=\"end\">\(SVGText.escape(Format.money(high)))</text>"
-        svg += "<text x=\"\(SVGText.number(left - 6))\" y=\"\(SVGText.number(y(low)))\" text-anchor=\"end\">\(SVGText.escape(Format.money(low)))</text>"
-        svg += "<text x=\"\(SVGText.number(left))\" y=\"\(SVGText.number(height - 24))\">\(Format.day(first.date))</text>"
-        svg += "<text x=\"\(SVGText.number(width - right))\" y=\"\(SVGText.number(height - 24))\" text-anchor=\"end\">\(Format.day(last.date))</text>"
+        svg += "<text x=\"\(Markup.number(left - 6))\" y=\"\(Markup.number(y(high)))\" text-anchor=\"end\">\(Markup.escape(Format.money(high)))</text>"
+        svg += "<text x=\"\(Markup.number(left - 6))\" y=\"\(Markup.number(y(low)))\" text-anchor=\"end\">\(Markup.escape(Format.money(low)))</text>"
+        svg += "<text x=\"\(Markup.number(left))\" y=\"\(Markup.number(height - 24))\">\(Format.day(first.date))</text>"
+        svg += "<text x=\"\(Markup.number(width - right))\" y=\"\(Markup.number(height - 24))\" text-anchor=\"end\">\(Format.day(last.date))</text>"
         var legendX = left
         for regime in ["bull", "bear", "high_volatility", "sideways"] {
-            svg += "<rect x=\"\(SVGText.number(legendX))\" y=\"\(SVGText.number(height - 14))\" width=\"10\" height=\"10\" fill=\"\(Self.colours[regime]!)\" stroke=\"#8a94a3\"/>"
-            svg += "<text x=\"\(SVGText.number(legendX + 14))\" y=\"\(SVGText.number(height - 5))\">\(regime.replacingOccurrences(of: "_", with: " "))</text>"
+            svg += "<rect x=\"\(Markup.number(legendX))\" y=\"\(Markup.number(height - 14))\" width=\"10\" height=\"10\" fill=\"\(Self.colours[regime]!)\" stroke=\"#8a94a3\"/>"
+            svg += "<text x=\"\(Markup.number(legendX + 14))\" y=\"\(Markup.number(height - 5))\">\(regime.replacingOccurrences(of: "_", with: " "))</text>"
             legendX += 120
         }
         return svg + "</svg>"

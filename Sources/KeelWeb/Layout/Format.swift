@@ -5,12 +5,18 @@ import Foundation
 public enum Format {
     public static func money(_ value: Double?, currency: String = "$") -> String {
         guard let value, value.isFinite else { return "–" }
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .decimal
-        formatter.maximumFractionDigits = abs(value) >= 1_000 ? 0 : 2
-        formatter.minimumFractionDigits = abs(value) >= 1_000 ? 0 : 2
-        formatter.locale = Locale(identifier: "en_US")
-        return (value < 0 ? "−" : "") + currency + (formatter.string(from: NSNumber(value: abs(value))) ?? String(abs(value)))
+        // Whole units from 1,000 up, cents below; grouped by hand (NumberFormatter's digit limits differ across platforms).
+        let magnitude = abs(value)
+        let digits = magnitude >= 1_000 ? 0 : 2
+        let text = String(format: "%.\(digits)f", magnitude)
+        let parts = text.split(separator: ".", maxSplits: 1)
+        var whole = String(parts[0]), grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole.removeLast(3)
+        }
+        grouped = whole + grouped + (parts.count > 1 ? "." + parts[1] : "")
+        return (value < 0 && text != String(format: "%.\(digits)f", 0.0) ? "−" : "") + currency + grouped
     }
 
     public static func percent(_ fraction: Double?, signed: Bool = false, digits: Int = 1) -> String {

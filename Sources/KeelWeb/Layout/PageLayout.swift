@@ -21,8 +21,7 @@ public enum WorkspaceSection: String, Sendable, CaseIterable {
 
     var path: String { self == .overview ? "/app" : "/app/\(rawValue)" }
 
-    /// The sections built so far; the others are linked once their pages exist.
-    static let available: [WorkspaceSection] = [.overview, .clients, .approvals, .goals, .autonomous, .jobs, .alerts]
+    static let available: [WorkspaceSection] = WorkspaceSection.allCases
 }
 
 /// Who is signed in, as the chrome shows it, and the CSRF token every form of the page carries.
@@ -59,7 +58,7 @@ enum PageLayout {
                         .nav(
                             .attribute(named: "aria-label", value: "Sections"),
                             .forEach(WorkspaceSection.available) { item in
-                                .a(.href(item.path), .if(item == section, .attribute(named: "aria-current", value: "page")), .text(item.title))
+                                .a(.href(Markup.escape(item.path)), .if(item == section, .attribute(named: "aria-current", value: "page")), .text(item.title))
                             }
                         )
                     },
@@ -69,7 +68,7 @@ enum PageLayout {
                             .text("\(viewer.userID) (\(viewer.role)) "),
                             .form(
                                 .class("inline"), .method(.post), .action("/app/sign-out"),
-                                .input(.type(.hidden), .name("csrf"), .value(viewer.csrfToken)),
+                                .input(.type(.hidden), .name("csrf"), .value(Markup.escape(viewer.csrfToken))),
                                 .button(.class("secondary"), .type(.submit), "Sign out")
                             )
                         )

@@ -94,7 +94,7 @@ public enum ApprovalQueuePage {
         let checks: Node<HTML.BodyContext> = .p(.class(batch.checks.isEmpty ? "good" : "bad"),
                                                  .text("Pre-trade checks: " + (batch.checks.isEmpty ? "all pass against today's books" : batch.checks.joined(separator: "; "))))
         return .section(
-            .class("card"), .id("batch-\(batch.batchID)"), .style("margin-bottom:1rem"),
+            .class("card"), .id(Markup.escape("batch-\(batch.batchID)")), .style("margin-bottom:1rem"),
             .h2(.text("\(batch.client) · \(batch.accountHash)")),
             .p(.class("label"), .text(planned)),
             lineage(batch),
@@ -129,16 +129,16 @@ public enum ApprovalQueuePage {
 
     static func actions(_ batch: ApprovalQueueModel.Batch, reasonField: String, rejectError: Bool, csrf: String) -> Node<HTML.BodyContext> {
         let approve: Node<HTML.BodyContext> = .form(
-            .method(.post), .action("/app/approvals/\(batch.batchID)/approve"),
-            .input(.type(.hidden), .name("csrf"), .value(csrf)),
+            .method(.post), .action(Markup.escape("/app/approvals/\(batch.batchID)/approve")),
+            .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))),
             .button(.type(.submit), "Approve")
         )
         let reject: Node<HTML.BodyContext> = .form(
-            .method(.post), .action("/app/approvals/\(batch.batchID)/reject"),
-            .input(.type(.hidden), .name("csrf"), .value(csrf)),
-            .label(.for(reasonField), "Reason to reject"),
-            .input(.type(.text), .name("reason"), .id(reasonField), .attribute(named: "maxlength", value: "500"),
-                   .attribute(named: "aria-invalid", value: rejectError ? "true" : "false")),
+            .method(.post), .action(Markup.escape("/app/approvals/\(batch.batchID)/reject")),
+            .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))),
+            .label(.for(Markup.escape(reasonField)), "Reason to reject"),
+            .input(.type(.text), .name("reason"), .id(Markup.escape(reasonField)), .attribute(named: "maxlength", value: "500"),
+                   .attribute(named: "aria-invalid", value: Markup.escape(rejectError ? "true" : "false"))),
             .if(rejectError, .p(.class("error"), "A reason is required to reject a batch.")),
             .button(.class("danger"), .type(.submit), "Reject")
         )

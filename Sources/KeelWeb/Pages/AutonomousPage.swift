@@ -113,7 +113,7 @@ public enum AutonomousPage {
                         .style("margin-top:.8rem"),
                         .tr(.th("Client"), .th("Account"), .th("Outcome"), .th("Strategy and why"), .th("Orders")),
                         .forEach(model.outcomes) { outcome in
-                            .tr(.td(.a(.href("/app/clients/\(outcome.clientID)"), .text("client \(outcome.clientID)"))), .td(.text(outcome.accountHash)),
+                            .tr(.td(.a(.href(Markup.escape("/app/clients/\(outcome.clientID)")), .text("client \(outcome.clientID)"))), .td(.text(outcome.accountHash)),
                                 .td(.class(outcome.status == "failed" ? "bad" : outcome.status == "completed" ? "good" : "warn"),
                                     .text(outcome.status + (outcome.outcome.map { ": \($0)" } ?? ""))),
                                 .td(.text((outcome.strategy ?? "–") + (outcome.reason.map { " — \($0)" } ?? ""))), .td(.text("\(outcome.orders)")))
@@ -131,22 +131,22 @@ public enum AutonomousPage {
             .table(
                 .tr(.th("Day"), .th("Status"), .th("Trigger"), .th("Regime"), .th("Accounts")),
                 .forEach(model.cycles) { cycle in
-                    .tr(.td(.a(.href("/app/autonomous?cycle=\(cycle.cycleID)"), .text(cycle.cycleDate))), .td(.text(cycle.status)), .td(.text(cycle.trigger)),
+                    .tr(.td(.a(.href(Markup.escape("/app/autonomous?cycle=\(cycle.cycleID)")), .text(cycle.cycleDate))), .td(.text(cycle.status)), .td(.text(cycle.trigger)),
                         .td(.text(cycle.regime ?? "–")), .td(.text("\(cycle.accountsDone)/\(cycle.accountsTotal)")))
                 }
             ),
             .form(.method(.post), .action("/app/autonomous/run"), .style("margin-top:.6rem"),
-                  .input(.type(.hidden), .name("csrf"), .value(model.viewer.csrfToken)),
+                  .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                   .button(.type(.submit), "Run a cycle now"))
         )
     }
 
     static func controls(_ model: AutonomousModel) -> Node<HTML.BodyContext> {
-        let csrf: Node<HTML.FormContext> = .input(.type(.hidden), .name("csrf"), .value(model.viewer.csrfToken))
+        let csrf: Node<HTML.FormContext> = .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken)))
         return .section(
             .class("card"), .h2("Controls"),
             .form(.method(.post), .action("/app/autonomous/kill-switch"), csrf,
-                  .input(.type(.hidden), .name("engaged"), .value(model.killSwitchEngaged ? "false" : "true")),
+                  .input(.type(.hidden), .name("engaged"), .value(Markup.escape(model.killSwitchEngaged ? "false" : "true"))),
                   .button(.class(model.killSwitchEngaged ? "secondary" : "danger"), .type(.submit),
                           .text(model.killSwitchEngaged ? "Release the kill switch" : "Engage the kill switch (cancels working orders)"))),
             .form(.method(.post), .action("/app/autonomous/pause"), csrf,
@@ -158,7 +158,7 @@ public enum AutonomousPage {
             .if(!model.pausedClients.isEmpty, .h2(.style("margin-top:.6rem"), "Paused clients")),
             .forEach(model.pausedClients) { paused in
                 .form(.method(.post), .action("/app/autonomous/resume"), csrf,
-                      .input(.type(.hidden), .name("client_id"), .value(String(paused.clientID))),
+                      .input(.type(.hidden), .name("client_id"), .value(Markup.escape(String(paused.clientID)))),
                       .p(.text("client \(paused.clientID)" + (paused.reason.map { " (\($0))" } ?? "") + " "), .button(.class("secondary"), .type(.submit), "Resume")))
             },
             .form(.method(.post), .action("/app/autonomous/override"), csrf,
@@ -167,7 +167,7 @@ public enum AutonomousPage {
                   .label(.for("override-strategy"), "Strategy"),
                   .select(.attribute(named: "name", value: "strategy"), .attribute(named: "id", value: "override-strategy"),
                           .forEach(model.strategies) { name in
-                              .element(named: "option", nodes: [.attribute(named: "value", value: name), .text(name)])
+                              .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(name)), .text(name)])
                           }),
                   .label(.for("override-until"), "Until (date)"),
                   .input(.type(.date), .name("until"), .id("override-until"), .required(true)),

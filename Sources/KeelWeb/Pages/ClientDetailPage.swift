@@ -146,8 +146,8 @@ public enum ClientDetailPage {
                          .forEach(model.goals) { goal in
                              .div(.p(.text("\(goal.name) (\(goal.status))")),
                                   .element(named: "progress", nodes: [.attribute(named: "max", value: "1"),
-                                                                      .attribute(named: "value", value: String(format: "%.3f", min(max(goal.progress ?? 0, 0), 1))),
-                                                                      .attribute(named: "aria-label", value: "\(goal.name) progress"),
+                                                                      .attribute(named: "value", value: Markup.escape(String(format: "%.3f", min(max(goal.progress ?? 0, 0), 1)))),
+                                                                      .attribute(named: "aria-label", value: Markup.escape("\(goal.name) progress")),
                                                                       .text(Format.percent(goal.progress))]))
                          }),
                 .section(.class("card"), .h2("Batches"), .table(

@@ -75,22 +75,22 @@ public enum ClientListPage {
             .form(
                 .method(.get), .action("/app/clients"), .attribute(named: "role", value: "search"),
                 .label(.for("q"), "Search by name or email"),
-                .input(.type(.search), .name("q"), .id("q"), .value(model.query)),
+                .input(.type(.search), .name("q"), .id("q"), .value(Markup.escape(model.query))),
                 .button(.type(.submit), .style("margin-left:.4rem"), "Search")
             ),
             .p(.class("label"), .text("\(model.total) client\(model.total == 1 ? "" : "s"), page \(model.page) of \(pages)")),
             .table(
                 .tr(.th("Client"), .th("Email"), .th("Risk"), .th("Accounts"), .th("Value"), .th("Status")),
                 .forEach(model.rows) { row in
-                    .tr(.td(.a(.href("/app/clients/\(row.clientID)"), .text(row.name))), .td(.text(row.email)), .td(.text(row.riskTolerance)),
+                    .tr(.td(.a(.href(Markup.escape("/app/clients/\(row.clientID)")), .text(row.name))), .td(.text(row.email)), .td(.text(row.riskTolerance)),
                         .td(.text("\(row.accounts)")), .td(.text(Format.money(row.value))), .td(.text(row.status)))
                 }
             ),
             .nav(
                 .attribute(named: "aria-label", value: "Pages"), .style("margin:.6rem 0"),
-                .if(model.page > 1, .a(.href("/app/clients?q=\(encoded)&page=\(model.page - 1)"), "← Previous")),
+                .if(model.page > 1, .a(.href(Markup.escape("/app/clients?q=\(encoded)&page=\(model.page - 1)")), "← Previous")),
                 .if(model.page > 1 && model.page < pages, .text(" · ")),
-                .if(model.page < pages, .a(.href("/app/clients?q=\(encoded)&page=\(model.page + 1)"), "Next →"))
+                .if(model.page < pages, .a(.href(Markup.escape("/app/clients?q=\(encoded)&page=\(model.page + 1)")), "Next →"))
             ),
             onboarding(model.onboarding, csrf: model.viewer.csrfToken)
         ))
@@ -100,11 +100,11 @@ public enum ClientListPage {
         func field(_ name: String, _ label: String, _ value: String, type: HTMLInputType = .text, required: Bool = false) -> Node<HTML.FormContext> {
             let error = form.errors[name]
             return .group(
-                .label(.for(name), .text(label)),
-                .input(.type(type), .name(name), .id(name), .value(value), .required(required),
+                .label(.for(Markup.escape(name)), .text(label)),
+                .input(.type(type), .name(Markup.escape(name)), .id(Markup.escape(name)), .value(Markup.escape(value)), .required(required),
                        .attribute(named: "aria-invalid", value: error == nil ? "false" : "true"),
-                       .attribute(named: "aria-describedby", value: "\(name)-error")),
-                .p(.class("error"), .id("\(name)-error"), .text(error ?? ""))
+                       .attribute(named: "aria-describedby", value: Markup.escape("\(name)-error"))),
+                .p(.class("error"), .id(Markup.escape("\(name)-error")), .text(error ?? ""))
             )
         }
         return .section(
@@ -113,7 +113,7 @@ public enum ClientListPage {
             .unwrap(form.message) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
             .form(
                 .method(.post), .action("/app/clients"),
-                .input(.type(.hidden), .name("csrf"), .value(csrf)),
+                .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))),
                 field("first_name", "First name", form.firstName, required: true),
                 field("last_name", "Last name", form.lastName, required: true),
                 field("email", "Email", form.email, type: .email, required: true),
@@ -122,7 +122,7 @@ public enum ClientListPage {
                 .select(.attribute(named: "name", value: "risk_tolerance"), .attribute(named: "id", value: "risk_tolerance"),
                         .forEach(riskTolerances) { option in
                             // A full <option>…</option> (Plot's is self-closed with a label attribute).
-                            .element(named: "option", nodes: [.attribute(named: "value", value: option),
+                            .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(option)),
                                                               .if(option == form.riskTolerance, .attribute(named: "selected", value: "selected")),
                                                               .text(option)])
                         }),

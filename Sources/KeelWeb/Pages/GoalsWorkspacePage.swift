@@ -80,7 +80,7 @@ public enum GoalsWorkspacePage {
                 .label(.for("user"), "Whose goals"),
                 .select(.attribute(named: "name", value: "user"), .attribute(named: "id", value: "user"),
                         .forEach(model.people) { person in
-                            .element(named: "option", nodes: [.attribute(named: "value", value: person.userID),
+                            .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(person.userID)),
                                                               .if(person.userID == model.selected?.userID, .attribute(named: "selected", value: "selected")),
                                                               .text(person.label)])
                         }),
@@ -107,13 +107,13 @@ public enum GoalsWorkspacePage {
             .class("card"), .style("margin-bottom:1rem"),
             .h2(.text("\(goal.name) · \(goal.type) \(String(format: "%g", goal.target)) · \(goal.status)")),
             .element(named: "progress", nodes: [.attribute(named: "max", value: "1"),
-                                                .attribute(named: "value", value: String(format: "%.3f", min(max(goal.progress / 100, 0), 1))),
-                                                .attribute(named: "aria-label", value: "\(goal.name) progress"), .text(Format.percent(goal.progress / 100))]),
+                                                .attribute(named: "value", value: Markup.escape(String(format: "%.3f", min(max(goal.progress / 100, 0), 1)))),
+                                                .attribute(named: "aria-label", value: Markup.escape("\(goal.name) progress")), .text(Format.percent(goal.progress / 100))]),
             .p(.text("Risk factor \(String(format: "%.2f", goal.factor)), strategy \(goal.strategy): \(goal.reason)"
                      + (goal.periodEnd.map { " · ends \(Format.day($0))" } ?? ""))),
             .div(.class("grid"), .div(.raw(progress)), .div(.raw(factor))),
-            .if(open, .form(.method(.post), .action("/app/goals/\(goal.goalID)/cancel"),
-                            .input(.type(.hidden), .name("csrf"), .value(csrf)), .input(.type(.hidden), .name("user"), .value(person.userID)),
+            .if(open, .form(.method(.post), .action(Markup.escape("/app/goals/\(goal.goalID)/cancel")),
+                            .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))), .input(.type(.hidden), .name("user"), .value(Markup.escape(person.userID))),
                             .button(.class("secondary"), .type(.submit), "Cancel this goal")))
         )
     }
@@ -123,18 +123,18 @@ public enum GoalsWorkspacePage {
             .class("card"), .h2("New goal"),
             .form(
                 .method(.post), .action("/app/goals"),
-                .input(.type(.hidden), .name("csrf"), .value(model.viewer.csrfToken)),
-                .input(.type(.hidden), .name("user"), .value(person.userID)),
+                .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
+                .input(.type(.hidden), .name("user"), .value(Markup.escape(person.userID))),
                 .label(.for("goal-name"), "Name"),
                 .input(.type(.text), .name("name"), .id("goal-name"), .required(true), .attribute(named: "maxlength", value: "100")),
                 .label(.for("goal-type"), "Kind"),
                 .select(.attribute(named: "name", value: "goal_type"), .attribute(named: "id", value: "goal-type"),
-                        .forEach(model.goalTypes) { type in .element(named: "option", nodes: [.attribute(named: "value", value: type), .text(type)]) }),
+                        .forEach(model.goalTypes) { type in .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(type)), .text(type)]) }),
                 .label(.for("goal-target"), "Target (percent for returns and drawdown limits, money otherwise)"),
                 .input(.type(.number), .name("target_value"), .id("goal-target"), .attribute(named: "step", value: "any"), .required(true)),
                 .label(.for("goal-account"), "Account"),
                 .select(.attribute(named: "name", value: "account_hash"), .attribute(named: "id", value: "goal-account"),
-                        .forEach(model.accounts) { hash in .element(named: "option", nodes: [.attribute(named: "value", value: hash), .text(hash)]) }),
+                        .forEach(model.accounts) { hash in .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(hash)), .text(hash)]) }),
                 .p(.button(.type(.submit), "Create goal"))
             )
         )

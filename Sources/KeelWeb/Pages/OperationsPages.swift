@@ -55,8 +55,8 @@ public enum JobsPage {
                     let progress = min(max(job.progress.isFinite ? job.progress : 0, 0), 1)
                     return .tr(
                         .td(.text(job.kind)), .td(.class(job.status == "failed" ? "bad" : job.status == "succeeded" ? "good" : ""), .text(job.status)),
-                        .td(.element(named: "progress", nodes: [.attribute(named: "max", value: "1"), .attribute(named: "value", value: String(format: "%.3f", progress)),
-                                                                .attribute(named: "aria-label", value: "\(job.kind) progress"), .text(Format.percent(progress))]),
+                        .td(.element(named: "progress", nodes: [.attribute(named: "max", value: "1"), .attribute(named: "value", value: Markup.escape(String(format: "%.3f", progress))),
+                                                                .attribute(named: "aria-label", value: Markup.escape("\(job.kind) progress")), .text(Format.percent(progress))]),
                             .text(job.message.map { " " + $0 } ?? "")),
                         .td(.text("\(job.attempts)/\(job.maxAttempts)")), .td(.text(Format.time(job.createdAt))), .td(.text(Format.time(job.finishedAt))),
                         .td(.text(job.error.map { String($0.prefix(200)) } ?? "")))
@@ -146,7 +146,7 @@ public enum AlertsPage {
                 .tr(.td(.text(Format.time(alert.createdAt))),
                     .td(.class(alert.severity == "critical" ? "bad" : alert.severity == "warning" ? "warn" : ""), .text(alert.severity)),
                     .td(.text(alert.kind)),
-                    .td(.unwrap(alert.clientID, { .a(.href("/app/clients/\($0)"), .text("client \($0)")) }, else: .text("–"))),
+                    .td(.unwrap(alert.clientID, { .a(.href(Markup.escape("/app/clients/\($0)")), .text("client \($0)")) }, else: .text("–"))),
                     .td(.text(alert.message)))
             }
         )

@@ -24,10 +24,10 @@ public enum SignInPage {
             .unwrap(model.error) { .p(.class("error"), .id("sign-in-error"), .attribute(named: "role", value: "alert"), .text($0)) },
             .form(
                 .method(.post), .action("/app/sign-in"),
-                .input(.type(.hidden), .name("csrf"), .value(model.csrfToken)),
-                .input(.type(.hidden), .name("next"), .value(model.next)),
+                .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.csrfToken))),
+                .input(.type(.hidden), .name("next"), .value(Markup.escape(model.next))),
                 .label(.for("user_id"), "User id"),
-                .input(.type(.text), .name("user_id"), .id("user_id"), .value(model.userID), .autocomplete(false), .required(true)),
+                .input(.type(.text), .name("user_id"), .id("user_id"), .value(Markup.escape(model.userID)), .autocomplete(false), .required(true)),
                 .label(.for("password"), "Password"),
                 .input(.type(.password), .name("password"), .id("password"), .required(true)),
                 .p(.button(.type(.submit), "Sign in"))

@@ -1,5 +1,7 @@
-/// Escapes text and attribute values written into hand-built SVG (the charts), so no data can break out of it.
-enum SVGText {
+/// Escaping for markup Plot writes raw: attribute values (Plot escapes text nodes but writes `name="value"` as
+/// given) and the hand-built SVG of the charts. Every value that is not a literal goes through `escape`, so no
+/// data can close an attribute or open a tag.
+enum Markup {
     static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
