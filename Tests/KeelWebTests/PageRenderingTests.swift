@@ -61,7 +61,7 @@ struct PageRenderingTests {
                           accounts: [.init(accountHash: "acct-1", broker: "paper", status: "active", cash: 1_000, value: 101_000)],
                           holdings: [.init(symbol: "SPY", quantity: 100, price: 500, value: 50_000, weight: 0.495, target: 0.5),
                                      .init(symbol: "AGG", quantity: 500, price: 100, value: 50_000, weight: 0.495, target: 0.45)],
-                          valueHistory: (0..<3).map { (day.addingTimeInterval(Double($0) * 86_400), 100_000 + Double($0) * 500) },
+                          equity: (0..<3).map { (day.addingTimeInterval(Double($0) * 86_400), 100_000 + Double($0) * 500, 0) },
                           goals: [.init(name: "5% this month", status: "active", progress: 0.4)],
                           batches: [.init(batchID: "b1", status: "executed", strategy: "balanced", orders: 2, createdAt: day)],
                           audit: [.init(at: day, action: "batch.approve", actor: "advisor")])

@@ -41,7 +41,7 @@ struct SchwabController: RouteCollection {
         if req.headers.accept.contains(where: { $0.mediaType == .html }) {
             var headers = HTTPHeaders()
             headers.contentType = .html
-            let html = "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>Schwab linked</h2><p>\(status.accounts.count) account(s) linked to client \(status.clientID). You can close this page.</p></body></html>"
+            let html = "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>Schwab linked</h2><p>\(status.accounts.count) account(s) linked to client \(status.clientID).</p><p><a href=\"/app/clients/\(status.clientID)\">Back to the client's page</a></p></body></html>"
             return Response(status: .ok, headers: headers, body: .init(string: html))
         }
         return try await SchwabStatusResponse(status).encodeResponse(for: req)

@@ -25,7 +25,14 @@ struct WorkspaceClientsController: RouteCollection {
         routes.get("clients", use: list).openAPI("The client directory: search, pages, and the onboarding form (staff)", response: .html)
         routes.post("clients", use: onboard)
             .openAPI("Onboard a client (form post): its page, or the form again with each error beside its field", response: .html, redirect: .seeOther)
-        routes.get("clients", ":client_id", use: detail).openAPI("A client's book: accounts, preferences, holdings against targets, goals, batches, audit", response: .html)
+        routes.get("clients", ":client_id", use: detail)
+            .openAPI("A client's book: accounts, preferences, holdings against targets, equity and drawdown since inception, goals, batches, audit", response: .html)
+        routes.post("clients", ":client_id", "preferences", use: savePreferences)
+            .openAPI("Save a client's preferences (form post): the page again, with each error beside its field when refused", response: .html, redirect: .seeOther)
+        routes.post("clients", ":client_id", "accounts", use: linkPaperAccount)
+            .openAPI("Open a paper account for the client (form post): the page again, with each error beside its field when refused", response: .html, redirect: .seeOther)
+        routes.post("clients", ":client_id", "schwab", use: startSchwabLink)
+            .openAPI("Start linking a Schwab login (form post): a redirect to Schwab's sign-in", status: .seeOther, response: .redirect)
     }
 
     func list(req: Request) async throws -> Response {
@@ -66,11 +73,53 @@ struct WorkspaceClientsController: RouteCollection {
         }
     }
 
+    struct PreferencesFormBody: Content {
+        var portfolioId: String?
+        var maxPositions: String?
+        var maxWeight: String?
+        var cashBuffer: String?
+        var driftThreshold: String?
+        var maxDrawdownLimit: String?
+        var deriskAction: String?
+        var tradingMode: String?
+        var excludedSymbols: String?
+        var requireApproval: String?
+
+        enum CodingKeys: String, CodingKey {
+            case portfolioId = "portfolio_id", maxPositions = "max_positions", maxWeight = "max_weight", cashBuffer = "cash_buffer",
+                 driftThreshold = "drift_threshold", maxDrawdownLimit = "max_drawdown_limit", deriskAction = "derisk_action", tradingMode = "trading_mode",
+                 excludedSymbols = "excluded_symbols", requireApproval = "require_approval"
+        }
+
+        var values: [String: String] {
+            ["portfolio_id": portfolioId, "max_positions": maxPositions, "max_weight": maxWeight, "cash_buffer": cashBuffer, "drift_threshold": driftThreshold,
+             "max_drawdown_limit": maxDrawdownLimit, "derisk_action": deriskAction, "trading_mode": tradingMode, "excluded_symbols": excludedSymbols]
+                .compactMapValues { $0.map { String($0.prefix(2_000)) } }
+        }
+    }
+
+    struct PaperAccountBody: Content {
+        var nickname: String?
+        var startingCash: String?
+
+        enum CodingKeys: String, CodingKey { case nickname, startingCash = "starting_cash" }
+    }
+
+    static let messages: [String: String] = [
+        "preferences": "The preferences are saved.", "account": "The paper account is open.", "schwab_not_configured": "Schwab is not configured on this server.",
+    ]
+
     func detail(req: Request) async throws -> Response {
-        let (principal, viewer) = try WebSession.viewer(req)
         guard let clientID = req.parameters.get("client_id", as: Int.self) else {
+            let (_, viewer) = try WebSession.viewer(req)
             return WebSession.page(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client."))
         }
+        return try await render(req, clientID: clientID, preferencesForm: nil, paperForm: .init())
+    }
+
+    /// One client's page; `preferencesForm` carries what was typed when a save was refused.
+    func render(_ req: Request, clientID: Int, preferencesForm typed: ClientDetailModel.PreferencesForm?, paperForm: ClientDetailModel.PaperAccountForm) async throws -> Response {
+        let (principal, viewer) = try WebSession.viewer(req)
         let detail: ClientWorkspace.Detail
         do {
             detail = try await ClientWorkspace(context: req.keel.context).detail(clientID: clientID, by: principal)
@@ -84,6 +133,16 @@ struct WorkspaceClientsController: RouteCollection {
              ("Approval", p.requireApproval ? "required" : "automatic"), ("Trading mode", p.tradingMode.rawValue),
              ("Drawdown limit", p.maxDrawdownLimit.map { Format.percent($0) } ?? "none"), ("Excluded", p.excludedSymbols.isEmpty ? "none" : p.excludedSymbols.joined(separator: ", "))]
         } ?? []
+        // Staff edit the preferences; the form starts from what is stored.
+        let form = typed ?? detail.preferences.flatMap { p -> ClientDetailModel.PreferencesForm? in
+            guard principal.role.isStaff else { return nil }
+            return .init(values: ["portfolio_id": String(p.portfolioID), "max_positions": String(p.maxPositions), "max_weight": Self.number(p.maxWeight),
+                                  "cash_buffer": Self.number(p.cashBuffer), "drift_threshold": Self.number(p.driftThreshold),
+                                  "max_drawdown_limit": p.maxDrawdownLimit.map(Self.number) ?? "0", "derisk_action": p.deriskAction.rawValue,
+                                  "trading_mode": p.tradingMode.rawValue, "excluded_symbols": p.excludedSymbols.joined(separator: ", ")],
+                         requireApproval: p.requireApproval)
+        }
+        let portfolios = try await req.keel.context.database.read { try await $0.referenceData.modelPortfolios() }
         func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
         let model = ClientDetailModel(
             viewer: viewer, clientID: detail.client.clientID, name: "\(detail.client.firstName) \(detail.client.lastName)", email: detail.client.email,
@@ -91,10 +150,86 @@ struct WorkspaceClientsController: RouteCollection {
             accounts: detail.accounts.map { .init(accountHash: $0.account.accountHash, broker: $0.account.brokerage.code,
                                                   status: $0.account.isHalted ? "halted" : $0.account.status.rawValue, cash: double($0.account.cash), value: $0.value) },
             holdings: detail.holdings.map { .init(symbol: $0.symbol, quantity: $0.quantity, price: $0.price, value: $0.value, weight: $0.weight, target: $0.target) },
-            valueHistory: detail.valueHistory,
+            equity: detail.equity.map { ($0.date, $0.value, $0.drawdown) },
             goals: detail.goals.map { .init(name: $0.name, status: $0.status.rawValue, progress: $0.progressPct.isFinite ? $0.progressPct / 100 : nil) },
             batches: detail.batches.map { .init(batchID: $0.batchID, status: $0.status.rawValue, strategy: $0.strategy, orders: $0.orders.count, createdAt: $0.createdAt) },
-            audit: detail.audit.map { .init(at: $0.at, action: $0.action, actor: $0.actor) })
+            audit: detail.audit.map { .init(at: $0.at, action: $0.action, actor: $0.actor) },
+            preferencesForm: form, portfolios: portfolios.map { ($0.id, $0.name) }, paperForm: paperForm, schwabConfigured: req.keel.schwab != nil,
+            notice: (try? req.query.get(String.self, at: "done")).flatMap { Self.messages[$0] },
+            error: (try? req.query.get(String.self, at: "error")).map { Self.messages[$0] ?? "The action failed." })
         return WebSession.page(ClientDetailPage.render(model))
+    }
+
+    /// A fraction as the form shows it: no trailing zeros.
+    static func number(_ value: Double) -> String { String(format: "%g", value) }
+
+    func savePreferences(req: Request) async throws -> Response {
+        let principal = try req.principal
+        guard let clientID = req.parameters.get("client_id", as: Int.self) else { return req.redirect(to: "/app/clients", redirectType: .normal) }
+        let body = (try? req.content.decode(PreferencesFormBody.self)) ?? PreferencesFormBody()
+        var form = ClientDetailModel.PreferencesForm(values: body.values, requireApproval: body.requireApproval == "true")
+        var input = PreferencesInput(requireApproval: form.requireApproval)
+        func number(_ field: String) -> Double? {
+            guard let text = form.values[field]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let value = Double(text), value.isFinite else { form.errors[field] = "\(field) must be a number"; return nil }
+            return value
+        }
+        if let text = form.values["portfolio_id"], !text.isEmpty {
+            if let id = Int(text) { input.portfolioID = id } else { form.errors["portfolio_id"] = "Choose one of the model portfolios." }
+        }
+        if let text = form.values["max_positions"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            if let count = Int(text) { input.maxPositions = count } else { form.errors["max_positions"] = "max_positions must be a whole number" }
+        }
+        input.maxWeight = number("max_weight")
+        input.cashBuffer = number("cash_buffer")
+        input.driftThreshold = number("drift_threshold")
+        input.maxDrawdownLimit = number("max_drawdown_limit")
+        input.deriskAction = form.values["derisk_action"].flatMap { $0.isEmpty ? nil : $0 }
+        input.tradingMode = form.values["trading_mode"].flatMap { $0.isEmpty ? nil : $0 }
+        input.excludedSymbols = form.values["excluded_symbols"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty } }
+        if form.errors.isEmpty {
+            do {
+                _ = try await req.keel.preferences.update(clientID: clientID, with: input, by: principal)
+                return req.redirect(to: "/app/clients/\(clientID)?done=preferences", redirectType: .normal)
+            } catch let error as ServiceError where error.kind != .notFound && error.kind != .forbidden {
+                if let field = error.field { form.errors[field.split(separator: ".").first.map(String.init) ?? field] = error.message } else { form.message = error.message }
+            }
+        }
+        return try await render(req, clientID: clientID, preferencesForm: form, paperForm: .init())
+    }
+
+    func linkPaperAccount(req: Request) async throws -> Response {
+        let principal = try req.principal
+        guard let clientID = req.parameters.get("client_id", as: Int.self) else { return req.redirect(to: "/app/clients", redirectType: .normal) }
+        let body = (try? req.content.decode(PaperAccountBody.self)) ?? PaperAccountBody()
+        var form = ClientDetailModel.PaperAccountForm(nickname: String((body.nickname ?? "").prefix(200)), startingCash: String((body.startingCash ?? "").prefix(30)))
+        let cashText = form.startingCash.trimmingCharacters(in: .whitespaces)
+        let cash = cashText.isEmpty ? nil : Decimal(string: cashText)
+        if !cashText.isEmpty && cash == nil { form.errors["starting_cash"] = "starting_cash must be a number" }
+        if form.errors.isEmpty {
+            do {
+                let nickname = form.nickname.trimmingCharacters(in: .whitespaces)
+                _ = try await req.keel.accounts.link(AccountLinkInput(clientID: clientID, brokerageID: AccountService.paperBrokerageID, accountNumber: nil, accountHash: nil,
+                                                                      accountType: "individual", nickname: nickname.isEmpty ? nil : nickname, startingCash: cash),
+                                                     by: principal)
+                return req.redirect(to: "/app/clients/\(clientID)?done=account", redirectType: .normal)
+            } catch let error as ServiceError where error.kind != .notFound && error.kind != .forbidden {
+                form.errors[error.field ?? "nickname"] = error.message
+            }
+        }
+        return try await render(req, clientID: clientID, preferencesForm: nil, paperForm: form)
+    }
+
+    /// Starts Schwab's OAuth2 login for the client: a redirect to Schwab's sign-in page.
+    func startSchwabLink(req: Request) async throws -> Response {
+        let principal = try req.principal
+        guard let clientID = req.parameters.get("client_id", as: Int.self) else { return req.redirect(to: "/app/clients", redirectType: .normal) }
+        guard let schwab = req.keel.schwab else { return req.redirect(to: "/app/clients/\(clientID)?error=schwab_not_configured", redirectType: .normal) }
+        do {
+            let (url, _) = try await schwab.authorizationURL(clientID: clientID, by: principal)
+            return req.redirect(to: url.absoluteString, redirectType: .normal)
+        } catch is ServiceError {
+            return req.redirect(to: "/app/clients/\(clientID)?error=failed", redirectType: .normal)
+        }
     }
 }

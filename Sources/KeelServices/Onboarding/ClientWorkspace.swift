@@ -57,7 +57,8 @@ public struct ClientWorkspace: Sendable {
         public var portfolioName: String
         public var accounts: [(account: AccountRecord, value: Double)]
         public var holdings: [Holding]
-        public var valueHistory: [(date: Date, value: Double)]
+        /// The client's accounts together, day by day since the first was opened (rebuilt from the fills).
+        public var equity: [EquityReconstruction.Day]
         public var goals: [GoalRecord]
         public var batches: [BatchRecord]
         public var audit: [AuditEntry]
@@ -92,17 +93,56 @@ public struct ClientWorkspace: Sendable {
                 let value = quantity * (price ?? 0)
                 return Holding(symbol: symbol, quantity: quantity, price: price, value: value, weight: total > 0 ? value / total : 0, target: targets[symbol])
             }
-            var history: [String: Double] = [:]
-            for account in accounts {
-                for day in try await session.performance.history(accountHash: account.accountHash, limit: 400) { history[day.day, default: 0] += day.portfolioValue }
-            }
-            let valueHistory = history.keys.sorted().compactMap { day -> (Date, Double)? in
-                guard let date = ISO8601DateFormatter().date(from: day + "T00:00:00Z") else { return nil }
-                return (date, history[day] ?? 0)
-            }
+            let equity = try await Self.equitySinceInception(accounts: accounts, session: session, benchmark: context.settings.cycle.regimeSymbol,
+                                                             now: context.clock.now())
             return Detail(client: client, preferences: preferences, portfolioName: portfolio?.name ?? "–", accounts: accountValues, holdings: holdings,
-                          valueHistory: valueHistory, goals: try await session.goals.list(userID: nil, clientID: clientID, limit: 50),
+                          equity: equity, goals: try await session.goals.list(userID: nil, clientID: clientID, limit: 50),
                           batches: batches, audit: try await session.operations.audit(clientID: clientID, limit: 30))
+        }
+    }
+
+    /// The accounts' value on every trading day (the benchmark's bar days) since the oldest was opened, rebuilt
+    /// from their fills and the stored closes; summed over the accounts.
+    static func equitySinceInception(accounts: [AccountRecord], session: Session, benchmark: String, now: Date) async throws -> [EquityReconstruction.Day] {
+        guard let opened = accounts.map(\.createdAt).min() else { return [] }
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        func day(_ date: Date) -> Date { utc.startOfDay(for: date) }
+        var fills: [String: [EquityReconstruction.Fill]] = [:]
+        var symbols = Set<String>()
+        var inception = opened
+        for account in accounts {
+            fills[account.accountHash] = try await session.ledger.fills(accountHash: account.accountHash).map { fill in
+                symbols.insert(fill.symbol)
+                let quantity = NSDecimalNumber(decimal: fill.quantity).doubleValue
+                return .init(at: fill.filledAt, symbol: fill.symbol, quantity: fill.side == .sell ? -quantity : quantity,
+                             price: NSDecimalNumber(decimal: fill.price).doubleValue, commission: NSDecimalNumber(decimal: fill.commission).doubleValue)
+            }
+            if let first = fills[account.accountHash]?.map(\.at).min() { inception = min(inception, first) }
+        }
+        let start = day(inception)
+        let series = try await session.marketBars.history(symbols: Array(symbols.union([benchmark])).sorted(), since: start)
+        var closes: [String: [(date: Date, close: Double)]] = [:]
+        for bars in series { closes[bars.symbol] = zip(bars.timestamps, bars.close).map { ($0, $1) } }
+        // The trading calendar: the benchmark's days, else every day a held symbol traded; and today, so the curve ends on the book as it stands.
+        var days = closes[benchmark]?.map { day($0.date) }
+            ?? Array(Set(closes.values.flatMap { $0.map { day($0.date) } })).sorted()
+        let today = day(now)
+        if days.last.map({ $0 < today }) ?? true { days.append(today) }
+        days = days.filter { $0 >= start && $0 <= today }
+        var summed: [Date: Double] = [:]
+        for account in accounts {
+            let accountFills = fills[account.accountHash] ?? []
+            let cash = EquityReconstruction.startingCash(currentCash: NSDecimalNumber(decimal: account.cash).doubleValue, fills: accountFills)
+            let opened = day(min(account.createdAt, accountFills.map(\.at).min() ?? account.createdAt))
+            let accountDays = days.filter { $0 >= opened }
+            for day in EquityReconstruction.curve(startingCash: cash, fills: accountFills, closes: closes, days: accountDays) { summed[day.date, default: 0] += day.value }
+        }
+        var peak = -Double.infinity
+        return summed.keys.sorted().map { date in
+            let value = summed[date] ?? 0
+            peak = max(peak, value)
+            return EquityReconstruction.Day(date: date, value: value, drawdown: peak > 0 ? value / peak - 1 : 0)
         }
     }
 }

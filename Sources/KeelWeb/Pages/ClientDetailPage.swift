@@ -79,6 +79,34 @@ public struct ClientDetailModel: Sendable {
         }
     }
 
+    /// The preferences form: each field's text as stored or as typed, the API's error beside its field.
+    public struct PreferencesForm: Sendable, Hashable {
+        public var values: [String: String]
+        public var requireApproval: Bool
+        public var errors: [String: String]
+        public var message: String?
+
+        public init(values: [String: String], requireApproval: Bool, errors: [String: String] = [:], message: String? = nil) {
+            self.values = values
+            self.requireApproval = requireApproval
+            self.errors = errors
+            self.message = message
+        }
+    }
+
+    /// The form that opens a paper account for the client.
+    public struct PaperAccountForm: Sendable, Hashable {
+        public var nickname: String
+        public var startingCash: String
+        public var errors: [String: String]
+
+        public init(nickname: String = "", startingCash: String = "100000", errors: [String: String] = [:]) {
+            self.nickname = nickname
+            self.startingCash = startingCash
+            self.errors = errors
+        }
+    }
+
     public var viewer: Viewer
     public var clientID: Int
     public var name: String
@@ -88,14 +116,24 @@ public struct ClientDetailModel: Sendable {
     public var preferences: [(label: String, value: String)]
     public var accounts: [Account]
     public var holdings: [Holding]
-    public var valueHistory: [(date: Date, value: Double)]
+    /// Value and drawdown since inception, day by day.
+    public var equity: [(date: Date, value: Double, drawdown: Double)]
     public var goals: [Goal]
     public var batches: [Batch]
     public var audit: [Event]
+    /// Absent: the preferences are shown, not edited (no preferences yet).
+    public var preferencesForm: PreferencesForm?
+    public var portfolios: [(id: Int, name: String)]
+    public var paperForm: PaperAccountForm
+    public var schwabConfigured: Bool
+    public var notice: String?
+    public var error: String?
 
     public init(viewer: Viewer, clientID: Int, name: String, email: String, riskTolerance: String, portfolio: String,
-                preferences: [(label: String, value: String)], accounts: [Account], holdings: [Holding], valueHistory: [(date: Date, value: Double)],
-                goals: [Goal], batches: [Batch], audit: [Event]) {
+                preferences: [(label: String, value: String)], accounts: [Account], holdings: [Holding],
+                equity: [(date: Date, value: Double, drawdown: Double)], goals: [Goal], batches: [Batch], audit: [Event],
+                preferencesForm: PreferencesForm? = nil, portfolios: [(id: Int, name: String)] = [], paperForm: PaperAccountForm = .init(),
+                schwabConfigured: Bool = false, notice: String? = nil, error: String? = nil) {
         self.viewer = viewer
         self.clientID = clientID
         self.name = name
@@ -105,10 +143,16 @@ public struct ClientDetailModel: Sendable {
         self.preferences = preferences
         self.accounts = accounts
         self.holdings = holdings
-        self.valueHistory = valueHistory
+        self.equity = equity
         self.goals = goals
         self.batches = batches
         self.audit = audit
+        self.preferencesForm = preferencesForm
+        self.portfolios = portfolios
+        self.paperForm = paperForm
+        self.schwabConfigured = schwabConfigured
+        self.notice = notice
+        self.error = error
     }
 }
 
@@ -116,12 +160,16 @@ public enum ClientDetailPage {
     public static func render(_ model: ClientDetailModel) -> String {
         let allocation = AllocationChart(title: "Holdings against target weights",
                                          rows: model.holdings.map { .init(symbol: $0.symbol, weight: $0.weight, target: $0.target) }).svg()
-        let equity = LineChart(title: "Recorded account value", series: [.init(name: "value", points: model.valueHistory)]).svg()
+        let equity = LineChart(title: "Value since inception", series: [.init(name: "value", points: model.equity.map { ($0.date, $0.value) })]).svg()
+        let drawdown = LineChart(title: "Drawdown since inception", series: [.init(name: "drawdown", points: model.equity.map { ($0.date, $0.drawdown) }, colour: "#a4161a")],
+                                 format: { Format.percent($0, digits: 0) }).svg()
         let total = model.accounts.reduce(0) { $0 + $1.value }
         return PageLayout.document(title: model.name, section: .clients, viewer: model.viewer, content: .group(
             .p(.a(.href("/app/clients"), "← Clients")),
             .h1(.text(model.name)),
             .p(.class("label"), .text("Client \(model.clientID) · \(model.email) · \(model.riskTolerance) · \(model.portfolio) · \(Format.money(total))")),
+            .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
+            .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
             .div(
                 .class("grid"),
                 .section(.class("card"), .h2("Accounts"), .table(
@@ -129,8 +177,11 @@ public enum ClientDetailPage {
                     .forEach(model.accounts) { account in
                         .tr(.td(.text(account.accountHash)), .td(.text(account.broker)), .td(.text(account.status)),
                             .td(.text(Format.money(account.cash))), .td(.text(Format.money(account.value))))
-                    })),
-                .section(.class("card"), .h2("Preferences"), .table(.forEach(model.preferences) { row in .tr(.th(.text(row.label)), .td(.text(row.value))) }))
+                    }),
+                    .if(model.viewer.role != "client", linking(model))),
+                .section(.class("card"), .h2("Preferences"),
+                         .unwrap(model.preferencesForm, { preferencesForm($0, model: model) },
+                                 else: .table(.forEach(model.preferences) { row in .tr(.th(.text(row.label)), .td(.text(row.value))) })))
             ),
             .section(.class("card"), .style("margin-top:1rem"), .h2("Holdings"), .raw(allocation), .table(
                 .tr(.th("Symbol"), .th("Quantity"), .th("Price"), .th("Value"), .th("Weight"), .th("Target")),
@@ -138,7 +189,9 @@ public enum ClientDetailPage {
                     .tr(.td(.text(holding.symbol)), .td(.text(String(format: "%g", holding.quantity))), .td(.text(Format.money(holding.price))),
                         .td(.text(Format.money(holding.value))), .td(.text(Format.percent(holding.weight))), .td(.text(Format.percent(holding.target))))
                 })),
-            .section(.class("card"), .style("margin-top:1rem"), .h2("Value over time"), .raw(equity)),
+            .section(.class("card"), .style("margin-top:1rem"), .h2("Equity and drawdown since inception"),
+                     .p(.class("label"), "Rebuilt from the recorded fills and the daily closes; money moved outside Keel is not in it."),
+                     .raw(equity), .raw(drawdown)),
             .div(
                 .class("grid"), .style("margin-top:1rem"),
                 .section(.class("card"), .h2("Goals"),
@@ -160,5 +213,76 @@ public enum ClientDetailPage {
                 .tr(.th("When"), .th("What"), .th("Who")),
                 .forEach(model.audit) { event in .tr(.td(.text(Format.time(event.at))), .td(.text(event.action)), .td(.text(event.actor))) }))
         ))
+    }
+
+    static func field(_ name: String, _ label: String, _ value: String, error: String?, type: HTMLInputType = .text, prefix: String) -> Node<HTML.FormContext> {
+        let id = "\(prefix)-\(name)"
+        return .group(
+            .label(.for(Markup.escape(id)), .text(label)),
+            .input(.type(type), .name(Markup.escape(name)), .id(Markup.escape(id)), .value(Markup.escape(value)), .attribute(named: "step", value: "any"),
+                   .attribute(named: "aria-invalid", value: error == nil ? "false" : "true"), .attribute(named: "aria-describedby", value: Markup.escape("\(id)-error"))),
+            .p(.class("error"), .id(Markup.escape("\(id)-error")), .text(error ?? ""))
+        )
+    }
+
+    static func select(_ name: String, _ label: String, options: [(value: String, label: String)], chosen: String?, prefix: String) -> Node<HTML.FormContext> {
+        let id = "\(prefix)-\(name)"
+        return .group(
+            .label(.for(Markup.escape(id)), .text(label)),
+            .select(.attribute(named: "name", value: Markup.escape(name)), .attribute(named: "id", value: Markup.escape(id)),
+                    .forEach(options) { option in
+                        .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(option.value)),
+                                                          .if(option.value == chosen, .attribute(named: "selected", value: "selected")), .text(option.label)])
+                    })
+        )
+    }
+
+    static func preferencesForm(_ form: ClientDetailModel.PreferencesForm, model: ClientDetailModel) -> Node<HTML.BodyContext> {
+        func value(_ name: String) -> String { form.values[name] ?? "" }
+        return .group(
+            .unwrap(form.message) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .form(
+                .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/preferences")),
+                .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
+                select("portfolio_id", "Model portfolio", options: model.portfolios.map { (String($0.id), $0.name) }, chosen: value("portfolio_id"), prefix: "pref"),
+                field("max_positions", "Max positions", value("max_positions"), error: form.errors["max_positions"], type: .number, prefix: "pref"),
+                field("max_weight", "Max weight per name (fraction: 0.25 = 25 %)", value("max_weight"), error: form.errors["max_weight"], type: .number, prefix: "pref"),
+                field("cash_buffer", "Cash buffer (fraction)", value("cash_buffer"), error: form.errors["cash_buffer"], type: .number, prefix: "pref"),
+                field("drift_threshold", "Drift threshold (fraction)", value("drift_threshold"), error: form.errors["drift_threshold"], type: .number, prefix: "pref"),
+                field("max_drawdown_limit", "Drawdown limit (fraction; 0 for none)", value("max_drawdown_limit"), error: form.errors["max_drawdown_limit"], type: .number, prefix: "pref"),
+                select("derisk_action", "When a limit is breached", options: [("defensive", "move to the defensive portfolio"), ("cash", "hold a quarter of the exposure")],
+                       chosen: value("derisk_action"), prefix: "pref"),
+                select("trading_mode", "Trading mode", options: [("dry_run", "dry run"), ("paper", "paper"), ("live", "live")], chosen: value("trading_mode"), prefix: "pref"),
+                .p(.class("error"), .text(form.errors["trading_mode"] ?? "")),
+                field("excluded_symbols", "Excluded symbols (comma separated)", value("excluded_symbols"), error: form.errors["excluded_symbols"], prefix: "pref"),
+                .label(.for("pref-require_approval"), form.requireApproval
+                       ? .input(.type(.checkbox), .name("require_approval"), .id("pref-require_approval"), .value("true"),
+                                .attribute(named: "style", value: "width:auto;margin-right:.4rem"), .attribute(named: "checked", value: "checked"))
+                       : .input(.type(.checkbox), .name("require_approval"), .id("pref-require_approval"), .value("true"),
+                                .attribute(named: "style", value: "width:auto;margin-right:.4rem")),
+                       "An advisor approves every batch"),
+                .p(.button(.type(.submit), "Save preferences"))
+            )
+        )
+    }
+
+    static func linking(_ model: ClientDetailModel) -> Node<HTML.BodyContext> {
+        let form = model.paperForm
+        return .group(
+            .h2(.style("margin-top:1rem"), "Link an account"),
+            .form(
+                .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/accounts")),
+                .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
+                field("nickname", "Paper account nickname", form.nickname, error: form.errors["nickname"], prefix: "paper"),
+                field("starting_cash", "Starting cash", form.startingCash, error: form.errors["starting_cash"], type: .number, prefix: "paper"),
+                .p(.button(.type(.submit), "Open a paper account"))
+            ),
+            model.schwabConfigured
+                ? .form(.method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/schwab")),
+                        .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
+                        .p(.button(.class("secondary"), .type(.submit), "Link a Schwab login…")),
+                        .p(.class("label"), "Opens Schwab's sign-in; the client's accounts are linked when Schwab sends them back."))
+                : .p(.class("label"), "Schwab linking is off: this server has no Schwab app key (KEEL_SCHWAB_APP_KEY, KEEL_SCHWAB_APP_SECRET, KEEL_PUBLIC_URL).")
+        )
     }
 }
