@@ -77,6 +77,9 @@ struct WorkspaceSessionTests {
             #expect(queue.status == .ok)
             #expect(queue.body.contains(batchID) && queue.body.contains("Pre-trade checks") && queue.body.contains("Estimated costs"))
             #expect(queue.body.contains("<label for=\"reason-\(batchID)\">"))
+            #expect(queue.body.contains("<summary>Dry-run preview: cash $100,000 → $") && queue.body.contains("Fill price"), "the dry-run preview")
+            let (calls, orders) = (try await app.count("broker_calls"), try await app.count("paper_broker_orders"))
+            #expect(calls == 0 && orders == 0, "a preview sends nothing")
             let csrf = try #require(queue.field("csrf"))
 
             let noReason = try await app.browse(.POST, "/app/approvals/\(batchID)/reject", cookies: ["keel_session": cookie], form: ["csrf": csrf, "reason": " "])

@@ -125,7 +125,8 @@ struct WorkspaceController: RouteCollection {
         var batches: [ApprovalQueueModel.Batch] = []
         for batch in waiting {
             let notes = PlanNotes.decode(batch.planNotes)
-            let checks = try await keel.execution.preTradeCheck(batchID: batch.batchID, by: principal).map(\.message)
+            let preview = try await keel.execution.preview(batchID: batch.batchID, by: principal)
+            let checks = preview.violations.map(\.message)
             var estimated = Decimal(0)
             for order in batch.orders {
                 let slip = (order.estimatedNotional * costs.slippageBasisPoints / 10_000).roundedToCents
@@ -139,7 +140,11 @@ struct WorkspaceController: RouteCollection {
                 cycleID: batch.cycleID, portfolioValue: Self.double(batch.portfolioValue), estimatedCosts: Self.double(estimated), checks: checks,
                 orders: batch.orders.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: Self.double($0.quantity),
                                                  price: Self.double($0.referencePrice), notional: Self.double($0.estimatedNotional),
-                                                 currentWeight: $0.currentWeight, targetWeight: $0.targetWeight) }))
+                                                 currentWeight: $0.currentWeight, targetWeight: $0.targetWeight) },
+                preview: .init(fills: preview.trades.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: Self.double($0.quantity),
+                                                                 price: Self.double($0.price ?? 0), notional: Self.double($0.notional ?? 0),
+                                                                 fees: Self.double($0.commission)) },
+                               cashBefore: Self.double(preview.cashBefore), cashAfter: Self.double(preview.cashAfter))))
         }
         let done = (try? req.query.get(String.self, at: "done")).flatMap { Self.actionMessages[$0] }
         let failed = (try? req.query.get(String.self, at: "error")).map { Self.actionMessages[$0] ?? "The action failed; the queue shows the batch as it is now." }

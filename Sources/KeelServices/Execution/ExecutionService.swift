@@ -36,13 +36,40 @@ public struct ExecutionService: Sendable {
     /// approval queue's preview); writes nothing and calls no broker. Execution checks again, against the broker's
     /// quotes, under the account's lock.
     public func preTradeCheck(batchID: String, by principal: Principal) async throws -> [RiskViolation] {
+        try await preview(batchID: batchID, by: principal).violations
+    }
+
+    /// A batch as a dry run would fill it now, before anyone approves it: each order priced at the stored close
+    /// with the paper broker's slippage and fees, the cash before and after, and the pre-trade checks. Writes
+    /// nothing and calls no broker (the approval queue's preview).
+    public func preview(batchID: String, by principal: Principal) async throws -> (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation]) {
         try principal.ensureStaff()
-        let brokers = self.brokers, limits = context.settings.riskLimits
+        let brokers = self.brokers, limits = context.settings.riskLimits, costs = context.settings.paperCosts
         return try await context.database.read { session in
             let books = try await Books.read(batchID: batchID, lockingAccount: false, session: session)
-            let prices = try await session.marketBars.latestPrices(symbols: books.batch.orders.map(\.symbol)).mapValues { Decimal(exactly: $0.close) }
-            return books.violations(mode: books.preferences.tradingMode, quotes: prices, brokers: brokers, limits: limits)
+            let prices = try await session.marketBars.latestPrices(symbols: books.batch.orders.map(\.symbol)).compactMapValues { Decimal(exactly: $0.close) }
+            let (trades, cash) = Self.simulatedFills(books.batch.orders, quotes: prices, cash: books.snapshot.cash, costs: costs)
+            return (trades, books.snapshot.cash, cash, books.violations(mode: books.preferences.tradingMode, quotes: prices, brokers: brokers, limits: limits))
         }
+    }
+
+    /// Every order filled as the paper broker would fill it at `quotes` (orders without a quote are left out),
+    /// and the cash that leaves.
+    static func simulatedFills(_ orders: [BatchOrderRecord], quotes: [String: Decimal], cash start: Decimal, costs: PaperExecutionCosts) -> ([ExecutedTrade], Decimal) {
+        var cash = start
+        var trades: [ExecutedTrade] = []
+        for order in orders {
+            guard let last = quotes[order.symbol] else { continue }
+            let price = costs.fillPrice(last: last, side: order.side)
+            let notional = (order.quantity * price).roundedToCents
+            let commission = costs.fees(side: order.side, notional: notional, quantity: order.quantity,
+                                        assetClass: AssetClass.inferred(fromSymbol: order.symbol))
+            cash += order.side == .buy ? -(notional + commission) : notional - commission
+            trades.append(ExecutedTrade(orderID: order.orderID, clientOrderKey: order.clientOrderKey, symbol: order.symbol, side: order.side,
+                                        quantity: order.quantity, price: price, notional: notional, commission: commission,
+                                        status: .filled, message: "simulated"))
+        }
+        return (trades, cash.roundedToCents)
     }
 
     enum Claim: Sendable {
@@ -132,20 +159,7 @@ public struct ExecutionService: Sendable {
 
     /// A dry run: every order priced as the paper broker would fill it; no order, fill, position or cash changes.
     private func simulate(_ prepared: Prepared, by principal: Principal) async throws -> ExecutionReport {
-        let costs = context.settings.paperCosts
-        var cash = prepared.snapshot.cash
-        var trades: [ExecutedTrade] = []
-        for order in prepared.batch.orders {
-            guard let last = prepared.quotes[order.symbol] else { continue }
-            let price = costs.fillPrice(last: last, side: order.side)
-            let notional = (order.quantity * price).roundedToCents
-            let commission = costs.fees(side: order.side, notional: notional, quantity: order.quantity,
-                                        assetClass: AssetClass.inferred(fromSymbol: order.symbol))
-            cash += order.side == .buy ? -(notional + commission) : notional - commission
-            trades.append(ExecutedTrade(orderID: order.orderID, clientOrderKey: order.clientOrderKey, symbol: order.symbol, side: order.side,
-                                        quantity: order.quantity, price: price, notional: notional, commission: commission,
-                                        status: .filled, message: "simulated"))
-        }
+        let (trades, cash) = Self.simulatedFills(prepared.batch.orders, quotes: prepared.quotes, cash: prepared.snapshot.cash, costs: context.settings.paperCosts)
         let now = context.clock.now()
         let batch = prepared.batch
         let wouldTrade = trades.count
@@ -154,7 +168,7 @@ public struct ExecutionService: Sendable {
                                     clientID: batch.clientID, at: now, details: ["would_trade": String(wouldTrade)])
         }
         return ExecutionReport(batchID: batch.batchID, mode: .dryRun, dryRun: true, success: true, batchStatus: batch.status,
-                               trades: trades, cashBefore: prepared.snapshot.cash, cashAfter: cash.roundedToCents, riskViolations: [])
+                               trades: trades, cashBefore: prepared.snapshot.cash, cashAfter: cash, riskViolations: [])
     }
 
     private func send(_ prepared: Prepared, by principal: Principal) async throws -> ExecutionReport {

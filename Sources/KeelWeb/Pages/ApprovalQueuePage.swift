@@ -24,6 +24,38 @@ public struct ApprovalQueueModel: Sendable {
         }
     }
 
+    /// One order as a dry run would fill it now.
+    public struct PreviewFill: Sendable, Hashable {
+        public var symbol: String
+        public var side: String
+        public var quantity: Double
+        public var price: Double
+        public var notional: Double
+        public var fees: Double
+
+        public init(symbol: String, side: String, quantity: Double, price: Double, notional: Double, fees: Double) {
+            self.symbol = symbol
+            self.side = side
+            self.quantity = quantity
+            self.price = price
+            self.notional = notional
+            self.fees = fees
+        }
+    }
+
+    /// The batch run as a dry run against today's books: fills, and the cash before and after.
+    public struct Preview: Sendable, Hashable {
+        public var fills: [PreviewFill]
+        public var cashBefore: Double
+        public var cashAfter: Double
+
+        public init(fills: [PreviewFill], cashBefore: Double, cashAfter: Double) {
+            self.fills = fills
+            self.cashBefore = cashBefore
+            self.cashAfter = cashAfter
+        }
+    }
+
     public struct Batch: Sendable, Hashable {
         public var batchID: String
         public var client: String
@@ -39,9 +71,12 @@ public struct ApprovalQueueModel: Sendable {
         public var estimatedCosts: Double
         public var checks: [String]
         public var orders: [Order]
+        public var preview: Preview?
 
         public init(batchID: String, client: String, accountHash: String, createdAt: Date, expiresAt: Date?, strategy: String, modelVersion: String,
-                    reason: String?, goalFactor: Double?, cycleID: String?, portfolioValue: Double, estimatedCosts: Double, checks: [String], orders: [Order]) {
+                    reason: String?, goalFactor: Double?, cycleID: String?, portfolioValue: Double, estimatedCosts: Double, checks: [String], orders: [Order],
+                    preview: Preview? = nil) {
+            self.preview = preview
             self.batchID = batchID
             self.client = client
             self.accountHash = accountHash
@@ -101,6 +136,7 @@ public enum ApprovalQueuePage {
             checks,
             .h2(.style("margin-top:.8rem"), .text("Orders (\(batch.orders.count))")),
             orders(batch),
+            .unwrap(batch.preview) { preview($0) },
             actions(batch, reasonField: reasonField, rejectError: rejectError, csrf: model.viewer.csrfToken)
         )
     }
@@ -113,6 +149,21 @@ public enum ApprovalQueuePage {
             ("Estimated costs", Format.money(batch.estimatedCosts) + " (slippage and fees, paper model)"),
         ]
         return .table(.forEach(rows) { row in .tr(.th(.text(row.0)), .td(.text(row.1))) })
+    }
+
+    /// Folded by default (a `details` element: no script), so the queue stays short.
+    static func preview(_ preview: ApprovalQueueModel.Preview) -> Node<HTML.BodyContext> {
+        .element(named: "details", nodes: [
+            .element(named: "summary", text: "Dry-run preview: cash \(Format.money(preview.cashBefore)) → \(Format.money(preview.cashAfter))"),
+            .p(.class("label"), "Each order filled now at the last stored close, with the paper broker's slippage and fees; nothing is sent."),
+            .table(
+                .tr(.th("Symbol"), .th("Side"), .th("Quantity"), .th("Fill price"), .th("Notional"), .th("Fees")),
+                .forEach(preview.fills) { fill in
+                    .tr(.td(.text(fill.symbol)), .td(.text(fill.side)), .td(.text(String(format: "%g", fill.quantity))), .td(.text(Format.money(fill.price))),
+                        .td(.text(Format.money(fill.notional))), .td(.text(Format.money(fill.fees))))
+                }
+            ),
+        ])
     }
 
     static func orders(_ batch: ApprovalQueueModel.Batch) -> Node<HTML.BodyContext> {
