@@ -101,7 +101,8 @@ public struct KeelServices: Sendable {
         ]
 
         let handlers = Self.jobHandlers(backtests: backtests, reconciliation: reconciliation, goals: goals, schwab: schwab, webhooks: webhooks,
-                                        logger: context) + [PipelineJobHandler(pipeline: pipeline), MLTrainingJobHandler(training: training), RLTrainingJobHandler(training: training)] + cycleHandlers + extraJobHandlers
+                                        logger: context) + [PipelineJobHandler(pipeline: pipeline), MLTrainingJobHandler(training: training), RLTrainingJobHandler(training: training),
+                                        DemoModelDeployJobHandler(models: models)] + cycleHandlers + extraJobHandlers
         runner = JobRunner(context: context, handlers: handlers, duties: duties, settings: jobSettings)
         jobs = JobService(context: context, handlers: handlers, runner: runner)
         let queue0 = jobs

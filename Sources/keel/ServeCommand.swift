@@ -69,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
             if let demo = report.demo {
                 print("Demo: \(demo.market.symbols) symbols, \(demo.market.bars) simulated daily bars; client \(demo.clientID), paper account \(demo.accountHash).")
+                if let batches = demo.replayedBatches {
+                    print("Demo history: \(batches) monthly rebalances of the past year replayed into the paper account; a model is training and today's cycle is queued.")
+                }
                 if let password = demo.createdAdvisorPassword {
                     print("Demo advisor: user_id 'advisor', password '\(password)' (shown once; set KEEL_DEMO_PASSWORD to choose it).")
                 }
@@ -76,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let schwab = configuration.schwab {
                 print("Schwab: app \(schwab.appKey) at \(schwab.baseURL), callback \(schwab.callbackURL)")
             }
-            print("Dashboard and API on http://\(hostname):\(port)")
+            print("Workspace on http://\(hostname):\(port) (the API under /api, its description at /openapi.json)")
             try await app.execute()
         } catch {
             try? await app.asyncShutdown()

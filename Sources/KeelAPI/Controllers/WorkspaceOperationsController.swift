@@ -17,11 +17,18 @@ struct WorkspaceOperationsController: RouteCollection {
             return WebSession.page(NoticePage.render(viewer: viewer, title: "Jobs", message: "The job queue is for advisors."))
         }
         let kind = (try? req.query.get(String.self, at: "kind")).flatMap { req.keel.jobs.kinds.contains($0) ? $0 : nil }
-        let records = try await req.keel.jobs.list(kind: kind, status: nil, limit: 200, by: principal)
-        let model = JobsModel(viewer: viewer, jobs: records.map {
-            .init(jobID: $0.jobID, kind: $0.kind, status: $0.status.rawValue, progress: $0.progress, message: $0.progressMessage, attempts: $0.attempts,
-                  maxAttempts: $0.maxAttempts, createdAt: $0.createdAt, finishedAt: $0.finishedAt, error: $0.error)
-        }, kind: kind)
+        let records = try await req.keel.jobs.list(kind: kind, status: nil, limit: 500, by: principal)
+        func job(_ record: JobRecord) -> JobsModel.Job {
+            .init(jobID: record.jobID, kind: record.kind, status: record.status.rawValue, progress: record.progress, message: record.progressMessage,
+                  attempts: record.attempts, maxAttempts: record.maxAttempts, createdAt: record.createdAt, finishedAt: record.finishedAt, error: record.error)
+        }
+        // Newest first: each duty's latest finished run, or its next run when none has finished yet.
+        var latestDuty: [String: JobRecord] = [:]
+        for record in records where record.kind.hasPrefix("duty.") {
+            if latestDuty[record.kind] == nil || (latestDuty[record.kind]?.finishedAt == nil && record.finishedAt != nil) { latestDuty[record.kind] = record }
+        }
+        let model = JobsModel(viewer: viewer, jobs: records.filter { !$0.kind.hasPrefix("duty.") }.prefix(200).map(job),
+                              duties: latestDuty.values.sorted { $0.kind < $1.kind }.map(job), kind: kind)
         return WebSession.page(JobsPage.render(model))
     }
 

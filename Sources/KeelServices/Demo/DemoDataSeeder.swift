@@ -20,6 +20,8 @@ public struct DemoDataSeeder: Sendable {
         public var createdAdvisorPassword: String?
         public var clientID: Int
         public var accountHash: String
+        /// Monthly rebalances replayed into the demo account on this start (nil: it already had its history).
+        public var replayedBatches: Int?
     }
 
     public func seed(advisorPassword: String?) async throws -> Result {
@@ -50,11 +52,36 @@ public struct DemoDataSeeder: Sendable {
                              accountHash: nil, accountType: "individual", nickname: "Demo paper account", startingCash: 100_000),
             by: advisor)
         }
+        // A year of the account's life, once: monthly rebalances replayed on the simulated prices. Then, on that
+        // first start only, a return model trained on the same prices (deployed once trained) and today's cycle,
+        // whose batch for the demo account waits in the approval queue.
+        var replayed: DemoHistorySeeder.Outcome?
+        if let account {
+            replayed = try await DemoHistorySeeder(context: services.context).seed(client: client, account: account)
+        }
+        if replayed != nil {
+            let symbol = services.context.settings.cycle.regimeSymbol
+            if let bounds = try await database.read({ try await $0.marketBars.bounds(symbol: symbol, interval: "1d") }) {
+                let day = ISO8601DateFormatter()
+                day.formatOptions = [.withFullDate]
+                let submitted = try await services.training.submit(MLTrainingRequest(modelType: "ridge", symbols: nil, portfolioId: 1, from: day.string(from: bounds.first.timestamp),
+                                                                                     to: day.string(from: bounds.last.timestamp), horizonDays: 21, seed: 7),
+                                                                   by: system, jobs: services.jobs)
+                _ = try await services.jobs.enqueue(kind: DemoModelDeployJobHandler.kind, payload: try StoredJSON.encode(["model_id": submitted.modelID]),
+                                                    idempotencyKey: "demo-deploy:\(submitted.modelID)")
+            }
+            do {
+                _ = try await services.cycles.run(CycleRequest(), by: system)
+            } catch let error as ServiceError where error.kind == .conflict {
+                // Today's cycle already runs (a second process seeded at the same time): nothing to add.
+            }
+        }
         // A first goal, so the goals page and goal-steered rebalancing show something: +3% this month on the account.
         if let account, try await services.goals.list(userID: nil, clientID: client.clientID, status: nil, by: advisor).isEmpty {
             _ = try await services.goals.create(GoalInput(userID: client.tradingUserID, goalType: GoalType.monthlyReturn.rawValue, targetValue: 3,
                                                           accountHash: account.accountHash), by: advisor)
         }
-        return Result(market: market, createdAdvisorPassword: createdPassword, clientID: client.clientID, accountHash: account?.accountHash ?? "")
+        return Result(market: market, createdAdvisorPassword: createdPassword, clientID: client.clientID, accountHash: account?.accountHash ?? "",
+                      replayedBatches: replayed?.batches)
     }
 }

@@ -119,6 +119,11 @@ public struct AccountRepository: Sendable {
             .set(\.$cash, to: cash).set(\.$updatedAt, to: now).update()
     }
 
+    /// Moves the day an account was opened back: a replayed history (the demo book) starts before it.
+    public func setOpened(hash: String, at date: Date) async throws {
+        try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash).set(\.$createdAt, to: date).update()
+    }
+
     public func setStatus(hash: String, status: AccountStatus, at now: Date) async throws {
         try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash)
             .set(\.$status, to: status.rawValue).set(\.$updatedAt, to: now).update()

@@ -32,37 +32,49 @@ public struct JobsModel: Sendable {
     }
 
     public var viewer: Viewer
+    /// Work: cycles, training, backtests, pipeline runs.
     public var jobs: [Job]
+    /// The periodic duties (reconcile, webhooks, schedules): the latest run of each kind.
+    public var duties: [Job]
     public var kind: String?
 
-    public init(viewer: Viewer, jobs: [Job], kind: String?) {
+    public init(viewer: Viewer, jobs: [Job], duties: [Job] = [], kind: String?) {
         self.viewer = viewer
         self.jobs = jobs
+        self.duties = duties
         self.kind = kind
     }
 }
 
 public enum JobsPage {
     public static func render(_ model: JobsModel) -> String {
+        // Duties are always queued for their next run: only work in progress makes the page follow itself.
         let live = model.jobs.contains { $0.status == "running" || $0.status == "queued" }
         return PageLayout.document(title: "Jobs", section: .jobs, viewer: model.viewer, refreshSeconds: live ? 5 : nil, content: .group(
             .h1("Jobs"),
             .if(live, .p(.class("label"), "Jobs are running: this page refreshes every 5 seconds.")),
             .if(model.jobs.isEmpty, .p("No jobs yet.")),
-            .table(
-                .tr(.th("Kind"), .th("Status"), .th("Progress"), .th("Attempts"), .th("Queued"), .th("Finished"), .th("Error")),
-                .forEach(model.jobs) { job in
-                    let progress = min(max(job.progress.isFinite ? job.progress : 0, 0), 1)
-                    return .tr(
-                        .td(.text(job.kind)), .td(.class(job.status == "failed" ? "bad" : job.status == "succeeded" ? "good" : ""), .text(job.status)),
-                        .td(.element(named: "progress", nodes: [.attribute(named: "max", value: "1"), .attribute(named: "value", value: Markup.escape(String(format: "%.3f", progress))),
-                                                                .attribute(named: "aria-label", value: Markup.escape("\(job.kind) progress")), .text(Format.percent(progress))]),
-                            .text(job.message.map { " " + $0 } ?? "")),
-                        .td(.text("\(job.attempts)/\(job.maxAttempts)")), .td(.text(Format.time(job.createdAt))), .td(.text(Format.time(job.finishedAt))),
-                        .td(.text(job.error.map { String($0.prefix(200)) } ?? "")))
-                }
-            )
+            table(model.jobs, label: { $0.kind }),
+            .h2(.style("margin-top:1rem"), "Periodic duties (latest run of each)"),
+            .if(model.duties.isEmpty, .p("No duties have run yet.")),
+            table(model.duties, label: { $0.kind })
         ))
+    }
+
+    static func table(_ jobs: [JobsModel.Job], label: (JobsModel.Job) -> String) -> Node<HTML.BodyContext> {
+        .table(
+            .tr(.th("Kind"), .th("Status"), .th("Progress"), .th("Attempts"), .th("Queued"), .th("Finished"), .th("Error")),
+            .forEach(jobs) { job in
+                let progress = min(max(job.progress.isFinite ? job.progress : 0, 0), 1)
+                return .tr(
+                    .td(.text(label(job))), .td(.class(job.status == "failed" ? "bad" : job.status == "succeeded" ? "good" : ""), .text(job.status)),
+                    .td(.element(named: "progress", nodes: [.attribute(named: "max", value: "1"), .attribute(named: "value", value: Markup.escape(String(format: "%.3f", progress))),
+                                                            .attribute(named: "aria-label", value: Markup.escape("\(job.kind) progress")), .text(Format.percent(progress))]),
+                        .text(job.message.map { " " + $0 } ?? "")),
+                    .td(.text("\(job.attempts)/\(job.maxAttempts)")), .td(.text(Format.time(job.createdAt))), .td(.text(Format.time(job.finishedAt))),
+                    .td(.text(job.error.map { String($0.prefix(200)) } ?? "")))
+            }
+        )
     }
 }
 
