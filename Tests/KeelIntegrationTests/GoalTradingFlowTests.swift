@@ -335,9 +335,9 @@ struct GoalTradingFlowTests {
             #expect(try await app.request(.GET, "/api/goals/no-such-goal", token: user.token).status == .notFound)
             #expect(try await app.request(.POST, "/api/strategy-instances", token: user.token,
                                           json: ["user_id": user.userID, "strategy_type": "astrology"]).errorField == "strategy_type")
-            // The dashboard's goals page is served and works over this same API.
-            let page = try await app.request(.GET, "/dashboard/goals")
-            #expect(page.status == .ok && page.body.contains("/api/goals/sizing?user_id="))
+            // The first goals page's address leads to the workspace's goals page.
+            let page = try await app.browse(.GET, "/dashboard/goals")
+            #expect(page.status == .seeOther && page.location == "/app/goals")
         }
     }
 }

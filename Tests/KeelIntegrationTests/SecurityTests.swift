@@ -282,6 +282,10 @@ struct SecurityTests {
                 #expect(response.headers.first(name: "Referrer-Policy") == "no-referrer", "\(path)")
                 #expect(response.headers.first(name: "Cache-Control") == "no-store", "\(path)")
             }
+            // The workspace's pages run no script at all.
+            let signIn = try await app.app.testing().sendRequest(.GET, "/app/sign-in")
+            let policy = signIn.headers.first(name: "Content-Security-Policy") ?? ""
+            #expect(policy.contains("default-src 'none'") && !policy.contains("script-src") && policy.contains("frame-ancestors 'none'"), "\(policy)")
             let big = try await app.app.testing().sendRequest(.GET, "/api/clients", headers: ["X-Padding": String(repeating: "a", count: 20_000)])
             #expect(big.status.code == 431, "\(big.status)")
             #expect(big.body.string.contains("headers_too_large"))

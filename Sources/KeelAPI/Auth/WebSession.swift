@@ -34,10 +34,17 @@ enum WebSession {
                                   csrfToken: csrfToken(forSession: req.storage[WebTokenKey.self] ?? "")))
     }
 
+    /// The workspace's pages load nothing and run no script: styles are inline, charts inline SVG, forms post here
+    /// (`formRedirect`: the one other origin a form's answer may send the browser to, Schwab's sign-in).
+    static func contentSecurityPolicy(formRedirect: String? = nil) -> String {
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'\(formRedirect.map { " " + $0 } ?? ""); frame-ancestors 'none'; base-uri 'none'"
+    }
+
     /// A rendered page as the response.
-    static func page(_ body: String, status: HTTPStatus = .ok) -> Response {
+    static func page(_ body: String, status: HTTPStatus = .ok, formRedirect: String? = nil) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .html
+        headers.add(name: "Content-Security-Policy", value: contentSecurityPolicy(formRedirect: formRedirect))
         return Response(status: status, headers: headers, body: .init(string: body))
     }
 

@@ -1,24 +1,14 @@
 import Vapor
 
+/// `/` opens the advisor's workspace; the addresses of the first dashboard (`/dashboard`, `/dashboard/goals`)
+/// lead to their workspace pages, so old bookmarks still work.
 struct DashboardController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get(use: page).openAPI("The advisor dashboard", response: .html)
-        routes.get("dashboard", use: page).openAPI("The advisor dashboard", response: .html)
-        routes.get("dashboard", "goals", use: goals).openAPI("The goals dashboard", response: .html)
-    }
-
-    func goals(req: Request) async throws -> Response {
-        html(GoalsPage.render())
-    }
-
-    func page(req: Request) async throws -> Response {
-        html(DashboardPage.render())
-    }
-
-    func html(_ body: String) -> Response {
-        var headers = HTTPHeaders()
-        headers.contentType = .html
-        headers.add(name: "Content-Security-Policy", value: "default-src 'self' 'unsafe-inline'")
-        return Response(status: .ok, headers: headers, body: .init(string: body))
+        for (path, target, summary) in [([PathComponent](), "/app", "The workspace (a redirect to /app)"),
+                                        (["dashboard"], "/app", "The first dashboard's address: a redirect to the workspace"),
+                                        (["dashboard", "goals"], "/app/goals", "The first goals page's address: a redirect to the workspace's goals")] {
+            routes.get(path, use: { req in req.redirect(to: target, redirectType: .normal) })
+                .openAPI(summary, status: .seeOther, response: .redirect)
+        }
     }
 }

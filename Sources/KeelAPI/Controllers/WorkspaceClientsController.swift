@@ -157,7 +157,8 @@ struct WorkspaceClientsController: RouteCollection {
             preferencesForm: form, portfolios: portfolios.map { ($0.id, $0.name) }, paperForm: paperForm, schwabConfigured: req.keel.schwab != nil,
             notice: (try? req.query.get(String.self, at: "done")).flatMap { Self.messages[$0] },
             error: (try? req.query.get(String.self, at: "error")).map { Self.messages[$0] ?? "The action failed." })
-        return WebSession.page(ClientDetailPage.render(model))
+        // The Schwab link form's answer sends the browser on to Schwab's sign-in: the policy allows that origin.
+        return WebSession.page(ClientDetailPage.render(model), formRedirect: req.keel.schwab?.client.configuration.baseURL)
     }
 
     /// A fraction as the form shows it: no trailing zeros.

@@ -13,7 +13,11 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
-        for (name, value) in Self.headers { response.headers.replaceOrAdd(name: name, value: value) }
+        for (name, value) in Self.headers {
+            // A response may carry a stricter policy of its own (the workspace's pages run no script at all).
+            if name == "Content-Security-Policy", response.headers.contains(name: name) { continue }
+            response.headers.replaceOrAdd(name: name, value: value)
+        }
         return response
     }
 }
