@@ -31,6 +31,10 @@ struct WorkspaceClientsController: RouteCollection {
             .openAPI("Save a client's preferences (form post): the page again, with each error beside its field when refused", response: .html, redirect: .seeOther)
         routes.post("clients", ":client_id", "accounts", use: linkPaperAccount)
             .openAPI("Open a paper account for the client (form post): the page again, with each error beside its field when refused", response: .html, redirect: .seeOther)
+        routes.post("clients", ":client_id", "rebalance", use: proposeRebalance)
+            .openAPI("Propose a rebalance of one of the client's accounts (form post): the batch in the approval queue", status: .seeOther, response: .redirect)
+        routes.post("clients", ":client_id", "batches", ":batch_id", "execute", use: execute)
+            .openAPI("Execute an approved batch (form post): back to the client's page with the outcome", status: .seeOther, response: .redirect)
         routes.post("clients", ":client_id", "schwab", use: startSchwabLink)
             .openAPI("Start linking a Schwab login (form post): a redirect to Schwab's sign-in", status: .seeOther, response: .redirect)
     }
@@ -107,6 +111,9 @@ struct WorkspaceClientsController: RouteCollection {
 
     static let messages: [String: String] = [
         "preferences": "The preferences are saved.", "account": "The paper account is open.", "schwab_not_configured": "Schwab is not configured on this server.",
+        "executed": "The batch was executed: the holdings below are after it.", "nothing_to_trade": "The account is on target: nothing to trade.",
+        "rebalance": "No rebalance could be planned for that account.", "execution": "The batch could not be executed; its status below says why.",
+        "risk_check_failed": "A pre-trade check refused the batch; nothing was sent.", "kill_switch_engaged": "The kill switch is engaged: nothing is sent.",
     ]
 
     func detail(req: Request) async throws -> Response {
@@ -219,6 +226,38 @@ struct WorkspaceClientsController: RouteCollection {
             }
         }
         return try await render(req, clientID: clientID, preferencesForm: nil, paperForm: form)
+    }
+
+    /// Plans a rebalance of the account to its model portfolio; the batch goes to the approval queue (or, for a
+    /// client whose batches need no approval, straight to the client's page to execute).
+    func proposeRebalance(req: Request) async throws -> Response {
+        let principal = try req.principal
+        guard let clientID = req.parameters.get("client_id", as: Int.self) else { return req.redirect(to: "/app/clients", redirectType: .normal) }
+        let accountHash = try? req.content.get(String.self, at: "account_hash")
+        do {
+            let batch = try await req.keel.rebalancing.rebalance(RebalanceRequest(clientID: clientID, accountHash: accountHash), by: principal)
+            if batch.orders.isEmpty { return req.redirect(to: "/app/clients/\(clientID)?done=nothing_to_trade", redirectType: .normal) }
+            // Batch ids are the server's own UUIDs: safe in a URL as they are.
+            return req.redirect(to: batch.status == .pendingApproval ? "/app/approvals#batch-\(batch.batchID)" : "/app/clients/\(clientID)", redirectType: .normal)
+        } catch is ServiceError {
+            return req.redirect(to: "/app/clients/\(clientID)?error=rebalance", redirectType: .normal)
+        }
+    }
+
+    /// Executes an approved batch in the client's trading mode (paper or live; dry_run clients get a dry run).
+    func execute(req: Request) async throws -> Response {
+        let principal = try req.principal
+        guard let clientID = req.parameters.get("client_id", as: Int.self) else { return req.redirect(to: "/app/clients", redirectType: .normal) }
+        let batchID = try req.parameters.require("batch_id")
+        do {
+            let batch = try await req.keel.approvals.get(batchID, by: principal)
+            guard batch.clientID == clientID else { return req.redirect(to: "/app/clients/\(clientID)?error=execution", redirectType: .normal) }
+            let mode = try await req.keel.preferences.get(clientID: clientID, by: principal).tradingMode
+            let report = try await req.keel.execution.execute(batchID: batchID, dryRun: mode == .dryRun, by: principal)
+            return req.redirect(to: "/app/clients/\(clientID)?\(report.success ? "done=executed" : "error=execution")", redirectType: .normal)
+        } catch let error as ServiceError {
+            return req.redirect(to: "/app/clients/\(clientID)?error=\(Self.messages[error.code] == nil ? "execution" : error.code)", redirectType: .normal)
+        }
     }
 
     /// Starts Schwab's OAuth2 login for the client: a redirect to Schwab's sign-in page.

@@ -173,10 +173,16 @@ public enum ClientDetailPage {
             .div(
                 .class("grid"),
                 .section(.class("card"), .h2("Accounts"), .table(
-                    .tr(.th("Account"), .th("Broker"), .th("Status"), .th("Cash"), .th("Value")),
+                    .tr(.th("Account"), .th("Broker"), .th("Status"), .th("Cash"), .th("Value"), .th("")),
                     .forEach(model.accounts) { account in
                         .tr(.td(.text(account.accountHash)), .td(.text(account.broker)), .td(.text(account.status)),
-                            .td(.text(Format.money(account.cash))), .td(.text(Format.money(account.value))))
+                            .td(.text(Format.money(account.cash))), .td(.text(Format.money(account.value))),
+                            .td(.if(model.viewer.role != "client" && account.status == "active", .form(
+                                .class("inline"), .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/rebalance")),
+                                .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
+                                .input(.type(.hidden), .name("account_hash"), .value(Markup.escape(account.accountHash))),
+                                .button(.class("secondary"), .type(.submit), .attribute(named: "aria-label", value: Markup.escape("Propose a rebalance of \(account.accountHash)")),
+                                        "Propose a rebalance")))))
                     }),
                     .if(model.viewer.role != "client", linking(model))),
                 .section(.class("card"), .h2("Preferences"),
@@ -204,9 +210,14 @@ public enum ClientDetailPage {
                                                                       .text(Format.percent(goal.progress))]))
                          }),
                 .section(.class("card"), .h2("Batches"), .table(
-                    .tr(.th("Planned"), .th("Strategy"), .th("Orders"), .th("Status")),
+                    .tr(.th("Planned"), .th("Strategy"), .th("Orders"), .th("Status"), .th("")),
                     .forEach(model.batches) { batch in
-                        .tr(.td(.text(Format.time(batch.createdAt))), .td(.text(batch.strategy)), .td(.text("\(batch.orders)")), .td(.text(batch.status)))
+                        .tr(.td(.text(Format.time(batch.createdAt))), .td(.text(batch.strategy)), .td(.text("\(batch.orders)")), .td(.text(batch.status)),
+                            .td(.if(model.viewer.role != "client" && batch.status == "approved", .form(
+                                .class("inline"), .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/batches/\(batch.batchID)/execute")),
+                                .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
+                                .button(.type(.submit), .attribute(named: "aria-label", value: Markup.escape("Execute batch \(batch.batchID)")), "Execute"))),
+                                .if(batch.status == "pending_approval", .a(.href(Markup.escape("/app/approvals#batch-\(batch.batchID)")), "Review"))))
                     }))
             ),
             .section(.class("card"), .style("margin-top:1rem"), .h2("Audit trail"), .table(
