@@ -30,6 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Flag(inversion: .prefixedNo, help: "Run the autonomous daily cycle by itself: after the NYSE close on session days, at 00:30 UTC on other days.")
     var autonomousCycle = true
 
+    @ArgumentParser.Flag(help: "Let the paper broker fill at any hour (demonstrations, browser tests). By default it keeps each market's hours: an equity order placed after the close waits for the next session.")
+    var paperAlwaysOpen = false
+
     @ArgumentParser.Option(help: "URL that alerts (goal milestones, at-risk goals, broker disconnects) are POSTed to as JSON, with retries (default: $KEEL_ALERT_WEBHOOK_URL).")
     var alertWebhookUrl: String?
 
@@ -52,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.runWorker = worker
         configuration.settings.alertWebhookURL = alertWebhookUrl ?? KeelEnvironment.alertWebhookURL.value
         configuration.settings.cycle.scheduled = autonomousCycle
+        configuration.settings.paperCosts.keepsMarketHours = !paperAlwaysOpen
         if configuration.seedDemo {
             // The demo market continues day by day: the cycle's data step appends the new simulated bars.
             configuration.settings.cycle.dataSource = .simulator(seed: DemoMarketSeeder.defaultSeed, historyDays: 760)

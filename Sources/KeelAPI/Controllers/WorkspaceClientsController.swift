@@ -111,7 +111,8 @@ struct WorkspaceClientsController: RouteCollection {
 
     static let messages: [String: String] = [
         "preferences": "The preferences are saved.", "account": "The paper account is open.", "schwab_not_configured": "Schwab is not configured on this server.",
-        "executed": "The batch was executed: the holdings below are after it.", "nothing_to_trade": "The account is on target: nothing to trade.",
+        "executed": "The batch was executed: the holdings below are after it.",
+        "submitted": "The orders are at the broker: those whose market is closed fill on its next session, and the batch finishes then.", "nothing_to_trade": "The account is on target: nothing to trade.",
         "rebalance": "No rebalance could be planned for that account.", "execution": "The batch could not be executed; its status below says why.",
         "risk_check_failed": "A pre-trade check refused the batch; nothing was sent.", "kill_switch_engaged": "The kill switch is engaged: nothing is sent.",
     ]
@@ -254,7 +255,10 @@ struct WorkspaceClientsController: RouteCollection {
             guard batch.clientID == clientID else { return req.redirect(to: "/app/clients/\(clientID)?error=execution", redirectType: .normal) }
             let mode = try await req.keel.preferences.get(clientID: clientID, by: principal).tradingMode
             let report = try await req.keel.execution.execute(batchID: batchID, dryRun: mode == .dryRun, by: principal)
-            return req.redirect(to: "/app/clients/\(clientID)?\(report.success ? "done=executed" : "error=execution")", redirectType: .normal)
+            // Orders outside their market's hours wait at the broker: the batch finishes when they fill.
+            let outcome = report.success ? "done=executed"
+                : report.batchStatus == .executing || report.batchStatus == .needsReconciliation ? "done=submitted" : "error=execution"
+            return req.redirect(to: "/app/clients/\(clientID)?\(outcome)", redirectType: .normal)
         } catch let error as ServiceError {
             return req.redirect(to: "/app/clients/\(clientID)?error=\(Self.messages[error.code] == nil ? "execution" : error.code)", redirectType: .normal)
         }

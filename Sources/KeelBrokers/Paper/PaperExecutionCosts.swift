@@ -17,6 +17,8 @@ public struct PaperExecutionCosts: Sendable, Hashable {
     public var cryptoFeeBasisPoints: Decimal = 25
     /// The most of a bar's volume one order may fill in that bar (the rest waits for the next bar).
     public var maxVolumeParticipation: Decimal = Decimal(string: "0.1")!
+    /// Orders wait while their market is closed; off, the paper broker fills at any hour (a demonstration).
+    public var keepsMarketHours = true
 
     public init(slippageBasisPoints: Decimal = 5, commissionPerOrder: Decimal = 0, commissionRate: Decimal = 0) {
         self.slippageBasisPoints = slippageBasisPoints

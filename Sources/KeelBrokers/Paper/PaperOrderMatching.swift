@@ -19,7 +19,7 @@ struct PaperOrderMatching: Sendable {
             return next
         }
         let assetClass = quote?.assetClass ?? AssetClass.inferred(fromSymbol: order.symbol)
-        guard MarketHours.forAssetClass(assetClass).isOpen(at: now) else {
+        guard !costs.keepsMarketHours || MarketHours.forAssetClass(assetClass).isOpen(at: now) else {
             if next.status == .accepted { next.status = .working }
             return next
         }

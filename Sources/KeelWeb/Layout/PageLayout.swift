@@ -46,6 +46,8 @@ enum PageLayout {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                // No icon to fetch: a browser's request for /favicon.ico would only end in a 404.
+                .link(.rel(.icon), .href("data:,")),
                 .title("\(title) · Keel"),
                 .unwrap(refreshSeconds) { .meta(.attribute(named: "http-equiv", value: "refresh"), .content(String($0))) },
                 .element(named: "style", text: Styles.css)

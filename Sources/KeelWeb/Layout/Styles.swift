@@ -10,10 +10,10 @@ enum Styles {
     header.top .brand{font-weight:700;font-size:1.1rem;margin-right:1rem}header.top .who{margin-left:auto;font-size:.9rem}
     main{max-width:1200px;margin:0 auto;padding:1.2rem}h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .6rem}
     .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:1rem}
-    .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem}
+    .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;overflow-x:auto}.grid>*{min-width:0}
     .figure{font-size:1.6rem;font-weight:650}.label{color:var(--muted);font-size:.85rem}
     .good{color:var(--good)}.bad{color:var(--bad)}.warn{color:var(--warn)}
-    table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line)}th{color:var(--muted);font-weight:600}
+    table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:break-word}th{color:var(--muted);font-weight:600}
     form.inline{display:inline}button{font:inherit;padding:.35rem .8rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
     button.secondary{background:#fff;color:var(--accent)}button.danger{background:var(--bad);border-color:var(--bad)}
     label{display:block;font-weight:600;margin:.6rem 0 .2rem}input,select{font:inherit;padding:.4rem;border:1px solid #8a94a3;border-radius:6px;width:100%;max-width:24rem}
