@@ -114,7 +114,10 @@ struct WorkspaceController: RouteCollection {
             return WebSession.page(NoticePage.render(viewer: viewer, title: "Approvals", message: "The approval queue is for advisors."))
         }
         let keel = req.keel
-        let waiting = try await keel.approvals.list(clientID: nil, status: .pendingApproval, limit: 100, by: principal)
+        // Ten batches a page: each is shown with its checks and a dry-run preview, read against today's books.
+        let pageSize = 10
+        let requested = min(max((try? req.query.get(Int.self, at: "page")) ?? 1, 1), 100_000)
+        let (waiting, total) = try await keel.approvals.queue(page: requested, pageSize: pageSize, by: principal)
         let clientIDs = Set(waiting.map(\.clientID))
         let names = try await keel.context.database.read { session -> [Int: String] in
             var names: [Int: String] = [:]
@@ -122,10 +125,11 @@ struct WorkspaceController: RouteCollection {
             return names
         }
         let costs = keel.context.settings.paperCosts
+        let previews = try await keel.execution.previews(waiting, by: principal)
         var batches: [ApprovalQueueModel.Batch] = []
         for batch in waiting {
             let notes = PlanNotes.decode(batch.planNotes)
-            let preview = try await keel.execution.preview(batchID: batch.batchID, by: principal)
+            guard let preview = previews[batch.batchID] else { continue }
             let checks = preview.violations.map(\.message)
             var estimated = Decimal(0)
             for order in batch.orders {
@@ -149,7 +153,8 @@ struct WorkspaceController: RouteCollection {
         let done = (try? req.query.get(String.self, at: "done")).flatMap { Self.actionMessages[$0] }
         let failed = (try? req.query.get(String.self, at: "error")).map { Self.actionMessages[$0] ?? "The action failed; the queue shows the batch as it is now." }
         let model = ApprovalQueueModel(viewer: viewer, batches: batches, notice: done, error: failed,
-                                       rejectErrorBatch: try? req.query.get(String.self, at: "reject_error"))
+                                       rejectErrorBatch: try? req.query.get(String.self, at: "reject_error"),
+                                       page: requested, pageSize: pageSize, total: total)
         return WebSession.page(ApprovalQueuePage.render(model))
     }
 

@@ -31,7 +31,7 @@ struct WorkspaceGoalsController: RouteCollection {
     ]
 
     /// The people whose goals this login may see: staff every client's trading identity, a client itself.
-    static func people(_ req: Request, _ principal: Principal) async throws -> [(person: GoalsWorkspaceModel.Person, accounts: [String])] {
+    static func people(_ req: Request, _ principal: Principal) async throws -> [GoalsWorkspaceModel.Person] {
         try await req.keel.context.database.read { session in
             var clients: [ClientRecord] = []
             if principal.role.isStaff {
@@ -39,23 +39,24 @@ struct WorkspaceGoalsController: RouteCollection {
             } else if let id = principal.clientID, let own = try await session.clients.find(id) {
                 clients = [own]
             }
-            var out: [(GoalsWorkspaceModel.Person, [String])] = []
-            for client in clients {
-                let accounts = try await session.accounts.list(clientID: client.clientID).filter { $0.status == .active }.map(\.accountHash)
-                out.append((.init(userID: client.tradingUserID, label: "\(client.firstName) \(client.lastName)", clientID: client.clientID), accounts))
-            }
-            return out
+            return clients.map { .init(userID: $0.tradingUserID, label: "\($0.firstName) \($0.lastName)", clientID: $0.clientID) }
         }
+    }
+
+    /// The active accounts of one person (read for the chosen person only, not for the whole list).
+    static func accounts(_ req: Request, of person: GoalsWorkspaceModel.Person) async throws -> [String] {
+        guard let clientID = person.clientID else { return [] }
+        return try await req.keel.context.database.read { try await $0.accounts.list(clientID: clientID) }.filter { $0.status == .active }.map(\.accountHash)
     }
 
     func page(req: Request) async throws -> Response {
         let (principal, viewer) = try WebSession.viewer(req)
         let people = try await Self.people(req, principal)
         let wanted = try? req.query.get(String.self, at: "user")
-        let chosen = people.first { $0.person.userID == wanted } ?? (principal.role.isStaff && wanted == nil ? nil : people.first)
+        let chosen = people.first { $0.userID == wanted } ?? (principal.role.isStaff && wanted == nil ? nil : people.first)
         var goals: [GoalsWorkspaceModel.Goal] = []
         if let chosen {
-            for goal in try await req.keel.goals.list(userID: chosen.person.userID, clientID: nil, status: nil, by: principal).prefix(50) {
+            for goal in try await req.keel.goals.list(userID: chosen.userID, clientID: nil, status: nil, by: principal).prefix(50) {
                 let history = try await req.keel.goals.history(goal.goalID, by: principal)
                 goals.append(.init(goalID: goal.goalID, name: goal.name, type: goal.goalType.rawValue, target: NSDecimalNumber(decimal: goal.targetValue).doubleValue,
                                    status: goal.status.rawValue, progress: goal.progressPct.isFinite ? goal.progressPct : 0, factor: goal.sizingFactor,
@@ -65,7 +66,9 @@ struct WorkspaceGoalsController: RouteCollection {
         }
         let done = (try? req.query.get(String.self, at: "done")).flatMap { Self.messages[$0] }
         let failed = (try? req.query.get(String.self, at: "error")).map { Self.messages[$0] ?? "The action failed." }
-        let model = GoalsWorkspaceModel(viewer: viewer, people: people.map(\.person), selected: chosen?.person, accounts: chosen?.accounts ?? [],
+        var accounts: [String] = []
+        if let chosen { accounts = try await Self.accounts(req, of: chosen) }
+        let model = GoalsWorkspaceModel(viewer: viewer, people: people, selected: chosen, accounts: accounts,
                                         goalTypes: GoalType.allCases.map(\.rawValue), goals: goals, notice: done, error: failed)
         return WebSession.page(GoalsWorkspacePage.render(model))
     }
@@ -79,22 +82,22 @@ struct WorkspaceGoalsController: RouteCollection {
         let principal = try req.principal
         let form = (try? req.content.decode(GoalForm.self)) ?? GoalForm()
         // Only someone from this login's list: a hand-made form cannot name another person.
-        guard let person = try await Self.people(req, principal).first(where: { $0.person.userID == form.user }) else {
+        guard let person = try await Self.people(req, principal).first(where: { $0.userID == form.user }) else {
             return Self.back(req, user: nil, "error=failed")
         }
         guard let target = form.targetValue.flatMap({ Decimal(string: $0.trimmingCharacters(in: .whitespaces)) }) else {
-            return Self.back(req, user: person.person.userID, "error=target_value")
+            return Self.back(req, user: person.userID, "error=target_value")
         }
-        guard let account = form.accountHash, person.accounts.contains(account) else {
-            return Self.back(req, user: person.person.userID, "error=account_hash")
+        guard let account = form.accountHash, try await Self.accounts(req, of: person).contains(account) else {
+            return Self.back(req, user: person.userID, "error=account_hash")
         }
         do {
-            _ = try await req.keel.goals.create(GoalInput(userID: person.person.userID, name: form.name, goalType: form.goalType, targetValue: target,
-                                                          clientID: person.person.clientID, accountHash: account), by: principal)
-            return Self.back(req, user: person.person.userID, "done=created")
+            _ = try await req.keel.goals.create(GoalInput(userID: person.userID, name: form.name, goalType: form.goalType, targetValue: target,
+                                                          clientID: person.clientID, accountHash: account), by: principal)
+            return Self.back(req, user: person.userID, "done=created")
         } catch let error as ServiceError {
             let code = error.field.flatMap { Self.messages[$0] == nil ? nil : $0 } ?? "failed"
-            return Self.back(req, user: person.person.userID, "error=\(code)")
+            return Self.back(req, user: person.userID, "error=\(code)")
         }
     }
 

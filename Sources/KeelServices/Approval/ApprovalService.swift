@@ -25,6 +25,16 @@ public struct ApprovalService: Sendable {
         return try await context.database.read { try await $0.batches.list(clientID: clientID, status: status, limit: limit) }
     }
 
+    /// One page of the batches waiting for an advisor, newest first, and how many wait in all.
+    public func queue(page: Int, pageSize: Int, by principal: Principal) async throws -> (batches: [BatchRecord], total: Int) {
+        try principal.ensureStaff()
+        let page = try FieldValidation.range(page, 1...100_000, field: "page")
+        return try await context.database.read { session in
+            (try await session.batches.list(clientID: nil, status: .pendingApproval, limit: pageSize, offset: (page - 1) * pageSize),
+             try await session.batches.count(status: .pendingApproval))
+        }
+    }
+
     public func approve(_ batchID: String, by principal: Principal) async throws -> BatchRecord {
         try principal.ensureStaff()
         try await expireIfDue(batchID)

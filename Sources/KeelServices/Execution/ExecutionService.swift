@@ -53,6 +53,36 @@ public struct ExecutionService: Sendable {
         }
     }
 
+    /// `preview` for a page of batches at once (the approval queue): the switches, the prices and the instruments
+    /// are read once for all of them, each account's books once per batch. Writes nothing, calls no broker.
+    public func previews(_ batches: [BatchRecord], by principal: Principal) async throws -> [String: (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation])] {
+        try principal.ensureStaff()
+        let brokers = self.brokers, limits = context.settings.riskLimits, costs = context.settings.paperCosts
+        return try await context.database.read { session in
+            let killSwitch = try await session.operations.state(.killSwitch) == "engaged"
+            let paused = try await session.operations.state(.tradingPaused) == "paused"
+            var books: [(BatchRecord, AccountRecord, ClientRecord, PreferencesRecord, [PositionRecord])] = []
+            for batch in batches {
+                guard let account = try await session.accounts.find(hash: batch.accountHash), let client = try await session.clients.find(batch.clientID),
+                      let preferences = try await session.preferences.find(clientID: batch.clientID) else { continue }
+                books.append((batch, account, client, preferences, try await session.ledger.positions(accountHash: batch.accountHash)))
+            }
+            let orderSymbols = Set(batches.flatMap { $0.orders.map(\.symbol) })
+            let latest = try await session.marketBars.latestPrices(symbols: Array(orderSymbols.union(books.flatMap { $0.4.map(\.symbol) })).sorted())
+            let prices = latest.compactMapValues { Decimal(exactly: $0.close) }
+            let tradable = Set(try await session.referenceData.instruments(Array(orderSymbols)).values.filter(\.tradable).map(\.symbol))
+            var out: [String: (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation])] = [:]
+            for (batch, account, client, preferences, positions) in books {
+                let snapshot = PortfolioSnapshot(cash: account.cash, holdings: positions.map(\.holding), prices: prices)
+                let book = Books(batch: batch, account: account, client: client, preferences: preferences, killSwitch: killSwitch, paused: paused,
+                                 snapshot: snapshot, tradable: tradable)
+                let (trades, cash) = Self.simulatedFills(batch.orders, quotes: prices, cash: account.cash, costs: costs)
+                out[batch.batchID] = (trades, account.cash, cash, book.violations(mode: preferences.tradingMode, quotes: prices, brokers: brokers, limits: limits))
+            }
+            return out
+        }
+    }
+
     /// Every order filled as the paper broker would fill it at `quotes` (orders without a quote are left out),
     /// and the cash that leaves.
     static func simulatedFills(_ orders: [BatchOrderRecord], quotes: [String: Decimal], cash start: Decimal, costs: PaperExecutionCosts) -> ([ExecutedTrade], Decimal) {

@@ -41,16 +41,21 @@ public struct BatchRepository: Sendable {
         return try await find(batchID)
     }
 
-    public func list(clientID: Int?, accountHash: String? = nil, status: BatchStatus?, limit: Int) async throws -> [BatchRecord] {
+    public func list(clientID: Int?, accountHash: String? = nil, status: BatchStatus?, limit: Int, offset: Int = 0) async throws -> [BatchRecord] {
         var query = TradeBatchModel.query(on: database)
         if let clientID { query = query.filter(\.$clientID == clientID) }
         if let accountHash { query = query.filter(\.$accountHash == accountHash) }
         if let status { query = query.filter(\.$status == status.rawValue) }
-        let models = try await query.sort(\.$createdAt, .descending).sort(\.$id).limit(limit).all()
+        let models = try await query.sort(\.$createdAt, .descending).sort(\.$id).range(offset..<(offset + limit)).all()
         let ids = models.compactMap(\.id)
         let orders = ids.isEmpty ? [] : try await BatchOrderModel.query(on: database).filter(\.$batchID ~~ ids).sort(\.$sequence).all()
         let grouped = Dictionary(grouping: try orders.map(Self.record), by: \.batchID)
         return try models.map { try Self.record($0, orders: grouped[$0.id ?? ""] ?? []) }
+    }
+
+    /// How many batches are in `status` (the approval queue's length).
+    public func count(status: BatchStatus) async throws -> Int {
+        try await TradeBatchModel.query(on: database).filter(\.$status == status.rawValue).count()
     }
 
     /// The account's batches in one of `statuses`, newest first (the open ones a planner or executor must see),

@@ -101,8 +101,16 @@ public struct ApprovalQueueModel: Sendable {
     public var error: String?
     /// The batch whose rejection lacked a reason: its form shows the error.
     public var rejectErrorBatch: String?
+    public var page: Int
+    public var pageSize: Int
+    /// Batches waiting in all (this page shows `batches`).
+    public var total: Int
 
-    public init(viewer: Viewer, batches: [Batch], notice: String? = nil, error: String? = nil, rejectErrorBatch: String? = nil) {
+    public init(viewer: Viewer, batches: [Batch], notice: String? = nil, error: String? = nil, rejectErrorBatch: String? = nil,
+                page: Int = 1, pageSize: Int = 10, total: Int? = nil) {
+        self.page = page
+        self.pageSize = pageSize
+        self.total = total ?? batches.count
         self.viewer = viewer
         self.batches = batches
         self.notice = notice
@@ -118,8 +126,19 @@ public enum ApprovalQueuePage {
             .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
             .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
             .if(model.batches.isEmpty, .p("Nothing waits for approval.")),
-            .forEach(model.batches) { batch($0, model: model) }
+            .if(model.total > model.batches.count, .p(.class("label"), .text("\(model.total) batches wait; page \(model.page) of \(pages(model)), newest first."))),
+            .forEach(model.batches) { batch($0, model: model) },
+            pager(model)
         ))
+    }
+
+    static func pages(_ model: ApprovalQueueModel) -> Int { max(1, (model.total + model.pageSize - 1) / max(model.pageSize, 1)) }
+
+    static func pager(_ model: ApprovalQueueModel) -> Node<HTML.BodyContext> {
+        .nav(.attribute(named: "aria-label", value: "Queue pages"),
+             .if(model.page > 1, .a(.href(Markup.escape("/app/approvals?page=\(model.page - 1)")), "← Newer")),
+             .text(" "),
+             .if(model.page < pages(model), .a(.href(Markup.escape("/app/approvals?page=\(model.page + 1)")), "Older →")))
     }
 
     static func batch(_ batch: ApprovalQueueModel.Batch, model: ApprovalQueueModel) -> Node<HTML.BodyContext> {
