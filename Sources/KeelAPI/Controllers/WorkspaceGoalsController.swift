@@ -58,10 +58,17 @@ struct WorkspaceGoalsController: RouteCollection {
         if let chosen {
             for goal in try await req.keel.goals.list(userID: chosen.userID, clientID: nil, status: nil, by: principal).prefix(50) {
                 let history = try await req.keel.goals.history(goal.goalID, by: principal)
+                let adjustments = try await req.keel.goals.adjustments(goal.goalID, by: principal).suffix(20).reversed().map { entry in
+                    (at: entry.createdAt, change: "factor \(entry.oldFactor.map { String(format: "%.2f", $0) } ?? "–") → \(String(format: "%.2f", entry.newFactor)), "
+                        + "strategy \(entry.oldStrategy ?? "–") → \(entry.newStrategy) (\(entry.trigger))", reason: entry.reason)
+                }
+                let alerts = try await req.keel.goals.alerts(goal.goalID, by: principal).sorted { $0.createdAt > $1.createdAt }.prefix(20)
+                    .map { (at: $0.createdAt, severity: $0.severity, message: $0.message) }
                 goals.append(.init(goalID: goal.goalID, name: goal.name, type: goal.goalType.rawValue, target: NSDecimalNumber(decimal: goal.targetValue).doubleValue,
                                    status: goal.status.rawValue, progress: goal.progressPct.isFinite ? goal.progressPct : 0, factor: goal.sizingFactor,
                                    strategy: goal.selectedStrategy, reason: goal.strategyReason, periodEnd: goal.periodEnd == .distantFuture ? nil : goal.periodEnd,
-                                   progressHistory: history.map { ($0.recordedAt, $0.progressPct) }, factorHistory: history.map { ($0.recordedAt, $0.sizingFactor) }))
+                                   progressHistory: history.map { ($0.recordedAt, $0.progressPct) }, factorHistory: history.map { ($0.recordedAt, $0.sizingFactor) },
+                                   adjustments: Array(adjustments), alerts: Array(alerts)))
             }
         }
         let done = (try? req.query.get(String.self, at: "done")).flatMap { Self.messages[$0] }

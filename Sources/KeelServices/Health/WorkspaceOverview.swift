@@ -37,7 +37,9 @@ extension AutonomousCycleService {
                 lastCycle: try await session.cycles.list(limit: 1).first,
                 nextCycle: settings.scheduled ? CycleSchedule(settings: settings).next(after: now) : nil,
                 brokers: try await session.accounts.connectivityCounts(), dataAgeSeconds: newest.map { now.timeIntervalSince($0) },
-                queuedJobs: try await session.jobs.queueDepth().values.reduce(0, +), runningJobs: try await session.jobs.runningCounts().values.reduce(0, +),
+                // Work only: the periodic duties always have their next run queued.
+                queuedJobs: try await session.jobs.queueDepth().filter { !$0.key.hasPrefix("duty.") }.values.reduce(0, +),
+                runningJobs: try await session.jobs.runningCounts().filter { !$0.key.hasPrefix("duty.") }.values.reduce(0, +),
                 switches: switches, benchmarkSymbol: symbol, benchmark: benchmark)
         }
     }

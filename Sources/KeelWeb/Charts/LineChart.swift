@@ -36,7 +36,7 @@ public struct LineChart: Sendable {
             return "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) 60\" role=\"img\" aria-label=\"\(label): no data yet\">"
                 + "<text x=\"8\" y=\"34\">No data yet</text></svg>"
         }
-        let left = 64.0, right = 12.0, top = 12.0, bottom = 24.0
+        let left = 64.0, right = 12.0, top = series.count > 1 ? 24.0 : 12.0, bottom = 24.0
         let span = max(last.timeIntervalSince(first), 1)
         let padding = high > low ? (high - low) * 0.05 : max(abs(high) * 0.05, 1)
         let minimum = low - padding, maximum = high + padding
@@ -58,6 +58,15 @@ public struct LineChart: Sendable {
             svg += "<polyline fill=\"none\" stroke=\"\(Markup.escape(line.colour))\" stroke-width=\"2\" points=\"\(path)\"><title>\(Markup.escape(line.name))</title></polyline>"
             if finite.count == 1 {
                 svg += "<circle cx=\"\(Markup.number(x(finite[0].date)))\" cy=\"\(Markup.number(y(finite[0].value)))\" r=\"3\" fill=\"\(Markup.escape(line.colour))\"/>"
+            }
+        }
+        // A legend when several lines share the chart: a swatch and the name of each, along the top.
+        if series.count > 1 {
+            var lx = left + 6
+            for line in series {
+                svg += "<rect x=\"\(Markup.number(lx))\" y=\"6\" width=\"12\" height=\"4\" fill=\"\(Markup.escape(line.colour))\"/>"
+                svg += "<text x=\"\(Markup.number(lx + 16))\" y=\"12\">\(Markup.escape(line.name))</text>"
+                lx += 28 + Double(line.name.count) * 6.2
             }
         }
         return svg + "</svg>"

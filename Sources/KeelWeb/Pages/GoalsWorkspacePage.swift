@@ -29,9 +29,16 @@ public struct GoalsWorkspaceModel: Sendable {
         public var periodEnd: Date?
         public var progressHistory: [(date: Date, value: Double)]
         public var factorHistory: [(date: Date, value: Double)]
+        /// Changes of risk factor or strategy, newest first: when, from → to, and why.
+        public var adjustments: [(at: Date, change: String, reason: String)]
+        /// The goal's alerts (milestones, at risk), newest first.
+        public var alerts: [(at: Date, severity: String, message: String)]
 
         public init(goalID: String, name: String, type: String, target: Double, status: String, progress: Double, factor: Double, strategy: String,
-                    reason: String, periodEnd: Date?, progressHistory: [(date: Date, value: Double)], factorHistory: [(date: Date, value: Double)]) {
+                    reason: String, periodEnd: Date?, progressHistory: [(date: Date, value: Double)], factorHistory: [(date: Date, value: Double)],
+                    adjustments: [(at: Date, change: String, reason: String)] = [], alerts: [(at: Date, severity: String, message: String)] = []) {
+            self.adjustments = adjustments
+            self.alerts = alerts
             self.goalID = goalID
             self.name = name
             self.type = type
@@ -112,6 +119,19 @@ public enum GoalsWorkspacePage {
             .p(.text("Risk factor \(String(format: "%.2f", goal.factor)), strategy \(goal.strategy): \(goal.reason)"
                      + (goal.periodEnd.map { " · ends \(Format.day($0))" } ?? ""))),
             .div(.class("grid"), .div(.raw(progress)), .div(.raw(factor))),
+            .if(!goal.adjustments.isEmpty, .element(named: "details", nodes: [
+                .element(named: "summary", text: "Adjustments (\(goal.adjustments.count))"),
+                .table(.tr(.th("When"), .th("Change"), .th("Why")),
+                       .forEach(goal.adjustments) { entry in .tr(.td(.text(Format.time(entry.at))), .td(.text(entry.change)), .td(.text(entry.reason))) }),
+            ])),
+            .if(!goal.alerts.isEmpty, .element(named: "details", nodes: [
+                .element(named: "summary", text: "Alerts (\(goal.alerts.count))"),
+                .table(.tr(.th("When"), .th("Severity"), .th("Message")),
+                       .forEach(goal.alerts) { entry in
+                           .tr(.td(.text(Format.time(entry.at))), .td(.class(entry.severity == "critical" ? "bad" : entry.severity == "warning" ? "warn" : ""), .text(entry.severity)),
+                               .td(.text(entry.message)))
+                       }),
+            ])),
             .if(open, .form(.method(.post), .action(Markup.escape("/app/goals/\(goal.goalID)/cancel")),
                             .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))), .input(.type(.hidden), .name("user"), .value(Markup.escape(person.userID))),
                             .button(.class("secondary"), .type(.submit), "Cancel this goal")))
