@@ -219,6 +219,15 @@ def main():
         browser.submit(f"form[action='/app/clients/{client_id}/accounts']", {"nickname": "Browser paper", "starting_cash": "50000"})
         check("The paper account is open." in browser.text(), "the paper account was not opened")
 
+        step("edit the preferences: the balanced portfolio, approval required")
+        form = f"form[action='/app/clients/{client_id}/preferences']"
+        browser.submit(form, {"max_weight": "1.5"})
+        check("max_weight" in browser.js("document.querySelector('#pref-max_weight-error').textContent"), "no error beside max_weight")
+        check(browser.js("document.querySelector('#pref-max_weight').value") == "1.5", "the refused value was not kept")
+        balanced = browser.js("[...document.querySelector('#pref-portfolio_id').options].find(o => o.textContent === 'balanced').value")
+        browser.submit(form, {"portfolio_id": balanced, "max_weight": "0.25", "require_approval": True})
+        check("The preferences are saved." in browser.text(), "the preferences were not saved")
+
         step("propose a rebalance")
         browser.submit(f"form[action='/app/clients/{client_id}/rebalance']")
         check(browser.url().startswith("/app/approvals#batch-"), f"the proposal did not open the approval queue: {browser.url()}")

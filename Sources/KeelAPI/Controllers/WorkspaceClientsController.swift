@@ -237,7 +237,13 @@ struct WorkspaceClientsController: RouteCollection {
         let accountHash = try? req.content.get(String.self, at: "account_hash")
         do {
             let batch = try await req.keel.rebalancing.rebalance(RebalanceRequest(clientID: clientID, accountHash: accountHash), by: principal)
-            if batch.orders.isEmpty { return req.redirect(to: "/app/clients/\(clientID)?done=nothing_to_trade", redirectType: .normal) }
+            if batch.orders.isEmpty {
+                // An empty batch would only wait in the queue: it is closed at once, with the reason.
+                if batch.status == .pendingApproval {
+                    _ = try await req.keel.approvals.reject(batch.batchID, reason: "nothing to trade: the account is on its targets", by: principal)
+                }
+                return req.redirect(to: "/app/clients/\(clientID)?done=nothing_to_trade", redirectType: .normal)
+            }
             // Batch ids are the server's own UUIDs: safe in a URL as they are.
             return req.redirect(to: batch.status == .pendingApproval ? "/app/approvals#batch-\(batch.batchID)" : "/app/clients/\(clientID)", redirectType: .normal)
         } catch is ServiceError {

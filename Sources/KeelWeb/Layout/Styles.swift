@@ -6,7 +6,7 @@ enum Styles {
     *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--ink);background:var(--bg)}
     a{color:var(--accent)}a:focus,button:focus,input:focus,select:focus{outline:3px solid #7fb0e6;outline-offset:1px}
     header.top{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;padding:.6rem 1.2rem;background:#12263f;color:#fff}
-    header.top a{color:#fff;text-decoration:none;padding:.2rem .1rem}header.top a[aria-current=page]{border-bottom:2px solid #fff}
+    header.top nav{display:flex;flex-wrap:wrap;gap:.1rem .8rem}header.top a{color:#fff;text-decoration:none;padding:.2rem .1rem}header.top a[aria-current=page]{border-bottom:2px solid #fff}
     header.top .brand{font-weight:700;font-size:1.1rem;margin-right:1rem}header.top .who{margin-left:auto;font-size:.9rem}
     main{max-width:1200px;margin:0 auto;padding:1.2rem}h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .6rem}
     .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:1rem}
