@@ -118,14 +118,9 @@ struct WorkspaceController: RouteCollection {
         let pageSize = 10
         let requested = min(max((try? req.query.get(Int.self, at: "page")) ?? 1, 1), 100_000)
         let (waiting, total) = try await keel.approvals.queue(page: requested, pageSize: pageSize, by: principal)
-        let clientIDs = Set(waiting.map(\.clientID))
-        let names = try await keel.context.database.read { session -> [Int: String] in
-            var names: [Int: String] = [:]
-            for id in clientIDs { if let client = try await session.clients.find(id) { names[id] = "\(client.firstName) \(client.lastName)" } }
-            return names
-        }
         let costs = keel.context.settings.paperCosts
         let previews = try await keel.execution.previews(waiting, by: principal)
+        let names = Dictionary(previews.values.map { ($0.client.clientID, "\($0.client.firstName) \($0.client.lastName)") }, uniquingKeysWith: { first, _ in first })
         var batches: [ApprovalQueueModel.Batch] = []
         for batch in waiting {
             let notes = PlanNotes.decode(batch.planNotes)

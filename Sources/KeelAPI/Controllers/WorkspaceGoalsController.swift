@@ -33,13 +33,14 @@ struct WorkspaceGoalsController: RouteCollection {
     /// The people whose goals this login may see: staff every client's trading identity, a client itself.
     static func people(_ req: Request, _ principal: Principal) async throws -> [GoalsWorkspaceModel.Person] {
         try await req.keel.context.database.read { session in
-            var clients: [ClientRecord] = []
             if principal.role.isStaff {
-                clients = try await session.clients.list(status: .active, limit: 1000, offset: 0)
-            } else if let id = principal.clientID, let own = try await session.clients.find(id) {
-                clients = [own]
+                return try await session.clients.names(status: .active, limit: 1000).map { client in
+                    .init(userID: client.userID ?? ClientRecord.generatedTradingUserID(client.clientID), label: "\(client.firstName) \(client.lastName)",
+                          clientID: client.clientID)
+                }
             }
-            return clients.map { .init(userID: $0.tradingUserID, label: "\($0.firstName) \($0.lastName)", clientID: $0.clientID) }
+            guard let id = principal.clientID, let own = try await session.clients.find(id) else { return [] }
+            return [.init(userID: own.tradingUserID, label: "\(own.firstName) \(own.lastName)", clientID: own.clientID)]
         }
     }
 

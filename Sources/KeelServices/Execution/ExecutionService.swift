@@ -55,7 +55,7 @@ public struct ExecutionService: Sendable {
 
     /// `preview` for a page of batches at once (the approval queue): the switches, the prices and the instruments
     /// are read once for all of them, each account's books once per batch. Writes nothing, calls no broker.
-    public func previews(_ batches: [BatchRecord], by principal: Principal) async throws -> [String: (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation])] {
+    public func previews(_ batches: [BatchRecord], by principal: Principal) async throws -> [String: (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation], client: ClientRecord)] {
         try principal.ensureStaff()
         let brokers = self.brokers, limits = context.settings.riskLimits, costs = context.settings.paperCosts
         return try await context.database.read { session in
@@ -71,13 +71,13 @@ public struct ExecutionService: Sendable {
             let latest = try await session.marketBars.latestPrices(symbols: Array(orderSymbols.union(books.flatMap { $0.4.map(\.symbol) })).sorted())
             let prices = latest.compactMapValues { Decimal(exactly: $0.close) }
             let tradable = Set(try await session.referenceData.instruments(Array(orderSymbols)).values.filter(\.tradable).map(\.symbol))
-            var out: [String: (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation])] = [:]
+            var out: [String: (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation], client: ClientRecord)] = [:]
             for (batch, account, client, preferences, positions) in books {
                 let snapshot = PortfolioSnapshot(cash: account.cash, holdings: positions.map(\.holding), prices: prices)
                 let book = Books(batch: batch, account: account, client: client, preferences: preferences, killSwitch: killSwitch, paused: paused,
                                  snapshot: snapshot, tradable: tradable)
                 let (trades, cash) = Self.simulatedFills(batch.orders, quotes: prices, cash: account.cash, costs: costs)
-                out[batch.batchID] = (trades, account.cash, cash, book.violations(mode: preferences.tradingMode, quotes: prices, brokers: brokers, limits: limits))
+                out[batch.batchID] = (trades, account.cash, cash, book.violations(mode: preferences.tradingMode, quotes: prices, brokers: brokers, limits: limits), client)
             }
             return out
         }

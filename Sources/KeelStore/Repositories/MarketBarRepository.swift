@@ -75,10 +75,20 @@ public struct MarketBarRepository: Sendable {
 
     /// Bars of one symbol in a time range, oldest first, with their quality flags.
     public func bars(symbol: String, interval: String, from: Date?, to: Date?, limit: Int) async throws -> [StoredBar] {
-        var query = MarketBarModel.query(on: database).filter(\.$symbol == symbol).filter(\.$interval == interval)
-        if let from { query = query.filter(\.$timestamp >= from) }
-        if let to { query = query.filter(\.$timestamp <= to) }
-        return try await query.sort(\.$timestamp).limit(limit).all().map(Self.stored)
+        // Plain SQL rows: a chart or the indicators read hundreds of bars, and decoding a Fluent model per bar
+        // (reflection over its fields) cost more than the query.
+        var query = sql.select().columns("symbol", "interval", "ts", "open", "high", "low", "close", "adj_close", "volume", "quality", "source")
+            .from("market_bars").where("symbol", .equal, symbol).where("interval", .equal, interval)
+        if let from { query = query.where("ts", .greaterThanOrEqual, from) }
+        if let to { query = query.where("ts", .lessThanOrEqual, to) }
+        return try await query.orderBy("ts").limit(limit).all().map { row in
+            StoredBar(symbol: try row.decode(column: "symbol", as: String.self), interval: try row.decode(column: "interval", as: String.self),
+                      timestamp: try row.decode(column: "ts", as: Date.self), open: try row.decode(column: "open", as: Double.self),
+                      high: try row.decode(column: "high", as: Double.self), low: try row.decode(column: "low", as: Double.self),
+                      close: try row.decode(column: "close", as: Double.self), adjustedClose: try row.decode(column: "adj_close", as: Double?.self),
+                      volume: try row.decode(column: "volume", as: Double.self), quality: try row.decode(column: "quality", as: String.self),
+                      source: try row.decode(column: "source", as: String.self))
+        }
     }
 
     /// Symbols with stored bars of an interval.

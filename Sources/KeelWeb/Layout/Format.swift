@@ -27,24 +27,25 @@ public enum Format {
     }
 
     public static func day(_ date: Date?) -> String {
-        guard let date else { return "–" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: date)
+        guard let date, let t = utc(date) else { return "–" }
+        return String(format: "%04d-%02d-%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday)
     }
 
     public static func time(_ date: Date?) -> String {
-        guard let date else { return "–" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: date)
+        guard let date, let t = utc(date) else { return "–" }
+        return String(format: "%04d-%02d-%02d %02d:%02d UTC", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min)
     }
 
-    /// "3 h 20 min", "2 days": how old something is.
+    /// The date's calendar fields in UTC, from the C library (a page prints hundreds of dates: building a
+    /// DateFormatter for each cost more than the rest of the page).
+    static func utc(_ date: Date) -> tm? {
+        let seconds = date.timeIntervalSince1970
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return nil }
+        var clock = time_t(seconds.rounded(.down))
+        var fields = tm()
+        return gmtime_r(&clock, &fields) == nil ? nil : fields
+    }
+
     public static func age(seconds: Double?) -> String {
         guard let seconds, seconds.isFinite, seconds >= 0 else { return "–" }
         if seconds < 90 { return "\(Int(seconds)) s" }
