@@ -61,11 +61,13 @@ public struct ExecutionService: Sendable {
         return try await context.database.read { session in
             let killSwitch = try await session.operations.state(.killSwitch) == "engaged"
             let paused = try await session.operations.state(.tradingPaused) == "paused"
-            var books: [(BatchRecord, AccountRecord, ClientRecord, PreferencesRecord, [PositionRecord])] = []
-            for batch in batches {
-                guard let account = try await session.accounts.find(hash: batch.accountHash), let client = try await session.clients.find(batch.clientID),
-                      let preferences = try await session.preferences.find(clientID: batch.clientID) else { continue }
-                books.append((batch, account, client, preferences, try await session.ledger.positions(accountHash: batch.accountHash)))
+            // Four queries for the whole page, not four per batch.
+            let hashes = Array(Set(batches.map(\.accountHash))), clientIDs = Array(Set(batches.map(\.clientID)))
+            let accounts = try await session.accounts.find(hashes: hashes), clients = try await session.clients.find(ids: clientIDs)
+            let preferences = try await session.preferences.find(clientIDs: clientIDs), positions = try await session.ledger.positions(accountHashes: hashes)
+            let books = batches.compactMap { batch -> (BatchRecord, AccountRecord, ClientRecord, PreferencesRecord, [PositionRecord])? in
+                guard let account = accounts[batch.accountHash], let client = clients[batch.clientID], let prefs = preferences[batch.clientID] else { return nil }
+                return (batch, account, client, prefs, positions[batch.accountHash] ?? [])
             }
             let orderSymbols = Set(batches.flatMap { $0.orders.map(\.symbol) })
             let latest = try await session.marketBars.latestPrices(symbols: Array(orderSymbols.union(books.flatMap { $0.4.map(\.symbol) })).sorted())

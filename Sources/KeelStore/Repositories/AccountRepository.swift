@@ -92,6 +92,13 @@ public struct AccountRepository: Sendable {
         return try Self.record(model)
     }
 
+    /// Several accounts in one query, by hash.
+    public func find(hashes: [String]) async throws -> [String: AccountRecord] {
+        guard !hashes.isEmpty else { return [:] }
+        let records = try await BrokerageAccountModel.query(on: database).filter(\.$accountHash ~~ hashes).with(\.$brokerage).all().map(Self.record)
+        return Dictionary(records.map { ($0.accountHash, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Reads the account and locks its row until the transaction ends (PostgreSQL). Every change of an
     /// account's cash, positions, open batch or execution starts here, so they apply one after another.
     /// On SQLite the write gate already makes each write transaction exclusive.

@@ -61,6 +61,13 @@ public struct ClientRepository: Sendable {
         try await ClientModel.find(clientID, on: database).map(Self.record)
     }
 
+    /// Several clients in one query, by id.
+    public func find(ids: [Int]) async throws -> [Int: ClientRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let records = try await ClientModel.query(on: database).filter(\.$id ~~ ids).all().map(Self.record)
+        return Dictionary(records.map { ($0.clientID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     public func find(email: String) async throws -> ClientRecord? {
         try await ClientModel.query(on: database).filter(\.$email == email).first().map(Self.record)
     }

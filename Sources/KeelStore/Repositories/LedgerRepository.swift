@@ -10,6 +10,13 @@ public struct LedgerRepository: Sendable {
         try await PositionModel.query(on: database).filter(\.$accountHash == accountHash).sort(\.$symbol).all().map(Self.record)
     }
 
+    /// The positions of several accounts in one query, by account.
+    public func positions(accountHashes: [String]) async throws -> [String: [PositionRecord]] {
+        guard !accountHashes.isEmpty else { return [:] }
+        let all = try await PositionModel.query(on: database).filter(\.$accountHash ~~ accountHashes).sort(\.$symbol).all().map(Self.record)
+        return Dictionary(grouping: all, by: \.accountHash)
+    }
+
     public func position(accountHash: String, symbol: String) async throws -> PositionRecord? {
         try await PositionModel.query(on: database).filter(\.$accountHash == accountHash).filter(\.$symbol == symbol).first().map(Self.record)
     }

@@ -54,6 +54,18 @@ public struct PreferencesRepository: Sendable {
 
     public func find(clientID: Int) async throws -> PreferencesRecord? {
         guard let model = try await ClientPreferencesModel.find(clientID, on: database) else { return nil }
+        return try Self.record(model)
+    }
+
+    /// The preferences of several clients in one query, by client id.
+    public func find(clientIDs: [Int]) async throws -> [Int: PreferencesRecord] {
+        guard !clientIDs.isEmpty else { return [:] }
+        let models = try await ClientPreferencesModel.query(on: database).filter(\.$id ~~ clientIDs).all()
+        return Dictionary(try models.map(Self.record).map { ($0.clientID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func record(_ model: ClientPreferencesModel) throws -> PreferencesRecord {
+        let clientID = model.id ?? 0
         guard let mode = TradingMode(rawValue: model.tradingMode) else { throw StoreError.corrupt("trading mode '\(model.tradingMode)'") }
         var record = PreferencesRecord(clientID: clientID, portfolioID: model.$portfolio.id, maxPositions: model.maxPositions,
                                  maxWeight: model.maxWeight, cashBuffer: model.cashBuffer, driftThreshold: model.driftThreshold,
