@@ -159,7 +159,11 @@ struct WorkspaceClientsController: RouteCollection {
                                                   status: $0.account.isHalted ? "halted" : $0.account.status.rawValue, cash: double($0.account.cash), value: $0.value) },
             holdings: detail.holdings.map { .init(symbol: $0.symbol, quantity: $0.quantity, price: $0.price, value: $0.value, weight: $0.weight, target: $0.target) },
             equity: detail.equity.map { ($0.date, $0.value, $0.drawdown) },
-            goals: detail.goals.map { .init(name: $0.name, status: $0.status.rawValue, progress: $0.progressPct.isFinite ? $0.progressPct / 100 : nil) },
+            goals: detail.goals.map { goal in
+                .init(name: goal.name, status: goal.status.rawValue, progress: goal.progressPct.isFinite ? goal.progressPct / 100 : nil,
+                      history: (detail.goalHistory[goal.goalID] ?? []).map { ($0.recordedAt, $0.progressPct) },
+                      link: "/app/goals?user=" + (goal.userID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            },
             batches: detail.batches.map { .init(batchID: $0.batchID, status: $0.status.rawValue, strategy: $0.strategy, orders: $0.orders.count, createdAt: $0.createdAt) },
             audit: detail.audit.map { .init(at: $0.at, action: $0.action, actor: $0.actor) },
             preferencesForm: form, portfolios: portfolios.map { ($0.id, $0.name) }, paperForm: paperForm, schwabConfigured: req.keel.schwab != nil,

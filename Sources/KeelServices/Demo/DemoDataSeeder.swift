@@ -44,6 +44,8 @@ public struct DemoDataSeeder: Sendable {
             client = try await services.clients.create(ClientInput(firstName: "Dana", lastName: "Demo", email: Self.clientEmail,
                                                                    riskTolerance: "aggressive", investmentHorizonYears: 15, portfolioID: 1),
                                                        by: advisor)
+            // A drawdown limit, so the cycle watches one: past it, the account is moved to the defensive portfolio and an alert is raised.
+            _ = try await services.preferences.update(clientID: client.clientID, with: PreferencesInput(maxDrawdownLimit: 0.15), by: advisor)
         }
         let accounts = try await services.accounts.list(clientID: client.clientID, by: advisor)
         var account = accounts.first

@@ -48,7 +48,38 @@ struct DemoHistorySeeder: Sendable {
                 outcome.fills += fills
             }
         }
+        try await recordPerformance(client: client, accountHash: account.accountHash, strategy: portfolio.strategy.rawValue, now: now)
         return outcome
+    }
+
+    /// The account's value on each past trading day, as the daily cycle records it (beside the benchmark's
+    /// close), so the live record, the drawdown the risk limits watch and the autonomous page start a year back.
+    private func recordPerformance(client: ClientRecord, accountHash: String, strategy: String, now: Date) async throws {
+        let benchmark = context.settings.cycle.regimeSymbol
+        try await context.database.write { session in
+            guard let account = try await session.accounts.find(hash: accountHash) else { return }
+            let curve = try await ClientWorkspace.equitySinceInception(accounts: [account], session: session, benchmark: benchmark, now: now)
+            let closes = try await session.marketBars.history(symbols: [benchmark], since: curve.first?.date ?? now).first
+            var closeByDay: [String: Double] = [:]
+            if let closes { for (time, close) in zip(closes.timestamps, closes.close) { closeByDay[Self.dayKey(time)] = close } }
+            let today = Self.dayKey(now)
+            var previous: (value: Double, close: Double?)?
+            for point in curve where Self.dayKey(point.date) < today {
+                let key = Self.dayKey(point.date), close = closeByDay[key]
+                let daily = previous.flatMap { $0.value > 0 ? point.value / $0.value - 1 : nil }
+                let benchmarkDaily: Double? = if let close, let before = previous?.close, before > 0 { close / before - 1 } else { nil }
+                try await session.performance.record(AccountPerformanceRecord(
+                    accountHash: accountHash, clientID: client.clientID, day: key, strategy: strategy, portfolioValue: point.value, dailyReturn: daily,
+                    benchmarkClose: close, benchmarkReturn: benchmarkDaily, cycleID: nil, recordedAt: point.date.addingTimeInterval(22 * 3_600)))
+                previous = (point.value, close)
+            }
+        }
+    }
+
+    static func dayKey(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: date)
     }
 
     /// The first trading day of each of the last `months` months, by the bars' own calendar.

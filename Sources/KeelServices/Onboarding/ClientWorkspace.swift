@@ -60,6 +60,8 @@ public struct ClientWorkspace: Sendable {
         /// The client's accounts together, day by day since the first was opened (rebuilt from the fills).
         public var equity: [EquityReconstruction.Day]
         public var goals: [GoalRecord]
+        /// The progress history of the first goals shown (by goal id).
+        public var goalHistory: [String: [GoalHistoryRecord]]
         public var batches: [BatchRecord]
         public var audit: [AuditEntry]
     }
@@ -93,10 +95,13 @@ public struct ClientWorkspace: Sendable {
                 let value = quantity * (price ?? 0)
                 return Holding(symbol: symbol, quantity: quantity, price: price, value: value, weight: total > 0 ? value / total : 0, target: targets[symbol])
             }
+            let goals = try await session.goals.list(userID: nil, clientID: clientID, limit: 50)
+            var histories: [String: [GoalHistoryRecord]] = [:]
+            for goal in goals.prefix(6) { histories[goal.goalID] = try await session.goals.history(goalID: goal.goalID, limit: 400) }
             let equity = try await Self.equitySinceInception(accounts: accounts, session: session, benchmark: context.settings.cycle.regimeSymbol,
                                                              now: context.clock.now())
             return Detail(client: client, preferences: preferences, portfolioName: portfolio?.name ?? "–", accounts: accountValues, holdings: holdings,
-                          equity: equity, goals: try await session.goals.list(userID: nil, clientID: clientID, limit: 50),
+                          equity: equity, goals: goals, goalHistory: histories,
                           batches: batches, audit: try await session.operations.audit(clientID: clientID, limit: 30))
         }
     }

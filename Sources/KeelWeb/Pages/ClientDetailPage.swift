@@ -38,16 +38,22 @@ public struct ClientDetailModel: Sendable {
         }
     }
 
-    public struct Goal: Sendable, Hashable {
+    public struct Goal: Sendable {
         public var name: String
         public var status: String
         /// 0…1 of the way to the target.
         public var progress: Double?
+        /// Progress (percent) as measured over time.
+        public var history: [(date: Date, value: Double)]
+        /// Where the goal's page is (its factor history, adjustments and alerts).
+        public var link: String?
 
-        public init(name: String, status: String, progress: Double?) {
+        public init(name: String, status: String, progress: Double?, history: [(date: Date, value: Double)] = [], link: String? = nil) {
             self.name = name
             self.status = status
             self.progress = progress
+            self.history = history
+            self.link = link
         }
     }
 
@@ -207,7 +213,10 @@ public enum ClientDetailPage {
                                   .element(named: "progress", nodes: [.attribute(named: "max", value: "1"),
                                                                       .attribute(named: "value", value: Markup.escape(String(format: "%.3f", min(max(goal.progress ?? 0, 0), 1)))),
                                                                       .attribute(named: "aria-label", value: Markup.escape("\(goal.name) progress")),
-                                                                      .text(Format.percent(goal.progress))]))
+                                                                      .text(Format.percent(goal.progress))]),
+                                  .if(goal.history.count > 1, .raw(LineChart(title: "\(goal.name): progress over time", series: [.init(name: "progress", points: goal.history)],
+                                                                             format: { Format.percent($0 / 100, digits: 0) }).svg())),
+                                  .unwrap(goal.link) { .p(.a(.href(Markup.escape($0)), "History, adjustments and alerts")) })
                          }),
                 .section(.class("card"), .h2("Batches"), .table(
                     .tr(.th("Planned"), .th("Strategy"), .th("Orders"), .th("Status"), .th("")),
