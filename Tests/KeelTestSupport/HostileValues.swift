@@ -42,4 +42,22 @@ public struct HostileValues {
     }
 
     public mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &generator) }
+
+    /// Markup a hostile form field carries: if a page ever shows one of these unescaped, the tag appears as is.
+    public static let injected = "<x-injected"
+    static let formStrings = ["\"><x-injected a=1>", "' onfocus='alert(1)", "</textarea><x-injected>", "<x-injected>", "&lt;x&gt;", "%3Cx-injected%3E",
+                              "javascript:alert(1)", "//evil.example", "\r\nSet-Cookie: x=1"]
+
+    /// What a careless or hostile person types into a form field (forms carry text only).
+    public mutating func formText() -> String {
+        if Int.random(in: 0..<3, using: &generator) == 0 { return Self.formStrings.randomElement(using: &generator)! }
+        let value = any()
+        switch value {
+        case let text as String: return text
+        case let number as Int: return String(number)
+        case let number as Double: return String(number)
+        case let flag as Bool: return flag ? "true" : "false"
+        default: return ""
+        }
+    }
 }
