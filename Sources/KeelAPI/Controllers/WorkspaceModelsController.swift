@@ -55,8 +55,9 @@ struct WorkspaceModelsController: RouteCollection {
         let wanted = try? req.query.get(String.self, at: "model")
         let chosen = records.first { $0.modelID == wanted }
         var training: ModelsModel.Training?
-        if let chosen, chosen.status == .training || wanted != nil, let jobID = chosen.trainingJobID, let job = try? await keel.jobs.get(jobID, by: principal),
-           job.status != .succeeded || chosen.status == .training {
+        // The chosen version's training job, while it trains or when it failed (its error is the reason).
+        if let chosen, chosen.status == .training || chosen.status == .failed, let jobID = chosen.trainingJobID,
+           let job = try? await keel.jobs.get(jobID, by: principal) {
             training = .init(jobID: job.jobID, modelID: chosen.modelID, status: job.status.rawValue, progress: job.progress, message: job.progressMessage, error: job.error)
         }
         var confirmation: ModelsModel.Confirmation?

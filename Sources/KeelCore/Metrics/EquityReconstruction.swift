@@ -1,10 +1,11 @@
 import Foundation
 
-/// An account's value day by day since its inception, rebuilt from its recorded fills and the daily closes:
-/// cash is the starting cash less every buy (and its costs) plus every sale, holdings are the fills summed up to
-/// the day, each valued at that day's close (the last close before it when a symbol did not trade). The
-/// starting cash is derived from today's cash, so the curve ends on the book as it stands; money moved in or out
-/// outside Keel and trades it never recorded are not in it.
+/// An account's value day by day since its inception, rebuilt backwards from the book as it stands today and the
+/// recorded fills: on each day the holdings are today's less every fill after that day, the cash is today's plus
+/// what those fills cost (or less what they brought in), each holding valued at that day's close (the last close
+/// before it when a symbol did not trade). So the curve always ends on today's book, and holdings Keel never
+/// traded (an account linked with its positions) count as held from the start. Money moved in or out outside Keel
+/// is not in it.
 public enum EquityReconstruction {
     public struct Fill: Sendable, Hashable {
         public var at: Date
@@ -41,14 +42,18 @@ public enum EquityReconstruction {
         currentCash + fills.reduce(0) { $0 + $1.quantity * $1.price + $1.commission }
     }
 
-    /// One value per day in `days` (sorted ascending) from the first; `closes` are each symbol's daily closes,
-    /// sorted by date. Non-finite inputs are skipped, so the result is always finite.
-    public static func curve(startingCash: Double, fills: [Fill], closes: [String: [(date: Date, close: Double)]], days: [Date]) -> [Day] {
-        guard startingCash.isFinite else { return [] }
+    /// One value per day in `days` (sorted ascending); `holdings` are today's quantities by symbol, `closes` each
+    /// symbol's daily closes sorted by date. Non-finite inputs are skipped, so the result is always finite; a
+    /// quantity that would be negative on a day (sold outside Keel) counts as nothing.
+    public static func curve(currentCash: Double, holdings: [String: Double], fills: [Fill], closes: [String: [(date: Date, close: Double)]], days: [Date]) -> [Day] {
+        guard currentCash.isFinite else { return [] }
         let fills = fills.filter { $0.quantity.isFinite && $0.price.isFinite && $0.commission.isFinite }.sorted { $0.at < $1.at }
-        var cash = startingCash
-        var quantities: [String: Double] = [:]
+        // Start before the first fill (undo them all) and replay forwards: the same as walking back from today.
+        var cash = startingCash(currentCash: currentCash, fills: fills)
+        var quantities = holdings.filter { $0.value.isFinite }
+        for fill in fills { quantities[fill.symbol, default: 0] -= fill.quantity }
         var lastClose: [String: Double] = [:]
+        for fill in fills where lastClose[fill.symbol] == nil { lastClose[fill.symbol] = fill.price }
         var closeIndex: [String: Int] = [:]
         var fillIndex = 0
         var peak = -Double.infinity
@@ -61,11 +66,10 @@ public enum EquityReconstruction {
                 let fill = fills[fillIndex]
                 cash -= fill.quantity * fill.price + fill.commission
                 quantities[fill.symbol, default: 0] += fill.quantity
-                if lastClose[fill.symbol] == nil { lastClose[fill.symbol] = fill.price }
                 fillIndex += 1
             }
             var invested = 0.0
-            for (symbol, quantity) in quantities where quantity != 0 {
+            for (symbol, quantity) in quantities where quantity > 1e-12 {
                 if let series = closes[symbol] {
                     var index = closeIndex[symbol] ?? 0
                     while index < series.count, series[index].date <= end {

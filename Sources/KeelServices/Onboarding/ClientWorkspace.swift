@@ -107,13 +107,14 @@ public struct ClientWorkspace: Sendable {
     }
 
     /// The accounts' value on every trading day (the benchmark's bar days) since the oldest was opened, rebuilt
-    /// from their fills and the stored closes; summed over the accounts.
+    /// backwards from today's books through their fills, at the stored closes; summed over the accounts.
     static func equitySinceInception(accounts: [AccountRecord], session: Session, benchmark: String, now: Date) async throws -> [EquityReconstruction.Day] {
         guard let opened = accounts.map(\.createdAt).min() else { return [] }
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!
         func day(_ date: Date) -> Date { utc.startOfDay(for: date) }
         var fills: [String: [EquityReconstruction.Fill]] = [:]
+        var holdings: [String: [String: Double]] = [:]
         var symbols = Set<String>()
         var inception = opened
         for account in accounts {
@@ -124,6 +125,10 @@ public struct ClientWorkspace: Sendable {
                              price: NSDecimalNumber(decimal: fill.price).doubleValue, commission: NSDecimalNumber(decimal: fill.commission).doubleValue)
             }
             if let first = fills[account.accountHash]?.map(\.at).min() { inception = min(inception, first) }
+            for position in try await session.ledger.positions(accountHash: account.accountHash) {
+                symbols.insert(position.symbol)
+                holdings[account.accountHash, default: [:]][position.symbol, default: 0] += NSDecimalNumber(decimal: position.quantity).doubleValue
+            }
         }
         let start = day(inception)
         let series = try await session.marketBars.history(symbols: Array(symbols.union([benchmark])).sorted(), since: start)
@@ -138,10 +143,11 @@ public struct ClientWorkspace: Sendable {
         var summed: [Date: Double] = [:]
         for account in accounts {
             let accountFills = fills[account.accountHash] ?? []
-            let cash = EquityReconstruction.startingCash(currentCash: NSDecimalNumber(decimal: account.cash).doubleValue, fills: accountFills)
             let opened = day(min(account.createdAt, accountFills.map(\.at).min() ?? account.createdAt))
             let accountDays = days.filter { $0 >= opened }
-            for day in EquityReconstruction.curve(startingCash: cash, fills: accountFills, closes: closes, days: accountDays) { summed[day.date, default: 0] += day.value }
+            let curve = EquityReconstruction.curve(currentCash: NSDecimalNumber(decimal: account.cash).doubleValue, holdings: holdings[account.accountHash] ?? [:],
+                                                   fills: accountFills, closes: closes, days: accountDays)
+            for day in curve { summed[day.date, default: 0] += day.value }
         }
         var peak = -Double.infinity
         return summed.keys.sorted().map { date in

@@ -202,7 +202,7 @@ public enum ClientDetailPage {
                         .td(.text(Format.money(holding.value))), .td(.text(Format.percent(holding.weight))), .td(.text(Format.percent(holding.target))))
                 })),
             .section(.class("card"), .style("margin-top:1rem"), .h2("Equity and drawdown since inception"),
-                     .p(.class("label"), "Rebuilt from the recorded fills and the daily closes; money moved outside Keel is not in it."),
+                     .p(.class("label"), "Rebuilt backwards from today's holdings and cash through the recorded fills, at the daily closes (holdings the account was linked with count from the start); money moved in or out outside Keel is not in it."),
                      .raw(equity), .raw(drawdown)),
             .div(
                 .class("grid"), .style("margin-top:1rem"),
