@@ -78,6 +78,7 @@ struct WorkspaceSessionTests {
             #expect(queue.body.contains(batchID) && queue.body.contains("Pre-trade checks") && queue.body.contains("Estimated costs"))
             #expect(queue.body.contains("<label for=\"reason-\(batchID)\">"))
             #expect(queue.body.contains("<summary>Dry-run preview: cash $100,000 → $") && queue.body.contains("Fill price"), "the dry-run preview")
+            #expect(queue.body.contains("Regime when planned</th><td>") && queue.body.contains("(SPY, confidence "), "the regime in the lineage")
             let (calls, orders) = (try await app.count("broker_calls"), try await app.count("paper_broker_orders"))
             #expect(calls == 0 && orders == 0, "a preview sends nothing")
             let csrf = try #require(queue.field("csrf"))

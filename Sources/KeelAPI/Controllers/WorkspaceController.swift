@@ -120,6 +120,14 @@ struct WorkspaceController: RouteCollection {
         let (waiting, total) = try await keel.approvals.queue(page: requested, pageSize: pageSize, by: principal)
         let costs = keel.context.settings.paperCosts
         let previews = try await keel.execution.previews(waiting, by: principal)
+        // The regime of each batch's planning day, from one classification of the benchmark.
+        let benchmark = keel.context.settings.cycle.regimeSymbol
+        let earliest = waiting.map(\.createdAt).min()
+        var regimeDays: [RegimeDay] = []
+        if let earliest { regimeDays = (try? await keel.regimes.history(symbol: benchmark, from: earliest.addingTimeInterval(-10 * 86_400), to: nil, by: principal)) ?? [] }
+        func regime(at date: Date) -> String? {
+            regimeDays.last { $0.date <= date }.map { "\($0.regime.rawValue) (\(benchmark), confidence \(String(format: "%.2f", $0.confidence)))" }
+        }
         let names = Dictionary(previews.values.map { ($0.client.clientID, "\($0.client.firstName) \($0.client.lastName)") }, uniquingKeysWith: { first, _ in first })
         var batches: [ApprovalQueueModel.Batch] = []
         for batch in waiting {
@@ -136,7 +144,7 @@ struct WorkspaceController: RouteCollection {
                 batchID: batch.batchID, client: names[batch.clientID] ?? "client \(batch.clientID)", accountHash: batch.accountHash,
                 createdAt: batch.createdAt, expiresAt: batch.approvalExpiresAt, strategy: batch.strategy, modelVersion: batch.modelVersion,
                 reason: notes?.cycle?.reason ?? notes?.goal?.strategyReason, goalFactor: notes?.goal?.factor ?? notes?.cycle?.riskFactor,
-                cycleID: batch.cycleID, portfolioValue: Self.double(batch.portfolioValue), estimatedCosts: Self.double(estimated), checks: checks,
+                cycleID: batch.cycleID, regime: regime(at: batch.createdAt), portfolioValue: Self.double(batch.portfolioValue), estimatedCosts: Self.double(estimated), checks: checks,
                 orders: batch.orders.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: Self.double($0.quantity),
                                                  price: Self.double($0.referencePrice), notional: Self.double($0.estimatedNotional),
                                                  currentWeight: $0.currentWeight, targetWeight: $0.targetWeight) },

@@ -67,6 +67,8 @@ public struct ApprovalQueueModel: Sendable {
         public var reason: String?
         public var goalFactor: Double?
         public var cycleID: String?
+        /// The market regime of the day the batch was planned (with its confidence), when classified.
+        public var regime: String?
         public var portfolioValue: Double
         public var estimatedCosts: Double
         public var checks: [String]
@@ -74,9 +76,10 @@ public struct ApprovalQueueModel: Sendable {
         public var preview: Preview?
 
         public init(batchID: String, client: String, accountHash: String, createdAt: Date, expiresAt: Date?, strategy: String, modelVersion: String,
-                    reason: String?, goalFactor: Double?, cycleID: String?, portfolioValue: Double, estimatedCosts: Double, checks: [String], orders: [Order],
+                    reason: String?, goalFactor: Double?, cycleID: String?, regime: String? = nil, portfolioValue: Double, estimatedCosts: Double, checks: [String], orders: [Order],
                     preview: Preview? = nil) {
             self.preview = preview
+            self.regime = regime
             self.batchID = batchID
             self.client = client
             self.accountHash = accountHash
@@ -163,7 +166,8 @@ public enum ApprovalQueuePage {
     static func lineage(_ batch: ApprovalQueueModel.Batch) -> Node<HTML.BodyContext> {
         let rows: [(String, String)] = [
             ("Strategy", batch.strategy), ("Why", batch.reason ?? "requested by hand"), ("Model", batch.modelVersion),
-            ("Goal risk factor", batch.goalFactor.map { String(format: "%.2f", $0) } ?? "no goal"), ("Cycle", batch.cycleID ?? "–"),
+            ("Goal risk factor", batch.goalFactor.map { String(format: "%.2f", $0) } ?? "no goal"), ("Regime when planned", batch.regime ?? "–"),
+            ("Cycle", batch.cycleID ?? "–"),
             ("Portfolio value", Format.money(batch.portfolioValue)),
             ("Estimated costs", Format.money(batch.estimatedCosts) + " (slippage and fees, paper model)"),
         ]
