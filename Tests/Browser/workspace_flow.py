@@ -278,6 +278,9 @@ def main():
         check(browser.url().startswith("/app/sign-in"), "sign-out did not end on sign-in")
         browser.go(base + "/app/sign-in")
         browser.submit("form[action='/app/sign-in']", {"user_id": "ada-login", "password": "ada-browser-password-1"})
+        check(browser.url() == f"/app/clients/{client_id}", f"a client login's home is not its own page: {browser.url()}")
+        check(browser.js("[...document.querySelectorAll('nav a')].map(a => a.textContent).join(',')") == "My account,Goals",
+              "a client login's navigation shows advisors' sections")
         others = [c["client_id"] for c in api(base, "GET", "/api/clients/", admin) if c["client_id"] != client_id]
         check(others, "no other client to try")
         browser.go(f"{base}/app/clients/{others[0]}")

@@ -81,6 +81,8 @@ struct WorkspaceController: RouteCollection {
     func overview(req: Request) async throws -> Response {
         let (principal, viewer) = try WebSession.viewer(req)
         guard principal.role.isStaff else {
+            // A client's home is its own page.
+            if let own = principal.clientID { return req.redirect(to: "/app/clients/\(own)", redirectType: .normal) }
             return WebSession.page(NoticePage.render(viewer: viewer, title: "Overview", message: "The overview of the whole book is for advisors."))
         }
         let data = try await req.keel.cycles.overview(by: principal)

@@ -22,6 +22,14 @@ public enum WorkspaceSection: String, Sendable, CaseIterable {
     var path: String { self == .overview ? "/app" : "/app/\(rawValue)" }
 
     static let available: [WorkspaceSection] = WorkspaceSection.allCases
+
+    /// A client login sees its own book and goals; the other sections are the advisors'.
+    static func available(to role: String) -> [WorkspaceSection] {
+        role == "client" ? [.clients, .goals] : available
+    }
+
+    /// How a section is named for a role (a client's "Clients" is its own account).
+    func title(for role: String) -> String { role == "client" && self == .clients ? "My account" : title }
 }
 
 /// Who is signed in, as the chrome shows it, and the CSRF token every form of the page carries.
@@ -56,11 +64,11 @@ enum PageLayout {
                 .header(
                     .class("top"),
                     .span(.class("brand"), "Keel"),
-                    .unwrap(viewer) { _ in
+                    .unwrap(viewer) { viewer in
                         .nav(
                             .attribute(named: "aria-label", value: "Sections"),
-                            .forEach(WorkspaceSection.available) { item in
-                                .a(.href(Markup.escape(item.path)), .if(item == section, .attribute(named: "aria-current", value: "page")), .text(item.title))
+                            .forEach(WorkspaceSection.available(to: viewer.role)) { item in
+                                .a(.href(Markup.escape(item.path)), .if(item == section, .attribute(named: "aria-current", value: "page")), .text(item.title(for: viewer.role)))
                             }
                         )
                     },
