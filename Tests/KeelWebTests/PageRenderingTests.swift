@@ -160,6 +160,7 @@ struct PageRenderingTests {
         #expect(Format.money(.nan) == "–")
         #expect(Format.percent(0.0523, signed: true) == "+5.2%")
         #expect(Format.percent(-0.1) == "−10.0%")
+        #expect(Format.percent(-0.003, digits: 0) == "0%", "what rounds to zero has no sign")
         #expect(Format.age(seconds: 7_200) == "2 h")
     }
 }

@@ -40,7 +40,8 @@ public struct LineChart: Sendable {
         let span = max(last.timeIntervalSince(first), 1)
         let padding = high > low ? (high - low) * 0.05 : max(abs(high) * 0.05, 1)
         let minimum = low - padding, maximum = high + padding
-        func x(_ date: Date) -> Double { left + (width - left - right) * date.timeIntervalSince(first) / span }
+        // One day only: its points stand in the middle rather than against the axis.
+        func x(_ date: Date) -> Double { last == first ? (left + width - right) / 2 : left + (width - left - right) * date.timeIntervalSince(first) / span }
         func y(_ value: Double) -> Double { top + (height - top - bottom) * (1 - (value - minimum) / (maximum - minimum)) }
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(label)\"><title>\(label)</title>"
         for tick in 0...3 {

@@ -22,6 +22,8 @@ public enum Format {
     public static func percent(_ fraction: Double?, signed: Bool = false, digits: Int = 1) -> String {
         guard let fraction, fraction.isFinite else { return "–" }
         let text = String(format: "%.\(digits)f%%", abs(fraction) * 100)
+        // What rounds to zero shows no sign ("0%", not "−0%").
+        if text == String(format: "%.\(digits)f%%", 0.0) { return text }
         if fraction < 0 { return "−" + text }
         return (signed && fraction > 0 ? "+" : "") + text
     }
