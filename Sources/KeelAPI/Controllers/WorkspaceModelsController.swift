@@ -132,9 +132,17 @@ struct WorkspaceModelsController: RouteCollection {
             return try await render(req, form: form)
         }
         do {
-            let request = MLTrainingRequest(modelType: form.modelType, symbols: portfolioID == nil ? symbols : nil, portfolioId: portfolioID,
-                                            from: form.from.isEmpty ? nil : form.from, to: form.to.isEmpty ? nil : form.to, horizonDays: Int(horizon))
-            let submitted = try await req.keel.training.submit(request, by: principal, jobs: req.keel.jobs)
+            let from = form.from.isEmpty ? nil : form.from, to = form.to.isEmpty ? nil : form.to, universe = portfolioID == nil ? symbols : nil
+            let submitted: ModelTrainingService.Submitted
+            if form.modelType == "rl_policy" {
+                // The RL policy's horizon is one of its parameters.
+                let request = RLTrainingRequest(symbols: universe, portfolioId: portfolioID, from: from, to: to,
+                                                params: Int(horizon).map { ["horizon_days": Double($0)] })
+                submitted = try await req.keel.training.submit(request, by: principal, jobs: req.keel.jobs)
+            } else {
+                let request = MLTrainingRequest(modelType: form.modelType, symbols: universe, portfolioId: portfolioID, from: from, to: to, horizonDays: Int(horizon))
+                submitted = try await req.keel.training.submit(request, by: principal, jobs: req.keel.jobs)
+            }
             return req.redirect(to: "/app/models?model=\(submitted.modelID)&done=training", redirectType: .normal)
         } catch let error as ServiceError {
             if let field = error.field { form.errors[field] = error.message } else { form.message = error.message }

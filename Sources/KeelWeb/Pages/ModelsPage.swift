@@ -312,16 +312,16 @@ public enum ModelsPage {
         }
         return .section(
             .class("card"), .style("margin-top:1rem"),
-            .h2("Train a return model"),
+            .h2("Train a model"),
             .unwrap(form.message) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
             .form(
                 .method(.post), .action("/app/models/train"),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                 .label(.for("train-type"), "Model type"),
                 .select(.attribute(named: "name", value: "model_type"), .attribute(named: "id", value: "train-type"),
-                        .forEach(["ridge", "gbdt"]) { type in
-                            .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(type)),
-                                                              .if(type == form.modelType, .attribute(named: "selected", value: "selected")), .text(type)])
+                        .forEach([("ridge", "ridge (return model)"), ("gbdt", "gradient-boosted trees (return model)"), ("rl_policy", "RL rebalancing policy")]) { type in
+                            .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(type.0)),
+                                                              .if(type.0 == form.modelType, .attribute(named: "selected", value: "selected")), .text(type.1)])
                         }),
                 .unwrap(form.errors["model_type"]) { .p(.class("error"), .text($0)) },
                 .label(.for("train-portfolio"), "Universe: a model portfolio"),
