@@ -48,6 +48,7 @@ struct WorkspaceAutonomousController: RouteCollection {
         let chosenID = (try? req.query.get(String.self, at: "cycle")) ?? runs.first?.cycleID
         let detail = try await chosenID.flatMap { id in runs.contains { $0.cycleID == id } ? id : nil }.asyncMap { try await keel.cycles.get($0, by: principal) }
         let status = try await keel.cycles.status(by: principal)
+        let clients = try await keel.context.database.read { try await $0.clients.names(status: .active, limit: 1000) }
         func cycle(_ run: CycleRunRecord) -> AutonomousModel.Cycle {
             .init(cycleID: run.cycleID, cycleDate: run.cycleDate, status: run.status.rawValue, trigger: run.trigger, regime: run.regime,
                   accountsDone: run.accountsDone, accountsTotal: run.accountsTotal)
@@ -69,7 +70,7 @@ struct WorkspaceAutonomousController: RouteCollection {
             outcomes: (detail?.accounts ?? []).prefix(500).map { .init(clientID: $0.clientID, accountHash: $0.accountHash, status: $0.status.rawValue,
                                                                         strategy: $0.strategy, reason: $0.reason, orders: $0.orders, outcome: $0.outcome) },
             pausedClients: status.pausedClients.map { ($0.clientID, $0.pauseReason) }, strategies: StrategyKind.allCases.map(\.rawValue),
-            killSwitchEngaged: status.killSwitchEngaged, notice: done, error: failed)
+            killSwitchEngaged: status.killSwitchEngaged, clients: clients.map { ($0.clientID, "\($0.firstName) \($0.lastName)") }, notice: done, error: failed)
         return WebSession.page(AutonomousPage.render(model))
     }
 

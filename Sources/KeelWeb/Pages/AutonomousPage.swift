@@ -68,12 +68,15 @@ public struct AutonomousModel: Sendable {
     public var pausedClients: [(clientID: Int, reason: String?)]
     public var strategies: [String]
     public var killSwitchEngaged: Bool
+    /// The clients the controls pick from (by name: no typed ids); empty, the controls take an id.
+    public var clients: [(id: Int, name: String)]
     public var notice: String?
     public var error: String?
 
     public init(viewer: Viewer, regimeDays: [RegimeChart.Day], benchmarkSymbol: String, cycles: [Cycle], selected: Cycle?, steps: [Step],
                 outcomes: [Outcome], pausedClients: [(clientID: Int, reason: String?)], strategies: [String], killSwitchEngaged: Bool,
-                notice: String? = nil, error: String? = nil) {
+                clients: [(id: Int, name: String)] = [], notice: String? = nil, error: String? = nil) {
+        self.clients = clients
         self.viewer = viewer
         self.regimeDays = regimeDays
         self.benchmarkSymbol = benchmarkSymbol
@@ -150,8 +153,8 @@ public enum AutonomousPage {
                   .button(.class(model.killSwitchEngaged ? "secondary" : "danger"), .type(.submit),
                           .text(model.killSwitchEngaged ? "Release the kill switch" : "Engage the kill switch (cancels working orders)"))),
             .form(.method(.post), .action("/app/autonomous/pause"), csrf,
-                  .label(.for("pause-client"), "Pause a client (id)"),
-                  .input(.type(.number), .name("client_id"), .id("pause-client"), .attribute(named: "min", value: "1"), .required(true)),
+                  .label(.for("pause-client"), "Pause a client"),
+                  clientField(id: "pause-client", model: model),
                   .label(.for("pause-reason"), "Reason"),
                   .input(.type(.text), .name("reason"), .id("pause-reason"), .attribute(named: "maxlength", value: "500")),
                   .p(.button(.type(.submit), "Pause"))),
@@ -159,11 +162,12 @@ public enum AutonomousPage {
             .forEach(model.pausedClients) { paused in
                 .form(.method(.post), .action("/app/autonomous/resume"), csrf,
                       .input(.type(.hidden), .name("client_id"), .value(Markup.escape(String(paused.clientID)))),
-                      .p(.text("client \(paused.clientID)" + (paused.reason.map { " (\($0))" } ?? "") + " "), .button(.class("secondary"), .type(.submit), "Resume")))
+                      .p(.text((model.clients.first { $0.id == paused.clientID }?.name ?? "client \(paused.clientID)") + (paused.reason.map { " (\($0))" } ?? "") + " "),
+                         .button(.class("secondary"), .type(.submit), "Resume")))
             },
             .form(.method(.post), .action("/app/autonomous/override"), csrf,
-                  .label(.for("override-client"), "Override a client's strategy (id)"),
-                  .input(.type(.number), .name("client_id"), .id("override-client"), .attribute(named: "min", value: "1"), .required(true)),
+                  .label(.for("override-client"), "Override a client's strategy"),
+                  clientField(id: "override-client", model: model),
                   .label(.for("override-strategy"), "Strategy"),
                   .select(.attribute(named: "name", value: "strategy"), .attribute(named: "id", value: "override-strategy"),
                           .forEach(model.strategies) { name in
@@ -175,5 +179,17 @@ public enum AutonomousPage {
                   .input(.type(.text), .name("reason"), .id("override-reason"), .attribute(named: "maxlength", value: "500"), .required(true)),
                   .p(.button(.type(.submit), "Override")))
         )
+    }
+
+    /// A client chosen from the list by name; an id field only when no list was given.
+    static func clientField(id: String, model: AutonomousModel) -> Node<HTML.FormContext> {
+        guard !model.clients.isEmpty else {
+            return .input(.type(.number), .name("client_id"), .id(Markup.escape(id)), .attribute(named: "min", value: "1"), .required(true))
+        }
+        return .select(.attribute(named: "name", value: "client_id"), .attribute(named: "id", value: Markup.escape(id)),
+                       .forEach(model.clients) { client in
+                           .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(String(client.id))),
+                                                             .text("\(client.name) (client \(client.id))")])
+                       })
     }
 }
