@@ -176,9 +176,8 @@ public enum ClientDetailPage {
             .p(.class("label"), .text("Client \(model.clientID) · \(model.email) · \(model.riskTolerance) · \(model.portfolio) · \(Format.money(total))")),
             .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
             .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
-            .div(
-                .class("grid"),
-                .section(.class("card"), .h2("Accounts"), .table(
+            // The accounts table takes the whole width (hashes are long); linking and preferences share a row below it.
+            .section(.class("card"), .h2("Accounts"), .table(
                     .tr(.th("Account"), .th("Broker"), .th("Status"), .th("Cash"), .th("Value"), .th("")),
                     .forEach(model.accounts) { account in
                         .tr(.td(.text(account.accountHash)), .td(.text(account.broker)), .td(.text(account.status)),
@@ -189,8 +188,10 @@ public enum ClientDetailPage {
                                 .input(.type(.hidden), .name("account_hash"), .value(Markup.escape(account.accountHash))),
                                 .button(.class("secondary"), .type(.submit), .attribute(named: "aria-label", value: Markup.escape("Propose a rebalance of \(account.accountHash)")),
                                         "Propose a rebalance")))))
-                    }),
-                    .if(model.viewer.role != "client", linking(model))),
+                    })),
+            .div(
+                .class("grid"), .style("margin-top:1rem"),
+                .if(model.viewer.role != "client", .section(.class("card"), linking(model))),
                 .section(.class("card"), .h2("Preferences"),
                          .unwrap(model.preferencesForm, { preferencesForm($0, model: model) },
                                  else: .table(.forEach(model.preferences) { row in .tr(.th(.text(row.label)), .td(.text(row.value))) })))
@@ -289,7 +290,7 @@ public enum ClientDetailPage {
     static func linking(_ model: ClientDetailModel) -> Node<HTML.BodyContext> {
         let form = model.paperForm
         return .group(
-            .h2(.style("margin-top:1rem"), "Link an account"),
+            .h2("Link an account"),
             .form(
                 .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/accounts")),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
