@@ -139,7 +139,7 @@ struct OpenAPIDocumentBuilder {
             return .init(description: description, headers: ["Location": .init(.init(schema: .string(format: .other("uri"))))])
         case .json(let explicit):
             if route.responseType == HTTPStatus.self { return .init(description: description) }
-            guard let type = explicit ?? (route.responseType as? any Decodable.Type) else {
+            guard let type: any Decodable.Type = explicit ?? (route.responseType as? any Decodable.Type) else {
                 throw SchemaProbeError.notDecodable("\(Self.key(route)) answers \(route.responseType); document its body type")
             }
             return .init(description: description, content: [.json: .init(.init(schema: try registry.schema(of: type)))])

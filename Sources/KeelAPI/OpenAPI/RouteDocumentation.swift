@@ -6,7 +6,7 @@ import Vapor
 struct RouteDocumentation: Sendable {
     enum Body: Sendable {
         /// The route's handler return type, or `type` when the handler builds a `Response` itself.
-        case json(_ type: (any Decodable.Type)? = nil)
+        case json(_ type: (any (Decodable & SendableMetatype).Type)? = nil)
         case html
         case text
         case redirect
@@ -23,13 +23,13 @@ struct RouteDocumentation: Sendable {
 
     var summary: String
     var details: String?
-    var requestBody: (any Decodable.Type)?
+    var requestBody: (any (Decodable & SendableMetatype).Type)?
     var requestExample: (any Encodable & Sendable)?
     var query: [QueryParameter]
     var status: HTTPStatus
     var response: Body
     /// Other statuses this route answers on success (e.g. a readiness probe's 503).
-    var alternatives: [HTTPStatus: (any Decodable.Type)]
+    var alternatives: [HTTPStatus: any (Decodable & SendableMetatype).Type]
     /// A redirect the route may answer instead (e.g. `?redirect=true`).
     var redirect: HTTPStatus?
     var access: Access = .anyone
@@ -76,9 +76,9 @@ struct QueryParameter: Sendable {
 extension Route {
     /// Documents the route for `/openapi.json`; a route without it fails the contract test.
     @discardableResult
-    func openAPI(_ summary: String, details: String? = nil, body: (any Decodable.Type)? = nil,
+    func openAPI(_ summary: String, details: String? = nil, body: (any (Decodable & SendableMetatype).Type)? = nil,
                  example: (any Encodable & Sendable)? = nil, query: [QueryParameter] = [], status: HTTPStatus = .ok,
-                 response: RouteDocumentation.Body = .json(), alternatives: [HTTPStatus: (any Decodable.Type)] = [:],
+                 response: RouteDocumentation.Body = .json(), alternatives: [HTTPStatus: any (Decodable & SendableMetatype).Type] = [:],
                  redirect: HTTPStatus? = nil) -> Route {
         userInfo["keel.openapi"] = RouteDocumentation(
             summary: summary, details: details, requestBody: body, requestExample: example, query: query, status: status,
