@@ -112,7 +112,7 @@ struct GBDTBenchmark: ParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-gbdt-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let handle = try FileHandle(forWritingTo: { let url = folder.appendingPathComponent("x"); FileManager.default.createFile(atPath: url.path, contents: nil); return url }())
+        let handle = try FileHandle(forWritingTo: { let url = folder.appendingPathComponent("x"); _ = FileManager.default.createFile(atPath: url.path, contents: nil); return url }())
         for column in columns { handle.write(column.withUnsafeBufferPointer { Data(buffer: $0) }) }
         try handle.close()
         try labels.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: folder.appendingPathComponent("y"))

@@ -61,7 +61,7 @@ actor WakeSignal {
             group.addTask { await self.wait(id) }
             await group.next()
             group.cancelAll()
-            await self.release(id)
+            self.release(id)
         }
         forget(id)
     }

@@ -127,7 +127,7 @@ public actor SchwabTokenManager: SchwabAccessTokens {
     private func watchExpiry(_ record: OAuthTokenRecord, now: Date) async throws {
         guard record.refreshExpiresAt.timeIntervalSince(now) < 86_400 else { return }
         let settings = context.settings
-        try await context.database.write { session in
+        _ = try await context.database.write { session in
             try await AlertOutbox.raise(NewAlert(kind: Self.expiringAlert, severity: "warning", clientID: record.clientID,
                                                  message: "The Schwab login of client \(record.clientID) ends at \(record.refreshExpiresAt); log in again before then."),
                                         session: session, settings: settings, at: now)
