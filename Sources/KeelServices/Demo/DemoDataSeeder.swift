@@ -64,10 +64,9 @@ public struct DemoDataSeeder: Sendable {
         if replayed != nil {
             let symbol = services.context.settings.cycle.regimeSymbol
             if let bounds = try await database.read({ try await $0.marketBars.bounds(symbol: symbol, interval: "1d") }) {
-                let day = ISO8601DateFormatter()
-                day.formatOptions = [.withFullDate]
-                let submitted = try await services.training.submit(MLTrainingRequest(modelType: "ridge", symbols: nil, portfolioId: 1, from: day.string(from: bounds.first.timestamp),
-                                                                                     to: day.string(from: bounds.last.timestamp), horizonDays: 21, seed: 7),
+                let submitted = try await services.training.submit(MLTrainingRequest(modelType: "ridge", symbols: nil, portfolioId: 1,
+                                                                                     from: CivilDay(bounds.first.timestamp).description,
+                                                                                     to: CivilDay(bounds.last.timestamp).description, horizonDays: 21, seed: 7),
                                                                    by: system, jobs: services.jobs)
                 _ = try await services.jobs.enqueue(kind: DemoModelDeployJobHandler.kind, payload: try StoredJSON.encode(["model_id": submitted.modelID]),
                                                     idempotencyKey: "demo-deploy:\(submitted.modelID)")

@@ -32,29 +32,11 @@ public struct ExecutionService: Sendable {
         return try await send(prepared, by: principal)
     }
 
-    /// The pre-trade checks a batch would meet now, against its account's books and the stored prices (the
-    /// approval queue's preview); writes nothing and calls no broker. Execution checks again, against the broker's
-    /// quotes, under the account's lock.
-    public func preTradeCheck(batchID: String, by principal: Principal) async throws -> [RiskViolation] {
-        try await preview(batchID: batchID, by: principal).violations
-    }
-
-    /// A batch as a dry run would fill it now, before anyone approves it: each order priced at the stored close
-    /// with the paper broker's slippage and fees, the cash before and after, and the pre-trade checks. Writes
-    /// nothing and calls no broker (the approval queue's preview).
-    public func preview(batchID: String, by principal: Principal) async throws -> (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation]) {
-        try principal.ensureStaff()
-        let brokers = self.brokers, limits = context.settings.riskLimits, costs = context.settings.paperCosts
-        return try await context.database.read { session in
-            let books = try await Books.read(batchID: batchID, lockingAccount: false, session: session)
-            let prices = try await session.marketBars.latestPrices(symbols: books.batch.orders.map(\.symbol)).compactMapValues { Decimal(exactly: $0.close) }
-            let (trades, cash) = Self.simulatedFills(books.batch.orders, quotes: prices, cash: books.snapshot.cash, costs: costs)
-            return (trades, books.snapshot.cash, cash, books.violations(mode: books.preferences.tradingMode, quotes: prices, brokers: brokers, limits: limits))
-        }
-    }
-
-    /// `preview` for a page of batches at once (the approval queue): the switches, the prices and the instruments
-    /// are read once for all of them, each account's books once per batch. Writes nothing, calls no broker.
+    /// Batches as a dry run would fill them now, before anyone approves them (the approval queue's preview): each
+    /// order priced at the stored close with the paper broker's slippage and fees, the cash before and after, and
+    /// the pre-trade checks against the books. The switches, prices, instruments and the page's accounts, clients,
+    /// preferences and positions are read once for all of them. Writes nothing, calls no broker; execution checks
+    /// again, against the broker's quotes, under the account's lock.
     public func previews(_ batches: [BatchRecord], by principal: Principal) async throws -> [String: (trades: [ExecutedTrade], cashBefore: Decimal, cashAfter: Decimal, violations: [RiskViolation], client: ClientRecord)] {
         try principal.ensureStaff()
         let brokers = self.brokers, limits = context.settings.riskLimits, costs = context.settings.paperCosts

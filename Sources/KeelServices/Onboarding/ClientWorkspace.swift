@@ -110,9 +110,7 @@ public struct ClientWorkspace: Sendable {
     /// backwards from today's books through their fills, at the stored closes; summed over the accounts.
     static func equitySinceInception(accounts: [AccountRecord], session: Session, benchmark: String, now: Date) async throws -> [EquityReconstruction.Day] {
         guard let opened = accounts.map(\.createdAt).min() else { return [] }
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
-        func day(_ date: Date) -> Date { utc.startOfDay(for: date) }
+        func day(_ date: Date) -> Date { CivilDay(date).date }
         var fills: [String: [EquityReconstruction.Fill]] = [:]
         var holdings: [String: [String: Double]] = [:]
         var symbols = Set<String>()

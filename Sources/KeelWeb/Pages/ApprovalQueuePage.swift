@@ -126,8 +126,7 @@ public enum ApprovalQueuePage {
     public static func render(_ model: ApprovalQueueModel) -> String {
         PageLayout.document(title: "Approvals", section: .approvals, viewer: model.viewer, content: .group(
             .h1("Approval queue"),
-            .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
-            .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
+            Controls.banners(notice: model.notice, error: model.error),
             .if(model.batches.isEmpty, .p("Nothing waits for approval.")),
             .if(model.total > model.batches.count, .p(.class("label"), .text("\(model.total) batches wait; page \(model.page) of \(pages(model)), newest first."))),
             .forEach(model.batches) { batch($0, model: model) },

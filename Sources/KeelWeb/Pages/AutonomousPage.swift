@@ -98,8 +98,7 @@ public enum AutonomousPage {
         return PageLayout.document(title: "Autonomous", section: .autonomous, viewer: model.viewer,
                                    refreshSeconds: model.selected.map { $0.status == "running" || $0.status == "queued" } == true ? 5 : nil, content: .group(
             .h1("Autonomous trading"),
-            .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
-            .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
+            Controls.banners(notice: model.notice, error: model.error),
             .section(.class("card"), .h2("Regime"), .raw(chart)),
             .div(.class("grid"), .style("margin-top:1rem"), cycles(model), controls(model)),
             .unwrap(model.selected) { selected in

@@ -174,8 +174,7 @@ public enum ClientDetailPage {
             .p(.a(.href("/app/clients"), "← Clients")),
             .h1(.text(model.name)),
             .p(.class("label"), .text("Client \(model.clientID) · \(model.email) · \(model.riskTolerance) · \(model.portfolio) · \(Format.money(total))")),
-            .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
-            .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
+            Controls.banners(notice: model.notice, error: model.error),
             // The accounts table takes the whole width (hashes are long); linking and preferences share a row below it.
             .section(.class("card"), .h2("Accounts"), .table(
                     .tr(.th("Account"), .th("Broker"), .th("Status"), .th("Cash"), .th("Value"), .th("")),
@@ -211,10 +210,7 @@ public enum ClientDetailPage {
                          .if(model.goals.isEmpty, .p("No goals yet.")),
                          .forEach(model.goals) { goal in
                              .div(.p(.text("\(goal.name) (\(goal.status))")),
-                                  .element(named: "progress", nodes: [.attribute(named: "max", value: "1"),
-                                                                      .attribute(named: "value", value: Markup.escape(String(format: "%.3f", min(max(goal.progress ?? 0, 0), 1)))),
-                                                                      .attribute(named: "aria-label", value: Markup.escape("\(goal.name) progress")),
-                                                                      .text(Format.percent(goal.progress))]),
+                                  Controls.progress(goal.progress, label: "\(goal.name) progress"),
                                   .if(goal.history.count > 1, .raw(LineChart(title: "\(goal.name): progress over time", series: [.init(name: "progress", points: goal.history)],
                                                                              format: { Format.percent($0 / 100, digits: 0) }).svg())),
                                   .unwrap(goal.link) { .p(.a(.href(Markup.escape($0)), "History, adjustments and alerts")) })

@@ -125,8 +125,7 @@ public enum DataPage {
                     return .tr(
                         .td(.text(Format.time(run.startedAt))), .td(.text(run.mode)),
                         .td(.class(run.status == "failed" ? "bad" : run.status == "succeeded" ? "good" : ""), .text(run.status)),
-                        .td(.element(named: "progress", nodes: [.attribute(named: "max", value: "1"), .attribute(named: "value", value: Markup.escape(String(format: "%.3f", progress))),
-                                                                .attribute(named: "aria-label", value: Markup.escape("run \(run.runID.prefix(8)) progress")), .text(Format.percent(progress))]),
+                        .td(Controls.progress(progress, label: "run \(run.runID.prefix(8)) progress"),
                             .text(" \(run.symbolsDone)/\(run.symbolsTotal)")),
                         .td(.text("\(run.barsStored)")), .td(.text("\(run.barsRejected)")), .td(.text("\(run.barsQuarantined)")), .td(.text("\(run.issuesFound)")),
                         .td(.text(run.error.map { String($0.prefix(200)) } ?? "")))

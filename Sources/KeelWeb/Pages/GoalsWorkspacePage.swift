@@ -80,8 +80,7 @@ public enum GoalsWorkspacePage {
     public static func render(_ model: GoalsWorkspaceModel) -> String {
         PageLayout.document(title: "Goals", section: .goals, viewer: model.viewer, content: .group(
             .h1("Goals"),
-            .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
-            .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
+            Controls.banners(notice: model.notice, error: model.error),
             .form(
                 .method(.get), .action("/app/goals"),
                 .label(.for("user"), "Whose goals"),
@@ -113,9 +112,7 @@ public enum GoalsWorkspacePage {
         return .section(
             .class("card"), .style("margin-bottom:1rem"),
             .h2(.text("\(goal.name) · \(goal.type) \(String(format: "%g", goal.target)) · \(goal.status)")),
-            .element(named: "progress", nodes: [.attribute(named: "max", value: "1"),
-                                                .attribute(named: "value", value: Markup.escape(String(format: "%.3f", min(max(goal.progress / 100, 0), 1)))),
-                                                .attribute(named: "aria-label", value: Markup.escape("\(goal.name) progress")), .text(Format.percent(goal.progress / 100))]),
+            Controls.progress(goal.progress / 100, label: "\(goal.name) progress"),
             .p(.text("Risk factor \(String(format: "%.2f", goal.factor)), strategy \(goal.strategy): \(goal.reason)"
                      + (goal.periodEnd.map { " · ends \(Format.day($0))" } ?? ""))),
             .div(.class("grid"), .div(.raw(progress)), .div(.raw(factor))),

@@ -180,8 +180,7 @@ public enum ModelsPage {
         let live = model.training.map { $0.status == "queued" || $0.status == "running" } ?? false
         return PageLayout.document(title: "Models", section: .models, viewer: model.viewer, refreshSeconds: live ? 3 : nil, content: .group(
             .h1("Models"),
-            .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
-            .unwrap(model.error) { .p(.class("notice bad"), .attribute(named: "role", value: "alert"), .text($0)) },
+            Controls.banners(notice: model.notice, error: model.error),
             .unwrap(model.confirmation) { confirm($0, model: model) },
             .unwrap(model.training) { training($0) },
             .div(.class("grid"),
@@ -224,8 +223,7 @@ public enum ModelsPage {
         return .section(
             .class("card"), .style("margin-bottom:1rem"),
             .h2(.text("Training job: \(job.status)")),
-            .element(named: "progress", nodes: [.attribute(named: "max", value: "1"), .attribute(named: "value", value: Markup.escape(String(format: "%.3f", progress))),
-                                                .attribute(named: "aria-label", value: "training progress"), .text(Format.percent(progress))]),
+            Controls.progress(progress, label: "training progress"),
             .text(" " + Format.percent(progress) + (job.message.map { " · " + $0 } ?? "")),
             .unwrap(job.error) { .p(.class("error"), .text(String($0.prefix(300)))) },
             .if(job.status == "queued" || job.status == "running", .p(.class("label"), "This page refreshes every 3 seconds while the job runs.")),

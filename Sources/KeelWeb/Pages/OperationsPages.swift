@@ -68,8 +68,7 @@ public enum JobsPage {
                 let progress = min(max(job.progress.isFinite ? job.progress : 0, 0), 1)
                 return .tr(
                     .td(.text(label(job))), .td(.class(job.status == "failed" ? "bad" : job.status == "succeeded" ? "good" : ""), .text(job.status)),
-                    .td(.element(named: "progress", nodes: [.attribute(named: "max", value: "1"), .attribute(named: "value", value: Markup.escape(String(format: "%.3f", progress))),
-                                                            .attribute(named: "aria-label", value: Markup.escape("\(job.kind) progress")), .text(Format.percent(progress))]),
+                    .td(Controls.progress(progress, label: "\(job.kind) progress"),
                         .text(job.message.map { " " + $0 } ?? "")),
                     .td(.text("\(job.attempts)/\(job.maxAttempts)")), .td(.text(Format.time(job.createdAt))), .td(.text(Format.time(job.finishedAt))),
                     .td(.text(job.error.map { String($0.prefix(200)) } ?? "")))
