@@ -73,6 +73,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -133,7 +134,7 @@ let package = Package(
         .testTarget(name: "KeelBrokersTests", dependencies: ["KeelBrokers", "KeelCore"], swiftSettings: strictSwift6),
         .testTarget(
             name: "KeelWebTests",
-            dependencies: ["KeelWeb", "KeelCore", .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
+            dependencies: ["KeelWeb", "KeelCore", "KeelTestSupport", .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
             exclude: ["__Snapshots__"],
             swiftSettings: strictSwift6
         ),

@@ -19,7 +19,7 @@ struct BacktestBenchmark: AsyncParsableCommand {
     func run() async throws {
         try crossover()
         await sweep()
-        portfolio()
+        try portfolio()
     }
 
     func crossover() throws {
@@ -110,7 +110,7 @@ struct BacktestBenchmark: AsyncParsableCommand {
         return best
     }
 
-    func portfolio() {
+    func portfolio() throws {
         var generator = SeededGenerator(seed: 500)
         let assets = (0..<500).map { i -> SimulatedAsset in
             SimulatedAsset(symbol: String(format: "S%03d", i), assetClass: .equity, startPrice: 20 + 200 * generator.nextUnit(),
@@ -123,7 +123,7 @@ struct BacktestBenchmark: AsyncParsableCommand {
                                          initialCash: 1_000_000, schedule: .monthly,
                                          constraints: PortfolioConstraints(maxPositions: 50, maxWeight: 0.05, cashBuffer: 0.02), warmUp: 252)
         let started = DispatchTime.now().uptimeNanoseconds
-        let output = engine.run(MomentumStrategy(lookback: 252, skip: 21), market: market)
+        let output = try engine.run(MomentumStrategy(lookback: 252, skip: 21), market: market)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let bars = market.count * assets.count
         print(String(format: "500-symbol 10-year monthly momentum backtest: %d bars in %.2f s (%.0f bars/s), %d rebalances, %d fills, final equity %.0f",

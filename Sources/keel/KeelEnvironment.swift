@@ -15,6 +15,7 @@ enum KeelEnvironment: String, CaseIterable {
     case schwabCallbackURL = "KEEL_SCHWAB_CALLBACK_URL"
     case schwabBaseURL = "KEEL_SCHWAB_BASE_URL"
     case schwabOrdersPerMinute = "KEEL_SCHWAB_ORDERS_PER_MINUTE"
+    case computeThreads = "KEEL_COMPUTE_THREADS"
     case logFormat = "KEEL_LOG_FORMAT"
     case logLevel = "LOG_LEVEL"
 
@@ -32,6 +33,7 @@ enum KeelEnvironment: String, CaseIterable {
         case .schwabCallbackURL: "default $KEEL_PUBLIC_URL/api/schwab/callback"
         case .schwabBaseURL: "default https://api.schwabapi.com (or the sandbox)"
         case .schwabOrdersPerMinute: "order throttle per account (default 120)"
+        case .computeThreads: "threads for training and backtests (default cores - 1)"
         case .logFormat: "text or json"
         case .logLevel: "trace … critical (default info)"
         }

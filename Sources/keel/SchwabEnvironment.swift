@@ -17,5 +17,6 @@ enum SchwabEnvironment {
     static func apply(to configuration: inout KeelConfiguration) {
         configuration.schwab = Self.configuration()
         configuration.secretKey = KeelEnvironment.secretKey.value
+        configuration.publicURL = KeelEnvironment.publicURL.value
     }
 }

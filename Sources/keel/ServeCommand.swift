@@ -11,12 +11,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup var compute: ComputeOptions
 
     @ArgumentParser.Option(help: "Address to listen on.")
     var hostname = "127.0.0.1"
 
     @ArgumentParser.Option(help: "Port to listen on.")
     var port = 8080
+
+    @ArgumentParser.Option(help: "Seconds a connection may sit with nothing sent either way (idle keep-alive, headers that stop arriving) before it is closed.")
+    var idleTimeout: Double = 30
 
     @ArgumentParser.Flag(inversion: .prefixedNo, help: "Seed demo data (simulated prices, a demo advisor and a funded paper client). Default: on for the embedded SQLite database, off otherwise.")
     var demo: Bool?
@@ -38,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+        guard idleTimeout.isFinite, (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds") }
         if let url = alertWebhookUrl ?? KeelEnvironment.alertWebhookURL.value {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
                 throw ValidationError("--alert-webhook-url (or KEEL_ALERT_WEBHOOK_URL) must be an http(s) URL such as https://hooks.example.com/keel")
@@ -53,6 +58,8 @@ struct ServeCommand: AsyncParsableCommand {
             reconcileInterval: 300)
         configuration.dataImportRoot = dataImportRoot ?? KeelEnvironment.dataImportRoot.value
         configuration.runWorker = worker
+        configuration.idleTimeout = idleTimeout
+        configuration.computeThreads = try compute.threads
         configuration.settings.alertWebhookURL = alertWebhookUrl ?? KeelEnvironment.alertWebhookURL.value
         configuration.settings.cycle.scheduled = autonomousCycle
         configuration.settings.paperCosts.keepsMarketHours = !paperAlwaysOpen

@@ -14,6 +14,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup var compute: ComputeOptions
 
     @ArgumentParser.Option(help: "Jobs this worker runs at once.")
     var parallel = 4
@@ -39,6 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration.runWorker = true
             configuration.jobSettings.maxParallel = parallel
             configuration.jobSettings.shutdownGrace = shutdownGrace
+            configuration.computeThreads = try compute.threads
             configuration.settings.alertWebhookURL = KeelEnvironment.alertWebhookURL.value
             SchwabEnvironment.apply(to: &configuration)
             try await configureKeel(app, configuration)

@@ -215,6 +215,19 @@ def main():
         client_id = int(path.split("/")[3].split("?")[0])
         shot("03-clients-onboarded")
 
+        step("a client named with markup is shown as text and does not navigate")
+        browser.go(base + "/app/clients")
+        hostile = '"><meta http-equiv="refresh" content="0;url=https://evil.example/">'
+        browser.submit("form[action='/app/clients'][method='post']",
+                       {"first_name": hostile, "last_name": "Meta", "email": "meta.browser@example.com"})
+        # An injected refresh of 0 s would leave at once; give it time to try before looking where the browser is.
+        time.sleep(1.5)
+        check(browser.js("location.origin") == base, f"the hostile name navigated the browser to {browser.js('location.href')}")
+        check(browser.url().startswith("/app/clients/"), f"onboarding the hostile name did not open its page: {browser.url()}")
+        check(hostile in browser.text(), "the hostile name is not shown as text")
+        check(browser.js("document.querySelectorAll('meta[http-equiv]').length") == 0, "the page carries an injected meta tag")
+        browser.go(f"{base}/app/clients/{client_id}")
+
         step("link a paper account")
         browser.submit(f"form[action='/app/clients/{client_id}/accounts']", {"nickname": "Browser paper", "starting_cash": "50000"})
         check("The paper account is open." in browser.text(), "the paper account was not opened")

@@ -40,7 +40,7 @@ struct EngineRobustnessPropertyTests {
             ]
             for strategy in strategies {
                 let backtester = PortfolioBacktester(constraints: constraints, warmUp: min(max(window, 0), 252))
-                let output = backtester.run(strategy, market: market)
+                let output = try backtester.run(strategy, market: market)
                 let finite = output.result.equity.allSatisfy { $0.isFinite }
                 #expect(finite, "\(strategy.name) window \(window): equity must stay finite")
                 for (_, weights) in output.targets {

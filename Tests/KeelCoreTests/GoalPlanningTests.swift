@@ -52,15 +52,15 @@ struct GoalPlanningTests {
         #expect(noNewRisk == ["A": 0.05], "factor 0: nothing grows; B is not bought, C is left to be sold")
     }
 
-    @Test func aGoalReplayMovesRiskWithinEachPeriodAndDiffersFromConstantSizing() {
+    @Test func aGoalReplayMovesRiskWithinEachPeriodAndDiffersFromConstantSizing() throws {
         let start = ISO8601DateFormatter().date(from: "2022-01-03T00:00:00Z")!
         let assets = ["SPY", "AAPL", "MSFT", "NVDA", "TLT", "GLD"].compactMap { ReferenceInstruments.entry(for: $0)?.simulatedAsset }
         let bars = MarketSimulator(configuration: .init(seed: 5, start: start, calendarDays: 900)).simulate(assets).bars
         let market = AlignedMarket(Array(bars.values).sorted { $0.symbol < $1.symbol })
         let engine = PortfolioBacktester(schedule: .everyBars(5), constraints: PortfolioConstraints(maxPositions: 4, maxWeight: 0.35, cashBuffer: 0.02))
         let strategy = MomentumStrategy(lookback: 63, skip: 5)
-        let aware = engine.run(strategy, market: market, sizing: GoalReplayPolicy(type: .monthlyReturn, target: 3))
-        let constant = engine.run(strategy, market: market)
+        let aware = try engine.run(strategy, market: market, sizing: GoalReplayPolicy(type: .monthlyReturn, target: 3))
+        let constant = try engine.run(strategy, market: market)
         let factors = aware.factors.map(\.factor)
         #expect(!factors.isEmpty && factors.allSatisfy { $0 >= 0 && $0 <= 1.5 })
         #expect(Set(factors.map { ($0 * 100).rounded() }).count > 3, "the factor moves with progress: \(Set(factors))")

@@ -47,19 +47,19 @@ struct SweepAndWalkForwardTests {
         #expect(abs((result.stitchedEquity.last ?? 0) - 1.21) < 1e-12)
     }
 
-    @Test func portfolioBacktestKeepsTheBooksAndTheLimits() {
+    @Test func portfolioBacktestKeepsTheBooksAndTheLimits() throws {
         let assets = ["AAPL", "MSFT", "JNJ", "TLT", "GLD"].compactMap { ReferenceInstruments.entry(for: $0)?.simulatedAsset }
         let bars = MarketSimulator(configuration: .init(seed: 3, start: CivilDay(year: 2020, month: 1, day: 1).date, calendarDays: 900)).simulate(assets).bars
         let market = AlignedMarket(assets.compactMap { bars[$0.symbol] })
         let constraints = PortfolioConstraints(maxPositions: 3, maxWeight: 0.4, cashBuffer: 0.05)
         let engine = PortfolioBacktester(execution: .init(timing: .nextOpen, commission: .perOrder(1)), initialCash: 100_000, schedule: .monthly,
                                          constraints: constraints, warmUp: 70)
-        let output = engine.run(BalancedStrategy(), market: market)
+        let output = try engine.run(BalancedStrategy(), market: market)
         #expect(output.targets.count > 20)
         #expect(output.targets.allSatisfy { $0.weights.count <= 3 && $0.weights.values.allSatisfy { $0 <= 0.4 + 1e-9 } })
         #expect(output.result.commissions == Double(output.result.fills))
         #expect(output.result.equity.allSatisfy { $0 > 0 })
-        let hold = engine.run(BuyAndHoldStrategy(), market: market)
+        let hold = try engine.run(BuyAndHoldStrategy(), market: market)
         #expect(hold.targets.count > 0)
     }
 }

@@ -62,7 +62,7 @@ struct BacktestAPITests {
             for (symbol, weight) in live { #expect(abs((replayed[symbol] ?? -1) - weight) < 1e-9, "\(symbol)") }
 
             // Inside the engine the same object is called at every rebalance bar.
-            let output = PortfolioBacktester(schedule: .everyBars(100), constraints: constraints, warmUp: market.count - 2)
+            let output = try PortfolioBacktester(schedule: .everyBars(100), constraints: constraints, warmUp: market.count - 2)
                 .run(strategy, market: market)
             let engineTargets = try #require(output.targets.first)
             #expect(engineTargets.weights == strategy.targetWeights(market.view(at: market.count - 2), constraints: constraints))

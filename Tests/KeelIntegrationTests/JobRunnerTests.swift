@@ -75,12 +75,13 @@ struct JobRunnerTests {
         let log = ProbeLog()
         try await KeelTestApp.run(on: database, configure: { $0.extraJobHandlers = [BlockingJob(log: log), RecordingJob(log: log)] }) { app in
             let token = try await app.login()
-            let later = try await app.services.jobs.enqueue(kind: "test.record", payload: "{}", runAfter: app.clock.now().addingTimeInterval(3600))
+            let later = try await app.services.jobs.enqueue(kind: "test.record", payload: "{}", runAfter: app.clock.now().addingTimeInterval(3600),
+                                                            createdBy: TestFixtures.advisorUserID)
             let cancelled = try await app.request(.POST, "/api/jobs/\(later.jobID)/cancel", token: token)
             #expect(cancelled.object.string("status") == "cancelled", "\(cancelled)")
             #expect(try await app.request(.POST, "/api/jobs/\(later.jobID)/cancel", token: token).status == .conflict)
 
-            let blocking = try await app.services.jobs.enqueue(kind: "test.block", payload: "{}")
+            let blocking = try await app.services.jobs.enqueue(kind: "test.block", payload: "{}", createdBy: TestFixtures.advisorUserID)
             try await app.eventually("the blocking job to run") { try await Self.job(app, blocking.jobID)?.status == .running }
             let asked = try await app.request(.POST, "/api/jobs/\(blocking.jobID)/cancel", token: token)
             #expect(asked.object["cancel_requested"] as? Bool == true, "\(asked)")

@@ -19,6 +19,13 @@ struct WorkspacePropertyTests {
             #expect(location.hasPrefix("/app") || location.hasPrefix("/app/sign-in"), "\(what): a redirect stays in the workspace: \(location)")
         }
         #expect(!response.body.contains(HostileValues.injected), "\(what): typed markup came back unescaped")
+        #expect(!response.body.contains(HostileValues.injectedRefresh), "\(what): a typed meta refresh came back as a tag")
+        if response.status == .ok {
+            // The head is the layout's alone, whatever the data: no preview tags, no refresh but the page's own.
+            let head = MarkupStructure.headTags(of: response.body).filter { $0.hasPrefix("meta") }
+            #expect(head.first == "meta[charset]" && head.dropFirst().allSatisfy { $0 == "meta[name,content]" || $0 == "meta[http-equiv,content]" }
+                    && head.count <= 3, "\(what): head \(head)")
+        }
     }
 
     @Test("every form and page query: a page or a redirect, no error, no markup from the input", arguments: TestDatabase.available)
@@ -56,6 +63,12 @@ struct WorkspacePropertyTests {
                 if let response = try? await app.browse(.POST, form.path, cookies: ["keel_session": cookie], form: body) {
                     Self.expectSafe(response, "POST \(form.path) \(body)")
                     if response.body.contains("&lt;x-injected") { echoed += 1 }
+                    // Where the form stored the text (a new client's page), the page that shows it is checked too.
+                    if let location = response.location, location.hasPrefix("/app/clients/"),
+                       let shown = try? await app.browse(.GET, location, cookies: ["keel_session": cookie]) {
+                        Self.expectSafe(shown, "GET \(location) after POST \(form.path) \(body)")
+                        if shown.body.contains("&lt;x-injected") || shown.body.contains("&lt;meta") { echoed += 1 }
+                    }
                 }
                 let query = queries[values.int(0...(queries.count - 1))]
                 var items = URLComponents()
@@ -67,6 +80,15 @@ struct WorkspacePropertyTests {
                 }
             }
             #expect(echoed > 0, "some page showed the hostile text back, escaped")
+            // Direct: a client whose name is a meta refresh, onboarded through the API, shown to the advisor.
+            var hostileBody = Factory().client()
+            hostileBody["first_name"] = "\">" + HostileValues.injectedRefresh
+            let hostile = try await app.request(.POST, "/api/clients/", token: scenario.token, json: hostileBody)
+            #expect(hostile.status == .ok, "the name is stored as given: \(hostile)")
+            let id = try #require(hostile.object.int("client_id"))
+            let shown = try await app.browse(.GET, "/app/clients/\(id)", cookies: ["keel_session": cookie])
+            Self.expectSafe(shown, "the hostile client's page")
+            #expect(shown.body.contains("&lt;meta http-equiv=\"refresh\""), "the name is shown, escaped")
         }
     }
 }

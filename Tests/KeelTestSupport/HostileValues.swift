@@ -45,7 +45,9 @@ public struct HostileValues {
 
     /// Markup a hostile form field carries: if a page ever shows one of these unescaped, the tag appears as is.
     public static let injected = "<x-injected"
-    static let formStrings = ["\"><x-injected a=1>", "' onfocus='alert(1)", "</textarea><x-injected>", "<x-injected>", "&lt;x&gt;", "%3Cx-injected%3E",
+    /// A meta refresh that sends the browser off-site if a page ever writes it into its head unescaped.
+    public static let injectedRefresh = "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">"
+    static let formStrings = ["\">" + injectedRefresh, "Ada \"Countess\" Lovelace", "\"><x-injected a=1>", "' onfocus='alert(1)", "</textarea><x-injected>", "<x-injected>", "&lt;x&gt;", "%3Cx-injected%3E",
                               "javascript:alert(1)", "//evil.example", "\r\nSet-Cookie: x=1"]
 
     /// What a careless or hostile person types into a form field (forms carry text only).

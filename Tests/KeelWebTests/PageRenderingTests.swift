@@ -1,4 +1,5 @@
 import Foundation
+import KeelTestSupport
 import KeelWeb
 import SnapshotTesting
 import Testing
@@ -115,6 +116,22 @@ struct PageRenderingTests {
         let list = ClientListPage.render(clients)
         #expect(!list.contains("<script>x") && !list.contains("\" autofocus"), "an attribute cannot be closed from data")
         #expect(list.contains("value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""))
+    }
+
+    /// Plot's `.title()` wrote the title into og:/twitter: meta attributes unescaped: a client named
+    /// `"><meta http-equiv="refresh" ...>` sent whoever opened the page off-site. Hostile text must leave the
+    /// document's tags, head included, exactly as plain text does.
+    @Test(arguments: ["\"><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">", "Ada \"Countess\" Lovelace",
+                      "</title><script>alert(1)</script>", "' onload='x"])
+    func hostileNamesLeaveTheHeadAlone(name: String) {
+        let plain = Self.client()
+        var hostile = Self.client()
+        hostile.name = name
+        let page = ClientDetailPage.render(hostile), reference = ClientDetailPage.render(plain)
+        #expect(MarkupStructure.tags(of: page) == MarkupStructure.tags(of: reference), "the name changed the page's tags")
+        #expect(MarkupStructure.headTags(of: page).filter { $0.hasPrefix("meta") } == ["meta[charset]", "meta[name,content]"],
+                "no preview meta tags and no injected refresh: \(MarkupStructure.headTags(of: page))")
+        #expect(!page.contains("<meta http-equiv"), "the name is text, not a tag")
     }
 
     @Test func theKillSwitchIsImpossibleToMiss() {

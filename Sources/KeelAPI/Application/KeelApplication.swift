@@ -36,6 +36,7 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     app.http.server.configuration.hostname = configuration.hostname
     app.http.server.configuration.port = configuration.port
     app.routes.defaultMaxBodySize = "1mb"
+    app.http.server.configuration.idleTimeout = .milliseconds(Int64(max(configuration.idleTimeout, 0.1) * 1000))
 
     try configuration.database.register(on: app.databases, poolSize: configuration.databasePoolSize)
     KeelMigrations.register(on: app.migrations)
@@ -45,7 +46,11 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
         try await app.autoMigrate()
     }
 
-    let context = ServiceContext(database: database, clock: configuration.clock, settings: configuration.settings, logger: app.logger)
+    let compute = ComputeExecutor(threads: configuration.computeThreads)
+    // Registered before the worker: Vapor shuts handlers down in reverse, so the jobs stop before their threads.
+    app.lifecycle.use(ComputeLifecycle(compute: compute))
+    let context = ServiceContext(database: database, clock: configuration.clock, settings: configuration.settings, logger: app.logger,
+                                 compute: compute)
     var schwab: SchwabSetup?
     if let schwabConfiguration = configuration.schwab {
         schwab = SchwabSetup(configuration: schwabConfiguration, http: app.http.client.shared, secretKey: try secretKey(for: configuration))
@@ -56,6 +61,11 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
                                 duties: configuration.duties ?? configuration.reconcileInterval.map(PeriodicDuty.standard(interval:)) ?? [],
                                 extraJobHandlers: configuration.extraJobHandlers, cycleFaults: configuration.cycleFaults)
     app.storage[KeelServicesKey.self] = services
+    if configuration.secretKey == nil, !configuration.database.isEmbedded {
+        app.logger.warning("KEEL_SECRET_KEY is not set: workspace forms are signed with a key of this process only (forms open across a restart or on another process ask to sign in again)")
+    }
+    app.storage[WebSessionKeysKey.self] = WebSessionKeys(secretKey: configuration.secretKey ?? (configuration.database.isEmbedded ? try? secretKey(for: configuration) : nil),
+                                                         publicURL: configuration.publicURL)
 
     app.middleware = Middlewares()
     app.middleware.use(SecurityHeadersMiddleware())

@@ -48,6 +48,14 @@ public struct KeelConfiguration: Sendable {
     public var secretKey: String? = nil
     /// How alert webhooks are sent (the URL is `settings.alertWebhookURL`); nil: over HTTP with the app's client.
     public var webhookSender: (any WebhookSender)? = nil
+    /// A connection on which nothing moves either way for this long is closed: idle keep-alive connections, and
+    /// requests whose headers stop arriving (slow clients).
+    public var idleTimeout: TimeInterval = 30
+    /// Keel's public URL (KEEL_PUBLIC_URL): when it is https, the workspace's cookies are `Secure`.
+    public var publicURL: String? = nil
+    /// Threads for CPU-bound work (training, evaluation, backtests), apart from the pool serving HTTP
+    /// (KEEL_COMPUTE_THREADS; default one fewer than the cores, at least one).
+    public var computeThreads: Int = ComputeExecutor.defaultThreads
     /// Database pool: connections per event loop (PostgreSQL).
     public var databasePoolSize: Int
     public var logLevel: Logger.Level

@@ -4,20 +4,54 @@ import KeelServices
 import KeelWeb
 import Vapor
 
+/// What the workspace's cookies and form tokens are made with: the server's CSRF key and whether cookies are
+/// `Secure` (the server is reached over https: `KEEL_PUBLIC_URL` starts with https://).
+struct WebSessionKeys: Sendable {
+    /// The key's bytes (Crypto's `SymmetricKey` is not `Sendable`).
+    private let csrfKeyBytes: [UInt8]
+    let secureCookies: Bool
+
+    var csrfKey: SymmetricKey { SymmetricKey(data: csrfKeyBytes) }
+
+    /// The CSRF key is derived (HKDF) from the server's secret key, so every process of one installation makes the
+    /// same tokens and a restart keeps open forms valid; without a secret key, a random one per process.
+    init(secretKey: String?, publicURL: String?) {
+        if let secretKey, !secretKey.isEmpty {
+            let key = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(secretKey.utf8)), info: Data("keel-csrf-v1".utf8), outputByteCount: 32)
+            csrfKeyBytes = key.withUnsafeBytes { Array($0) }
+        } else {
+            csrfKeyBytes = [UInt8].random(count: 32)
+        }
+        secureCookies = publicURL?.lowercased().hasPrefix("https://") == true
+    }
+}
+
+struct WebSessionKeysKey: StorageKey {
+    typealias Value = WebSessionKeys
+}
+
+extension Request {
+    var webSessionKeys: WebSessionKeys {
+        guard let keys = application.storage[WebSessionKeysKey.self] else { fatalError("configureKeel(_:_:) has not run on this application") }
+        return keys
+    }
+}
+
 /// The workspace's sign-in, beside the bearer-token API: the same tokens, carried in an HttpOnly, SameSite=Strict
-/// cookie. Every form carries a CSRF token derived from the session token (SHA-256 of it): a page of another
-/// site can neither read the cookie nor compute the token. Before sign-in, a random `keel_csrf` cookie is
-/// checked against the form's field (double submit).
+/// cookie (also `Secure` when the server is public over https). Every form carries a CSRF token, an HMAC-SHA256
+/// of the session token under the server's key: a page of another site can neither read the cookie nor compute
+/// the token, and even a leaked session token does not give its CSRF token away. Before sign-in, a random
+/// `keel_csrf` cookie is checked against the form's field (double submit).
 enum WebSession {
     static let sessionCookie = "keel_session"
     static let preSessionCookie = "keel_csrf"
 
-    static func csrfToken(forSession token: String) -> String {
-        SHA256.hash(data: Data("keel-csrf:\(token)".utf8)).map { String(format: "%02x", $0) }.joined()
+    static func csrfToken(forSession token: String, keys: WebSessionKeys) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data("keel-csrf:\(token)".utf8), using: keys.csrfKey).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func cookie(_ value: String, maxAge: Int) -> HTTPCookies.Value {
-        HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .strict)
+    static func cookie(_ value: String, maxAge: Int, keys: WebSessionKeys) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: keys.secureCookies, isHTTPOnly: true, sameSite: .strict)
     }
 
     /// Constant-time comparison, so the check leaks nothing about the expected token.
@@ -31,7 +65,7 @@ enum WebSession {
     static func viewer(_ req: Request) throws -> (Principal, Viewer) {
         let principal = try req.principal
         return (principal, Viewer(userID: principal.userID, role: principal.role.rawValue,
-                                  csrfToken: csrfToken(forSession: req.storage[WebTokenKey.self] ?? "")))
+                                  csrfToken: csrfToken(forSession: req.storage[WebTokenKey.self] ?? "", keys: req.webSessionKeys)))
     }
 
     /// The workspace's pages load nothing and run no script: styles are inline, charts inline SVG, forms post here
@@ -68,7 +102,7 @@ struct WebSessionMiddleware: AsyncMiddleware {
         }
         if request.method == .POST {
             let sent = (try? request.content.get(String.self, at: "csrf")) ?? ""
-            guard WebSession.same(sent, WebSession.csrfToken(forSession: token)) else {
+            guard WebSession.same(sent, WebSession.csrfToken(forSession: token, keys: request.webSessionKeys)) else {
                 return request.redirect(to: "/app/sign-in?expired=1&next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2Fapp"))
             }
         }

@@ -65,7 +65,7 @@ struct DataController: RouteCollection {
         }
         // A job, not a detached task: a restart or a dead worker resumes it from the run's cursor.
         let job = try await services.jobs.enqueue(kind: "pipeline.run", payload: try StoredJSON.encode(["run_id": run.runID]),
-                                                  idempotencyKey: "pipeline:\(run.runID)")
+                                                  idempotencyKey: "pipeline:\(run.runID)", createdBy: principal.userID)
         var response = PipelineRunResponse(run)
         response.jobId = job.jobID
         return try await response.encodeResponse(status: .accepted, for: req)

@@ -48,7 +48,7 @@ struct WorkspaceController: RouteCollection {
         let token = [UInt8].random(count: 24).map { String(format: "%02x", $0) }.joined()
         model.csrfToken = token
         let response = WebSession.page(SignInPage.render(model))
-        response.cookies[WebSession.preSessionCookie] = WebSession.cookie(token, maxAge: 3_600)
+        response.cookies[WebSession.preSessionCookie] = WebSession.cookie(token, maxAge: 3_600, keys: req.webSessionKeys)
         return response
     }
 
@@ -62,8 +62,9 @@ struct WorkspaceController: RouteCollection {
         do {
             let issued = try await auth.login(userID: userID, password: form.password ?? "", address: req.remoteAddress?.ipAddress)
             let response = req.redirect(to: next, redirectType: .normal)
-            response.cookies[WebSession.sessionCookie] = WebSession.cookie(issued.token, maxAge: max(60, Int(issued.expiresAt.timeIntervalSinceNow)))
-            response.cookies[WebSession.preSessionCookie] = WebSession.cookie("", maxAge: 0)
+            response.cookies[WebSession.sessionCookie] = WebSession.cookie(issued.token, maxAge: max(60, Int(issued.expiresAt.timeIntervalSinceNow)),
+                                                                           keys: req.webSessionKeys)
+            response.cookies[WebSession.preSessionCookie] = WebSession.cookie("", maxAge: 0, keys: req.webSessionKeys)
             return response
         } catch let error as ServiceError {
             // The form again, with what was typed and why it failed (a page, not an API error).
@@ -74,7 +75,7 @@ struct WorkspaceController: RouteCollection {
     func signOut(req: Request) async throws -> Response {
         if let token = req.storage[WebTokenKey.self] { try await auth.logout(token: token) }
         let response = req.redirect(to: "/app/sign-in", redirectType: .normal)
-        response.cookies[WebSession.sessionCookie] = WebSession.cookie("", maxAge: 0)
+        response.cookies[WebSession.sessionCookie] = WebSession.cookie("", maxAge: 0, keys: req.webSessionKeys)
         return response
     }
 

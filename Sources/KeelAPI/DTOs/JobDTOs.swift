@@ -21,6 +21,8 @@ struct JobResponse: Content {
     var createdAt: Date
     var startedAt: Date?
     var finishedAt: Date?
+    /// Who started the job (only they or an admin may cancel it); absent for the system's own jobs.
+    var createdBy: String?
 
     init(_ job: JobRecord) {
         jobId = job.jobID
@@ -40,5 +42,6 @@ struct JobResponse: Content {
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
+        createdBy = job.createdBy
     }
 }

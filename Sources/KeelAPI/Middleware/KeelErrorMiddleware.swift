@@ -80,7 +80,8 @@ struct KeelErrorMiddleware: AsyncMiddleware {
             return (.unprocessableEntity, .init(code: "invalid_field", message: "\(field) is required", field: field))
         case .dataCorrupted(let context):
             if let field = path(context) {
-                return (.unprocessableEntity, .init(code: "invalid_field", message: "\(field) has an invalid value", field: field))
+                let message = context.debugDescription == KeelJSON.dateFormats ? "\(field) \(KeelJSON.dateFormats)" : "\(field) has an invalid value"
+                return (.unprocessableEntity, .init(code: "invalid_field", message: message, field: field))
             }
             return (.badRequest, .init(code: "malformed_json", message: "the request body is not valid JSON"))
         @unknown default:

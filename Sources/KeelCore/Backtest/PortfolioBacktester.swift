@@ -45,13 +45,15 @@ public struct PortfolioBacktester: Sendable {
         public var factors: [(date: Date, factor: Double)]
     }
 
-    public func run(_ strategy: any PortfolioStrategy, market: AlignedMarket) -> Output {
-        run(strategy, market: market, sizing: ConstantSizing())
+    /// Throws only what `cancellation` throws (checked every 256 bars and at every rebalance).
+    public func run(_ strategy: any PortfolioStrategy, market: AlignedMarket, cancellation: CancellationCheck = .never) throws -> Output {
+        try run(strategy, market: market, sizing: ConstantSizing(), cancellation: cancellation)
     }
 
     /// Replays with a sizing policy: at each rebalance the policy sees the portfolio's value and returns a risk
     /// factor, applied to the strategy's targets by `GoalRiskScaling` exactly as the live rebalancer does.
-    public func run<Sizing: RebalanceSizing>(_ strategy: any PortfolioStrategy, market: AlignedMarket, sizing: Sizing) -> Output {
+    public func run<Sizing: RebalanceSizing>(_ strategy: any PortfolioStrategy, market: AlignedMarket, sizing: Sizing,
+                                             cancellation: CancellationCheck = .never) throws -> Output {
         var sizing = sizing
         var factors: [(date: Date, factor: Double)] = []
         let n = market.count, symbols = market.symbols.count
@@ -92,6 +94,7 @@ public struct PortfolioBacktester: Sendable {
         }
 
         for t in 0..<n {
+            if t % 256 == 0 { try cancellation.checkpoint() }
             for s in 0..<symbols where !market.close[s][t].isNaN { lastPrice[s] = market.close[s][t] }
             // Orders from the last rebalance fill at this bar's open.
             if !pending.isEmpty {
@@ -100,6 +103,7 @@ public struct PortfolioBacktester: Sendable {
             }
             if t >= warmUp, t < n - 1, isRebalanceBar(t, market: market, done: rebalanced) {
                 rebalanced = true
+                try cancellation.checkpoint()
                 let view = market.view(at: t)
                 var value = cash
                 for s in 0..<symbols where quantity[s] != 0 { value += quantity[s] * lastPrice[s] }

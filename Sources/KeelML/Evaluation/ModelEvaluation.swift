@@ -79,7 +79,7 @@ public struct PredictorEvaluation: Sendable {
     }
 
     /// Evaluates out of sample and returns the report with the model fitted on the most recent window's data.
-    public func evaluate(_ training: PredictorTraining, dataset: Dataset, histories: [BarSeries],
+    public func evaluate(_ training: PredictorTraining, dataset: Dataset, histories: [BarSeries], cancellation: CancellationCheck = .never,
                          progress: (Double) -> Void = { _ in }) throws -> (model: TrainedPredictor, report: EvaluationReport) {
         let windows = split.windows(dayCount: dataset.days.count, horizonDays: dataset.horizonDays)
         guard !windows.isEmpty else { throw EvaluationError.tooShort(days: dataset.days.count, needed: minimumDays(horizon: dataset.horizonDays)) }
@@ -87,7 +87,9 @@ public struct PredictorEvaluation: Sendable {
         var reports: [WindowReport] = []
         var testRows: [Int] = [], testPredictions: [Double] = []
         for (index, window) in windows.enumerated() {
-            let model = try training.fit(dataset, train: dataset.labelledRows(inDays: window.train), validation: dataset.labelledRows(inDays: window.validation))
+            try cancellation.checkpoint()
+            let model = try training.fit(dataset, train: dataset.labelledRows(inDays: window.train), validation: dataset.labelledRows(inDays: window.validation),
+                                         cancellation: cancellation)
             let rows = dataset.labelledRows(inDays: window.test)
             let predictions = model.predict(dataset, rows: rows)
             testRows += rows
@@ -110,9 +112,9 @@ public struct PredictorEvaluation: Sendable {
         }
         let holdings = min(self.holdings, max(1, dataset.symbols.count / 2))
         let constraints = PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01)
-        let portfolio = replay(TopScoredStrategy(name: "model", scores: modelScores), market: market,
-                               schedule: .everyBars(max(1, dataset.horizonDays)), constraints: constraints)
-        let baselines = self.baselines(market: market, dataset: dataset, rows: testRows, holdings: holdings)
+        let portfolio = try replay(TopScoredStrategy(name: "model", scores: modelScores), market: market,
+                                   schedule: .everyBars(max(1, dataset.horizonDays)), constraints: constraints, cancellation: cancellation)
+        let baselines = try self.baselines(market: market, dataset: dataset, rows: testRows, holdings: holdings, cancellation: cancellation)
 
         var reasons: [String] = []
         if !(overall.meanRankIC > rules.minimumMeanRankIC) {
@@ -135,7 +137,7 @@ public struct PredictorEvaluation: Sendable {
         let shift = dataset.days.count - dataset.horizonDays - last.validation.upperBound
         let train = dataset.labelledRows(inDays: (last.train.lowerBound)..<(last.train.upperBound + shift))
         let validation = dataset.labelledRows(inDays: (last.validation.lowerBound + shift)..<(last.validation.upperBound + shift))
-        let final = try training.fit(dataset, train: train, validation: validation)
+        let final = try training.fit(dataset, train: train, validation: validation, cancellation: cancellation)
         progress(1)
         return (final, EvaluationReport(windows: reports, overall: overall, momentumBaseline: momentum, portfolio: portfolio,
                                         baselines: baselines, gate: gate, rules: rules))
@@ -154,7 +156,7 @@ public struct PredictorEvaluation: Sendable {
     }
 
     /// The three baselines every model is compared with, replayed on the same market and schedule.
-    func baselines(market: AlignedMarket, dataset: Dataset, rows: [Int], holdings: Int) -> [String: PortfolioFigures] {
+    func baselines(market: AlignedMarket, dataset: Dataset, rows: [Int], holdings: Int, cancellation: CancellationCheck) throws -> [String: PortfolioFigures] {
         let momentumFeature = dataset.featureNames.firstIndex(of: "mom_12_1")
         var momentumScores: [Date: [String: Double]] = [:]
         for row in rows {
@@ -165,16 +167,18 @@ public struct PredictorEvaluation: Sendable {
         let all = PortfolioConstraints(maxPositions: dataset.symbols.count, maxWeight: 1, cashBuffer: 0.01)
         let top = PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01)
         return [
-            "equal_weight": replay(BuyAndHoldStrategy(), market: market, schedule: every, constraints: all),
-            "buy_and_hold": replay(BuyAndHoldStrategy(), market: market, schedule: .once, constraints: all),
-            "momentum_12_1": replay(TopScoredStrategy(name: "momentum", scores: momentumScores), market: market, schedule: every, constraints: top),
+            "equal_weight": try replay(BuyAndHoldStrategy(), market: market, schedule: every, constraints: all, cancellation: cancellation),
+            "buy_and_hold": try replay(BuyAndHoldStrategy(), market: market, schedule: .once, constraints: all, cancellation: cancellation),
+            "momentum_12_1": try replay(TopScoredStrategy(name: "momentum", scores: momentumScores), market: market, schedule: every, constraints: top,
+                                        cancellation: cancellation),
         ]
     }
 
-    func replay(_ strategy: any PortfolioStrategy, market: AlignedMarket, schedule: RebalanceSchedule, constraints: PortfolioConstraints) -> PortfolioFigures {
+    func replay(_ strategy: any PortfolioStrategy, market: AlignedMarket, schedule: RebalanceSchedule, constraints: PortfolioConstraints,
+                cancellation: CancellationCheck) throws -> PortfolioFigures {
         let execution = ExecutionModel(commission: .basisPoints(costBasisPoints))
         let backtester = PortfolioBacktester(execution: execution, initialCash: 1_000_000, schedule: schedule, constraints: constraints, warmUp: 0)
-        let output = backtester.run(strategy, market: market)
+        let output = try backtester.run(strategy, market: market, cancellation: cancellation)
         let metrics = PerformanceMetrics(result: output.result)
         func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
         return PortfolioFigures(sharpe: finite(metrics.sharpe), cagr: finite(metrics.cagr), totalReturn: finite(metrics.totalReturn),

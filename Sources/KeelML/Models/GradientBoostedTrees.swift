@@ -26,13 +26,14 @@ public struct GBDTParameters: Sendable, Codable, Hashable {
     public func validated() throws -> GBDTParameters {
         func check(_ ok: Bool, _ field: String, _ message: String) throws { if !ok { throw Invalid(field: field, message: message) } }
         try check((1...5000).contains(trees), "trees", "trees must be between 1 and 5000")
-        try check(learningRate > 0 && learningRate <= 1, "learning_rate", "learning_rate must be in (0, 1]")
+        try check(learningRate >= 1e-4 && learningRate <= 1, "learning_rate", "learning_rate must be between 0.0001 and 1")
         try check((1...16).contains(maxDepth), "max_depth", "max_depth must be between 1 and 16")
         try check((2...4096).contains(maxLeaves), "max_leaves", "max_leaves must be between 2 and 4096")
         try check((2...255).contains(maxBins), "max_bins", "max_bins must be between 2 and 255")
         try check((1...1_000_000).contains(minSamplesPerLeaf), "min_samples_per_leaf", "min_samples_per_leaf must be between 1 and 1,000,000")
         try check(l2 >= 0 && l2 <= 1e6, "l2", "l2 must be between 0 and 1e6")
-        try check(rowSubsample > 0 && rowSubsample <= 1, "row_subsample", "row_subsample must be in (0, 1]")
+        // Below 1% a tree sees too few rows to mean anything (and 5e-324 would sample none).
+        try check(rowSubsample >= 0.01 && rowSubsample <= 1, "row_subsample", "row_subsample must be between 0.01 and 1")
         try check((0...1000).contains(earlyStoppingRounds), "early_stopping_rounds", "early_stopping_rounds must be between 0 and 1000")
         return self
     }
@@ -179,8 +180,10 @@ public struct GBDTTrainer: Sendable {
         self.parameters = parameters
     }
 
-    /// Fits on `columns[f][row]`/`labels[row]` for `train`, early-stopping on `validation`.
-    public func fit(featureNames: [String], columns: [[Double]], labels: [Double], train: [Int], validation: [Int]) throws -> GBDTModel {
+    /// Fits on `columns[f][row]`/`labels[row]` for `train`, early-stopping on `validation`. `cancellation` is
+    /// checked every boosting round and every 32 splits inside a tree.
+    public func fit(featureNames: [String], columns: [[Double]], labels: [Double], train: [Int], validation: [Int],
+                    cancellation: CancellationCheck = .never) throws -> GBDTModel {
         let p = try parameters.validated()
         let n = train.count
         guard n >= 2 * p.minSamplesPerLeaf else {
@@ -205,6 +208,7 @@ public struct GBDTTrainer: Sendable {
         var grower = TreeGrower(parameters: p, featureCount: featureCount, rowCount: n, binCounts: binCounts)
 
         for _ in 0..<p.trees {
+            try cancellation.checkpoint()
             for i in 0..<n { gradient[i] = prediction[i] - y[i] }
             var sample: [Int32]
             if p.rowSubsample < 1 {
@@ -214,8 +218,8 @@ public struct GBDTTrainer: Sendable {
             } else {
                 sample = (0..<n).map(Int32.init)
             }
-            let tree = bins.withUnsafeBufferPointer { binsPointer in
-                grower.grow(bins: binsPointer, gradient: gradient, rows: &sample, gains: &gains, binning: binning)
+            let tree = try bins.withUnsafeBufferPointer { binsPointer in
+                try grower.grow(bins: binsPointer, gradient: gradient, rows: &sample, gains: &gains, binning: binning, cancellation: cancellation)
             }
             if sample.count == n {
                 // Every row is in exactly one leaf's segment of `sample`: no traversal needed.
@@ -242,8 +246,9 @@ public struct GBDTTrainer: Sendable {
                          importances: gains.map { totalGain > 0 ? $0 / totalGain : 0 }, validationCurve: curve)
     }
 
-    public func fit(_ dataset: Dataset, train: [Int], validation: [Int]) throws -> GBDTModel {
-        try fit(featureNames: dataset.featureNames, columns: dataset.columns, labels: dataset.labels, train: train, validation: validation)
+    public func fit(_ dataset: Dataset, train: [Int], validation: [Int], cancellation: CancellationCheck = .never) throws -> GBDTModel {
+        try fit(featureNames: dataset.featureNames, columns: dataset.columns, labels: dataset.labels, train: train, validation: validation,
+                cancellation: cancellation)
     }
 }
 
@@ -351,7 +356,7 @@ struct TreeGrower {
     }
 
     mutating func grow(bins: UnsafeBufferPointer<UInt8>, gradient: [Double], rows: inout [Int32], gains: inout [Double],
-                       binning: FeatureBinning) -> RegressionTree {
+                       binning: FeatureBinning, cancellation: CancellationCheck) throws -> RegressionTree {
         var tree = RegressionTree()
         let total = rows.reduce(0.0) { $0 + gradient[Int($1)] }
         let rootSlot = histogramSlot()
@@ -360,6 +365,8 @@ struct TreeGrower {
         var leaves = [Leaf(start: 0, end: rows.count, depth: 0, gradient: total, count: Double(rows.count), histogram: rootSlot,
                            node: rootNode, split: bestSplit(rootSlot, gradient: total, count: Double(rows.count), depth: 0))]
         while leaves.count < parameters.maxLeaves {
+            // A tree of thousands of leaves over many rows takes a while on its own.
+            if leaves.count % 32 == 0 { try cancellation.checkpoint() }
             guard let index = leaves.indices.max(by: { leaves[$0].split.gain < leaves[$1].split.gain || (leaves[$0].split.gain == leaves[$1].split.gain && $0 > $1) }),
                   leaves[index].split.gain > 0 else { break }
             let leaf = leaves.remove(at: index)

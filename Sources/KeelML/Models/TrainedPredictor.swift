@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 
 /// The model kinds the ML family trains, and a trained model of either kind (what an artifact holds).
 public enum PredictorKind: String, Sendable, Codable, CaseIterable {
@@ -57,10 +58,11 @@ public struct PredictorTraining: Sendable, Codable, Hashable {
         self.ridgeLambdas = ridgeLambdas
     }
 
-    public func fit(_ dataset: Dataset, train: [Int], validation: [Int]) throws -> TrainedPredictor {
+    public func fit(_ dataset: Dataset, train: [Int], validation: [Int], cancellation: CancellationCheck = .never) throws -> TrainedPredictor {
+        try cancellation.checkpoint()
         switch kind {
-        case .ridge: .ridge(try RidgeTrainer(lambdas: ridgeLambdas).fit(dataset, train: train, validation: validation))
-        case .gbdt: .gbdt(try GBDTTrainer(parameters: gbdt).fit(dataset, train: train, validation: validation))
+        case .ridge: return .ridge(try RidgeTrainer(lambdas: ridgeLambdas).fit(dataset, train: train, validation: validation))
+        case .gbdt: return .gbdt(try GBDTTrainer(parameters: gbdt).fit(dataset, train: train, validation: validation, cancellation: cancellation))
         }
     }
 }

@@ -35,7 +35,8 @@ public struct PolicyEvaluation: Sendable {
         return Int(max(h * Double(steps + 1) / trainFraction, 4 * h / (1 - trainFraction)).rounded(.up)) + max(1, horizon)
     }
 
-    public func evaluate(_ parameters: RLParameters, dataset: Dataset, histories: [BarSeries]) throws -> (policy: RLPolicy, report: PolicyReport) {
+    public func evaluate(_ parameters: RLParameters, dataset: Dataset, histories: [BarSeries], cancellation: CancellationCheck = .never,
+                         progress: (Double) -> Void = { _ in }) throws -> (policy: RLPolicy, report: PolicyReport) {
         let horizon = max(1, dataset.horizonDays)
         let dayCount = dataset.days.count
         let trainEnd = Int(Double(dayCount) * trainFraction)
@@ -45,7 +46,9 @@ public struct PolicyEvaluation: Sendable {
             throw PredictorEvaluation.EvaluationError.tooShort(days: dayCount, needed: minimumDays(horizon: horizon, steps: parameters.stepsPerEpisode))
         }
         // Training labels end before the test starts: the policy only learns from returns it could have seen.
-        let trained = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(trainEnd - horizon))
+        // Two trainings (out of sample, then on everything) take nearly all the time: each is half the progress.
+        let trained = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(trainEnd - horizon), cancellation: cancellation,
+                                                                  progress: { progress($0 * 0.48) })
         let testRows = dataset.labelledRows(inDays: testStart..<testEnd)
         var weightsByDay: [Date: [String: Double]] = [:]
         var scoredRows: [Int] = [], scores: [Double] = []
@@ -69,9 +72,11 @@ public struct PolicyEvaluation: Sendable {
         let evaluation = PredictorEvaluation(costBasisPoints: costBasisPoints)
         let market = PredictorEvaluation.market(histories, from: dataset.days[testStart], through: dataset.days[testEnd - 1])
         let holdings = min(trained.holdings, max(1, dataset.symbols.count / 2))
-        let portfolio = evaluation.replay(PrecomputedWeightsStrategy(name: "rl-policy", weights: weightsByDay), market: market,
-                                          schedule: .everyBars(horizon), constraints: PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01))
-        let baselines = evaluation.baselines(market: market, dataset: dataset, rows: testRows, holdings: holdings)
+        let portfolio = try evaluation.replay(PrecomputedWeightsStrategy(name: "rl-policy", weights: weightsByDay), market: market,
+                                              schedule: .everyBars(horizon), constraints: PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01),
+                                              cancellation: cancellation)
+        let baselines = try evaluation.baselines(market: market, dataset: dataset, rows: testRows, holdings: holdings, cancellation: cancellation)
+        progress(0.52)
         let best = baselines.max { $0.value.sharpe < $1.value.sharpe }!
         var reasons: [String] = []
         if !(portfolio.sharpe >= best.value.sharpe + rules.sharpeMargin) {
@@ -89,7 +94,8 @@ public struct PolicyEvaluation: Sendable {
                       best.key, best.value.sharpe, rules.sharpeMargin, scoreMetrics.meanRankIC, scoreMetrics.rankICTStat)]
             : reasons)
         // The deployable policy learns from everything whose label is known.
-        let final = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(dayCount - horizon))
+        let final = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(dayCount - horizon), cancellation: cancellation,
+                                                                progress: { progress(0.52 + $0 * 0.48) })
         return (final, PolicyReport(trainFrom: dataset.days[0], trainTo: dataset.days[trainEnd - horizon - 1], testFrom: dataset.days[testStart],
                                     testTo: dataset.days[testEnd - 1], portfolio: portfolio, baselines: baselines,
                                     trainingCurve: trained.trainingCurve, scoreMetrics: scoreMetrics, gate: gate, rules: rules))

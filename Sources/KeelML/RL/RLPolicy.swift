@@ -101,7 +101,10 @@ public struct RLTrainer: Sendable {
         self.parameters = parameters
     }
 
-    public func train(_ dataset: Dataset, histories: [BarSeries], days: Range<Int>) throws -> RLPolicy {
+    /// `cancellation` is checked every episode (and inside each episode's replay); `progress` gets the share of
+    /// episodes done.
+    public func train(_ dataset: Dataset, histories: [BarSeries], days: Range<Int>, cancellation: CancellationCheck = .never,
+                      progress: (Double) -> Void = { _ in }) throws -> RLPolicy {
         let p = try parameters.validated()
         let horizon = max(1, dataset.horizonDays)
         let features = dataset.featureCount
@@ -125,11 +128,13 @@ public struct RLTrainer: Sendable {
         var generator = SeededGenerator(seed: p.seed)
         var roundReward = 0.0
         for episode in 0..<p.episodes {
+            try cancellation.checkpoint()
+            if episode % 50 == 0 { progress(Double(episode) / Double(p.episodes)) }
             let start = Int.random(in: days.lowerBound..<lastStart, using: &generator)
             let first = dataset.days[start], last = dataset.days[min(start + horizon * p.stepsPerEpisode, dataset.days.count - 1)]
             let market = PredictorEvaluation.market(series, from: first, through: last)
             let episodeStrategy = SampledAllocation(policy: policy, sections: sections, samples: p.samplesPerStep, seed: generator.next())
-            let equity = backtester.run(episodeStrategy, market: market).result.equity
+            let equity = try backtester.run(episodeStrategy, market: market, cancellation: cancellation).result.equity
             var update = [Double](repeating: 0, count: features + 1)
             var episodeReturn = 0.0
             for step in episodeStrategy.recorded() {

@@ -48,7 +48,8 @@ struct AccountCycleRunner: Sendable {
     }
 
     /// Conflicts that mean "not now" rather than "broken": the account is skipped with the reason.
-    static let waitingCodes: Set<String> = ["execution_in_progress", "account_halted", "account_unavailable", "client_inactive", "open_batch_exists"]
+    static let waitingCodes: Set<String> = ["execution_in_progress", "account_halted", "account_unavailable", "client_inactive", "open_batch_exists",
+                                                "approved_batch_waiting"]
 
     /// The account's job failed for good (its last attempt): the account ends failed and counts as done, so the
     /// cycle still ends.

@@ -21,21 +21,25 @@ public struct BacktestJobs: Sendable {
         let payload = String(decoding: try BacktestOutcome.encoder.encode(BacktestJobHandler.Payload(backtestId: id, request: request)), as: UTF8.self)
         let now = context.clock.now()
         try await context.database.write { try await $0.backtests.create(id: id, request: encoded, by: principal.userID, at: now) }
-        try await queue.enqueue(kind: "backtest", payload: payload, idempotencyKey: "backtest:\(id)")
+        try await queue.enqueue(kind: "backtest", payload: payload, idempotencyKey: "backtest:\(id)", createdBy: principal.userID)
         return id
     }
 
     /// Runs a stored backtest and stores its outcome. A request the data cannot serve (a ServiceError) fails
     /// the backtest at once; anything else is thrown so the job is retried, and stored as the failure on the
     /// final attempt. Returns the backtest's final status.
-    func execute(id: String, request: BacktestRequest, finalAttempt: Bool) async throws -> String {
+    func execute(id: String, request: BacktestRequest, finalAttempt: Bool, job: RunningJob) async throws -> String {
         var result: String?, failure: String?
         do {
-            let outcome = try await runner.run(request)
+            let outcome = try await runner.run(request, cancellation: job.cancellation)
             // Only the outcome is stored; the HTML report is a view of it, rendered by the API when asked for.
             result = String(decoding: try BacktestOutcome.encoder.encode(outcome), as: UTF8.self)
         } catch let error as ServiceError {
             failure = error.message
+        } catch let interruption as JobInterruption {
+            // Cancelled: the backtest ends with that reason; released or taken over: the next attempt runs it.
+            if interruption == .cancelled { try await cancelled(id: id, jobID: job.id) }
+            throw interruption
         } catch {
             if !finalAttempt { throw error }
             failure = String(describing: error)
@@ -44,6 +48,15 @@ public struct BacktestJobs: Sendable {
         let (r, f) = (result, failure)
         try await context.database.write { try await $0.backtests.finish(id: id, result: r, report: nil, error: f, at: now) }
         return f == nil ? "succeeded" : "failed"
+    }
+
+    /// A backtest whose job was cancelled ends `failed` with that reason (once: a finished one is left alone).
+    func cancelled(id: String, jobID: String) async throws {
+        let now = context.clock.now()
+        try await context.database.write { session in
+            guard let record = try await session.backtests.find(id), record.finishedAt == nil else { return }
+            try await session.backtests.finish(id: id, result: nil, report: nil, error: "cancelled (job \(jobID))", at: now)
+        }
     }
 
     public func get(_ id: String, by principal: Principal) async throws -> BacktestRecord {

@@ -11,7 +11,9 @@ public struct BacktestRunner: Sendable {
         self.context = context
     }
 
-    public func run(_ request: BacktestRequest) async throws -> BacktestOutcome {
+    /// The replay itself runs on the compute executor (never on the pool that serves HTTP), checking
+    /// `cancellation` every few hundred bars.
+    public func run(_ request: BacktestRequest, cancellation: CancellationCheck = .never) async throws -> BacktestOutcome {
         let request = try request.validated()
         var symbols = request.symbols.map { $0.uppercased() }
         var strategyName = request.strategy
@@ -25,7 +27,7 @@ public struct BacktestRunner: Sendable {
             strategyName = "model:\(portfolio.name)"
             if symbols.isEmpty { symbols = portfolio.universe }
         }
-        var series = try await load(request, symbols: symbols)
+        let series = try await load(request, symbols: symbols)
         guard !series.isEmpty else { throw ServiceError(.validation, code: "no_data", message: "no bars for \(symbols.joined(separator: ", ")) in that range", field: "symbols") }
         var benchmarkSeries: BarSeries?
         if let benchmark = request.benchmark {
@@ -34,6 +36,17 @@ public struct BacktestRunner: Sendable {
         if request.benchmark != nil, benchmarkSeries == nil {
             throw ServiceError.invalid("benchmark", "no bars for the benchmark \(request.benchmark ?? "")")
         }
+        let (bars, benchmark, model, name) = (series, benchmarkSeries, modelStrategy, strategyName)
+        return try await context.compute.run {
+            try Self.replay(request, series: bars, benchmarkSeries: benchmark, modelStrategy: model, strategyName: name, cancellation: cancellation)
+        }
+    }
+
+    /// The CPU-bound part: the engine over the loaded bars, and the figures.
+    static func replay(_ request: BacktestRequest, series: [BarSeries], benchmarkSeries: BarSeries?, modelStrategy: PredictedReturnStrategy?,
+                       strategyName: String, cancellation: CancellationCheck) throws -> BacktestOutcome {
+        var series = series
+        try cancellation.checkpoint()
         let started = DispatchTime.now().uptimeNanoseconds
         let result: BacktestResult
         var goalReplay: GoalReplayComparison?
@@ -54,15 +67,15 @@ public struct BacktestRunner: Sendable {
                 // The goal replays react within a period: rebalance weekly unless told otherwise.
                 var weekly = engine
                 if request.rebalanceEvery == nil { weekly.schedule = .everyBars(5) }
-                let aware = weekly.run(strategy, market: market, sizing: GoalReplayPolicy(type: type, target: target))
-                let constant = weekly.run(strategy, market: market)
+                let aware = try weekly.run(strategy, market: market, sizing: GoalReplayPolicy(type: type, target: target), cancellation: cancellation)
+                let constant = try weekly.run(strategy, market: market, cancellation: cancellation)
                 result = aware.result
                 goalReplay = GoalReplayComparison(
                     goalType: type.rawValue, goalTarget: target,
                     goalAware: Self.path(aware, type: type, target: target), constant: Self.path(constant, type: type, target: target),
                     factors: aware.factors.map { GoalReplayComparison.Factor(date: $0.date, factor: $0.factor) })
             } else {
-                result = engine.run(strategy, market: market).result
+                result = try engine.run(strategy, market: market, cancellation: cancellation).result
             }
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6

@@ -230,11 +230,24 @@ public struct ExecutionService: Sendable {
         let broker = try brokers.broker(for: prepared.account)
         var results: [BatchOrderRecord] = []
         var halted = false
-        for order in batch.orders {
+        for (index, order) in batch.orders.enumerated() {
             if halted { results.append(order); continue }
-            results.append(try await sendOne(order, batch: batch, prepared: prepared, broker: broker))
+            guard let sent = try await sendOne(order, batch: batch, prepared: prepared, broker: broker) else {
+                // The kill switch (or the pause) came on during the execution: what is not sent yet is never sent.
+                results += try await withdraw(Array(batch.orders[index...]), reason: "not sent: trading was stopped (kill switch or pause) during the execution")
+                break
+            }
+            results.append(sent)
             // An order of unknown fate may have moved cash or positions: send nothing more until reconciled.
-            if results.last?.status == .unknown { halted = true }
+            if sent.status == .unknown { halted = true }
+            // Placed while the kill switch was being engaged: the switch's own sweep may have missed it, so it is
+            // cancelled here rather than left working at the broker.
+            if sent.status == .working || sent.status == .partiallyFilled,
+               try await context.database.read({ try await $0.operations.state(.killSwitch) }) == "engaged",
+               let cancelled = try await OrderCancellation(context: context).cancel(sent, batch: batch, account: prepared.account, client: prepared.client,
+                                                                                     broker: broker, actor: principal.userID, reason: "kill switch") {
+                results[results.count - 1] = cancelled
+            }
         }
         let finalStatus = try await finish(batchID: batch.batchID, clientID: batch.clientID, by: principal.userID)
         KeelMetrics.batchExecuted(status: finalStatus.rawValue, seconds: context.clock.now().timeIntervalSince(now))
@@ -261,7 +274,9 @@ public struct ExecutionService: Sendable {
                                trades: trades, cashBefore: prepared.snapshot.cash, cashAfter: cashAfter, riskViolations: [])
     }
 
-    private func sendOne(_ order: BatchOrderRecord, batch: BatchRecord, prepared: Prepared, broker: any Broker) async throws -> BatchOrderRecord {
+    /// Sends one order; nil when the kill switch or the pause is on (checked in the transaction that commits the
+    /// intent, so an order is either sent under running switches or not at all).
+    private func sendOne(_ order: BatchOrderRecord, batch: BatchRecord, prepared: Prepared, broker: any Broker) async throws -> BatchOrderRecord? {
         let clock = context.clock
         // Rule 1: the intent is durable before the broker hears of it.
         var intent = order
@@ -269,7 +284,14 @@ public struct ExecutionService: Sendable {
         intent.submittedAt = clock.now()
         intent.updatedAt = clock.now()
         let committed = intent
-        try await context.database.write { try await $0.batches.saveOrder(committed) }
+        let allowed = try await context.database.write { session -> Bool in
+            guard try await session.operations.state(.killSwitch) != "engaged", try await session.operations.state(.tradingPaused) != "paused" else {
+                return false
+            }
+            try await session.batches.saveOrder(committed)
+            return true
+        }
+        guard allowed else { return nil }
 
         let request = BrokerOrderRequest(accountID: prepared.account.accountHash, clientOrderKey: order.clientOrderKey,
                                          symbol: order.symbol, side: order.side, quantity: order.quantity)
@@ -294,34 +316,25 @@ public struct ExecutionService: Sendable {
         }
     }
 
+    /// Orders never sent, marked cancelled with the reason (the batch then ends partially executed or failed).
+    private func withdraw(_ orders: [BatchOrderRecord], reason: String) async throws -> [BatchOrderRecord] {
+        let now = context.clock.now()
+        let withdrawn = orders.map { order in
+            var order = order
+            order.status = .cancelled
+            order.rejectReason = reason
+            order.updatedAt = now
+            return order
+        }
+        try await context.database.write { session in
+            for order in withdrawn { try await session.batches.saveOrder(order) }
+        }
+        return withdrawn
+    }
+
     /// Sets the batch's final status from its orders (or needs_reconciliation while any is unresolved).
     func finish(batchID: String, clientID: Int, by actor: String) async throws -> BatchStatus {
-        let now = context.clock.now()
-        return try await context.database.write { session in
-            guard let batch = try await session.batches.find(batchID) else { throw ServiceError.notFound("batch \(batchID)") }
-            let statuses = batch.orders.map(\.status)
-            let unresolved = statuses.contains { $0 == .unknown || $0 == .submitting || $0 == .working }
-            let filled = statuses.filter { $0 == .filled }.count
-            let partly = statuses.contains(.partiallyFilled)
-            let status: BatchStatus
-            if unresolved {
-                status = .needsReconciliation
-            } else if filled == statuses.count {
-                status = .executed
-            } else if filled > 0 || partly {
-                status = .partiallyExecuted
-            } else {
-                status = .failed
-            }
-            let failures = batch.orders.compactMap { order in order.rejectReason.map { "\(order.symbol): \($0)" } }
-            var extra: [String: any Encodable & Sendable] = [:]
-            if status != .needsReconciliation { extra["executed_at"] = now }
-            if !failures.isEmpty { extra["error"] = String(failures.joined(separator: "; ").prefix(2000)) }
-            _ = try await session.batches.transition(batchID, from: [.executing, .needsReconciliation], to: status, at: now, setting: extra)
-            try await session.audit("batch.execute.finish", actor: actor, entityType: "batch", entityID: batchID, clientID: clientID,
-                                    at: now, details: ["status": status.rawValue, "filled": String(filled), "orders": String(statuses.count)])
-            return status
-        }
+        try await BatchSettlement(context: context).finish(batchID: batchID, clientID: clientID, by: actor)
     }
 
     private func auditBlocked(_ prepared: Prepared, by principal: Principal) async throws {

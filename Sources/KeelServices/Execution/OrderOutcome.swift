@@ -50,6 +50,8 @@ enum OrderOutcome: Sendable {
             request: (try? StoredJSON.encode(CallRequest(symbol: order.symbol, side: order.side.rawValue, quantity: "\(order.quantity)"))) ?? "{}",
             response: responseText, outcome: callOutcome, durationMilliseconds: durationMilliseconds))
 
+        // The account's row lock first, as every posting takes it, so the order's lock below cannot deadlock with one.
+        _ = try await session.accounts.lock(hash: account.accountHash, in: session)
         var updated = order
         updated.updatedAt = now
         switch self {
@@ -82,6 +84,12 @@ enum OrderOutcome: Sendable {
         case .neverReceived:
             updated.status = .cancelled
             updated.rejectReason = "the broker never received this order (interrupted before sending); it was not re-sent"
+        }
+        // Two answers about one order can be written in either order (an execution's placement and the kill switch's
+        // cancellation, say): under the row lock, a settled order (filled, cancelled, rejected) is never reopened by
+        // a late answer that still calls it working. Fills were posted above either way (each once).
+        if let stored = try await session.batches.orderForUpdate(order.orderID, in: session), stored.status.isFinal, !updated.status.isFinal {
+            return stored
         }
         try await session.batches.saveOrder(updated)
         KeelMetrics.order(broker: broker, status: updated.status.rawValue)

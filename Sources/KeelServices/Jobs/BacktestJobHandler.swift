@@ -32,7 +32,11 @@ struct BacktestJobHandler: JobHandler {
         try job.checkpoint()
         await job.progress(0.05, "loading bars")
         let final = job.record.attempts >= job.record.maxAttempts
-        let status = try await jobs.execute(id: payload.backtestId, request: payload.request, finalAttempt: final)
+        let status = try await jobs.execute(id: payload.backtestId, request: payload.request, finalAttempt: final, job: job)
         return try StoredJSON.encode(["backtest_id": payload.backtestId, "status": status])
+    }
+
+    func cancelledBeforeStart(_ job: JobRecord) async throws {
+        try await jobs.cancelled(id: try Self.decode(job.payload).backtestId, jobID: job.jobID)
     }
 }

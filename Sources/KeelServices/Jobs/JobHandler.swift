@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 import KeelStore
 
 /// One kind of background work. Handlers are registered once; the runner claims jobs of their kind.
@@ -13,6 +14,13 @@ public protocol JobHandler: Sendable {
     /// Does the work. Call `job.checkpoint()` between steps: it throws once the job is cancelled, its lease was
     /// lost or the worker is shutting down. Returns the result as JSON, or nil.
     func run(_ job: RunningJob) async throws -> String?
+    /// A job of this kind was cancelled before any worker started it: whatever waits on it (a model version, a
+    /// backtest) is ended with that reason.
+    func cancelledBeforeStart(_ job: JobRecord) async throws
+}
+
+extension JobHandler {
+    public func cancelledBeforeStart(_ job: JobRecord) async throws {}
 }
 
 /// Thrown by a handler when retrying cannot help (the data or the settings are at fault): the job ends
@@ -50,15 +58,40 @@ public struct RunningJob: Sendable {
         if let interruption = state.interruption { throw interruption }
         if Task.isCancelled { throw JobInterruption.shuttingDown }
     }
+
+    /// The job's checkpoint as the engines take it: work on a compute thread stops at its next check once the
+    /// job is cancelled, its lease lost or its worker stopping.
+    public var cancellation: CancellationCheck {
+        let state = self.state
+        return CancellationCheck { if let interruption = state.interruption { throw interruption } }
+    }
+
+    /// Progress from code that cannot await (an engine on a compute thread): kept, and written by the job's
+    /// watcher within a second.
+    public func note(progress fraction: Double, _ message: String? = nil) {
+        state.note(progress: fraction, message)
+    }
 }
 
-/// The interruption flag of one running job, set by its heartbeat or by shutdown.
+/// The interruption flag of one running job, set by its watcher, by a cancel in this process or by shutdown;
+/// and the progress noted by work that cannot write it itself.
 final class JobRunState: Sendable {
     private let flag = LockedValue<JobInterruption?>(nil)
+    private let noted = LockedValue<(fraction: Double, message: String?)?>(nil)
 
     var interruption: JobInterruption? { flag.value }
 
     func interrupt(_ reason: JobInterruption) {
         flag.update { current in if current == nil { current = reason } }
+    }
+
+    func note(progress fraction: Double, _ message: String?) {
+        let clamped = fraction.isFinite ? min(max(fraction, 0), 1) : 0
+        noted.update { $0 = (clamped, message) }
+    }
+
+    /// The progress noted since the last call, if any.
+    func takeNotedProgress() -> (fraction: Double, message: String?)? {
+        noted.update { value in defer { value = nil }; return value }
     }
 }

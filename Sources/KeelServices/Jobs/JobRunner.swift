@@ -47,6 +47,15 @@ public actor JobRunner {
     /// Wakes the loop now (a job was enqueued in this process).
     public nonisolated func notify() { wake.signal() }
 
+    /// A cancel asked in this process reaches the job at once (other processes' workers see it within their
+    /// watch interval). Returns whether this worker runs the job.
+    @discardableResult
+    public func interrupt(_ jobID: String) -> Bool {
+        guard let entry = running[jobID] else { return false }
+        entry.state.interrupt(.cancelled)
+        return true
+    }
+
     public func stop() async {
         guard !stopping else { return }
         stopping = true
@@ -167,16 +176,30 @@ public actor JobRunner {
         let context = self.context, owner = self.owner, settings = self.settings
         let started = context.clock.now()
         metrics.started(kind: job.kind, waited: started.timeIntervalSince(job.startedAt ?? started))
+        // The watcher: renews the lease every third of it, and every watch interval writes the progress the work
+        // noted and looks for a cancel asked from another process.
         let heartbeat = Task {
+            let watch = max(0.05, min(settings.watchInterval, settings.lease / 3))
+            var renewed = context.clock.now()
             while !Task.isCancelled {
-                try? await context.clock.sleep(for: settings.lease / 3)
+                try? await context.clock.sleep(for: watch)
                 if Task.isCancelled { break }
                 let now = context.clock.now()
                 do {
-                    guard let current = try await context.database.write(.jobQueue, {
-                        try await $0.jobs.heartbeat(job.jobID, owner: owner, now: now, leaseUntil: now.addingTimeInterval(settings.lease))
-                    }) else { state.interrupt(.leaseLost); break }
-                    if current.cancelRequested { state.interrupt(.cancelled) }
+                    if let noted = state.takeNotedProgress() {
+                        _ = try await context.database.writeStatement(.jobQueue) {
+                            try await $0.jobs.progress(job.jobID, owner: owner, fraction: noted.fraction, message: noted.message)
+                        }
+                    }
+                    if now.timeIntervalSince(renewed) >= settings.lease / 3 {
+                        guard let current = try await context.database.write(.jobQueue, {
+                            try await $0.jobs.heartbeat(job.jobID, owner: owner, now: now, leaseUntil: now.addingTimeInterval(settings.lease))
+                        }) else { state.interrupt(.leaseLost); break }
+                        renewed = now
+                        if current.cancelRequested { state.interrupt(.cancelled) }
+                    } else if try await context.database.read({ try await $0.jobs.find(job.jobID) })?.cancelRequested == true {
+                        state.interrupt(.cancelled)
+                    }
                 } catch {
                     context.logger.warning("heartbeat of job \(job.jobID) failed: \(error)")
                 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// How a worker runs jobs: its lease (renewed every third of it), poll interval, parallelism, retry back-off
-/// and the grace it gives running jobs at shutdown.
+/// How a worker runs jobs: its lease (renewed every third of it), poll interval, parallelism, retry back-off,
+/// the grace it gives running jobs at shutdown, and how often a running job's watcher looks for a cancel asked
+/// from another process and writes the progress its work noted.
 public struct JobRunnerSettings: Sendable, Hashable {
     public var lease: TimeInterval
     public var pollInterval: TimeInterval
@@ -9,15 +10,17 @@ public struct JobRunnerSettings: Sendable, Hashable {
     public var retryBase: TimeInterval
     public var retryCeiling: TimeInterval
     public var shutdownGrace: TimeInterval
+    public var watchInterval: TimeInterval
 
     public init(lease: TimeInterval = 30, pollInterval: TimeInterval = 1, maxParallel: Int = 4, retryBase: TimeInterval = 2,
-                retryCeiling: TimeInterval = 600, shutdownGrace: TimeInterval = 10) {
+                retryCeiling: TimeInterval = 600, shutdownGrace: TimeInterval = 10, watchInterval: TimeInterval = 1) {
         self.lease = lease
         self.pollInterval = pollInterval
         self.maxParallel = maxParallel
         self.retryBase = retryBase
         self.retryCeiling = retryCeiling
         self.shutdownGrace = shutdownGrace
+        self.watchInterval = watchInterval
     }
 
     /// The wait before retry `attempt` (1-based): base x 2^(attempt-1), capped.
@@ -37,6 +40,11 @@ public struct PeriodicDuty: Sendable, Hashable {
     public static let webhookDelivery = "duty.webhook_delivery"
     /// Starts the day's autonomous cycle once it is due (does nothing unless the cycle is scheduled).
     public static let cycleSchedule = "duty.cycle_schedule"
+
+    /// Every duty's kind starts with this: the system's own jobs, never cancelled by a user.
+    public static let kindPrefix = "duty."
+
+    public static func isDuty(_ kind: String) -> Bool { kind.hasPrefix(kindPrefix) }
 
     /// The server's duties: reconciliation and the token watch every `interval`, goals as often, webhooks every 5 s.
     public static func standard(interval: TimeInterval) -> [PeriodicDuty] {

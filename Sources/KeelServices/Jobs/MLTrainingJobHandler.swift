@@ -25,4 +25,8 @@ struct MLTrainingJobHandler: JobHandler {
     func run(_ job: RunningJob) async throws -> String? {
         try await training.execute(modelID: try Self.modelID(job.payload), job: job)
     }
+
+    func cancelledBeforeStart(_ job: JobRecord) async throws {
+        try await training.failCancelled(try Self.modelID(job.payload), jobID: job.jobID)
+    }
 }

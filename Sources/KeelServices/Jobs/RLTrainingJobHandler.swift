@@ -17,4 +17,8 @@ struct RLTrainingJobHandler: JobHandler {
     func run(_ job: RunningJob) async throws -> String? {
         try await training.executeRL(modelID: try MLTrainingJobHandler.modelID(job.payload), job: job)
     }
+
+    func cancelledBeforeStart(_ job: JobRecord) async throws {
+        try await training.failCancelled(try MLTrainingJobHandler.modelID(job.payload), jobID: job.jobID)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 import KeelML
 
 /// `POST /api/ml-models/train` as received; `validated(...)` turns it into a `MLTrainingPlan` or names the
@@ -30,8 +31,12 @@ public struct MLTrainingRequest: Sendable, Codable {
     static let gbdtParameters: Set<String> = ["trees", "learning_rate", "max_depth", "max_leaves", "max_bins", "min_samples_per_leaf", "l2",
                                                "row_subsample", "early_stopping_rounds"]
 
-    /// Everything checked that can be checked without data; `universe` resolves a `portfolio_id`.
-    func validated(universe: (Int) async throws -> [String]) async throws -> MLTrainingPlan {
+    /// The earliest `from` a training takes (no stored market data is older).
+    static let earliestDay = CivilDay(year: 1900, month: 1, day: 1).date
+
+    /// Everything checked that can be checked without data; `universe` resolves a `portfolio_id`. `today` bounds
+    /// `to`: no bars exist after it.
+    func validated(today: Date, universe: (Int) async throws -> [String]) async throws -> MLTrainingPlan {
         guard let typeText = modelType?.trimmingCharacters(in: .whitespaces).lowercased(), !typeText.isEmpty else {
             throw ServiceError.invalid("model_type", "model_type is required: ridge or gbdt")
         }
@@ -55,6 +60,10 @@ public struct MLTrainingRequest: Sendable, Codable {
         }
         let start = try Self.day(from, field: "from"), end = try Self.day(to, field: "to")
         guard start < end else { throw ServiceError.invalid("from", "from must be before to") }
+        guard start >= Self.earliestDay else { throw ServiceError.invalid("from", "from must be 1900-01-01 or later") }
+        guard end <= today.addingTimeInterval(86_400) else {
+            throw ServiceError.invalid("to", "to must not be after today (\(CivilDay(today).description)): no bars exist after it")
+        }
         let horizon = horizonDays ?? 20
         guard (1...120).contains(horizon) else { throw ServiceError.invalid("horizon_days", "horizon_days must be between 1 and 120") }
         var training = PredictorTraining(kind: kind)

@@ -24,7 +24,7 @@ public struct ModelTrainingService: Sendable {
 
     public func submit(_ request: MLTrainingRequest, by principal: Principal, jobs: JobService) async throws -> Submitted {
         try principal.ensureStaff()
-        let plan = try await request.validated { portfolioID in
+        let plan = try await request.validated(today: context.clock.now()) { portfolioID in
             guard let portfolio = try await context.database.read({ try await $0.referenceData.modelPortfolio(portfolioID) }) else {
                 throw ServiceError(.notFound, code: "not_found", message: "model portfolio \(portfolioID) not found", field: "portfolio_id")
             }
@@ -53,7 +53,7 @@ public struct ModelTrainingService: Sendable {
     /// `POST /api/rl/train`: an RL version row and its `rl.train` job, like an ML training.
     public func submit(_ request: RLTrainingRequest, by principal: Principal, jobs: JobService) async throws -> Submitted {
         try principal.ensureStaff()
-        let plan = try await request.validated { portfolioID in
+        let plan = try await request.validated(today: context.clock.now()) { portfolioID in
             guard let portfolio = try await context.database.read({ try await $0.referenceData.modelPortfolio(portfolioID) }) else {
                 throw ServiceError(.notFound, code: "not_found", message: "model portfolio \(portfolioID) not found", field: "portfolio_id")
             }
@@ -83,7 +83,7 @@ public struct ModelTrainingService: Sendable {
         let created = try await context.database.write { session -> (MLModelRecord, JobRecord) in
             let model = try await session.models.create(new, by: principal.userID, at: now)
             let job = try await session.jobs.enqueue(NewJob(kind: jobKind, payload: payload, maxAttempts: MLTrainingJobHandler.attempts,
-                                                            runAfter: now, idempotencyKey: "train:\(modelID)"),
+                                                            runAfter: now, idempotencyKey: "train:\(modelID)", createdBy: principal.userID),
                                                      id: UUID().uuidString.lowercased(), at: now)
             try await session.models.attachJob(modelID, jobID: job.jobID)
             try await session.operations.append(AuditEntry(at: now, actor: principal.userID, action: "model.train", entityType: "ml_model",
@@ -96,7 +96,7 @@ public struct ModelTrainingService: Sendable {
     }
 
     /// What one family's training produced: the artifact and what is stored beside it.
-    struct TrainingOutcome {
+    struct TrainingOutcome: Sendable {
         var artifact: Data
         var metrics: String
         var gate: GateVerdict
@@ -109,8 +109,15 @@ public struct ModelTrainingService: Sendable {
             let plan = try StoredJSON.decode(MLTrainingPlan.self, model.params)
             let (histories, dataset) = try await prepare(symbols: plan.symbols, from: plan.from, to: plan.to, horizonDays: plan.horizonDays, job: job)
             await job.progress(0.2, "walk-forward evaluation")
-            let (trained, report) = try evaluation.evaluate(plan.training, dataset: dataset, histories: histories)
-            return TrainingOutcome(artifact: try trained.artifact(), metrics: try StoredJSON.encode(report), gate: report.gate, features: trained.featureNames)
+            let evaluation = self.evaluation, training = plan.training
+            // On the compute threads: the windows' fits and the replays never hold the pool that serves HTTP.
+            return try await context.compute.run {
+                let (trained, report) = try evaluation.evaluate(training, dataset: dataset, histories: histories, cancellation: job.cancellation) { done in
+                    job.note(progress: 0.2 + 0.75 * done, "walk-forward evaluation")
+                }
+                return TrainingOutcome(artifact: try trained.artifact(), metrics: try StoredJSON.encode(report), gate: report.gate,
+                                       features: trained.featureNames)
+            }
         }
     }
 
@@ -120,10 +127,16 @@ public struct ModelTrainingService: Sendable {
             let plan = try StoredJSON.decode(RLTrainingPlan.self, model.params)
             let (histories, dataset) = try await prepare(symbols: plan.symbols, from: plan.from, to: plan.to, horizonDays: plan.horizonDays, job: job)
             await job.progress(0.2, "training the policy")
-            let (policy, report) = try policyEvaluation.evaluate(plan.parameters, dataset: dataset, histories: histories)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return TrainingOutcome(artifact: try encoder.encode(policy), metrics: try StoredJSON.encode(report), gate: report.gate, features: policy.featureNames)
+            let evaluation = self.policyEvaluation, parameters = plan.parameters
+            return try await context.compute.run {
+                let (policy, report) = try evaluation.evaluate(parameters, dataset: dataset, histories: histories, cancellation: job.cancellation) { done in
+                    job.note(progress: 0.2 + 0.75 * done, "training the policy")
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return TrainingOutcome(artifact: try encoder.encode(policy), metrics: try StoredJSON.encode(report), gate: report.gate,
+                                       features: policy.featureNames)
+            }
         }
     }
 
@@ -161,6 +174,9 @@ public struct ModelTrainingService: Sendable {
             return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": outcome.gate.passed ? "true" : "false",
                                           "artifact_sha256": digest])
         } catch let interruption as JobInterruption {
+            // Cancelled: the version ends now with the reason. Released at shutdown or taken by another worker: it
+            // stays `training` for the attempt that follows.
+            if interruption == .cancelled { try await failCancelled(modelID, jobID: job.id) }
             throw interruption
         } catch is CancellationError {
             // The worker is stopping: the runner puts the job back; the version stays `training` for the next worker.
@@ -170,6 +186,15 @@ public struct ModelTrainingService: Sendable {
             let reason = (error as? ServiceError)?.message ?? String(describing: error)
             try await context.database.write { try await $0.models.fail(modelID, error: reason, at: now) }
             throw PermanentJobFailure(reason)
+        }
+    }
+
+    /// A version whose training job was cancelled (running, or before it started) ends `failed` with that reason.
+    func failCancelled(_ modelID: String, jobID: String) async throws {
+        let now = context.clock.now()
+        try await context.database.write { session in
+            guard try await session.models.find(modelID)?.status == .training else { return }
+            try await session.models.fail(modelID, error: "training was cancelled (job \(jobID))", at: now)
         }
     }
 

@@ -25,7 +25,7 @@ public struct RLTrainingRequest: Sendable, Codable {
 
     static let keys: Set<String> = ["learning_rate", "temperature", "samples_per_step", "risk_penalty", "cost_bps", "holdings", "steps_per_episode", "horizon_days"]
 
-    func validated(universe: (Int) async throws -> [String]) async throws -> RLTrainingPlan {
+    func validated(today: Date, universe: (Int) async throws -> [String]) async throws -> RLTrainingPlan {
         var horizon: Int?
         if let value = params?["horizon_days"] {
             guard value.isFinite, value.rounded() == value, (1...120).contains(value) else {
@@ -35,7 +35,7 @@ public struct RLTrainingRequest: Sendable, Codable {
         }
         // The universe, range and seed follow the ML request's rules.
         let common = try await MLTrainingRequest(modelType: "ridge", symbols: symbols, portfolioId: portfolioId, from: from, to: to,
-                                                 horizonDays: horizon, seed: seed).validated(universe: universe)
+                                                 horizonDays: horizon, seed: seed).validated(today: today, universe: universe)
         var parameters = RLParameters()
         parameters.episodes = episodes ?? parameters.episodes
         parameters.seed = UInt64(common.seed)

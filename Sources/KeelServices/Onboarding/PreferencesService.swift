@@ -75,15 +75,21 @@ public struct PreferencesService: Sendable {
         }
     }
 
+    /// At most this many excluded symbols: more than any universe Keel trades (500), so no real list is cut.
+    static let maximumExcludedSymbols = 500
+
     static func normalisedSymbols(_ symbols: [String], field: String) throws -> [String] {
+        guard symbols.count <= maximumExcludedSymbols else {
+            throw ServiceError.invalid(field, "\(field) may list at most \(maximumExcludedSymbols) symbols (got \(symbols.count))")
+        }
         let allowed = CharacterSet.uppercaseLetters.union(.decimalDigits).union(CharacterSet(charactersIn: ".-/"))
-        var out: [String] = []
+        var out: [String] = [], seen = Set<String>()
         for raw in symbols {
             let symbol = raw.trimmingCharacters(in: .whitespaces).uppercased()
             guard (1...15).contains(symbol.count), symbol.unicodeScalars.allSatisfy(allowed.contains) else {
                 throw ServiceError.invalid(field, "'\(raw)' is not a valid symbol")
             }
-            if !out.contains(symbol) { out.append(symbol) }
+            if seen.insert(symbol).inserted { out.append(symbol) }
         }
         return out.sorted()
     }

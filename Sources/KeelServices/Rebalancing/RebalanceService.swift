@@ -126,6 +126,12 @@ public struct RebalanceService: Sendable {
             if let busy = open.first(where: { $0.status == .executing || $0.status == .needsReconciliation }) {
                 throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
             }
+            // The cycle never replaces what a person approved: superseding it would turn that approval (and both
+            // executions racing for it) into a refusal. The account waits for the approved batch to execute.
+            if request.cycleID != nil, let approved = open.first(where: { $0.status == .approved && !($0.approvedBy ?? "").hasPrefix("auto:") }) {
+                throw ServiceError.conflict("approved_batch_waiting",
+                                            "batch \(approved.batchID) was approved by \(approved.approvedBy ?? "an advisor") and waits to be executed; the cycle leaves it in place")
+            }
 
             let status: BatchStatus = requireApproval ? .pendingApproval : .approved
 

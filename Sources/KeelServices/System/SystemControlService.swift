@@ -44,6 +44,7 @@ public struct SystemControlService: Sendable {
         guard let brokers else { return 0 }
         let working = try await context.database.read { try await $0.batches.orders(statuses: [.working, .partiallyFilled]) }
         var cancelled = 0
+        var touched: [String: Int] = [:]
         for order in working {
             let found = try await context.database.read { session -> (BatchRecord, AccountRecord, ClientRecord)? in
                 guard let batch = try await session.batches.find(order.batchID), let account = try await session.accounts.find(hash: batch.accountHash),
@@ -51,26 +52,15 @@ public struct SystemControlService: Sendable {
                 return (batch, account, client)
             }
             guard let (batch, account, client) = found, let broker = try? brokers.broker(for: account) else { continue }
-            let reference = BrokerOrderReference(clientOrderKey: order.clientOrderKey, brokerOrderID: order.brokerOrderID, symbol: order.symbol,
-                                                 side: order.side, quantity: order.quantity, submittedAt: order.submittedAt, claimedBrokerOrderIDs: [])
-            let started = context.clock.now()
-            let outcome: OrderOutcome
-            do {
-                outcome = .answered(try await broker.cancelOrder(accountID: account.accountHash, reference: reference))
-            } catch {
-                context.logger.warning("kill switch: order \(order.clientOrderKey) could not be cancelled at \(broker.name): \(error)")
-                continue
-            }
-            let elapsed = Int(context.clock.now().timeIntervalSince(started) * 1000)
-            let clock = context.clock, name = broker.name
-            let updated = try await context.database.write { session in
-                let saved = try await outcome.apply(to: order, account: account, client: client, strategyID: batch.strategy, broker: name,
-                                                    operation: "cancel_order", durationMilliseconds: elapsed, session: session, now: clock.now())
-                try await session.audit("order.cancel", actor: principal.userID, entityType: "order", entityID: order.clientOrderKey,
-                                        clientID: client.clientID, at: clock.now(), details: ["reason": "kill switch", "status": saved.status.rawValue])
-                return saved
-            }
-            if updated.status == .cancelled { cancelled += 1 }
+            let updated = try await OrderCancellation(context: context).cancel(order, batch: batch, account: account, client: client, broker: broker,
+                                                                              actor: principal.userID, reason: "kill switch")
+            if updated?.status == .cancelled { cancelled += 1 }
+            touched[batch.batchID] = batch.clientID
+        }
+        // A batch left needs_reconciliation only by these orders is settled now (failed, or partially executed
+        // with what filled), on both databases alike; one still executing is settled by its executor.
+        for (batchID, clientID) in touched.sorted(by: { $0.key < $1.key }) {
+            try await BatchSettlement(context: context).settleIfResolved(batchID: batchID, clientID: clientID, by: principal.userID)
         }
         return cancelled
     }

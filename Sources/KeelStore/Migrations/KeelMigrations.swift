@@ -25,6 +25,7 @@ public enum KeelMigrations {
         M020_SeedRLPolicyPortfolio(),
         M021_CreateAutonomousCycle(),
         M022_PaperBrokerRealism(),
+        M023_JobCreator(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -41,6 +41,14 @@ public struct BatchRepository: Sendable {
         return try await find(batchID)
     }
 
+    /// One order as stored, its row locked until the transaction ends (PostgreSQL; SQLite has one writer).
+    public func orderForUpdate(_ orderID: String, in session: Session) async throws -> BatchOrderRecord? {
+        if session.dialect == .postgres {
+            _ = try await sql.raw("SELECT order_id FROM batch_orders WHERE order_id = \(bind: orderID) FOR UPDATE").all()
+        }
+        return try await BatchOrderModel.find(orderID, on: database).map { try Self.record($0) }
+    }
+
     public func list(clientID: Int?, accountHash: String? = nil, status: BatchStatus?, limit: Int, offset: Int = 0) async throws -> [BatchRecord] {
         var query = TradeBatchModel.query(on: database)
         if let clientID { query = query.filter(\.$clientID == clientID) }

@@ -27,6 +27,8 @@ public struct JobRecord: Sendable, Hashable {
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// Who started the job; nil for the system's own (duties, the cycle's jobs).
+    public var createdBy: String?
 }
 
 /// What a caller asks to run.
@@ -36,12 +38,14 @@ public struct NewJob: Sendable, Hashable {
     public var maxAttempts: Int
     public var runAfter: Date
     public var idempotencyKey: String?
+    public var createdBy: String?
 
-    public init(kind: String, payload: String, maxAttempts: Int, runAfter: Date, idempotencyKey: String? = nil) {
+    public init(kind: String, payload: String, maxAttempts: Int, runAfter: Date, idempotencyKey: String? = nil, createdBy: String? = nil) {
         self.kind = kind
         self.payload = payload
         self.maxAttempts = maxAttempts
         self.runAfter = runAfter
         self.idempotencyKey = idempotencyKey
+        self.createdBy = createdBy
     }
 }

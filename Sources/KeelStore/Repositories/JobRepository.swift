@@ -10,16 +10,17 @@ public struct JobRepository: Sendable {
 
     static let columns = """
         job_id, kind, payload, status, progress, progress_message, attempts, max_attempts, run_after, lease_owner, lease_expires_at, \
-        heartbeat_at, cancel_requested, result, error, idempotency_key, created_at, started_at, finished_at
+        heartbeat_at, cancel_requested, result, error, idempotency_key, created_at, started_at, finished_at, created_by
         """
 
     /// Inserts the job, or returns the existing one with the same idempotency key.
     public func enqueue(_ job: NewJob, id: String, at now: Date) async throws -> JobRecord {
         if let key = job.idempotencyKey, let existing = try await find(idempotencyKey: key) { return existing }
         try await sql.raw("""
-            INSERT INTO jobs (job_id, kind, payload, status, progress, attempts, max_attempts, run_after, cancel_requested, idempotency_key, created_at)
+            INSERT INTO jobs (job_id, kind, payload, status, progress, attempts, max_attempts, run_after, cancel_requested, idempotency_key, created_at,
+                              created_by)
             VALUES (\(bind: id), \(bind: job.kind), \(bind: job.payload), 'queued', 0, 0, \(bind: job.maxAttempts), \(bind: job.runAfter), \(bind: false),
-                    \(bind: job.idempotencyKey), \(bind: now))
+                    \(bind: job.idempotencyKey), \(bind: now), \(bind: job.createdBy))
             """).run()
         guard let stored = try await find(id) else { throw StoreError.notFound("job \(id)") }
         return stored
@@ -193,7 +194,8 @@ public struct JobRepository: Sendable {
                          result: try row.decode(column: "result", as: String?.self), error: try row.decode(column: "error", as: String?.self),
                          idempotencyKey: try row.decode(column: "idempotency_key", as: String?.self),
                          createdAt: try row.decode(column: "created_at", as: Date.self), startedAt: try row.decode(column: "started_at", as: Date?.self),
-                         finishedAt: try row.decode(column: "finished_at", as: Date?.self))
+                         finishedAt: try row.decode(column: "finished_at", as: Date?.self),
+                         createdBy: try row.decode(column: "created_by", as: String?.self))
     }
 }
 

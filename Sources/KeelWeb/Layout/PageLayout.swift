@@ -56,7 +56,9 @@ enum PageLayout {
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 // No icon to fetch: a browser's request for /favicon.ico would only end in a 404.
                 .link(.rel(.icon), .href("data:,")),
-                .title("\(title) · Keel"),
+                // Only `<title>`: Plot's `.title()` also writes og:/twitter: preview tags with the text unescaped in an
+                // attribute, and private pages have nothing to preview.
+                .element(named: "title", text: "\(title) · Keel"),
                 .unwrap(refreshSeconds) { .meta(.attribute(named: "http-equiv", value: "refresh"), .content(String($0))) },
                 .element(named: "style", text: Styles.css)
             ),

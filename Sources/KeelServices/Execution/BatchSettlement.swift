@@ -1,0 +1,49 @@
+import Foundation
+import KeelStore
+
+/// A batch's final status from its orders: executed, partially executed or failed once every order is settled;
+/// needs_reconciliation while any order's fate is open (unknown, in flight, or working at the broker).
+struct BatchSettlement: Sendable {
+    let context: ServiceContext
+
+    /// Sets the batch's final status from its orders (or needs_reconciliation while any is unresolved).
+    /// `from`: the statuses the batch may be settled from (a batch in another one is returned as it is).
+    func finish(batchID: String, clientID: Int, by actor: String,
+                from allowed: Set<BatchStatus> = [.executing, .needsReconciliation]) async throws -> BatchStatus {
+        let now = context.clock.now()
+        return try await context.database.write { session in
+            // Under the batch's row lock: the executor's finish and the kill switch's (after it cancelled working
+            // orders) run one after the other, so whichever comes second sees the other's orders.
+            guard let batch = try await session.batches.findForUpdate(batchID, in: session) else { throw ServiceError.notFound("batch \(batchID)") }
+            guard allowed.contains(batch.status) else { return batch.status }
+            let statuses = batch.orders.map(\.status)
+            let unresolved = statuses.contains { $0 == .unknown || $0 == .submitting || $0 == .working }
+            let filled = statuses.filter { $0 == .filled }.count
+            let partly = statuses.contains(.partiallyFilled)
+            let status: BatchStatus
+            if unresolved {
+                status = .needsReconciliation
+            } else if filled == statuses.count {
+                status = .executed
+            } else if filled > 0 || partly {
+                status = .partiallyExecuted
+            } else {
+                status = .failed
+            }
+            let failures = batch.orders.compactMap { order in order.rejectReason.map { "\(order.symbol): \($0)" } }
+            var extra: [String: any Encodable & Sendable] = [:]
+            if status != .needsReconciliation { extra["executed_at"] = now }
+            if !failures.isEmpty { extra["error"] = String(failures.joined(separator: "; ").prefix(2000)) }
+            _ = try await session.batches.transition(batchID, from: [.executing, .needsReconciliation], to: status, at: now, setting: extra)
+            try await session.audit("batch.execute.finish", actor: actor, entityType: "batch", entityID: batchID, clientID: clientID,
+                                    at: now, details: ["status": status.rawValue, "filled": String(filled), "orders": String(statuses.count)])
+            return status
+        }
+    }
+
+    /// Settles a batch left needs_reconciliation once its open orders were resolved elsewhere (the kill switch
+    /// cancelled them). A batch still executing is left to its executor, which settles it at its end.
+    func settleIfResolved(batchID: String, clientID: Int, by actor: String) async throws {
+        _ = try await finish(batchID: batchID, clientID: clientID, by: actor, from: [.needsReconciliation])
+    }
+}
