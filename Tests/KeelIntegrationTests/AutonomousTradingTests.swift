@@ -345,6 +345,32 @@ struct AutonomousTradingTests {
             }
             #expect(try await app.count("paper_broker_orders", where: "status = 'cancelled'") == waiting.count)
             #expect(try await app.count("broker_calls", where: "operation = 'cancel_order'") == waiting.count)
+            // Nothing is left open: the batch settles at once with what filled (the crypto), on both databases alike.
+            let settled = try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: token).object.string("status")
+            #expect(settled == "partially_executed", "a kill switch leaves no batch needing reconciliation: \(settled ?? "")")
+        }
+    }
+
+    @Test("a batch an advisor approved is left in place by the cycle, and of two executions racing for it exactly one sends its orders",
+          arguments: TestDatabase.available)
+    func cycleLeavesAnApprovedBatch(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await Self.client(app, autoApprove: false)
+            let token = try await app.login()
+            let batchID = try await scenario.approvedBatch(app)
+            let detail = try await Self.cycle(app, token: token, ["client_ids": [scenario.clientID]])
+            let entry = try #require(Self.account(detail, scenario.accountHash))
+            #expect(entry.string("status") == "skipped" && entry.string("outcome")?.contains("approved") == true, "\(entry)")
+            #expect(try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: token).object.string("status") == "approved",
+                    "the cycle did not supersede it")
+            async let first = scenario.execute(app, batchID: batchID, dryRun: false)
+            async let second = scenario.execute(app, batchID: batchID, dryRun: false)
+            let answers = try await [first, second]
+            #expect(answers.filter { $0.status == .ok }.count == 1 && answers.filter { $0.status == .conflict }.count == 1, "\(answers)")
+            let batch = try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: token).object
+            #expect(batch.string("status") == "executed", "\(batch.string("status") ?? "")")
+            let orders = batch.objects("orders").count
+            #expect(try await app.count("broker_calls", where: "operation = 'place_order'") == orders, "each order sent once")
         }
     }
 

@@ -12,8 +12,9 @@ struct BacktestController: RouteCollection {
 
     func submit(req: Request) async throws -> Response {
         let body = try req.decodeBody(BacktestBody.self)
-        let id = try await req.keel.backtests.submit(try body.request(), by: req.principal, queue: req.keel.jobs)
-        return try await BacktestSubmitted(backtestId: id, status: "running").encodeResponse(status: .accepted, for: req)
+        let submitted = try await req.keel.backtests.submit(try body.request(), by: req.principal, queue: req.keel.jobs)
+        return try await BacktestSubmitted(backtestId: submitted.backtestID, status: "running", jobId: submitted.jobID)
+            .encodeResponse(status: .accepted, for: req)
     }
 
     /// The job with its outcome embedded as stored (snake_case JSON, like result.json).

@@ -110,7 +110,7 @@ struct WorkspaceBacktestsController: RouteCollection {
         body.slippageBps = slippage
         body.benchmark = benchmark.isEmpty ? nil : benchmark
         do {
-            let id = try await req.keel.backtests.submit(try body.request(), by: principal, queue: req.keel.jobs)
+            let id = try await req.keel.backtests.submit(try body.request(), by: principal, queue: req.keel.jobs).backtestID
             return req.redirect(to: "/app/backtests?id=\(id)", redirectType: .normal)
         } catch let error as ServiceError {
             // symbols.3 and the like: the error belongs beside the symbols field.

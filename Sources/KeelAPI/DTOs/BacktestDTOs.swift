@@ -58,6 +58,8 @@ struct BacktestBody: Content {
 struct BacktestSubmitted: Content {
     var backtestId: String
     var status: String
+    /// The job that runs it (`POST /api/jobs/{job_id}/cancel` stops it).
+    var jobId: String
 }
 
 /// A backtest job: its status, and once it finished its stored outcome (metrics, equity curve, trades) as is.

@@ -12,8 +12,8 @@ public struct BacktestJobs: Sendable {
         self.runner = BacktestRunner(context: context)
     }
 
-    /// Stores the backtest and queues its job; returns the backtest id at once.
-    public func submit(_ request: BacktestRequest, by principal: Principal, queue: JobService) async throws -> String {
+    /// Stores the backtest and queues its job; returns the backtest's id and its job's at once.
+    public func submit(_ request: BacktestRequest, by principal: Principal, queue: JobService) async throws -> (backtestID: String, jobID: String) {
         try principal.ensureStaff()
         let request = try request.validated()
         let id = UUID().uuidString.lowercased()
@@ -21,8 +21,8 @@ public struct BacktestJobs: Sendable {
         let payload = String(decoding: try BacktestOutcome.encoder.encode(BacktestJobHandler.Payload(backtestId: id, request: request)), as: UTF8.self)
         let now = context.clock.now()
         try await context.database.write { try await $0.backtests.create(id: id, request: encoded, by: principal.userID, at: now) }
-        try await queue.enqueue(kind: "backtest", payload: payload, idempotencyKey: "backtest:\(id)", createdBy: principal.userID)
-        return id
+        let job = try await queue.enqueue(kind: "backtest", payload: payload, idempotencyKey: "backtest:\(id)", createdBy: principal.userID)
+        return (id, job.jobID)
     }
 
     /// Runs a stored backtest and stores its outcome. A request the data cannot serve (a ServiceError) fails

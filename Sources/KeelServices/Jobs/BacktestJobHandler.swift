@@ -14,6 +14,7 @@ struct BacktestJobHandler: JobHandler {
     var kind: String { "backtest" }
     var concurrency: Int { 2 }
     var maxAttempts: Int { 2 }
+    var isCPUBound: Bool { true }
 
     func validate(payload: String) throws {
         _ = try Self.decode(payload).request.validated()

@@ -8,6 +8,10 @@ public protocol JobHandler: Sendable {
     /// Jobs of this kind running at once across every worker process.
     var concurrency: Int { get }
     var maxAttempts: Int { get }
+    /// Runs on the compute executor (training, evaluation, backtests): a worker claims such a job only while one
+    /// of its compute threads is free, so a job waiting for CPU stays `queued` (cancelled at once, or taken by
+    /// another worker) instead of holding a lease while it waits.
+    var isCPUBound: Bool { get }
     /// Refuses a malformed payload when the job is enqueued (a 422 naming the problem), so a worker never
     /// discovers it.
     func validate(payload: String) throws
@@ -21,6 +25,7 @@ public protocol JobHandler: Sendable {
 
 extension JobHandler {
     public func cancelledBeforeStart(_ job: JobRecord) async throws {}
+    public var isCPUBound: Bool { false }
 }
 
 /// Thrown by a handler when retrying cannot help (the data or the settings are at fault): the job ends

@@ -18,7 +18,7 @@ public actor JobRunner {
     public nonisolated let metrics: JobMetrics
 
     private var loop: Task<Void, Never>?
-    private var running: [String: (task: Task<Void, Never>, state: JobRunState)] = [:]
+    private var running: [String: (task: Task<Void, Never>, state: JobRunState, cpuBound: Bool)] = [:]
     private var stopping = false
 
     public init(context: ServiceContext, handlers: [any JobHandler], duties: [PeriodicDuty], settings: JobRunnerSettings,
@@ -130,14 +130,19 @@ public actor JobRunner {
     /// lock (PostgreSQL), so the count and the claim agree across processes; unlimited kinds in batches.
     private func claim(upTo count: Int) async throws -> [JobRecord] {
         let counts = try await context.database.read { try await $0.jobs.runningCounts() }
-        let open = handlers.values.filter { counts[$0.kind, default: 0] < $0.concurrency }
+        // CPU-bound kinds only while a compute thread of this process is free.
+        var computeFree = context.compute.threads - running.values.filter(\.cpuBound).count
+        let open = handlers.values.filter { counts[$0.kind, default: 0] < $0.concurrency && (!$0.isCPUBound || computeFree > 0) }
         guard !open.isEmpty else { return [] }
         let now = context.clock.now(), owner = self.owner, lease = now.addingTimeInterval(settings.lease)
-        let unlimited = open.filter { $0.concurrency >= Self.unlimited }.map(\.kind).sorted()
-        let limited = open.filter { $0.concurrency < Self.unlimited }.map { ($0.kind, $0.concurrency) }.sorted { $0.0 < $1.0 }
+        // CPU-bound kinds are always claimed one kind at a time, so the compute capacity is counted as they are.
+        let unlimited = open.filter { $0.concurrency >= Self.unlimited && !$0.isCPUBound }.map(\.kind).sorted()
+        let limited = open.filter { $0.concurrency < Self.unlimited || $0.isCPUBound }.map { ($0.kind, $0.concurrency) }.sorted { $0.0 < $1.0 }
         var claimed: [JobRecord] = []
         for (kind, limit) in limited where claimed.count < count {
-            let wanted = count - claimed.count
+            let cpuBound = handlers[kind]?.isCPUBound == true
+            if cpuBound && computeFree <= 0 { continue }
+            let wanted = cpuBound ? min(count - claimed.count, computeFree) : count - claimed.count
             claimed += try await context.database.write(.jobQueue) { session -> [JobRecord] in
                 try await session.jobs.lockClaims(kinds: [kind], in: session)
                 let free = limit - (try await session.jobs.runningCounts()[kind, default: 0])
@@ -146,6 +151,7 @@ public actor JobRunner {
                 return try await session.jobs.claim(kinds: [kind], limit: min(free, wanted), owner: owner, now: now,
                                                     leaseUntil: lease, in: session)
             }
+            if cpuBound { computeFree = context.compute.threads - running.values.filter(\.cpuBound).count - claimed.filter { handlers[$0.kind]?.isCPUBound == true }.count }
         }
         if claimed.count < count, !unlimited.isEmpty {
             let want = count - claimed.count
@@ -163,7 +169,7 @@ public actor JobRunner {
         guard let handler = handlers[job.kind] else { return }
         let state = JobRunState()
         let task = Task { await self.execute(job, handler: handler, state: state) }
-        running[job.jobID] = (task, state)
+        running[job.jobID] = (task, state, handler.isCPUBound)
     }
 
     private func finished(_ id: String) {

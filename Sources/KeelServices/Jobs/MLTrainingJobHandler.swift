@@ -10,6 +10,7 @@ struct MLTrainingJobHandler: JobHandler {
     var kind: String { Self.kind }
     var concurrency: Int { 1 }
     var maxAttempts: Int { Self.attempts }
+    var isCPUBound: Bool { true }
 
     func validate(payload: String) throws {
         _ = try Self.modelID(payload)

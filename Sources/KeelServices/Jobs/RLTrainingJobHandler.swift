@@ -9,6 +9,7 @@ struct RLTrainingJobHandler: JobHandler {
     var kind: String { Self.kind }
     var concurrency: Int { 1 }
     var maxAttempts: Int { MLTrainingJobHandler.attempts }
+    var isCPUBound: Bool { true }
 
     func validate(payload: String) throws {
         _ = try MLTrainingJobHandler.modelID(payload)

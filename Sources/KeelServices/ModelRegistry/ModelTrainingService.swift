@@ -11,6 +11,7 @@ public struct ModelTrainingService: Sendable {
     let context: ServiceContext
     public var evaluation = PredictorEvaluation()
     public var policyEvaluation = PolicyEvaluation()
+    public var budget = TrainingBudget()
 
     public init(context: ServiceContext) {
         self.context = context
@@ -40,6 +41,7 @@ public struct ModelTrainingService: Sendable {
         guard days >= needed else {
             throw ServiceError.invalid("from", "\(days) trading days of stored bars lie between from and to for these symbols; walk-forward training with horizon_days \(plan.horizonDays) needs at least \(needed)")
         }
+        try budget.check(plan.training, rows: histories.reduce(0) { $0 + $1.count })
         let new = NewMLModel(modelID: UUID().uuidString.lowercased(), family: .ml, modelType: plan.training.kind.rawValue, params: try StoredJSON.encode(plan),
                              features: try StoredJSON.encode(FeatureBuilder.names), symbols: try StoredJSON.encode(plan.symbols),
                              dataFrom: plan.from, dataTo: plan.to, horizonDays: plan.horizonDays, seed: plan.seed)
@@ -69,6 +71,7 @@ public struct ModelTrainingService: Sendable {
         guard days >= needed else {
             throw ServiceError.invalid("from", "\(days) trading days of stored bars lie between from and to; RL training with \(plan.parameters.stepsPerEpisode) steps of \(plan.horizonDays) days needs at least \(needed)")
         }
+        try budget.check(plan.parameters, horizonDays: plan.horizonDays, symbols: present.count)
         return try await store(NewMLModel(modelID: UUID().uuidString.lowercased(), family: .rl, modelType: "rl_policy", params: try StoredJSON.encode(plan),
                                           features: try StoredJSON.encode(FeatureBuilder.names), symbols: try StoredJSON.encode(plan.symbols),
                                           dataFrom: plan.from, dataTo: plan.to, horizonDays: plan.horizonDays, seed: plan.seed),
