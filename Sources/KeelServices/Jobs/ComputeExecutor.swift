@@ -1,5 +1,8 @@
 import Foundation
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The threads CPU-bound work runs on (training, walk-forward evaluation, backtests, the RL policy's episodes):
 /// a bounded pool of its own, apart from Swift's cooperative pool that serves HTTP, heartbeats and the ledger.
@@ -35,11 +38,23 @@ public final class ComputeExecutor: Sendable {
         // Cancelled while waiting: the closure never runs, so the wait is undone here.
         defer { if !began.value { counters.update { $0.waiting -= 1 } } }
         return try await pool.runIfActive {
+            Self.yieldToRequests()
             began.update { $0 = true }
             counters.update { $0.waiting -= 1; $0.running += 1 }
             defer { counters.update { $0.running -= 1 } }
             return try work()
         }
+    }
+
+    /// The nice value of a compute thread: when training and requests want the same core, the kernel gives it to
+    /// the requests (a niced thread still takes every cycle nobody else wants).
+    public static let niceness: Int32 = 10
+
+    /// Lowers the calling compute thread's priority (Linux keeps a nice value per thread; `who` 0 is the caller).
+    static func yieldToRequests() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        #endif
     }
 
     /// Work on the threads now, and work waiting for one.
