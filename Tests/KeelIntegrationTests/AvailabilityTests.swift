@@ -71,8 +71,10 @@ struct AvailabilityTests {
             }
             let sorted = latencies.sorted()
             let p99 = sorted[Int(Double(sorted.count - 1) * 0.99)]
-            // Stalled, every request waited for a training to end (minutes); answered, each takes milliseconds.
-            #expect(p99 < 1_000, "p99 \(p99) ms with two heavy trainings running: \(sorted.suffix(5))")
+            // Stalled, every request waited for a training to end (minutes: the report saw no answer for five). The
+            // test shares two cores with the rest of the suite, so the bound only separates answering from stalling;
+            // the latency itself is measured alone by `KeelBenchmarks availability`.
+            #expect(p99 < 3_000, "p99 \(p99) ms with two heavy trainings running: \(sorted.suffix(5))")
 
             let cancelAsked = Date()
             for (_, jobID) in trainings {
