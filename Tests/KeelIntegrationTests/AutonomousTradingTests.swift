@@ -390,9 +390,10 @@ struct AutonomousTradingTests {
             try await Task.sleep(nanoseconds: 300_000_000)
             #expect(try await app.count("cycle_runs") == 0, "not due before the close")
             app.clock.set(due.addingTimeInterval(30))
-            // Time moves a minute per poll (the duty's period) until the day's cycle has run; never into the next day.
-            try await app.eventually("the scheduled cycle", timeout: 60) {
-                if app.clock.now() < due.addingTimeInterval(3 * 3600) { app.clock.advance(by: 61) }
+            // Time moves a minute per poll (the duty's period) until the day's cycle has run; never into the next day
+            // (the next cycle is due 24 h later). A loaded machine may need many polls: the workers' polls run on this clock.
+            try await app.eventually("the scheduled cycle", timeout: 240) {
+                if app.clock.now() < due.addingTimeInterval(20 * 3600) { app.clock.advance(by: 61) }
                 try await Task.sleep(nanoseconds: 100_000_000)
                 return try await app.count("cycle_runs", where: "trigger = 'scheduled' AND status = 'completed' AND cycle_date = '2026-06-01'") == 1
             }
