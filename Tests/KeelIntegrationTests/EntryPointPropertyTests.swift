@@ -43,7 +43,9 @@ struct EntryPointPropertyTests {
             #expect(accepted.count >= 10, "enough random requests reached the engine: \(accepted.count)")
             for id in accepted {
                 var status = "running"
-                for _ in 0..<200 where status == "running" {
+                // Backtests take the worker's compute threads one at a time (cores - 1): under the whole suite a
+                // queue of them can take a while.
+                for _ in 0..<1200 where status == "running" {
                     try await Task.sleep(for: .milliseconds(50))
                     status = try await app.request(.GET, "/api/backtests/\(id)", token: token).object.string("status") ?? "?"
                 }
