@@ -75,15 +75,8 @@ struct APIBenchmark: AsyncParsableCommand {
     func measure(keel: URL, databaseURL: String) async throws -> [String: Measurement] {
         let port = 18_000 + Int(ProcessInfo.processInfo.processIdentifier % 1000)
         let password = "bench-advisor-password-1"
-        let process = Process()
-        process.executableURL = keel
-        process.arguments = ["serve", "--database-url", databaseURL, "--port", String(port), "--demo", "--log-level", "error"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["KEEL_DEMO_PASSWORD"] = password
-        environment["KEEL_ADMIN_PASSWORD"] = "bench-admin-password-1"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try Self.serve(keel: keel, password: password,
+                                     arguments: ["--database-url", databaseURL, "--port", String(port), "--demo", "--log-level", "error"])
         defer {
             process.terminate()
             process.waitUntilExit()
@@ -97,6 +90,20 @@ struct APIBenchmark: AsyncParsableCommand {
             results[path] = try wrk(base + path, token: token, seconds: duration)
         }
         return results
+    }
+
+    /// Starts `keel serve` with the demo advisor's and the admin's passwords set.
+    static func serve(keel: URL, password: String, arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = keel
+        process.arguments = ["serve"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["KEEL_DEMO_PASSWORD"] = password
+        environment["KEEL_ADMIN_PASSWORD"] = "bench-admin-password-1"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 
     func waitUntilUp(_ url: String) async throws {

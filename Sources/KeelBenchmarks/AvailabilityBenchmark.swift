@@ -38,16 +38,9 @@ struct AvailabilityBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         let port = 19_000 + Int(ProcessInfo.processInfo.processIdentifier % 1000)
         let password = "bench-advisor-password-1"
-        let process = Process()
-        process.executableURL = keel
-        process.arguments = ["serve", "--database-url", folder.appendingPathComponent("keel.sqlite").path, "--port", String(port), "--demo",
-                             "--no-autonomous-cycle", "--compute-threads", String(computeThreads), "--log-level", "error"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["KEEL_DEMO_PASSWORD"] = password
-        environment["KEEL_ADMIN_PASSWORD"] = "bench-admin-password-1"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try APIBenchmark.serve(keel: keel, password: password, arguments: [
+            "--database-url", folder.appendingPathComponent("keel.sqlite").path, "--port", String(port), "--demo",
+            "--no-autonomous-cycle", "--compute-threads", String(computeThreads), "--log-level", "error"])
         defer {
             process.terminate()
             process.waitUntilExit()
