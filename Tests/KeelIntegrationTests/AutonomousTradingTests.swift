@@ -390,10 +390,12 @@ struct AutonomousTradingTests {
             try await Task.sleep(nanoseconds: 300_000_000)
             #expect(try await app.count("cycle_runs") == 0, "not due before the close")
             app.clock.set(due.addingTimeInterval(30))
-            // Time moves a minute per poll (the duty's period) until the day's cycle has run; never into the next day
-            // (the next cycle is due 24 h later). A loaded machine may need many polls: the workers' polls run on this clock.
+            // Time moves 5 s per poll (the workers' polls and heartbeats run on this clock) until the day's cycle has
+            // run; never into the next day (the next cycle is due 24 h later). Steps stay under a third of the job lease
+            // (30 s): a bigger jump expires the lease of an account job still running on a loaded machine, as a real
+            // clock jump would, and the job is recovered and rerun instead of finishing.
             try await app.eventually("the scheduled cycle", timeout: 240) {
-                if app.clock.now() < due.addingTimeInterval(20 * 3600) { app.clock.advance(by: 61) }
+                if app.clock.now() < due.addingTimeInterval(20 * 3600) { app.clock.advance(by: 5) }
                 try await Task.sleep(nanoseconds: 100_000_000)
                 return try await app.count("cycle_runs", where: "trigger = 'scheduled' AND status = 'completed' AND cycle_date = '2026-06-01'") == 1
             }
