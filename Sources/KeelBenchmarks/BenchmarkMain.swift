@@ -1,13 +1,13 @@
 import ArgumentParser
 
-/// `swift run -c release KeelBenchmarks [indicators|import|backtest|jobs|api|gbdt]`: speed targets measured against their
-/// references in the same run, printed as ratios.
+/// `swift run -c release KeelBenchmarks <command>`: speed targets measured against their references in the same run,
+/// printed as ratios, and the deployment gate's error rates (`gate`).
 @main
 struct BenchmarkMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "KeelBenchmarks",
         abstract: "Keel's performance benchmarks (build with -c release).",
-        subcommands: [IndicatorBenchmark.self, ImportBenchmark.self, BacktestBenchmark.self, JobsBenchmark.self, APIBenchmark.self, GBDTBenchmark.self, CycleBenchmark.self, PagesBenchmark.self, AvailabilityBenchmark.self],
+        subcommands: [IndicatorBenchmark.self, ImportBenchmark.self, BacktestBenchmark.self, JobsBenchmark.self, APIBenchmark.self, GBDTBenchmark.self, CycleBenchmark.self, PagesBenchmark.self, AvailabilityBenchmark.self, GateBenchmark.self],
         defaultSubcommand: IndicatorBenchmark.self
     )
 }

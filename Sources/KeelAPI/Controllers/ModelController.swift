@@ -45,11 +45,12 @@ struct ModelController: RouteCollection {
 
     func list(req: Request) async throws -> [ModelResponse] {
         try await req.keel.models.list(family: try req.query.get(String?.self, at: "family"), status: try req.query.get(String?.self, at: "status"),
-                                       limit: try req.query.get(Int?.self, at: "limit"), by: req.principal).map(ModelResponse.init)
+                                       limit: try req.query.get(Int?.self, at: "limit"), by: req.principal).map { ModelResponse($0) }
     }
 
     func get(req: Request) async throws -> ModelResponse {
-        ModelResponse(try await req.keel.models.get(try req.parameters.require("model_id"), by: req.principal))
+        let modelID = try req.parameters.require("model_id")
+        return ModelResponse(try await req.keel.models.get(modelID, by: req.principal), trials: try await req.keel.models.trials(of: modelID, by: req.principal))
     }
 
     func deploy(req: Request) async throws -> ModelResponse {

@@ -109,6 +109,13 @@ struct ModelLineage: Content {
     var artifactSha256: String?
 }
 
+/// A version's place among the trainings on its data (family, universe, date range): the gate's thresholds are
+/// corrected for `number` tries; `on_same_data` counts the tries made since as well.
+struct TrialsResponse: Content {
+    var number: Int
+    var onSameData: Int
+}
+
 struct ModelResponse: Content {
     var modelId: String
     var family: String
@@ -124,13 +131,16 @@ struct ModelResponse: Content {
     var policyEvaluation: PolicyReport?
     var rlParams: RLTrainingPlan?
     var gate: GateVerdict?
+    /// Present on a single version's read (`GET /api/ml-models/{id}`).
+    var trials: TrialsResponse?
     var lineage: ModelLineage
     var error: String?
     var createdBy: String
     var createdAt: Date
     var trainedAt: Date?
 
-    init(_ model: MLModelRecord) {
+    init(_ model: MLModelRecord, trials: TrialSummary? = nil) {
+        self.trials = trials.map { TrialsResponse(number: $0.number, onSameData: $0.onSameData) }
         modelId = model.modelID
         family = model.family.rawValue
         modelType = model.modelType

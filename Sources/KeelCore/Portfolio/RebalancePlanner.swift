@@ -52,7 +52,8 @@ public struct RebalancePlanner: Sendable {
             let increment = instruments[symbol]?.quantityIncrement
                 ?? Instrument(symbol: symbol, assetClass: .inferred(fromSymbol: symbol), name: symbol).quantityIncrement
             let held = snapshot.quantity(of: symbol)
-            let currentWeight = snapshot.weight(of: symbol)
+            // The total once per plan: `snapshot.weight(of:)` would value the whole book again for every symbol.
+            let currentWeight = total > 0 ? (snapshot.marketValue(of: symbol) / total).doubleValue : 0
             let targetWeight = max(targets[symbol] ?? 0, 0)
             let exiting = targetWeight == 0 && held > 0
 

@@ -11,23 +11,6 @@ public struct PortfolioFigures: Sendable, Codable, Hashable {
     public var costs: Double
 }
 
-/// The deployment gate's thresholds.
-public struct GateRules: Sendable, Codable, Hashable {
-    /// Predictors: the mean out-of-sample rank IC must exceed this…
-    public var minimumMeanRankIC = 0.0
-    /// …with at least this t-statistic across days.
-    public var minimumRankICTStat = 2.0
-    /// Both families: out-of-sample Sharpe at least the best baseline's plus this.
-    public var sharpeMargin = 0.1
-
-    public init() {}
-}
-
-public struct GateVerdict: Sendable, Codable, Hashable {
-    public var passed: Bool
-    public var reasons: [String]
-}
-
 /// One walk-forward step's out-of-sample result.
 public struct WindowReport: Sendable, Codable, Hashable {
     public var trainFrom: Date
@@ -38,8 +21,18 @@ public struct WindowReport: Sendable, Codable, Hashable {
     public var momentumBaseline: PredictionMetrics
 }
 
+/// The most recent days, used by no training choice and scored once by the version that is deployed.
+public struct HoldoutReport: Sendable, Codable, Hashable {
+    public var from: Date
+    public var to: Date
+    public var metrics: PredictionMetrics
+    public var portfolio: PortfolioFigures
+    public var baselines: [String: PortfolioFigures]
+}
+
 /// Everything behind a verdict: per window and overall prediction metrics, the portfolio replay of the model and
-/// of the baselines (equal weight, buy-and-hold, momentum 12-1), and the gate.
+/// of the baselines (equal weight, buy-and-hold, momentum 12-1), the holdout, and the gate with the thresholds
+/// it applied after the correction for trials.
 public struct EvaluationReport: Sendable, Codable, Hashable {
     public var windows: [WindowReport]
     public var overall: PredictionMetrics
@@ -48,6 +41,9 @@ public struct EvaluationReport: Sendable, Codable, Hashable {
     public var baselines: [String: PortfolioFigures]
     public var gate: GateVerdict
     public var rules: GateRules
+    /// Nil in reports stored before trials were counted and the holdout kept.
+    public var thresholds: GateThresholds?
+    public var holdout: HoldoutReport?
 }
 
 /// Walk-forward evaluation of a predictor on a dataset, and the final fit on all labelled rows.
@@ -74,15 +70,28 @@ public struct PredictorEvaluation: Sendable {
         }
     }
 
+    /// Days needed for one walk-forward window before the holdout, and the holdout after it.
     public func minimumDays(horizon: Int) -> Int {
-        split.minimumTrainDays + split.validationDays + split.testDays / 4 + 3 * max(1, horizon)
+        let h = max(1, horizon)
+        let walkForward = split.minimumTrainDays + split.validationDays + split.testDays / 4 + 3 * h
+        return Int((Double(walkForward) / (1 - min(max(rules.holdoutFraction, 0), 0.5))).rounded(.up)) + h
     }
 
-    /// Evaluates out of sample and returns the report with the model fitted on the most recent window's data.
-    public func evaluate(_ training: PredictorTraining, dataset: Dataset, histories: [BarSeries], cancellation: CancellationCheck = .never,
+    /// The index of the first held-out day: the last `holdoutFraction` of the labelled days.
+    func holdoutStart(dayCount: Int, horizon: Int) -> Int {
+        let labelled = max(0, dayCount - max(1, horizon))
+        return labelled - Int(Double(labelled) * min(max(rules.holdoutFraction, 0), 0.5))
+    }
+
+    /// Evaluates walk-forward before the holdout, fits the deployable model on the data just before it, scores that
+    /// model once on the holdout, and judges the version. `trials` is the trial registry's count for this data.
+    public func evaluate(_ training: PredictorTraining, dataset: Dataset, histories: [BarSeries], trials: TrialHistory = TrialHistory(),
+                         cancellation: CancellationCheck = .never,
                          progress: (Double) -> Void = { _ in }) throws -> (model: TrainedPredictor, report: EvaluationReport) {
-        let windows = split.windows(dayCount: dataset.days.count, horizonDays: dataset.horizonDays)
-        guard !windows.isEmpty else { throw EvaluationError.tooShort(days: dataset.days.count, needed: minimumDays(horizon: dataset.horizonDays)) }
+        let horizon = max(1, dataset.horizonDays)
+        let holdoutStart = holdoutStart(dayCount: dataset.days.count, horizon: horizon)
+        let windows = split.windows(dayCount: holdoutStart, horizonDays: horizon)
+        guard !windows.isEmpty else { throw EvaluationError.tooShort(days: dataset.days.count, needed: minimumDays(horizon: horizon)) }
         let momentumFeature = dataset.featureNames.firstIndex(of: "mom_12_1")
         var reports: [WindowReport] = []
         var testRows: [Int] = [], testPredictions: [Double] = []
@@ -98,49 +107,54 @@ public struct PredictorEvaluation: Sendable {
                                         testFrom: dataset.days[window.test.lowerBound], testTo: dataset.days[window.test.upperBound - 1],
                                         model: PredictionMetrics.evaluate(dataset, rows: rows, predictions: predictions),
                                         momentumBaseline: Self.featureMetrics(dataset, rows: rows, feature: momentumFeature)))
-            progress(Double(index + 1) / Double(windows.count + 1))
+            progress(Double(index + 1) / Double(windows.count + 2))
         }
         let overall = PredictionMetrics.evaluate(dataset, rows: testRows, predictions: testPredictions)
         let momentum = Self.featureMetrics(dataset, rows: testRows, feature: momentumFeature)
-
-        // The portfolio replay over the out-of-sample days, for the model and the baselines alike.
-        let firstTest = dataset.days[windows[0].test.lowerBound], lastTest = dataset.days[windows[windows.count - 1].test.upperBound - 1]
-        let market = Self.market(histories, from: firstTest, through: lastTest)
-        var modelScores: [Date: [String: Double]] = [:]
-        for (row, prediction) in zip(testRows, testPredictions) {
-            modelScores[dataset.days[Int(dataset.dayIndex[row])], default: [:]][dataset.symbols[Int(dataset.symbolIndex[row])]] = prediction
-        }
         let holdings = min(self.holdings, max(1, dataset.symbols.count / 2))
-        let constraints = PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01)
-        let portfolio = try replay(TopScoredStrategy(name: "model", scores: modelScores), market: market,
-                                   schedule: .everyBars(max(1, dataset.horizonDays)), constraints: constraints, cancellation: cancellation)
-        let baselines = try self.baselines(market: market, dataset: dataset, rows: testRows, holdings: holdings, cancellation: cancellation)
+        let firstTest = dataset.days[windows[0].test.lowerBound], lastTest = dataset.days[windows[windows.count - 1].test.upperBound - 1]
+        let (portfolio, baselines) = try replays(dataset: dataset, histories: histories, rows: testRows, predictions: testPredictions,
+                                                 from: firstTest, through: lastTest, holdings: holdings, cancellation: cancellation)
 
-        var reasons: [String] = []
-        if !(overall.meanRankIC > rules.minimumMeanRankIC) {
-            reasons.append(String(format: "mean out-of-sample rank IC %.4f is not above %.4f", overall.meanRankIC, rules.minimumMeanRankIC))
-        }
-        if !(overall.rankICTStat >= rules.minimumRankICTStat) {
-            reasons.append(String(format: "rank IC t-statistic %.2f is below %.2f", overall.rankICTStat, rules.minimumRankICTStat))
-        }
-        let best = baselines.max { $0.value.sharpe < $1.value.sharpe }!
-        if !(portfolio.sharpe >= best.value.sharpe + rules.sharpeMargin) {
-            reasons.append(String(format: "out-of-sample Sharpe %.2f is below the best baseline's (%@ %.2f) + %.2f",
-                                  portfolio.sharpe, best.key, best.value.sharpe, rules.sharpeMargin))
-        }
-        let gate = GateVerdict(passed: reasons.isEmpty, reasons: reasons.isEmpty
-            ? [String(format: "rank IC %.4f (t %.2f) and Sharpe %.2f beat every baseline", overall.meanRankIC, overall.rankICTStat, portfolio.sharpe)]
-            : reasons)
-
-        // The deployable fit: the latest window's train and validation ranges moved up to the end of the data.
+        // The deployable fit: the latest window's train and validation ranges moved up to the holdout, whose days
+        // no choice has seen; that very model is scored on the holdout and is what gets deployed.
         let last = windows[windows.count - 1]
-        let shift = dataset.days.count - dataset.horizonDays - last.validation.upperBound
+        let shift = holdoutStart - horizon - last.validation.upperBound
         let train = dataset.labelledRows(inDays: (last.train.lowerBound)..<(last.train.upperBound + shift))
         let validation = dataset.labelledRows(inDays: (last.validation.lowerBound + shift)..<(last.validation.upperBound + shift))
         let final = try training.fit(dataset, train: train, validation: validation, cancellation: cancellation)
+        progress(Double(windows.count + 1) / Double(windows.count + 2))
+        let holdoutRows = dataset.labelledRows(inDays: holdoutStart..<(dataset.days.count - horizon))
+        var holdout: HoldoutReport?
+        if !holdoutRows.isEmpty {
+            let predictions = final.predict(dataset, rows: holdoutRows)
+            let first = dataset.days[holdoutStart], lastDay = dataset.days[dataset.days.count - horizon - 1]
+            let (figures, others) = try replays(dataset: dataset, histories: histories, rows: holdoutRows, predictions: predictions,
+                                                from: first, through: lastDay, holdings: holdings, cancellation: cancellation)
+            holdout = HoldoutReport(from: first, to: lastDay, metrics: PredictionMetrics.evaluate(dataset, rows: holdoutRows, predictions: predictions),
+                                    portfolio: figures.figures, baselines: others.mapValues(\.figures))
+        }
+
+        let evidence = DeploymentGate.Evidence(rankIC: overall, windowRankICs: reports.map(\.model.meanRankIC), model: portfolio, baselines: baselines,
+                                               holdoutRankIC: holdout?.metrics.meanRankIC, horizon: horizon)
+        let (gate, thresholds) = DeploymentGate(rules: rules).judge(evidence, trials: trials)
         progress(1)
-        return (final, EvaluationReport(windows: reports, overall: overall, momentumBaseline: momentum, portfolio: portfolio,
-                                        baselines: baselines, gate: gate, rules: rules))
+        return (final, EvaluationReport(windows: reports, overall: overall, momentumBaseline: momentum, portfolio: portfolio.figures,
+                                        baselines: baselines.mapValues(\.figures), gate: gate, rules: rules, thresholds: thresholds, holdout: holdout))
+    }
+
+    /// The model's top-scored portfolio and the baselines, replayed over `from`...`through`.
+    func replays(dataset: Dataset, histories: [BarSeries], rows: [Int], predictions: [Double], from: Date, through: Date, holdings: Int,
+                 cancellation: CancellationCheck) throws -> (model: DeploymentGate.Replay, baselines: [String: DeploymentGate.Replay]) {
+        let market = Self.market(histories, from: from, through: through)
+        var modelScores: [Date: [String: Double]] = [:]
+        for (row, prediction) in zip(rows, predictions) {
+            modelScores[dataset.days[Int(dataset.dayIndex[row])], default: [:]][dataset.symbols[Int(dataset.symbolIndex[row])]] = prediction
+        }
+        let constraints = PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01)
+        let model = try replay(TopScoredStrategy(name: "model", scores: modelScores), market: market,
+                               schedule: .everyBars(max(1, dataset.horizonDays)), constraints: constraints, cancellation: cancellation)
+        return (model, try baselines(market: market, dataset: dataset, rows: rows, holdings: holdings, cancellation: cancellation))
     }
 
     /// The bars from `first` through `last`: the out-of-sample stretch the portfolios are replayed over.
@@ -156,7 +170,7 @@ public struct PredictorEvaluation: Sendable {
     }
 
     /// The three baselines every model is compared with, replayed on the same market and schedule.
-    func baselines(market: AlignedMarket, dataset: Dataset, rows: [Int], holdings: Int, cancellation: CancellationCheck) throws -> [String: PortfolioFigures] {
+    func baselines(market: AlignedMarket, dataset: Dataset, rows: [Int], holdings: Int, cancellation: CancellationCheck) throws -> [String: DeploymentGate.Replay] {
         let momentumFeature = dataset.featureNames.firstIndex(of: "mom_12_1")
         var momentumScores: [Date: [String: Double]] = [:]
         for row in rows {
@@ -175,14 +189,15 @@ public struct PredictorEvaluation: Sendable {
     }
 
     func replay(_ strategy: any PortfolioStrategy, market: AlignedMarket, schedule: RebalanceSchedule, constraints: PortfolioConstraints,
-                cancellation: CancellationCheck) throws -> PortfolioFigures {
+                cancellation: CancellationCheck) throws -> DeploymentGate.Replay {
         let execution = ExecutionModel(commission: .basisPoints(costBasisPoints))
         let backtester = PortfolioBacktester(execution: execution, initialCash: 1_000_000, schedule: schedule, constraints: constraints, warmUp: 0)
         let output = try backtester.run(strategy, market: market, cancellation: cancellation)
         let metrics = PerformanceMetrics(result: output.result)
         func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
-        return PortfolioFigures(sharpe: finite(metrics.sharpe), cagr: finite(metrics.cagr), totalReturn: finite(metrics.totalReturn),
-                                maxDrawdown: finite(metrics.maxDrawdown), turnover: finite(metrics.turnover), costs: finite(output.result.commissions))
+        let figures = PortfolioFigures(sharpe: finite(metrics.sharpe), cagr: finite(metrics.cagr), totalReturn: finite(metrics.totalReturn),
+                                       maxDrawdown: finite(metrics.maxDrawdown), turnover: finite(metrics.turnover), costs: finite(output.result.commissions))
+        return DeploymentGate.Replay(figures: figures, equity: output.result.equity)
     }
 
     static func featureMetrics(_ dataset: Dataset, rows: [Int], feature: Int?) -> PredictionMetrics {

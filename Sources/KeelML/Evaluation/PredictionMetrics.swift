@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 
 /// How well predictions rank and size forward returns: per-day cross-sectional information coefficients
 /// (Pearson IC, Spearman rank IC), hit rate (sign of the demeaned prediction vs the demeaned return) and RMSE.
@@ -7,14 +8,20 @@ public struct PredictionMetrics: Sendable, Codable, Hashable {
     public var rows: Int
     public var meanIC: Double
     public var meanRankIC: Double
-    /// t-statistic of the daily rank ICs' mean (mean / (sd / √days)).
+    /// Newey-West t-statistic of the daily rank ICs' mean, with `rankICLags` lags (see `NeweyWestMean`): the
+    /// daily ICs of overlapping h-day labels are autocorrelated, and the plain t overstates them by about √h.
     public var rankICTStat: Double
+    /// The lags of that t-statistic: max(2(h - 1), floor(4 (days / 100)^(2/9))). Nil in reports stored before it.
+    public var rankICLags: Int?
+    /// The plain t-statistic (mean / (sd / √days)), which ignores that autocorrelation: shown beside the gate's to
+    /// make the overlap's inflation visible, never used by the gate. Nil in reports stored before it.
+    public var rankICPlainTStat: Double?
     public var hitRate: Double
     public var rmse: Double
 
     // `rankIcTStat`: so the API's snake_case spells it rank_ic_t_stat, not rank_ict_stat.
     enum CodingKeys: String, CodingKey {
-        case days, rows, meanIC, meanRankIC, rankICTStat = "rankIcTStat", hitRate, rmse
+        case days, rows, meanIC, meanRankIC, rankICTStat = "rankIcTStat", rankICLags = "rankIcLags", rankICPlainTStat = "rankIcPlainTStat", hitRate, rmse
     }
 
     /// Metrics of `predictions` (aligned with `rows`) over the dataset's labels.
@@ -32,10 +39,9 @@ public struct PredictionMetrics: Sendable, Codable, Hashable {
                 if (a > meanP) == (b > meanY) { hits += 1 }
             }
         }
-        let meanRank = mean(rankICs)
-        let sd = standardDeviation(rankICs)
-        let t = rankICs.count > 1 && sd > 0 ? meanRank / (sd / Double(rankICs.count).squareRoot()) : 0
-        return PredictionMetrics(days: rankICs.count, rows: rows.count, meanIC: mean(ics), meanRankIC: meanRank, rankICTStat: t,
+        let hac = NeweyWestMean(rankICs, lags: NeweyWestMean.lags(horizon: dataset.horizonDays, observations: rankICs.count))
+        return PredictionMetrics(days: rankICs.count, rows: rows.count, meanIC: mean(ics), meanRankIC: mean(rankICs), rankICTStat: hac.tStatistic,
+                                 rankICLags: hac.lags, rankICPlainTStat: NeweyWestMean(rankICs, lags: 0).tStatistic,
                                  hitRate: decided > 0 ? hits / decided : 0.5,
                                  rmse: rmse(predictions, rows.map { dataset.labels[$0] }))
     }
@@ -80,9 +86,4 @@ public struct PredictionMetrics: Sendable, Codable, Hashable {
 
     static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
-    static func standardDeviation(_ values: [Double]) -> Double {
-        guard values.count > 1 else { return 0 }
-        let m = mean(values)
-        return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
-    }
 }

@@ -14,10 +14,13 @@ public struct PolicyReport: Sendable, Codable, Hashable {
     public var scoreMetrics: PredictionMetrics
     public var gate: GateVerdict
     public var rules: GateRules
+    /// The thresholds after the correction for trials (nil in reports stored before trials were counted).
+    public var thresholds: GateThresholds?
 }
 
 /// Trains the policy on the first part of the range and replays it, out of sample after an embargo of the
-/// horizon, through the backtest engine beside equal weight, buy-and-hold and momentum.
+/// horizon, through the backtest engine beside equal weight, buy-and-hold and momentum. The policy judged is the
+/// policy deployed: it is not refitted on the test stretch afterwards (a refit would be a new, unjudged object).
 public struct PolicyEvaluation: Sendable {
     public var trainFraction: Double
     public var rules: GateRules
@@ -35,7 +38,8 @@ public struct PolicyEvaluation: Sendable {
         return Int(max(h * Double(steps + 1) / trainFraction, 4 * h / (1 - trainFraction)).rounded(.up)) + max(1, horizon)
     }
 
-    public func evaluate(_ parameters: RLParameters, dataset: Dataset, histories: [BarSeries], cancellation: CancellationCheck = .never,
+    public func evaluate(_ parameters: RLParameters, dataset: Dataset, histories: [BarSeries], trials: TrialHistory = TrialHistory(),
+                         cancellation: CancellationCheck = .never,
                          progress: (Double) -> Void = { _ in }) throws -> (policy: RLPolicy, report: PolicyReport) {
         let horizon = max(1, dataset.horizonDays)
         let dayCount = dataset.days.count
@@ -46,9 +50,8 @@ public struct PolicyEvaluation: Sendable {
             throw PredictorEvaluation.EvaluationError.tooShort(days: dayCount, needed: minimumDays(horizon: horizon, steps: parameters.stepsPerEpisode))
         }
         // Training labels end before the test starts: the policy only learns from returns it could have seen.
-        // Two trainings (out of sample, then on everything) take nearly all the time: each is half the progress.
         let trained = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(trainEnd - horizon), cancellation: cancellation,
-                                                                  progress: { progress($0 * 0.48) })
+                                                                  progress: { progress($0 * 0.95) })
         let testRows = dataset.labelledRows(inDays: testStart..<testEnd)
         var weightsByDay: [Date: [String: Double]] = [:]
         var scoredRows: [Int] = [], scores: [Double] = []
@@ -76,29 +79,14 @@ public struct PolicyEvaluation: Sendable {
                                               schedule: .everyBars(horizon), constraints: PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01),
                                               cancellation: cancellation)
         let baselines = try evaluation.baselines(market: market, dataset: dataset, rows: testRows, holdings: holdings, cancellation: cancellation)
-        progress(0.52)
-        let best = baselines.max { $0.value.sharpe < $1.value.sharpe }!
-        var reasons: [String] = []
-        if !(portfolio.sharpe >= best.value.sharpe + rules.sharpeMargin) {
-            reasons.append(String(format: "out-of-sample Sharpe %.2f is below the best baseline's (%@ %.2f) + %.2f", portfolio.sharpe, best.key,
-                                  best.value.sharpe, rules.sharpeMargin))
-        }
         // A Sharpe margin alone passes luck (on a random walk every baseline can lose more than a random policy):
         // the policy's own ranking of the names must be significant out of sample, as a predictor's is.
-        if !(scoreMetrics.meanRankIC > rules.minimumMeanRankIC && scoreMetrics.rankICTStat >= rules.minimumRankICTStat) {
-            reasons.append(String(format: "the policy's out-of-sample rank IC %.4f (t %.2f) is not significant (needs > %.4f with t >= %.2f)",
-                                  scoreMetrics.meanRankIC, scoreMetrics.rankICTStat, rules.minimumMeanRankIC, rules.minimumRankICTStat))
-        }
-        let gate = GateVerdict(passed: reasons.isEmpty, reasons: reasons.isEmpty
-            ? [String(format: "out-of-sample Sharpe %.2f beats the best baseline (%@ %.2f) by %.2f or more; rank IC %.4f (t %.2f)", portfolio.sharpe,
-                      best.key, best.value.sharpe, rules.sharpeMargin, scoreMetrics.meanRankIC, scoreMetrics.rankICTStat)]
-            : reasons)
-        // The deployable policy learns from everything whose label is known.
-        let final = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(dayCount - horizon), cancellation: cancellation,
-                                                                progress: { progress(0.52 + $0 * 0.48) })
-        return (final, PolicyReport(trainFrom: dataset.days[0], trainTo: dataset.days[trainEnd - horizon - 1], testFrom: dataset.days[testStart],
-                                    testTo: dataset.days[testEnd - 1], portfolio: portfolio, baselines: baselines,
-                                    trainingCurve: trained.trainingCurve, scoreMetrics: scoreMetrics, gate: gate, rules: rules))
+        let evidence = DeploymentGate.Evidence(rankIC: scoreMetrics, windowRankICs: [], model: portfolio, baselines: baselines, holdoutRankIC: nil, horizon: horizon)
+        let (gate, thresholds) = DeploymentGate(rules: rules).judge(evidence, trials: trials)
+        progress(1)
+        return (trained, PolicyReport(trainFrom: dataset.days[0], trainTo: dataset.days[trainEnd - horizon - 1], testFrom: dataset.days[testStart],
+                                      testTo: dataset.days[testEnd - 1], portfolio: portfolio.figures, baselines: baselines.mapValues(\.figures),
+                                      trainingCurve: trained.trainingCurve, scoreMetrics: scoreMetrics, gate: gate, rules: rules, thresholds: thresholds))
     }
 }
 

@@ -37,6 +37,15 @@ public struct ModelRegistryService: Sendable {
         return model
     }
 
+    /// The version's trial number on its data and how many trials that data has had since.
+    public func trials(of modelID: String, by principal: Principal) async throws -> TrialSummary? {
+        try principal.ensureStaff()
+        return try await context.database.read { session in
+            guard let trial = try await session.trials.find(modelID: modelID) else { return nil }
+            return TrialSummary(number: trial.trialNumber, onSameData: try await session.trials.count(key: trial.trialKey))
+        }
+    }
+
     /// A version whose training job ended without it (its worker died on the last attempt, or it was cancelled)
     /// is failed with the job's reason: no version stays `training` with nothing running it.
     func settleStaleTraining() async throws {

@@ -85,6 +85,8 @@ public struct ModelTrainingService: Sendable {
         let payload = try StoredJSON.encode(["model_id": modelID])
         let created = try await context.database.write { session -> (MLModelRecord, JobRecord) in
             let model = try await session.models.create(new, by: principal.userID, at: now)
+            // Every submitted training is a numbered trial on its data, counted in the same transaction.
+            _ = try await session.trials.record(modelID: modelID, key: TrialKey.of(new), at: now)
             let job = try await session.jobs.enqueue(NewJob(kind: jobKind, payload: payload, maxAttempts: MLTrainingJobHandler.attempts,
                                                             runAfter: now, idempotencyKey: "train:\(modelID)", createdBy: principal.userID),
                                                      id: UUID().uuidString.lowercased(), at: now)
@@ -104,41 +106,45 @@ public struct ModelTrainingService: Sendable {
         var metrics: String
         var gate: GateVerdict
         var features: [String]
+        /// The per-day Sharpe over the best baseline, kept in the trial registry.
+        var activeSharpe: Double?
     }
 
     /// The ML job's work: walk-forward evaluation, gate, the final fit as the artifact.
     func execute(modelID: String, job: RunningJob) async throws -> String? {
-        try await train(modelID: modelID, job: job) { model in
+        try await train(modelID: modelID, job: job) { model, trials in
             let plan = try StoredJSON.decode(MLTrainingPlan.self, model.params)
             let (histories, dataset) = try await prepare(symbols: plan.symbols, from: plan.from, to: plan.to, horizonDays: plan.horizonDays, job: job)
             await job.progress(0.2, "walk-forward evaluation")
             let evaluation = self.evaluation, training = plan.training
             // On the compute threads: the windows' fits and the replays never hold the pool that serves HTTP.
             return try await context.compute.run {
-                let (trained, report) = try evaluation.evaluate(training, dataset: dataset, histories: histories, cancellation: job.cancellation) { done in
+                let (trained, report) = try evaluation.evaluate(training, dataset: dataset, histories: histories, trials: trials,
+                                                                cancellation: job.cancellation) { done in
                     job.note(progress: 0.2 + 0.75 * done, "walk-forward evaluation")
                 }
                 return TrainingOutcome(artifact: try trained.artifact(), metrics: try StoredJSON.encode(report), gate: report.gate,
-                                       features: trained.featureNames)
+                                       features: trained.featureNames, activeSharpe: report.thresholds?.activeSharpe)
             }
         }
     }
 
     /// The RL job's work: train, replay out of sample, gate, store the policy as the artifact.
     func executeRL(modelID: String, job: RunningJob) async throws -> String? {
-        try await train(modelID: modelID, job: job) { model in
+        try await train(modelID: modelID, job: job) { model, trials in
             let plan = try StoredJSON.decode(RLTrainingPlan.self, model.params)
             let (histories, dataset) = try await prepare(symbols: plan.symbols, from: plan.from, to: plan.to, horizonDays: plan.horizonDays, job: job)
             await job.progress(0.2, "training the policy")
             let evaluation = self.policyEvaluation, parameters = plan.parameters
             return try await context.compute.run {
-                let (policy, report) = try evaluation.evaluate(parameters, dataset: dataset, histories: histories, cancellation: job.cancellation) { done in
+                let (policy, report) = try evaluation.evaluate(parameters, dataset: dataset, histories: histories, trials: trials,
+                                                               cancellation: job.cancellation) { done in
                     job.note(progress: 0.2 + 0.75 * done, "training the policy")
                 }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 return TrainingOutcome(artifact: try encoder.encode(policy), metrics: try StoredJSON.encode(report), gate: report.gate,
-                                       features: policy.featureNames)
+                                       features: policy.featureNames, activeSharpe: report.thresholds?.activeSharpe)
             }
         }
     }
@@ -158,14 +164,14 @@ public struct ModelTrainingService: Sendable {
     /// Runs one version's training and stores it. A problem with the data or the settings fails the version at
     /// once with the reason; anything else is thrown so the job is retried, and recorded as the failure on the
     /// last attempt. A version no longer `training` (finished by an earlier attempt) is left as it is.
-    func train(modelID: String, job: RunningJob, _ work: (MLModelRecord) async throws -> TrainingOutcome) async throws -> String? {
+    func train(modelID: String, job: RunningJob, _ work: (MLModelRecord, TrialHistory) async throws -> TrainingOutcome) async throws -> String? {
         guard let model = try await context.database.read({ try await $0.models.find(modelID) }) else {
             throw ServiceError.notFound("model \(modelID)", field: "model_id")
         }
         guard model.status == .training else { return try StoredJSON.encode(["model_id": modelID, "status": model.status.rawValue]) }
         let finalAttempt = job.record.attempts >= job.record.maxAttempts
         do {
-            let outcome = try await work(model)
+            let outcome = try await work(model, try await trialHistory(modelID))
             try job.checkpoint()
             let digest = SHA256.hash(data: outcome.artifact).map { String(format: "%02x", $0) }.joined()
             let now = context.clock.now()
@@ -173,6 +179,7 @@ public struct ModelTrainingService: Sendable {
             try await context.database.write { session in
                 try await session.models.finishTraining(modelID, metrics: outcome.metrics, gatePassed: outcome.gate.passed, gate: gate, features: features,
                                                         artifact: outcome.artifact, sha256: digest, at: now)
+                if let sharpe = outcome.activeSharpe { try await session.trials.setActiveSharpe(modelID: modelID, sharpe) }
             }
             return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": outcome.gate.passed ? "true" : "false",
                                           "artifact_sha256": digest])
@@ -189,6 +196,19 @@ public struct ModelTrainingService: Sendable {
             let reason = (error as? ServiceError)?.message ?? String(describing: error)
             try await context.database.write { try await $0.models.fail(modelID, error: reason, at: now) }
             throw PermanentJobFailure(reason)
+        }
+    }
+
+    /// The version's trial number on its data and the spread of the Sharpe ratios the earlier trials measured
+    /// (a version from before the registry counts as a first trial).
+    func trialHistory(_ modelID: String) async throws -> TrialHistory {
+        try await context.database.read { session in
+            guard let trial = try await session.trials.find(modelID: modelID) else { return TrialHistory() }
+            let sharpes = try await session.trials.earlier(key: trial.trialKey, before: trial.trialNumber).compactMap(\.activeSharpe)
+            guard sharpes.count >= 2 else { return TrialHistory(number: trial.trialNumber) }
+            let mean = sharpes.reduce(0, +) / Double(sharpes.count)
+            let variance = sharpes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(sharpes.count - 1)
+            return TrialHistory(number: trial.trialNumber, sharpeVariance: variance)
         }
     }
 

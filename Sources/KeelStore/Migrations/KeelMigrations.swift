@@ -26,6 +26,7 @@ public enum KeelMigrations {
         M021_CreateAutonomousCycle(),
         M022_PaperBrokerRealism(),
         M023_JobCreator(),
+        M024_CreateModelTrials(),
     ]
 
     public static func register(on migrations: Migrations) {
