@@ -65,14 +65,23 @@ struct MLRLPipelineTests {
             let deployed = try await app.request(.POST, "/api/ml-models/\(ridgeID)/deploy", token: advisor)
             #expect(deployed.status == .ok && deployed.object.string("status") == "deployed", "\(deployed)")
 
-            // The same data, settings and seed: the same artifact.
+            // The same data, settings and seed: the same artifact, but a second trial on that data, judged against a higher bar.
             let again = try await Self.trained(app, token: advisor, Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P")]) { a, _ in a })
             #expect(again.string("version") == "ridge/v2")
             #expect((again["lineage"] as? [String: Any])?["artifact_sha256"] as? String == lineage["artifact_sha256"] as? String)
+            #expect((again["trials"] as? [String: Any])?["number"] as? Int == 2, "\(again["trials"] ?? "")")
+            let firstThresholds = try #require(evaluation["thresholds"] as? [String: Any])
+            let againThresholds = try #require((again["evaluation"] as? [String: Any])?["thresholds"] as? [String: Any])
+            #expect(firstThresholds["trials"] as? Int == 1 && againThresholds["trials"] as? Int == 2)
+            #expect((againThresholds["rank_ic_t_stat"] as? Double ?? 0) > (firstThresholds["rank_ic_t_stat"] as? Double ?? 0), "the bar rises with the trials")
+            let firstNow = try await app.request(.GET, "/api/ml-models/\(ridgeID)", token: advisor).object
+            #expect((firstNow["trials"] as? [String: Any])?["on_same_data"] as? Int == 2, "the first version sees the trials made since")
+            #expect((evaluation["holdout"] as? [String: Any])?["metrics"] != nil, "the holdout was scored")
 
             let noise = try await Self.trained(app, token: advisor, Self.range.merging([
                 "model_type": "gbdt", "symbols": Self.symbols("R"), "params": ["trees": 60, "max_leaves": 15, "min_samples_per_leaf": 50]]) { a, _ in a })
             #expect((noise["gate"] as? [String: Any])?["passed"] as? Bool == false, "\(noise["gate"] ?? "")")
+            #expect((noise["trials"] as? [String: Any])?["number"] as? Int == 1, "another universe is other data: a first trial")
             let noiseID = try #require(noise.string("model_id"))
             let refused = try await app.request(.POST, "/api/ml-models/\(noiseID)/deploy", token: advisor)
             #expect(refused.status == .unprocessableEntity && refused.errorCode == "gate_failed", "\(refused)")
@@ -330,6 +339,35 @@ struct MLRLPipelineTests {
             #expect(job.string("error")?.contains("trading days") == true, "\(job)")
             let model = try await app.request(.GET, "/api/ml-models/\(modelID)", token: token).object
             #expect(model.string("status") == "failed" && model.string("error")?.contains("trading days") == true, "\(model)")
+        }
+    }
+
+    @Test("concurrent trainings on the same data get distinct trial numbers 1...n (the registry's upsert serialises them)",
+          arguments: TestDatabase.available.filter { $0 == .postgres })
+    func concurrentTrialsAreNumberedOnce(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, databasePoolSize: 8) { app in
+            try await Self.storeMarkets(app)
+            let token = try await app.login()
+            let submitted = try await withThrowingTaskGroup(of: (String, String).self) { group in
+                for seed in 0..<8 {
+                    group.addTask {
+                        let response = try await Self.train(app, token: token, Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P"), "seed": seed]) { _, b in b })
+                        #expect(response.status == .accepted, "\(response)")
+                        return (try #require(response.object.string("model_id")), try #require(response.object.string("job_id")))
+                    }
+                }
+                var all: [(String, String)] = []
+                for try await pair in group { all.append(pair) }
+                return all
+            }
+            var numbers: [Int] = []
+            for (modelID, jobID) in submitted {
+                _ = try await app.request(.POST, "/api/jobs/\(jobID)/cancel", token: token)
+                let model = try await app.request(.GET, "/api/ml-models/\(modelID)", token: token).object
+                numbers.append(try #require((model["trials"] as? [String: Any])?["number"] as? Int, "\(model)"))
+                #expect((model["trials"] as? [String: Any])?["on_same_data"] as? Int == 8)
+            }
+            #expect(numbers.sorted() == Array(1...8), "\(numbers)")
         }
     }
 

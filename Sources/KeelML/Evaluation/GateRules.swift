@@ -23,7 +23,7 @@ public struct GateRules: Sendable, Codable, Hashable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case minimumMeanRankIC, minimumRankICTStat, familyWiseAlpha, minimumPositiveWindowShare, sharpeMargin, minimumDeflatedSharpe, holdoutFraction
+        case minimumMeanRankIC, minimumRankICTStat = "minimumRankIcTStat", familyWiseAlpha, minimumPositiveWindowShare, sharpeMargin, minimumDeflatedSharpe, holdoutFraction
     }
 
     // Reports stored before a rule existed still decode, with that rule at its default.
@@ -86,4 +86,10 @@ public struct GateThresholds: Sendable, Codable, Hashable {
     /// Test windows with a positive mean rank IC, of all.
     public var positiveWindows: Int
     public var windows: Int
+
+    // So the API's snake_case spells rank_ic_t_stat and rank_ic_lags.
+    enum CodingKeys: String, CodingKey {
+        case trials, rankICTStat = "rankIcTStat", rankICLags = "rankIcLags", expectedMaximumSharpe, activeSharpe, deflatedSharpe,
+             minimumDeflatedSharpe, positiveWindows, windows
+    }
 }

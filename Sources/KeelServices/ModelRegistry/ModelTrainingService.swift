@@ -84,6 +84,7 @@ public struct ModelTrainingService: Sendable {
         let modelID = new.modelID
         let payload = try StoredJSON.encode(["model_id": modelID])
         let created = try await context.database.write { session -> (MLModelRecord, JobRecord) in
+            try await session.models.lockVersionNumbering(new.modelType, in: session)
             let model = try await session.models.create(new, by: principal.userID, at: now)
             // Every submitted training is a numbered trial on its data, counted in the same transaction.
             _ = try await session.trials.record(modelID: modelID, key: TrialKey.of(new), at: now)

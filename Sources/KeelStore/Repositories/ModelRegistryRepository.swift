@@ -23,6 +23,14 @@ public struct ModelRegistryRepository: Sendable {
         return created
     }
 
+    /// Serialises version numbering of a model type until the transaction ends (a PostgreSQL advisory lock; SQLite's
+    /// single writer already does): two concurrent trainings would otherwise count the same n and collide on `v<n>`.
+    public func lockVersionNumbering(_ modelType: String, in session: Session) async throws {
+        if session.dialect == .postgres {
+            _ = try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "keel-model-version:" + modelType)))").all()
+        }
+    }
+
     /// Serialises deployments of a family until the transaction ends (a PostgreSQL advisory lock; SQLite's single
     /// writer already does): two concurrent deploys or rollbacks would otherwise update the same two rows in
     /// opposite orders and deadlock.
