@@ -68,8 +68,10 @@ struct WorkspaceModelsController: RouteCollection {
             confirmation = family.flatMap { ModelFamily(rawValue: $0) }.map { .rollback(family: $0.rawValue) }
         default: break
         }
+        var trials: TrialSummary?
+        if let chosen { trials = try await keel.models.trials(of: chosen.modelID, by: principal) }
         let model = ModelsModel(
-            viewer: viewer, versions: records.map(Self.version), selected: chosen.map(Self.detail),
+            viewer: viewer, versions: records.map(Self.version), selected: chosen.map { Self.detail($0, trials: trials) },
             deployed: Dictionary(records.filter { $0.status == .deployed }.map { ($0.family.rawValue, $0.version) }, uniquingKeysWith: { first, _ in first }),
             deployments: deployments.map { .init(family: $0.family.rawValue, version: versions[$0.modelID] ?? $0.modelID,
                                                  previousVersion: $0.previousModelID.map { versions[$0] ?? $0 }, action: $0.action, reason: $0.reason,
@@ -95,21 +97,54 @@ struct WorkspaceModelsController: RouteCollection {
                      sharpe: sharpe.flatMap { $0.isFinite ? $0 : nil }, rankIC: rankIC.flatMap { $0.isFinite ? $0 : nil })
     }
 
-    static func detail(_ record: MLModelRecord) -> ModelsModel.Detail {
+    /// The evidence behind the verdict, as the gate applied it: trials, corrected thresholds, holdout.
+    static func gateEvidence(thresholds: GateThresholds?, rankIC: PredictionMetrics?, holdout: HoldoutReport?, trials: TrialSummary?,
+                             rules: GateRules) -> [(label: String, value: String)] {
+        var rows: [(label: String, value: String)] = []
+        if let trials {
+            rows.append(("Trials on this data", "this version is trial \(trials.number); \(trials.onSameData) so far on the same family, universe and dates"))
+        }
+        guard let thresholds else { return rows }
+        if let rankIC {
+            rows.append(("Rank IC", String(format: "mean %.4f, t %.2f (Newey-West, %d lags; plain t %.2f) against %.2f required for trial %d",
+                                           rankIC.meanRankIC, rankIC.rankICTStat, thresholds.rankICLags, rankIC.rankICPlainTStat ?? 0,
+                                           thresholds.rankICTStat, thresholds.trials)))
+        }
+        if thresholds.windows > 0 {
+            rows.append(("Consistency", "\(thresholds.positiveWindows) of \(thresholds.windows) test windows with a positive rank IC (more than half needed)"))
+        }
+        rows.append(("Deflated Sharpe", String(format: "%.3f (at least %.2f): per-day Sharpe over the best baseline %.4f against %.4f expected from the best of %d noise trials",
+                                               thresholds.deflatedSharpe, thresholds.minimumDeflatedSharpe, thresholds.activeSharpe,
+                                               thresholds.expectedMaximumSharpe, thresholds.trials)))
+        if let holdout {
+            let best = holdout.baselines.max { $0.value.sharpe < $1.value.sharpe }
+            rows.append(("Holdout, scored once", String(format: "%@ to %@: rank IC %.4f (must be positive), Sharpe %.2f vs best baseline %@ %.2f",
+                                                        Format.day(holdout.from), Format.day(holdout.to), holdout.metrics.meanRankIC, holdout.portfolio.sharpe,
+                                                        best?.key ?? "-", best?.value.sharpe ?? 0)))
+        } else {
+            rows.append(("Holdout", String(format: "none: the most recent %.0f%% of the labelled days are held out of every training choice", rules.holdoutFraction * 100)))
+        }
+        return rows
+    }
+
+    static func detail(_ record: MLModelRecord, trials: TrialSummary? = nil) -> ModelsModel.Detail {
         func figures(_ name: String, _ figures: PortfolioFigures) -> ModelsModel.Figures {
             .init(name: name, sharpe: figures.sharpe, cagr: figures.cagr, maxDrawdown: figures.maxDrawdown, turnover: figures.turnover)
         }
         var windows: [(date: Date, model: Double, momentum: Double)] = []
         var table: [ModelsModel.Figures] = []
+        var evidence: [(label: String, value: String)] = trials.map { gateEvidence(thresholds: nil, rankIC: nil, holdout: nil, trials: $0, rules: GateRules()) } ?? []
         if record.family == .ml, let report = record.metrics.flatMap({ try? StoredJSON.decode(EvaluationReport.self, $0) }) {
+            evidence = gateEvidence(thresholds: report.thresholds, rankIC: report.overall, holdout: report.holdout, trials: trials, rules: report.rules)
             windows = report.windows.map { ($0.testTo, $0.model.meanRankIC, $0.momentumBaseline.meanRankIC) }
             table = [figures("model", report.portfolio)] + report.baselines.sorted { $0.key < $1.key }.map { figures($0.key, $0.value) }
         } else if record.family == .rl, let report = record.metrics.flatMap({ try? StoredJSON.decode(PolicyReport.self, $0) }) {
+            evidence = gateEvidence(thresholds: report.thresholds, rankIC: report.scoreMetrics, holdout: nil, trials: trials, rules: report.rules)
             table = [figures("policy", report.portfolio)] + report.baselines.sorted { $0.key < $1.key }.map { figures($0.key, $0.value) }
         }
         let gate = record.gate.flatMap { try? StoredJSON.decode(GateVerdict.self, $0) }
         return .init(version: version(record), symbols: (try? StoredJSON.decode([String].self, record.symbols)) ?? [], dataFrom: record.dataFrom,
-                     dataTo: record.dataTo, horizonDays: record.horizonDays, gateReasons: gate?.reasons ?? [],
+                     dataTo: record.dataTo, horizonDays: record.horizonDays, gateReasons: gate?.reasons ?? [], gateEvidence: evidence,
                      windowIC: windows.filter { $0.model.isFinite && $0.momentum.isFinite },
                      figures: table.filter { [$0.sharpe, $0.cagr, $0.maxDrawdown, $0.turnover].allSatisfy(\.isFinite) }, error: record.error)
     }

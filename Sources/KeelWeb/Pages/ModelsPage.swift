@@ -56,19 +56,22 @@ public struct ModelsModel: Sendable {
         public var dataTo: Date
         public var horizonDays: Int
         public var gateReasons: [String]
+        /// What the gate measured against what it required (trials, corrected thresholds, holdout), as label and text.
+        public var gateEvidence: [(label: String, value: String)]
         /// Out-of-sample rank IC per walk-forward window (by the window's last test day), model and momentum.
         public var windowIC: [(date: Date, model: Double, momentum: Double)]
         public var figures: [Figures]
         public var error: String?
 
         public init(version: Version, symbols: [String], dataFrom: Date, dataTo: Date, horizonDays: Int, gateReasons: [String],
-                    windowIC: [(date: Date, model: Double, momentum: Double)], figures: [Figures], error: String?) {
+                    gateEvidence: [(label: String, value: String)] = [], windowIC: [(date: Date, model: Double, momentum: Double)], figures: [Figures], error: String?) {
             self.version = version
             self.symbols = symbols
             self.dataFrom = dataFrom
             self.dataTo = dataTo
             self.horizonDays = horizonDays
             self.gateReasons = gateReasons
+            self.gateEvidence = gateEvidence
             self.windowIC = windowIC
             self.figures = figures
             self.error = error
@@ -280,6 +283,10 @@ public enum ModelsPage {
                 .div(.p(.class(passed ? "good" : "bad"), .strong(.text(passed ? "Gate passed" : "Gate failed"))),
                      .ul(.forEach(detail.gateReasons) { .li(.text($0)) }))
             },
+            .if(!detail.gateEvidence.isEmpty, .table(
+                .class("gate-evidence"),
+                .forEach(detail.gateEvidence) { row in .tr(.th(.text(row.label)), .td(.text(row.value))) }
+            )),
             .if(!detail.windowIC.isEmpty, .div(.raw(ic))),
             .if(!detail.figures.isEmpty, .group(
                 .div(.raw(sharpe)),
