@@ -70,7 +70,7 @@ public struct KeelServices: Sendable {
         clients = ClientService(context: context)
         preferences = PreferencesService(context: context)
         accounts = AccountService(context: context)
-        let active = ActivePredictor(baseline: predictor)
+        let active = ActivePredictor(baseline: predictor, context: context)
         predictions = PredictionService(context: context, predictor: predictor, active: active)
         rebalancing = RebalanceService(context: context, predictor: predictor, accountSync: schwab?.sync, goals: goals, active: active)
         approvals = ApprovalService(context: context)

@@ -192,6 +192,31 @@ struct MLRLPipelineTests {
         }
     }
 
+    @Test("a deployed artifact whose bytes no longer match its SHA-256 is never served: the labelled baseline serves and a critical alert is raised",
+          arguments: TestDatabase.available)
+    func tamperedArtifactIsRefused(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            try await Self.storeMarkets(app)
+            let scenario = try await TradingScenario.make(app)
+            let admin = try await app.loginAdmin()
+            let model = try await Self.trained(app, token: scenario.token, Self.range.merging(["model_type": "ridge", "symbols": Self.symbols("P")]) { a, _ in a })
+            let modelID = try #require(model.string("model_id"))
+            let deploy = try await app.request(.POST, "/api/ml-models/\(modelID)/deploy", token: admin, json: ["override_reason": "tamper test"])
+            #expect(deploy.status == .ok, "\(deploy)")
+            // Someone with database access swaps the weights (same shape, other numbers) before this process loads them.
+            try await app.database.write { session in
+                try await session.sql.raw("UPDATE ml_models SET artifact = \(bind: Data("{\"tampered\":true}".utf8)) WHERE model_id = \(bind: modelID)").run()
+            }
+            let served = try await app.request(.GET, "/api/ml-models/predict/\(scenario.clientID)", token: scenario.token)
+            #expect(served.status == .ok, "\(served)")
+            #expect(!served.array.isEmpty && served.array.allSatisfy { $0.string("model_version") == "momentum-12-1/v1" }, "the baseline serves, labelled: \(served)")
+            try await app.eventually("the tamper alert") {
+                try await app.count("alerts", where: "kind = 'model_artifact_tampered' AND severity = 'critical'") == 1
+            }
+            #expect(try await app.count("predictions", where: "model_id = '\(modelID)'") == 0, "nothing was served by the tampered version")
+        }
+    }
+
     @Test("an RL policy trained on the planted market passes its gate, deploys, and drives rl-policy batches; on noise it is refused", arguments: TestDatabase.available)
     func reinforcementLearning(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in

@@ -1,20 +1,26 @@
+import Crypto
 import Foundation
 import KeelML
 import KeelStore
 import NIOConcurrencyHelpers
 
 /// Which predictor serves now: the deployed ML version, else the configured baseline (labelled as such).
-/// Artifacts never change once stored, so each version is decoded once per process.
+/// Artifacts never change once stored, so each version is decoded once per process, after its bytes are checked
+/// against the SHA-256 recorded at training: an artifact that does not match is never served (the baseline
+/// serves instead, labelled as such) and raises a critical alert.
 public final class ActivePredictor: Sendable {
     public struct Resolved: Sendable {
         public let predictor: any ReturnPredictor
-        /// The registry id, or the baseline's version label when no version is deployed.
+        /// The registry id, or the baseline's version label when no version is deployed (or it cannot be trusted).
         public let modelID: String
     }
 
     let baseline: any ReturnPredictor
+    let context: ServiceContext?
     private let decoded = NIOLockedValueBox<[String: TrainedModelPredictor]>([:])
     private let policies = NIOLockedValueBox<[String: RLPolicyStrategy]>([:])
+
+    public static let tamperedAlert = "model_artifact_tampered"
 
     public struct ResolvedPolicy: Sendable {
         public let strategy: RLPolicyStrategy
@@ -22,47 +28,76 @@ public final class ActivePredictor: Sendable {
         public let version: String
     }
 
-    /// The deployed RL policy, nil when none is.
+    public init(baseline: any ReturnPredictor, context: ServiceContext? = nil) {
+        self.baseline = baseline
+        self.context = context
+    }
+
+    /// The deployed RL policy, nil when none is. A policy whose artifact fails its check is refused (503).
     public func resolvePolicy(session: Session) async throws -> ResolvedPolicy? {
         guard let deployed = try await session.models.deployed(family: .rl) else { return nil }
         if let known = policies.withLockedValue({ $0[deployed.modelID] }) {
             return ResolvedPolicy(strategy: known, modelID: deployed.modelID, version: deployed.version)
         }
-        guard let artifact = try await session.models.artifact(deployed.modelID) else {
-            throw ServiceError(.unavailable, code: "model_artifact_missing", message: "the deployed policy \(deployed.version) has no artifact")
+        guard let artifact = try await verifiedArtifact(deployed, session: session) else {
+            throw ServiceError(.unavailable, code: Self.tamperedAlert,
+                               message: "the deployed policy \(deployed.version) does not match its recorded SHA-256 and is not served; redeploy or roll back")
         }
         let strategy = RLPolicyStrategy(policy: try JSONDecoder().decode(RLPolicy.self, from: artifact), version: deployed.version)
         policies.withLockedValue { $0[deployed.modelID] = strategy }
         return ResolvedPolicy(strategy: strategy, modelID: deployed.modelID, version: deployed.version)
     }
 
-    public init(baseline: any ReturnPredictor) {
-        self.baseline = baseline
-    }
-
     public func resolve(session: Session) async throws -> Resolved {
-        guard let deployed = try await session.models.deployed(family: .ml) else {
+        guard let deployed = try await session.models.deployed(family: .ml),
+              let predictor = try await predictor(for: deployed, session: session) else {
             return Resolved(predictor: baseline, modelID: baseline.modelVersion)
         }
-        return Resolved(predictor: try await predictor(for: deployed, session: session), modelID: deployed.modelID)
+        return Resolved(predictor: predictor, modelID: deployed.modelID)
     }
 
-    /// The ML versions running in shadow, ready to predict.
+    /// The ML versions running in shadow, ready to predict (one whose artifact fails its check is left out).
     public func shadows(session: Session) async throws -> [Resolved] {
         var resolved: [Resolved] = []
         for model in try await session.models.shadows(family: .ml) {
-            resolved.append(Resolved(predictor: try await predictor(for: model, session: session), modelID: model.modelID))
+            if let predictor = try await predictor(for: model, session: session) { resolved.append(Resolved(predictor: predictor, modelID: model.modelID)) }
         }
         return resolved
     }
 
-    func predictor(for model: MLModelRecord, session: Session) async throws -> TrainedModelPredictor {
+    /// Nil when the artifact does not match its recorded digest.
+    func predictor(for model: MLModelRecord, session: Session) async throws -> TrainedModelPredictor? {
         if let known = decoded.withLockedValue({ $0[model.modelID] }) { return known }
-        guard let artifact = try await session.models.artifact(model.modelID) else {
-            throw ServiceError(.unavailable, code: "model_artifact_missing", message: "model \(model.version) has no artifact")
-        }
+        guard let artifact = try await verifiedArtifact(model, session: session) else { return nil }
         let predictor = TrainedModelPredictor(model: try TrainedPredictor.load(artifact), modelVersion: model.version, horizonDays: model.horizonDays)
         decoded.withLockedValue { $0[model.modelID] = predictor }
         return predictor
+    }
+
+    /// The stored artifact when its SHA-256 is the one recorded at training; nil (logged, alerted) otherwise.
+    func verifiedArtifact(_ model: MLModelRecord, session: Session) async throws -> Data? {
+        guard let artifact = try await session.models.artifact(model.modelID) else {
+            throw ServiceError(.unavailable, code: "model_artifact_missing", message: "model \(model.version) has no artifact")
+        }
+        let digest = SHA256.hash(data: artifact).map { String(format: "%02x", $0) }.joined()
+        guard let recorded = model.artifactSHA256, digest == recorded else {
+            refuse(model, found: digest)
+            return nil
+        }
+        return artifact
+    }
+
+    private func refuse(_ model: MLModelRecord, found digest: String) {
+        guard let context else { return }
+        let message = "the artifact of \(model.version) (\(model.modelID)) has SHA-256 \(digest), not the \(model.artifactSHA256 ?? "none") recorded at training: it is not served"
+        context.logger.critical("\(message)")
+        // Raised after the caller's transaction: SQLite's single writer may be held by it now.
+        Task {
+            let now = context.clock.now()
+            _ = try? await context.database.write { session in
+                try await AlertOutbox.raise(NewAlert(kind: Self.tamperedAlert, severity: "critical", message: message), session: session,
+                                            settings: context.settings, at: now)
+            }
+        }
     }
 }

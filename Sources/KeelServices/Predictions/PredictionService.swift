@@ -10,7 +10,7 @@ public struct PredictionService: Sendable {
 
     public init(context: ServiceContext, predictor: any ReturnPredictor = MomentumBaselineModel(), active: ActivePredictor? = nil) {
         self.context = context
-        self.active = active ?? ActivePredictor(baseline: predictor)
+        self.active = active ?? ActivePredictor(baseline: predictor, context: context)
     }
 
     /// The symbols a client's portfolio may hold: its model portfolio's universe minus exclusions.

@@ -17,7 +17,7 @@ public struct RebalanceService: Sendable {
                 goals: GoalService? = nil, active: ActivePredictor? = nil) {
         self.context = context
         self.goals = goals
-        let active = active ?? ActivePredictor(baseline: predictor)
+        let active = active ?? ActivePredictor(baseline: predictor, context: context)
         self.active = active
         self.predictions = PredictionService(context: context, predictor: predictor, active: active)
         self.accountSync = accountSync
