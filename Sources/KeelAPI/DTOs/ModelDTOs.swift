@@ -107,6 +107,9 @@ struct ModelLineage: Content {
     var horizonDays: Int
     var seed: Int64
     var artifactSha256: String?
+    /// SHA-256 over the bars trained on, and the build that trained it.
+    var dataFingerprint: String?
+    var buildVersion: String?
 }
 
 /// A version's place among the trainings on its data (family, universe, date range): the gate's thresholds are
@@ -155,7 +158,8 @@ struct ModelResponse: Content {
         gate = model.gate.flatMap { try? StoredJSON.decode(GateVerdict.self, $0) }
         lineage = ModelLineage(trainingJobId: model.trainingJobID, dataFrom: model.dataFrom, dataTo: model.dataTo,
                                symbols: (try? StoredJSON.decode([String].self, model.symbols)) ?? [], horizonDays: model.horizonDays,
-                               seed: model.seed, artifactSha256: model.artifactSHA256)
+                               seed: model.seed, artifactSha256: model.artifactSHA256, dataFingerprint: model.dataFingerprint,
+                               buildVersion: model.buildVersion)
         error = model.error
         createdBy = model.createdBy
         createdAt = model.createdAt

@@ -109,6 +109,7 @@ public struct ModelTrainingService: Sendable {
         var features: [String]
         /// The per-day Sharpe over the best baseline, kept in the trial registry.
         var activeSharpe: Double?
+        var dataFingerprint: String
     }
 
     /// The ML job's work: walk-forward evaluation, gate, the final fit as the artifact.
@@ -125,7 +126,8 @@ public struct ModelTrainingService: Sendable {
                     job.note(progress: 0.2 + 0.75 * done, "walk-forward evaluation")
                 }
                 return TrainingOutcome(artifact: try trained.artifact(), metrics: try StoredJSON.encode(report), gate: report.gate,
-                                       features: trained.featureNames, activeSharpe: report.thresholds?.activeSharpe)
+                                       features: trained.featureNames, activeSharpe: report.thresholds?.activeSharpe,
+                                       dataFingerprint: TrainingLineage.fingerprint(histories))
             }
         }
     }
@@ -145,7 +147,8 @@ public struct ModelTrainingService: Sendable {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 return TrainingOutcome(artifact: try encoder.encode(policy), metrics: try StoredJSON.encode(report), gate: report.gate,
-                                       features: policy.featureNames, activeSharpe: report.thresholds?.activeSharpe)
+                                       features: policy.featureNames, activeSharpe: report.thresholds?.activeSharpe,
+                                       dataFingerprint: TrainingLineage.fingerprint(histories))
             }
         }
     }
@@ -179,7 +182,8 @@ public struct ModelTrainingService: Sendable {
             let gate = try StoredJSON.encode(outcome.gate), features = try StoredJSON.encode(outcome.features)
             try await context.database.write { session in
                 try await session.models.finishTraining(modelID, metrics: outcome.metrics, gatePassed: outcome.gate.passed, gate: gate, features: features,
-                                                        artifact: outcome.artifact, sha256: digest, at: now)
+                                                        artifact: outcome.artifact, sha256: digest, dataFingerprint: outcome.dataFingerprint,
+                                                        buildVersion: TrainingLineage.buildVersion, at: now)
                 if let sharpe = outcome.activeSharpe { try await session.trials.setActiveSharpe(modelID: modelID, sharpe) }
             }
             return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": outcome.gate.passed ? "true" : "false",

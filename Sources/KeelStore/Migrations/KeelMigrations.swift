@@ -27,6 +27,7 @@ public enum KeelMigrations {
         M022_PaperBrokerRealism(),
         M023_JobCreator(),
         M024_CreateModelTrials(),
+        M025_ModelLineage(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -31,6 +31,10 @@ public struct MLModelRecord: Sendable, Hashable {
     /// JSON `{"passed", "reasons"}`.
     public var gate: String?
     public var artifactSHA256: String?
+    /// SHA-256 over the bars the version was trained on (symbol, time, open, high, low, close, volume, in order).
+    public var dataFingerprint: String?
+    /// The build of Keel that trained it.
+    public var buildVersion: String?
     public var status: ModelStatus
     /// Runs in shadow: its predictions are stored beside the deployed version's, for comparison.
     public var shadow: Bool

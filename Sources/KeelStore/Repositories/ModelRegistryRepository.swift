@@ -45,8 +45,9 @@ public struct ModelRegistryRepository: Sendable {
     }
 
     public func finishTraining(_ modelID: String, metrics: String, gatePassed: Bool, gate: String, features: String,
-                               artifact: Data, sha256: String, at now: Date) async throws {
+                               artifact: Data, sha256: String, dataFingerprint: String, buildVersion: String, at now: Date) async throws {
         try await sql.update("ml_models").set("metrics", to: metrics).set("gate_passed", to: gatePassed).set("gate", to: gate)
+            .set("data_fingerprint", to: dataFingerprint).set("build_version", to: buildVersion)
             .set("features", to: features).set("artifact", to: artifact).set("artifact_sha256", to: sha256)
             .set("status", to: ModelStatus.trained.rawValue).set("error", to: SQLLiteral.null).set("trained_at", to: now)
             .where("model_id", .equal, modelID).run()
@@ -150,7 +151,7 @@ public struct ModelRegistryRepository: Sendable {
     }
 
     static let columns: [String] = ["model_id", "family", "model_type", "version", "params", "features", "symbols", "data_from", "data_to",
-                                    "horizon_days", "seed", "training_job_id", "metrics", "gate_passed", "gate", "artifact_sha256", "status",
+                                    "horizon_days", "seed", "training_job_id", "metrics", "gate_passed", "gate", "artifact_sha256", "data_fingerprint", "build_version", "status",
                                     "shadow", "error", "created_by", "created_at", "trained_at"]
 
     static func record(_ row: any SQLRow) throws -> MLModelRecord {
@@ -163,6 +164,8 @@ public struct ModelRegistryRepository: Sendable {
                       seed: try row.decode(column: "seed", as: Int64.self), trainingJobID: try row.decode(column: "training_job_id", as: String?.self),
                       metrics: try row.decode(column: "metrics", as: String?.self), gatePassed: try row.decode(column: "gate_passed", as: Bool?.self),
                       gate: try row.decode(column: "gate", as: String?.self), artifactSHA256: try row.decode(column: "artifact_sha256", as: String?.self),
+                      dataFingerprint: try row.decode(column: "data_fingerprint", as: String?.self),
+                      buildVersion: try row.decode(column: "build_version", as: String?.self),
                       status: ModelStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
                       shadow: try row.decode(column: "shadow", as: Bool.self),
                       error: try row.decode(column: "error", as: String?.self), createdBy: try row.decode(column: "created_by", as: String.self),
