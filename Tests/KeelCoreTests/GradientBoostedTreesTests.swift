@@ -75,7 +75,9 @@ struct GradientBoostedTreesTests {
         for (field, change) in [("learning_rate", { (p: inout GBDTParameters) in p.learningRate = -0.1 }),
                                 ("max_depth", { (p: inout GBDTParameters) in p.maxDepth = 0 }),
                                 ("max_bins", { (p: inout GBDTParameters) in p.maxBins = 300 }),
-                                ("row_subsample", { (p: inout GBDTParameters) in p.rowSubsample = 0 })] {
+                                ("row_subsample", { (p: inout GBDTParameters) in p.rowSubsample = 0 }),
+                                ("l2", { (p: inout GBDTParameters) in p.l2 = 0 }),
+                                ("min_split_gain", { (p: inout GBDTParameters) in p.minSplitGain = -1 })] {
             var bad = GBDTParameters()
             change(&bad)
             #expect(throws: GBDTParameters.Invalid.self) { try bad.validated() }
@@ -84,6 +86,64 @@ struct GradientBoostedTreesTests {
         #expect(throws: GBDTParameters.Invalid.self, "too few rows is an error, not a crash") {
             try GBDTTrainer(parameters: GBDTParameters()).fit(featureNames: ["a"], columns: [[1, 2, 3]], labels: [1, 2, 3], train: [0, 1, 2], validation: [])
         }
+    }
+
+    @Test("importances come from the trees kept after early stopping, not from the ones grown after the best round")
+    func importancesOfKeptTrees() throws {
+        let (columns, labels) = Self.nonlinear(rows: 2000, seed: 9)
+        var parameters = GBDTParameters()
+        parameters.trees = 400
+        parameters.learningRate = 0.5
+        parameters.earlyStoppingRounds = 30
+        let names = ["a", "b", "c", "d", "e"]
+        let stopped = try GBDTTrainer(parameters: parameters).fit(featureNames: names, columns: columns, labels: labels,
+                                                                   train: Array(0..<1500), validation: Array(1500..<2000))
+        #expect(stopped.validationCurve.count > stopped.trees.count, "trees were grown past the best round and dropped")
+        // The same first trees grown alone (no validation, so none dropped): the same importances.
+        parameters.trees = stopped.trees.count
+        parameters.earlyStoppingRounds = 0
+        let alone = try GBDTTrainer(parameters: parameters).fit(featureNames: names, columns: columns, labels: labels, train: Array(0..<1500), validation: [])
+        #expect(alone.trees == stopped.trees)
+        for (a, b) in zip(alone.importances, stopped.importances) { #expect(abs(a - b) < 1e-12, "\(alone.importances) vs \(stopped.importances)") }
+    }
+
+    @Test("NaN and ±infinity take the missing branch in raw and batch prediction, as the missing bin did in training")
+    func nonFiniteInputsRouteAsMissing() throws {
+        var (columns, labels) = Self.nonlinear(rows: 3000, seed: 21)
+        for row in stride(from: 0, to: 3000, by: 7) { columns[0][row] = [Double.infinity, -Double.infinity, .nan][row % 3] }
+        var parameters = GBDTParameters()
+        parameters.trees = 30
+        let model = try GBDTTrainer(parameters: parameters).fit(featureNames: ["a", "b", "c", "d", "e"], columns: columns, labels: labels,
+                                                                 train: Array(0..<2500), validation: [])
+        let dataset = Dataset(featureNames: ["a", "b", "c", "d", "e"], symbols: ["X"], days: [Date()], horizonDays: 1,
+                              symbolIndex: [Int32](repeating: 0, count: 3000), dayIndex: [Int32](repeating: 0, count: 3000),
+                              columns: columns, labels: labels)
+        let rows = Array(2500..<3000).filter { !columns[0][$0].isFinite }
+        #expect(rows.count > 50)
+        let binned = model.predict(dataset, rows: rows)
+        let batch = model.predict(batch: rows.map { row in columns.map { $0[row] } })
+        for (i, row) in rows.enumerated() {
+            let raw = model.predict(features: columns.map { $0[row] })
+            var missing = columns.map { $0[row] }
+            missing[0] = .nan
+            #expect(abs(binned[i] - raw) < 1e-12 && abs(batch[i] - raw) < 1e-12, "\(columns[0][row]): binned \(binned[i]), raw \(raw), batch \(batch[i])")
+            #expect(raw == model.predict(features: missing), "\(columns[0][row]) is treated as missing")
+        }
+    }
+
+    @Test("min_split_gain: a split must lower the loss by more than it; a bar above every gain leaves single-leaf trees")
+    func minimumSplitGain() throws {
+        let (columns, labels) = Self.nonlinear(rows: 1000, seed: 4)
+        var parameters = GBDTParameters()
+        parameters.trees = 5
+        parameters.minSplitGain = 1e6
+        let flat = try GBDTTrainer(parameters: parameters).fit(featureNames: ["a", "b", "c", "d", "e"], columns: columns, labels: labels,
+                                                                train: Array(0..<800), validation: [])
+        #expect(flat.trees.allSatisfy { $0.feature == [-1] }, "no split gains 1e6")
+        parameters.minSplitGain = 0
+        let grown = try GBDTTrainer(parameters: parameters).fit(featureNames: ["a", "b", "c", "d", "e"], columns: columns, labels: labels,
+                                                                 train: Array(0..<800), validation: [])
+        #expect(grown.trees.allSatisfy { $0.feature.count > 1 })
     }
 
     @Test("on the planted market gbdt finds the signal out of sample; on a random walk it does not")

@@ -10,12 +10,35 @@ public struct GBDTParameters: Sendable, Codable, Hashable {
     public var maxBins = 255
     public var minSamplesPerLeaf = 20
     public var l2 = 1.0
+    /// A split is made only when it lowers the loss by more than this (LightGBM's min_gain_to_split).
+    public var minSplitGain = 0.0
     public var rowSubsample = 1.0
     /// Stop when validation RMSE has not improved for this many trees (0: never).
     public var earlyStoppingRounds = 20
     public var seed: UInt64 = 1
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case trees, learningRate, maxDepth, maxLeaves, maxBins, minSamplesPerLeaf, l2, minSplitGain, rowSubsample, earlyStoppingRounds, seed
+    }
+
+    // Artifacts and plans stored before a setting existed still load, with that setting at its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = GBDTParameters()
+        trees = try container.decodeIfPresent(Int.self, forKey: .trees) ?? defaults.trees
+        learningRate = try container.decodeIfPresent(Double.self, forKey: .learningRate) ?? defaults.learningRate
+        maxDepth = try container.decodeIfPresent(Int.self, forKey: .maxDepth) ?? defaults.maxDepth
+        maxLeaves = try container.decodeIfPresent(Int.self, forKey: .maxLeaves) ?? defaults.maxLeaves
+        maxBins = try container.decodeIfPresent(Int.self, forKey: .maxBins) ?? defaults.maxBins
+        minSamplesPerLeaf = try container.decodeIfPresent(Int.self, forKey: .minSamplesPerLeaf) ?? defaults.minSamplesPerLeaf
+        l2 = try container.decodeIfPresent(Double.self, forKey: .l2) ?? defaults.l2
+        minSplitGain = try container.decodeIfPresent(Double.self, forKey: .minSplitGain) ?? defaults.minSplitGain
+        rowSubsample = try container.decodeIfPresent(Double.self, forKey: .rowSubsample) ?? defaults.rowSubsample
+        earlyStoppingRounds = try container.decodeIfPresent(Int.self, forKey: .earlyStoppingRounds) ?? defaults.earlyStoppingRounds
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
+    }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
         public let field: String
@@ -31,7 +54,9 @@ public struct GBDTParameters: Sendable, Codable, Hashable {
         try check((2...4096).contains(maxLeaves), "max_leaves", "max_leaves must be between 2 and 4096")
         try check((2...255).contains(maxBins), "max_bins", "max_bins must be between 2 and 255")
         try check((1...1_000_000).contains(minSamplesPerLeaf), "min_samples_per_leaf", "min_samples_per_leaf must be between 1 and 1,000,000")
-        try check(l2 >= 0 && l2 <= 1e6, "l2", "l2 must be between 0 and 1e6")
+        // l2 > 0 keeps every leaf value finite: with l2 = 0 a leaf's value is its gradient sum over its count alone.
+        try check(l2 >= 1e-6 && l2 <= 1e6, "l2", "l2 must be between 0.000001 and 1e6")
+        try check(minSplitGain >= 0 && minSplitGain <= 1e6, "min_split_gain", "min_split_gain must be between 0 and 1e6")
         // Below 1% a tree sees too few rows to mean anything (and 5e-324 would sample none).
         try check(rowSubsample >= 0.01 && rowSubsample <= 1, "row_subsample", "row_subsample must be between 0.01 and 1")
         try check((0...1000).contains(earlyStoppingRounds), "early_stopping_rounds", "early_stopping_rounds must be between 0 and 1000")
@@ -107,7 +132,8 @@ public struct RegressionTree: Sendable, Codable, Hashable {
                                 for lane in 0..<lanes {
                                     let node = n[lane]
                                     let x = features[(i + lane) * featureCount + Int(links[node])]
-                                    n[lane] = Int(links[(x > cut[node] ? rights : lefts) + node])
+                                    // Non-finite inputs go left, as the missing bin does in training.
+                                    n[lane] = Int(links[(x > cut[node] && x < .infinity ? rights : lefts) + node])
                                 }
                             }
                             for lane in 0..<lanes { output[i + lane] += value[n[lane]] }
@@ -124,7 +150,8 @@ public struct RegressionTree: Sendable, Codable, Hashable {
         while feature[node] >= 0 {
             let f = Int(feature[node])
             let x = f < features.count ? features[f] : .nan
-            node = Int(!(x > threshold[node]) ? left[node] : right[node])
+            // NaN and ±infinity go left: training binned every non-finite value as missing, and missing goes left.
+            node = Int(x > threshold[node] && x < .infinity ? right[node] : left[node])
         }
         return value[node]
     }
@@ -201,6 +228,8 @@ public struct GBDTTrainer: Sendable {
         var gradient = [Double](repeating: 0, count: n)
         var trees: [RegressionTree] = []
         var gains = [Double](repeating: 0, count: featureCount)
+        // The gains as they stood after each tree: importances come from the trees kept after early stopping.
+        var gainsAfterTree: [[Double]] = []
         var curve: [Double] = []
         var best = (rmse: Double.infinity, trees: 0)
         var generator = SeededGenerator(seed: p.seed)
@@ -230,6 +259,7 @@ public struct GBDTTrainer: Sendable {
                 }
             }
             trees.append(tree)
+            gainsAfterTree.append(gains)
             if !validation.isEmpty {
                 validationBins.withUnsafeBufferPointer { b in
                     for i in 0..<validation.count { validationPrediction[i] += tree.leafValue(binned: b, row: i, rowCount: validation.count) }
@@ -241,9 +271,10 @@ public struct GBDTTrainer: Sendable {
             }
         }
         if !validation.isEmpty { trees = Array(trees.prefix(max(best.trees, 1))) }
-        let totalGain = gains.reduce(0, +)
+        let kept = trees.isEmpty ? gains : gainsAfterTree[trees.count - 1]
+        let totalGain = kept.reduce(0, +)
         return GBDTModel(featureNames: featureNames, parameters: p, binning: binning, baseScore: base, trees: trees,
-                         importances: gains.map { totalGain > 0 ? $0 / totalGain : 0 }, validationCurve: curve)
+                         importances: kept.map { totalGain > 0 ? $0 / totalGain : 0 }, validationCurve: curve)
     }
 
     public func fit(_ dataset: Dataset, train: [Int], validation: [Int], cancellation: CancellationCheck = .never) throws -> GBDTModel {
@@ -368,7 +399,7 @@ struct TreeGrower {
             // A tree of thousands of leaves over many rows takes a while on its own.
             if leaves.count % 32 == 0 { try cancellation.checkpoint() }
             guard let index = leaves.indices.max(by: { leaves[$0].split.gain < leaves[$1].split.gain || (leaves[$0].split.gain == leaves[$1].split.gain && $0 > $1) }),
-                  leaves[index].split.gain > 0 else { break }
+                  leaves[index].split.gain > max(0, parameters.minSplitGain) else { break }
             let leaf = leaves.remove(at: index)
             let split = leaf.split
             // Partition the leaf's rows: bin ≤ split.bin to the front.

@@ -11,7 +11,7 @@ public struct MLTrainingRequest: Sendable, Codable {
     public var from: String?
     public var to: String?
     public var horizonDays: Int?
-    /// gbdt: trees, learning_rate, max_depth, max_leaves, max_bins, min_samples_per_leaf, l2, row_subsample,
+    /// gbdt: trees, learning_rate, max_depth, max_leaves, max_bins, min_samples_per_leaf, l2, min_split_gain, row_subsample,
     /// early_stopping_rounds; ridge: lambda (one value, or the grid's centre).
     public var params: [String: Double]?
     public var seed: Int64?
@@ -28,7 +28,7 @@ public struct MLTrainingRequest: Sendable, Codable {
         self.seed = seed
     }
 
-    static let gbdtParameters: Set<String> = ["trees", "learning_rate", "max_depth", "max_leaves", "max_bins", "min_samples_per_leaf", "l2",
+    static let gbdtParameters: Set<String> = ["trees", "learning_rate", "max_depth", "max_leaves", "max_bins", "min_samples_per_leaf", "l2", "min_split_gain",
                                                "row_subsample", "early_stopping_rounds"]
 
     /// The earliest `from` a training takes (no stored market data is older).
@@ -104,6 +104,7 @@ public struct MLTrainingRequest: Sendable, Codable {
         case "max_bins": parameters.maxBins = try integer()
         case "min_samples_per_leaf": parameters.minSamplesPerLeaf = try integer()
         case "l2": parameters.l2 = value
+        case "min_split_gain": parameters.minSplitGain = value
         case "row_subsample": parameters.rowSubsample = value
         case "early_stopping_rounds": parameters.earlyStoppingRounds = try integer()
         default: break
