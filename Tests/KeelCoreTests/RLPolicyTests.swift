@@ -68,6 +68,49 @@ struct RLPolicyTests {
         #expect(free - costly > 0.1, "free \(free), costly \(costly)")
     }
 
+    /// Half the names swing 3% a day with a higher drift, half 0.5% with a lower one: without a risk penalty the
+    /// policy should chase the volatile half; a heavy penalty should steer it to the calm half.
+    static func twoVolatilityMarket(seed: UInt64) -> [BarSeries] {
+        var generator = SeededGenerator(seed: seed)
+        let start = Date(timeIntervalSince1970: 1_500_000_000)
+        return (0..<16).map { s in
+            let volatile = s % 2 == 0
+            var series = BarSeries(symbol: String(format: "V%02d", s))
+            var close = 100.0
+            for d in 0..<700 {
+                close *= 1 + (volatile ? 0.0012 : 0.0003) + (volatile ? 0.03 : 0.005) * generator.nextNormal()
+                close = max(close, 1)
+                series.append(timestamp: start.addingTimeInterval(Double(d) * 86_400), open: close, high: close * 1.001, low: close * 0.999,
+                              close: close, volume: 1_000_000)
+            }
+            return series
+        }
+    }
+
+    @Test("the risk penalty is in the policy gradient: a heavy penalty lowers the volatility the policy realises out of sample")
+    func riskPenaltyLowersVolatility() throws {
+        let histories = Self.twoVolatilityMarket(seed: 17)
+        let dataset = DatasetBuilder(horizonDays: 5).build(histories)
+        func realisedVolatility(penalty: Double) throws -> Double {
+            var parameters = RLParameters()
+            parameters.episodes = 400
+            parameters.riskPenalty = penalty
+            parameters.holdings = 4
+            parameters.seed = 5
+            let policy = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<450)
+            let test = PredictorEvaluation.market(histories, from: dataset.days[460], through: dataset.days[699])
+            let replay = try PortfolioBacktester(execution: ExecutionModel(commission: .basisPoints(5)), initialCash: 1_000_000, schedule: .everyBars(5),
+                                                 constraints: PortfolioConstraints(maxPositions: 4, maxWeight: 1, cashBuffer: 0.01), warmUp: 0)
+                .run(RLPolicyStrategy(policy: policy, version: "test"), market: test)
+            return PerformanceMetrics(result: replay.result).annualVolatility
+        }
+        let unpenalised = try realisedVolatility(penalty: 0)
+        let penalised = try realisedVolatility(penalty: 100)
+        // Measured: 0.16 against 0.29 (and 0.11 after 1,000 episodes). Without the penalty in the gradient the two
+        // trainings are identical, seed for seed.
+        #expect(penalised < 0.7 * unpenalised, "volatility with penalty 100: \(penalised), without: \(unpenalised)")
+    }
+
     @Test("parameters out of range are refused by name")
     func parameters() {
         var bad = RLParameters()

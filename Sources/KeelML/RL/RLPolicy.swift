@@ -93,7 +93,9 @@ public struct RLPolicy: Sendable, Codable, Hashable {
 /// (the same fills, commission and lot rules as live). At each rebalance the policy draws `samplesPerStep` names;
 /// each draw's log-probability gradient is credited with its name's forward return over the day's average (a
 /// state-dependent baseline), and the whole step's with what the engine made of the allocation beyond those
-/// returns (costs, lots, cash). The reward recorded per episode is the engine's log return minus the risk penalty.
+/// returns (costs, lots, cash) and with the risk penalty: −riskPenalty · (R² − b), R the step's realised return
+/// and b a running average of R² (a baseline that keeps the estimate unbiased). So the update follows the
+/// reward the episode records: the engine's log return minus the risk penalty.
 public struct RLTrainer: Sendable {
     public let parameters: RLParameters
 
@@ -127,6 +129,8 @@ public struct RLTrainer: Sendable {
                               temperature: p.temperature, holdings: p.holdings, trainingCurve: [])
         var generator = SeededGenerator(seed: p.seed)
         var roundReward = 0.0
+        // The running average of a step's squared return: the penalty's baseline.
+        var squaredReturnBaseline: Double?
         for episode in 0..<p.episodes {
             try cancellation.checkpoint()
             if episode % 50 == 0 { progress(Double(episode) / Double(p.episodes)) }
@@ -143,8 +147,11 @@ public struct RLTrainer: Sendable {
                 let realised = equity[to] / equity[from] - 1
                 // What the engine did beyond the names' returns: commission, whole shares, cash left over.
                 let drag = realised - step.labelReturn
-                for f in 0...features { update[f] += step.credited[f] + drag * step.plain[f] }
-                episodeReturn += log(max(1e-6, 1 + realised)) - p.riskPenalty * realised * realised
+                let squared = realised * realised
+                let penalty = p.riskPenalty * (squared - (squaredReturnBaseline ?? squared))
+                squaredReturnBaseline = 0.95 * (squaredReturnBaseline ?? squared) + 0.05 * squared
+                for f in 0...features { update[f] += step.credited[f] + (drag - penalty) * step.plain[f] }
+                episodeReturn += log(max(1e-6, 1 + realised)) - p.riskPenalty * squared
             }
             let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
             let scale = norm > 1 ? 1 / norm : 1
