@@ -67,6 +67,13 @@ struct StrategySelectionTests {
         for day in 0..<30 { values.append(values.last! * (day % 2 == 0 ? 1.05 : 0.96)) }
         #expect(AccountRiskMonitor(maxDrawdown: nil, maxVolatility: 0.2).assess(values: values, currentlyDerisked: false).breached)
         #expect(AccountRiskMonitor(maxDrawdown: 0.1, maxVolatility: 0.2).assess(values: [], currentlyDerisked: false).breached == false)
+        // A slow bleed: 7.5% over the last 60 days, 23% from the mark set 200 days ago.
+        let bleed = (0..<200).map { 130_000 * pow(100_500.0 / 130_000, Double($0) / 199) }
+        #expect(!monitor.assess(values: Array(bleed.suffix(60)), currentlyDerisked: false).breached, "a 60-day window alone misses it")
+        let judged = monitor.assess(values: Array(bleed.suffix(21)), highWaterMark: 130_000, currentlyDerisked: false)
+        #expect(judged.breached && judged.drawdown < -0.2, "\(judged)")
+        #expect(!monitor.assess(values: [200_000, 101_000, 100_500], highWaterMark: 101_000, currentlyDerisked: false).breached,
+                "the mark, not an older peak in the values, decides")
     }
 
     @Test func liveRecordAgainstTheBenchmark() {

@@ -250,6 +250,7 @@ struct AutonomousTradingTests {
     func riskBreachDerisks(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in
             let scenario = try await Self.client(app, autoApprove: true, extra: ["max_drawdown_limit": 0.1, "derisk_action": "defensive"])
+            try await Self.limitSet(app, scenario, daysAgo: 6)
             // The account was worth twice as much five days ago: a 50 % drawdown from its peak.
             let peak = 200_000.0
             try await app.database.write { session in
@@ -269,6 +270,58 @@ struct AutonomousTradingTests {
             #expect(try await app.count("alerts", where: "kind = 'risk_limit_breached' AND client_id = \(scenario.clientID)") == 1)
             let state = try #require(try await app.database.read { try await $0.autonomy.state(accountHash: scenario.accountHash) })
             #expect(state.deriskedAt != nil && state.portfolioID == ModelPortfolioDefinition.defensiveID)
+        }
+    }
+
+    /// Dates the client's drawdown limit `daysAgo` days back, as if it had been set then.
+    static func limitSet(_ app: KeelTestApp, _ scenario: TradingScenario, daysAgo: Int) async throws {
+        let then = CivilDay(TestFixtures.now).adding(days: -daysAgo).date
+        try await app.database.write { session in
+            try await session.sql.raw("UPDATE client_preferences SET drawdown_limit_set_at = \(bind: then) WHERE client_id = \(bind: scenario.clientID)").run()
+        }
+    }
+
+    @Test("a slow bleed over 200 days breaches the drawdown limit: the high-water mark is persisted from the day the limit was set, not the last 60 days",
+          arguments: TestDatabase.available)
+    func slowBleedBreaches(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await Self.client(app, autoApprove: true, extra: ["max_drawdown_limit": 0.1, "derisk_action": "defensive"])
+            try await Self.limitSet(app, scenario, daysAgo: 201)
+            // 130,000 down to about 100,500 over 200 days: 0.13% a day, 7.5% over any 60 days, 23% from the peak.
+            let daily = pow(100_500.0 / 130_000, 1.0 / 199)
+            try await app.database.write { session in
+                for offset in stride(from: 200, through: 1, by: -1) {
+                    let day = CivilDay(TestFixtures.now).adding(days: -offset)
+                    try await session.performance.record(AccountPerformanceRecord(
+                        accountHash: scenario.accountHash, clientID: scenario.clientID, day: day.description, strategy: "momentum",
+                        portfolioValue: 130_000 * pow(daily, Double(200 - offset)), dailyReturn: nil, benchmarkClose: nil, benchmarkReturn: nil,
+                        cycleID: nil, recordedAt: day.date))
+                }
+            }
+            let detail = try await Self.cycle(app, token: scenario.token)
+            let selection = try #require(Self.steps(detail, scope: scenario.accountHash)["strategy_selection"]?["outputs"] as? [String: Any])
+            #expect(selection["derisked"] as? Bool == true && selection.string("rule") == "risk_limit", "\(selection)")
+            let risk = try #require(selection["risk"] as? [String: Any])
+            #expect((risk["drawdown"] as? Double ?? 0) < -0.2, "measured from the 130,000 peak: \(risk)")
+        }
+    }
+
+    @Test("a loss made before the drawdown limit was set does not breach it", arguments: TestDatabase.available)
+    func limitJudgesFromItsStart(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await Self.client(app, autoApprove: true, extra: ["max_drawdown_limit": 0.1, "derisk_action": "defensive"])
+            try await Self.limitSet(app, scenario, daysAgo: 2)
+            try await app.database.write { session in
+                for (offset, value) in [(5, 200_000.0), (4, 150_000.0), (2, 101_000.0), (1, 100_500.0)] {
+                    let day = CivilDay(TestFixtures.now).adding(days: -offset)
+                    try await session.performance.record(AccountPerformanceRecord(
+                        accountHash: scenario.accountHash, clientID: scenario.clientID, day: day.description, strategy: "momentum",
+                        portfolioValue: value, dailyReturn: nil, benchmarkClose: nil, benchmarkReturn: nil, cycleID: nil, recordedAt: day.date))
+                }
+            }
+            let detail = try await Self.cycle(app, token: scenario.token)
+            let selection = try #require(Self.steps(detail, scope: scenario.accountHash)["strategy_selection"]?["outputs"] as? [String: Any])
+            #expect(selection["derisked"] as? Bool == false, "the 200,000 peak predates the limit: \(selection)")
         }
     }
 

@@ -2,8 +2,10 @@ import Foundation
 
 /// Per-account drawdown and volatility limits, judged on the account's daily values.
 ///
-/// Breach: the drawdown from the running peak is deeper than `maxDrawdown`, or the annualised volatility of
-/// the last `volatilityWindow` daily returns is above `maxVolatility`.
+/// Breach: the drawdown from the high-water mark is deeper than `maxDrawdown`, or the annualised volatility of
+/// the last `volatilityWindow` daily returns is above `maxVolatility`. The high-water mark is the persisted peak
+/// since the limit was set (`highWaterMark`), never just the peak of the values passed in, so a slow bleed
+/// cannot hide by outliving a window.
 /// Recovery (the stated rule): a de-risked account returns to its strategy once its drawdown is back within
 /// half the limit and its volatility within three quarters of it, both on the same day.
 public struct AccountRiskMonitor: Sendable {
@@ -27,11 +29,14 @@ public struct AccountRiskMonitor: Sendable {
         public var reason: String
     }
 
-    /// `values`: daily portfolio values, oldest first (today's last).
-    public func assess(values: [Double], currentlyDerisked: Bool) -> Assessment {
+    /// `values`: daily portfolio values, oldest first (today's last). `highWaterMark`: the highest value recorded
+    /// since the drawdown limit was set, however long ago.
+    public func assess(values: [Double], highWaterMark: Double? = nil, currentlyDerisked: Bool) -> Assessment {
         let finite = values.filter { $0.isFinite && $0 > 0 }
-        var peak = 0.0
-        for value in finite { peak = max(peak, value) }
+        // With a high-water mark, it and today's value decide the peak (the values may reach back before the
+        // limit was set); without one, the values' own peak.
+        let mark = highWaterMark.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+        let peak = mark.map { max($0, finite.last ?? 0) } ?? finite.max() ?? 0
         let drawdown = (finite.last.map { peak > 0 ? $0 / peak - 1 : 0 }) ?? 0
         let returns = PerformanceMetrics.returns(Array(finite.suffix(volatilityWindow + 1)))
         let volatility = returns.count >= minimumVolatilityDays ? PerformanceMetrics.annualVolatility(returns) : nil

@@ -171,7 +171,13 @@ struct AccountCycleRunner: Sendable {
             let valueNow = NSDecimalNumber(decimal: snapshot.totalValue).doubleValue
             let monitor = AccountRiskMonitor(maxDrawdown: preferences.maxDrawdownLimit, maxVolatility: preferences.maxVolatilityLimit)
             let wasDerisked = previous?.deriskedAt != nil
-            let risk = monitor.assess(values: history.map(\.portfolioValue) + [valueNow], currentlyDerisked: wasDerisked)
+            // The high-water mark since the limit was set, from every recorded day (not the window above).
+            let limitDay = preferences.drawdownLimitSetAt.map { CivilDay($0).description }
+            // No row since the limit was set: today's value is the mark.
+            let peak = preferences.maxDrawdownLimit == nil ? nil
+                : try await session.performance.peakValue(accountHash: accountHash, since: limitDay) ?? valueNow
+            let risk = monitor.assess(values: history.suffix(monitor.volatilityWindow + 1).map(\.portfolioValue) + [valueNow], highWaterMark: peak,
+                                      currentlyDerisked: wasDerisked)
             let derisked = risk.breached || (wasDerisked && !risk.recovered)
 
             let demoted = previous.flatMap { state -> StrategyKind? in

@@ -28,6 +28,7 @@ public enum KeelMigrations {
         M023_JobCreator(),
         M024_CreateModelTrials(),
         M025_ModelLineage(),
+        M026_DrawdownLimitStart(),
     ]
 
     public static func register(on migrations: Migrations) {

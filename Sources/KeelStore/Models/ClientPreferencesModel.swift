@@ -13,6 +13,7 @@ final class ClientPreferencesModel: Model, @unchecked Sendable {
     @Field(key: "require_approval") var requireApproval: Bool
     @Field(key: "trading_mode") var tradingMode: String
     @OptionalField(key: "max_drawdown_limit") var maxDrawdownLimit: Double?
+    @OptionalField(key: "drawdown_limit_set_at") var drawdownLimitSetAt: Date?
     @OptionalField(key: "max_volatility_limit") var maxVolatilityLimit: Double?
     @OptionalField(key: "derisk_action") var deriskAction: String?
     @Field(key: "updated_by") var updatedBy: String

@@ -22,6 +22,14 @@ public struct PerformanceRepository: Sendable {
             .run()
     }
 
+    /// The account's highest recorded value on or after `day` (all days when nil): its high-water mark.
+    public func peakValue(accountHash: String, since day: String?) async throws -> Double? {
+        var query = sql.select().column(SQLFunction("MAX", args: SQLIdentifier("portfolio_value")), as: "peak").from("account_performance")
+            .where("account_hash", .equal, accountHash)
+        if let day { query = query.where("day", .greaterThanOrEqual, day) }
+        return try await query.first()?.decode(column: "peak", as: Double?.self)
+    }
+
     /// The account's last `limit` days, oldest first.
     public func history(accountHash: String, limit: Int) async throws -> [AccountPerformanceRecord] {
         try await sql.select().column("*").from("account_performance").where("account_hash", .equal, accountHash)

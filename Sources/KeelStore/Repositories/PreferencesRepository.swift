@@ -14,6 +14,8 @@ public struct PreferencesRecord: Sendable, Hashable {
     public var tradingMode: TradingMode
     /// The autonomous cycle de-risks the account when its drawdown from the peak exceeds this (0.15 = 15 %); nil: no limit.
     public var maxDrawdownLimit: Double? = nil
+    /// When the drawdown limit was last set or changed (kept by `save`): the high-water mark counts from then.
+    public internal(set) var drawdownLimitSetAt: Date? = nil
     /// ... or when its realised volatility (annualised, 20 days) exceeds this; nil: no limit.
     public var maxVolatilityLimit: Double? = nil
     /// What de-risking means for this client.
@@ -72,6 +74,7 @@ public struct PreferencesRepository: Sendable {
                                  excludedSymbols: model.excludedSymbols, requireApproval: model.requireApproval,
                                  tradingMode: mode, updatedBy: model.updatedBy, updatedAt: model.updatedAt)
         record.maxDrawdownLimit = model.maxDrawdownLimit
+        record.drawdownLimitSetAt = model.drawdownLimitSetAt
         record.maxVolatilityLimit = model.maxVolatilityLimit
         record.deriskAction = model.deriskAction.flatMap(DeriskAction.init(rawValue:)) ?? .defensive
         return record
@@ -89,6 +92,9 @@ public struct PreferencesRepository: Sendable {
         model.excludedSymbols = record.excludedSymbols
         model.requireApproval = record.requireApproval
         model.tradingMode = record.tradingMode.rawValue
+        if existing == nil || existing?.maxDrawdownLimit != record.maxDrawdownLimit {
+            model.drawdownLimitSetAt = record.maxDrawdownLimit == nil ? nil : record.updatedAt
+        }
         model.maxDrawdownLimit = record.maxDrawdownLimit
         model.maxVolatilityLimit = record.maxVolatilityLimit
         model.deriskAction = record.deriskAction.rawValue
