@@ -306,6 +306,46 @@ struct AutonomousTradingTests {
         }
     }
 
+    @Test("stale data never buys: a name whose bars stop before the latest completed session is left out of new buys, with the reason",
+          arguments: TestDatabase.available)
+    func staleNameIsNotBought(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            let first = try await scenario.rebalance(app)
+            #expect(first.status == .ok, "\(first)")
+            let bought = first.object.objects("orders").filter { $0.string("side") == "buy" }.compactMap { $0.string("symbol") }
+            let stale = try #require(bought.sorted().first, "the first plan buys something")
+            let cutoff = CivilDay(TestFixtures.now).adding(days: -5).date
+            try await app.database.write { session in
+                try await session.sql.raw("DELETE FROM market_bars WHERE symbol = \(bind: stale) AND ts >= \(bind: cutoff)").run()
+            }
+            let second = try await scenario.rebalance(app)
+            #expect(second.status == .ok, "\(second)")
+            let excluded = try #require(second.object["stale_excluded"] as? [String: String], "\(second.object)")
+            #expect(excluded[stale]?.contains("latest completed session") == true, "\(excluded)")
+            #expect(!second.object.objects("orders").contains { $0.string("symbol") == stale && $0.string("side") == "buy" })
+            #expect(second.object.objects("orders").contains { $0.string("side") == "buy" }, "the fresh names are still bought")
+        }
+    }
+
+    @Test("a stale benchmark: the regime step answers stale, the cycle skips its accounts and raises a critical alert",
+          arguments: TestDatabase.available)
+    func staleBenchmarkSkipsTheCycle(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await Self.client(app, autoApprove: true)
+            let cutoff = CivilDay(TestFixtures.now).adding(days: -5).date
+            try await app.database.write { session in
+                try await session.sql.raw("DELETE FROM market_bars WHERE symbol = 'SPY' AND ts >= \(bind: cutoff)").run()
+            }
+            let detail = try await Self.cycle(app, token: scenario.token)
+            let cycle = try #require(detail["cycle"] as? [String: Any])
+            #expect(cycle.string("status") == "completed" && cycle.string("regime") == "stale", "\(cycle)")
+            #expect(Self.account(detail, scenario.accountHash) == nil, "no account was planned")
+            #expect(try await app.count("trade_batches", where: "account_hash = '\(scenario.accountHash)'") == 0)
+            #expect(try await app.count("alerts", where: "kind = 'stale_market_data' AND severity = 'critical'") == 1)
+        }
+    }
+
     @Test("a loss made before the drawdown limit was set does not breach it", arguments: TestDatabase.available)
     func limitJudgesFromItsStart(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in

@@ -104,6 +104,8 @@ struct BatchResponse: Content {
     var withinDriftThreshold: [String]
     /// The goals that steered the batch (risk factor, strategy and why), when the account has any.
     var goal: PlanNotes.GoalNotes?
+    /// Names left out of new buys because their last bar is not from the latest completed session, with why.
+    var staleExcluded: [String: String]
     var createdBy: String
     var createdAt: Date
     var approvalExpiresAt: Date?
@@ -138,6 +140,7 @@ struct BatchResponse: Content {
         skippedAsDust = notes?.skippedAsDust ?? []
         withinDriftThreshold = notes?.withinDriftThreshold ?? []
         goal = notes?.goal
+        staleExcluded = notes?.staleExcluded ?? [:]
         createdBy = batch.createdBy
         createdAt = batch.createdAt
         approvalExpiresAt = batch.approvalExpiresAt

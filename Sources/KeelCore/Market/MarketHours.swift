@@ -17,7 +17,7 @@ public struct MarketHours: Sendable {
     static let newYork: TimeZone = TimeZone(identifier: "America/New_York") ?? TimeZone(secondsFromGMT: -5 * 3600)!
 
     /// The New York calendar day `date` falls on.
-    static func newYorkDay(_ date: Date) -> CivilDay {
+    public static func newYorkDay(_ date: Date) -> CivilDay {
         CivilDay(date.addingTimeInterval(Double(newYork.secondsFromGMT(for: date))))
     }
 

@@ -53,7 +53,7 @@ struct CycleCoordinator: Sendable {
             try job.checkpoint()
             let scope = cycle.clientIDs.map { $0.map(String.init).joined(separator: ",") } ?? "all"
             let dispatched: Dispatch = try await steps.run(.fanOut, inputs: ["client_ids": scope]) {
-                .completed(try await dispatch(cycle))
+                .completed(regime.regime == Self.staleRegime ? try await skipStale(cycle) : try await dispatch(cycle))
             }
             return try StoredJSON.encode(["bars_stored": update.barsStored, "accounts": dispatched.accounts])
         } catch let error as ServiceError {
@@ -95,13 +95,41 @@ struct CycleCoordinator: Sendable {
         }
     }
 
+    /// The regime answered when the benchmark's last bar is older than the latest completed session.
+    static let staleRegime = "stale"
+    static let staleDataAlert = "stale_market_data"
+
     private func classify(_ cycle: CycleRunRecord) async throws -> RegimeOutput {
+        // A stalled benchmark feed must not freeze the regime at its last value: the step answers `stale`, the cycle
+        // skips its accounts (no plan is made on stale data) and a critical alert says why.
+        let latest = try await context.database.read { try await $0.marketBars.latestPrices(symbols: [cycle.regimeSymbol]) }[cycle.regimeSymbol]
+        if let reason = context.settings.priceFreshness.staleness(lastBar: latest?.timestamp, asOf: cycle.asOf,
+                                                                  assetClass: .inferred(fromSymbol: cycle.regimeSymbol)), latest != nil {
+            let message = "benchmark \(cycle.regimeSymbol): \(reason); the cycle \(cycle.cycleID) skips its accounts until the data is current"
+            let now = context.clock.now()
+            try await context.database.write { session in
+                try await AlertOutbox.raise(NewAlert(kind: Self.staleDataAlert, severity: "critical", message: message), session: session,
+                                            settings: context.settings, at: now)
+            }
+            context.logger.error("\(message)")
+            return RegimeOutput(symbol: cycle.regimeSymbol, regime: Self.staleRegime, confidence: nil, date: latest?.timestamp, note: message)
+        }
         guard let day = try await regimes.storeDaily(symbol: cycle.regimeSymbol, asOf: cycle.asOf) else {
             return RegimeOutput(symbol: cycle.regimeSymbol, regime: nil, confidence: nil, date: nil,
                                 note: "no stored bars of \(cycle.regimeSymbol): strategies fall back to the goals' or the model portfolios'")
         }
         return RegimeOutput(symbol: cycle.regimeSymbol, regime: day.regime.rawValue, confidence: day.confidence.isFinite ? day.confidence : 0,
                             date: day.date, note: "indicated \(day.indicated.rawValue) on the day; hysteresis keeps \(day.regime.rawValue)")
+    }
+
+    /// A stale benchmark: no account is planned; the cycle ends at once with none dispatched.
+    private func skipStale(_ cycle: CycleRunRecord) async throws -> Dispatch {
+        let now = context.clock.now()
+        try await context.database.write { session in
+            try await session.cycles.setAccountsTotal(cycle.cycleID, 0)
+            try await Self.complete(cycle.cycleID, session: session, at: now)
+        }
+        return Dispatch(accounts: 0, jobsQueued: 0)
     }
 
     /// Lists the accounts and queues one job per account, in one transaction (a resumed dispatch adds only what is missing).

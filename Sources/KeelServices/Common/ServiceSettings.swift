@@ -11,8 +11,11 @@ public struct ServiceSettings: Sendable {
     public var riskLimits: RiskLimits
     public var minimumOrderNotional: Decimal
     public var paperCosts: PaperExecutionCosts
-    /// Prices older than this are too stale to trade on.
+    /// Prices older than this are too stale to value or sell at (a hard floor).
     public var maximumPriceAge: TimeInterval
+    /// New buys need a last bar from the latest completed session (or `sessionsBehind` before it); the cycle's
+    /// benchmark too, else the cycle skips its accounts.
+    public var priceFreshness = PriceFreshness()
     /// Where alerts are POSTed as JSON (KEEL_ALERT_WEBHOOK_URL); nil: alerts are only stored and listed.
     public var alertWebhookURL: String? = nil
     /// Waits between webhook attempts; after the last one the delivery is given up (status failed).

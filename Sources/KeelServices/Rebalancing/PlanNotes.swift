@@ -13,6 +13,8 @@ public struct PlanNotes: Sendable, Codable, Hashable {
     public var goal: GoalNotes?
     /// The autonomous cycle that planned it: the strategy it chose, the risk factor and why.
     public var cycle: CycleNotes? = nil
+    /// Symbols whose prices are not from the latest completed session: no new buys, with why.
+    public var staleExcluded: [String: String]? = nil
 
     enum CodingKeys: String, CodingKey {
         case targetWeights = "target_weights"
@@ -23,6 +25,7 @@ public struct PlanNotes: Sendable, Codable, Hashable {
         case maxWeight = "max_weight"
         case cashBuffer = "cash_buffer"
         case goal, cycle
+        case staleExcluded = "stale_excluded"
     }
 
     public struct CycleNotes: Sendable, Codable, Hashable {

@@ -117,6 +117,17 @@ public struct RebalanceService: Sendable {
                 return now.timeIntervalSince(stamp) <= settings.maximumPriceAge
             }
             let instruments = try await session.referenceData.instruments(Array(Set(targets.keys).union(snapshot.holdings.keys)))
+            // Stale data never buys: a name whose last bar is not from the latest completed session keeps at most
+            // what the account holds of it.
+            var staleExcluded: [String: String] = [:]
+            for (symbol, weight) in targets {
+                let assetClass = instruments[symbol]?.assetClass ?? .inferred(fromSymbol: symbol)
+                guard let reason = settings.priceFreshness.staleness(lastBar: latest[symbol]?.timestamp, asOf: now, assetClass: assetClass) else { continue }
+                let held = snapshot.weight(of: symbol)
+                guard weight > held else { continue }
+                targets[symbol] = held
+                staleExcluded[symbol] = reason + ": no new buys"
+            }
             let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
                                                            driftThreshold: preferences.driftThreshold,
                                                            buyCostBuffer: settings.riskLimits.costBuffer))
@@ -148,7 +159,8 @@ public struct RebalanceService: Sendable {
                                   unpriced: plan.unpriced, maxPositions: preferences.maxPositions, maxWeight: preferences.maxWeight,
                                   cashBuffer: preferences.cashBuffer,
                                   goal: steering.map { PlanNotes.GoalNotes(factor: $0.factor, strategy: kind.rawValue, strategyReason: $0.strategyReason,
-                                                                           conflicts: $0.conflicts, goalIDs: $0.goals.map(\.goalID)) })
+                                                                           conflicts: $0.conflicts, goalIDs: $0.goals.map(\.goalID)) },
+                                  staleExcluded: staleExcluded.isEmpty ? nil : staleExcluded)
             var notesWithCycle = notes
             if let cycleID = request.cycleID {
                 notesWithCycle.cycle = PlanNotes.CycleNotes(cycleID: cycleID, strategy: strategyName, riskFactor: factor,
