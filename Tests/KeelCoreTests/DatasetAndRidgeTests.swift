@@ -29,17 +29,20 @@ struct PeekingFeatures: FeatureSet {
 
 @Suite("Datasets, walk-forward splits and ridge")
 struct DatasetAndRidgeTests {
-    @Test("labels are the forward return over the horizon; features stay in contiguous columns")
+    @Test("labels are the return from the next open over the horizon, as a decision at the close trades; features stay in contiguous columns")
     func labels() {
         let histories = PlantedMarket.histories(symbols: 3, days: 60, signal: false)
         let dataset = DatasetBuilder(horizonDays: 5).build(histories)
         #expect(dataset.rowCount == 180)
         #expect(dataset.columns.count == FeatureBuilder.names.count && dataset.columns.allSatisfy { $0.count == 180 })
         let row = (0..<dataset.rowCount).first { dataset.symbolIndex[$0] == 0 && dataset.dayIndex[$0] == 10 }!
-        let closes = histories[0].close
-        #expect(abs(dataset.labels[row] - (closes[15] / closes[10] - 1)) < 1e-12)
-        let last = (0..<dataset.rowCount).first { dataset.symbolIndex[$0] == 0 && dataset.dayIndex[$0] == 57 }!
-        #expect(dataset.labels[last].isNaN, "the horizon is still open")
+        let opens = histories[0].open
+        #expect(abs(dataset.labels[row] - (opens[16] / opens[11] - 1)) < 1e-12, "enter at day 11's open, exit five bars later")
+        #expect(dataset.labelSpan == 6)
+        let lastLabelled = (0..<dataset.rowCount).first { dataset.symbolIndex[$0] == 0 && dataset.dayIndex[$0] == 53 }!
+        #expect(dataset.labels[lastLabelled].isFinite, "day 53 exits at day 59's open, the last bar")
+        let open = (0..<dataset.rowCount).first { dataset.symbolIndex[$0] == 0 && dataset.dayIndex[$0] == 54 }!
+        #expect(dataset.labels[open].isNaN, "the horizon is still open")
     }
 
     @Test("walk-forward windows keep an embargo of the horizon between train, validation and test")

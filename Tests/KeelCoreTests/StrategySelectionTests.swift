@@ -82,6 +82,15 @@ struct StrategySelectionTests {
         #expect(abs((record.excessReturn ?? 0) - (record.totalReturn - 0.02)) < 1e-12)
         #expect(record.maxDrawdown < 0)
         #expect(LivePerformance(returns: [], benchmark: []).sharpe == nil)
+        // Demotion evidence: a 3% gap over 10 noisy days is about one standard deviation, not a significant trail.
+        var generator = SeededGenerator(seed: 12)
+        let benchmark = (0..<10).map { _ in 0.01 * generator.nextNormal() }
+        let gap = benchmark.map { $0 - 0.003 + 0.01 * generator.nextNormal() }
+        let short = LivePerformance(returns: gap, benchmark: benchmark)
+        #expect((short.excessTStatistic ?? 0) > -2, "10 days, 0.3%/day behind with 1% tracking noise: t \(short.excessTStatistic ?? 0)")
+        let longBenchmark = (0..<120).map { _ in 0.01 * generator.nextNormal() }
+        let trailing = LivePerformance(returns: longBenchmark.map { $0 - 0.003 + 0.01 * generator.nextNormal() }, benchmark: longBenchmark)
+        #expect((trailing.excessTStatistic ?? 0) < -2 && (trailing.informationRatio ?? 0) < -2, "120 days of the same trail: \(trailing)")
     }
 
     @Test func marketHoursFollowTheNYSECalendar() {

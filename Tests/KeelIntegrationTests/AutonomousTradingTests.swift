@@ -220,16 +220,25 @@ struct AutonomousTradingTests {
         var settings = ServiceSettings()
         settings.cycle.dataSource = .simulator(seed: TestFixtures.marketSeed, historyDays: 500)
         settings.cycle.minimumJudgedDays = 2
-        // Any record below +100 % against the benchmark counts as underperforming: the test forces a demotion.
-        settings.cycle.underperformanceMargin = -1
+        // Any excess t-statistic counts as evidence of trailing: the test forces a demotion.
+        settings.cycle.demotionTStatistic = 1_000
         try await KeelTestApp.run(on: database, settings: settings) { app in
             let scenario = try await Self.client(app, autoApprove: true)
             var strategies: [String] = []
+            var lastDetail: [String: Any] = [:]
             for _ in 0..<4 {
                 let detail = try await Self.cycle(app, token: try await app.login())
                 strategies.append(Self.account(detail, scenario.accountHash)?.string("strategy") ?? "?")
+                lastDetail = detail
                 app.clock.advance(by: 86_400)
             }
+            // The performance step records what it judged, and the adjustment its statistic and threshold.
+            let judged = Self.steps(lastDetail, scope: scenario.accountHash)
+            let performance = try #require(judged["performance_evaluation"]?["outputs"] as? [String: Any], "\(judged.keys)")
+            #expect(performance["drawdown_from_high_water_mark"] as? Double != nil && performance["window"] is [String: Any], "\(performance)")
+            #expect(performance["demotion_t_statistic"] as? Double == 1_000 && performance["minimum_judged_days"] as? Int == 2)
+            let adjustment = try #require(judged["adjustment"]?["outputs"] as? [String: Any])
+            #expect(adjustment["threshold"] as? Double == 1_000, "\(adjustment)")
             let rows = try await app.database.read { try await $0.performance.history(accountHash: scenario.accountHash, limit: 10) }
             #expect(rows.count == 4, "one row per day: \(rows.map(\.day))")
             #expect(rows.dropFirst().allSatisfy { $0.dailyReturn != nil && $0.benchmarkReturn != nil }, "\(rows)")
@@ -415,7 +424,11 @@ struct AutonomousTradingTests {
     @Test("paper trading keeps market hours: on a Saturday equity orders wait, crypto fills; the kill switch cancels the waiting ones at the broker",
           arguments: TestDatabase.available)
     func killSwitchCancelsWaitingOrders(database: TestDatabase) async throws {
-        try await KeelTestApp.run(on: database) { app in
+        // The stored bars end on Monday 1 June and the test trades on Saturday the 6th: it is about market hours,
+        // so it accepts prices up to four sessions behind (the default accepts none).
+        var settings = ServiceSettings()
+        settings.priceFreshness = PriceFreshness(sessionsBehind: 4)
+        try await KeelTestApp.run(on: database, settings: settings) { app in
             let scenario = try await Self.client(app, autoApprove: true)
             app.clock.set(ISO8601DateFormatter().date(from: "2026-06-06T15:00:00Z")!)
             let token = try await app.login()

@@ -60,6 +60,31 @@ public enum CommissionModel: Sendable, Hashable, Codable {
     }
 }
 
+extension ExecutionModel {
+    /// As Keel's live trading fills: orders decided after a close fill at the next session's open, with the
+    /// paper broker's 5 bp slippage and Schwab's regulatory fees on sells.
+    public static let liveLike = ExecutionModel(timing: .nextOpen, slippage: .fixedBasisPoints(5), commission: .schwabEquities)
+    /// Fills at the close the decision saw, at no cost: what no live order gets. Reports call it optimistic.
+    public static let sameClose = ExecutionModel(timing: .close, slippage: .none, commission: .none)
+
+    /// How reports name these fills.
+    public var label: String {
+        let when = timing == .nextOpen ? "next open" : "same close"
+        let slip: String = switch slippage {
+        case .none: "no slippage"
+        case .fixedBasisPoints(let bps): String(format: "%g bp slippage", bps)
+        case .volumeShare: "volume-share slippage"
+        }
+        let fees: String = switch commission {
+        case .none: "no fees"
+        case .schwabEquities: "Schwab fees"
+        case .basisPoints(let bps), .crypto(let bps): String(format: "%g bp fees", bps)
+        case .perShare, .perOrder: "broker fees"
+        }
+        return "\(when), \(slip), \(fees)" + (timing == .close ? " (optimistic)" : "")
+    }
+}
+
 /// Fill timing, slippage and commission together.
 public struct ExecutionModel: Sendable, Hashable, Codable {
     public var timing: FillTiming

@@ -1,13 +1,16 @@
 import Foundation
 
 /// Rows of (symbol, day) with the features known at that day's close, in one contiguous array per feature, and
-/// the label: the forward return over `horizonDays` trading days from that close (NaN while the horizon is open).
+/// the label: the return from the next bar's open over `horizonDays` bars (NaN while the horizon is open).
 public struct Dataset: Sendable {
     public let featureNames: [String]
     public let symbols: [String]
     /// Trading days, ascending.
     public let days: [Date]
     public let horizonDays: Int
+    /// Bars from a row's day to the end of its label: entry at the next open, exit `horizonDays` bars later. The
+    /// embargo between training and what follows it.
+    public var labelSpan: Int { max(1, horizonDays) + 1 }
     public private(set) var symbolIndex: [Int32]
     public private(set) var dayIndex: [Int32]
     /// `columns[feature][row]`.

@@ -1,8 +1,10 @@
 import Foundation
 import KeelCore
 
-/// Builds a `Dataset` from price histories: features from a `FeatureSet`, labels from closes `horizonDays` bars
-/// ahead. Features and labels are computed once, straight into column arrays.
+/// Builds a `Dataset` from price histories: features from a `FeatureSet`, and labels as live trading earns them:
+/// the features are seen at a close, the order fills at the next session's open, and the position is closed at
+/// the open `horizonDays` bars after that (label = open[i+1+h] / open[i+1] - 1; Qlib enters at the next bar for
+/// the same reason). Features and labels are computed once, straight into column arrays.
 public struct DatasetBuilder: Sendable {
     public let features: any FeatureSet
     public let horizonDays: Int
@@ -20,15 +22,15 @@ public struct DatasetBuilder: Sendable {
         let symbols = Array(Set(histories.map(\.symbol))).sorted()
         let symbolOf = Dictionary(uniqueKeysWithValues: symbols.enumerated().map { ($1, $0) })
 
-        // Forward return per (symbol, bar time): close `horizonDays` bars later over this close.
+        // Forward return per (symbol, bar time): from the next bar's open to the open `horizonDays` bars later.
         var forward: [String: [Date: Double]] = [:]
         for series in histories {
             var bySymbol: [Date: Double] = [:]
             bySymbol.reserveCapacity(series.count)
             for i in 0..<series.count {
-                let ahead = i + horizonDays
-                let start = series.close[i]
-                bySymbol[series.timestamps[i]] = ahead < series.count && start > 0 ? series.close[ahead] / start - 1 : .nan
+                let entry = i + 1, exit = i + 1 + horizonDays
+                let start = entry < series.count ? series.open[entry] : .nan
+                bySymbol[series.timestamps[i]] = exit < series.count && start > 0 && start.isFinite ? series.open[exit] / start - 1 : .nan
             }
             forward[series.symbol, default: [:]].merge(bySymbol) { first, _ in first }
         }

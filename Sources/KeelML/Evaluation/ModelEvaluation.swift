@@ -44,6 +44,8 @@ public struct EvaluationReport: Sendable, Codable, Hashable {
     /// Nil in reports stored before trials were counted and the holdout kept.
     public var thresholds: GateThresholds?
     public var holdout: HoldoutReport?
+    /// How the replays filled: "next open, 5 bp slippage, Schwab fees", or "same close (optimistic)".
+    public var fills: String?
 }
 
 /// Walk-forward evaluation of a predictor on a dataset, and the final fit on all labelled rows.
@@ -52,13 +54,17 @@ public struct PredictorEvaluation: Sendable {
     public var rules: GateRules
     /// How many names the replayed portfolio holds (the top predicted).
     public var holdings: Int
-    public var costBasisPoints: Double
+    /// How the replays fill: as live trading does by default (the cycle runs after the close, its orders fill
+    /// at the next session's open, with the paper broker's 5 bp slippage and Schwab's regulatory fees on sells).
+    /// `ExecutionModel.sameClose` is the optimistic alternative, labelled so in reports.
+    public var execution: ExecutionModel
 
-    public init(split: WalkForwardSplit = WalkForwardSplit(), rules: GateRules = GateRules(), holdings: Int = 10, costBasisPoints: Double = 5) {
+    public init(split: WalkForwardSplit = WalkForwardSplit(), rules: GateRules = GateRules(), holdings: Int = 10,
+                execution: ExecutionModel = .liveLike) {
         self.split = split
         self.rules = rules
         self.holdings = max(1, holdings)
-        self.costBasisPoints = costBasisPoints
+        self.execution = execution
     }
 
     public enum EvaluationError: Error, CustomStringConvertible {
@@ -72,7 +78,7 @@ public struct PredictorEvaluation: Sendable {
 
     /// Days needed for one walk-forward window before the holdout, and the holdout after it.
     public func minimumDays(horizon: Int) -> Int {
-        let h = max(1, horizon)
+        let h = max(1, horizon) + 1
         let walkForward = split.minimumTrainDays + split.validationDays + split.testDays / 4 + 3 * h
         return Int((Double(walkForward) / (1 - min(max(rules.holdoutFraction, 0), 0.5))).rounded(.up)) + h
     }
@@ -89,8 +95,10 @@ public struct PredictorEvaluation: Sendable {
                          cancellation: CancellationCheck = .never,
                          progress: (Double) -> Void = { _ in }) throws -> (model: TrainedPredictor, report: EvaluationReport) {
         let horizon = max(1, dataset.horizonDays)
-        let holdoutStart = holdoutStart(dayCount: dataset.days.count, horizon: horizon)
-        let windows = split.windows(dayCount: holdoutStart, horizonDays: horizon)
+        // The embargo is the label's whole span (entry at the next open, exit h bars later).
+        let span = dataset.labelSpan
+        let holdoutStart = holdoutStart(dayCount: dataset.days.count, horizon: span)
+        let windows = split.windows(dayCount: holdoutStart, horizonDays: span)
         guard !windows.isEmpty else { throw EvaluationError.tooShort(days: dataset.days.count, needed: minimumDays(horizon: horizon)) }
         let momentumFeature = dataset.featureNames.firstIndex(of: "mom_12_1")
         var reports: [WindowReport] = []
@@ -119,16 +127,16 @@ public struct PredictorEvaluation: Sendable {
         // The deployable fit: the latest window's train and validation ranges moved up to the holdout, whose days
         // no choice has seen; that very model is scored on the holdout and is what gets deployed.
         let last = windows[windows.count - 1]
-        let shift = holdoutStart - horizon - last.validation.upperBound
+        let shift = holdoutStart - span - last.validation.upperBound
         let train = dataset.labelledRows(inDays: (last.train.lowerBound)..<(last.train.upperBound + shift))
         let validation = dataset.labelledRows(inDays: (last.validation.lowerBound + shift)..<(last.validation.upperBound + shift))
         let final = try training.fit(dataset, train: train, validation: validation, cancellation: cancellation)
         progress(Double(windows.count + 1) / Double(windows.count + 2))
-        let holdoutRows = dataset.labelledRows(inDays: holdoutStart..<(dataset.days.count - horizon))
+        let holdoutRows = dataset.labelledRows(inDays: holdoutStart..<(dataset.days.count - span))
         var holdout: HoldoutReport?
         if !holdoutRows.isEmpty {
             let predictions = final.predict(dataset, rows: holdoutRows)
-            let first = dataset.days[holdoutStart], lastDay = dataset.days[dataset.days.count - horizon - 1]
+            let first = dataset.days[holdoutStart], lastDay = dataset.days[dataset.days.count - span - 1]
             let (figures, others) = try replays(dataset: dataset, histories: histories, rows: holdoutRows, predictions: predictions,
                                                 from: first, through: lastDay, holdings: holdings, cancellation: cancellation)
             holdout = HoldoutReport(from: first, to: lastDay, metrics: PredictionMetrics.evaluate(dataset, rows: holdoutRows, predictions: predictions),
@@ -140,7 +148,8 @@ public struct PredictorEvaluation: Sendable {
         let (gate, thresholds) = DeploymentGate(rules: rules).judge(evidence, trials: trials)
         progress(1)
         return (final, EvaluationReport(windows: reports, overall: overall, momentumBaseline: momentum, portfolio: portfolio.figures,
-                                        baselines: baselines.mapValues(\.figures), gate: gate, rules: rules, thresholds: thresholds, holdout: holdout))
+                                        baselines: baselines.mapValues(\.figures), gate: gate, rules: rules, thresholds: thresholds, holdout: holdout,
+                                        fills: execution.label))
     }
 
     /// The model's top-scored portfolio and the baselines, replayed over `from`...`through`.
@@ -190,7 +199,6 @@ public struct PredictorEvaluation: Sendable {
 
     func replay(_ strategy: any PortfolioStrategy, market: AlignedMarket, schedule: RebalanceSchedule, constraints: PortfolioConstraints,
                 cancellation: CancellationCheck) throws -> DeploymentGate.Replay {
-        let execution = ExecutionModel(commission: .basisPoints(costBasisPoints))
         let backtester = PortfolioBacktester(execution: execution, initialCash: 1_000_000, schedule: schedule, constraints: constraints, warmUp: 0)
         let output = try backtester.run(strategy, market: market, cancellation: cancellation)
         let metrics = PerformanceMetrics(result: output.result)

@@ -24,18 +24,19 @@ public struct PolicyReport: Sendable, Codable, Hashable {
 public struct PolicyEvaluation: Sendable {
     public var trainFraction: Double
     public var rules: GateRules
-    public var costBasisPoints: Double
+    /// How the replays fill (next open with slippage and fees by default; see `PredictorEvaluation.execution`).
+    public var execution: ExecutionModel
 
-    public init(trainFraction: Double = 0.65, rules: GateRules = GateRules(), costBasisPoints: Double = 5) {
+    public init(trainFraction: Double = 0.65, rules: GateRules = GateRules(), execution: ExecutionModel = .liveLike) {
         self.trainFraction = min(max(trainFraction, 0.3), 0.9)
         self.rules = rules
-        self.costBasisPoints = costBasisPoints
+        self.execution = execution
     }
 
     public func minimumDays(horizon: Int, steps: Int) -> Int {
         // Training must hold one episode; the test stretch, after the embargo, at least three rebalances.
         let h = Double(max(1, horizon))
-        return Int(max(h * Double(steps + 1) / trainFraction, 4 * h / (1 - trainFraction)).rounded(.up)) + max(1, horizon)
+        return Int(max(h * Double(steps + 1) / trainFraction, 4 * h / (1 - trainFraction)).rounded(.up)) + max(1, horizon) + 2
     }
 
     public func evaluate(_ parameters: RLParameters, dataset: Dataset, histories: [BarSeries], trials: TrialHistory = TrialHistory(),
@@ -44,13 +45,15 @@ public struct PolicyEvaluation: Sendable {
         let horizon = max(1, dataset.horizonDays)
         let dayCount = dataset.days.count
         let trainEnd = Int(Double(dayCount) * trainFraction)
-        let testStart = trainEnd + horizon
-        let testEnd = dayCount - horizon
+        // The embargo is the label's whole span (entry at the next open, exit h bars later).
+        let span = dataset.labelSpan
+        let testStart = trainEnd + span
+        let testEnd = dayCount - span
         guard trainEnd - horizon * parameters.stepsPerEpisode > 1, testEnd - testStart >= 2 * horizon else {
             throw PredictorEvaluation.EvaluationError.tooShort(days: dayCount, needed: minimumDays(horizon: horizon, steps: parameters.stepsPerEpisode))
         }
         // Training labels end before the test starts: the policy only learns from returns it could have seen.
-        let trained = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(trainEnd - horizon), cancellation: cancellation,
+        let trained = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(trainEnd - span), cancellation: cancellation,
                                                                   progress: { progress($0 * 0.95) })
         let testRows = dataset.labelledRows(inDays: testStart..<testEnd)
         var weightsByDay: [Date: [String: Double]] = [:]
@@ -72,7 +75,7 @@ public struct PolicyEvaluation: Sendable {
             }
         }
         let scoreMetrics = PredictionMetrics.evaluate(dataset, rows: scoredRows, predictions: scores)
-        let evaluation = PredictorEvaluation(costBasisPoints: costBasisPoints)
+        let evaluation = PredictorEvaluation(execution: execution)
         let market = PredictorEvaluation.market(histories, from: dataset.days[testStart], through: dataset.days[testEnd - 1])
         let holdings = min(trained.holdings, max(1, dataset.symbols.count / 2))
         let portfolio = try evaluation.replay(PrecomputedWeightsStrategy(name: "rl-policy", weights: weightsByDay), market: market,
@@ -84,7 +87,7 @@ public struct PolicyEvaluation: Sendable {
         let evidence = DeploymentGate.Evidence(rankIC: scoreMetrics, windowRankICs: [], model: portfolio, baselines: baselines, holdoutRankIC: nil, horizon: horizon)
         let (gate, thresholds) = DeploymentGate(rules: rules).judge(evidence, trials: trials)
         progress(1)
-        return (trained, PolicyReport(trainFrom: dataset.days[0], trainTo: dataset.days[trainEnd - horizon - 1], testFrom: dataset.days[testStart],
+        return (trained, PolicyReport(trainFrom: dataset.days[0], trainTo: dataset.days[trainEnd - span - 1], testFrom: dataset.days[testStart],
                                       testTo: dataset.days[testEnd - 1], portfolio: portfolio.figures, baselines: baselines.mapValues(\.figures),
                                       trainingCurve: trained.trainingCurve, scoreMetrics: scoreMetrics, gate: gate, rules: rules, thresholds: thresholds))
     }

@@ -121,7 +121,9 @@ public struct RLTrainer: Sendable {
             throw GBDTParameters.Invalid(field: "from", message: "the training range is too short for \(p.stepsPerEpisode) steps of \(horizon) days")
         }
         let series = histories.filter { $0.count > 0 }
-        let backtester = PortfolioBacktester(execution: ExecutionModel(commission: .basisPoints(p.costBasisPoints)), initialCash: 1_000_000,
+        // The environment fills as the policy is judged and trades: at the next open, with slippage and its costs.
+        let execution = ExecutionModel(timing: .nextOpen, slippage: .fixedBasisPoints(5), commission: .basisPoints(p.costBasisPoints))
+        let backtester = PortfolioBacktester(execution: execution, initialCash: 1_000_000,
                                              schedule: .everyBars(horizon),
                                              constraints: PortfolioConstraints(maxPositions: p.samplesPerStep, maxWeight: 1, cashBuffer: 0.01),
                                              warmUp: 0)

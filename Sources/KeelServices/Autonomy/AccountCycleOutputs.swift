@@ -77,15 +77,24 @@ enum AccountCycleOutputs {
         }
     }
 
+    /// The day's value and return, and what the running strategy is judged on: its window's return, excess
+    /// return, volatility, Sharpe and excess t-statistic against the demotion threshold, and the account's
+    /// drawdown from its high-water mark.
     struct Performance: Codable, Sendable {
         var day: String
         var portfolioValue: Double
         var dailyReturn: Double?
         var benchmarkReturn: Double?
+        var window: LivePerformance? = nil
+        var drawdownFromHighWaterMark: Double? = nil
+        var demotionTStatistic: Double? = nil
+        var minimumJudgedDays: Int? = nil
 
         enum CodingKeys: String, CodingKey {
             case day
             case portfolioValue = "portfolio_value", dailyReturn = "daily_return", benchmarkReturn = "benchmark_return"
+            case window, drawdownFromHighWaterMark = "drawdown_from_high_water_mark", demotionTStatistic = "demotion_t_statistic"
+            case minimumJudgedDays = "minimum_judged_days"
         }
     }
 
@@ -94,5 +103,13 @@ enum AccountCycleOutputs {
         var window: LivePerformance?
         var demoted: Bool
         var note: String
+        /// The statistic judged and the threshold it is demoted at.
+        var excessTStatistic: Double? = nil
+        var threshold: Double? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case strategy, window, demoted, note
+            case excessTStatistic = "excess_t_statistic", threshold
+        }
     }
 }

@@ -370,6 +370,7 @@ struct AccountCycleRunner: Sendable {
     private func evaluate(cycle: CycleRunRecord, accountHash: String, clientID: Int, strategy: String) async throws -> AccountCycleOutputs.Performance {
         let now = context.clock.now()
         let benchmark = cycle.regimeSymbol
+        let windowDays = settings.performanceWindow, demotionThreshold = settings.demotionTStatistic, minimumDays = settings.minimumJudgedDays
         return try await context.database.write { session in
             guard let account = try await session.accounts.find(hash: accountHash) else { throw ServiceError.notFound("account \(accountHash)") }
             let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session)
@@ -381,7 +382,15 @@ struct AccountCycleRunner: Sendable {
             try await session.performance.record(AccountPerformanceRecord(
                 accountHash: accountHash, clientID: clientID, day: cycle.cycleDate, strategy: strategy, portfolioValue: value,
                 dailyReturn: daily, benchmarkClose: close, benchmarkReturn: benchmarkDaily, cycleID: cycle.cycleID, recordedAt: now))
-            return AccountCycleOutputs.Performance(day: cycle.cycleDate, portfolioValue: value, dailyReturn: daily, benchmarkReturn: benchmarkDaily)
+            // What the cycle judges the running strategy on, as of today: its window against the benchmark and the
+            // account's drawdown from its high-water mark.
+            let rows = try await session.performance.history(accountHash: accountHash, limit: windowDays)
+            let running = Array(rows.reversed().prefix { $0.strategy == strategy }.reversed()).filter { $0.dailyReturn != nil }
+            let window = running.isEmpty ? nil : LivePerformance(returns: running.compactMap(\.dailyReturn), benchmark: running.map(\.benchmarkReturn))
+            let peak = try await session.performance.peakValue(accountHash: accountHash, since: nil) ?? value
+            return AccountCycleOutputs.Performance(day: cycle.cycleDate, portfolioValue: value, dailyReturn: daily, benchmarkReturn: benchmarkDaily,
+                                                   window: window, drawdownFromHighWaterMark: peak > 0 ? value / peak - 1 : 0,
+                                                   demotionTStatistic: demotionThreshold.isFinite ? demotionThreshold : nil, minimumJudgedDays: minimumDays)
         }
     }
 
@@ -395,26 +404,32 @@ struct AccountCycleRunner: Sendable {
             // The record of this strategy: the trailing days it has been running.
             let running = Array(rows.reversed().prefix { $0.strategy == strategy }.reversed()).filter { $0.dailyReturn != nil }
             let window = running.isEmpty ? nil : LivePerformance(returns: running.compactMap(\.dailyReturn), benchmark: running.map(\.benchmarkReturn))
-            guard let window, window.days >= settings.minimumJudgedDays, let excess = window.excessReturn else {
+            let threshold = settings.demotionTStatistic
+            guard let window, window.days >= settings.minimumJudgedDays, let excess = window.excessReturn, let t = window.excessTStatistic else {
                 return AccountCycleOutputs.Adjustment(strategy: strategy, window: window, demoted: false,
-                                                      note: "\(window?.days ?? 0) of \(settings.minimumJudgedDays) days of record: not judged yet")
+                                                      note: "\(window?.days ?? 0) of \(settings.minimumJudgedDays) days of record: not judged yet",
+                                                      excessTStatistic: window?.excessTStatistic, threshold: threshold.isFinite ? threshold : nil)
             }
-            guard excess < -settings.underperformanceMargin, var state = try await session.autonomy.state(accountHash: accountHash),
+            guard t <= threshold, var state = try await session.autonomy.state(accountHash: accountHash),
                   state.demotedStrategy != strategy || (state.demotedUntil ?? .distantPast) <= now else {
                 return AccountCycleOutputs.Adjustment(strategy: strategy, window: window, demoted: false,
-                                                      note: String(format: "excess return %.2f%% over %d days: kept", excess * 100, window.days))
+                                                      note: String(format: "excess return %.2f%% over %d days, t %.2f (demoted at %.2f or below): kept",
+                                                                   excess * 100, window.days, t, threshold),
+                                                      excessTStatistic: t, threshold: threshold.isFinite ? threshold : nil)
             }
             state.demotedStrategy = strategy
             state.demotedUntil = now.addingTimeInterval(settings.demotionDays * 86_400)
             state.updatedAt = now
             try await session.autonomy.save(state)
-            let note = String(format: "%@ returned %.2f%% against the benchmark's %.2f%% over %d days (%.2f%% beyond the %.2f%% margin): demoted; the next cycle switches",
-                              strategy, window.totalReturn * 100, (window.benchmarkReturn ?? 0) * 100, window.days, -excess * 100, settings.underperformanceMargin * 100)
+            let note = String(format: "%@ returned %.2f%% against the benchmark's %.2f%% over %d days: excess t %.2f at or below %.2f (information ratio %.2f): demoted; the next cycle switches",
+                              strategy, window.totalReturn * 100, (window.benchmarkReturn ?? 0) * 100, window.days, t, threshold, window.informationRatio ?? 0)
             try await session.audit("autonomy.demote", actor: Self.principal.userID, entityType: "account", entityID: accountHash, clientID: clientID,
                                     at: now, details: ["strategy": strategy, "excess_return": String(excess), "days": String(window.days),
-                                                       "total_return": String(window.totalReturn), "benchmark_return": String(window.benchmarkReturn ?? 0)])
+                                                       "total_return": String(window.totalReturn), "benchmark_return": String(window.benchmarkReturn ?? 0),
+                                                       "excess_t_statistic": String(t), "threshold": String(threshold)])
             logger.info("autonomous cycle: \(note)", metadata: ["account_hash": .string(accountHash)])
-            return AccountCycleOutputs.Adjustment(strategy: strategy, window: window, demoted: true, note: note)
+            return AccountCycleOutputs.Adjustment(strategy: strategy, window: window, demoted: true, note: note, excessTStatistic: t,
+                                                  threshold: threshold.isFinite ? threshold : nil)
         }
     }
 

@@ -6,12 +6,14 @@ public struct CycleSettings: Sendable {
     /// The symbol whose regime drives strategy choice and whose return is every account's benchmark.
     public var regimeSymbol: String = "SPY"
     public var selector = StrategySelector.Settings()
-    /// Days of live record a running strategy is judged on.
-    public var performanceWindow: Int = 20
-    /// A strategy trailing its benchmark by more than this over the window is switched.
-    public var underperformanceMargin: Double = 0.03
+    /// Days of live record a running strategy is judged on (at most).
+    public var performanceWindow: Int = 126
+    /// A strategy is demoted only on evidence: the t-statistic of its daily returns over the benchmark's
+    /// (mean / (sd / sqrt(n)), i.e. the information ratio times sqrt(n)) at or below this. -2.0: a one-sided test
+    /// at about 2.3% that it trails; a 3% gap over 10 days, about one standard deviation of tracking error, is not.
+    public var demotionTStatistic: Double = -2.0
     /// Fewer days of record than this: not judged yet.
-    public var minimumJudgedDays: Int = 10
+    public var minimumJudgedDays: Int = 60
     /// How long a demoted strategy is not chosen again.
     public var demotionDays: Double = 20
     /// Run the cycle by itself each day (the `duty.cycle_schedule` duty); off: on demand only.
