@@ -93,6 +93,6 @@ struct GateBenchmark: ParsableCommand {
 enum GateRateTargets {
     static let falsePositiveRate = 0.05
     static let power = 0.90
-    static let plantedSignal = 0.001
+    static let plantedSignal = 0.003
 }
 

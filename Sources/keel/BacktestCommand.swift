@@ -33,11 +33,11 @@ struct BacktestOptions: ParsableArguments {
     @ArgumentParser.Flag(name: .customLong("schwab-fees"), help: "Schwab's equity fees: no commission, SEC and FINRA fees on sells.")
     var schwabFees = false
 
-    @ArgumentParser.Option(name: .customLong("slippage-bps"), help: "Slippage in basis points.")
-    var slippageBps = 0.0
+    @ArgumentParser.Option(name: .customLong("slippage-bps"), help: "Slippage in basis points (portfolio strategies: 5 unless given).")
+    var slippageBps: Double?
 
-    @ArgumentParser.Option(help: "close or next-open.")
-    var fill: FillTiming = .close
+    @ArgumentParser.Option(help: "close or next-open (portfolio strategies: next-open unless given; close is optimistic).")
+    var fill: FillTiming?
 
     @ArgumentParser.Option(help: "Benchmark symbol (buy and hold) for alpha and beta.")
     var benchmark: String?
@@ -58,11 +58,13 @@ struct BacktestOptions: ParsableArguments {
         func date(_ text: String?, _ name: String) throws -> Date? {
             try text.map { try parseDate($0, option: name) }
         }
-        let timing = fill
+        let commissionGiven = commissionPerOrder != nil || commissionBps != nil || schwabFees
+        let live = BacktestRequest.liveLikeDefaults(strategy: strategy.name, fill: fill, slippageBps: slippageBps, commissionGiven: commissionGiven)
         var request = BacktestRequest(
             strategy: strategy.name, symbols: symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
-            from: try date(from, "--from"), to: try date(to, "--to").map { $0.addingTimeInterval(86_399) }, csvPath: csv, cash: cash, fill: timing,
-            commissionPerOrder: commissionPerOrder, commissionBps: commissionBps, schwabFees: schwabFees, slippageBps: slippageBps, benchmark: benchmark,
+            from: try date(from, "--from"), to: try date(to, "--to").map { $0.addingTimeInterval(86_399) }, csvPath: csv, cash: cash, fill: live.fill,
+            commissionPerOrder: commissionPerOrder, commissionBps: commissionBps, schwabFees: schwabFees || live.schwabFees, slippageBps: live.slippageBps,
+            benchmark: benchmark,
             fast: fast, slow: slow, shares: shares, lookback: lookback, window: window, rebalanceEvery: rebalanceEvery, maxPositions: maxPositions,
             maxWeight: maxWeight, cashBuffer: cashBuffer)
         if let goal {

@@ -26,12 +26,12 @@ struct GateErrorRateTests {
         }
     }
 
-    @Test("ridge: the gate passes at least 90% of 100 markets with a planted signal (0.25% a day per standard deviation of the hidden state, rank IC about 0.13) at horizon 5")
+    @Test("ridge: the gate passes at least 90% of 100 markets with a planted signal (0.3% a day per standard deviation of the hidden state, rank IC about 0.18) at horizon 5, traded as live")
     func power() throws {
-        let harness = GateMonteCarlo(family: .ridge, market: FactorMarket(symbols: 20, days: 1_500, signal: 0.0025), horizon: 5)
+        let harness = GateMonteCarlo(family: .ridge, market: FactorMarket(symbols: 20, days: 1_500, signal: 0.003), horizon: 5)
         let rates = try harness.rates(seeds: 100_001..<UInt64(100_001 + Self.plantedMarkets), parallelism: ProcessInfo.processInfo.activeProcessorCount)
         #expect(rates.gate >= 0.90, "power \(rates.gate); refusals \(rates.refusals)")
-        #expect(rates.averageRankIC > 0.08 && rates.averageRankIC < 0.2, "the signal stays modest: rank IC \(rates.averageRankIC)")
+        #expect(rates.averageRankIC > 0.1 && rates.averageRankIC < 0.25, "the signal stays modest: rank IC \(rates.averageRankIC)")
     }
 
     @Test("trials raise the bar: the rank-IC threshold grows with the trial count and the deflated Sharpe's noise bar with it")

@@ -36,16 +36,19 @@ struct BacktestBody: Content {
             guard let (date, _) = BarCSV.parseTime(Substring(text)) else { throw ServiceError.invalid(field, "\(field) must be a date like 2015-06-30") }
             return date
         }
-        let timing: FillTiming
-        switch fill ?? "close" {
+        var timing: FillTiming?
+        switch fill {
+        case nil: timing = nil
         case "close": timing = .close
         case "next-open", "next_open": timing = .nextOpen
         default: throw ServiceError.invalid("fill", "fill must be close or next-open")
         }
+        let commissionGiven = commissionPerOrder != nil || commissionBps != nil || commissionPerShare != nil || schwabFees != nil
+        let live = BacktestRequest.liveLikeDefaults(strategy: strategy, fill: timing, slippageBps: slippageBps, commissionGiven: commissionGiven)
         let defaults = BacktestRequest(strategy: strategy)
         var request = BacktestRequest(strategy: strategy, symbols: symbols ?? [], from: try date(from, "from"), to: try date(to, "to").map { $0.addingTimeInterval(86_399) },
-                               cash: cash ?? defaults.cash, fill: timing, commissionPerOrder: commissionPerOrder, commissionBps: commissionBps,
-                               commissionPerShare: commissionPerShare, schwabFees: schwabFees ?? false, slippageBps: slippageBps ?? 0, benchmark: benchmark,
+                               cash: cash ?? defaults.cash, fill: live.fill, commissionPerOrder: commissionPerOrder, commissionBps: commissionBps,
+                               commissionPerShare: commissionPerShare, schwabFees: schwabFees ?? live.schwabFees, slippageBps: live.slippageBps, benchmark: benchmark,
                                fast: fast ?? defaults.fast, slow: slow ?? defaults.slow, shares: shares ?? defaults.shares, lookback: lookback ?? defaults.lookback,
                                window: window ?? defaults.window, rebalanceEvery: rebalanceEvery, maxPositions: maxPositions ?? defaults.maxPositions,
                                maxWeight: maxWeight ?? defaults.maxWeight, cashBuffer: cashBuffer ?? defaults.cashBuffer)

@@ -13,8 +13,9 @@ public enum BacktestReport {
             ("Max drawdown", pct(m.maxDrawdown)), ("Calmar", num(m.calmar)), ("Turnover (per year)", num(m.turnover)),
             ("Exposure", pct(m.exposure)), ("Trades", "\(m.trades)"), ("Win rate", pct(m.winRate)), ("Profit factor", num(m.profitFactor)),
             ("Alpha", m.alpha.map(pct) ?? "–"), ("Beta", m.beta.map(num) ?? "–"), ("Commissions", money(outcome.commissions)),
+            ("Fills", outcome.execution ?? "–"),
         ]
-        let metricRows = rows.map { "<tr><th>\($0.0)</th><td>\($0.1)</td></tr>" }.joined()
+        let metricRows = rows.map { "<tr><th>\($0.0)</th><td>\(escape($0.1))</td></tr>" }.joined()
         let trades = outcome.tradeList.suffix(500).map { t in
             "<tr><td>\(escape(t.symbol))</td><td>\(day(t.entryTime))</td><td>\(day(t.exitTime))</td><td>\(num(t.quantity))</td>"
                 + "<td>\(num(t.entryPrice))</td><td>\(num(t.exitPrice))</td><td class=\"\(t.profitLoss >= 0 ? "up" : "down")\">\(money(t.profitLoss))</td></tr>"

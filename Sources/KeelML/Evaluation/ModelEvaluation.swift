@@ -46,6 +46,10 @@ public struct EvaluationReport: Sendable, Codable, Hashable {
     public var holdout: HoldoutReport?
     /// How the replays filled: "next open, 5 bp slippage, Schwab fees", or "same close (optimistic)".
     public var fills: String?
+    /// `portfolio` is the model traded as the live cycle trades it, under these preferences, every day; `topK` the
+    /// equal-weight top names every horizon, kept as a diagnostic.
+    public var replayPreferences: ReplayPreferences?
+    public var topK: PortfolioFigures?
 }
 
 /// Walk-forward evaluation of a predictor on a dataset, and the final fit on all labelled rows.
@@ -54,6 +58,8 @@ public struct PredictorEvaluation: Sendable {
     public var rules: GateRules
     /// How many names the replayed portfolio holds (the top predicted).
     public var holdings: Int
+    /// The preferences the live-construction replay trades under.
+    public var replayPreferences = ReplayPreferences()
     /// How the replays fill: as live trading does by default (the cycle runs after the close, its orders fill
     /// at the next session's open, with the paper broker's 5 bp slippage and Schwab's regulatory fees on sells).
     /// `ExecutionModel.sameClose` is the optimistic alternative, labelled so in reports.
@@ -121,8 +127,8 @@ public struct PredictorEvaluation: Sendable {
         let momentum = Self.featureMetrics(dataset, rows: testRows, feature: momentumFeature)
         let holdings = min(self.holdings, max(1, dataset.symbols.count / 2))
         let firstTest = dataset.days[windows[0].test.lowerBound], lastTest = dataset.days[windows[windows.count - 1].test.upperBound - 1]
-        let (portfolio, baselines) = try replays(dataset: dataset, histories: histories, rows: testRows, predictions: testPredictions,
-                                                 from: firstTest, through: lastTest, holdings: holdings, cancellation: cancellation)
+        let (portfolio, topK, baselines) = try replays(dataset: dataset, histories: histories, rows: testRows, predictions: testPredictions,
+                                                       from: firstTest, through: lastTest, holdings: holdings, cancellation: cancellation)
 
         // The deployable fit: the latest window's train and validation ranges moved up to the holdout, whose days
         // no choice has seen; that very model is scored on the holdout and is what gets deployed.
@@ -137,8 +143,8 @@ public struct PredictorEvaluation: Sendable {
         if !holdoutRows.isEmpty {
             let predictions = final.predict(dataset, rows: holdoutRows)
             let first = dataset.days[holdoutStart], lastDay = dataset.days[dataset.days.count - span - 1]
-            let (figures, others) = try replays(dataset: dataset, histories: histories, rows: holdoutRows, predictions: predictions,
-                                                from: first, through: lastDay, holdings: holdings, cancellation: cancellation)
+            let (figures, _, others) = try replays(dataset: dataset, histories: histories, rows: holdoutRows, predictions: predictions,
+                                                   from: first, through: lastDay, holdings: holdings, cancellation: cancellation)
             holdout = HoldoutReport(from: first, to: lastDay, metrics: PredictionMetrics.evaluate(dataset, rows: holdoutRows, predictions: predictions),
                                     portfolio: figures.figures, baselines: others.mapValues(\.figures))
         }
@@ -149,21 +155,28 @@ public struct PredictorEvaluation: Sendable {
         progress(1)
         return (final, EvaluationReport(windows: reports, overall: overall, momentumBaseline: momentum, portfolio: portfolio.figures,
                                         baselines: baselines.mapValues(\.figures), gate: gate, rules: rules, thresholds: thresholds, holdout: holdout,
-                                        fills: execution.label))
+                                        fills: execution.label, replayPreferences: replayPreferences, topK: topK.figures))
     }
 
-    /// The model's top-scored portfolio and the baselines, replayed over `from`...`through`.
+    /// Over `from`...`through`: the model traded as live (its predictions through the live weight builder, the
+    /// replay preferences, the daily cadence and drift threshold), the equal-weight top names every horizon (a
+    /// diagnostic), and the baselines.
     func replays(dataset: Dataset, histories: [BarSeries], rows: [Int], predictions: [Double], from: Date, through: Date, holdings: Int,
-                 cancellation: CancellationCheck) throws -> (model: DeploymentGate.Replay, baselines: [String: DeploymentGate.Replay]) {
+                 cancellation: CancellationCheck) throws -> (model: DeploymentGate.Replay, topK: DeploymentGate.Replay,
+                                                            baselines: [String: DeploymentGate.Replay]) {
         let market = Self.market(histories, from: from, through: through)
         var modelScores: [Date: [String: Double]] = [:]
         for (row, prediction) in zip(rows, predictions) {
             modelScores[dataset.days[Int(dataset.dayIndex[row])], default: [:]][dataset.symbols[Int(dataset.symbolIndex[row])]] = prediction
         }
+        let preferences = replayPreferences
+        let live = try replay(LiveConstructionStrategy(dataset: dataset, rows: rows, predictions: predictions), market: market,
+                              schedule: .everyBars(max(1, preferences.cadenceBars)), constraints: preferences.constraints,
+                              driftThreshold: preferences.driftThreshold, cancellation: cancellation)
         let constraints = PortfolioConstraints(maxPositions: holdings, maxWeight: 1, cashBuffer: 0.01)
-        let model = try replay(TopScoredStrategy(name: "model", scores: modelScores), market: market,
-                               schedule: .everyBars(max(1, dataset.horizonDays)), constraints: constraints, cancellation: cancellation)
-        return (model, try baselines(market: market, dataset: dataset, rows: rows, holdings: holdings, cancellation: cancellation))
+        let topK = try replay(TopScoredStrategy(name: "model", scores: modelScores), market: market,
+                              schedule: .everyBars(max(1, dataset.horizonDays)), constraints: constraints, cancellation: cancellation)
+        return (live, topK, try baselines(market: market, dataset: dataset, rows: rows, holdings: holdings, cancellation: cancellation))
     }
 
     /// The bars from `first` through `last`: the out-of-sample stretch the portfolios are replayed over.
@@ -198,8 +211,9 @@ public struct PredictorEvaluation: Sendable {
     }
 
     func replay(_ strategy: any PortfolioStrategy, market: AlignedMarket, schedule: RebalanceSchedule, constraints: PortfolioConstraints,
-                cancellation: CancellationCheck) throws -> DeploymentGate.Replay {
-        let backtester = PortfolioBacktester(execution: execution, initialCash: 1_000_000, schedule: schedule, constraints: constraints, warmUp: 0)
+                driftThreshold: Double = 0, cancellation: CancellationCheck) throws -> DeploymentGate.Replay {
+        let backtester = PortfolioBacktester(execution: execution, initialCash: 1_000_000, schedule: schedule, constraints: constraints,
+                                             planner: .init(minimumOrderNotional: 10, driftThreshold: driftThreshold, buyCostBuffer: 0.005), warmUp: 0)
         let output = try backtester.run(strategy, market: market, cancellation: cancellation)
         let metrics = PerformanceMetrics(result: output.result)
         func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }

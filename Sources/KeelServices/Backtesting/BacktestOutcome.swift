@@ -37,6 +37,8 @@ public struct BacktestOutcome: Sendable, Codable {
     public var goalReplay: GoalReplayComparison? = nil
     public var bars: Int
     public var elapsedMilliseconds: Double
+    /// How it filled, e.g. "next open, 5 bp slippage, Schwab fees"; same-close fills are marked "(optimistic)".
+    public var execution: String? = nil
 
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()

@@ -64,6 +64,18 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
         self.cashBuffer = cashBuffer
     }
 
+    /// What a portfolio backtest fills with when the request names none of fill, slippage or fees: as Keel's live
+    /// trading does (decided after a close, filled at the next open, the paper broker's 5 bp slippage, Schwab's fees
+    /// on sells). Same-close fills without costs stay available when asked for, and reports call them optimistic.
+    public static func liveLikeDefaults(strategy: String, fill: FillTiming?, slippageBps: Double?, commissionGiven: Bool)
+        -> (fill: FillTiming, slippageBps: Double, schwabFees: Bool) {
+        let portfolio = portfolioStrategies.contains(strategy)
+        return (fill ?? (portfolio ? .nextOpen : .close), slippageBps ?? (portfolio ? 5 : 0), portfolio && !commissionGiven)
+    }
+
+    /// How the fills of this request are described in its report.
+    public var fillsLabel: String { execution.label }
+
     public static let signalStrategies: Set<String> = ["sma-cross", "ema-cross"]
     public static let portfolioStrategies: Set<String> = ["momentum", "breakout", "mean-reversion", "balanced", "equal-weight", "buy-and-hold"]
 

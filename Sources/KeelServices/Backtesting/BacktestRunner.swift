@@ -90,7 +90,8 @@ public struct BacktestRunner: Sendable {
             tradeList: result.trades.map { BacktestOutcome.Trade(symbol: $0.symbol, entryTime: $0.entryTime, exitTime: $0.exitTime, quantity: $0.quantity,
                                                                   entryPrice: $0.entryPrice, exitPrice: $0.exitPrice, commission: $0.commission,
                                                                   profitLoss: $0.profitLoss) },
-            goalReplay: goalReplay, bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed)
+            goalReplay: goalReplay, bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed,
+            execution: request.fillsLabel)
     }
 
     static func path(_ output: PortfolioBacktester.Output, type: GoalType, target: Double) -> GoalReplayComparison.Path {
