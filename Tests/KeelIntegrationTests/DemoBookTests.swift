@@ -22,16 +22,20 @@ struct DemoBookTests {
             let report = try await app.services.reconciliation.reconcile(inFlightGrace: 0, accountHash: hash)
             #expect(report.mismatches.isEmpty, "the ledger and the paper broker's book agree: \(report.mismatches)")
 
-            try await app.eventually("the demo model deployed and today's cycle completed", timeout: 120) {
+            try await app.eventually("the demo model judged and today's cycle completed", timeout: 120) {
                 // The deploy job retries while the model trains: the runner's backoff runs on the test clock.
                 app.clock.advance(by: 10)
-                let deployed = try await app.count("ml_models", where: "status = 'deployed'")
+                let judged = try await app.count("jobs", where: "kind = 'demo.deploy_model' AND status = 'succeeded'")
                 let cycles = try await app.count("cycle_runs", where: "status = 'completed'")
-                return deployed == 1 && cycles == 1
+                return judged == 1 && cycles == 1
             }
+            // The demo deploys its model only if the gate passed it: never by override.
+            let passed = try await app.count("ml_models", where: "gate_passed = \(database == .postgres ? "true" : "1")")
+            #expect(try await app.count("ml_models", where: "status = 'deployed'") == passed)
+            #expect(try await app.count("model_deployments", where: "action = 'override'") == 0, "the demo never overrides the gate")
             #expect(try await app.count("trade_batches", where: "account_hash = '\(hash)' AND status = 'pending_approval'") == 1, "a batch waits for the advisor")
             #expect(try await app.count("alerts", where: "kind = 'batch_awaiting_approval'") >= 1)
-            #expect(try await app.count("model_deployments", where: "action IN ('deploy', 'override')") == 1)
+            #expect(try await app.count("model_deployments", where: "action = 'deploy'") == passed)
 
             // The test database already has the advisor (with the fixtures' password): the demo reuses it.
             let token = try await app.login()

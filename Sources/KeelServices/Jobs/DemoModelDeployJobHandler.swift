@@ -1,10 +1,11 @@
 import Foundation
+import KeelML
 import KeelStore
 
-/// The demo's model: deploys the version the demo seeding trained, once its training job has finished. While
-/// the version trains the job fails and is retried (the runner's backoff); a version that fails the gate on the
-/// simulated prices is deployed as an override with that reason, recorded in the deployment history like any
-/// other.
+/// The demo's model: deploys the version the demo seeding trained, once its training job has finished, if and
+/// only if it passed the gate. While the version trains the job fails and is retried (the runner's backoff). The
+/// demo teaches what Keel does with real money: a version the gate refuses is not deployed (no override), the
+/// labelled momentum baseline keeps serving, and the job's result and the log say why.
 struct DemoModelDeployJobHandler: JobHandler {
     static let kind = "demo.deploy_model"
     let models: ModelRegistryService
@@ -29,8 +30,13 @@ struct DemoModelDeployJobHandler: JobHandler {
         case .failed: throw PermanentJobFailure("the demo model's training failed: \(model.error ?? "")")
         case .deployed, .retired: return try StoredJSON.encode(["model_id": modelID, "status": model.status.rawValue])
         case .trained:
-            let reason = model.gatePassed == true ? nil : "demo book: trained on simulated prices, deployed to show the registry"
-            let deployed = try await models.deploy(modelID, overrideReason: reason, by: system)
+            guard model.gatePassed == true else {
+                let reasons = model.gate.flatMap { try? StoredJSON.decode(GateVerdict.self, $0) }?.reasons.joined(separator: "; ") ?? "no verdict"
+                let why = "\(model.version) did not pass the deployment gate on the demo's simulated prices (\(reasons)); it is not deployed and the labelled momentum baseline serves"
+                models.context.logger.notice("demo book: \(why)")
+                return try StoredJSON.encode(["model_id": modelID, "status": "not_deployed", "reason": why])
+            }
+            let deployed = try await models.deploy(modelID, overrideReason: nil, by: system)
             return try StoredJSON.encode(["model_id": modelID, "status": deployed.status.rawValue])
         }
     }
