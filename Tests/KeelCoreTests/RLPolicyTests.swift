@@ -20,6 +20,11 @@ struct RLPolicyTests {
         #expect(planted.portfolio.sharpe > planted.baselines["equal_weight"]!.sharpe, "\(planted.portfolio) vs \(planted.baselines)")
         #expect(planted.gate.passed, "\(planted.gate.reasons)")
         #expect(planted.trainTo < planted.testFrom)
+        // Early stopping looked at a validation stretch inside the training range, never at the test stretch.
+        let validation = try #require(planted.validation, "a validation trace")
+        #expect(!validation.episodes.isEmpty && validation.episodes.contains(validation.bestEpisode))
+        let validationFrom = try #require(planted.validationFrom), validationTo = try #require(planted.validationTo)
+        #expect(validationTo < planted.testFrom && validationFrom > planted.trainFrom)
         #expect(policy.weights.contains { $0 != 0 })
         let (_, random) = try Self.evaluate(signal: false)
         #expect(!random.gate.passed, "\(random.portfolio) vs \(random.baselines)")

@@ -16,6 +16,10 @@ public struct PolicyReport: Sendable, Codable, Hashable {
     public var rules: GateRules
     /// The thresholds after the correction for trials (nil in reports stored before trials were counted).
     public var thresholds: GateThresholds?
+    /// Early stopping on the validation stretch: its dates, the checks and the episode kept.
+    public var validationFrom: Date?
+    public var validationTo: Date?
+    public var validation: RLTrainer.ValidationTrace?
 }
 
 /// Trains the policy on the first part of the range and replays it, out of sample after an embargo of the
@@ -52,9 +56,17 @@ public struct PolicyEvaluation: Sendable {
         guard trainEnd - horizon * parameters.stepsPerEpisode > 1, testEnd - testStart >= 2 * horizon else {
             throw PredictorEvaluation.EvaluationError.tooShort(days: dayCount, needed: minimumDays(horizon: horizon, steps: parameters.stepsPerEpisode))
         }
-        // Training labels end before the test starts: the policy only learns from returns it could have seen.
-        let trained = try RLTrainer(parameters: parameters).train(dataset, histories: histories, days: 0..<(trainEnd - span), cancellation: cancellation,
-                                                                  progress: { progress($0 * 0.95) })
+        // Training labels end before the test starts: the policy only learns from returns it could have seen. The
+        // last fifth of the training range (after its own embargo) is a validation stretch for early stopping, so
+        // no training choice looks at the test stretch.
+        let validationStart = Int(Double(trainEnd - span) * 0.8)
+        let validationDays = validationStart..<(trainEnd - span)
+        let learnDays = 0..<max(validationStart - span, 1)
+        let useValidation = learnDays.count > horizon * parameters.stepsPerEpisode + 1 && validationDays.count >= 2 * horizon
+        let (trained, validationTrace) = try RLTrainer(parameters: parameters).train(
+            dataset, histories: histories, days: useValidation ? learnDays : 0..<(trainEnd - span),
+            validation: useValidation ? RLTrainer.Validation(days: validationDays) : nil, cancellation: cancellation,
+            progress: { progress($0 * 0.95) })
         let testRows = dataset.labelledRows(inDays: testStart..<testEnd)
         var weightsByDay: [Date: [String: Double]] = [:]
         var scoredRows: [Int] = [], scores: [Double] = []
@@ -89,7 +101,9 @@ public struct PolicyEvaluation: Sendable {
         progress(1)
         return (trained, PolicyReport(trainFrom: dataset.days[0], trainTo: dataset.days[trainEnd - span - 1], testFrom: dataset.days[testStart],
                                       testTo: dataset.days[testEnd - 1], portfolio: portfolio.figures, baselines: baselines.mapValues(\.figures),
-                                      trainingCurve: trained.trainingCurve, scoreMetrics: scoreMetrics, gate: gate, rules: rules, thresholds: thresholds))
+                                      trainingCurve: trained.trainingCurve, scoreMetrics: scoreMetrics, gate: gate, rules: rules, thresholds: thresholds,
+                                      validationFrom: useValidation ? dataset.days[validationDays.lowerBound] : nil,
+                                      validationTo: useValidation ? dataset.days[validationDays.upperBound - 1] : nil, validation: validationTrace))
     }
 }
 

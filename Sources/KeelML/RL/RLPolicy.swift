@@ -105,8 +105,35 @@ public struct RLTrainer: Sendable {
 
     /// `cancellation` is checked every episode (and inside each episode's replay); `progress` gets the share of
     /// episodes done.
+    /// Early stopping on a validation stretch: every `checkEvery` episodes the policy's allocation scores are
+    /// ranked against the validation days' labels (mean rank IC); the best policy is kept, and training stops
+    /// after `patience` checks without improvement. Nothing of the test stretch is used.
+    public struct Validation: Sendable {
+        public var days: Range<Int>
+        public var checkEvery: Int
+        public var patience: Int
+
+        public init(days: Range<Int>, checkEvery: Int = 50, patience: Int = 4) {
+            self.days = days
+            self.checkEvery = max(1, checkEvery)
+            self.patience = max(1, patience)
+        }
+    }
+
+    /// What the validation checks measured: the mean rank IC after each check's episodes, and the episode kept.
+    public struct ValidationTrace: Sendable, Codable, Hashable {
+        public var episodes: [Int]
+        public var rankICs: [Double]
+        public var bestEpisode: Int
+    }
+
     public func train(_ dataset: Dataset, histories: [BarSeries], days: Range<Int>, cancellation: CancellationCheck = .never,
                       progress: (Double) -> Void = { _ in }) throws -> RLPolicy {
+        try train(dataset, histories: histories, days: days, validation: nil, cancellation: cancellation, progress: progress).policy
+    }
+
+    public func train(_ dataset: Dataset, histories: [BarSeries], days: Range<Int>, validation: Validation?, cancellation: CancellationCheck = .never,
+                      progress: (Double) -> Void = { _ in }) throws -> (policy: RLPolicy, validation: ValidationTrace?) {
         let p = try parameters.validated()
         let horizon = max(1, dataset.horizonDays)
         let features = dataset.featureCount
@@ -133,6 +160,15 @@ public struct RLTrainer: Sendable {
         var roundReward = 0.0
         // The running average of a step's squared return: the penalty's baseline.
         var squaredReturnBaseline: Double?
+        let validationSections: [CrossSection] = validation.map { validation in
+            dataset.rowsByDay(dataset.labelledRows(inDays: validation.days)).filter { $0.rows.count >= 3 }.map { _, rows in
+                CrossSection(symbols: [], x: RLPolicy.crossSectional(rows.map { row in (0..<features).map { dataset.columns[$0][row] } }),
+                             y: rows.map { dataset.labels[$0] })
+            }
+        } ?? []
+        var trace = ValidationTrace(episodes: [], rankICs: [], bestEpisode: 0)
+        var best: (score: Double, policy: RLPolicy)?
+        var checksWithoutGain = 0
         for episode in 0..<p.episodes {
             try cancellation.checkpoint()
             if episode % 50 == 0 { progress(Double(episode) / Double(p.episodes)) }
@@ -164,8 +200,35 @@ public struct RLTrainer: Sendable {
                 policy.trainingCurve.append(roundReward / 20)
                 roundReward = 0
             }
+            if let validation, !validationSections.isEmpty, (episode + 1) % validation.checkEvery == 0 || episode + 1 == p.episodes {
+                let score = Self.validationScore(policy, validationSections)
+                trace.episodes.append(episode + 1)
+                trace.rankICs.append(score)
+                if best == nil || score > best!.score + 1e-12 {
+                    best = (score, policy)
+                    trace.bestEpisode = episode + 1
+                    checksWithoutGain = 0
+                } else {
+                    checksWithoutGain += 1
+                    if checksWithoutGain >= validation.patience { break }
+                }
+            }
         }
-        return policy
+        guard let best else { return (policy, validation == nil ? nil : trace) }
+        var kept = best.policy
+        kept.trainingCurve = policy.trainingCurve
+        return (kept, trace)
+    }
+
+    /// The mean over validation days of the rank correlation between the policy's allocation probabilities (from
+    /// an empty portfolio) and the names' forward returns.
+    static func validationScore(_ policy: RLPolicy, _ sections: [CrossSection]) -> Double {
+        var total = 0.0, count = 0.0
+        for section in sections {
+            let probabilities = policy.probabilities(section.x, current: [Double](repeating: 0, count: section.x.count))
+            if let ic = PredictionMetrics.rankCorrelation(probabilities, section.y) { total += ic; count += 1 }
+        }
+        return count > 0 ? total / count : 0
     }
 
     static func sample(_ probabilities: [Double], using generator: inout SeededGenerator) -> Int {
