@@ -59,7 +59,8 @@ struct AvailabilityBenchmark: AsyncParsableCommand {
             "model_type": "gbdt", "portfolio_id": 1, "from": "2000-01-01", "to": today, "horizon_days": 20,
             "params": ["trees": 5000, "max_leaves": 100, "max_depth": 16, "min_samples_per_leaf": 1, "early_stopping_rounds": 0, "learning_rate": 0.001],
         ])
-        let rl = try await post(base + "/api/rl/train", token: token, ["portfolio_id": 4, "from": "2000-01-01", "to": today, "episodes": 20_000])
+        let rl = try await post(base + "/api/rl/train", token: token, ["portfolio_id": 4, "from": "2000-01-01", "to": today, "episodes": 20_000,
+                                                                       "params": ["early_stopping_checks": 0]])
         let jobs = [gbdt, rl].compactMap { $0["job_id"] as? String }
         guard jobs.count == 2 else { throw ValidationError("the trainings were not accepted: \(gbdt) \(rl)") }
         // Both inside their compute before measuring.

@@ -20,9 +20,10 @@ struct AvailabilityTests {
                                                     "early_stopping_rounds": 0, "learning_rate": 0.001]]) { _, new in new }
     }
 
-    /// Inside the training budget, and minutes of work: 100,000 episodes.
+    /// Inside the training budget, and minutes of work: 100,000 episodes, no early stopping.
     static var heavyRL: [String: any Sendable] {
-        ["symbols": MLRLPipelineTests.symbols("P"), "from": "2017-07-14", "to": "2019-06-13", "episodes": 100_000, "seed": 3]
+        ["symbols": MLRLPipelineTests.symbols("P"), "from": "2017-07-14", "to": "2019-06-13", "episodes": 100_000, "seed": 3,
+         "params": ["early_stopping_checks": 0]]
     }
 
     static func job(_ app: KeelTestApp, _ id: String, token: String) async throws -> [String: Any] {

@@ -137,7 +137,9 @@ struct WorkspaceModelsController: RouteCollection {
         if record.family == .ml, let report = record.metrics.flatMap({ try? StoredJSON.decode(EvaluationReport.self, $0) }) {
             evidence = gateEvidence(thresholds: report.thresholds, rankIC: report.overall, holdout: report.holdout, trials: trials, rules: report.rules)
             windows = report.windows.map { ($0.testTo, $0.model.meanRankIC, $0.momentumBaseline.meanRankIC) }
-            table = [figures("model", report.portfolio)] + report.baselines.sorted { $0.key < $1.key }.map { figures($0.key, $0.value) }
+            table = [figures("model, as traded live", report.portfolio)] + report.baselines.sorted { $0.key < $1.key }.map { figures($0.key, $0.value) }
+                + (report.topK.map { [figures("model top names, equal weight (diagnostic)", $0)] } ?? [])
+            if let fills = report.fills { evidence.append(("Fills", fills)) }
         } else if record.family == .rl, let report = record.metrics.flatMap({ try? StoredJSON.decode(PolicyReport.self, $0) }) {
             evidence = gateEvidence(thresholds: report.thresholds, rankIC: report.scoreMetrics, holdout: nil, trials: trials, rules: report.rules)
             table = [figures("policy", report.portfolio)] + report.baselines.sorted { $0.key < $1.key }.map { figures($0.key, $0.value) }

@@ -16,9 +16,32 @@ public struct RLParameters: Sendable, Codable, Hashable {
     public var costBasisPoints = 5.0
     /// Names the deterministic policy holds.
     public var holdings = 10
+    /// Early stopping: training ends after this many validation checks (every 50 episodes) without a better
+    /// validation rank IC (0: never; every episode runs and the best checked policy is still the one kept).
+    public var earlyStoppingChecks = 4
     public var seed: UInt64 = 1
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case episodes, stepsPerEpisode, learningRate, temperature, samplesPerStep, riskPenalty, costBasisPoints, holdings, earlyStoppingChecks, seed
+    }
+
+    // Plans stored before a setting existed still load, with that setting at its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = RLParameters()
+        episodes = try container.decodeIfPresent(Int.self, forKey: .episodes) ?? defaults.episodes
+        stepsPerEpisode = try container.decodeIfPresent(Int.self, forKey: .stepsPerEpisode) ?? defaults.stepsPerEpisode
+        learningRate = try container.decodeIfPresent(Double.self, forKey: .learningRate) ?? defaults.learningRate
+        temperature = try container.decodeIfPresent(Double.self, forKey: .temperature) ?? defaults.temperature
+        samplesPerStep = try container.decodeIfPresent(Int.self, forKey: .samplesPerStep) ?? defaults.samplesPerStep
+        riskPenalty = try container.decodeIfPresent(Double.self, forKey: .riskPenalty) ?? defaults.riskPenalty
+        costBasisPoints = try container.decodeIfPresent(Double.self, forKey: .costBasisPoints) ?? defaults.costBasisPoints
+        holdings = try container.decodeIfPresent(Int.self, forKey: .holdings) ?? defaults.holdings
+        earlyStoppingChecks = try container.decodeIfPresent(Int.self, forKey: .earlyStoppingChecks) ?? defaults.earlyStoppingChecks
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
+    }
 
     public func validated() throws -> RLParameters {
         func check(_ ok: Bool, _ field: String, _ message: String) throws { if !ok { throw GBDTParameters.Invalid(field: field, message: message) } }
@@ -30,6 +53,7 @@ public struct RLParameters: Sendable, Codable, Hashable {
         try check(riskPenalty >= 0 && riskPenalty <= 100, "risk_penalty", "risk_penalty must be between 0 and 100")
         try check(costBasisPoints >= 0 && costBasisPoints <= 1000, "cost_bps", "cost_bps must be between 0 and 1000")
         try check((1...500).contains(holdings), "holdings", "holdings must be between 1 and 500")
+        try check((0...1000).contains(earlyStoppingChecks), "early_stopping_checks", "early_stopping_checks must be between 0 and 1000")
         return self
     }
 }
@@ -107,16 +131,14 @@ public struct RLTrainer: Sendable {
     /// episodes done.
     /// Early stopping on a validation stretch: every `checkEvery` episodes the policy's allocation scores are
     /// ranked against the validation days' labels (mean rank IC); the best policy is kept, and training stops
-    /// after `patience` checks without improvement. Nothing of the test stretch is used.
+    /// after `earlyStoppingChecks` checks without improvement. Nothing of the test stretch is used.
     public struct Validation: Sendable {
         public var days: Range<Int>
         public var checkEvery: Int
-        public var patience: Int
 
-        public init(days: Range<Int>, checkEvery: Int = 50, patience: Int = 4) {
+        public init(days: Range<Int>, checkEvery: Int = 50) {
             self.days = days
             self.checkEvery = max(1, checkEvery)
-            self.patience = max(1, patience)
         }
     }
 
@@ -210,7 +232,7 @@ public struct RLTrainer: Sendable {
                     checksWithoutGain = 0
                 } else {
                     checksWithoutGain += 1
-                    if checksWithoutGain >= validation.patience { break }
+                    if p.earlyStoppingChecks > 0 && checksWithoutGain >= p.earlyStoppingChecks { break }
                 }
             }
         }

@@ -8,7 +8,8 @@ public struct RLTrainingRequest: Sendable, Codable {
     public var from: String?
     public var to: String?
     public var episodes: Int?
-    /// learning_rate, temperature, samples_per_step, risk_penalty, cost_bps, holdings, steps_per_episode, horizon_days.
+    /// learning_rate, temperature, samples_per_step, risk_penalty, cost_bps, holdings, steps_per_episode, horizon_days,
+    /// early_stopping_checks.
     public var params: [String: Double]?
     public var seed: Int64?
 
@@ -23,7 +24,8 @@ public struct RLTrainingRequest: Sendable, Codable {
         self.seed = seed
     }
 
-    static let keys: Set<String> = ["learning_rate", "temperature", "samples_per_step", "risk_penalty", "cost_bps", "holdings", "steps_per_episode", "horizon_days"]
+    static let keys: Set<String> = ["learning_rate", "temperature", "samples_per_step", "risk_penalty", "cost_bps", "holdings", "steps_per_episode", "horizon_days",
+                                    "early_stopping_checks"]
 
     func validated(today: Date, universe: (Int) async throws -> [String]) async throws -> RLTrainingPlan {
         var horizon: Int?
@@ -56,6 +58,7 @@ public struct RLTrainingRequest: Sendable, Codable {
             case "cost_bps": parameters.costBasisPoints = value
             case "holdings": parameters.holdings = try integer()
             case "steps_per_episode": parameters.stepsPerEpisode = try integer()
+            case "early_stopping_checks": parameters.earlyStoppingChecks = try integer()
             default: break
             }
         }
