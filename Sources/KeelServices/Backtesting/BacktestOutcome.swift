@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelML
 
 /// A finished backtest as it is stored, served and written to result.json.
 public struct BacktestOutcome: Sendable, Codable {
@@ -39,6 +40,9 @@ public struct BacktestOutcome: Sendable, Codable {
     public var elapsedMilliseconds: Double
     /// How it filled, e.g. "next open, 5 bp slippage, Schwab fees"; same-close fills are marked "(optimistic)".
     public var execution: String? = nil
+    /// The autonomous replay: against the benchmark and each fixed strategy, switches, demotions, de-risks and days
+    /// in each regime and strategy.
+    public var autonomous: AutonomousPolicyReplay.Report? = nil
 
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()

@@ -77,7 +77,10 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
     public var fillsLabel: String { execution.label }
 
     public static let signalStrategies: Set<String> = ["sma-cross", "ema-cross"]
-    public static let portfolioStrategies: Set<String> = ["momentum", "breakout", "mean-reversion", "balanced", "equal-weight", "buy-and-hold"]
+    public static let portfolioStrategies: Set<String> = ["momentum", "breakout", "mean-reversion", "balanced", "equal-weight", "buy-and-hold",
+                                                          autonomous]
+    /// The whole autonomous policy replayed day by day (`AutonomousPolicyReplay`); needs a benchmark.
+    public static let autonomous = "autonomous"
 
     public var execution: ExecutionModel {
         let commission: CommissionModel
@@ -126,6 +129,9 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
             throw ServiceError.invalid("strategy", "strategy must be one of \(known.sorted().joined(separator: ", ")) or model:N")
         }
         if csvPath == nil, symbols.isEmpty, !strategy.hasPrefix("model:") { throw ServiceError.invalid("symbols", "give symbols (stored bars) or a CSV path") }
+        if strategy == Self.autonomous, benchmark == nil {
+            throw ServiceError.invalid("benchmark", "the autonomous replay needs a benchmark: its regime drives the strategy choice (e.g. SPY)")
+        }
         try finite(cash, 1...1e12, "cash")
         if Self.signalStrategies.contains(strategy) {
             _ = try FieldValidation.range(fast, 1...1000, field: "fast")
@@ -156,7 +162,7 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
             guard let target = goalTarget, target.isFinite, target > 0, target <= 1000 else {
                 throw ServiceError.invalid("goal_target", "goal_target is the percent target of each period, above 0 and at most 1000 (5 = +5%)")
             }
-            guard !Self.signalStrategies.contains(strategy), strategy != "buy-and-hold" else {
+            guard !Self.signalStrategies.contains(strategy), strategy != "buy-and-hold", strategy != Self.autonomous else {
                 throw ServiceError.invalid("strategy", "a goal replay needs a rebalancing portfolio strategy (momentum, breakout, mean-reversion, balanced, equal-weight or model:N)")
             }
         }

@@ -50,7 +50,23 @@ public struct BacktestRunner: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let result: BacktestResult
         var goalReplay: GoalReplayComparison?
-        if BacktestRequest.signalStrategies.contains(request.strategy) {
+        var autonomous: AutonomousPolicyReplay.Report?
+        if request.strategy == BacktestRequest.autonomous, let benchmark = benchmarkSeries {
+            var settings = AutonomousPolicyReplay.Settings()
+            settings.execution = request.execution
+            settings.initialCash = request.cash
+            settings.constraints = PortfolioConstraints(maxPositions: request.maxPositions, maxWeight: request.maxWeight, cashBuffer: request.cashBuffer)
+            let replayed: (report: AutonomousPolicyReplay.Report, result: BacktestResult)
+            do {
+                replayed = try AutonomousPolicyReplay(settings: settings).run(histories: series, benchmark: benchmark, cancellation: cancellation)
+            } catch let error as AutonomousPolicyReplay.ReplayError {
+                throw ServiceError.invalid("from", error.description)
+            }
+            result = replayed.result
+            autonomous = replayed.report
+            let others = series.filter { $0.symbol != benchmark.symbol }
+            series = others.isEmpty ? [benchmark] : others
+        } else if BacktestRequest.signalStrategies.contains(request.strategy) {
             let bars = series[0]
             var strategy = MovingAverageCrossover(fast: request.fast, slow: request.slow, quantity: request.shares, exponential: request.strategy == "ema-cross")
             result = SignalBacktester(execution: request.execution, initialCash: request.cash).run(&strategy, series: bars)
@@ -91,7 +107,7 @@ public struct BacktestRunner: Sendable {
                                                                   entryPrice: $0.entryPrice, exitPrice: $0.exitPrice, commission: $0.commission,
                                                                   profitLoss: $0.profitLoss) },
             goalReplay: goalReplay, bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed,
-            execution: request.fillsLabel)
+            execution: request.fillsLabel, autonomous: autonomous)
     }
 
     static func path(_ output: PortfolioBacktester.Output, type: GoalType, target: Double) -> GoalReplayComparison.Path {
