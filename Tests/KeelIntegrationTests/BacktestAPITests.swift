@@ -44,6 +44,31 @@ struct BacktestAPITests {
         }
     }
 
+    @Test("the autonomous policy replays through the API beside the benchmark and each fixed strategy; it needs a benchmark",
+          arguments: TestDatabase.available)
+    func autonomousReplayThroughTheAPI(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let token = try await app.login()
+            let symbols = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "JNJ", "PG"]
+            let missing = try await app.request(.POST, "/api/backtests", token: token, json: ["strategy": "autonomous", "symbols": symbols])
+            #expect(missing.status == .unprocessableEntity && missing.errorField == "benchmark", "\(missing)")
+            let submitted = try await app.request(.POST, "/api/backtests", token: token, json: [
+                "strategy": "autonomous", "symbols": symbols, "benchmark": "SPY", "max_positions": 4, "max_weight": 0.3,
+            ])
+            #expect(submitted.status == .accepted, "\(submitted)")
+            let job = try await waitForResult(app, token, try #require(submitted.object.string("backtest_id")))
+            #expect(job.string("status") == "succeeded", "\(job)")
+            let result = try #require(job["result"] as? [String: Any])
+            #expect(result.string("execution") == "next open, 5 bp slippage, Schwab fees", "live-like fills by default")
+            let autonomous = try #require(result["autonomous"] as? [String: Any], "\(result.keys)")
+            #expect(autonomous["policy"] is [String: Any] && autonomous["benchmark"] is [String: Any])
+            #expect(Set((autonomous["fixed"] as? [String: Any])?.keys.map { $0 } ?? []) == ["momentum", "breakout", "mean_reversion", "balanced", "low_volatility"])
+            let days = (autonomous["days_in_strategy"] as? [String: Int])?.values.reduce(0, +) ?? 0
+            #expect(days > 0 && days == (autonomous["days_in_regime"] as? [String: Int])?.values.reduce(0, +), "\(autonomous)")
+            #expect(autonomous["switches"] is Int && autonomous["demotions"] is Int && autonomous["derisks"] is Int)
+        }
+    }
+
     @Test("the live rebalancer and the backtester get the same target weights from the same strategy", arguments: TestDatabase.available)
     func sameStrategyLiveAndBacktest(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in
