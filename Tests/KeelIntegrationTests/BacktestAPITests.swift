@@ -66,6 +66,8 @@ struct BacktestAPITests {
             let days = (autonomous["days_in_strategy"] as? [String: Int])?.values.reduce(0, +) ?? 0
             #expect(days > 0 && days == (autonomous["days_in_regime"] as? [String: Int])?.values.reduce(0, +), "\(autonomous)")
             #expect(autonomous["switches"] is Int && autonomous["demotions"] is Int && autonomous["derisks"] is Int)
+            let report = try await app.request(.GET, "/api/backtests/\(try #require(submitted.object.string("backtest_id")))/report", token: token)
+            #expect(report.status == .ok && report.body.contains("Autonomous policy against the benchmark") && report.body.contains("buy and hold SPY"))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KeelML
 import KeelCore
 import KeelServices
 
@@ -36,6 +37,7 @@ public enum BacktestReport {
         <div class="grid"><table>\(metricRows)</table><div>
         <h2 style="margin-top:0">Equity</h2>\(equitySVG(outcome))
         <h2>Drawdown</h2>\(drawdownSVG(outcome))</div></div>
+        \(autonomousSection(outcome))
         <h2>Monthly returns</h2>\(monthlyTable(outcome))
         <h2>Trades (\(outcome.trades))</h2>
         <table><tr><th>Symbol</th><th>Entry</th><th>Exit</th><th>Qty</th><th>Entry price</th><th>Exit price</th><th>P&amp;L</th></tr>\(trades)</table>
@@ -44,6 +46,26 @@ public enum BacktestReport {
     }
 
     static let width = 640.0, height = 220.0
+
+    /// The autonomous replay against the benchmark and each fixed strategy, and what the policy did.
+    static func autonomousSection(_ outcome: BacktestOutcome) -> String {
+        guard let report = outcome.autonomous else { return "" }
+        func row(_ name: String, _ f: AutonomousPolicyReplay.Figures) -> String {
+            "<tr><th>\(escape(name))</th><td>\(pct(f.totalReturn))</td><td>\(pct(f.cagr))</td><td>\(num(f.sharpe))</td><td>\(pct(f.maxDrawdown))</td>"
+                + "<td>\(num(f.turnover))</td><td>\(money(f.costs))</td></tr>"
+        }
+        let rows = [row("autonomous policy", report.policy), row("buy and hold \(outcome.benchmark ?? "benchmark")", report.benchmark)]
+            + report.fixed.sorted { $0.key < $1.key }.map { row($0.key, $0.value) }
+        func days(_ counts: [String: Int]) -> String {
+            counts.sorted { $0.key < $1.key }.map { "\(escape($0.key)) \($0.value)" }.joined(separator: " · ")
+        }
+        return """
+        <h2>Autonomous policy against the benchmark and each fixed strategy (\(day(report.from)) to \(day(report.to)))</h2>
+        <table><tr><th></th><th>Total return</th><th>CAGR</th><th>Sharpe</th><th>Max drawdown</th><th>Turnover</th><th>Costs</th></tr>\(rows.joined())</table>
+        <p class="muted">\(report.switches) switches · \(report.demotions) demotions · \(report.derisks) de-risks ·
+        days in regime: \(days(report.daysInRegime)) · days in strategy: \(days(report.daysInStrategy))</p>
+        """
+    }
 
     static func points(_ values: [Double], low: Double, high: Double) -> String {
         guard values.count > 1, high > low else { return "" }
