@@ -68,6 +68,10 @@ struct BacktestAPITests {
             #expect(autonomous["switches"] is Int && autonomous["demotions"] is Int && autonomous["derisks"] is Int)
             let report = try await app.request(.GET, "/api/backtests/\(try #require(submitted.object.string("backtest_id")))/report", token: token)
             #expect(report.status == .ok && report.body.contains("Autonomous policy against the benchmark") && report.body.contains("buy and hold SPY"))
+            // The workspace's backtests page shows the same comparison.
+            let cookie = try #require(try await WorkspaceSessionTests.signIn(app).session)
+            let page = try await app.browse(.GET, "/app/backtests?id=\(try #require(submitted.object.string("backtest_id")))", cookies: ["keel_session": cookie])
+            #expect(page.body.contains("The autonomous policy against the benchmark and each fixed strategy") && page.body.contains("autonomous policy"))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KeelML
 import KeelCore
 import KeelServices
 import KeelStore
@@ -80,12 +81,23 @@ struct WorkspaceBacktestsController: RouteCollection {
             peak = max(peak, point.equity)
             return (point.date, peak > 0 ? point.equity / peak - 1 : 0)
         }
-        return .init(row: row, figures: figures, equity: equity.map { ($0.date, $0.equity) },
+        var report = BacktestsModel.Report(row: row, figures: figures, equity: equity.map { ($0.date, $0.equity) },
                      benchmark: (outcome.benchmarkCurve ?? []).filter { $0.equity.isFinite }.map { ($0.date, $0.equity) }, benchmarkName: outcome.benchmark,
                      drawdown: drawdown, trades: outcome.tradeList.prefix(200).map {
                          .init(symbol: $0.symbol, entry: $0.entryTime, exit: $0.exitTime, quantity: $0.quantity, entryPrice: $0.entryPrice, exitPrice: $0.exitPrice,
                                profitLoss: $0.profitLoss)
                      }, tradeCount: outcome.tradeList.count)
+        if let autonomous = outcome.autonomous {
+            func values(_ f: AutonomousPolicyReplay.Figures) -> [String] {
+                [percent(f.totalReturn), percent(f.cagr), ratio(f.sharpe), percent(f.maxDrawdown), ratio(f.turnover), Format.money(f.costs)]
+            }
+            report.comparison = [("autonomous policy", values(autonomous.policy)), ("buy and hold \(outcome.benchmark ?? "benchmark")", values(autonomous.benchmark))]
+                + autonomous.fixed.sorted { $0.key < $1.key }.map { ($0.key, values($0.value)) }
+            let regimes = autonomous.daysInRegime.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let strategies = autonomous.daysInStrategy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            report.comparisonNote = "\(autonomous.switches) switches, \(autonomous.demotions) demotions, \(autonomous.derisks) de-risks; days in regime: \(regimes); days in strategy: \(strategies)"
+        }
+        return report
     }
 
     func run(req: Request) async throws -> Response {

@@ -54,6 +54,10 @@ public struct BacktestsModel: Sendable {
         public var drawdown: [(date: Date, value: Double)]
         public var trades: [Trade]
         public var tradeCount: Int
+        /// The autonomous replay: one row per portfolio (the policy, buy-and-hold, each fixed strategy) with its
+        /// shown figures, and what the policy did (switches, demotions, de-risks, days per regime and strategy).
+        public var comparison: [(name: String, values: [String])] = []
+        public var comparisonNote: String?
 
         public init(row: Row, figures: [(label: String, value: String)], equity: [(date: Date, value: Double)], benchmark: [(date: Date, value: Double)],
                     benchmarkName: String?, drawdown: [(date: Date, value: Double)], trades: [Trade], tradeCount: Int) {
@@ -145,6 +149,14 @@ public enum BacktestsPage {
                 .div(.div(.class("label"), .text(figure.label)), .div(.class("figure"), .text(figure.value)))
             })),
             .if(!report.equity.isEmpty, .group(.div(.raw(equity)), .div(.raw(drawdown)))),
+            .if(!report.comparison.isEmpty, .group(
+                .h2(.style("margin-top:1rem"), .text("The autonomous policy against the benchmark and each fixed strategy")),
+                .table(
+                    .tr(.th("Portfolio"), .th("Total return"), .th("CAGR"), .th("Sharpe"), .th("Max drawdown"), .th("Turnover"), .th("Costs")),
+                    .forEach(report.comparison) { entry in .tr(.td(.text(entry.name)), .forEach(entry.values) { .td(.text($0)) }) }
+                ),
+                .unwrap(report.comparisonNote) { .p(.class("label"), .text($0)) }
+            )),
             .if(!report.trades.isEmpty, .group(
                 .h2(.style("margin-top:1rem"), .text("Trades (\(report.tradeCount)\(report.tradeCount > report.trades.count ? ", first \(report.trades.count) shown" : ""))")),
                 .table(
