@@ -18,6 +18,18 @@ struct RegimeDetectionTests {
         return Double(window.filter { accept.contains($0.regime) }.count) / Double(window.count)
     }
 
+    @Test("walk-forward: thresholds chosen on the episodes before 2013 only, then judged on 2013, 2017 and March 2020",
+          .enabled(if: MarketDataFiles.available, MarketDataFiles.skipReason))
+    func thresholdsChosenEarlyJudgedLate() throws {
+        let spy = try Self.load("equities/etf_spy_1999_2020/SPY.csv", symbol: "SPY")
+        let report = try RegimeThresholdFit().fit(spy)
+        print("regime threshold fit: \(report)")
+        #expect(report.candidates == 27)
+        #expect(report.choosingAgreement >= report.defaultChoosingAgreement - 1e-9, "the grid includes the defaults' neighbourhood: \(report)")
+        #expect(report.judgingAgreement >= 0.6, "out of sample, the chosen thresholds still read the later episodes: \(report)")
+        #expect(Set(report.perEpisode.keys) == Set((RegimeEpisode.choosing + RegimeEpisode.judging).map(\.name)))
+    }
+
     @Test("October–November 2008 and March 2020 are bear or high_volatility; most of 2013 and 2017 is bull",
           .enabled(if: MarketDataFiles.available, MarketDataFiles.skipReason))
     func realCrises() throws {
