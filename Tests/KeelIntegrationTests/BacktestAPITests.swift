@@ -72,6 +72,11 @@ struct BacktestAPITests {
             let cookie = try #require(try await WorkspaceSessionTests.signIn(app).session)
             let page = try await app.browse(.GET, "/app/backtests?id=\(try #require(submitted.object.string("backtest_id")))", cookies: ["keel_session": cookie])
             #expect(page.body.contains("The autonomous policy against the benchmark and each fixed strategy") && page.body.contains("autonomous policy"))
+            // The autonomous page lists it with its headline against the benchmark.
+            let autonomousPage = try await app.browse(.GET, "/app/autonomous", cookies: ["keel_session": cookie])
+            let replayID = try #require(submitted.object.string("backtest_id"))
+            #expect(autonomousPage.body.contains("The policy on history") && autonomousPage.body.contains("/app/backtests?id=\(replayID)")
+                    && autonomousPage.body.contains("SPY "), "the replay is listed on the autonomous page")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KeelML
 import KeelCore
 import KeelServices
 import KeelStore
@@ -71,7 +72,29 @@ struct WorkspaceAutonomousController: RouteCollection {
                                                                         strategy: $0.strategy, reason: $0.reason, orders: $0.orders, outcome: $0.outcome) },
             pausedClients: status.pausedClients.map { ($0.clientID, $0.pauseReason) }, strategies: StrategyKind.allCases.map(\.rawValue),
             killSwitchEngaged: status.killSwitchEngaged, clients: clients.map { ($0.clientID, "\($0.firstName) \($0.lastName)") }, notice: done, error: failed)
-        return WebSession.page(AutonomousPage.render(model))
+        var withReplays = model
+        // The list carries no results: the latest five finished replays are read whole.
+        var finished: [BacktestRecord] = []
+        for record in try await keel.backtests.list(limit: 100, by: principal) where record.status == "succeeded" && finished.count < 5 {
+            guard (try? BacktestOutcome.decoder.decode(BacktestRequest.self, from: Data(record.request.utf8)))?.strategy == BacktestRequest.autonomous else { continue }
+            finished.append(try await keel.backtests.get(record.id, by: principal))
+        }
+        withReplays.replays = Self.replays(finished)
+        return WebSession.page(AutonomousPage.render(withReplays))
+    }
+
+    /// The finished replays of the autonomous policy among recent backtests, with their headline figures.
+    static func replays(_ records: [BacktestRecord]) -> [AutonomousModel.Replay] {
+        records.compactMap { record -> AutonomousModel.Replay? in
+            guard let stored = record.result, let outcome = try? BacktestOutcome.decoder.decode(BacktestOutcome.self, from: Data(stored.utf8)),
+                  let replay = outcome.autonomous else { return nil }
+            func line(_ f: AutonomousPolicyReplay.Figures) -> String {
+                String(format: "%.1f%% a year, Sharpe %.2f, max drawdown %.1f%%", f.cagr * 100, f.sharpe, f.maxDrawdown * 100)
+            }
+            let summary = "policy \(line(replay.policy)); \(outcome.benchmark ?? "benchmark") \(line(replay.benchmark)); "
+                + "\(replay.switches) switches, \(replay.demotions) demotions, \(replay.derisks) de-risks"
+            return AutonomousModel.Replay(backtestID: record.id, createdAt: record.createdAt, summary: summary)
+        }
     }
 
     func act(_ action: String, _ req: Request) async throws -> Response {

@@ -59,6 +59,13 @@ public struct BacktestJobs: Sendable {
         }
     }
 
+    /// The most recent backtests, newest first.
+    public func list(limit: Int, by principal: Principal) async throws -> [BacktestRecord] {
+        try principal.ensureStaff()
+        let count = try FieldValidation.range(limit, 1...500, field: "limit")
+        return try await context.database.read { try await $0.backtests.list(limit: count) }
+    }
+
     public func get(_ id: String, by principal: Principal) async throws -> BacktestRecord {
         try principal.ensureStaff()
         guard let record = try await context.database.read({ try await $0.backtests.find(id) }) else {

@@ -58,7 +58,22 @@ public struct AutonomousModel: Sendable {
         }
     }
 
+    /// A replay of the whole policy on history (a backtest of strategy `autonomous`) and its headline.
+    public struct Replay: Sendable, Hashable {
+        public var backtestID: String
+        public var createdAt: Date
+        public var summary: String
+
+        public init(backtestID: String, createdAt: Date, summary: String) {
+            self.backtestID = backtestID
+            self.createdAt = createdAt
+            self.summary = summary
+        }
+    }
+
     public var viewer: Viewer
+    /// The latest replays of the policy on history, newest first.
+    public var replays: [Replay] = []
     public var regimeDays: [RegimeChart.Day]
     public var benchmarkSymbol: String
     public var cycles: [Cycle]
@@ -101,6 +116,18 @@ public enum AutonomousPage {
             Controls.banners(notice: model.notice, error: model.error),
             .section(.class("card"), .h2("Regime"), .raw(chart)),
             .div(.class("grid"), .style("margin-top:1rem"), cycles(model), controls(model)),
+            .section(
+                .class("card"), .style("margin-top:1rem"), .h2("The policy on history"),
+                .p(.class("label"), .text("Each replay runs this page's decision code day by day on stored or CSV bars, against buy-and-hold of the benchmark and each fixed strategy. Start one from Backtests with strategy autonomous and a benchmark.")),
+                .if(model.replays.isEmpty, .p(.text("No replay yet."))),
+                .if(!model.replays.isEmpty, .table(
+                    .tr(.th("Replay"), .th("Started"), .th("Against the benchmark")),
+                    .forEach(model.replays) { replay in
+                        .tr(.td(.a(.href(Markup.escape("/app/backtests?id=\(replay.backtestID)")), .text(String(replay.backtestID.prefix(8))))),
+                            .td(.text(Format.day(replay.createdAt))), .td(.text(replay.summary)))
+                    }
+                ))
+            ),
             .unwrap(model.selected) { selected in
                 .section(
                     .class("card"), .style("margin-top:1rem"),
