@@ -18,6 +18,9 @@ public final class ActivePredictor: Sendable {
     let baseline: any ReturnPredictor
     let context: ServiceContext?
     private let decoded = NIOLockedValueBox<[String: TrainedModelPredictor]>([:])
+    /// Refusals waiting for their alert: raised by the caller once its transaction has ended (SQLite's single
+    /// writer may be held by that transaction while the artifact is checked).
+    private let refusals = NIOLockedValueBox<[String]>([])
     private let policies = NIOLockedValueBox<[String: RLPolicyStrategy]>([:])
 
     public static let tamperedAlert = "model_artifact_tampered"
@@ -88,16 +91,26 @@ public final class ActivePredictor: Sendable {
     }
 
     private func refuse(_ model: MLModelRecord, found digest: String) {
-        guard let context else { return }
         let message = "the artifact of \(model.version) (\(model.modelID)) has SHA-256 \(digest), not the \(model.artifactSHA256 ?? "none") recorded at training: it is not served"
-        context.logger.critical("\(message)")
-        // Raised after the caller's transaction: SQLite's single writer may be held by it now.
-        Task {
-            let now = context.clock.now()
-            _ = try? await context.database.write { session in
-                try await AlertOutbox.raise(NewAlert(kind: Self.tamperedAlert, severity: "critical", message: message), session: session,
-                                            settings: context.settings, at: now)
+        context?.logger.critical("\(message)")
+        refusals.withLockedValue { $0.append(message) }
+    }
+
+    /// Raises the critical alert of every refusal noted so far. Called after the transaction that resolved the
+    /// predictor; a failure to store the alert is logged, never thrown over the answer already computed.
+    public func raiseRefusalAlerts() async {
+        let pending = refusals.withLockedValue { pending in defer { pending.removeAll() }; return pending }
+        guard let context, !pending.isEmpty else { return }
+        let now = context.clock.now()
+        do {
+            try await context.database.write { session in
+                for message in pending {
+                    try await AlertOutbox.raise(NewAlert(kind: Self.tamperedAlert, severity: "critical", message: message), session: session,
+                                                settings: context.settings, at: now)
+                }
             }
+        } catch {
+            context.logger.error("the alert of a refused model artifact could not be stored: \(error)")
         }
     }
 }

@@ -110,6 +110,8 @@ public struct ModelTrainingService: Sendable {
         /// The per-day Sharpe over the best baseline, kept in the trial registry.
         var activeSharpe: Double?
         var dataFingerprint: String
+        /// Read on the compute thread: the first one hashes the executable.
+        var buildVersion = TrainingLineage.buildVersion
     }
 
     /// The ML job's work: walk-forward evaluation, gate, the final fit as the artifact.
@@ -183,7 +185,7 @@ public struct ModelTrainingService: Sendable {
             try await context.database.write { session in
                 try await session.models.finishTraining(modelID, metrics: outcome.metrics, gatePassed: outcome.gate.passed, gate: gate, features: features,
                                                         artifact: outcome.artifact, sha256: digest, dataFingerprint: outcome.dataFingerprint,
-                                                        buildVersion: TrainingLineage.buildVersion, at: now)
+                                                        buildVersion: outcome.buildVersion, at: now)
                 if let sharpe = outcome.activeSharpe { try await session.trials.setActiveSharpe(modelID: modelID, sharpe) }
             }
             return try StoredJSON.encode(["model_id": modelID, "status": "trained", "gate_passed": outcome.gate.passed ? "true" : "false",

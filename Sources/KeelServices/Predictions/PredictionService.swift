@@ -37,7 +37,9 @@ public struct PredictionService: Sendable {
         try principal.ensureAccess(toClient: clientID)
         let asOf = context.clock.now()
         let active = self.active
-        let (predictions, modelID, shadows) = try await context.database.read { session in
+        let read: ([ReturnPrediction], String, [(String, [ReturnPrediction])])
+        do {
+            read = try await context.database.read { session in
             let resolved = try await active.resolve(session: session)
             let (_, symbols) = try await universe(clientID: clientID, portfolioID: portfolioID, session: session)
             let since = asOf.addingTimeInterval(-400 * 86_400)
@@ -51,7 +53,14 @@ public struct PredictionService: Sendable {
             let shadows = try await active.shadows(session: session).filter { $0.modelID != resolved.modelID }
                 .map { ($0.modelID, $0.predictor.predict(histories: histories, asOf: asOf)) }
             return (resolved.predictor.predict(histories: histories, asOf: asOf), resolved.modelID, shadows)
+            }
+        } catch {
+            await active.raiseRefusalAlerts()
+            throw error
         }
+        // An artifact refused during the read is alerted now that the read has ended.
+        await active.raiseRefusalAlerts()
+        let (predictions, modelID, shadows) = read
         guard !predictions.isEmpty else {
             throw ServiceError(.unavailable, code: "no_market_data",
                                message: "no symbol of the client's universe has enough price history (120 days) to predict from; import or seed market data first")

@@ -38,6 +38,22 @@ public struct RebalanceService: Sendable {
         }
 
         let useGoals = request.useGoals ?? true
+        let planned: BatchRecord
+        do {
+            planned = try await plan(clientID: clientID, accountHash: accountHash, request: request, useGoals: useGoals, principal: principal,
+                                     now: now, settings: settings, predictions: predictions)
+        } catch {
+            await active.raiseRefusalAlerts()
+            throw error
+        }
+        await active.raiseRefusalAlerts()
+        return planned
+    }
+
+    /// The planning transaction (its artifact refusals, if any, are alerted by the caller once it has ended).
+    private func plan(clientID: Int, accountHash: String, request: RebalanceRequest, useGoals: Bool, principal: Principal, now: Date,
+                      settings: ServiceSettings, predictions: PredictionService) async throws -> BatchRecord {
+        let active = self.active
         let batch = try await context.database.write { session in
             guard let client = try await session.clients.find(clientID) else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
             guard client.status == .active else {
