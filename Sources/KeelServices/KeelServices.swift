@@ -14,6 +14,8 @@ public struct KeelServices: Sendable {
     public let clients: ClientService
     public let preferences: PreferencesService
     public let accounts: AccountService
+    /// Deposits and withdrawals, booked apart from performance.
+    public let cashFlows: CashFlowService
     public let predictions: PredictionService
     public let rebalancing: RebalanceService
     public let approvals: ApprovalService
@@ -70,6 +72,7 @@ public struct KeelServices: Sendable {
         clients = ClientService(context: context)
         preferences = PreferencesService(context: context)
         accounts = AccountService(context: context)
+        cashFlows = CashFlowService(context: context)
         let active = ActivePredictor(baseline: predictor, context: context)
         predictions = PredictionService(context: context, predictor: predictor, active: active)
         rebalancing = RebalanceService(context: context, predictor: predictor, accountSync: schwab?.sync, goals: goals, active: active)

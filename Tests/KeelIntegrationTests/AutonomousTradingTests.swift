@@ -315,6 +315,57 @@ struct AutonomousTradingTests {
         }
     }
 
+    @Test("deposits and withdrawals are neither gains nor losses: the drawdown limit and the day's return are judged on the time-weighted NAV",
+          arguments: TestDatabase.available)
+    func cashFlowsAreNotPerformance(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await Self.client(app, autoApprove: true, extra: ["max_drawdown_limit": 0.1, "derisk_action": "defensive"])
+            try await Self.limitSet(app, scenario, daysAgo: 21)
+            // Twenty flat days at the account's 100,000 of cash.
+            try await app.database.write { session in
+                for offset in stride(from: 20, through: 1, by: -1) {
+                    let day = CivilDay(TestFixtures.now).adding(days: -offset)
+                    try await session.performance.record(AccountPerformanceRecord(
+                        accountHash: scenario.accountHash, clientID: scenario.clientID, day: day.description, strategy: "momentum",
+                        portfolioValue: 100_000, dailyReturn: nil, benchmarkClose: nil, benchmarkReturn: nil, cycleID: nil, recordedAt: day.date))
+                }
+            }
+            let path = "/api/brokerages/accounts/\(scenario.accountHash)/cash-flows"
+            // Bad input names the field; a withdrawal beyond the cash is refused and moves nothing.
+            for body: [String: any Sendable] in [[:], ["amount": 0], ["amount": 1.005], ["amount": 5e9], ["amount": 10, "note": String(repeating: "x", count: 201)]] {
+                let refused = try await app.request(.POST, path, token: scenario.token, json: body)
+                #expect(refused.status == .unprocessableEntity, "\(body): \(refused)")
+                #expect((refused.object["error"] as? [String: Any])?.string("field") == (body["note"] != nil ? "note" : "amount"), "\(refused.object)")
+            }
+            let overdrawn = try await app.request(.POST, path, token: scenario.token, json: ["amount": -100_000.01])
+            #expect(overdrawn.status == .conflict && (overdrawn.object["error"] as? [String: Any])?.string("code") == "insufficient_cash", "\(overdrawn)")
+
+            // A 40% withdrawal: the raw value falls 40%, four times the limit.
+            let withdrawal = try await app.request(.POST, path, token: scenario.token, json: ["amount": -40_000, "note": "house purchase"])
+            #expect(withdrawal.status == .ok, "\(withdrawal)")
+            let account = try await app.request(.GET, "/api/brokerages/accounts/\(scenario.accountHash)", token: scenario.token)
+            #expect(account.object.double("cash") == 60_000, "Keel's ledger cash moved: \(account.object)")
+            let paperCash = try await app.database.read { try await $0.paperBroker.openingCash(accountID: scenario.accountHash) }
+            #expect(paperCash == 60_000, "the paper broker's cash moved with it")
+
+            let detail = try await Self.cycle(app, token: scenario.token)
+            let steps = Self.steps(detail, scope: scenario.accountHash)
+            let selection = try #require(steps["strategy_selection"]?["outputs"] as? [String: Any])
+            #expect(selection["derisked"] as? Bool == false, "a withdrawal is not a drawdown: \(selection)")
+            let risk = try #require(selection["risk"] as? [String: Any])
+            #expect(abs(risk["drawdown"] as? Double ?? -1) < 1e-9, "\(risk)")
+            let performance = try #require(steps["performance_evaluation"]?["outputs"] as? [String: Any])
+            #expect(performance["net_flow"] as? Double == -40_000, "\(performance)")
+            let dailyReturn = try #require(performance["daily_return"] as? Double)
+            #expect(abs(dailyReturn) < 0.02, "the day's return excludes the withdrawal (costs of the day's trades only): \(performance)")
+            #expect(abs(performance["drawdown_from_high_water_mark"] as? Double ?? -1) < 0.02, "\(performance)")
+
+            let flows = try await app.request(.GET, path, token: scenario.token)
+            #expect(flows.status == .ok && flows.array.count == 1 && flows.array.first?.string("note") == "house purchase", "\(flows)")
+            #expect(try await app.count("audit_log", where: "action = 'account.withdrawal'") == 1)
+        }
+    }
+
     @Test("stale data never buys: a name whose bars stop before the latest completed session is left out of new buys, with the reason",
           arguments: TestDatabase.available)
     func staleNameIsNotBought(database: TestDatabase) async throws {

@@ -6,6 +6,10 @@ struct AccountController: RouteCollection {
         routes.get("brokerages", use: brokerages).openAPI("Brokerages accounts can be linked at")
         routes.post("brokerages", "accounts", use: link).openAPI("Link a brokerage account to a client", body: AccountLinkRequest.self, example: APIExamples.linkAccount)
         routes.get("brokerages", "accounts", ":account_hash", use: get).openAPI("Get a linked account with its cash and positions")
+        routes.post("brokerages", "accounts", ":account_hash", "cash-flows", use: recordCashFlow)
+            .openAPI("Book a deposit (positive amount) or withdrawal (negative): a paper account's cash moves; performance is measured apart from it",
+                     body: CashFlowRequest.self, example: APIExamples.cashFlow)
+        routes.get("brokerages", "accounts", ":account_hash", "cash-flows", use: cashFlows).openAPI("An account's deposits and withdrawals, newest first")
         routes.get("model-portfolios", use: modelPortfolios).openAPI("Model portfolios and their target weights")
     }
 
@@ -23,6 +27,16 @@ struct AccountController: RouteCollection {
 
     func get(req: Request) async throws -> AccountResponse {
         AccountResponse(try await req.keel.accounts.get(accountHash: req.parameters.get("account_hash") ?? "", by: req.principal))
+    }
+
+    func recordCashFlow(req: Request) async throws -> CashFlowResponse {
+        let body = try req.decodeBody(CashFlowRequest.self)
+        return CashFlowResponse(try await req.keel.cashFlows.record(accountHash: req.parameters.get("account_hash") ?? "", amount: body.amount,
+                                                                    note: body.note, by: req.principal))
+    }
+
+    func cashFlows(req: Request) async throws -> [CashFlowResponse] {
+        try await req.keel.cashFlows.list(accountHash: req.parameters.get("account_hash") ?? "", by: req.principal).map(CashFlowResponse.init)
     }
 
     func modelPortfolios(req: Request) async throws -> [ModelPortfolioResponse] {

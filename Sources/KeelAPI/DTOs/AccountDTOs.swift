@@ -69,3 +69,29 @@ struct ModelPortfolioResponse: Content {
     var description: String
     var universe: [String]
 }
+
+struct CashFlowRequest: Content {
+    /// Positive for a deposit, negative for a withdrawal; at most two decimals.
+    var amount: Decimal?
+    var note: String?
+}
+
+struct CashFlowResponse: Content {
+    var flowId: String
+    var accountHash: String
+    var day: String
+    var amount: Decimal
+    var note: String?
+    var recordedBy: String
+    var createdAt: Date
+
+    init(_ flow: CashFlowRecord) {
+        flowId = flow.flowID
+        accountHash = flow.accountHash
+        day = flow.day
+        amount = flow.amount
+        note = flow.note
+        recordedBy = flow.recordedBy
+        createdAt = flow.createdAt
+    }
+}

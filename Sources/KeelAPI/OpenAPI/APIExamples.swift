@@ -10,6 +10,8 @@ enum APIExamples {
     static let linkAccount = AccountLinkRequest(clientId: 1, brokerageId: 1, accountNumber: "PAPER-0001", accountType: "individual",
                                                 nickname: "Growth", startingCash: 100_000)
 
+    static let cashFlow = CashFlowRequest(amount: 25_000, note: "quarterly contribution")
+
     static let preferences = PreferencesRequest(portfolioId: 1, maxPositions: 10, maxWeight: 0.25, cashBuffer: 0.02, driftThreshold: 0.05,
                                                 excludedSymbols: ["TSLA"], requireApproval: true, tradingMode: "paper")
 

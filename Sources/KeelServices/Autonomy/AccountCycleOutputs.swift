@@ -85,6 +85,9 @@ enum AccountCycleOutputs {
         var portfolioValue: Double
         var dailyReturn: Double?
         var benchmarkReturn: Double?
+        /// Deposits minus withdrawals since the previous day (not part of the return) and the time-weighted NAV.
+        var netFlow: Double? = nil
+        var unitValue: Double? = nil
         var window: LivePerformance? = nil
         var drawdownFromHighWaterMark: Double? = nil
         var demotionTStatistic: Double? = nil
@@ -93,6 +96,7 @@ enum AccountCycleOutputs {
         enum CodingKeys: String, CodingKey {
             case day
             case portfolioValue = "portfolio_value", dailyReturn = "daily_return", benchmarkReturn = "benchmark_return"
+            case netFlow = "net_flow", unitValue = "unit_value"
             case window, drawdownFromHighWaterMark = "drawdown_from_high_water_mark", demotionTStatistic = "demotion_t_statistic"
             case minimumJudgedDays = "minimum_judged_days"
         }

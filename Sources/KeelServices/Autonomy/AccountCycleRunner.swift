@@ -169,14 +169,18 @@ struct AccountCycleRunner: Sendable {
             let history = try await session.performance.history(accountHash: accountHash, limit: max(performanceWindow * 3, 60))
             let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session)
             let valueNow = NSDecimalNumber(decimal: snapshot.totalValue).doubleValue
+            // Judged on the time-weighted NAV: flows booked since the last row are neither gains nor losses.
+            let flowSince = try await session.cashFlows.netFlow(accountHash: accountHash, after: history.last?.recordedAt, through: now)
+            let navNow = TimeWeightedNAV.next(previousNAV: history.last?.unitValue, previousValue: history.last?.portfolioValue, value: valueNow,
+                                              netFlow: NSDecimalNumber(decimal: flowSince).doubleValue)
             let monitor = AccountRiskMonitor(maxDrawdown: preferences.maxDrawdownLimit, maxVolatility: preferences.maxVolatilityLimit)
             let wasDerisked = previous?.deriskedAt != nil
             // The high-water mark since the limit was set, from every recorded day (not the window above).
             let limitDay = preferences.drawdownLimitSetAt.map { CivilDay($0).description }
-            // No row since the limit was set: today's value is the mark.
+            // No row since the limit was set: today's NAV is the mark.
             let peak = preferences.maxDrawdownLimit == nil ? nil
-                : try await session.performance.peakValue(accountHash: accountHash, since: limitDay) ?? valueNow
-            let risk = monitor.assess(values: history.suffix(monitor.volatilityWindow + 1).map(\.portfolioValue) + [valueNow], highWaterMark: peak,
+                : try await session.performance.peakUnitValue(accountHash: accountHash, since: limitDay) ?? navNow
+            let risk = monitor.assess(values: history.suffix(monitor.volatilityWindow + 1).map(\.unitValue) + [navNow], highWaterMark: peak,
                                       currentlyDerisked: wasDerisked)
             let derisked = risk.breached || (wasDerisked && !risk.recovered)
 
@@ -372,24 +376,29 @@ struct AccountCycleRunner: Sendable {
         let benchmark = cycle.regimeSymbol
         let windowDays = settings.performanceWindow, demotionThreshold = settings.demotionTStatistic, minimumDays = settings.minimumJudgedDays
         return try await context.database.write { session in
-            guard let account = try await session.accounts.find(hash: accountHash) else { throw ServiceError.notFound("account \(accountHash)") }
+            // Locked: a deposit or withdrawal (which locks the account too) lands wholly before or after the value and the flows read here.
+            guard let account = try await session.accounts.lock(hash: accountHash, in: session) else { throw ServiceError.notFound("account \(accountHash)") }
             let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session)
             let value = NSDecimalNumber(decimal: snapshot.totalValue).doubleValue
             let close = try await session.marketBars.latestPrices(symbols: [benchmark])[benchmark]?.close
             let previous = try await session.performance.history(accountHash: accountHash, before: cycle.cycleDate, limit: 1).last
-            let daily = previous.flatMap { $0.portfolioValue > 0 ? value / $0.portfolioValue - 1 : nil }
+            let flow = NSDecimalNumber(decimal: try await session.cashFlows.netFlow(accountHash: accountHash, after: previous?.recordedAt, through: now)).doubleValue
+            let daily = previous.flatMap { TimeWeightedNAV.periodReturn(previousValue: $0.portfolioValue, value: value, netFlow: flow) }
+            let nav = TimeWeightedNAV.next(previousNAV: previous?.unitValue, previousValue: previous?.portfolioValue, value: value, netFlow: flow)
             let benchmarkDaily: Double? = if let close, let before = previous?.benchmarkClose, before > 0 { close / before - 1 } else { nil }
             try await session.performance.record(AccountPerformanceRecord(
                 accountHash: accountHash, clientID: clientID, day: cycle.cycleDate, strategy: strategy, portfolioValue: value,
-                dailyReturn: daily, benchmarkClose: close, benchmarkReturn: benchmarkDaily, cycleID: cycle.cycleID, recordedAt: now))
+                dailyReturn: daily, benchmarkClose: close, benchmarkReturn: benchmarkDaily, cycleID: cycle.cycleID, recordedAt: now,
+                netFlow: flow, unitValue: nav))
             // What the cycle judges the running strategy on, as of today: its window against the benchmark and the
             // account's drawdown from its high-water mark.
             let rows = try await session.performance.history(accountHash: accountHash, limit: windowDays)
             let running = Array(rows.reversed().prefix { $0.strategy == strategy }.reversed()).filter { $0.dailyReturn != nil }
             let window = running.isEmpty ? nil : LivePerformance(returns: running.compactMap(\.dailyReturn), benchmark: running.map(\.benchmarkReturn))
-            let peak = try await session.performance.peakValue(accountHash: accountHash, since: nil) ?? value
+            let peak = try await session.performance.peakUnitValue(accountHash: accountHash, since: nil) ?? nav
             return AccountCycleOutputs.Performance(day: cycle.cycleDate, portfolioValue: value, dailyReturn: daily, benchmarkReturn: benchmarkDaily,
-                                                   window: window, drawdownFromHighWaterMark: peak > 0 ? value / peak - 1 : 0,
+                                                   netFlow: flow, unitValue: nav,
+                                                   window: window, drawdownFromHighWaterMark: peak > 0 ? nav / peak - 1 : 0,
                                                    demotionTStatistic: demotionThreshold.isFinite ? demotionThreshold : nil, minimumJudgedDays: minimumDays)
         }
     }

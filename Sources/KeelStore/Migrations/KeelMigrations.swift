@@ -29,6 +29,7 @@ public enum KeelMigrations {
         M024_CreateModelTrials(),
         M025_ModelLineage(),
         M026_DrawdownLimitStart(),
+        M027_CashFlows(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -75,9 +75,14 @@ public struct AccountPerformanceRecord: Sendable, Hashable {
     public var benchmarkReturn: Double?
     public var cycleID: String?
     public var recordedAt: Date
+    /// Deposits minus withdrawals booked since the previous row (part of `portfolioValue`, not of the return).
+    public var netFlow: Double
+    /// The time-weighted NAV: the value the account would have had with no flows since its first row.
+    public var unitValue: Double
 
     public init(accountHash: String, clientID: Int, day: String, strategy: String, portfolioValue: Double, dailyReturn: Double?,
-                benchmarkClose: Double?, benchmarkReturn: Double?, cycleID: String?, recordedAt: Date) {
+                benchmarkClose: Double?, benchmarkReturn: Double?, cycleID: String?, recordedAt: Date,
+                netFlow: Double = 0, unitValue: Double? = nil) {
         self.accountHash = accountHash
         self.clientID = clientID
         self.day = day
@@ -88,6 +93,8 @@ public struct AccountPerformanceRecord: Sendable, Hashable {
         self.benchmarkReturn = benchmarkReturn
         self.cycleID = cycleID
         self.recordedAt = recordedAt
+        self.netFlow = netFlow
+        self.unitValue = unitValue ?? portfolioValue
     }
 }
 

@@ -58,6 +58,14 @@ public struct PaperBrokerRepository: Sendable {
         try await PaperBrokerAccountModel.find(accountID, on: database)?.openingCash
     }
 
+    /// Moves cash into (positive) or out of (negative) the paper account from outside: the paper broker's cash is
+    /// its contributed cash plus its fills, so a transfer changes the contributed cash. Call under `lockAccount`.
+    public func transfer(accountID: String, amount: Decimal) async throws {
+        guard let model = try await PaperBrokerAccountModel.find(accountID, on: database) else { throw StoreError.notFound("paper account \(accountID)") }
+        model.openingCash += amount
+        try await model.save(on: database)
+    }
+
     /// The account's opening cash, its row locked until the transaction ends (PostgreSQL).
     public func lockAccount(accountID: String, in session: Session) async throws -> Decimal? {
         if session.dialect == .postgres {

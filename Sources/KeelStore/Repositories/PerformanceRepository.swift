@@ -11,20 +11,23 @@ public struct PerformanceRepository: Sendable {
     public func record(_ day: AccountPerformanceRecord) async throws {
         try await sql.insert(into: "account_performance")
             .columns("account_hash", "client_id", "day", "strategy", "portfolio_value", "daily_return", "benchmark_close", "benchmark_return",
-                     "cycle_id", "recorded_at")
+                     "cycle_id", "recorded_at", "net_flow", "unit_value")
             .values(SQLBind(day.accountHash), SQLBind(day.clientID), SQLBind(day.day), SQLBind(day.strategy), SQLBind(day.portfolioValue),
-                    SQLBind(day.dailyReturn), SQLBind(day.benchmarkClose), SQLBind(day.benchmarkReturn), SQLBind(day.cycleID), SQLBind(day.recordedAt))
+                    SQLBind(day.dailyReturn), SQLBind(day.benchmarkClose), SQLBind(day.benchmarkReturn), SQLBind(day.cycleID), SQLBind(day.recordedAt),
+                    SQLBind(day.netFlow), SQLBind(day.unitValue))
             .onConflict(with: ["account_hash", "day"]) { conflict in
                 conflict.set(excludedValueOf: "strategy").set(excludedValueOf: "portfolio_value").set(excludedValueOf: "daily_return")
                     .set(excludedValueOf: "benchmark_close").set(excludedValueOf: "benchmark_return").set(excludedValueOf: "cycle_id")
-                    .set(excludedValueOf: "recorded_at")
+                    .set(excludedValueOf: "recorded_at").set(excludedValueOf: "net_flow").set(excludedValueOf: "unit_value")
             }
             .run()
     }
 
-    /// The account's highest recorded value on or after `day` (all days when nil): its high-water mark.
-    public func peakValue(accountHash: String, since day: String?) async throws -> Double? {
-        var query = sql.select().column(SQLFunction("MAX", args: SQLIdentifier("portfolio_value")), as: "peak").from("account_performance")
+    /// The account's highest time-weighted NAV (unit value) on or after `day` (all days when nil): its high-water
+    /// mark, unmoved by deposits and withdrawals. Rows from before unit values were kept count at their value.
+    public func peakUnitValue(accountHash: String, since day: String?) async throws -> Double? {
+        let unit = SQLFunction("COALESCE", args: SQLIdentifier("unit_value"), SQLIdentifier("portfolio_value"))
+        var query = sql.select().column(SQLFunction("MAX", args: unit), as: "peak").from("account_performance")
             .where("account_hash", .equal, accountHash)
         if let day { query = query.where("day", .greaterThanOrEqual, day) }
         return try await query.first()?.decode(column: "peak", as: Double?.self)
@@ -49,7 +52,9 @@ public struct PerformanceRepository: Sendable {
                                  dailyReturn: try row.decode(column: "daily_return", as: Double?.self),
                                  benchmarkClose: try row.decode(column: "benchmark_close", as: Double?.self),
                                  benchmarkReturn: try row.decode(column: "benchmark_return", as: Double?.self),
-                                 cycleID: try row.decode(column: "cycle_id", as: String?.self), recordedAt: try row.decode(column: "recorded_at", as: Date.self))
+                                 cycleID: try row.decode(column: "cycle_id", as: String?.self), recordedAt: try row.decode(column: "recorded_at", as: Date.self),
+                                 netFlow: try row.decode(column: "net_flow", as: Double?.self) ?? 0,
+                                 unitValue: try row.decode(column: "unit_value", as: Double?.self))
     }
 }
 

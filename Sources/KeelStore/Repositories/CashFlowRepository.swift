@@ -1,0 +1,67 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// A deposit (positive) or withdrawal (negative) of an account, on the day it was booked.
+public struct CashFlowRecord: Sendable, Hashable {
+    public var flowID: String
+    public var accountHash: String
+    public var clientID: Int
+    public var day: String
+    public var amount: Decimal
+    public var note: String?
+    public var recordedBy: String
+    public var createdAt: Date
+
+    public init(flowID: String, accountHash: String, clientID: Int, day: String, amount: Decimal, note: String?, recordedBy: String, createdAt: Date) {
+        self.flowID = flowID
+        self.accountHash = accountHash
+        self.clientID = clientID
+        self.day = day
+        self.amount = amount
+        self.note = note
+        self.recordedBy = recordedBy
+        self.createdAt = createdAt
+    }
+}
+
+/// `account_cash_flows`: what came into and left each account from outside, so performance is measured apart from it.
+public struct CashFlowRepository: Sendable {
+    let database: any Database
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+    static let columns = ["flow_id", "account_hash", "client_id", "day", "amount", "note", "recorded_by", "created_at"]
+
+    public func insert(_ flow: CashFlowRecord) async throws {
+        try await sql.insert(into: "account_cash_flows").columns(Self.columns)
+            .values(SQLBind(flow.flowID), SQLBind(flow.accountHash), SQLBind(flow.clientID), SQLBind(flow.day), SQLBind(flow.amount),
+                    SQLBind(flow.note), SQLBind(flow.recordedBy), SQLBind(flow.createdAt))
+            .run()
+    }
+
+    /// The account's flows, newest first.
+    public func list(accountHash: String, limit: Int) async throws -> [CashFlowRecord] {
+        try await sql.select().columns(Self.columns.map { SQLIdentifier($0) }).from("account_cash_flows").where("account_hash", .equal, accountHash)
+            .orderBy("day", .descending).orderBy("created_at", .descending).limit(limit).all().map(Self.record)
+    }
+
+    /// Net flow booked after `after` (exclusive; from the first when nil) up to `through` (inclusive), by booking
+    /// time: a flow booked after a day's performance row counts in the next row, whatever its calendar day. Summed
+    /// exactly in Swift (SQLite would sum NUMERIC as floating point).
+    public func netFlow(accountHash: String, after: Date?, through: Date) async throws -> Decimal {
+        var query = sql.select().column("amount").from("account_cash_flows").where("account_hash", .equal, accountHash)
+            .where("created_at", .lessThanOrEqual, through)
+        if let after { query = query.where("created_at", .greaterThan, after) }
+        return try await query.all().reduce(Decimal(0)) { $0 + (try $1.decode(column: "amount", as: Decimal.self)) }
+    }
+
+    static func record(_ row: any SQLRow) throws -> CashFlowRecord {
+        CashFlowRecord(flowID: try row.decode(column: "flow_id", as: String.self), accountHash: try row.decode(column: "account_hash", as: String.self),
+                       clientID: try row.decode(column: "client_id", as: Int.self), day: try row.decode(column: "day", as: String.self),
+                       amount: try row.decode(column: "amount", as: Decimal.self), note: try row.decode(column: "note", as: String?.self),
+                       recordedBy: try row.decode(column: "recorded_by", as: String.self), createdAt: try row.decode(column: "created_at", as: Date.self))
+    }
+}
+
+extension Session {
+    public var cashFlows: CashFlowRepository { CashFlowRepository(database: database) }
+}
