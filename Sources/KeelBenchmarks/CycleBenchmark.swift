@@ -25,6 +25,9 @@ struct CycleBenchmark: AsyncParsableCommand {
     @ArgumentParser.Option(help: "Account jobs each worker runs at once.")
     var parallel = 8
 
+    @ArgumentParser.Option(help: "Seconds a cycle may take before the benchmark fails instead of waiting.")
+    var cycleTimeout: Double = 1_800
+
     @ArgumentParser.Flag(help: "Print one JSON object with the figures.")
     var json = false
 
@@ -50,6 +53,7 @@ struct CycleBenchmark: AsyncParsableCommand {
         }
         guard (10...20_000).contains(accounts) else { throw ValidationError("--accounts must be between 10 and 20,000") }
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 256") }
+        guard (10...86_400).contains(cycleTimeout) else { throw ValidationError("--cycle-timeout must be between 10 and 86,400 seconds") }
         var rounds: [Round] = []
         for workers in [1, 2] {
             rounds.append(try await round(server: server, workers: workers))
@@ -105,10 +109,10 @@ struct CycleBenchmark: AsyncParsableCommand {
             var apps: [Application] = []
             for _ in 0..<workers { apps.append(try await Self.app(location, clock: clock, worker: true, parallel: parallel, migrate: false)) }
             for app in apps { try await app.asyncBoot() }
-            let first = try await Self.timedCycle(control.keel)
+            let first = try await Self.timedCycle(control.keel, timeout: cycleTimeout)
             // The next trading day: the data step appends its simulated bars; accounts now hold their targets.
             clock.advance(by: 86_400)
-            let daily = try await Self.timedCycle(control.keel)
+            let daily = try await Self.timedCycle(control.keel, timeout: cycleTimeout)
             for app in apps { try await app.asyncShutdown() }
             result = Round(workers: workers, first: first, daily: daily)
         } catch {
@@ -120,13 +124,21 @@ struct CycleBenchmark: AsyncParsableCommand {
         return result
     }
 
-    static func timedCycle(_ services: KeelServices) async throws -> Timed {
+    static func timedCycle(_ services: KeelServices, timeout: TimeInterval) async throws -> Timed {
         let principal = Principal(userID: "bench", role: .admin, clientID: nil)
         let ordersBefore = try await Self.orders(services)
         let start = DispatchTime.now().uptimeNanoseconds
         let cycle = try await services.cycles.run(CycleRequest(), by: principal)
         var run = cycle
         while !run.status.isFinished {
+            // A cycle that stops moving is a failure to report, never a hang.
+            if Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 > timeout {
+                let jobs = try await services.context.database.read { session in
+                    try await session.sql.raw("SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status ORDER BY kind, status").all()
+                        .map { "\(try $0.decode(column: "kind", as: String.self)) \(try $0.decode(column: "status", as: String.self)): \(try $0.decode(column: "n", as: Int.self))" }
+                }
+                throw ValidationError("the cycle did not finish within \(Int(timeout)) s (status \(run.status.rawValue); jobs: \(jobs.joined(separator: ", ")))")
+            }
             try await Task.sleep(nanoseconds: 10_000_000)
             run = try await services.context.database.read { try await $0.cycles.find(cycle.cycleID) } ?? run
         }

@@ -11,6 +11,26 @@ struct JobRunnerTests {
         try await app.database.read { try await $0.jobs.find(id) }
     }
 
+    @Test("a job enqueued by another process wakes an idle worker at once (LISTEN/NOTIFY), though the worker's clock never moves")
+    func enqueueElsewhereWakesAnIdleWorker() async throws {
+        guard TestDatabase.postgresURL != nil else { return }
+        try await KeelTestApp.run(on: .postgres, configure: { $0.runWorker = false }) { app in
+            let token = try await app.login()
+            let sleepersBefore = app.clock.sleeperCount
+            try await app.secondInstance { _ in
+                // The worker has polled once and now waits on the test clock, which nothing advances: only a wake-up
+                // from the enqueueing process can make it poll again.
+                try await app.eventually("the second worker to go idle", timeout: 30) { app.clock.sleeperCount > sleepersBefore }
+                let submitted = try await app.request(.POST, "/api/backtests", token: token, json: [
+                    "strategy": "momentum", "symbols": ["AAPL", "MSFT", "JPM"], "lookback": 60, "max_positions": 2])
+                let backtestID = try #require(submitted.object.string("backtest_id"), "\(submitted)")
+                try await app.eventually("the other process's worker to run the backtest", timeout: 30) {
+                    try await app.database.read { try await $0.jobs.find(idempotencyKey: "backtest:\(backtestID)") }?.status == .succeeded
+                }
+            }
+        }
+    }
+
     @Test("a backtest whose worker died mid-job is picked up by another worker and stored once", arguments: TestDatabase.available)
     func backtestSurvivesADeadWorker(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database, configure: { $0.runWorker = false }) { app in

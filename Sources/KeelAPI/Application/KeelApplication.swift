@@ -93,7 +93,8 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     // Alerts queued before a stop (or whose retries were waiting) go out now.
     await services.webhooks?.kick()
     if configuration.runWorker {
-        app.lifecycle.use(JobWorkerLifecycle(runner: services.runner))
+        let wakeupURL: String? = if case .postgres(let url) = configuration.database { url } else { nil }
+        app.lifecycle.use(JobWorkerLifecycle(runner: services.runner, wakeupURL: wakeupURL))
     }
     return report
 }

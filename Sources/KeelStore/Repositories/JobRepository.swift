@@ -22,6 +22,7 @@ public struct JobRepository: Sendable {
             VALUES (\(bind: id), \(bind: job.kind), \(bind: job.payload), 'queued', 0, 0, \(bind: job.maxAttempts), \(bind: job.runAfter), \(bind: false),
                     \(bind: job.idempotencyKey), \(bind: now), \(bind: job.createdBy))
             """).run()
+        try await JobWakeups.notify(sql)
         guard let stored = try await find(id) else { throw StoreError.notFound("job \(id)") }
         return stored
     }
@@ -112,6 +113,8 @@ public struct JobRepository: Sendable {
             WHERE job_id = \(bind: id) AND status = 'running' AND lease_owner = \(bind: owner)
             RETURNING job_id
             """).all()
+        // A kind's slot is free again: workers elsewhere may claim its next job now.
+        if !rows.isEmpty { try await JobWakeups.notify(sql) }
         return !rows.isEmpty
     }
 
@@ -124,6 +127,7 @@ public struct JobRepository: Sendable {
             WHERE job_id = \(bind: id) AND status = 'running' AND lease_owner = \(bind: owner)
             RETURNING job_id
             """).all()
+        if !rows.isEmpty { try await JobWakeups.notify(sql) }
         return !rows.isEmpty
     }
 
