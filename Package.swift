@@ -118,6 +118,7 @@ let package = Package(
                 "KeelCore", "KeelML", "KeelAPI", "KeelServices", "KeelStore",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift6

@@ -148,6 +148,47 @@ struct DatabaseTransactionTests {
         }
     }
 
+    @Test("bar upserts store every field alike on both databases: missing adjusted closes stay NULL, a second write replaces, quality per bar, more bars than one statement's chunk",
+          arguments: TestDatabase.available)
+    func barUpsertRoundTrip(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            var series = BarSeries(symbol: "AAPL")
+            let start = Date(timeIntervalSince1970: 0)
+            let count = 25_000
+            for i in 0..<count {
+                series.append(timestamp: start.addingTimeInterval(Double(i) * 3_600), open: 10 + Double(i) * 0.01, high: 11 + Double(i) * 0.01,
+                              low: 9, close: 10.5 + Double(i) * 0.001, volume: i % 7 == 0 ? .nan : Double(i))
+            }
+            let bars = series
+            let adjusted = (0..<count).map { $0 % 3 == 0 ? Double.nan : Double($0) / 8 }
+            let quality = (0..<count).map { $0 % 5 == 0 ? "warning" : "ok" }
+            let include = (0..<count).map { $0 != 10 }
+            try await app.database.write {
+                try await $0.marketBars.upsert(bars, interval: "1h", source: "first", adjustedClose: adjusted, quality: quality, include: include)
+            }
+            let stored = try await app.database.read { try await $0.marketBars.bars(symbol: "AAPL", interval: "1h", from: nil, to: nil, limit: 100_000) }
+            #expect(stored.count == count - 1, "every included bar, across chunks")
+            for bar in stored.prefix(200) + stored.suffix(200) {
+                let i = Int((bar.timestamp.timeIntervalSince1970 / 3_600).rounded())
+                #expect(bar.open == series.open[i] && bar.high == series.high[i] && bar.close == series.close[i] && bar.low == 9)
+                #expect(bar.volume == (i % 7 == 0 ? 0 : Double(i)), "a missing volume is stored as 0")
+                #expect(bar.adjustedClose == (i % 3 == 0 ? nil : Double(i) / 8))
+                #expect(bar.quality == quality[i] && bar.source == "first")
+            }
+            var changed = BarSeries(symbol: "AAPL")
+            for i in 0..<count {
+                changed.append(timestamp: series.timestamps[i], open: series.open[i], high: series.high[i] + 1, low: series.low[i],
+                               close: series.close[i] + 1, volume: 1)
+            }
+            let second = changed
+            try await app.database.write { try await $0.marketBars.upsert(second, interval: "1h", source: "second") }
+            let replaced = try await app.database.read { try await $0.marketBars.bars(symbol: "AAPL", interval: "1h", from: nil, to: nil, limit: 100_000) }
+            #expect(replaced.count == count, "the excluded bar is added, none duplicated")
+            #expect(replaced.allSatisfy { $0.source == "second" && $0.adjustedClose == nil && $0.quality == "ok" })
+            #expect(replaced.last?.close == series.close[count - 1] + 1)
+        }
+    }
+
     @Test("approve and reject racing on one batch: one wins, the state is consistent", arguments: TestDatabase.available)
     func lockHandling(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in
