@@ -31,7 +31,7 @@ struct AccountCycleRunner: Sendable {
         guard var entry = try await context.database.write({ try await $0.cycles.claimAccount(cycleID, accountHash: accountHash, jobID: jobID, at: now) }) else {
             return nil
         }
-        let steps = CycleStepRecorder(context: context, cycleID: cycleID, scope: accountHash, faults: faults, checkpoint: checkpoint)
+        let steps = try await CycleStepRecorder(context: context, cycleID: cycleID, scope: accountHash, faults: faults, checkpoint: checkpoint).loaded()
         do {
             try await process(cycle: cycle, entry: &entry, steps: steps)
         } catch let error as ServiceError {

@@ -12,6 +12,19 @@ struct CycleStepRecorder: Sendable {
     let faults: CycleFaults?
     /// The job's checkpoint: a cancelled job or a stopping worker stops between steps.
     var checkpoint: @Sendable () throws -> Void = {}
+    /// The scope's steps as stored when this run began (read once with `loaded()`; nil: read per step).
+    var stored: [String: CycleStepRecord]? = nil
+
+    /// The recorder with the scope's stored steps read in one query: a fresh scope costs no read per step, and a
+    /// resumed one knows at once which steps finished. Only this job runs the scope (the account's claim), so what
+    /// was stored at the start is what a step would read.
+    func loaded() async throws -> CycleStepRecorder {
+        var copy = self
+        let cycleID = self.cycleID, scope = self.scope
+        let steps = try await context.database.read { try await $0.cycles.steps(cycleID, scope: scope) }
+        copy.stored = Dictionary(steps.map { ($0.step, $0) }, uniquingKeysWith: { first, _ in first })
+        return copy
+    }
 
     enum Outcome<Output: Codable & Sendable>: Sendable {
         case completed(Output)
@@ -21,15 +34,17 @@ struct CycleStepRecorder: Sendable {
     func run<Output: Codable & Sendable>(_ step: CycleStep, inputs: (any Encodable & Sendable)? = nil,
                                          _ body: @Sendable () async throws -> Outcome<Output>) async throws -> Output {
         let cycleID = self.cycleID, scope = self.scope
-        if let done = try await context.database.read({ try await $0.cycles.step(cycleID, scope: scope, step: step.rawValue) }),
-           done.status == .completed || done.status == .skipped, let outputs = done.outputs {
+        let previous: CycleStepRecord? = if let stored { stored[step.rawValue] }
+            else { try await context.database.read({ try await $0.cycles.step(cycleID, scope: scope, step: step.rawValue) }) }
+        if let done = previous, done.status == .completed || done.status == .skipped, let outputs = done.outputs {
             return try StoredJSON.decode(Output.self, outputs)
         }
         try checkpoint()
         let started = context.clock.now()
         let encodedInputs = try inputs.map { try StoredJSON.encode($0) }
-        try await context.database.write { try await $0.cycles.beginStep(cycleID, scope: scope, step: step.rawValue, sequence: step.sequence,
-                                                                        inputs: encodedInputs, at: started) }
+        // Single statements on step records only: no transaction around them and no cache invalidation.
+        try await context.database.writeStatement(.cycleSteps) { try await $0.cycles.beginStep(cycleID, scope: scope, step: step.rawValue, sequence: step.sequence,
+                                                                                              inputs: encodedInputs, at: started) }
         let wall = ContinuousClock.now
         let outcome: Outcome<Output>
         do {
@@ -40,8 +55,10 @@ struct CycleStepRecorder: Sendable {
             let message = String(((error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
             let now = context.clock.now()
             if !(error is JobInterruption) {
-                try? await context.database.write { try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: .failed,
-                                                                               outputs: nil, error: message, durationMilliseconds: elapsed, at: now) }
+                try? await context.database.writeStatement(.cycleSteps) {
+                    try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: .failed, outputs: nil, error: message,
+                                                durationMilliseconds: elapsed, at: now)
+                }
             }
             throw error
         }
@@ -53,8 +70,10 @@ struct CycleStepRecorder: Sendable {
         let encoded = try StoredJSON.encode(output)
         let elapsed = Self.milliseconds(since: wall)
         let now = context.clock.now()
-        try await context.database.write { try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: status, outputs: encoded,
-                                                                      error: nil, durationMilliseconds: elapsed, at: now) }
+        try await context.database.writeStatement(.cycleSteps) {
+            try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: status, outputs: encoded, error: nil,
+                                        durationMilliseconds: elapsed, at: now)
+        }
         return output
     }
 

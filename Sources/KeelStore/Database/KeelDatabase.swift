@@ -103,6 +103,8 @@ public enum WriteScope: Sendable {
     case anything
     /// Only the `jobs` table's claim, lease, heartbeat, progress and outcome columns.
     case jobQueue
+    /// Only the cycle's step records (`cycle_steps`), which no cached read depends on.
+    case cycleSteps
 }
 
 /// A database connection (inside or outside a transaction) and the repositories over it.

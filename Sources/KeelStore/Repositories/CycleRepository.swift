@@ -84,20 +84,25 @@ public struct CycleRepository: Sendable {
             .where("step", .equal, step).first().map(Self.step)
     }
 
-    /// Marks a step running: inserted the first time, its attempt counted again on a resume.
+    /// Marks a step running: inserted the first time, its attempt counted again on a resume. One statement (an
+    /// upsert on the step's unique key), so it needs no transaction around it.
     public func beginStep(_ cycleID: String, scope: String, step: String, sequence: Int, inputs: String?, at now: Date) async throws {
-        if try await self.step(cycleID, scope: scope, step: step) != nil {
-            try await sql.update("cycle_steps").set("status", to: CycleStepStatus.running.rawValue)
-                .set(SQLIdentifier("attempts"), to: Self.plusOne("attempts")).set("inputs", to: inputs).set("started_at", to: now)
-                .set("error", to: SQLLiteral.null)
-                .where("cycle_id", .equal, cycleID).where("scope", .equal, scope).where("step", .equal, step).run()
-        } else {
-            try await sql.insert(into: "cycle_steps")
-                .columns("cycle_id", "scope", "step", "sequence", "status", "inputs", "attempts", "started_at")
-                .values(SQLBind(cycleID), SQLBind(scope), SQLBind(step), SQLBind(sequence), SQLBind(CycleStepStatus.running.rawValue),
-                        SQLBind(inputs), SQLBind(1), SQLBind(now))
-                .run()
-        }
+        try await sql.insert(into: "cycle_steps")
+            .columns("cycle_id", "scope", "step", "sequence", "status", "inputs", "attempts", "started_at")
+            .values(SQLBind(cycleID), SQLBind(scope), SQLBind(step), SQLBind(sequence), SQLBind(CycleStepStatus.running.rawValue),
+                    SQLBind(inputs), SQLBind(1), SQLBind(now))
+            .onConflict(with: ["cycle_id", "scope", "step"]) { conflict in
+                conflict.set("status", to: CycleStepStatus.running.rawValue)
+                    .set(SQLIdentifier("attempts"), to: SQLBinaryExpression(SQLColumn("attempts", table: "cycle_steps"), .add, SQLLiteral.numeric("1")))
+                    .set(excludedValueOf: "inputs").set(excludedValueOf: "started_at").set("error", to: SQLLiteral.null)
+            }
+            .run()
+    }
+
+    /// Every step of one scope of a cycle (what a resumed account job has already done), in one query.
+    public func steps(_ cycleID: String, scope: String) async throws -> [CycleStepRecord] {
+        try await sql.select().column("*").from("cycle_steps").where("cycle_id", .equal, cycleID).where("scope", .equal, scope)
+            .orderBy("sequence").all().map(Self.step)
     }
 
     public func endStep(_ cycleID: String, scope: String, step: String, status: CycleStepStatus, outputs: String?, error: String?,
