@@ -138,8 +138,9 @@ struct AccountCycleRunner: Sendable {
     /// Why nothing more may happen for this client now: the kill switch, the global pause or the client's pause.
     private func stopReason(clientID: Int) async throws -> String? {
         try await context.database.read { session in
-            if try await session.operations.state(.killSwitch) == "engaged" { return "skipped: the kill switch is engaged" }
-            if try await session.operations.state(.tradingPaused) == "paused" { return "skipped: trading is paused" }
+            let stops = try await session.operations.tradingStops()
+            if stops.killSwitch { return "skipped: the kill switch is engaged" }
+            if stops.paused { return "skipped: trading is paused" }
             if let control = try await session.autonomy.control(clientID: clientID), control.paused {
                 return "skipped: client \(clientID) is paused" + (control.pauseReason.map { " (\($0))" } ?? "")
             }

@@ -41,8 +41,7 @@ public struct ExecutionService: Sendable {
         try principal.ensureStaff()
         let brokers = self.brokers, limits = context.settings.riskLimits, costs = context.settings.paperCosts
         return try await context.database.read { session in
-            let killSwitch = try await session.operations.state(.killSwitch) == "engaged"
-            let paused = try await session.operations.state(.tradingPaused) == "paused"
+            let (killSwitch, paused) = try await session.operations.tradingStops()
             // Four queries for the whole page, not four per batch.
             let hashes = Array(Set(batches.map(\.accountHash))), clientIDs = Array(Set(batches.map(\.clientID)))
             let accounts = try await session.accounts.find(hashes: hashes), clients = try await session.clients.find(ids: clientIDs)
@@ -121,8 +120,7 @@ public struct ExecutionService: Sendable {
                   let preferences = try await session.preferences.find(clientID: batch.clientID) else {
                 throw ServiceError.notFound("account or client of batch \(batchID)")
             }
-            let killSwitch = try await session.operations.state(.killSwitch) == "engaged"
-            let paused = try await session.operations.state(.tradingPaused) == "paused"
+            let (killSwitch, paused) = try await session.operations.tradingStops()
             let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: batch.orders.map(\.symbol), session: session)
             let instruments = try await session.referenceData.instruments(batch.orders.map(\.symbol))
             return Books(batch: batch, account: account, client: client, preferences: preferences, killSwitch: killSwitch, paused: paused,
@@ -285,7 +283,8 @@ public struct ExecutionService: Sendable {
         intent.updatedAt = clock.now()
         let committed = intent
         let allowed = try await context.database.write { session -> Bool in
-            guard try await session.operations.state(.killSwitch) != "engaged", try await session.operations.state(.tradingPaused) != "paused" else {
+            let stops = try await session.operations.tradingStops()
+            guard !stops.killSwitch, !stops.paused else {
                 return false
             }
             try await session.batches.saveOrder(committed)

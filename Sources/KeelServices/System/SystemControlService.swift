@@ -19,8 +19,8 @@ public struct SystemControlService: Sendable {
 
     public func switches() async throws -> TradingSwitches {
         try await context.database.read { session in
-            TradingSwitches(killSwitchEngaged: try await session.operations.state(.killSwitch) == "engaged",
-                            tradingPaused: try await session.operations.state(.tradingPaused) == "paused")
+            let stops = try await session.operations.tradingStops()
+            return TradingSwitches(killSwitchEngaged: stops.killSwitch, tradingPaused: stops.paused)
         }
     }
 

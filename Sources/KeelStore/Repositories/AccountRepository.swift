@@ -60,6 +60,7 @@ public struct NewAccount: Sendable {
 
 public struct AccountRepository: Sendable {
     let database: any Database
+    var sql: any SQLDatabase { database as! any SQLDatabase }
 
     public func brokerage(_ id: Int) async throws -> BrokerageRecord? {
         try await BrokerageModel.find(id, on: database).map(Self.record)
@@ -87,16 +88,41 @@ public struct AccountRepository: Sendable {
         return created
     }
 
+    /// One query joined with its brokerage, decoded straight into the record: the account is read several times
+    /// per order and per cycle step, and a Fluent model with an eager-loaded parent cost two queries and reflection.
     public func find(hash: String) async throws -> AccountRecord? {
-        guard let model = try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash).with(\.$brokerage).first() else { return nil }
-        return try Self.record(model)
+        try await sql.raw("\(unsafeRaw: Self.joinedSelect) WHERE a.account_hash = \(bind: hash)").first().map(Self.record)
     }
 
     /// Several accounts in one query, by hash.
     public func find(hashes: [String]) async throws -> [String: AccountRecord] {
         guard !hashes.isEmpty else { return [:] }
-        let records = try await BrokerageAccountModel.query(on: database).filter(\.$accountHash ~~ hashes).with(\.$brokerage).all().map(Self.record)
+        let records = try await sql.select().column(SQLRaw(Self.joinedColumns)).from(SQLAlias(SQLIdentifier("brokerage_accounts"), as: SQLIdentifier("a")))
+            .join(SQLAlias(SQLIdentifier("brokerages"), as: SQLIdentifier("b")), method: SQLJoinMethod.inner,
+                  on: SQLColumn("brokerage_id", table: "b"), .equal, SQLColumn("brokerage_id", table: "a"))
+            .where(SQLColumn("account_hash", table: "a"), .in, SQLBind.group(hashes)).all().map(Self.record)
         return Dictionary(records.map { ($0.accountHash, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static let joinedColumns = """
+        a.account_id, a.account_hash, a.client_id, a.account_number, a.account_type, a.nickname, a.status, a.cash, a.currency, a.created_at, \
+        a.halted_reason, a.halted_at, b.brokerage_id, b.code, b.name, b.supports_live
+        """
+    static let joinedSelect = "SELECT \(joinedColumns) FROM brokerage_accounts a JOIN brokerages b ON b.brokerage_id = a.brokerage_id"
+
+    static func record(_ row: any SQLRow) throws -> AccountRecord {
+        let status = try row.decode(column: "status", as: String.self)
+        guard let accountStatus = AccountStatus(rawValue: status) else { throw StoreError.corrupt("account status '\(status)'") }
+        return AccountRecord(accountID: try row.decode(column: "account_id", as: Int.self), accountHash: try row.decode(column: "account_hash", as: String.self),
+                             clientID: try row.decode(column: "client_id", as: Int.self),
+                             brokerage: BrokerageRecord(brokerageID: try row.decode(column: "brokerage_id", as: Int.self),
+                                                        code: try row.decode(column: "code", as: String.self), name: try row.decode(column: "name", as: String.self),
+                                                        supportsLive: try row.decode(column: "supports_live", as: Bool.self)),
+                             accountNumber: try row.decode(column: "account_number", as: String.self),
+                             accountType: try row.decode(column: "account_type", as: String.self), nickname: try row.decode(column: "nickname", as: String?.self),
+                             status: accountStatus, cash: try row.decode(column: "cash", as: Decimal.self), currency: try row.decode(column: "currency", as: String.self),
+                             createdAt: try row.decode(column: "created_at", as: Date.self), haltedReason: try row.decode(column: "halted_reason", as: String?.self),
+                             haltedAt: try row.decode(column: "halted_at", as: Date?.self))
     }
 
     /// Reads the account and locks its row until the transaction ends (PostgreSQL). Every change of an

@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 import Foundation
 import KeelCore
 
@@ -6,15 +7,27 @@ import KeelCore
 public struct LedgerRepository: Sendable {
     let database: any Database
 
+    /// Plain SQL rows decoded into the record (read on every plan, order and valuation; no model reflection).
     public func positions(accountHash: String) async throws -> [PositionRecord] {
-        try await PositionModel.query(on: database).filter(\.$accountHash == accountHash).sort(\.$symbol).all().map(Self.record)
+        try await (database as! any SQLDatabase).select().columns(Self.positionColumns.map { SQLIdentifier($0) }).from("positions")
+            .where("account_hash", .equal, accountHash).orderBy("symbol").all().map(Self.position)
     }
 
     /// The positions of several accounts in one query, by account.
     public func positions(accountHashes: [String]) async throws -> [String: [PositionRecord]] {
         guard !accountHashes.isEmpty else { return [:] }
-        let all = try await PositionModel.query(on: database).filter(\.$accountHash ~~ accountHashes).sort(\.$symbol).all().map(Self.record)
+        let all = try await (database as! any SQLDatabase).select().columns(Self.positionColumns.map { SQLIdentifier($0) }).from("positions")
+            .where("account_hash", .in, accountHashes).orderBy("symbol").all().map(Self.position)
         return Dictionary(grouping: all, by: \.accountHash)
+    }
+
+    static let positionColumns = ["account_hash", "client_id", "user_id", "symbol", "quantity", "average_cost", "opened_at", "updated_at"]
+
+    static func position(_ row: any SQLRow) throws -> PositionRecord {
+        PositionRecord(accountHash: try row.decode(column: "account_hash", as: String.self), clientID: try row.decode(column: "client_id", as: Int.self),
+                       userID: try row.decode(column: "user_id", as: String?.self), symbol: try row.decode(column: "symbol", as: String.self),
+                       quantity: try row.decode(column: "quantity", as: Decimal.self), averageCost: try row.decode(column: "average_cost", as: Decimal.self),
+                       openedAt: try row.decode(column: "opened_at", as: Date.self), updatedAt: try row.decode(column: "updated_at", as: Date.self))
     }
 
     public func position(accountHash: String, symbol: String) async throws -> PositionRecord? {

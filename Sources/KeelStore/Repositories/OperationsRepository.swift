@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 import Foundation
 
 public enum SystemStateKey: String, Sendable, CaseIterable {
@@ -86,6 +87,17 @@ public struct OperationsRepository: Sendable {
             AuditEntry(at: $0.at, actor: $0.actor, action: $0.action, entityType: $0.entityType, entityID: $0.entityID,
                        clientID: $0.clientID, details: $0.details)
         }
+    }
+
+    /// The kill switch and the global pause in one query (read before every order and every account's step).
+    public func tradingStops() async throws -> (killSwitch: Bool, paused: Bool) {
+        let rows = try await (database as! any SQLDatabase).raw("""
+            SELECT key, value FROM system_state WHERE key IN (\(bind: SystemStateKey.killSwitch.rawValue), \(bind: SystemStateKey.tradingPaused.rawValue))
+            """).all()
+        var values: [String: String] = [:]
+        for row in rows { values[try row.decode(column: "key", as: String.self)] = try row.decode(column: "value", as: String.self) }
+        return ((values[SystemStateKey.killSwitch.rawValue] ?? SystemStateKey.killSwitch.defaultValue) == "engaged",
+                (values[SystemStateKey.tradingPaused.rawValue] ?? SystemStateKey.tradingPaused.defaultValue) == "paused")
     }
 
     public func state(_ key: SystemStateKey) async throws -> String {
