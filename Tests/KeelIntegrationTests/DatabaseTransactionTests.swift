@@ -161,7 +161,7 @@ struct DatabaseTransactionTests {
             }
             let bars = series
             let adjusted = (0..<count).map { $0 % 3 == 0 ? Double.nan : Double($0) / 8 }
-            let quality = (0..<count).map { $0 % 5 == 0 ? "warning" : "ok" }
+            let quality = (0..<count).map { $0 == count - 1 ? "quarantined" : $0 % 5 == 0 ? "warning" : "ok" }
             let include = (0..<count).map { $0 != 10 }
             try await app.database.write {
                 try await $0.marketBars.upsert(bars, interval: "1h", source: "first", adjustedClose: adjusted, quality: quality, include: include)
@@ -175,6 +175,9 @@ struct DatabaseTransactionTests {
                 #expect(bar.adjustedClose == (i % 3 == 0 ? nil : Double(i) / 8))
                 #expect(bar.quality == quality[i] && bar.source == "first")
             }
+            let latest = try await app.database.read { try await $0.marketBars.latestPrices(symbols: ["AAPL", "AAPL", "NOPE"], interval: "1h") }
+            #expect(latest.count == 1 && latest["AAPL"]?.timestamp == series.timestamps[count - 2] && latest["AAPL"]?.close == series.close[count - 2],
+                    "the newest bar that is not quarantined: \(latest)")
             var changed = BarSeries(symbol: "AAPL")
             for i in 0..<count {
                 changed.append(timestamp: series.timestamps[i], open: series.open[i], high: series.high[i] + 1, low: series.low[i],
@@ -186,6 +189,8 @@ struct DatabaseTransactionTests {
             #expect(replaced.count == count, "the excluded bar is added, none duplicated")
             #expect(replaced.allSatisfy { $0.source == "second" && $0.adjustedClose == nil && $0.quality == "ok" })
             #expect(replaced.last?.close == series.close[count - 1] + 1)
+            let newest = try await app.database.read { try await $0.marketBars.latestPrices(symbols: ["AAPL"], interval: "1h") }
+            #expect(newest["AAPL"]?.timestamp == series.timestamps[count - 1] && newest["AAPL"]?.assetClass == "equity", "\(newest)")
         }
     }
 

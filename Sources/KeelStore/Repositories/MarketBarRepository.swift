@@ -163,7 +163,16 @@ public struct MarketBarRepository: Sendable {
 
     public func latestPrices(symbols: [String], interval: String = "1d") async throws -> [String: LatestPrice] {
         guard !symbols.isEmpty else { return [:] }
-        let rows = try await sql.raw("""
+        // PostgreSQL: one backward step down the (symbol, interval, ts) index per symbol (LATERAL … LIMIT 1) instead
+        // of grouping every stored bar of the symbols; this read runs several times per account and cycle step.
+        // SQLite has no LATERAL: the grouped form below.
+        let rows = sql.dialect.name == "postgresql" ? try await sql.raw("""
+            SELECT b.symbol, b.close, b.ts, b.volume, i.asset_class FROM unnest(\(bind: Array(Set(symbols)))::text[]) AS s(symbol)
+            CROSS JOIN LATERAL (SELECT symbol, close, ts, volume FROM market_bars
+                                WHERE symbol = s.symbol AND interval = \(bind: interval) AND quality <> 'quarantined'
+                                ORDER BY ts DESC LIMIT 1) b
+            LEFT JOIN instruments i ON i.symbol = b.symbol
+            """).all() : try await sql.raw("""
             SELECT b.symbol, b.close, b.ts, b.volume, i.asset_class FROM market_bars b
             JOIN (SELECT symbol, MAX(ts) AS ts FROM market_bars WHERE interval = \(bind: interval) AND quality <> 'quarantined'
                   AND symbol IN (\(binds: symbols)) GROUP BY symbol) m
