@@ -431,7 +431,10 @@ struct AutonomousTradingTests {
         let engaged = LockedFlag()
         try await KeelTestApp.run(on: database, configure: { configuration in
             configuration.cycleFaults = CycleFaults { step, _ in
-                if step == .portfolioGeneration, engaged.isSet, let services = engaged.services {
+                // The hook runs when a step has finished. After the first approval of the cycle, which precedes every
+                // execution of every account, and which only an account with orders reaches: engaging it after planning
+                // raced the other account's pre-plan check (then no account had orders to stop).
+                if step == .approval, engaged.isSet, let services = engaged.services {
                     _ = try? await services.system.setKillSwitch(engaged: true, reason: "mid-cycle test", by: Principal(userID: "test", role: .admin, clientID: nil))
                 }
                 return false
