@@ -27,7 +27,7 @@ public struct DatabasePaperBrokerLedger: PaperBrokerLedger {
             guard let opening = try await session.paperBroker.lockAccount(accountID: accountID, in: session) else { return nil }
             if let existing = try await session.paperBroker.order(clientOrderKey: clientOrderKey) { return Self.order(existing) }
             let order = decide(opening, try await session.paperBroker.orders(accountID: accountID).map(Self.order))
-            return Self.order(try await session.paperBroker.insertIfAbsent(try Self.row(order, accountID: accountID)))
+            return Self.order(try await session.paperBroker.insert(try Self.row(order, accountID: accountID)))
         }
     }
 

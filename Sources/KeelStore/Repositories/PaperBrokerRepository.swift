@@ -77,6 +77,12 @@ public struct PaperBrokerRepository: Sendable {
     /// Inserts unless the client order key exists (the unique key decides, even between processes).
     public func insertIfAbsent(_ row: PaperOrderRow) async throws -> PaperOrderRow {
         if let existing = try await order(clientOrderKey: row.clientOrderKey) { return existing }
+        return try await insert(row)
+    }
+
+    /// Inserts a row whose key the caller found absent under the account's lock; a row with the same key that
+    /// raced in anyway (the unique key decides) is returned instead.
+    public func insert(_ row: PaperOrderRow) async throws -> PaperOrderRow {
         let model = PaperBrokerOrderModel()
         model.id = row.brokerOrderID
         model.accountID = row.accountID
