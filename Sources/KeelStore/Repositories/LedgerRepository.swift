@@ -31,27 +31,26 @@ public struct LedgerRepository: Sendable {
     }
 
     public func position(accountHash: String, symbol: String) async throws -> PositionRecord? {
-        try await PositionModel.query(on: database).filter(\.$accountHash == accountHash).filter(\.$symbol == symbol).first().map(Self.record)
+        try await (database as! any SQLDatabase).select().columns(Self.positionColumns.map { SQLIdentifier($0) }).from("positions")
+            .where("account_hash", .equal, accountHash).where("symbol", .equal, symbol).first().map(Self.position)
     }
 
-    /// Writes the position; a zero quantity removes it.
+    /// Writes the position in one statement, an upsert on (account, symbol); a zero quantity removes it. Runs for
+    /// every fill.
     public func savePosition(_ position: PositionRecord) async throws {
-        let existing = try await PositionModel.query(on: database)
-            .filter(\.$accountHash == position.accountHash).filter(\.$symbol == position.symbol).first()
+        let sql = database as! any SQLDatabase
         if position.quantity == 0 {
-            try await existing?.delete(on: database)
+            try await sql.delete(from: "positions").where("account_hash", .equal, position.accountHash).where("symbol", .equal, position.symbol).run()
             return
         }
-        let model = existing ?? PositionModel()
-        model.accountHash = position.accountHash
-        model.clientID = position.clientID
-        model.userID = position.userID
-        model.symbol = position.symbol
-        model.quantity = position.quantity
-        model.averageCost = position.averageCost
-        model.openedAt = position.openedAt
-        model.updatedAt = position.updatedAt
-        try await model.save(on: database)
+        try await sql.insert(into: "positions").columns(Self.positionColumns)
+            .values(SQLBind(position.accountHash), SQLBind(position.clientID), SQLBind(position.userID), SQLBind(position.symbol),
+                    SQLBind(position.quantity), SQLBind(position.averageCost), SQLBind(position.openedAt), SQLBind(position.updatedAt))
+            .onConflict(with: ["account_hash", "symbol"]) { conflict in
+                conflict.set(excludedValueOf: "client_id").set(excludedValueOf: "user_id").set(excludedValueOf: "quantity")
+                    .set(excludedValueOf: "average_cost").set(excludedValueOf: "opened_at").set(excludedValueOf: "updated_at")
+            }
+            .run()
     }
 
     public func insertFill(_ fill: FillRecord) async throws {
