@@ -28,7 +28,7 @@ struct AccountCycleRunner: Sendable {
             throw PermanentJobFailure("cycle \(cycleID) does not exist")
         }
         guard cycle.status == .running else { return nil }
-        guard var entry = try await context.database.write({ try await $0.cycles.claimAccount(cycleID, accountHash: accountHash, jobID: jobID, at: now) }) else {
+        guard var entry = try await context.database.write(.outsideCachedReads, { try await $0.cycles.claimAccount(cycleID, accountHash: accountHash, jobID: jobID, at: now) }) else {
             return nil
         }
         let steps = try await CycleStepRecorder(context: context, cycleID: cycleID, scope: accountHash, faults: faults, checkpoint: checkpoint).loaded()
@@ -154,7 +154,7 @@ struct AccountCycleRunner: Sendable {
         let now = context.clock.now()
         let settings = self.settings
         let performanceWindow = settings.performanceWindow
-        return try await context.database.write { session in
+        return try await context.database.write(.outsideCachedReads) { session in
             guard let account = try await session.accounts.lock(hash: accountHash, in: session),
                   let client = try await session.clients.find(clientID),
                   let preferences = try await session.preferences.find(clientID: clientID),
@@ -376,7 +376,7 @@ struct AccountCycleRunner: Sendable {
         let now = context.clock.now()
         let benchmark = cycle.regimeSymbol
         let windowDays = settings.performanceWindow, demotionThreshold = settings.demotionTStatistic, minimumDays = settings.minimumJudgedDays
-        return try await context.database.write { session in
+        return try await context.database.write(.outsideCachedReads) { session in
             // Locked: a deposit or withdrawal (which locks the account too) lands wholly before or after the value and the flows read here.
             guard let account = try await session.accounts.lock(hash: accountHash, in: session) else { throw ServiceError.notFound("account \(accountHash)") }
             let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session)
@@ -409,7 +409,7 @@ struct AccountCycleRunner: Sendable {
         let now = context.clock.now()
         let settings = self.settings
         let logger = context.logger
-        return try await context.database.write { session in
+        return try await context.database.write(.outsideCachedReads) { session in
             let rows = try await session.performance.history(accountHash: accountHash, limit: settings.performanceWindow)
             // The record of this strategy: the trailing days it has been running.
             let running = Array(rows.reversed().prefix { $0.strategy == strategy }.reversed()).filter { $0.dailyReturn != nil }
@@ -449,7 +449,7 @@ struct AccountCycleRunner: Sendable {
     private func finish(_ entry: CycleAccountRecord) async throws -> CycleAccountRecord {
         let now = context.clock.now()
         let record = entry
-        try await context.database.write { session in
+        try await context.database.write(.outsideCachedReads) { session in
             try await session.cycles.updateAccount(record)
             let (done, total) = try await session.cycles.countAccountDone(record.cycleID)
             if done >= total {

@@ -43,7 +43,7 @@ struct CycleStepRecorder: Sendable {
         let started = context.clock.now()
         let encodedInputs = try inputs.map { try StoredJSON.encode($0) }
         // Single statements on step records only: no transaction around them and no cache invalidation.
-        try await context.database.writeStatement(.cycleSteps) { try await $0.cycles.beginStep(cycleID, scope: scope, step: step.rawValue, sequence: step.sequence,
+        try await context.database.writeStatement(.outsideCachedReads) { try await $0.cycles.beginStep(cycleID, scope: scope, step: step.rawValue, sequence: step.sequence,
                                                                                               inputs: encodedInputs, at: started) }
         let wall = ContinuousClock.now
         let outcome: Outcome<Output>
@@ -55,7 +55,7 @@ struct CycleStepRecorder: Sendable {
             let message = String(((error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
             let now = context.clock.now()
             if !(error is JobInterruption) {
-                try? await context.database.writeStatement(.cycleSteps) {
+                try? await context.database.writeStatement(.outsideCachedReads) {
                     try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: .failed, outputs: nil, error: message,
                                                 durationMilliseconds: elapsed, at: now)
                 }
@@ -70,7 +70,7 @@ struct CycleStepRecorder: Sendable {
         let encoded = try StoredJSON.encode(output)
         let elapsed = Self.milliseconds(since: wall)
         let now = context.clock.now()
-        try await context.database.writeStatement(.cycleSteps) {
+        try await context.database.writeStatement(.outsideCachedReads) {
             try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: status, outputs: encoded, error: nil,
                                         durationMilliseconds: elapsed, at: now)
         }

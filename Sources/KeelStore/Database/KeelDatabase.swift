@@ -103,8 +103,10 @@ public enum WriteScope: Sendable {
     case anything
     /// Only the `jobs` table's claim, lease, heartbeat, progress and outcome columns.
     case jobQueue
-    /// Only the cycle's step records (`cycle_steps`), which no cached read depends on.
-    case cycleSteps
+    /// Only tables no cached read depends on (the read cache holds clients, API tokens and portfolio health, which
+    /// reads accounts, batches, clients, positions, market bars and preferences): cycle records, performance rows,
+    /// autonomy state, audit and alerts. Other processes' caches need no invalidation for these.
+    case outsideCachedReads
 }
 
 /// A database connection (inside or outside a transaction) and the repositories over it.
