@@ -48,6 +48,25 @@ struct MoneySafetyTests {
         }
     }
 
+    @Test("concurrent withdrawals never overdraw: of eight 30,000 withdrawals on 100,000 of cash exactly three land, and both books agree",
+          arguments: TestDatabase.available)
+    func concurrentWithdrawalsNeverOverdraw(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, databasePoolSize: 8) { app in
+            let scenario = try await TradingScenario.make(app)
+            let path = "/api/brokerages/accounts/\(scenario.accountHash)/cash-flows"
+            let token = scenario.token
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for _ in 0..<8 { group.addTask { try await app.request(.POST, path, token: token, json: ["amount": -30_000]).status.code } }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 3 && statuses.filter { $0 == 409 }.count == 5, "\(statuses)")
+            let cash = try await app.database.read { try await $0.accounts.find(hash: scenario.accountHash)?.cash }
+            let paperCash = try await app.database.read { try await $0.paperBroker.openingCash(accountID: scenario.accountHash) }
+            #expect(cash == 10_000 && paperCash == 10_000, "Keel \(String(describing: cash)), paper broker \(String(describing: paperCash))")
+            #expect(try await app.count("account_cash_flows", where: "account_hash = '\(scenario.accountHash)'") == 3)
+        }
+    }
+
     @Test("executing every batch an account was handed, all at once, trades once and keeps the books equal", arguments: TestDatabase.available)
     func concurrentExecutionsTradeOnce(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database, databasePoolSize: 8) { app in

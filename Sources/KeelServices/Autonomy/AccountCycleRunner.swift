@@ -31,7 +31,7 @@ struct AccountCycleRunner: Sendable {
         guard var entry = try await context.database.write(.outsideCachedReads, { try await $0.cycles.claimAccount(cycleID, accountHash: accountHash, jobID: jobID, at: now) }) else {
             return nil
         }
-        let steps = try await CycleStepRecorder(context: context, cycleID: cycleID, scope: accountHash, faults: faults, checkpoint: checkpoint).loaded()
+        let steps = try await CycleStepRecorder.load(context: context, cycleID: cycleID, scope: accountHash, faults: faults, checkpoint: checkpoint)
         do {
             try await process(cycle: cycle, entry: &entry, steps: steps)
         } catch let error as ServiceError {

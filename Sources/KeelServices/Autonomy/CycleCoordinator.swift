@@ -44,7 +44,7 @@ struct CycleCoordinator: Sendable {
         if cycle.status.isFinished { return try StoredJSON.encode(["status": cycle.status.rawValue]) }
         let now = context.clock.now()
         try await context.database.write { try await $0.cycles.start(cycleID, at: now) }
-        let steps = CycleStepRecorder(context: context, cycleID: cycleID, scope: CycleStep.cycleScope, faults: faults)
+        let steps = try await CycleStepRecorder.load(context: context, cycleID: cycleID, scope: CycleStep.cycleScope, faults: faults)
         do {
             let update = try await steps.run(.dataUpdate, inputs: ["as_of": cycle.asOf]) { .completed(try await updateData(cycle)) }
             try job.checkpoint()

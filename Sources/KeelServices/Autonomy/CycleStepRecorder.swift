@@ -11,19 +11,17 @@ struct CycleStepRecorder: Sendable {
     let scope: String
     let faults: CycleFaults?
     /// The job's checkpoint: a cancelled job or a stopping worker stops between steps.
-    var checkpoint: @Sendable () throws -> Void = {}
-    /// The scope's steps as stored when this run began (read once with `loaded()`; nil: read per step).
-    var stored: [String: CycleStepRecord]? = nil
+    let checkpoint: @Sendable () throws -> Void
+    /// The scope's steps as stored when this run began, read in one query: a fresh scope costs no read per step, and
+    /// a resumed one knows at once which steps finished. Only this job runs the scope's steps (the cycle's or the
+    /// account's claim), so what was stored at the start is what a step would read.
+    let stored: [String: CycleStepRecord]
 
-    /// The recorder with the scope's stored steps read in one query: a fresh scope costs no read per step, and a
-    /// resumed one knows at once which steps finished. Only this job runs the scope (the account's claim), so what
-    /// was stored at the start is what a step would read.
-    func loaded() async throws -> CycleStepRecorder {
-        var copy = self
-        let cycleID = self.cycleID, scope = self.scope
+    static func load(context: ServiceContext, cycleID: String, scope: String, faults: CycleFaults?,
+                     checkpoint: @escaping @Sendable () throws -> Void = {}) async throws -> CycleStepRecorder {
         let steps = try await context.database.read { try await $0.cycles.steps(cycleID, scope: scope) }
-        copy.stored = Dictionary(steps.map { ($0.step, $0) }, uniquingKeysWith: { first, _ in first })
-        return copy
+        return CycleStepRecorder(context: context, cycleID: cycleID, scope: scope, faults: faults, checkpoint: checkpoint,
+                                 stored: Dictionary(steps.map { ($0.step, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     enum Outcome<Output: Codable & Sendable>: Sendable {
@@ -34,9 +32,7 @@ struct CycleStepRecorder: Sendable {
     func run<Output: Codable & Sendable>(_ step: CycleStep, inputs: (any Encodable & Sendable)? = nil,
                                          _ body: @Sendable () async throws -> Outcome<Output>) async throws -> Output {
         let cycleID = self.cycleID, scope = self.scope
-        let previous: CycleStepRecord? = if let stored { stored[step.rawValue] }
-            else { try await context.database.read({ try await $0.cycles.step(cycleID, scope: scope, step: step.rawValue) }) }
-        if let done = previous, done.status == .completed || done.status == .skipped, let outputs = done.outputs {
+        if let done = stored[step.rawValue], done.status == .completed || done.status == .skipped, let outputs = done.outputs {
             return try StoredJSON.decode(Output.self, outputs)
         }
         try checkpoint()

@@ -37,8 +37,8 @@ public enum JobWakeups {
                         for try await _ in notifications { onWake() }
                     }
                 } onCancel: {
-                    let closing: EventLoopFuture<Void> = connection.close()
-                    _ = closing
+                    // Closing ends the notification sequence, and with it the listen.
+                    connection.close().whenComplete { _ in }
                 }
                 try? await connection.close()
             } catch {

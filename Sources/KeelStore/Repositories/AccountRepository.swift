@@ -97,18 +97,15 @@ public struct AccountRepository: Sendable {
     /// Several accounts in one query, by hash.
     public func find(hashes: [String]) async throws -> [String: AccountRecord] {
         guard !hashes.isEmpty else { return [:] }
-        let records = try await sql.select().column(SQLRaw(Self.joinedColumns)).from(SQLAlias(SQLIdentifier("brokerage_accounts"), as: SQLIdentifier("a")))
-            .join(SQLAlias(SQLIdentifier("brokerages"), as: SQLIdentifier("b")), method: SQLJoinMethod.inner,
-                  on: SQLColumn("brokerage_id", table: "b"), .equal, SQLColumn("brokerage_id", table: "a"))
-            .where(SQLColumn("account_hash", table: "a"), .in, SQLBind.group(hashes)).all().map(Self.record)
+        let records = try await sql.raw("\(unsafeRaw: Self.joinedSelect) WHERE a.account_hash IN (\(binds: hashes))").all().map(Self.record)
         return Dictionary(records.map { ($0.accountHash, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    static let joinedColumns = """
-        a.account_id, a.account_hash, a.client_id, a.account_number, a.account_type, a.nickname, a.status, a.cash, a.currency, a.created_at, \
-        a.halted_reason, a.halted_at, b.brokerage_id, b.code, b.name, b.supports_live
+    static let joinedSelect = """
+        SELECT a.account_id, a.account_hash, a.client_id, a.account_number, a.account_type, a.nickname, a.status, a.cash, a.currency, \
+        a.created_at, a.halted_reason, a.halted_at, b.brokerage_id, b.code, b.name, b.supports_live \
+        FROM brokerage_accounts a JOIN brokerages b ON b.brokerage_id = a.brokerage_id
         """
-    static let joinedSelect = "SELECT \(joinedColumns) FROM brokerage_accounts a JOIN brokerages b ON b.brokerage_id = a.brokerage_id"
 
     static func record(_ row: any SQLRow) throws -> AccountRecord {
         let status = try row.decode(column: "status", as: String.self)

@@ -93,7 +93,7 @@ public struct CycleRepository: Sendable {
                     SQLBind(inputs), SQLBind(1), SQLBind(now))
             .onConflict(with: ["cycle_id", "scope", "step"]) { conflict in
                 conflict.set("status", to: CycleStepStatus.running.rawValue)
-                    .set(SQLIdentifier("attempts"), to: SQLBinaryExpression(SQLColumn("attempts", table: "cycle_steps"), .add, SQLLiteral.numeric("1")))
+                    .set(SQLIdentifier("attempts"), to: Self.plusOne("attempts", table: "cycle_steps"))
                     .set(excludedValueOf: "inputs").set(excludedValueOf: "started_at").set("error", to: SQLLiteral.null)
             }
             .run()
@@ -186,8 +186,9 @@ public struct CycleRepository: Sendable {
         return counts
     }
 
-    static func plusOne(_ column: String) -> SQLBinaryExpression {
-        SQLBinaryExpression(SQLIdentifier(column), .add, SQLLiteral.numeric("1"))
+    /// `column + 1`; qualified by `table` where a bare name is ambiguous (an upsert's update, beside EXCLUDED).
+    static func plusOne(_ column: String, table: String? = nil) -> SQLBinaryExpression {
+        SQLBinaryExpression(table.map { SQLColumn(column, table: $0) as any SQLExpression } ?? SQLIdentifier(column), .add, SQLLiteral.numeric("1"))
     }
 
     static func run(_ row: any SQLRow) throws -> CycleRunRecord {

@@ -127,11 +127,6 @@ public struct LedgerRepository: Sendable {
         if existing == nil { try await model.create(on: database) } else { try await model.update(on: database) }
     }
 
-    static func record(_ model: PositionModel) -> PositionRecord {
-        PositionRecord(accountHash: model.accountHash, clientID: model.clientID, userID: model.userID, symbol: model.symbol,
-                       quantity: model.quantity, averageCost: model.averageCost, openedAt: model.openedAt, updatedAt: model.updatedAt)
-    }
-
     static func record(_ model: FillModel) throws -> FillRecord {
         guard let side = OrderSide(rawValue: model.side) else { throw StoreError.corrupt("fill side '\(model.side)'") }
         return FillRecord(fillID: model.id ?? "", orderID: model.orderID, accountHash: model.accountHash, symbol: model.symbol, side: side,
