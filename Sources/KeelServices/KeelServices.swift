@@ -98,6 +98,7 @@ public struct KeelServices: Sendable {
         let cycleHandlers: [any JobHandler] = [
             CycleJobHandler(coordinator: coordinator),
             AccountCycleJobHandler(runner: accountRunner, concurrency: context.settings.cycle.accountConcurrency),
+            CycleChunkJobHandler(runner: accountRunner, concurrency: context.settings.cycle.chunkConcurrency),
             DutyHandler(kind: PeriodicDuty.cycleSchedule) { _ in
                 try await cycles.runScheduledIfDue().map { try StoredJSON.encode(["cycle_id": $0]) }
             },

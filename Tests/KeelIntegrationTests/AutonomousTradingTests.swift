@@ -670,32 +670,54 @@ struct AutonomousTradingTests {
         }
     }
 
-    @Test("two app instances on one PostgreSQL run one cycle over 50 accounts; each account is processed exactly once")
-    func twoInstancesShareOneCycle() async throws {
+    @Test("three app instances on one PostgreSQL run one cycle over 500 accounts in chunks claimed with SKIP LOCKED; a worker stopped mid-chunk leaves nothing half-done")
+    func threeInstancesShareOneCycleInChunks() async throws {
         guard TestDatabase.postgresURL != nil else { return }
-        try await KeelTestApp.run(on: .postgres, configure: { $0.runWorker = false }) { app in
+        let stopped = LockedTarget()
+        try await KeelTestApp.run(on: .postgres, configure: { configuration in
+            configuration.runWorker = false
+            configuration.settings.cycle.chunkSize = 25
+        }) { app in
             let token = try await app.login()
             var hashes: [String] = []
-            for index in 0..<50 {
-                let scenario = try await Self.client(app, autoApprove: index % 5 != 0, factory: Factory(seed: UInt64(5_000 + index)))
+            for index in 0..<500 {
+                // One in ten trades at once; the others plan a batch that waits for approval.
+                let scenario = try await Self.client(app, autoApprove: index % 10 == 0, factory: Factory(seed: UInt64(5_000 + index)))
                 hashes.append(scenario.accountHash)
             }
             let started = try await app.request(.POST, "/api/autonomous/run", token: token, json: [:])
             let cycleID = try #require(started.object.string("cycle_id"))
             try await app.secondInstance { _ in
-                await app.services.runner.start()
-                _ = try await Self.finished(app, token: token, cycleID: cycleID, timeout: 180)
+                // The third worker stops its first chunk right after an account's orders were sent (as a worker shutting
+                // down mid-chunk does); the chunk goes back to the queue and another worker finishes it.
+                try await app.secondInstance(configure: { configuration in
+                    configuration.cycleFaults = CycleFaults { step, scope in step == .execution && stopped.firstCrash(scope: scope) }
+                }) { _ in
+                    await app.services.runner.start()
+                    _ = try await Self.finished(app, token: token, cycleID: cycleID, timeout: 600)
+                }
             }
+            #expect(stopped.crashed, "a chunk was stopped mid-way")
             let detail = try await app.request(.GET, "/api/autonomous/runs/\(cycleID)", token: token).object
-            #expect((detail["cycle"] as? [String: Any])?.string("status") == "completed")
+            let cycle = try #require(detail["cycle"] as? [String: Any])
+            #expect(cycle.string("status") == "completed" && cycle.int("accounts_done") == 500, "\(cycle)")
             let accounts = detail.objects("accounts")
-            #expect(accounts.count == 50)
-            #expect(accounts.allSatisfy { $0.int("runs") == 1 }, "every account was taken exactly once")
+            #expect(accounts.count == 500)
             #expect(Set(accounts.compactMap { $0.string("account_hash") }) == Set(hashes))
-            #expect(try await app.count("trade_batches", where: "cycle_id = '\(cycleID)'") == 50)
-            #expect(try await app.count("jobs", where: "kind = 'cycle.account' AND status = 'succeeded'") == 50)
+            #expect(accounts.allSatisfy { ["completed", "awaiting_approval"].contains($0.string("status") ?? "") },
+                    "\(accounts.filter { !["completed", "awaiting_approval"].contains($0.string("status") ?? "") }.prefix(3))")
+            // Each account was taken by one chunk job; only the stopped chunk's accounts were taken twice, by the same job.
+            let rerun = accounts.filter { $0.int("runs") != 1 }
+            #expect(!rerun.isEmpty && rerun.count <= 25 && rerun.allSatisfy { $0.int("runs") == 2 }, "\(rerun.count) accounts ran again")
+            #expect(try await app.count("jobs", where: "kind = 'cycle.chunk' AND status = 'succeeded'") == 20)
+            #expect(try await app.count("jobs", where: "kind = 'cycle.account'") == 0)
+            #expect(try await app.count("trade_batches", where: "cycle_id = '\(cycleID)'") == 500, "one batch per account")
+            #expect(try await app.count("cycle_steps", where: "cycle_id = '\(cycleID)' AND status = 'running'") == 0, "no step left half-done")
             let duplicates = try await app.count("(SELECT client_order_key FROM broker_calls WHERE operation = 'place_order' GROUP BY client_order_key HAVING COUNT(*) > 1) d")
-            #expect(duplicates == 0)
+            #expect(duplicates == 0, "no order was sent twice")
+            let unsent = try await app.count("batch_orders o JOIN trade_batches t ON t.batch_id = o.batch_id",
+                                              where: "t.cycle_id = '\(cycleID)' AND t.status NOT IN ('pending_approval', 'rejected') AND o.status IN ('planned', 'submitting', 'unknown')")
+            #expect(unsent == 0, "every approved batch's orders were sent and settled")
         }
     }
 }
@@ -724,6 +746,16 @@ final class LockedTarget: @unchecked Sendable {
     /// True every time for the armed step and scope (a fault that does not go away).
     func matches(step: CycleStep, scope: String) -> Bool {
         lock.withLock { step == self.step && scope == self.scope }
+    }
+
+    /// True once, for the first scope it is asked about.
+    func firstCrash(scope: String) -> Bool {
+        lock.withLock {
+            guard !crashed else { return false }
+            crashed = true
+            self.scope = scope
+            return true
+        }
     }
 
     func shouldCrash(step: CycleStep, scope: String) -> Bool {

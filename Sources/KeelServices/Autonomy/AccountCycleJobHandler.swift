@@ -1,8 +1,9 @@
 import Foundation
 import KeelStore
 
-/// `cycle.account`: one account's steps of one cycle (payload `{"cycle_id", "account_hash"}`). Jobs are claimed
-/// with SKIP LOCKED by any worker process; the account row's claim keeps a second job off the same account.
+/// `cycle.account`: one account's steps of one cycle (payload `{"cycle_id", "account_hash"}`): a live (Schwab)
+/// account, whose orders go to a broker one by one, or an account a chunk handed on after an unexpected failure.
+/// Jobs are claimed with SKIP LOCKED by any worker process; the account row's claim keeps a second job off it.
 struct AccountCycleJobHandler: JobHandler {
     static let kind = "cycle.account"
     static let attempts = 3
@@ -31,13 +32,13 @@ struct AccountCycleJobHandler: JobHandler {
     func run(_ job: RunningJob) async throws -> String? {
         let payload = try Self.decode(job.payload)
         do {
-            guard let entry = try await runner.run(cycleID: payload.cycleID, accountHash: payload.accountHash, jobID: job.id,
-                                                   checkpoint: { try job.checkpoint() }) else {
+            guard let entry = try await runner.run(cycleID: payload.cycleID, accountHashes: [payload.accountHash], jobID: job.id,
+                                                   onUnexpectedFailure: .failTheJob, checkpoint: { try job.checkpoint() }).first else {
                 return try StoredJSON.encode(["outcome": "already processed or the cycle ended"])
             }
             return try StoredJSON.encode(["status": entry.status.rawValue, "outcome": entry.outcome ?? ""])
-        } catch let error where !(error is JobInterruption) && (job.record.attempts >= maxAttempts || error is PermanentJobFailure) {
-            try await runner.giveUp(cycleID: payload.cycleID, accountHash: payload.accountHash, error: error)
+        } catch let error where !(error is JobInterruption) && (job.record.attempts >= job.record.maxAttempts || error is PermanentJobFailure) {
+            try await runner.giveUp(cycleID: payload.cycleID, jobID: job.id, error: error)
             throw error
         }
     }

@@ -2,10 +2,12 @@ import Foundation
 import KeelCore
 import KeelStore
 
-/// One account's pass through the cycle: strategy selection -> predictions -> portfolio generation -> batch
-/// creation -> approval -> execution -> reconciliation -> performance evaluation -> adjustment. Every step is
-/// persisted; a resumed job skips finished steps and re-runs the interrupted one against what it committed:
-/// the batch is found by its cycle id (never planned twice), an order is never sent again (the batch is
+/// Accounts' passes through the cycle: strategy selection -> predictions -> portfolio generation -> batch
+/// creation -> approval -> execution -> reconciliation -> performance evaluation -> adjustment. It runs a chunk of
+/// accounts (or one) step by step: each step for every account of the chunk, a few at once, its records written
+/// once per chunk; the stop checks read the kill switch, the pause and the chunk's client controls once per check.
+/// Every step is persisted; a resumed job skips finished steps and re-runs the interrupted one against what it
+/// committed: the batch is found by its cycle id (never planned twice), an order is never sent again (the batch is
 /// claimed once; an interrupted execution is finished by reconciliation), performance is one row per day.
 struct AccountCycleRunner: Sendable {
     let context: ServiceContext
@@ -21,130 +23,228 @@ struct AccountCycleRunner: Sendable {
 
     var settings: CycleSettings { context.settings.cycle }
 
-    /// Runs the account's steps; returns the account's final record (nil when another job holds it or it is done).
-    func run(cycleID: String, accountHash: String, jobID: String, checkpoint: @escaping @Sendable () throws -> Void = {}) async throws -> CycleAccountRecord? {
+    /// How the runner treats an account whose step failed unexpectedly (not a `ServiceError`).
+    enum UnexpectedFailure: Sendable {
+        /// The job fails and is retried (a per-account job).
+        case failTheJob
+        /// The account goes on alone in its own `cycle.account` job with the attempts left, the chunk goes on.
+        case handOff(attemptsLeft: Int)
+    }
+
+    /// What the runner knows of one account as the steps go by.
+    struct Progress: Sendable {
+        var entry: CycleAccountRecord
+        var selection: AccountCycleOutputs.Selection?
+        var batch: AccountCycleOutputs.Batch?
+        var approved = false
+        var awaiting = false
+        /// The account's outcome is settled (skipped, failed or handed off): later steps leave it out.
+        var ended = false
+        var handOffError: String?
+    }
+
+    /// Runs the accounts' steps; returns the final records of those this job held (none when others hold them or
+    /// they are done).
+    func run(cycleID: String, accountHashes: [String], jobID: String, onUnexpectedFailure: UnexpectedFailure,
+             checkpoint: @escaping @Sendable () throws -> Void = {}) async throws -> [CycleAccountRecord] {
         let now = context.clock.now()
         guard let cycle = try await context.database.read({ try await $0.cycles.find(cycleID) }) else {
             throw PermanentJobFailure("cycle \(cycleID) does not exist")
         }
-        guard cycle.status == .running else { return nil }
-        guard var entry = try await context.database.write(.outsideCachedReads, { try await $0.cycles.claimAccount(cycleID, accountHash: accountHash, jobID: jobID, at: now) }) else {
-            return nil
+        guard cycle.status == .running else { return [] }
+        let claimed = try await context.database.write(.outsideCachedReads) {
+            try await $0.cycles.claimAccounts(cycleID, accountHashes: accountHashes, jobID: jobID, at: now)
         }
-        let steps = try await CycleStepRecorder.load(context: context, cycleID: cycleID, scope: accountHash, faults: faults, checkpoint: checkpoint)
+        guard !claimed.isEmpty else { return [] }
+        let steps = try await CycleStepRecorder.load(context: context, cycleID: cycleID, scopes: claimed.map(\.accountHash), faults: faults,
+                                                     checkpoint: checkpoint)
+        var book = Dictionary(uniqueKeysWithValues: claimed.map { ($0.accountHash, Progress(entry: $0)) })
         do {
-            try await process(cycle: cycle, entry: &entry, steps: steps)
-        } catch let error as ServiceError {
-            // The account's own state is at fault: it waits (an earlier batch still settling, a halt) or fails (no
-            // prices, ...); the cycle goes on with the others.
-            entry.status = Self.waitingCodes.contains(error.code) ? .skipped : .failed
-            entry.outcome = String(error.message.prefix(1000))
+            try await process(cycle: cycle, book: &book, order: claimed.map(\.accountHash), steps: steps, onUnexpectedFailure: onUnexpectedFailure)
         } catch JobInterruption.cancelled {
-            entry.status = .skipped
-            entry.outcome = "the account's job was cancelled"
+            for hash in book.keys where !book[hash]!.ended {
+                book[hash]!.entry.status = .skipped
+                book[hash]!.entry.outcome = "the account's job was cancelled"
+            }
         }
-        entry.finishedAt = context.clock.now()
-        return try await finish(entry)
+        let finishedAt = context.clock.now()
+        for hash in book.keys { book[hash]!.entry.finishedAt = finishedAt }
+        let handOffs: [(CycleAccountRecord, String)] = claimed.compactMap { claim in
+            book[claim.accountHash].flatMap { progress in progress.handOffError.map { (progress.entry, $0) } }
+        }
+        let attemptsLeft: Int = if case .handOff(let left) = onUnexpectedFailure { left } else { 0 }
+        return try await finish(claimed.compactMap { book[$0.accountHash] }.filter { $0.handOffError == nil }.map(\.entry),
+                                handOffs: handOffs, jobID: jobID, attemptsLeft: attemptsLeft)
     }
 
     /// Conflicts that mean "not now" rather than "broken": the account is skipped with the reason.
     static let waitingCodes: Set<String> = ["execution_in_progress", "account_halted", "account_unavailable", "client_inactive", "open_batch_exists",
                                                 "approved_batch_waiting"]
 
-    /// The account's job failed for good (its last attempt): the account ends failed and counts as done, so the
+    /// The job failed for good (its last attempt): the accounts it still holds end failed and count as done, so the
     /// cycle still ends.
-    func giveUp(cycleID: String, accountHash: String, error: any Error) async throws {
-        guard var entry = try await context.database.read({ try await $0.cycles.account(cycleID, accountHash: accountHash) }),
-              !entry.status.isFinished else { return }
-        entry.status = .failed
-        entry.outcome = String("failed after every attempt: \(error)".prefix(1000))
-        entry.finishedAt = context.clock.now()
-        _ = try await finish(entry)
+    func giveUp(cycleID: String, jobID: String, error: any Error) async throws {
+        let held = try await context.database.read { try await $0.cycles.unfinishedAccounts(cycleID, jobID: jobID) }
+        guard !held.isEmpty else { return }
+        let now = context.clock.now()
+        let failed = held.map { entry -> CycleAccountRecord in
+            var entry = entry
+            entry.status = .failed
+            entry.outcome = String("failed after every attempt: \(error)".prefix(1000))
+            entry.finishedAt = now
+            return entry
+        }
+        _ = try await finish(failed, handOffs: [], jobID: jobID, attemptsLeft: 0)
     }
 
-    private func process(cycle: CycleRunRecord, entry: inout CycleAccountRecord, steps: CycleStepRecorder) async throws {
-        let cycleID = cycle.cycleID, accountHash = entry.accountHash, clientID = entry.clientID
-        if let why = try await stopReason(clientID: clientID) {
-            entry.status = .skipped
-            entry.outcome = why
-            return
-        }
-        let selection = try await steps.run(.strategySelection, inputs: ["regime": cycle.regime ?? "unknown"]) {
-            .completed(try await selectStrategy(cycle: cycle, accountHash: accountHash, clientID: clientID))
-        }
-        entry.strategy = selection.strategy
-        entry.reason = selection.reason
-
-        let forecast = try await steps.run(.predictions, inputs: ["portfolio_id": selection.portfolioID]) {
-            .completed(try await predictions(cycleID: cycleID, clientID: clientID, portfolioID: selection.portfolioID))
-        }
-        _ = forecast
-
-        if let why = try await stopReason(clientID: clientID) {
-            entry.status = .skipped
-            entry.outcome = why
-            return
-        }
-        let portfolio = try await steps.run(.portfolioGeneration, inputs: selection) {
-            .completed(try await generate(cycle: cycle, accountHash: accountHash, clientID: clientID, selection: selection))
-        }
-        let batch = try await steps.run(.batchCreation, inputs: ["batch_id": portfolio.batchID ?? ""]) {
-            try await recordBatch(portfolio.batchID, cycleID: cycleID)
-        }
-        entry.batchID = batch.batchID
-        entry.orders = batch.orders
-
-        var awaiting = false
-        if let batchID = batch.batchID, batch.orders > 0 {
-            let approval = try await steps.run(.approval, inputs: ["batch_id": batchID]) {
-                try await approve(batchID: batchID, clientID: clientID, accountHash: accountHash)
-            }
-            awaiting = !approval.approved
-            if approval.approved {
-                let executed = try await steps.run(.execution, inputs: ["batch_id": batchID, "dry_run": cycle.dryRun ? "true" : "false"]) {
-                    try await execute(batchID: batchID, clientID: clientID, dryRun: cycle.dryRun)
-                }
-                entry.outcome = executed.note
-                if executed.stopped {
-                    entry.status = .skipped
-                    return
-                }
-                _ = try await steps.run(.reconciliation, inputs: ["batch_id": batchID]) {
-                    try await reconcile(batchID: batchID, accountHash: accountHash)
-                }
+    /// Runs one step for the accounts still going; an account whose step fails ends (skipped when it must wait,
+    /// failed otherwise, or handed off); returns the others' outputs.
+    private func step<Output: Codable & Sendable>(_ step: CycleStep, _ book: inout [String: Progress], order: [String], steps: CycleStepRecorder,
+                                                  onUnexpectedFailure: UnexpectedFailure, only include: (Progress) -> Bool = { _ in true },
+                                                  inputs: (Progress) throws -> (any Encodable & Sendable)?,
+                                                  _ body: @escaping @Sendable (Progress) async throws -> CycleStepRecorder.Outcome<Output>) async throws -> [String: Output] {
+        let scopes = order.filter { hash in book[hash].map { !$0.ended && include($0) } ?? false }
+        guard !scopes.isEmpty else { return [:] }
+        let snapshot = book
+        let results = try await steps.run(step, scopes: scopes, concurrency: settings.accountsAtOnceInChunk,
+                                          inputs: { scope in
+                                              guard let progress = snapshot[scope], let value = try inputs(progress) else { return nil }
+                                              return try StoredJSON.encode(value)
+                                          },
+                                          { scope in try await body(snapshot[scope]!) })
+        var outputs: [String: Output] = [:]
+        for scope in scopes {
+            switch results[scope] {
+            case .success(let output)?: outputs[scope] = output
+            case .failure(let error as ServiceError)?:
+                // The account's own state is at fault: it waits (an earlier batch still settling, a halt) or fails (no
+                // prices, ...); the cycle goes on with the others.
+                book[scope]!.entry.status = Self.waitingCodes.contains(error.code) ? .skipped : .failed
+                book[scope]!.entry.outcome = String(error.message.prefix(1000))
+                book[scope]!.ended = true
+            case .failure(let error)?:
+                guard case .handOff = onUnexpectedFailure, !(error is PermanentJobFailure) else { throw error }
+                book[scope]!.handOffError = String(describing: error)
+                book[scope]!.ended = true
+            case nil:
+                throw PermanentJobFailure("step \(step.rawValue) of \(scope) left no result")
             }
         }
+        return outputs
+    }
 
-        _ = try await steps.run(.performanceEvaluation, inputs: ["strategy": selection.strategy]) {
-            .completed(try await evaluate(cycle: cycle, accountHash: accountHash, clientID: clientID, strategy: selection.strategy))
+    private func process(cycle: CycleRunRecord, book: inout [String: Progress], order: [String], steps: CycleStepRecorder,
+                         onUnexpectedFailure failure: UnexpectedFailure) async throws {
+        let cycleID = cycle.cycleID
+        try await applyStops(&book)
+        let selections = try await step(.strategySelection, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                         inputs: { _ in ["regime": cycle.regime ?? "unknown"] }) { progress in
+            .completed(try await selectStrategy(cycle: cycle, accountHash: progress.entry.accountHash, clientID: progress.entry.clientID))
         }
-        _ = try await steps.run(.adjustment, inputs: ["strategy": selection.strategy]) {
-            .completed(try await adjust(accountHash: accountHash, clientID: clientID, strategy: selection.strategy))
+        for (hash, selection) in selections {
+            book[hash]!.selection = selection
+            book[hash]!.entry.strategy = selection.strategy
+            book[hash]!.entry.reason = selection.reason
         }
-
-        let final = try await context.database.read { try await $0.batches.find(cycleID: cycleID, accountHash: accountHash) }
-        if awaiting {
-            entry.status = .awaitingApproval
-            entry.outcome = "batch \(batch.batchID ?? "") waits for an advisor's approval"
-        } else {
-            entry.status = .completed
-            if let final, entry.outcome == nil || final.status != .approved {
-                entry.outcome = entry.outcome ?? "batch \(final.batchID) is \(final.status.rawValue)"
+        _ = try await step(.predictions, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                           inputs: { ["portfolio_id": $0.selection!.portfolioID] }) { progress in
+            .completed(try await predictions(cycleID: cycleID, clientID: progress.entry.clientID, portfolioID: progress.selection!.portfolioID))
+        }
+        try await applyStops(&book)
+        let portfolios = try await step(.portfolioGeneration, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                        inputs: { $0.selection }) { progress in
+            .completed(try await generate(cycle: cycle, accountHash: progress.entry.accountHash, clientID: progress.entry.clientID,
+                                          selection: progress.selection!))
+        }
+        let batches = try await step(.batchCreation, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                     inputs: { ["batch_id": portfolios[$0.entry.accountHash]?.batchID ?? ""] }) { progress in
+            try await recordBatch(portfolios[progress.entry.accountHash]?.batchID, cycleID: cycleID)
+        }
+        for (hash, batch) in batches {
+            book[hash]!.batch = batch
+            book[hash]!.entry.batchID = batch.batchID
+            book[hash]!.entry.orders = batch.orders
+        }
+        let trading: (Progress) -> Bool = { $0.batch?.batchID != nil && ($0.batch?.orders ?? 0) > 0 }
+        let approvals = try await step(.approval, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: trading,
+                                       inputs: { ["batch_id": $0.batch?.batchID ?? ""] }) { progress in
+            try await approve(batchID: progress.batch!.batchID!, clientID: progress.entry.clientID, accountHash: progress.entry.accountHash)
+        }
+        for (hash, approval) in approvals {
+            book[hash]!.approved = approval.approved
+            book[hash]!.awaiting = !approval.approved
+        }
+        // Read once for the chunk, right before any order is sent (the execution service checks again in its transaction).
+        let stops = try await stopReasons(clientIDs: order.compactMap { book[$0]?.entry.clientID })
+        let executions = try await step(.execution, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: { $0.approved },
+                                        inputs: { ["batch_id": $0.batch?.batchID ?? "", "dry_run": cycle.dryRun ? "true" : "false"] }) { progress in
+            try await execute(batchID: progress.batch!.batchID!, stop: stops[progress.entry.clientID], dryRun: cycle.dryRun)
+        }
+        for (hash, executed) in executions {
+            book[hash]!.entry.outcome = executed.note
+            if executed.stopped {
+                book[hash]!.entry.status = .skipped
+                book[hash]!.ended = true
             }
-            if batch.orders == 0 { entry.outcome = "nothing to trade: \(batch.note)" }
+        }
+        _ = try await step(.reconciliation, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: { $0.approved },
+                           inputs: { ["batch_id": $0.batch?.batchID ?? ""] }) { progress in
+            try await reconcile(batchID: progress.batch!.batchID!, accountHash: progress.entry.accountHash)
+        }
+        _ = try await step(.performanceEvaluation, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                           inputs: { ["strategy": $0.selection!.strategy] }) { progress in
+            .completed(try await evaluate(cycle: cycle, accountHash: progress.entry.accountHash, clientID: progress.entry.clientID,
+                                          strategy: progress.selection!.strategy))
+        }
+        _ = try await step(.adjustment, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                           inputs: { ["strategy": $0.selection!.strategy] }) { progress in
+            .completed(try await adjust(accountHash: progress.entry.accountHash, clientID: progress.entry.clientID, strategy: progress.selection!.strategy))
+        }
+
+        let live = order.filter { book[$0].map { !$0.ended } ?? false }
+        let final = try await context.database.read { try await $0.batches.cycleBatchStatuses(cycleID: cycleID, accountHashes: live) }
+        for hash in live {
+            var progress = book[hash]!
+            let batch = progress.batch
+            if progress.awaiting {
+                progress.entry.status = .awaitingApproval
+                progress.entry.outcome = "batch \(batch?.batchID ?? "") waits for an advisor's approval"
+            } else {
+                progress.entry.status = .completed
+                if let final = final[hash], progress.entry.outcome == nil || final.status != .approved {
+                    progress.entry.outcome = progress.entry.outcome ?? "batch \(final.batchID) is \(final.status.rawValue)"
+                }
+                if (batch?.orders ?? 0) == 0 { progress.entry.outcome = "nothing to trade: \(batch?.note ?? "no batch was planned")" }
+            }
+            book[hash] = progress
         }
     }
 
-    /// Why nothing more may happen for this client now: the kill switch, the global pause or the client's pause.
-    private func stopReason(clientID: Int) async throws -> String? {
-        try await context.database.read { session in
+    /// Ends the accounts that may do nothing more now (the kill switch, the global pause, their client's pause).
+    private func applyStops(_ book: inout [String: Progress]) async throws {
+        let live = book.values.filter { !$0.ended }
+        guard !live.isEmpty else { return }
+        let stops = try await stopReasons(clientIDs: live.map(\.entry.clientID))
+        for progress in live {
+            guard let why = stops[progress.entry.clientID] else { continue }
+            book[progress.entry.accountHash]!.entry.status = .skipped
+            book[progress.entry.accountHash]!.entry.outcome = why
+            book[progress.entry.accountHash]!.ended = true
+        }
+    }
+
+    /// Why nothing more may happen for each of these clients now, in two reads for any number of clients.
+    private func stopReasons(clientIDs: [Int]) async throws -> [Int: String] {
+        guard !clientIDs.isEmpty else { return [:] }
+        return try await context.database.read { session in
             let stops = try await session.operations.tradingStops()
-            if stops.killSwitch { return "skipped: the kill switch is engaged" }
-            if stops.paused { return "skipped: trading is paused" }
-            if let control = try await session.autonomy.control(clientID: clientID), control.paused {
-                return "skipped: client \(clientID) is paused" + (control.pauseReason.map { " (\($0))" } ?? "")
+            if stops.killSwitch { return Dictionary(uniqueKeysWithValues: Set(clientIDs).map { ($0, "skipped: the kill switch is engaged") }) }
+            if stops.paused { return Dictionary(uniqueKeysWithValues: Set(clientIDs).map { ($0, "skipped: trading is paused") }) }
+            var reasons: [Int: String] = [:]
+            for (clientID, control) in try await session.autonomy.controls(clientIDs: clientIDs) where control.paused {
+                reasons[clientID] = "skipped: client \(clientID) is paused" + (control.pauseReason.map { " (\($0))" } ?? "")
             }
-            return nil
+            return reasons
         }
     }
 
@@ -317,7 +417,8 @@ struct AccountCycleRunner: Sendable {
         }
     }
 
-    private func execute(batchID: String, clientID: Int, dryRun: Bool) async throws -> CycleStepRecorder.Outcome<AccountCycleOutputs.Execution> {
+    /// `stop`: why the client may not trade now, as read for the chunk just before the step.
+    private func execute(batchID: String, stop: String?, dryRun: Bool) async throws -> CycleStepRecorder.Outcome<AccountCycleOutputs.Execution> {
         guard let batch = try await context.database.read({ try await $0.batches.find(batchID) }) else { throw ServiceError.notFound("batch \(batchID)") }
         func summary(_ batch: BatchRecord, _ note: String) -> AccountCycleOutputs.Execution {
             AccountCycleOutputs.Execution(mode: batch.executionMode?.rawValue, batchStatus: batch.status.rawValue,
@@ -326,7 +427,7 @@ struct AccountCycleRunner: Sendable {
         }
         switch batch.status {
         case .approved:
-            if let why = try await stopReason(clientID: clientID) {
+            if let why = stop {
                 var stopped = summary(batch, why)
                 stopped.stopped = true
                 return .skipped(stopped)
@@ -445,17 +546,29 @@ struct AccountCycleRunner: Sendable {
 
     // MARK: finish
 
-    /// Stores the account's outcome and counts it; the last account to finish ends the cycle.
-    private func finish(_ entry: CycleAccountRecord) async throws -> CycleAccountRecord {
+    /// Stores the accounts' outcomes and counts them, hands the accounts that failed unexpectedly to their own jobs,
+    /// all in one transaction; the job that finishes the last account ends the cycle.
+    private func finish(_ entries: [CycleAccountRecord], handOffs: [(entry: CycleAccountRecord, error: String)], jobID: String,
+                        attemptsLeft: Int) async throws -> [CycleAccountRecord] {
+        guard let cycleID = (entries.first ?? handOffs.first?.entry)?.cycleID else { return [] }
         let now = context.clock.now()
-        let record = entry
+        let logger = context.logger
         try await context.database.write(.outsideCachedReads) { session in
-            try await session.cycles.updateAccount(record)
-            let (done, total) = try await session.cycles.countAccountDone(record.cycleID)
+            try await session.cycles.updateAccounts(entries)
+            for (entry, error) in handOffs {
+                let key = "cycle:\(cycleID):\(entry.accountHash)"
+                let payload = try StoredJSON.encode(AccountCycleJobHandler.Payload(cycleID: cycleID, accountHash: entry.accountHash))
+                let job = try await session.jobs.enqueue(NewJob(kind: AccountCycleJobHandler.kind, payload: payload, maxAttempts: max(attemptsLeft, 1),
+                                                                runAfter: now, idempotencyKey: key), id: UUID().uuidString.lowercased(), at: now)
+                try await session.cycles.handOff(cycleID, accountHash: entry.accountHash, from: jobID, to: job.jobID)
+                logger.warning("autonomous cycle: account \(entry.accountHash) goes on in its own job \(job.jobID) after: \(error)")
+            }
+            guard !entries.isEmpty else { return }
+            let (done, total) = try await session.cycles.countAccountsDone(cycleID, entries.count)
             if done >= total {
-                try await CycleCoordinator.complete(record.cycleID, session: session, at: now)
+                try await CycleCoordinator.complete(cycleID, session: session, at: now)
             }
         }
-        return record
+        return entries
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import KeelCore
 import KeelStore
 
-/// The cycle-level job (`cycle.run`): data update -> regime -> dispatch of one job per account. The accounts'
-/// jobs are claimed with SKIP LOCKED by every worker process; the last one to finish ends the cycle.
+/// The cycle-level job (`cycle.run`): data update -> regime -> dispatch of the accounts' jobs (chunks of paper
+/// accounts, one job per live account). They are claimed with SKIP LOCKED by every worker process; the job that
+/// finishes the last account ends the cycle.
 struct CycleCoordinator: Sendable {
     let context: ServiceContext
     let pipeline: PipelineService
@@ -107,7 +108,7 @@ struct CycleCoordinator: Sendable {
                                                                   assetClass: .inferred(fromSymbol: cycle.regimeSymbol)), latest != nil {
             let message = "benchmark \(cycle.regimeSymbol): \(reason); the cycle \(cycle.cycleID) skips its accounts until the data is current"
             let now = context.clock.now()
-            try await context.database.write { session in
+            _ = try await context.database.write { session in
                 try await AlertOutbox.raise(NewAlert(kind: Self.staleDataAlert, severity: "critical", message: message), session: session,
                                             settings: context.settings, at: now)
             }
@@ -132,24 +133,32 @@ struct CycleCoordinator: Sendable {
         return Dispatch(accounts: 0, jobsQueued: 0)
     }
 
-    /// Lists the accounts and queues one job per account, in one transaction (a resumed dispatch adds only what is missing).
+    /// Lists the accounts and queues their jobs in one transaction: paper accounts in chunks (`cycle.chunk`), live
+    /// accounts one job each (`cycle.account`: their orders go to a broker one by one). A resumed dispatch adds only
+    /// what is missing; a chunk is keyed by its first account and size, and an account a second chunk lists is taken
+    /// by whichever claims it first.
     private func dispatch(_ cycle: CycleRunRecord) async throws -> Dispatch {
         let now = context.clock.now()
         let cycleID = cycle.cycleID
-        let attempts = AccountCycleJobHandler.attempts
+        let chunkSize = max(context.settings.cycle.chunkSize, 1)
         let result = try await context.database.write { session -> Dispatch in
             let accounts = try await session.accounts.cycleAccounts(clientIDs: cycle.clientIDs)
-            try await session.cycles.addAccounts(cycleID, accounts)
+            try await session.cycles.addAccounts(cycleID, accounts.map { ($0.accountHash, $0.clientID) })
             try await session.cycles.setAccountsTotal(cycleID, accounts.count)
-            var queued = 0
-            for account in accounts {
-                let key = "cycle:\(cycleID):\(account.accountHash)"
-                if try await session.jobs.find(idempotencyKey: key) != nil { continue }
-                let payload = try StoredJSON.encode(AccountCycleJobHandler.Payload(cycleID: cycleID, accountHash: account.accountHash))
-                _ = try await session.jobs.enqueue(NewJob(kind: AccountCycleJobHandler.kind, payload: payload, maxAttempts: attempts, runAfter: now,
-                                                          idempotencyKey: key), id: UUID().uuidString.lowercased(), at: now)
-                queued += 1
+            var jobs: [(job: NewJob, id: String)] = []
+            let paper = accounts.filter { $0.brokerageCode == "paper" }.map(\.accountHash)
+            for start in stride(from: 0, to: paper.count, by: chunkSize) {
+                let chunk = Array(paper[start..<min(start + chunkSize, paper.count)])
+                let payload = try StoredJSON.encode(CycleChunkJobHandler.Payload(cycleID: cycleID, accountHashes: chunk))
+                jobs.append((NewJob(kind: CycleChunkJobHandler.kind, payload: payload, maxAttempts: CycleChunkJobHandler.attempts, runAfter: now,
+                                    idempotencyKey: "cycle:\(cycleID):chunk:\(chunk[0]):\(chunk.count)"), UUID().uuidString.lowercased()))
             }
+            for account in accounts where account.brokerageCode != "paper" {
+                let payload = try StoredJSON.encode(AccountCycleJobHandler.Payload(cycleID: cycleID, accountHash: account.accountHash))
+                jobs.append((NewJob(kind: AccountCycleJobHandler.kind, payload: payload, maxAttempts: AccountCycleJobHandler.attempts, runAfter: now,
+                                    idempotencyKey: "cycle:\(cycleID):\(account.accountHash)"), UUID().uuidString.lowercased()))
+            }
+            let queued = try await session.jobs.enqueue(jobs, at: now)
             if accounts.isEmpty { try await Self.complete(cycleID, session: session, at: now) }
             return Dispatch(accounts: accounts.count, jobsQueued: queued)
         }

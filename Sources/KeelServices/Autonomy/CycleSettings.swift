@@ -22,8 +22,14 @@ public struct CycleSettings: Sendable {
     public var minutesAfterClose: Int = 30
     /// UTC time (minutes after midnight) of the cycle on days without an equity session (crypto trades daily).
     public var cryptoMinuteUTC: Int = 30
-    /// Parallel per-account jobs across all workers.
+    /// Parallel per-account jobs (live accounts, hand-offs) across all workers.
     public var accountConcurrency: Int = 8
+    /// Paper accounts per `cycle.chunk` job: each step runs for the whole chunk and is recorded once per chunk.
+    public var chunkSize: Int = 100
+    /// Parallel chunk jobs across all workers.
+    public var chunkConcurrency: Int = 4
+    /// Accounts of one chunk a step runs at once (they wait on the database, not the CPU).
+    public var accountsAtOnceInChunk: Int = 4
     public var dataSource: CycleDataSource = .storedBars
 
     public init() {}

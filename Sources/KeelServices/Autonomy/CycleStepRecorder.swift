@@ -1,27 +1,36 @@
 import Foundation
 import KeelStore
 
-/// Runs the steps of one scope (the cycle, or one account) and persists each: inputs when it starts, outputs,
-/// status and duration when it ends. A step that completed before (a resumed job) is not run again: its stored
-/// outputs are returned. A step that was running when the process died runs again, and must be idempotent
-/// against what it already committed; each step says how.
+/// Runs the steps of one or many scopes (the cycle, one account, or a chunk of accounts) and persists each: inputs
+/// when it starts, outputs, status and duration when it ends. A step that completed before (a resumed job) is not
+/// run again: its stored outputs are returned. A step that was running when the process died runs again, and must
+/// be idempotent against what it already committed; each step says how.
+///
+/// Over a chunk, one step runs for every scope at once (a bounded number in parallel) and its records are written
+/// with one multi-row statement when it starts and one when it ends, instead of two statements per account.
 struct CycleStepRecorder: Sendable {
     let context: ServiceContext
     let cycleID: String
-    let scope: String
+    let scopes: [String]
     let faults: CycleFaults?
     /// The job's checkpoint: a cancelled job or a stopping worker stops between steps.
     let checkpoint: @Sendable () throws -> Void
-    /// The scope's steps as stored when this run began, read in one query: a fresh scope costs no read per step, and
-    /// a resumed one knows at once which steps finished. Only this job runs the scope's steps (the cycle's or the
-    /// account's claim), so what was stored at the start is what a step would read.
-    let stored: [String: CycleStepRecord]
+    /// The scopes' steps as stored when this run began, read in one query: a fresh scope costs no read per step, and
+    /// a resumed one knows at once which steps finished. Only this job runs these scopes' steps (the cycle's or the
+    /// accounts' claim), so what was stored at the start is what a step would read.
+    let stored: [String: [String: CycleStepRecord]]
 
     static func load(context: ServiceContext, cycleID: String, scope: String, faults: CycleFaults?,
                      checkpoint: @escaping @Sendable () throws -> Void = {}) async throws -> CycleStepRecorder {
-        let steps = try await context.database.read { try await $0.cycles.steps(cycleID, scope: scope) }
-        return CycleStepRecorder(context: context, cycleID: cycleID, scope: scope, faults: faults, checkpoint: checkpoint,
-                                 stored: Dictionary(steps.map { ($0.step, $0) }, uniquingKeysWith: { first, _ in first }))
+        try await load(context: context, cycleID: cycleID, scopes: [scope], faults: faults, checkpoint: checkpoint)
+    }
+
+    static func load(context: ServiceContext, cycleID: String, scopes: [String], faults: CycleFaults?,
+                     checkpoint: @escaping @Sendable () throws -> Void = {}) async throws -> CycleStepRecorder {
+        let steps = try await context.database.read { try await $0.cycles.steps(cycleID, scopes: scopes) }
+        var stored: [String: [String: CycleStepRecord]] = [:]
+        for step in steps where stored[step.scope]?[step.step] == nil { stored[step.scope, default: [:]][step.step] = step }
+        return CycleStepRecorder(context: context, cycleID: cycleID, scopes: scopes, faults: faults, checkpoint: checkpoint, stored: stored)
     }
 
     enum Outcome<Output: Codable & Sendable>: Sendable {
@@ -29,48 +38,111 @@ struct CycleStepRecorder: Sendable {
         case skipped(Output)
     }
 
+    /// Runs `step` for the recorder's only scope; its error is thrown.
     func run<Output: Codable & Sendable>(_ step: CycleStep, inputs: (any Encodable & Sendable)? = nil,
-                                         _ body: @Sendable () async throws -> Outcome<Output>) async throws -> Output {
-        let cycleID = self.cycleID, scope = self.scope
-        if let done = stored[step.rawValue], done.status == .completed || done.status == .skipped, let outputs = done.outputs {
-            return try StoredJSON.decode(Output.self, outputs)
+                                         _ body: @escaping @Sendable () async throws -> Outcome<Output>) async throws -> Output {
+        guard let scope = scopes.first, scopes.count == 1 else { throw PermanentJobFailure("a single-scope step over \(scopes.count) scopes") }
+        let encoded = try inputs.map { try StoredJSON.encode($0) }
+        let results = try await run(step, scopes: [scope], concurrency: 1, inputs: { _ in encoded }, { _ in try await body() })
+        guard let result = results[scope] else { throw PermanentJobFailure("step \(step.rawValue) of \(scope) left no result") }
+        return try result.get()
+    }
+
+    /// Runs `step` for each of `scopes` (at most `concurrency` at once). Returns each scope's outputs or the error its
+    /// body threw (recorded as the step's failure). A job interruption, or a crash the test hook injects, is thrown
+    /// once every other scope's step has ended and been recorded.
+    func run<Output: Codable & Sendable>(_ step: CycleStep, scopes: [String], concurrency: Int,
+                                         inputs: (String) throws -> String?,
+                                         _ body: @escaping @Sendable (String) async throws -> Outcome<Output>) async throws -> [String: Result<Output, any Error>] {
+        var results: [String: Result<Output, any Error>] = [:]
+        var pending: [(scope: String, inputs: String?)] = []
+        for scope in scopes {
+            if let done = stored[scope]?[step.rawValue], done.status == .completed || done.status == .skipped, let outputs = done.outputs {
+                results[scope] = .success(try StoredJSON.decode(Output.self, outputs))
+            } else {
+                pending.append((scope, try inputs(scope)))
+            }
         }
+        guard !pending.isEmpty else { return results }
         try checkpoint()
+        let cycleID = self.cycleID, faults = self.faults
         let started = context.clock.now()
-        let encodedInputs = try inputs.map { try StoredJSON.encode($0) }
         // Single statements on step records only: no transaction around them and no cache invalidation.
-        try await context.database.writeStatement(.outsideCachedReads) { try await $0.cycles.beginStep(cycleID, scope: scope, step: step.rawValue, sequence: step.sequence,
-                                                                                              inputs: encodedInputs, at: started) }
-        let wall = ContinuousClock.now
-        let outcome: Outcome<Output>
-        do {
-            if let faults, faults.fail(step, scope) { throw CycleFaults.InjectedFailure() }
-            outcome = try await body()
-        } catch {
-            let elapsed = Self.milliseconds(since: wall)
-            let message = String(((error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
-            let now = context.clock.now()
-            if !(error is JobInterruption) {
-                try? await context.database.writeStatement(.outsideCachedReads) {
-                    try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: .failed, outputs: nil, error: message,
-                                                durationMilliseconds: elapsed, at: now)
+        let starts = pending
+        try await context.database.writeStatement(.outsideCachedReads) {
+            try await $0.cycles.beginSteps(cycleID, step: step.rawValue, sequence: step.sequence, starts, at: started)
+        }
+        let ran = await Self.bounded(pending.map(\.scope), concurrency: concurrency) { scope -> Ran<Output> in
+            let wall = ContinuousClock.now
+            do {
+                if let faults, faults.fail(step, scope) { throw CycleFaults.InjectedFailure() }
+                let outcome = try await body(scope)
+                if let faults, await faults.crash(step, scope) { return .interrupted(JobInterruption.shuttingDown) }
+                return .finished(outcome, Self.milliseconds(since: wall))
+            } catch let interruption as JobInterruption {
+                return .interrupted(interruption)
+            } catch {
+                return .threw(error, Self.milliseconds(since: wall))
+            }
+        }
+        var ends: [CycleStepEnd] = []
+        var interruption: JobInterruption?
+        for (scope, outcome) in ran {
+            switch outcome {
+            case .finished(let outcome, let elapsed):
+                let (status, output): (CycleStepStatus, Output) = switch outcome {
+                case .completed(let output): (.completed, output)
+                case .skipped(let output): (.skipped, output)
+                }
+                ends.append(CycleStepEnd(scope: scope, status: status, outputs: try StoredJSON.encode(output), error: nil, startedAt: started,
+                                         durationMilliseconds: elapsed))
+                results[scope] = .success(output)
+            case .threw(let error, let elapsed):
+                let message = String(((error as? ServiceError)?.message ?? String(describing: error)).prefix(2000))
+                ends.append(CycleStepEnd(scope: scope, status: .failed, outputs: nil, error: message, startedAt: started, durationMilliseconds: elapsed))
+                results[scope] = .failure(error)
+            case .interrupted(let error):
+                // Not recorded: the step reruns when the job resumes.
+                interruption = interruption ?? error
+            }
+        }
+        let now = context.clock.now()
+        let finished = ends
+        try await context.database.writeStatement(.outsideCachedReads) {
+            try await $0.cycles.endSteps(cycleID, step: step.rawValue, sequence: step.sequence, finished, at: now)
+        }
+        if let interruption { throw interruption }
+        return results
+    }
+
+    /// How one scope's body ended.
+    enum Ran<Output: Codable & Sendable>: Sendable {
+        case finished(Outcome<Output>, Int)
+        case threw(any Error, Int)
+        case interrupted(JobInterruption)
+    }
+
+    /// Runs `work` for each item, at most `concurrency` at once; answers in the items' order.
+    static func bounded<Item: Sendable, Value: Sendable>(_ items: [Item], concurrency: Int,
+                                                         _ work: @escaping @Sendable (Item) async -> Value) async -> [(Item, Value)] {
+        await withTaskGroup(of: (Int, Value).self) { group in
+            var next = 0
+            for _ in 0..<min(max(concurrency, 1), items.count) {
+                let index = next, item = items[index]
+                group.addTask { (index, await work(item)) }
+                next += 1
+            }
+            var values = [Value?](repeating: nil, count: items.count)
+            while let (index, value) = await group.next() {
+                values[index] = value
+                if next < items.count {
+                    let index = next, item = items[index]
+                    group.addTask { (index, await work(item)) }
+                    next += 1
                 }
             }
-            throw error
+            return zip(items, values).map { ($0, $1!) }
         }
-        if let faults, await faults.crash(step, scope) { throw JobInterruption.shuttingDown }
-        let (status, output): (CycleStepStatus, Output) = switch outcome {
-        case .completed(let output): (.completed, output)
-        case .skipped(let output): (.skipped, output)
-        }
-        let encoded = try StoredJSON.encode(output)
-        let elapsed = Self.milliseconds(since: wall)
-        let now = context.clock.now()
-        try await context.database.writeStatement(.outsideCachedReads) {
-            try await $0.cycles.endStep(cycleID, scope: scope, step: step.rawValue, status: status, outputs: encoded, error: nil,
-                                        durationMilliseconds: elapsed, at: now)
-        }
-        return output
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {

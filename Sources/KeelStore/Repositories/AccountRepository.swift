@@ -178,17 +178,21 @@ public struct AccountRepository: Sendable {
     }
 
     /// Active accounts of active clients (all of them, or of `clientIDs`), with their client: what a cycle covers.
-    public func cycleAccounts(clientIDs: [Int]?) async throws -> [(accountHash: String, clientID: Int)] {
+    public func cycleAccounts(clientIDs: [Int]?) async throws -> [(accountHash: String, clientID: Int, brokerageCode: String)] {
         let sql = database as! any SQLDatabase
         var query = sql.select().column(SQLColumn("account_hash", table: "a")).column(SQLColumn("client_id", table: "a"))
+            .column(SQLColumn("code", table: "k"))
             .from(SQLAlias(SQLIdentifier("brokerage_accounts"), as: SQLIdentifier("a")))
             .join(SQLAlias(SQLIdentifier("clients"), as: SQLIdentifier("c")), method: SQLJoinMethod.inner,
                   on: SQLColumn("client_id", table: "c"), .equal, SQLColumn("client_id", table: "a"))
+            .join(SQLAlias(SQLIdentifier("brokerages"), as: SQLIdentifier("k")), method: SQLJoinMethod.inner,
+                  on: SQLColumn("brokerage_id", table: "k"), .equal, SQLColumn("brokerage_id", table: "a"))
             .where(SQLColumn("status", table: "a"), .equal, SQLBind(AccountStatus.active.rawValue))
             .where(SQLColumn("status", table: "c"), .equal, SQLBind("active"))
         if let clientIDs { query = query.where(SQLColumn("client_id", table: "a"), .in, SQLBind.group(clientIDs)) }
         return try await query.orderBy(SQLColumn("account_id", table: "a")).all().map { row in
-            (try row.decode(column: "account_hash", as: String.self), try row.decode(column: "client_id", as: Int.self))
+            (try row.decode(column: "account_hash", as: String.self), try row.decode(column: "client_id", as: Int.self),
+             try row.decode(column: "code", as: String.self))
         }
     }
 

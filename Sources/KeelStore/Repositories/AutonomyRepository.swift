@@ -35,6 +35,13 @@ public struct AutonomyRepository: Sendable {
         try await sql.select().column("*").from("client_controls").where("client_id", .equal, clientID).first().map(Self.control)
     }
 
+    /// The control rows of many clients (a chunk's), in one query; clients without one are absent.
+    public func controls(clientIDs: [Int]) async throws -> [Int: ClientControlRecord] {
+        guard !clientIDs.isEmpty else { return [:] }
+        let rows = try await sql.select().column("*").from("client_controls").where("client_id", .in, Array(Set(clientIDs))).all().map(Self.control)
+        return Dictionary(rows.map { ($0.clientID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Paused clients, for the status view.
     public func pausedClients() async throws -> [ClientControlRecord] {
         try await sql.select().column("*").from("client_controls").where("paused", .equal, true).orderBy("client_id").all().map(Self.control)

@@ -33,6 +33,18 @@ public struct BatchRepository: Sendable {
         return try await find(id)
     }
 
+    /// The latest batch of each of many accounts in one cycle (id and status only), in one query.
+    public func cycleBatchStatuses(cycleID: String, accountHashes: [String]) async throws -> [String: (batchID: String, status: BatchStatus)] {
+        guard !accountHashes.isEmpty else { return [:] }
+        var latest: [String: (batchID: String, status: BatchStatus)] = [:]
+        for row in try await sql.select().column("account_hash").column("batch_id").column("status").from("trade_batches")
+            .where("cycle_id", .equal, cycleID).where("account_hash", .in, accountHashes).orderBy("created_at").all() {
+            guard let status = BatchStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
+            latest[try row.decode(column: "account_hash", as: String.self)] = (try row.decode(column: "batch_id", as: String.self), status)
+        }
+        return latest
+    }
+
     /// Reads the batch and locks its row until the transaction ends (PostgreSQL); see `Session.rowLockClause`.
     public func findForUpdate(_ batchID: String, in session: Session) async throws -> BatchRecord? {
         if session.dialect == .postgres {

@@ -92,3 +92,22 @@ public struct CycleAccountRecord: Sendable, Hashable {
     public var startedAt: Date?
     public var finishedAt: Date?
 }
+
+/// How one scope's run of a step ended (a row of `CycleRepository.endSteps`).
+public struct CycleStepEnd: Sendable, Hashable {
+    public var scope: String
+    public var status: CycleStepStatus
+    public var outputs: String?
+    public var error: String?
+    public var startedAt: Date
+    public var durationMilliseconds: Int
+
+    public init(scope: String, status: CycleStepStatus, outputs: String?, error: String?, startedAt: Date, durationMilliseconds: Int) {
+        self.scope = scope
+        self.status = status
+        self.outputs = outputs
+        self.error = error
+        self.startedAt = startedAt
+        self.durationMilliseconds = durationMilliseconds
+    }
+}

@@ -77,6 +77,16 @@ public struct CycleRepository: Sendable {
         return (try row.decode(column: "accounts_done", as: Int.self), try row.decode(column: "accounts_total", as: Int.self))
     }
 
+    /// Counts `count` more finished accounts, atomically; returns (done, total) after the increment.
+    public func countAccountsDone(_ cycleID: String, _ count: Int) async throws -> (done: Int, total: Int) {
+        guard let row = try await sql.update("cycle_runs")
+            .set(SQLIdentifier("accounts_done"), to: SQLBinaryExpression(SQLIdentifier("accounts_done"), .add, SQLBind(count)))
+            .where("cycle_id", .equal, cycleID).returning("accounts_done", "accounts_total").first() else {
+            throw StoreError.notFound("cycle \(cycleID)")
+        }
+        return (try row.decode(column: "accounts_done", as: Int.self), try row.decode(column: "accounts_total", as: Int.self))
+    }
+
     // MARK: steps
 
     public func step(_ cycleID: String, scope: String, step: String) async throws -> CycleStepRecord? {
@@ -111,6 +121,49 @@ public struct CycleRepository: Sendable {
             .set("finished_at", to: now).set("duration_ms", to: durationMilliseconds)
             .where("cycle_id", .equal, cycleID).where("scope", .equal, scope).where("step", .equal, step).run()
     }
+
+    /// Every step of several scopes (a chunk's accounts), in one query.
+    public func steps(_ cycleID: String, scopes: [String]) async throws -> [CycleStepRecord] {
+        guard !scopes.isEmpty else { return [] }
+        return try await sql.select().column("*").from("cycle_steps").where("cycle_id", .equal, cycleID).where("scope", .in, scopes)
+            .orderBy("scope").orderBy("sequence").all().map(Self.step)
+    }
+
+    /// Marks one step running for many scopes: one multi-row upsert (a resume counts the attempt again).
+    public func beginSteps(_ cycleID: String, step: String, sequence: Int, _ starts: [(scope: String, inputs: String?)], at now: Date) async throws {
+        for start in stride(from: 0, to: starts.count, by: Self.rowsPerStatement) {
+            var insert = sql.insert(into: "cycle_steps").columns("cycle_id", "scope", "step", "sequence", "status", "inputs", "attempts", "started_at")
+            for row in starts[start..<min(start + Self.rowsPerStatement, starts.count)] {
+                insert = insert.values(SQLBind(cycleID), SQLBind(row.scope), SQLBind(step), SQLBind(sequence), SQLBind(CycleStepStatus.running.rawValue),
+                                       SQLBind(row.inputs), SQLBind(1), SQLBind(now))
+            }
+            try await insert.onConflict(with: ["cycle_id", "scope", "step"]) { conflict in
+                conflict.set("status", to: CycleStepStatus.running.rawValue)
+                    .set(SQLIdentifier("attempts"), to: Self.plusOne("attempts", table: "cycle_steps"))
+                    .set(excludedValueOf: "inputs").set(excludedValueOf: "started_at").set("error", to: SQLLiteral.null)
+            }.run()
+        }
+    }
+
+    /// Ends one step for many scopes: one multi-row upsert of status, outputs, error and duration.
+    public func endSteps(_ cycleID: String, step: String, sequence: Int, _ ends: [CycleStepEnd], at now: Date) async throws {
+        for start in stride(from: 0, to: ends.count, by: Self.rowsPerStatement) {
+            var insert = sql.insert(into: "cycle_steps")
+                .columns("cycle_id", "scope", "step", "sequence", "status", "outputs", "error", "attempts", "started_at", "finished_at", "duration_ms")
+            for end in ends[start..<min(start + Self.rowsPerStatement, ends.count)] {
+                insert = insert.values(SQLBind(cycleID), SQLBind(end.scope), SQLBind(step), SQLBind(sequence), SQLBind(end.status.rawValue),
+                                       SQLBind(end.outputs), SQLBind(end.error), SQLBind(1), SQLBind(end.startedAt), SQLBind(now),
+                                       SQLBind(end.durationMilliseconds))
+            }
+            try await insert.onConflict(with: ["cycle_id", "scope", "step"]) { conflict in
+                conflict.set(excludedValueOf: "status").set(excludedValueOf: "outputs").set(excludedValueOf: "error")
+                    .set(excludedValueOf: "finished_at").set(excludedValueOf: "duration_ms")
+            }.run()
+        }
+    }
+
+    /// Rows per multi-row statement: well under SQLite's and PostgreSQL's bind limits at 11 columns.
+    static let rowsPerStatement = 250
 
     public func steps(_ cycleID: String) async throws -> [CycleStepRecord] {
         try await sql.select().column("*").from("cycle_steps").where("cycle_id", .equal, cycleID)
@@ -167,6 +220,55 @@ public struct CycleRepository: Sendable {
             .returning("account_hash").all()
         guard !rows.isEmpty else { return nil }
         return try await account(cycleID, accountHash: accountHash)
+    }
+
+    /// Takes a chunk's accounts for a job run in one statement (see `claimAccount`); returns those it holds now.
+    public func claimAccounts(_ cycleID: String, accountHashes: [String], jobID: String, at now: Date) async throws -> [CycleAccountRecord] {
+        guard !accountHashes.isEmpty else { return [] }
+        let claimed = try await sql.update("cycle_accounts").set("status", to: CycleAccountStatus.running.rawValue).set("job_id", to: jobID)
+            .set(SQLIdentifier("runs"), to: Self.plusOne("runs")).set("started_at", to: now)
+            .where("cycle_id", .equal, cycleID).where("account_hash", .in, accountHashes)
+            .where { group in
+                group.where("status", .equal, CycleAccountStatus.pending.rawValue)
+                    .orWhere { $0.where("status", .equal, CycleAccountStatus.running.rawValue).where("job_id", .equal, jobID) }
+            }
+            .returning("account_hash").all()
+        guard !claimed.isEmpty else { return [] }
+        return try await sql.select().column("*").from("cycle_accounts").where("cycle_id", .equal, cycleID)
+            .where("account_hash", .in, try claimed.map { try $0.decode(column: "account_hash", as: String.self) })
+            .orderBy("entry_id").all().map(Self.account)
+    }
+
+    /// The accounts a job still holds unfinished (what a chunk's last failed attempt ends).
+    public func unfinishedAccounts(_ cycleID: String, jobID: String) async throws -> [CycleAccountRecord] {
+        try await sql.select().column("*").from("cycle_accounts").where("cycle_id", .equal, cycleID).where("job_id", .equal, jobID)
+            .where("status", .in, [CycleAccountStatus.pending.rawValue, CycleAccountStatus.running.rawValue]).orderBy("entry_id").all().map(Self.account)
+    }
+
+    /// Hands a running account to another job (a chunk passing an account to its own per-account job).
+    public func handOff(_ cycleID: String, accountHash: String, from jobID: String, to otherJobID: String) async throws {
+        try await sql.update("cycle_accounts").set("job_id", to: otherJobID).where("cycle_id", .equal, cycleID)
+            .where("account_hash", .equal, accountHash).where("job_id", .equal, jobID).run()
+    }
+
+    /// Stores many accounts' outcomes: one multi-row upsert on the account's unique key.
+    public func updateAccounts(_ records: [CycleAccountRecord]) async throws {
+        for start in stride(from: 0, to: records.count, by: Self.rowsPerStatement) {
+            var insert = sql.insert(into: "cycle_accounts")
+                .columns("cycle_id", "account_hash", "client_id", "status", "strategy", "reason", "batch_id", "orders", "outcome", "job_id", "runs",
+                         "started_at", "finished_at")
+            for record in records[start..<min(start + Self.rowsPerStatement, records.count)] {
+                insert = insert.values(SQLBind(record.cycleID), SQLBind(record.accountHash), SQLBind(record.clientID), SQLBind(record.status.rawValue),
+                                       SQLBind(record.strategy), SQLBind(record.reason), SQLBind(record.batchID), SQLBind(record.orders),
+                                       SQLBind(record.outcome), SQLBind(record.jobID), SQLBind(record.runs), SQLBind(record.startedAt),
+                                       SQLBind(record.finishedAt))
+            }
+            try await insert.onConflict(with: ["cycle_id", "account_hash"]) { conflict in
+                conflict.set(excludedValueOf: "status").set(excludedValueOf: "strategy").set(excludedValueOf: "reason")
+                    .set(excludedValueOf: "batch_id").set(excludedValueOf: "orders").set(excludedValueOf: "outcome")
+                    .set(excludedValueOf: "finished_at")
+            }.run()
+        }
     }
 
     public func updateAccount(_ record: CycleAccountRecord) async throws {

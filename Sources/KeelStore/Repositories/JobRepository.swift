@@ -27,6 +27,32 @@ public struct JobRepository: Sendable {
         return stored
     }
 
+    /// Inserts many jobs with idempotency keys in one multi-row statement (one read finds the keys already queued,
+    /// one notification wakes the workers); returns how many were new.
+    @discardableResult
+    public func enqueue(_ jobs: [(job: NewJob, id: String)], at now: Date) async throws -> Int {
+        let keys = jobs.compactMap(\.job.idempotencyKey)
+        var existing = Set<String>()
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            for row in try await sql.select().column("idempotency_key").from("jobs").where("idempotency_key", .in, Array(keys[start..<min(start + 500, keys.count)])).all() {
+                existing.insert(try row.decode(column: "idempotency_key", as: String.self))
+            }
+        }
+        let fresh = jobs.filter { $0.job.idempotencyKey.map { !existing.contains($0) } ?? true }
+        for start in stride(from: 0, to: fresh.count, by: 200) {
+            var insert = sql.insert(into: "jobs").columns("job_id", "kind", "payload", "status", "progress", "attempts", "max_attempts", "run_after",
+                                                          "cancel_requested", "idempotency_key", "created_at", "created_by")
+            for (job, id) in fresh[start..<min(start + 200, fresh.count)] {
+                insert = insert.values(SQLBind(id), SQLBind(job.kind), SQLBind(job.payload), SQLBind(JobStatus.queued.rawValue), SQLBind(0.0), SQLBind(0),
+                                       SQLBind(job.maxAttempts), SQLBind(job.runAfter), SQLBind(false), SQLBind(job.idempotencyKey), SQLBind(now),
+                                       SQLBind(job.createdBy))
+            }
+            try await insert.run()
+        }
+        if !fresh.isEmpty { try await JobWakeups.notify(sql) }
+        return fresh.count
+    }
+
     public func find(_ id: String) async throws -> JobRecord? {
         try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE job_id = \(bind: id)").first().map(Self.record)
     }
