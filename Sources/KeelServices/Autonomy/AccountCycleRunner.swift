@@ -23,6 +23,10 @@ struct AccountCycleRunner: Sendable {
 
     var settings: CycleSettings { context.settings.cycle }
 
+    typealias ChunkAccount = (hash: String, clientID: Int, strategy: String)
+    /// A set-based step's answer for each account of its chunk.
+    typealias ChunkAnswers<Output: Codable & Sendable> = [String: Result<CycleStepRecorder.Outcome<Output>, any Error>]
+
     /// How the runner treats an account whose step failed unexpectedly (not a `ServiceError`).
     enum UnexpectedFailure: Sendable {
         /// The job fails and is retried (a per-account job).
@@ -97,8 +101,8 @@ struct AccountCycleRunner: Sendable {
         _ = try await finish(failed, handOffs: [], jobID: jobID, attemptsLeft: 0)
     }
 
-    /// Runs one step for the accounts still going; an account whose step fails ends (skipped when it must wait,
-    /// failed otherwise, or handed off); returns the others' outputs.
+    /// Runs one step for the accounts still going, each account's body on its own (a few at once); an account whose
+    /// step fails ends (skipped when it must wait, failed otherwise, or handed off); returns the others' outputs.
     private func step<Output: Codable & Sendable>(_ step: CycleStep, _ book: inout [String: Progress], order: [String], steps: CycleStepRecorder,
                                                   onUnexpectedFailure: UnexpectedFailure, only include: (Progress) -> Bool = { _ in true },
                                                   inputs: (Progress) throws -> (any Encodable & Sendable)?,
@@ -107,11 +111,33 @@ struct AccountCycleRunner: Sendable {
         guard !scopes.isEmpty else { return [:] }
         let snapshot = book
         let results = try await steps.run(step, scopes: scopes, concurrency: settings.accountsAtOnceInChunk,
-                                          inputs: { scope in
-                                              guard let progress = snapshot[scope], let value = try inputs(progress) else { return nil }
-                                              return try StoredJSON.encode(value)
-                                          },
-                                          { scope in try await body(snapshot[scope]!) })
+                                          inputs: { try Self.encodedInputs(snapshot, inputs, scope: $0) }, { scope in try await body(snapshot[scope]!) })
+        return try settle(step, results, scopes: scopes, &book, onUnexpectedFailure: onUnexpectedFailure)
+    }
+
+    /// Runs one step for the accounts still going with one body for all of them (set-based reads and writes).
+    private func stepTogether<Output: Codable & Sendable>(_ step: CycleStep, _ book: inout [String: Progress], order: [String], steps: CycleStepRecorder,
+                                                          onUnexpectedFailure: UnexpectedFailure,
+                                                          inputs: (Progress) throws -> (any Encodable & Sendable)?,
+                                                          _ body: @escaping @Sendable ([Progress]) async throws -> [String: Result<CycleStepRecorder.Outcome<Output>, any Error>])
+        async throws -> [String: Output] {
+        let scopes = order.filter { hash in book[hash].map { !$0.ended } ?? false }
+        guard !scopes.isEmpty else { return [:] }
+        let snapshot = book
+        let results = try await steps.runTogether(step, scopes: scopes, inputs: { try Self.encodedInputs(snapshot, inputs, scope: $0) }) { pending in
+            try await body(pending.compactMap { snapshot[$0] })
+        }
+        return try settle(step, results, scopes: scopes, &book, onUnexpectedFailure: onUnexpectedFailure)
+    }
+
+    private static func encodedInputs(_ book: [String: Progress], _ inputs: (Progress) throws -> (any Encodable & Sendable)?, scope: String) throws -> String? {
+        guard let progress = book[scope], let value = try inputs(progress) else { return nil }
+        return try StoredJSON.encode(value)
+    }
+
+    /// Applies a step's results to the book: outputs of the accounts that went on, the end of those that failed.
+    private func settle<Output>(_ step: CycleStep, _ results: [String: Result<Output, any Error>], scopes: [String], _ book: inout [String: Progress],
+                                onUnexpectedFailure: UnexpectedFailure) throws -> [String: Output] {
         var outputs: [String: Output] = [:]
         for scope in scopes {
             switch results[scope] {
@@ -137,9 +163,9 @@ struct AccountCycleRunner: Sendable {
                          onUnexpectedFailure failure: UnexpectedFailure) async throws {
         let cycleID = cycle.cycleID
         try await applyStops(&book)
-        let selections = try await step(.strategySelection, &book, order: order, steps: steps, onUnexpectedFailure: failure,
-                                         inputs: { _ in ["regime": cycle.regime ?? "unknown"] }) { progress in
-            .completed(try await selectStrategy(cycle: cycle, accountHash: progress.entry.accountHash, clientID: progress.entry.clientID))
+        let selections = try await stepTogether(.strategySelection, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                                inputs: { _ in ["regime": cycle.regime ?? "unknown"] }) { chunk in
+            try await selectStrategies(cycle: cycle, chunk.map { ($0.entry.accountHash, $0.entry.clientID) })
         }
         for (hash, selection) in selections {
             book[hash]!.selection = selection
@@ -191,14 +217,13 @@ struct AccountCycleRunner: Sendable {
                            inputs: { ["batch_id": $0.batch?.batchID ?? ""] }) { progress in
             try await reconcile(batchID: progress.batch!.batchID!, accountHash: progress.entry.accountHash)
         }
-        _ = try await step(.performanceEvaluation, &book, order: order, steps: steps, onUnexpectedFailure: failure,
-                           inputs: { ["strategy": $0.selection!.strategy] }) { progress in
-            .completed(try await evaluate(cycle: cycle, accountHash: progress.entry.accountHash, clientID: progress.entry.clientID,
-                                          strategy: progress.selection!.strategy))
+        _ = try await stepTogether(.performanceEvaluation, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                   inputs: { ["strategy": $0.selection!.strategy] }) { chunk in
+            try await evaluate(cycle: cycle, chunk.map { ($0.entry.accountHash, $0.entry.clientID, $0.selection!.strategy) })
         }
-        _ = try await step(.adjustment, &book, order: order, steps: steps, onUnexpectedFailure: failure,
-                           inputs: { ["strategy": $0.selection!.strategy] }) { progress in
-            .completed(try await adjust(accountHash: progress.entry.accountHash, clientID: progress.entry.clientID, strategy: progress.selection!.strategy))
+        _ = try await stepTogether(.adjustment, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                   inputs: { ["strategy": $0.selection!.strategy] }) { chunk in
+            try await adjust(chunk.map { ($0.entry.accountHash, $0.entry.clientID, $0.selection!.strategy) })
         }
 
         let live = order.filter { book[$0].map { !$0.ended } ?? false }
@@ -250,92 +275,128 @@ struct AccountCycleRunner: Sendable {
 
     // MARK: strategy selection
 
-    private func selectStrategy(cycle: CycleRunRecord, accountHash: String, clientID: Int) async throws -> AccountCycleOutputs.Selection {
+    /// Chooses each account's strategy for a chunk at once: the accounts locked and read, then clients, preferences,
+    /// portfolios, controls, states, goals, performance, positions, prices, flows and high-water marks in one query each;
+    /// the decisions are the pure selector's; the states are written in one statement (audits and alerts only where a
+    /// switch, a breach or a recovery happened).
+    private func selectStrategies(cycle: CycleRunRecord, _ accounts: [(hash: String, clientID: Int)]) async throws -> ChunkAnswers<AccountCycleOutputs.Selection> {
         let now = context.clock.now()
         let settings = self.settings
         let performanceWindow = settings.performanceWindow
         return try await context.database.write(.outsideCachedReads) { session in
-            guard let account = try await session.accounts.lock(hash: accountHash, in: session),
-                  let client = try await session.clients.find(clientID),
-                  let preferences = try await session.preferences.find(clientID: clientID),
-                  let portfolio = try await session.referenceData.modelPortfolio(preferences.portfolioID) else {
-                throw ServiceError.notFound("account \(accountHash), its client or preferences")
-            }
-            let control = try await session.autonomy.control(clientID: clientID)
-            let previous = try await session.autonomy.state(accountHash: accountHash)
-            let steering = try await GoalSteering.forAccount(account, userID: client.tradingUserID, session: session, now: now)
+            let hashes = accounts.map(\.hash)
+            let books = try await session.accounts.lock(hashes: hashes, in: session)
+            let clients = try await session.clients.find(ids: accounts.map(\.clientID))
+            let allPreferences = try await session.preferences.find(clientIDs: accounts.map(\.clientID))
+            let portfolios = Dictionary(try await session.referenceData.modelPortfolios().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let controls = try await session.autonomy.controls(clientIDs: accounts.map(\.clientID))
+            let states = try await session.autonomy.states(accountHashes: hashes)
+            let goals = try await session.goals.goals(touchingAny: accounts.map { ($0.hash, $0.clientID, clients[$0.clientID]?.tradingUserID) },
+                                                      statuses: [.active, .atRisk, .achieved, .failed])
             let modelDeployed = try await session.models.deployed(family: .ml) != nil
-
-            // Risk limits on the daily values so far plus the account's value now.
-            let history = try await session.performance.history(accountHash: accountHash, limit: max(performanceWindow * 3, 60))
-            let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session)
-            let valueNow = NSDecimalNumber(decimal: snapshot.totalValue).doubleValue
+            // Risk limits on the daily values so far plus each account's value now.
+            let histories = try await session.performance.histories(accountHashes: hashes, limit: max(performanceWindow * 3, 60))
+            let positions = try await session.ledger.positions(accountHashes: hashes)
+            let latest = try await session.marketBars.latestPrices(symbols: Array(Set(positions.values.joined().map(\.symbol))).sorted())
+            let prices = latest.mapValues { Decimal(exactly: $0.close) }
             // Judged on the time-weighted NAV: flows booked since the last row are neither gains nor losses.
-            let flowSince = try await session.cashFlows.netFlow(accountHash: accountHash, after: history.last?.recordedAt, through: now)
-            let navNow = TimeWeightedNAV.next(previousNAV: history.last?.unitValue, previousValue: history.last?.portfolioValue, value: valueNow,
-                                              netFlow: NSDecimalNumber(decimal: flowSince).doubleValue)
-            let monitor = AccountRiskMonitor(maxDrawdown: preferences.maxDrawdownLimit, maxVolatility: preferences.maxVolatilityLimit)
-            let wasDerisked = previous?.deriskedAt != nil
-            // The high-water mark since the limit was set, from every recorded day (not the window above).
-            let limitDay = preferences.drawdownLimitSetAt.map { CivilDay($0).description }
-            // No row since the limit was set: today's NAV is the mark.
-            let peak = preferences.maxDrawdownLimit == nil ? nil
-                : try await session.performance.peakUnitValue(accountHash: accountHash, since: limitDay) ?? navNow
-            let risk = monitor.assess(values: history.suffix(monitor.volatilityWindow + 1).map(\.unitValue) + [navNow], highWaterMark: peak,
-                                      currentlyDerisked: wasDerisked)
-            let derisked = risk.breached || (wasDerisked && !risk.recovered)
+            let flows = try await session.cashFlows.netFlows(after: Dictionary(hashes.map { ($0, histories[$0]?.last?.recordedAt) },
+                                                                               uniquingKeysWith: { first, _ in first }), through: now)
+            // The high-water mark since each limit was set, from every recorded day (not the window above): one query per
+            // distinct day the limits were set on.
+            var limited: [String?: [String]] = [:]
+            for account in accounts {
+                guard let preferences = allPreferences[account.clientID], preferences.maxDrawdownLimit != nil else { continue }
+                limited[Self.limitDay(preferences), default: []].append(account.hash)
+            }
+            var peaks: [String?: [String: Double]] = [:]
+            for (day, group) in limited { peaks[day] = try await session.performance.peakUnitValues(accountHashes: group, since: day) }
 
-            let demoted = previous.flatMap { state -> StrategyKind? in
-                guard let until = state.demotedUntil, until > now else { return nil }
-                return state.demotedStrategy.flatMap(StrategyKind.init(rawValue:))
-            }
-            let override = control?.activeOverride(at: now).flatMap(StrategyKind.init(rawValue:))
-            let inputs = StrategySelector.Inputs(
-                regime: cycle.regime.flatMap(MarketRegime.init(rawValue:)), regimeConfidence: cycle.regimeConfidence ?? 0,
-                goalStrategy: steering?.strategy, goalFactor: steering?.factor ?? 1, goalReason: steering?.strategyReason,
-                portfolioStrategy: portfolio.strategy, modelDeployed: modelDeployed, override: override, overrideReason: control?.overrideReason,
-                derisked: derisked, deriskAction: preferences.deriskAction == .cash ? .cash : .defensive,
-                deriskReason: risk.breached ? risk.reason : previous?.deriskReason, current: previous.flatMap { StrategyKind(rawValue: $0.strategy) },
-                currentSince: previous?.selectedAt, demoted: demoted, now: now)
-            let decision = StrategySelector(settings: settings.selector).select(inputs)
-            let portfolioID = decision.defensivePortfolio ? ModelPortfolioDefinition.defensiveID : preferences.portfolioID
+            var answers: ChunkAnswers<AccountCycleOutputs.Selection> = [:]
+            var saved: [AccountAutonomyRecord] = []
+            for (accountHash, clientID) in accounts {
+                guard let account = books[accountHash], let client = clients[clientID], let preferences = allPreferences[clientID],
+                      let portfolio = portfolios[preferences.portfolioID] else {
+                    answers[accountHash] = .failure(ServiceError.notFound("account \(accountHash), its client or preferences"))
+                    continue
+                }
+                let control = controls[clientID]
+                let previous = states[accountHash]
+                let steering = GoalSteering.forAccount(account, userID: client.tradingUserID, among: goals, now: now)
+                let history = histories[accountHash] ?? []
+                let snapshot = PortfolioSnapshot(cash: account.cash, holdings: (positions[accountHash] ?? []).map(\.holding), prices: prices)
+                let valueNow = NSDecimalNumber(decimal: snapshot.totalValue).doubleValue
+                let navNow = TimeWeightedNAV.next(previousNAV: history.last?.unitValue, previousValue: history.last?.portfolioValue, value: valueNow,
+                                                  netFlow: NSDecimalNumber(decimal: flows[accountHash] ?? 0).doubleValue)
+                let monitor = AccountRiskMonitor(maxDrawdown: preferences.maxDrawdownLimit, maxVolatility: preferences.maxVolatilityLimit)
+                let wasDerisked = previous?.deriskedAt != nil
+                // The high-water mark since the limit was set, from every recorded day (not the window above).
+                let limitDay = Self.limitDay(preferences)
+                // No row since the limit was set: today's NAV is the mark.
+                let peak = preferences.maxDrawdownLimit == nil ? nil : peaks[limitDay]?[accountHash] ?? navNow
+                let risk = monitor.assess(values: history.suffix(monitor.volatilityWindow + 1).map(\.unitValue) + [navNow], highWaterMark: peak,
+                                          currentlyDerisked: wasDerisked)
+                let derisked = risk.breached || (wasDerisked && !risk.recovered)
 
-            var state = previous ?? AccountAutonomyRecord(accountHash: accountHash, clientID: clientID, strategy: decision.strategy.rawValue,
-                                                          portfolioID: portfolioID, reason: decision.reason, regime: cycle.regime, selectedAt: now,
-                                                          switches: 0, deriskedAt: nil, deriskReason: nil, demotedStrategy: nil, demotedUntil: nil, updatedAt: now)
-            if previous != nil, decision.switched {
-                state.switches += 1
-                state.selectedAt = now
-                try await session.audit("autonomy.strategy_switch", actor: Self.principal.userID, entityType: "account", entityID: accountHash,
-                                        clientID: clientID, at: now,
-                                        details: ["from": previous?.strategy ?? "", "to": decision.strategy.rawValue, "rule": decision.rule,
-                                                  "reason": String(decision.reason.prefix(500)), "cycle_id": cycle.cycleID])
+                let demoted = previous.flatMap { state -> StrategyKind? in
+                    guard let until = state.demotedUntil, until > now else { return nil }
+                    return state.demotedStrategy.flatMap(StrategyKind.init(rawValue:))
+                }
+                let override = control?.activeOverride(at: now).flatMap(StrategyKind.init(rawValue:))
+                let inputs = StrategySelector.Inputs(
+                    regime: cycle.regime.flatMap(MarketRegime.init(rawValue:)), regimeConfidence: cycle.regimeConfidence ?? 0,
+                    goalStrategy: steering?.strategy, goalFactor: steering?.factor ?? 1, goalReason: steering?.strategyReason,
+                    portfolioStrategy: portfolio.strategy, modelDeployed: modelDeployed, override: override, overrideReason: control?.overrideReason,
+                    derisked: derisked, deriskAction: preferences.deriskAction == .cash ? .cash : .defensive,
+                    deriskReason: risk.breached ? risk.reason : previous?.deriskReason, current: previous.flatMap { StrategyKind(rawValue: $0.strategy) },
+                    currentSince: previous?.selectedAt, demoted: demoted, now: now)
+                let decision = StrategySelector(settings: settings.selector).select(inputs)
+                let portfolioID = decision.defensivePortfolio ? ModelPortfolioDefinition.defensiveID : preferences.portfolioID
+
+                var state = previous ?? AccountAutonomyRecord(accountHash: accountHash, clientID: clientID, strategy: decision.strategy.rawValue,
+                                                              portfolioID: portfolioID, reason: decision.reason, regime: cycle.regime, selectedAt: now,
+                                                              switches: 0, deriskedAt: nil, deriskReason: nil, demotedStrategy: nil, demotedUntil: nil, updatedAt: now)
+                if previous != nil, decision.switched {
+                    state.switches += 1
+                    state.selectedAt = now
+                    try await session.audit("autonomy.strategy_switch", actor: Self.principal.userID, entityType: "account", entityID: accountHash,
+                                            clientID: clientID, at: now,
+                                            details: ["from": previous?.strategy ?? "", "to": decision.strategy.rawValue, "rule": decision.rule,
+                                                      "reason": String(decision.reason.prefix(500)), "cycle_id": cycle.cycleID])
+                }
+                state.strategy = decision.strategy.rawValue
+                state.portfolioID = portfolioID
+                state.reason = decision.reason
+                state.regime = cycle.regime
+                state.updatedAt = now
+                if risk.breached, !wasDerisked {
+                    state.deriskedAt = now
+                    state.deriskReason = risk.reason
+                    try await session.audit("autonomy.derisk", actor: Self.principal.userID, entityType: "account", entityID: accountHash,
+                                            clientID: clientID, at: now, details: ["reason": risk.reason, "action": preferences.deriskAction.rawValue])
+                    try await AlertOutbox.raise(NewAlert(kind: Self.riskBreachAlert, severity: "warning", clientID: clientID, accountHash: accountHash,
+                                                         message: "account \(accountHash): \(risk.reason); de-risked (\(preferences.deriskAction.rawValue)) until it recovers"),
+                                                session: session, settings: self.context.settings, at: now)
+                } else if wasDerisked, risk.recovered {
+                    state.deriskedAt = nil
+                    state.deriskReason = nil
+                    try await session.audit("autonomy.recover", actor: Self.principal.userID, entityType: "account", entityID: accountHash,
+                                            clientID: clientID, at: now, details: ["reason": risk.reason])
+                    try await session.alerts.resolve(kinds: [Self.riskBreachAlert], clientID: clientID, accountHash: accountHash, at: now)
+                }
+                saved.append(state)
+                answers[accountHash] = .success(.completed(AccountCycleOutputs.Selection(
+                    strategy: decision.strategy.rawValue, portfolioID: portfolioID, riskFactor: decision.riskFactor, rule: decision.rule,
+                    reason: decision.reason, switched: decision.switched, forced: decision.forced, regime: cycle.regime, risk: risk, derisked: derisked)))
             }
-            state.strategy = decision.strategy.rawValue
-            state.portfolioID = portfolioID
-            state.reason = decision.reason
-            state.regime = cycle.regime
-            state.updatedAt = now
-            if risk.breached, !wasDerisked {
-                state.deriskedAt = now
-                state.deriskReason = risk.reason
-                try await session.audit("autonomy.derisk", actor: Self.principal.userID, entityType: "account", entityID: accountHash,
-                                        clientID: clientID, at: now, details: ["reason": risk.reason, "action": preferences.deriskAction.rawValue])
-                try await AlertOutbox.raise(NewAlert(kind: Self.riskBreachAlert, severity: "warning", clientID: clientID, accountHash: accountHash,
-                                                     message: "account \(accountHash): \(risk.reason); de-risked (\(preferences.deriskAction.rawValue)) until it recovers"),
-                                            session: session, settings: self.context.settings, at: now)
-            } else if wasDerisked, risk.recovered {
-                state.deriskedAt = nil
-                state.deriskReason = nil
-                try await session.audit("autonomy.recover", actor: Self.principal.userID, entityType: "account", entityID: accountHash,
-                                        clientID: clientID, at: now, details: ["reason": risk.reason])
-                try await session.alerts.resolve(kinds: [Self.riskBreachAlert], clientID: clientID, accountHash: accountHash, at: now)
-            }
-            try await session.autonomy.save(state)
-            return AccountCycleOutputs.Selection(strategy: decision.strategy.rawValue, portfolioID: portfolioID, riskFactor: decision.riskFactor,
-                                                 rule: decision.rule, reason: decision.reason, switched: decision.switched, forced: decision.forced,
-                                                 regime: cycle.regime, risk: risk, derisked: derisked)
+            try await session.autonomy.save(saved)
+            return answers
         }
+    }
+
+    /// The civil day a drawdown limit was set (its high-water mark counts from then).
+    static func limitDay(_ preferences: PreferencesRecord) -> String? {
+        preferences.drawdownLimitSetAt.map { CivilDay($0).description }
     }
 
     // MARK: predictions and portfolio
@@ -472,75 +533,114 @@ struct AccountCycleRunner: Sendable {
 
     // MARK: monitoring and adjustment
 
-    /// Today's value and return against the benchmark, one row per account and day.
-    private func evaluate(cycle: CycleRunRecord, accountHash: String, clientID: Int, strategy: String) async throws -> AccountCycleOutputs.Performance {
+    /// Today's value and return against the benchmark, one row per account and day, for a chunk at once: its accounts
+    /// locked and read, then positions, prices, previous rows, flows, windows and peaks in one query each, and the
+    /// day's rows in one statement.
+    private func evaluate(cycle: CycleRunRecord, _ accounts: [ChunkAccount]) async throws -> ChunkAnswers<AccountCycleOutputs.Performance> {
         let now = context.clock.now()
         let benchmark = cycle.regimeSymbol
         let windowDays = settings.performanceWindow, demotionThreshold = settings.demotionTStatistic, minimumDays = settings.minimumJudgedDays
         return try await context.database.write(.outsideCachedReads) { session in
-            // Locked: a deposit or withdrawal (which locks the account too) lands wholly before or after the value and the flows read here.
-            guard let account = try await session.accounts.lock(hash: accountHash, in: session) else { throw ServiceError.notFound("account \(accountHash)") }
-            let (snapshot, _) = try await PortfolioState.snapshot(account: account, extraSymbols: [], session: session)
-            let value = NSDecimalNumber(decimal: snapshot.totalValue).doubleValue
-            let close = try await session.marketBars.latestPrices(symbols: [benchmark])[benchmark]?.close
-            let previous = try await session.performance.history(accountHash: accountHash, before: cycle.cycleDate, limit: 1).last
-            let flow = NSDecimalNumber(decimal: try await session.cashFlows.netFlow(accountHash: accountHash, after: previous?.recordedAt, through: now)).doubleValue
-            let daily = previous.flatMap { TimeWeightedNAV.periodReturn(previousValue: $0.portfolioValue, value: value, netFlow: flow) }
-            let nav = TimeWeightedNAV.next(previousNAV: previous?.unitValue, previousValue: previous?.portfolioValue, value: value, netFlow: flow)
-            let benchmarkDaily: Double? = if let close, let before = previous?.benchmarkClose, before > 0 { close / before - 1 } else { nil }
-            try await session.performance.record(AccountPerformanceRecord(
-                accountHash: accountHash, clientID: clientID, day: cycle.cycleDate, strategy: strategy, portfolioValue: value,
-                dailyReturn: daily, benchmarkClose: close, benchmarkReturn: benchmarkDaily, cycleID: cycle.cycleID, recordedAt: now,
-                netFlow: flow, unitValue: nav))
+            let hashes = accounts.map(\.hash)
+            // Locked: a deposit or withdrawal (which locks its account too) lands wholly before or after the values and flows read here.
+            let books = try await session.accounts.lock(hashes: hashes, in: session)
+            let positions = try await session.ledger.positions(accountHashes: hashes)
+            let symbols = Array(Set(positions.values.joined().map(\.symbol)).union([benchmark])).sorted()
+            let latest = try await session.marketBars.latestPrices(symbols: symbols)
+            let prices = latest.mapValues { Decimal(exactly: $0.close) }
+            let close = latest[benchmark]?.close
+            let previous = try await session.performance.histories(accountHashes: hashes, before: cycle.cycleDate, limit: 1).compactMapValues(\.last)
+            let flows = try await session.cashFlows.netFlows(after: Dictionary(hashes.map { ($0, previous[$0]?.recordedAt) }, uniquingKeysWith: { first, _ in first }),
+                                                             through: now)
+            var answers: ChunkAnswers<AccountCycleOutputs.Performance> = [:]
+            var rows: [AccountPerformanceRecord] = []
+            for account in accounts {
+                guard let book = books[account.hash] else {
+                    answers[account.hash] = .failure(ServiceError.notFound("account \(account.hash)"))
+                    continue
+                }
+                let snapshot = PortfolioSnapshot(cash: book.cash, holdings: (positions[account.hash] ?? []).map(\.holding), prices: prices)
+                let value = NSDecimalNumber(decimal: snapshot.totalValue).doubleValue
+                let before = previous[account.hash]
+                let flow = NSDecimalNumber(decimal: flows[account.hash] ?? 0).doubleValue
+                let daily = before.flatMap { TimeWeightedNAV.periodReturn(previousValue: $0.portfolioValue, value: value, netFlow: flow) }
+                let nav = TimeWeightedNAV.next(previousNAV: before?.unitValue, previousValue: before?.portfolioValue, value: value, netFlow: flow)
+                let benchmarkDaily: Double? = if let close, let last = before?.benchmarkClose, last > 0 { close / last - 1 } else { nil }
+                rows.append(AccountPerformanceRecord(
+                    accountHash: account.hash, clientID: account.clientID, day: cycle.cycleDate, strategy: account.strategy, portfolioValue: value,
+                    dailyReturn: daily, benchmarkClose: close, benchmarkReturn: benchmarkDaily, cycleID: cycle.cycleID, recordedAt: now,
+                    netFlow: flow, unitValue: nav))
+            }
+            try await session.performance.record(rows)
             // What the cycle judges the running strategy on, as of today: its window against the benchmark and the
             // account's drawdown from its high-water mark.
-            let rows = try await session.performance.history(accountHash: accountHash, limit: windowDays)
-            let running = Array(rows.reversed().prefix { $0.strategy == strategy }.reversed()).filter { $0.dailyReturn != nil }
-            let window = running.isEmpty ? nil : LivePerformance(returns: running.compactMap(\.dailyReturn), benchmark: running.map(\.benchmarkReturn))
-            let peak = try await session.performance.peakUnitValue(accountHash: accountHash, since: nil) ?? nav
-            return AccountCycleOutputs.Performance(day: cycle.cycleDate, portfolioValue: value, dailyReturn: daily, benchmarkReturn: benchmarkDaily,
-                                                   netFlow: flow, unitValue: nav,
-                                                   window: window, drawdownFromHighWaterMark: peak > 0 ? nav / peak - 1 : 0,
-                                                   demotionTStatistic: demotionThreshold.isFinite ? demotionThreshold : nil, minimumJudgedDays: minimumDays)
+            let windows = try await session.performance.histories(accountHashes: rows.map(\.accountHash), limit: windowDays)
+            let peaks = try await session.performance.peakUnitValues(accountHashes: rows.map(\.accountHash), since: nil)
+            for row in rows {
+                let window = Self.runningWindow(windows[row.accountHash] ?? [], strategy: row.strategy)
+                let nav = row.unitValue
+                let peak = peaks[row.accountHash] ?? nav
+                answers[row.accountHash] = .success(.completed(AccountCycleOutputs.Performance(
+                    day: cycle.cycleDate, portfolioValue: row.portfolioValue, dailyReturn: row.dailyReturn, benchmarkReturn: row.benchmarkReturn,
+                    netFlow: row.netFlow, unitValue: row.unitValue, window: window, drawdownFromHighWaterMark: peak > 0 ? nav / peak - 1 : 0,
+                    demotionTStatistic: demotionThreshold.isFinite ? demotionThreshold : nil, minimumJudgedDays: minimumDays)))
+            }
+            return answers
         }
     }
 
-    /// Judges the running strategy on its live record; one trailing its benchmark by more than the margin is demoted.
-    private func adjust(accountHash: String, clientID: Int, strategy: String) async throws -> AccountCycleOutputs.Adjustment {
+    /// The record of a strategy: the trailing days it has been running (with a return).
+    static func runningWindow(_ rows: [AccountPerformanceRecord], strategy: String) -> LivePerformance? {
+        let running = Array(rows.reversed().prefix { $0.strategy == strategy }.reversed()).filter { $0.dailyReturn != nil }
+        return running.isEmpty ? nil : LivePerformance(returns: running.compactMap(\.dailyReturn), benchmark: running.map(\.benchmarkReturn))
+    }
+
+    /// Judges each account's running strategy on its live record; one trailing its benchmark by more than the margin is
+    /// demoted. The chunk's windows and states are read in one query each.
+    private func adjust(_ accounts: [ChunkAccount]) async throws -> ChunkAnswers<AccountCycleOutputs.Adjustment> {
         let now = context.clock.now()
         let settings = self.settings
         let logger = context.logger
         return try await context.database.write(.outsideCachedReads) { session in
-            let rows = try await session.performance.history(accountHash: accountHash, limit: settings.performanceWindow)
-            // The record of this strategy: the trailing days it has been running.
-            let running = Array(rows.reversed().prefix { $0.strategy == strategy }.reversed()).filter { $0.dailyReturn != nil }
-            let window = running.isEmpty ? nil : LivePerformance(returns: running.compactMap(\.dailyReturn), benchmark: running.map(\.benchmarkReturn))
+            let hashes = accounts.map(\.hash)
+            let windows = try await session.performance.histories(accountHashes: hashes, limit: settings.performanceWindow)
+            let states = try await session.autonomy.states(accountHashes: hashes)
             let threshold = settings.demotionTStatistic
-            guard let window, window.days >= settings.minimumJudgedDays, let excess = window.excessReturn, let t = window.excessTStatistic else {
-                return AccountCycleOutputs.Adjustment(strategy: strategy, window: window, demoted: false,
-                                                      note: "\(window?.days ?? 0) of \(settings.minimumJudgedDays) days of record: not judged yet",
-                                                      excessTStatistic: window?.excessTStatistic, threshold: threshold.isFinite ? threshold : nil)
+            let shownThreshold = threshold.isFinite ? threshold : nil
+            var answers: ChunkAnswers<AccountCycleOutputs.Adjustment> = [:]
+            for (accountHash, clientID, strategy) in accounts {
+                let window = Self.runningWindow(windows[accountHash] ?? [], strategy: strategy)
+                guard let window, window.days >= settings.minimumJudgedDays, let excess = window.excessReturn, let t = window.excessTStatistic else {
+                    answers[accountHash] = .success(.completed(AccountCycleOutputs.Adjustment(
+                        strategy: strategy, window: window, demoted: false,
+                        note: "\(window?.days ?? 0) of \(settings.minimumJudgedDays) days of record: not judged yet",
+                        excessTStatistic: window?.excessTStatistic, threshold: shownThreshold)))
+                    continue
+                }
+                guard t <= threshold, var state = states[accountHash],
+                      state.demotedStrategy != strategy || (state.demotedUntil ?? .distantPast) <= now else {
+                    answers[accountHash] = .success(.completed(AccountCycleOutputs.Adjustment(
+                        strategy: strategy, window: window, demoted: false,
+                        note: String(format: "excess return %.2f%% over %d days, t %.2f (demoted at %.2f or below): kept",
+                                     excess * 100, window.days, t, threshold),
+                        excessTStatistic: t, threshold: shownThreshold)))
+                    continue
+                }
+                state.demotedStrategy = strategy
+                state.demotedUntil = now.addingTimeInterval(settings.demotionDays * 86_400)
+                state.updatedAt = now
+                try await session.autonomy.save(state)
+                let note = String(format: "%@ returned %.2f%% against the benchmark's %.2f%% over %d days: excess t %.2f at or below %.2f (information ratio %.2f): demoted; the next cycle switches",
+                                  strategy, window.totalReturn * 100, (window.benchmarkReturn ?? 0) * 100, window.days, t, threshold, window.informationRatio ?? 0)
+                try await session.audit("autonomy.demote", actor: Self.principal.userID, entityType: "account", entityID: accountHash, clientID: clientID,
+                                        at: now, details: ["strategy": strategy, "excess_return": String(excess), "days": String(window.days),
+                                                           "total_return": String(window.totalReturn), "benchmark_return": String(window.benchmarkReturn ?? 0),
+                                                           "excess_t_statistic": String(t), "threshold": String(threshold)])
+                logger.info("autonomous cycle: \(note)", metadata: ["account_hash": .string(accountHash)])
+                answers[accountHash] = .success(.completed(AccountCycleOutputs.Adjustment(strategy: strategy, window: window, demoted: true, note: note,
+                                                                                        excessTStatistic: t, threshold: shownThreshold)))
             }
-            guard t <= threshold, var state = try await session.autonomy.state(accountHash: accountHash),
-                  state.demotedStrategy != strategy || (state.demotedUntil ?? .distantPast) <= now else {
-                return AccountCycleOutputs.Adjustment(strategy: strategy, window: window, demoted: false,
-                                                      note: String(format: "excess return %.2f%% over %d days, t %.2f (demoted at %.2f or below): kept",
-                                                                   excess * 100, window.days, t, threshold),
-                                                      excessTStatistic: t, threshold: threshold.isFinite ? threshold : nil)
-            }
-            state.demotedStrategy = strategy
-            state.demotedUntil = now.addingTimeInterval(settings.demotionDays * 86_400)
-            state.updatedAt = now
-            try await session.autonomy.save(state)
-            let note = String(format: "%@ returned %.2f%% against the benchmark's %.2f%% over %d days: excess t %.2f at or below %.2f (information ratio %.2f): demoted; the next cycle switches",
-                              strategy, window.totalReturn * 100, (window.benchmarkReturn ?? 0) * 100, window.days, t, threshold, window.informationRatio ?? 0)
-            try await session.audit("autonomy.demote", actor: Self.principal.userID, entityType: "account", entityID: accountHash, clientID: clientID,
-                                    at: now, details: ["strategy": strategy, "excess_return": String(excess), "days": String(window.days),
-                                                       "total_return": String(window.totalReturn), "benchmark_return": String(window.benchmarkReturn ?? 0),
-                                                       "excess_t_statistic": String(t), "threshold": String(threshold)])
-            logger.info("autonomous cycle: \(note)", metadata: ["account_hash": .string(accountHash)])
-            return AccountCycleOutputs.Adjustment(strategy: strategy, window: window, demoted: true, note: note, excessTStatistic: t,
-                                                  threshold: threshold.isFinite ? threshold : nil)
+            return answers
         }
     }
 

@@ -170,13 +170,9 @@ struct CycleCoordinator: Sendable {
         let counts = try await session.cycles.accountCounts(cycleID)
         let failed = counts[CycleAccountStatus.failed.rawValue, default: 0]
         let summary = try StoredJSON.encode(counts)
-        let started = try await session.cycles.step(cycleID, scope: CycleStep.cycleScope, step: CycleStep.finish.rawValue)
-        if started == nil {
-            try await session.cycles.beginStep(cycleID, scope: CycleStep.cycleScope, step: CycleStep.finish.rawValue, sequence: CycleStep.finish.sequence,
-                                               inputs: nil, at: now)
-            try await session.cycles.endStep(cycleID, scope: CycleStep.cycleScope, step: CycleStep.finish.rawValue, status: .completed, outputs: summary,
-                                             error: nil, durationMilliseconds: 0, at: now)
-        }
+        try await session.cycles.endSteps(cycleID, step: CycleStep.finish.rawValue, sequence: CycleStep.finish.sequence,
+                                          [CycleStepEnd(scope: CycleStep.cycleScope, status: .completed, outputs: summary, error: nil, startedAt: now,
+                                                        durationMilliseconds: 0)], at: now)
         try await session.cycles.finish(cycleID, status: .completed, summary: summary,
                                         error: failed > 0 ? "\(failed) account(s) failed; see their outcomes" : nil, at: now)
         try await session.audit("cycle.complete", actor: "autonomous", entityType: "cycle", entityID: cycleID, clientID: nil, at: now,

@@ -54,6 +54,53 @@ struct CycleStepRecorder: Sendable {
     func run<Output: Codable & Sendable>(_ step: CycleStep, scopes: [String], concurrency: Int,
                                          inputs: (String) throws -> String?,
                                          _ body: @escaping @Sendable (String) async throws -> Outcome<Output>) async throws -> [String: Result<Output, any Error>] {
+        try await record(step, scopes: scopes, inputs: inputs) { pending in
+            await Self.bounded(pending, concurrency: concurrency) { scope -> Ran<Output> in
+                let wall = ContinuousClock.now
+                do {
+                    return .finished(try await body(scope), Self.milliseconds(since: wall))
+                } catch let interruption as JobInterruption {
+                    return .interrupted(interruption)
+                } catch {
+                    return .threw(error, Self.milliseconds(since: wall))
+                }
+            }
+        }
+    }
+
+    /// Runs `step` for every scope with one body for the whole set: the chunk's reads and writes done together, in
+    /// a few statements for any number of accounts. The body answers each scope's outcome or error; an error it
+    /// throws is every scope's. Recorded as `run` records.
+    func runTogether<Output: Codable & Sendable>(_ step: CycleStep, scopes: [String], inputs: (String) throws -> String?,
+                                                 _ body: @escaping @Sendable ([String]) async throws -> [String: Result<Outcome<Output>, any Error>])
+        async throws -> [String: Result<Output, any Error>] {
+        try await record(step, scopes: scopes, inputs: inputs) { pending in
+            let wall = ContinuousClock.now
+            let answered: [String: Result<Outcome<Output>, any Error>]
+            do {
+                answered = try await body(pending)
+            } catch let interruption as JobInterruption {
+                return pending.map { ($0, .interrupted(interruption)) }
+            } catch {
+                let elapsed = Self.milliseconds(since: wall) / max(pending.count, 1)
+                return pending.map { ($0, .threw(error, elapsed)) }
+            }
+            // Each scope's share of the time the chunk took.
+            let elapsed = Self.milliseconds(since: wall) / max(pending.count, 1)
+            return pending.map { scope -> (String, Ran<Output>) in
+                switch answered[scope] {
+                case .success(let outcome)?: (scope, .finished(outcome, elapsed))
+                case .failure(let error)?: (scope, .threw(error, elapsed))
+                case nil: (scope, .threw(PermanentJobFailure("step \(step.rawValue) gave no answer for \(scope)"), elapsed))
+                }
+            }
+        }
+    }
+
+    /// The bookkeeping of both: stored steps answered from their records, the rest begun (one statement), run by
+    /// `execute` (less those the fault hook fails), ended (one statement).
+    private func record<Output: Codable & Sendable>(_ step: CycleStep, scopes: [String], inputs: (String) throws -> String?,
+                                                    execute: @Sendable ([String]) async -> [(String, Ran<Output>)]) async throws -> [String: Result<Output, any Error>] {
         var results: [String: Result<Output, any Error>] = [:]
         var pending: [(scope: String, inputs: String?)] = []
         for scope in scopes {
@@ -65,29 +112,22 @@ struct CycleStepRecorder: Sendable {
         }
         guard !pending.isEmpty else { return results }
         try checkpoint()
-        let cycleID = self.cycleID, faults = self.faults
+        let cycleID = self.cycleID
         let started = context.clock.now()
         // Single statements on step records only: no transaction around them and no cache invalidation.
         let starts = pending
         try await context.database.writeStatement(.outsideCachedReads) {
             try await $0.cycles.beginSteps(cycleID, step: step.rawValue, sequence: step.sequence, starts, at: started)
         }
-        let ran = await Self.bounded(pending.map(\.scope), concurrency: concurrency) { scope -> Ran<Output> in
-            let wall = ContinuousClock.now
-            do {
-                if let faults, faults.fail(step, scope) { throw CycleFaults.InjectedFailure() }
-                let outcome = try await body(scope)
-                if let faults, await faults.crash(step, scope) { return .interrupted(JobInterruption.shuttingDown) }
-                return .finished(outcome, Self.milliseconds(since: wall))
-            } catch let interruption as JobInterruption {
-                return .interrupted(interruption)
-            } catch {
-                return .threw(error, Self.milliseconds(since: wall))
-            }
-        }
+        let injected = pending.map(\.scope).filter { faults?.fail(step, $0) ?? false }
+        var ran = await execute(pending.map(\.scope).filter { !injected.contains($0) })
+        ran += injected.map { ($0, .threw(CycleFaults.InjectedFailure(), 0)) }
         var ends: [CycleStepEnd] = []
         var interruption: JobInterruption?
         for (scope, outcome) in ran {
+            var outcome = outcome
+            // The hook's crash: the step's work committed, its record not (the process died in between).
+            if case .finished = outcome, let faults, await faults.crash(step, scope) { outcome = .interrupted(.shuttingDown) }
             switch outcome {
             case .finished(let outcome, let elapsed):
                 let (status, output): (CycleStepStatus, Output) = switch outcome {
@@ -108,8 +148,10 @@ struct CycleStepRecorder: Sendable {
         }
         let now = context.clock.now()
         let finished = ends
-        try await context.database.writeStatement(.outsideCachedReads) {
-            try await $0.cycles.endSteps(cycleID, step: step.rawValue, sequence: step.sequence, finished, at: now)
+        if !finished.isEmpty {
+            try await context.database.writeStatement(.outsideCachedReads) {
+                try await $0.cycles.endSteps(cycleID, step: step.rawValue, sequence: step.sequence, finished, at: now)
+            }
         }
         if let interruption { throw interruption }
         return results

@@ -53,8 +53,18 @@ struct GoalSteering: Sendable {
 
     /// The goals that steer an account's rebalance; nil when it has none.
     static func forAccount(_ account: AccountRecord, userID: String?, session: Session, now: Date) async throws -> GoalSteering? {
-        let goals = steering(try await session.goals.goals(touching: account.accountHash, clientID: account.clientID, userID: userID,
-                                                           statuses: [.active, .atRisk, .achieved, .failed]), now: now)
-        return goals.isEmpty ? nil : combine(goals)
+        forAccount(account, userID: userID, among: try await session.goals.goals(touching: account.accountHash, clientID: account.clientID, userID: userID,
+                                                                                  statuses: [.active, .atRisk, .achieved, .failed]), now: now)
+    }
+
+    /// The same from goals read for many accounts at once (in priority order): those touching this account steer it —
+    /// its own, its client's not tied to an account, its user's not tied to a client.
+    static func forAccount(_ account: AccountRecord, userID: String?, among goals: [GoalRecord], now: Date) -> GoalSteering? {
+        let touching = goals.filter { goal in
+            goal.accountHash == account.accountHash || (goal.accountHash == nil && goal.clientID == account.clientID)
+                || (userID != nil && goal.clientID == nil && goal.userID == userID)
+        }
+        let steering = steering(touching, now: now)
+        return steering.isEmpty ? nil : combine(steering)
     }
 }

@@ -125,6 +125,17 @@ public struct AccountRepository: Sendable {
     /// Reads the account and locks its row until the transaction ends (PostgreSQL). Every change of an
     /// account's cash, positions, open batch or execution starts here, so they apply one after another.
     /// On SQLite the write gate already makes each write transaction exclusive.
+    /// Locks many accounts' rows (PostgreSQL; in hash order, so two chunks never deadlock) and reads them, in two queries.
+    public func lock(hashes: [String], in session: Session) async throws -> [String: AccountRecord] {
+        guard !hashes.isEmpty else { return [:] }
+        if session.dialect == .postgres {
+            _ = try await session.sql.raw("""
+                SELECT account_id FROM brokerage_accounts WHERE account_hash IN (\(binds: hashes)) ORDER BY account_hash FOR UPDATE
+                """).all()
+        }
+        return try await find(hashes: hashes)
+    }
+
     public func lock(hash: String, in session: Session) async throws -> AccountRecord? {
         if session.dialect == .postgres {
             guard try await session.sql.raw("SELECT account_id FROM brokerage_accounts WHERE account_hash = \(bind: hash) FOR UPDATE").first() != nil

@@ -11,24 +11,40 @@ public struct AutonomyRepository: Sendable {
         try await sql.select().column("*").from("account_autonomy").where("account_hash", .equal, accountHash).first().map(Self.state)
     }
 
+    /// The states of many accounts (a chunk's), in one query; accounts without one are absent.
+    public func states(accountHashes: [String]) async throws -> [String: AccountAutonomyRecord] {
+        guard !accountHashes.isEmpty else { return [:] }
+        let rows = try await sql.select().column("*").from("account_autonomy").where("account_hash", .in, accountHashes).all().map(Self.state)
+        return Dictionary(rows.map { ($0.accountHash, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     public func states(clientID: Int) async throws -> [AccountAutonomyRecord] {
         try await sql.select().column("*").from("account_autonomy").where("client_id", .equal, clientID).orderBy("account_hash").all().map(Self.state)
     }
 
     public func save(_ state: AccountAutonomyRecord) async throws {
-        try await sql.insert(into: "account_autonomy")
-            .columns("account_hash", "client_id", "strategy", "portfolio_id", "reason", "regime", "selected_at", "switches", "derisked_at",
-                     "derisk_reason", "demoted_strategy", "demoted_until", "updated_at")
-            .values(SQLBind(state.accountHash), SQLBind(state.clientID), SQLBind(state.strategy), SQLBind(state.portfolioID), SQLBind(state.reason),
-                    SQLBind(state.regime), SQLBind(state.selectedAt), SQLBind(state.switches), SQLBind(state.deriskedAt), SQLBind(state.deriskReason),
-                    SQLBind(state.demotedStrategy), SQLBind(state.demotedUntil), SQLBind(state.updatedAt))
-            .onConflict(with: ["account_hash"]) { conflict in
+        try await save([state])
+    }
+
+    /// Saves many accounts' states: one multi-row upsert (see `save`).
+    public func save(_ states: [AccountAutonomyRecord]) async throws {
+        for start in stride(from: 0, to: states.count, by: 200) {
+            var insert = sql.insert(into: "account_autonomy")
+                .columns("account_hash", "client_id", "strategy", "portfolio_id", "reason", "regime", "selected_at", "switches", "derisked_at",
+                         "derisk_reason", "demoted_strategy", "demoted_until", "updated_at")
+            for state in states[start..<min(start + 200, states.count)] {
+                insert = insert.values(SQLBind(state.accountHash), SQLBind(state.clientID), SQLBind(state.strategy), SQLBind(state.portfolioID),
+                                       SQLBind(state.reason), SQLBind(state.regime), SQLBind(state.selectedAt), SQLBind(state.switches),
+                                       SQLBind(state.deriskedAt), SQLBind(state.deriskReason), SQLBind(state.demotedStrategy),
+                                       SQLBind(state.demotedUntil), SQLBind(state.updatedAt))
+            }
+            try await insert.onConflict(with: ["account_hash"]) { conflict in
                 conflict.set(excludedValueOf: "strategy").set(excludedValueOf: "portfolio_id").set(excludedValueOf: "reason")
                     .set(excludedValueOf: "regime").set(excludedValueOf: "selected_at").set(excludedValueOf: "switches")
                     .set(excludedValueOf: "derisked_at").set(excludedValueOf: "derisk_reason").set(excludedValueOf: "demoted_strategy")
                     .set(excludedValueOf: "demoted_until").set(excludedValueOf: "updated_at")
-            }
-            .run()
+            }.run()
+        }
     }
 
     public func control(clientID: Int) async throws -> ClientControlRecord? {

@@ -54,6 +54,22 @@ public struct CashFlowRepository: Sendable {
         return try await query.all().reduce(Decimal(0)) { $0 + (try $1.decode(column: "amount", as: Decimal.self)) }
     }
 
+    /// Each account's flows booked after its own `after` (all when absent) through `through`, summed, in one query.
+    public func netFlows(after: [String: Date?], through: Date) async throws -> [String: Decimal] {
+        guard !after.isEmpty else { return [:] }
+        let earliest = after.values.contains { $0 == nil } ? nil : after.values.compactMap { $0 }.min()
+        var query = sql.select().column("account_hash").column("amount").column("created_at").from("account_cash_flows")
+            .where("account_hash", .in, Array(after.keys)).where("created_at", .lessThanOrEqual, through)
+        if let earliest { query = query.where("created_at", .greaterThan, earliest) }
+        var sums: [String: Decimal] = [:]
+        for row in try await query.all() {
+            let hash = try row.decode(column: "account_hash", as: String.self)
+            if let since = after[hash] ?? nil, try row.decode(column: "created_at", as: Date.self) <= since { continue }
+            sums[hash, default: 0] += try row.decode(column: "amount", as: Decimal.self)
+        }
+        return sums
+    }
+
     static func record(_ row: any SQLRow) throws -> CashFlowRecord {
         CashFlowRecord(flowID: try row.decode(column: "flow_id", as: String.self), accountHash: try row.decode(column: "account_hash", as: String.self),
                        clientID: try row.decode(column: "client_id", as: Int.self), day: try row.decode(column: "day", as: String.self),

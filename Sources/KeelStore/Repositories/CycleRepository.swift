@@ -68,14 +68,6 @@ public struct CycleRepository: Sendable {
         return !rows.isEmpty
     }
 
-    /// Counts one more finished account, atomically; returns (done, total) after the increment.
-    public func countAccountDone(_ cycleID: String) async throws -> (done: Int, total: Int) {
-        guard let row = try await sql.update("cycle_runs").set(SQLIdentifier("accounts_done"), to: Self.plusOne("accounts_done"))
-            .where("cycle_id", .equal, cycleID).returning("accounts_done", "accounts_total").first() else {
-            throw StoreError.notFound("cycle \(cycleID)")
-        }
-        return (try row.decode(column: "accounts_done", as: Int.self), try row.decode(column: "accounts_total", as: Int.self))
-    }
 
     /// Counts `count` more finished accounts, atomically; returns (done, total) after the increment.
     public func countAccountsDone(_ cycleID: String, _ count: Int) async throws -> (done: Int, total: Int) {
@@ -89,38 +81,9 @@ public struct CycleRepository: Sendable {
 
     // MARK: steps
 
-    public func step(_ cycleID: String, scope: String, step: String) async throws -> CycleStepRecord? {
-        try await sql.select().column("*").from("cycle_steps").where("cycle_id", .equal, cycleID).where("scope", .equal, scope)
-            .where("step", .equal, step).first().map(Self.step)
-    }
 
-    /// Marks a step running: inserted the first time, its attempt counted again on a resume. One statement (an
-    /// upsert on the step's unique key), so it needs no transaction around it.
-    public func beginStep(_ cycleID: String, scope: String, step: String, sequence: Int, inputs: String?, at now: Date) async throws {
-        try await sql.insert(into: "cycle_steps")
-            .columns("cycle_id", "scope", "step", "sequence", "status", "inputs", "attempts", "started_at")
-            .values(SQLBind(cycleID), SQLBind(scope), SQLBind(step), SQLBind(sequence), SQLBind(CycleStepStatus.running.rawValue),
-                    SQLBind(inputs), SQLBind(1), SQLBind(now))
-            .onConflict(with: ["cycle_id", "scope", "step"]) { conflict in
-                conflict.set("status", to: CycleStepStatus.running.rawValue)
-                    .set(SQLIdentifier("attempts"), to: Self.plusOne("attempts", table: "cycle_steps"))
-                    .set(excludedValueOf: "inputs").set(excludedValueOf: "started_at").set("error", to: SQLLiteral.null)
-            }
-            .run()
-    }
 
-    /// Every step of one scope of a cycle (what a resumed account job has already done), in one query.
-    public func steps(_ cycleID: String, scope: String) async throws -> [CycleStepRecord] {
-        try await sql.select().column("*").from("cycle_steps").where("cycle_id", .equal, cycleID).where("scope", .equal, scope)
-            .orderBy("sequence").all().map(Self.step)
-    }
 
-    public func endStep(_ cycleID: String, scope: String, step: String, status: CycleStepStatus, outputs: String?, error: String?,
-                        durationMilliseconds: Int, at now: Date) async throws {
-        try await sql.update("cycle_steps").set("status", to: status.rawValue).set("outputs", to: outputs).set("error", to: error)
-            .set("finished_at", to: now).set("duration_ms", to: durationMilliseconds)
-            .where("cycle_id", .equal, cycleID).where("scope", .equal, scope).where("step", .equal, step).run()
-    }
 
     /// Every step of several scopes (a chunk's accounts), in one query.
     public func steps(_ cycleID: String, scopes: [String]) async throws -> [CycleStepRecord] {
@@ -207,22 +170,9 @@ public struct CycleRepository: Sendable {
         try await sql.select().column("*").from("cycle_accounts").where("cycle_id", .equal, cycleID).orderBy("entry_id").all().map(Self.account)
     }
 
-    /// Takes an account for a job run: pending, or running under the same job (a resume). Counts the run.
-    /// Returns nil when the account is finished or held by another job.
-    public func claimAccount(_ cycleID: String, accountHash: String, jobID: String, at now: Date) async throws -> CycleAccountRecord? {
-        let rows = try await sql.update("cycle_accounts").set("status", to: CycleAccountStatus.running.rawValue).set("job_id", to: jobID)
-            .set(SQLIdentifier("runs"), to: Self.plusOne("runs")).set("started_at", to: now)
-            .where("cycle_id", .equal, cycleID).where("account_hash", .equal, accountHash)
-            .where { group in
-                group.where("status", .equal, CycleAccountStatus.pending.rawValue)
-                    .orWhere { $0.where("status", .equal, CycleAccountStatus.running.rawValue).where("job_id", .equal, jobID) }
-            }
-            .returning("account_hash").all()
-        guard !rows.isEmpty else { return nil }
-        return try await account(cycleID, accountHash: accountHash)
-    }
 
-    /// Takes a chunk's accounts for a job run in one statement (see `claimAccount`); returns those it holds now.
+    /// Takes accounts for a job run in one statement: pending ones, or ones running under the same job (a resume). Counts
+    /// the run. Returns those the job holds now (none that are finished or held by another job).
     public func claimAccounts(_ cycleID: String, accountHashes: [String], jobID: String, at now: Date) async throws -> [CycleAccountRecord] {
         guard !accountHashes.isEmpty else { return [] }
         let claimed = try await sql.update("cycle_accounts").set("status", to: CycleAccountStatus.running.rawValue).set("job_id", to: jobID)
@@ -271,12 +221,6 @@ public struct CycleRepository: Sendable {
         }
     }
 
-    public func updateAccount(_ record: CycleAccountRecord) async throws {
-        try await sql.update("cycle_accounts").set("status", to: record.status.rawValue).set("strategy", to: record.strategy)
-            .set("reason", to: record.reason).set("batch_id", to: record.batchID).set("orders", to: record.orders)
-            .set("outcome", to: record.outcome).set("finished_at", to: record.finishedAt)
-            .where("cycle_id", .equal, record.cycleID).where("account_hash", .equal, record.accountHash).run()
-    }
 
     /// Counts of a cycle's accounts by status.
     public func accountCounts(_ cycleID: String) async throws -> [String: Int] {

@@ -54,6 +54,25 @@ public struct GoalRepository: Sendable {
         return try await query.all(decoding: GoalRecord.self)
     }
 
+    /// The goals touching any of many accounts (see `goals(touching:)`), in priority order, in one query; the caller
+    /// picks each account's.
+    public func goals(touchingAny accounts: [(accountHash: String, clientID: Int, userID: String?)],
+                      statuses: [GoalStatus] = [.active, .atRisk]) async throws -> [GoalRecord] {
+        guard !accounts.isEmpty else { return [] }
+        let userIDs = Array(Set(accounts.compactMap(\.userID)))
+        var query = sql.select().column("*").from("financial_goals").where("status", .in, statuses.map(\.rawValue))
+            .where { group in
+                var group = group.where("account_hash", .in, accounts.map(\.accountHash))
+                    .orWhere { $0.where("client_id", .in, Array(Set(accounts.map(\.clientID)))).where("account_hash", .is, SQLLiteral.null) }
+                if !userIDs.isEmpty {
+                    group = group.orWhere { $0.where("user_id", .in, userIDs).where("client_id", .is, SQLLiteral.null) }
+                }
+                return group
+            }
+        query = query.orderBy("priority").orderBy("created_at")
+        return try await query.all(decoding: GoalRecord.self)
+    }
+
     public func openGoalIDs() async throws -> [String] {
         try await sql.select().column("goal_id").from("financial_goals")
             .where("status", .in, [GoalStatus.active.rawValue, GoalStatus.atRisk.rawValue]).orderBy("goal_id").all()
