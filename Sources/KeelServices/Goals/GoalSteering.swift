@@ -60,10 +60,7 @@ struct GoalSteering: Sendable {
     /// The same from goals read for many accounts at once (in priority order): those touching this account steer it —
     /// its own, its client's not tied to an account, its user's not tied to a client.
     static func forAccount(_ account: AccountRecord, userID: String?, among goals: [GoalRecord], now: Date) -> GoalSteering? {
-        let touching = goals.filter { goal in
-            goal.accountHash == account.accountHash || (goal.accountHash == nil && goal.clientID == account.clientID)
-                || (userID != nil && goal.clientID == nil && goal.userID == userID)
-        }
+        let touching = goals.filter { $0.touches(accountHash: account.accountHash, clientID: account.clientID, userID: userID) }
         let steering = steering(touching, now: now)
         return steering.isEmpty ? nil : combine(steering)
     }

@@ -189,3 +189,12 @@ public struct StrategyInstanceRecord: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
     }
 }
+
+extension GoalRecord {
+    /// Whether the goal steers this account: its own, its client's not tied to an account, its user's not tied to a
+    /// client (what `GoalRepository.goals(touching:)` selects).
+    public func touches(accountHash: String, clientID: Int, userID: String?) -> Bool {
+        self.accountHash == accountHash || (self.accountHash == nil && self.clientID == clientID)
+            || (userID != nil && self.clientID == nil && self.userID == userID)
+    }
+}
