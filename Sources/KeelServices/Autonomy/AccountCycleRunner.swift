@@ -172,9 +172,9 @@ struct AccountCycleRunner: Sendable {
             book[hash]!.entry.strategy = selection.strategy
             book[hash]!.entry.reason = selection.reason
         }
-        _ = try await step(.predictions, &book, order: order, steps: steps, onUnexpectedFailure: failure,
-                           inputs: { ["portfolio_id": $0.selection!.portfolioID] }) { progress in
-            .completed(try await predictions(cycleID: cycleID, clientID: progress.entry.clientID, portfolioID: progress.selection!.portfolioID))
+        _ = try await stepTogether(.predictions, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                   inputs: { ["portfolio_id": $0.selection!.portfolioID] }) { chunk in
+            try await predictions(cycleID: cycleID, chunk.map { ($0.entry.accountHash, $0.entry.clientID, $0.selection!.portfolioID) })
         }
         try await applyStops(&book)
         let portfolios = try await step(.portfolioGeneration, &book, order: order, steps: steps, onUnexpectedFailure: failure,
@@ -182,9 +182,9 @@ struct AccountCycleRunner: Sendable {
             .completed(try await generate(cycle: cycle, accountHash: progress.entry.accountHash, clientID: progress.entry.clientID,
                                           selection: progress.selection!))
         }
-        let batches = try await step(.batchCreation, &book, order: order, steps: steps, onUnexpectedFailure: failure,
-                                     inputs: { ["batch_id": portfolios[$0.entry.accountHash]?.batchID ?? ""] }) { progress in
-            try await recordBatch(portfolios[progress.entry.accountHash]?.batchID, cycleID: cycleID)
+        let batches = try await stepTogether(.batchCreation, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                             inputs: { ["batch_id": portfolios[$0.entry.accountHash]?.batchID ?? ""] }) { chunk in
+            try await recordBatches(Dictionary(chunk.map { ($0.entry.accountHash, portfolios[$0.entry.accountHash]?.batchID) }, uniquingKeysWith: { first, _ in first }))
         }
         for (hash, batch) in batches {
             book[hash]!.batch = batch
@@ -411,12 +411,24 @@ struct AccountCycleRunner: Sendable {
         }
     }
 
-    private func predictions(cycleID: String, clientID: Int, portfolioID: Int) async throws -> AccountCycleOutputs.Forecast {
-        let forecasts = try await rebalancing.predictions.predict(clientID: clientID, portfolioID: portfolioID, by: Self.principal,
-                                                                  histories: histories(cycleID: cycleID))
-        let top = forecasts.sorted { $0.expectedReturn > $1.expectedReturn }.prefix(5)
-        return AccountCycleOutputs.Forecast(model: forecasts.first?.modelVersion ?? "none", symbols: forecasts.count,
-                                            top: Dictionary(uniqueKeysWithValues: top.map { ($0.symbol, $0.expectedReturn.isFinite ? $0.expectedReturn : 0) }))
+    /// The cycle's memo of forecasts, shared by the predictions and the planning of every account.
+    func forecasts(cycleID: String) -> ForecastMemo {
+        let market = self.market
+        return { modelID, symbols, compute in market.forecast(cycleID: cycleID, modelID: modelID, symbols: symbols, compute: compute) }
+    }
+
+    /// The chunk's predictions, each distinct universe predicted once, all stored in one statement.
+    private func predictions(cycleID: String, _ accounts: [(hash: String, clientID: Int, portfolioID: Int)]) async throws -> ChunkAnswers<AccountCycleOutputs.Forecast> {
+        let answers = try await rebalancing.predictions.predict(accounts.map { PredictionService.Request(key: $0.hash, clientID: $0.clientID, portfolioID: $0.portfolioID) },
+                                                                histories: histories(cycleID: cycleID), forecasts: forecasts(cycleID: cycleID))
+        return answers.mapValues { answer in
+            answer.map { forecasts in
+                let top = forecasts.sorted { $0.expectedReturn > $1.expectedReturn }.prefix(5)
+                return .completed(AccountCycleOutputs.Forecast(model: forecasts.first?.modelVersion ?? "none", symbols: forecasts.count,
+                                                               top: Dictionary(top.map { ($0.symbol, $0.expectedReturn.isFinite ? $0.expectedReturn : 0) },
+                                                                               uniquingKeysWith: { first, _ in first })))
+            }
+        }
     }
 
     /// Plans the account's batch (target weights and orders, one transaction), unless the cycle already did.
@@ -433,28 +445,38 @@ struct AccountCycleRunner: Sendable {
         request.cycleID = cycleID
         request.decisionReason = selection.reason
         request.histories = histories(cycleID: cycleID)
+        request.forecasts = forecasts(cycleID: cycleID)
         let batch = try await rebalancing.rebalance(request, by: Self.principal)
         return AccountCycleOutputs.Portfolio(batchID: batch.batchID, targetWeights: PlanNotes.decode(batch.planNotes)?.targetWeights ?? [:],
                                              note: batch.cycleID == cycleID ? "planned" : "an identical batch was already waiting")
     }
 
-    /// Checks the planned batch and closes it at once when it has nothing to trade.
-    private func recordBatch(_ batchID: String?, cycleID: String) async throws -> CycleStepRecorder.Outcome<AccountCycleOutputs.Batch> {
-        guard let batchID, let batch = try await context.database.read({ try await $0.batches.find(batchID) }) else {
-            return .skipped(AccountCycleOutputs.Batch(batchID: nil, status: nil, orders: 0, note: "no batch was planned"))
-        }
-        if batch.orders.isEmpty {
-            let now = context.clock.now()
-            try await context.database.write { session in
-                _ = try await session.batches.transition(batchID, from: [.pendingApproval, .approved], to: .rejected, at: now, setting: [
+    /// Checks the chunk's planned batches (one query) and closes those with nothing to trade at once (one statement).
+    private func recordBatches(_ planned: [String: String?]) async throws -> ChunkAnswers<AccountCycleOutputs.Batch> {
+        let batchIDs = planned.values.compactMap { $0 }
+        let summaries = try await context.database.read { try await $0.batches.summaries(batchIDs) }
+        let empty = batchIDs.filter { summaries[$0]?.orders == 0 }
+        let now = context.clock.now()
+        if !empty.isEmpty {
+            // One statement: no transaction around it. A batch an advisor already handled keeps its state.
+            _ = try await context.database.writeStatement { session in
+                try await session.batches.transition(empty, from: [.pendingApproval, .approved], to: .rejected, at: now, setting: [
                     "rejected_by": "autonomous", "rejected_at": now, "rejection_reason": "nothing to trade: holdings are within the drift threshold",
                 ])
             }
-            return .completed(AccountCycleOutputs.Batch(batchID: batchID, status: BatchStatus.rejected.rawValue, orders: 0,
-                                                        note: "holdings are within the drift threshold"))
         }
-        return .completed(AccountCycleOutputs.Batch(batchID: batchID, status: batch.status.rawValue, orders: batch.orders.count,
-                                                    note: "\(batch.orders.count) order(s), \(batch.status.rawValue)"))
+        var answers: ChunkAnswers<AccountCycleOutputs.Batch> = [:]
+        for (accountHash, batchID) in planned {
+            guard let batchID, let summary = summaries[batchID] else {
+                answers[accountHash] = .success(.skipped(AccountCycleOutputs.Batch(batchID: nil, status: nil, orders: 0, note: "no batch was planned")))
+                continue
+            }
+            answers[accountHash] = .success(.completed(summary.orders == 0
+                ? AccountCycleOutputs.Batch(batchID: batchID, status: BatchStatus.rejected.rawValue, orders: 0, note: "holdings are within the drift threshold")
+                : AccountCycleOutputs.Batch(batchID: batchID, status: summary.status.rawValue, orders: summary.orders,
+                                            note: "\(summary.orders) order(s), \(summary.status.rawValue)")))
+        }
+        return answers
     }
 
     // MARK: approval and execution

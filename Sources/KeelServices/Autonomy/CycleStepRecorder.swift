@@ -85,10 +85,11 @@ struct CycleStepRecorder: Sendable {
                 let elapsed = Self.milliseconds(since: wall) / max(pending.count, 1)
                 return pending.map { ($0, .threw(error, elapsed)) }
             }
-            // Each scope's share of the time the chunk took.
-            let elapsed = Self.milliseconds(since: wall) / max(pending.count, 1)
-            return pending.map { scope -> (String, Ran<Output>) in
-                switch answered[scope] {
+            // Each scope's share of the time the chunk took, the remainder spread so the shares add up to it.
+            let total = Self.milliseconds(since: wall), count = max(pending.count, 1)
+            return pending.enumerated().map { index, scope -> (String, Ran<Output>) in
+                let elapsed = total / count + (index < total % count ? 1 : 0)
+                return switch answered[scope] {
                 case .success(let outcome)?: (scope, .finished(outcome, elapsed))
                 case .failure(let error)?: (scope, .threw(error, elapsed))
                 case nil: (scope, .threw(PermanentJobFailure("step \(step.rawValue) gave no answer for \(scope)"), elapsed))

@@ -23,6 +23,8 @@ public struct RebalanceRequest: Sendable {
     public var decisionReason: String? = nil
     /// Where the cycle's shared price histories come from (nil: read from the database in the planning transaction).
     var histories: (@Sendable (_ symbols: [String], _ since: Date, _ session: Session) async throws -> [BarSeries])? = nil
+    /// Where the cycle's shared forecasts come from (nil: the planner runs the model itself).
+    var forecasts: ForecastMemo? = nil
 
     public init(clientID: Int?, accountHash: String?, portfolioID: Int? = nil, maxPositions: Int? = nil, requireApproval: Bool? = nil,
                 useGoals: Bool? = nil) {

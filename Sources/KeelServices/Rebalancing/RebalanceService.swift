@@ -87,7 +87,8 @@ public struct RebalanceService: Sendable {
             }
             let resolved = try await active.resolve(session: session)
             let predictor = resolved.predictor
-            let forecast = predictor.predict(histories: histories, asOf: now)
+            let forecast = await request.forecasts?(resolved.modelID, symbols) { predictor.predict(histories: histories, asOf: now) }
+                ?? predictor.predict(histories: histories, asOf: now)
             guard !forecast.isEmpty else {
                 throw ServiceError(.unavailable, code: "no_market_data", message: "not enough price history to plan a rebalance for \(portfolio.name)")
             }

@@ -93,18 +93,38 @@ public struct BatchRepository: Sendable {
     /// This single conditional UPDATE is the atomic claim that keeps two executors off one batch.
     public func transition(_ batchID: String, from: [BatchStatus], to: BatchStatus, at now: Date,
                            setting extra: [String: any Encodable & Sendable] = [:]) async throws -> Bool {
+        !(try await transition([batchID], from: from, to: to, at: now, setting: extra)).isEmpty
+    }
+
+    /// Moves every batch of `batchIDs` that is in one of `from` to `to` in one statement; returns those it moved.
+    public func transition(_ batchIDs: [String], from: [BatchStatus], to: BatchStatus, at now: Date,
+                           setting extra: [String: any Encodable & Sendable] = [:]) async throws -> [String] {
+        guard !batchIDs.isEmpty else { return [] }
         var update = sql.update("trade_batches")
             .set("status", to: to.rawValue)
             .set("updated_at", to: now)
         for (column, value) in extra.sorted(by: { $0.key < $1.key }) {
             update = update.set(SQLIdentifier(column), to: SQLBind(value))
         }
-        let rows = try await update
-            .where("batch_id", .equal, batchID)
+        return try await update
+            .where("batch_id", .in, batchIDs)
             .where("status", .in, from.map(\.rawValue))
             .returning("batch_id")
-            .all()
-        return !rows.isEmpty
+            .all().map { try $0.decode(column: "batch_id", as: String.self) }
+    }
+
+    /// Status and order count of many batches, in one query (what the cycle's batch step checks).
+    public func summaries(_ batchIDs: [String]) async throws -> [String: (status: BatchStatus, orders: Int)] {
+        guard !batchIDs.isEmpty else { return [:] }
+        var summaries: [String: (status: BatchStatus, orders: Int)] = [:]
+        for row in try await sql.raw("""
+            SELECT b.batch_id, b.status, COUNT(o.order_id) AS orders FROM trade_batches b LEFT JOIN batch_orders o ON o.batch_id = b.batch_id
+            WHERE b.batch_id IN (\(binds: batchIDs)) GROUP BY b.batch_id, b.status
+            """).all() {
+            guard let status = BatchStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
+            summaries[try row.decode(column: "batch_id", as: String.self)] = (status, try row.decode(column: "orders", as: Int.self))
+        }
+        return summaries
     }
 
     public func save(_ batch: BatchRecord) async throws {
