@@ -8,15 +8,43 @@ public struct BatchRepository: Sendable {
     var sql: any SQLDatabase { database as! any SQLDatabase }
 
     public func insert(_ batch: BatchRecord) async throws {
-        let model = TradeBatchModel()
-        model.id = batch.batchID
-        Self.apply(batch, to: model)
-        try await model.create(on: database)
-        for order in batch.orders {
-            let orderModel = BatchOrderModel()
-            orderModel.id = order.orderID
-            Self.apply(order, to: orderModel)
-            try await orderModel.create(on: database)
+        try await insert([batch])
+    }
+
+    /// Inserts batches and their orders with multi-row statements (one for the batches, one per 200 orders).
+    public func insert(_ batches: [BatchRecord]) async throws {
+        for start in stride(from: 0, to: batches.count, by: 100) {
+            var insert = sql.insert(into: "trade_batches").columns(
+                "batch_id", "client_id", "account_hash", "portfolio_id", "strategy", "model_version", "model_id", "cycle_id", "status", "content_hash",
+                "require_approval", "portfolio_value", "plan_notes", "created_by", "created_at", "approval_expires_at", "approved_by", "approved_at",
+                "approved_hash", "rejected_by", "rejected_at", "rejection_reason", "execution_mode", "executed_by", "execution_started_at", "executed_at",
+                "error", "updated_at")
+            for batch in batches[start..<min(start + 100, batches.count)] {
+                insert = insert.values(
+                    SQLBind(batch.batchID), SQLBind(batch.clientID), SQLBind(batch.accountHash), SQLBind(batch.portfolioID), SQLBind(batch.strategy),
+                    SQLBind(batch.modelVersion), SQLBind(batch.modelID), SQLBind(batch.cycleID), SQLBind(batch.status.rawValue), SQLBind(batch.contentHash),
+                    SQLBind(batch.requireApproval), SQLBind(batch.portfolioValue), SQLBind(batch.planNotes), SQLBind(batch.createdBy), SQLBind(batch.createdAt),
+                    SQLBind(batch.approvalExpiresAt), SQLBind(batch.approvedBy), SQLBind(batch.approvedAt), SQLBind(batch.approvedHash),
+                    SQLBind(batch.rejectedBy), SQLBind(batch.rejectedAt), SQLBind(batch.rejectionReason), SQLBind(batch.executionMode?.rawValue),
+                    SQLBind(batch.executedBy), SQLBind(batch.executionStartedAt), SQLBind(batch.executedAt), SQLBind(batch.error), SQLBind(batch.updatedAt))
+            }
+            try await insert.run()
+        }
+        let orders = batches.flatMap(\.orders)
+        for start in stride(from: 0, to: orders.count, by: 200) {
+            var insert = sql.insert(into: "batch_orders").columns(
+                "order_id", "batch_id", "seq", "symbol", "side", "quantity", "reference_price", "estimated_notional", "current_weight", "target_weight",
+                "client_order_key", "status", "broker_order_id", "filled_quantity", "average_fill_price", "commission", "reject_reason", "submitted_at",
+                "updated_at")
+            for order in orders[start..<min(start + 200, orders.count)] {
+                insert = insert.values(
+                    SQLBind(order.orderID), SQLBind(order.batchID), SQLBind(order.sequence), SQLBind(order.symbol), SQLBind(order.side.rawValue),
+                    SQLBind(order.quantity), SQLBind(order.referencePrice), SQLBind(order.estimatedNotional), SQLBind(order.currentWeight),
+                    SQLBind(order.targetWeight), SQLBind(order.clientOrderKey), SQLBind(order.status.rawValue), SQLBind(order.brokerOrderID),
+                    SQLBind(order.filledQuantity), SQLBind(order.averageFillPrice), SQLBind(order.commission), SQLBind(order.rejectReason),
+                    SQLBind(order.submittedAt), SQLBind(order.updatedAt))
+            }
+            try await insert.run()
         }
     }
 
@@ -81,12 +109,18 @@ public struct BatchRepository: Sendable {
     /// The account's batches in one of `statuses`, newest first (the open ones a planner or executor must see),
     /// without loading its whole history.
     public func list(accountHash: String, statuses: [BatchStatus]) async throws -> [BatchRecord] {
-        let models = try await TradeBatchModel.query(on: database).filter(\.$accountHash == accountHash)
+        try await list(accountHashes: [accountHash], statuses: statuses)[accountHash] ?? []
+    }
+
+    /// The batches of many accounts in any of `statuses`, newest first per account, with their orders: two queries.
+    public func list(accountHashes: [String], statuses: [BatchStatus]) async throws -> [String: [BatchRecord]] {
+        guard !accountHashes.isEmpty else { return [:] }
+        let models = try await TradeBatchModel.query(on: database).filter(\.$accountHash ~~ accountHashes)
             .filter(\.$status ~~ statuses.map(\.rawValue)).sort(\.$createdAt, .descending).sort(\.$id).all()
         let ids = models.compactMap(\.id)
         let orders = ids.isEmpty ? [] : try await BatchOrderModel.query(on: database).filter(\.$batchID ~~ ids).sort(\.$sequence).all()
         let grouped = Dictionary(grouping: try orders.map(Self.record), by: \.batchID)
-        return try models.map { try Self.record($0, orders: grouped[$0.id ?? ""] ?? []) }
+        return Dictionary(grouping: try models.map { try Self.record($0, orders: grouped[$0.id ?? ""] ?? []) }, by: \.accountHash)
     }
 
     /// Moves a batch from one of `from` to `to` in one statement; false when another writer got there first.

@@ -67,15 +67,21 @@ public struct OperationsRepository: Sendable {
     let database: any Database
 
     public func append(_ entry: AuditEntry) async throws {
-        let model = AuditLogModel()
-        model.at = entry.at
-        model.actor = entry.actor
-        model.action = entry.action
-        model.entityType = entry.entityType
-        model.entityID = entry.entityID
-        model.clientID = entry.clientID
-        model.details = entry.details
-        try await model.create(on: database)
+        try await append([entry])
+    }
+
+    /// Appends audit entries with one multi-row INSERT (the id comes from the column's default: no extra round trip
+    /// for it, as a model create would make on PostgreSQL).
+    public func append(_ entries: [AuditEntry]) async throws {
+        let sql = database as! any SQLDatabase
+        for start in stride(from: 0, to: entries.count, by: 200) {
+            var insert = sql.insert(into: "audit_log").columns("at", "actor", "action", "entity_type", "entity_id", "client_id", "details")
+            for entry in entries[start..<min(start + 200, entries.count)] {
+                insert = insert.values(SQLBind(entry.at), SQLBind(entry.actor), SQLBind(entry.action), SQLBind(entry.entityType), SQLBind(entry.entityID),
+                                       SQLBind(entry.clientID), SQLBind(entry.details))
+            }
+            try await insert.run()
+        }
     }
 
     public func audit(entityType: String? = nil, entityID: String? = nil, clientID: Int? = nil, limit: Int = 200) async throws -> [AuditEntry] {
@@ -113,18 +119,13 @@ public struct OperationsRepository: Sendable {
         try await model.save(on: database)
     }
 
+    /// One INSERT, the id from the column's default (a model create costs a second round trip for it on PostgreSQL).
     public func record(_ call: BrokerCallRecord) async throws {
-        let model = BrokerCallModel()
-        model.at = call.at
-        model.broker = call.broker
-        model.accountHash = call.accountHash
-        model.operation = call.operation
-        model.clientOrderKey = call.clientOrderKey
-        model.request = call.request
-        model.response = call.response
-        model.outcome = call.outcome
-        model.durationMilliseconds = call.durationMilliseconds
-        try await model.create(on: database)
+        try await (database as! any SQLDatabase).insert(into: "broker_calls")
+            .columns("at", "broker", "account_hash", "operation", "client_order_key", "request", "response", "outcome", "duration_ms")
+            .values(SQLBind(call.at), SQLBind(call.broker), SQLBind(call.accountHash), SQLBind(call.operation), SQLBind(call.clientOrderKey),
+                    SQLBind(call.request), SQLBind(call.response), SQLBind(call.outcome), SQLBind(call.durationMilliseconds))
+            .run()
     }
 
     public func brokerCalls(clientOrderKey: String) async throws -> [BrokerCallRecord] {
