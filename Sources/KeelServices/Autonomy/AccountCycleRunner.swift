@@ -177,10 +177,9 @@ struct AccountCycleRunner: Sendable {
             try await predictions(cycleID: cycleID, chunk.map { ($0.entry.accountHash, $0.entry.clientID, $0.selection!.portfolioID) })
         }
         try await applyStops(&book)
-        let portfolios = try await step(.portfolioGeneration, &book, order: order, steps: steps, onUnexpectedFailure: failure,
-                                        inputs: { $0.selection }) { progress in
-            .completed(try await generate(cycle: cycle, accountHash: progress.entry.accountHash, clientID: progress.entry.clientID,
-                                          selection: progress.selection!))
+        let portfolios = try await stepTogether(.portfolioGeneration, &book, order: order, steps: steps, onUnexpectedFailure: failure,
+                                                inputs: { $0.selection }) { chunk in
+            try await generate(cycle: cycle, chunk.map { ($0.entry.accountHash, $0.entry.clientID, $0.selection!) })
         }
         let batches = try await stepTogether(.batchCreation, &book, order: order, steps: steps, onUnexpectedFailure: failure,
                                              inputs: { ["batch_id": portfolios[$0.entry.accountHash]?.batchID ?? ""] }) { chunk in
@@ -431,24 +430,39 @@ struct AccountCycleRunner: Sendable {
         }
     }
 
-    /// Plans the account's batch (target weights and orders, one transaction), unless the cycle already did.
-    private func generate(cycle: CycleRunRecord, accountHash: String, clientID: Int,
-                          selection: AccountCycleOutputs.Selection) async throws -> AccountCycleOutputs.Portfolio {
+    /// Plans the chunk's batches (target weights and orders) in one transaction, except those the cycle already
+    /// planned (a resumed step finds them by the cycle's id).
+    private func generate(cycle: CycleRunRecord, _ accounts: [(hash: String, clientID: Int, selection: AccountCycleOutputs.Selection)])
+        async throws -> ChunkAnswers<AccountCycleOutputs.Portfolio> {
         let cycleID = cycle.cycleID
-        if let existing = try await context.database.read({ try await $0.batches.find(cycleID: cycleID, accountHash: accountHash) }) {
-            return AccountCycleOutputs.Portfolio(batchID: existing.batchID, targetWeights: PlanNotes.decode(existing.planNotes)?.targetWeights ?? [:],
-                                                 note: "planned before this run resumed")
+        let planned = try await context.database.read { try await $0.batches.cycleBatchStatuses(cycleID: cycleID, accountHashes: accounts.map(\.hash)) }
+        var answers: ChunkAnswers<AccountCycleOutputs.Portfolio> = [:]
+        var requests: [RebalanceRequest] = []
+        for account in accounts {
+            if let existing = planned[account.hash] {
+                let batch = try await context.database.read { try await $0.batches.find(existing.batchID) }
+                answers[account.hash] = .success(.completed(AccountCycleOutputs.Portfolio(
+                    batchID: existing.batchID, targetWeights: batch.flatMap { PlanNotes.decode($0.planNotes)?.targetWeights } ?? [:],
+                    note: "planned before this run resumed")))
+                continue
+            }
+            var request = RebalanceRequest(clientID: account.clientID, accountHash: account.hash, portfolioID: account.selection.portfolioID, useGoals: true)
+            request.strategy = StrategyKind(rawValue: account.selection.strategy)
+            request.riskFactor = account.selection.riskFactor
+            request.cycleID = cycleID
+            request.decisionReason = account.selection.reason
+            request.histories = histories(cycleID: cycleID)
+            request.forecasts = forecasts(cycleID: cycleID)
+            requests.append(request)
         }
-        var request = RebalanceRequest(clientID: clientID, accountHash: accountHash, portfolioID: selection.portfolioID, useGoals: true)
-        request.strategy = StrategyKind(rawValue: selection.strategy)
-        request.riskFactor = selection.riskFactor
-        request.cycleID = cycleID
-        request.decisionReason = selection.reason
-        request.histories = histories(cycleID: cycleID)
-        request.forecasts = forecasts(cycleID: cycleID)
-        let batch = try await rebalancing.rebalance(request, by: Self.principal)
-        return AccountCycleOutputs.Portfolio(batchID: batch.batchID, targetWeights: PlanNotes.decode(batch.planNotes)?.targetWeights ?? [:],
-                                             note: batch.cycleID == cycleID ? "planned" : "an identical batch was already waiting")
+        guard !requests.isEmpty else { return answers }
+        for (accountHash, result) in try await rebalancing.rebalance(requests, by: Self.principal) {
+            answers[accountHash] = result.map { batch in
+                .completed(AccountCycleOutputs.Portfolio(batchID: batch.batchID, targetWeights: PlanNotes.decode(batch.planNotes)?.targetWeights ?? [:],
+                                                         note: batch.cycleID == cycleID ? "planned" : "an identical batch was already waiting"))
+            }
+        }
+        return answers
     }
 
     /// Checks the chunk's planned batches (one query) and closes those with nothing to trade at once (one statement).

@@ -28,14 +28,34 @@ public struct RebalanceService: Sendable {
         guard let clientID = request.clientID else { throw ServiceError.invalid("client_id", "client_id is required") }
         guard let accountHash = request.accountHash, !accountHash.isEmpty else { throw ServiceError.invalid("account_hash", "account_hash is required") }
         if let maxPositions = request.maxPositions { _ = try FieldValidation.range(maxPositions, 1...100, field: "max_positions") }
-        if let accountSync, let account = try await context.database.read({ try await $0.accounts.find(hash: accountHash) }),
-           account.clientID == clientID, account.brokerage.code == "schwab", account.status == .active {
-            try await accountSync.sync(account)
-        }
-        guard let planned = try await plan([request], by: principal)[accountHash] else {
+        guard let planned = try await rebalance([request], by: principal)[accountHash] else {
             throw ServiceError.notFound("account \(accountHash) of client \(clientID)", field: "account_hash")
         }
         return try planned.get()
+    }
+
+    /// Rebalances many accounts (the cycle's chunk): live (Schwab) accounts' books are brought up to date from the
+    /// broker first, then every account is planned in one transaction. A sync that fails is that account's answer.
+    func rebalance(_ requests: [RebalanceRequest], by principal: Principal) async throws -> [String: Result<BatchRecord, any Error>] {
+        try principal.ensureStaff()
+        var failed: [String: Result<BatchRecord, any Error>] = [:]
+        var planning = requests
+        if let accountSync {
+            let hashes = requests.compactMap(\.accountHash)
+            let accounts = try await context.database.read { try await $0.accounts.find(hashes: hashes) }
+            planning = []
+            for request in requests {
+                if let hash = request.accountHash, let account = accounts[hash], account.clientID == request.clientID,
+                   account.brokerage.code == "schwab", account.status == .active {
+                    do { try await accountSync.sync(account) } catch {
+                        failed[hash] = .failure(error)
+                        continue
+                    }
+                }
+                planning.append(request)
+            }
+        }
+        return try await plan(planning, by: principal).merging(failed) { planned, _ in planned }
     }
 
     /// Plans many accounts' batches in one transaction (the cycle's chunk, or one request): the books read with one
