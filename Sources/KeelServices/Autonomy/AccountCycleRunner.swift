@@ -117,11 +117,11 @@ struct AccountCycleRunner: Sendable {
 
     /// Runs one step for the accounts still going with one body for all of them (set-based reads and writes).
     private func stepTogether<Output: Codable & Sendable>(_ step: CycleStep, _ book: inout [String: Progress], order: [String], steps: CycleStepRecorder,
-                                                          onUnexpectedFailure: UnexpectedFailure,
+                                                          onUnexpectedFailure: UnexpectedFailure, only include: (Progress) -> Bool = { _ in true },
                                                           inputs: (Progress) throws -> (any Encodable & Sendable)?,
                                                           _ body: @escaping @Sendable ([Progress]) async throws -> [String: Result<CycleStepRecorder.Outcome<Output>, any Error>])
         async throws -> [String: Output] {
-        let scopes = order.filter { hash in book[hash].map { !$0.ended } ?? false }
+        let scopes = order.filter { hash in book[hash].map { !$0.ended && include($0) } ?? false }
         guard !scopes.isEmpty else { return [:] }
         let snapshot = book
         let results = try await steps.runTogether(step, scopes: scopes, inputs: { try Self.encodedInputs(snapshot, inputs, scope: $0) }) { pending in
@@ -191,9 +191,9 @@ struct AccountCycleRunner: Sendable {
             book[hash]!.entry.orders = batch.orders
         }
         let trading: (Progress) -> Bool = { $0.batch?.batchID != nil && ($0.batch?.orders ?? 0) > 0 }
-        let approvals = try await step(.approval, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: trading,
-                                       inputs: { ["batch_id": $0.batch?.batchID ?? ""] }) { progress in
-            try await approve(batchID: progress.batch!.batchID!, clientID: progress.entry.clientID, accountHash: progress.entry.accountHash)
+        let approvals = try await stepTogether(.approval, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: trading,
+                                               inputs: { ["batch_id": $0.batch?.batchID ?? ""] }) { chunk in
+            try await approve(chunk.map { ($0.entry.accountHash, $0.entry.clientID, $0.batch!.batchID!) })
         }
         for (hash, approval) in approvals {
             book[hash]!.approved = approval.approved
@@ -212,9 +212,9 @@ struct AccountCycleRunner: Sendable {
                 book[hash]!.ended = true
             }
         }
-        _ = try await step(.reconciliation, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: { $0.approved },
-                           inputs: { ["batch_id": $0.batch?.batchID ?? ""] }) { progress in
-            try await reconcile(batchID: progress.batch!.batchID!, accountHash: progress.entry.accountHash)
+        _ = try await stepTogether(.reconciliation, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: { $0.approved },
+                                   inputs: { ["batch_id": $0.batch?.batchID ?? ""] }) { chunk in
+            try await reconcile(chunk.map { ($0.entry.accountHash, $0.batch!.batchID!) })
         }
         _ = try await stepTogether(.performanceEvaluation, &book, order: order, steps: steps, onUnexpectedFailure: failure,
                                    inputs: { ["strategy": $0.selection!.strategy] }) { chunk in
@@ -495,22 +495,34 @@ struct AccountCycleRunner: Sendable {
 
     // MARK: approval and execution
 
-    private func approve(batchID: String, clientID: Int, accountHash: String) async throws -> CycleStepRecorder.Outcome<AccountCycleOutputs.Approval> {
+    /// The chunk's batches with orders: approved ones go on; one that waits for an advisor raises its alert. One read
+    /// of the batches for the chunk, in one transaction with the alerts.
+    private func approve(_ accounts: [(hash: String, clientID: Int, batchID: String)]) async throws -> ChunkAnswers<AccountCycleOutputs.Approval> {
         let now = context.clock.now()
         let settings = context.settings
         return try await context.database.write { session in
-            guard let batch = try await session.batches.find(batchID) else { throw ServiceError.notFound("batch \(batchID)") }
-            switch batch.status {
-            case .pendingApproval:
-                try await AlertOutbox.raise(NewAlert(kind: Self.awaitingApprovalAlert, severity: "info", clientID: clientID, accountHash: accountHash,
-                                                     message: "batch \(batchID) (\(batch.orders.count) orders, \(batch.strategy)) waits for approval"),
-                                            session: session, settings: settings, at: now)
-                return .completed(AccountCycleOutputs.Approval(approved: false, by: nil, note: "the client's preferences require approval: alert raised"))
-            case .approved, .executing, .executed, .partiallyExecuted, .needsReconciliation, .failed:
-                return .completed(AccountCycleOutputs.Approval(approved: true, by: batch.approvedBy, note: "approved automatically (the client's preferences allow it)"))
-            default:
-                return .skipped(AccountCycleOutputs.Approval(approved: false, by: nil, note: "batch is \(batch.status.rawValue)"))
+            let summaries = try await session.batches.summaries(accounts.map(\.batchID))
+            var answers: ChunkAnswers<AccountCycleOutputs.Approval> = [:]
+            for (accountHash, clientID, batchID) in accounts {
+                guard let batch = summaries[batchID] else {
+                    answers[accountHash] = .failure(ServiceError.notFound("batch \(batchID)"))
+                    continue
+                }
+                switch batch.status {
+                case .pendingApproval:
+                    try await AlertOutbox.raise(NewAlert(kind: Self.awaitingApprovalAlert, severity: "info", clientID: clientID, accountHash: accountHash,
+                                                         message: "batch \(batchID) (\(batch.orders) orders) waits for approval"),
+                                                session: session, settings: settings, at: now)
+                    answers[accountHash] = .success(.completed(AccountCycleOutputs.Approval(approved: false, by: nil,
+                                                                                          note: "the client's preferences require approval: alert raised")))
+                case .approved, .executing, .executed, .partiallyExecuted, .needsReconciliation, .failed:
+                    answers[accountHash] = .success(.completed(AccountCycleOutputs.Approval(approved: true, by: batch.approvedBy,
+                                                                                          note: "approved automatically (the client's preferences allow it)")))
+                default:
+                    answers[accountHash] = .success(.skipped(AccountCycleOutputs.Approval(approved: false, by: nil, note: "batch is \(batch.status.rawValue)")))
+                }
             }
+            return answers
         }
     }
 
@@ -555,16 +567,31 @@ struct AccountCycleRunner: Sendable {
         }
     }
 
-    private func reconcile(batchID: String, accountHash: String) async throws -> CycleStepRecorder.Outcome<AccountCycleOutputs.Reconciliation> {
-        guard let batch = try await context.database.read({ try await $0.batches.find(batchID) }) else { throw ServiceError.notFound("batch \(batchID)") }
-        guard batch.status == .executing || batch.status == .needsReconciliation
-                || batch.orders.contains(where: { [.unknown, .submitting, .working].contains($0.status) }) else {
-            return .skipped(AccountCycleOutputs.Reconciliation(ordersResolved: 0, ordersStillUnknown: 0, mismatches: 0,
-                                                               note: "nothing in flight: batch is \(batch.status.rawValue)"))
+    /// Settles what the chunk's executions left in flight: one read of the batches for the chunk; reconciliation with
+    /// the broker only for the accounts that need it.
+    private func reconcile(_ accounts: [(hash: String, batchID: String)]) async throws -> ChunkAnswers<AccountCycleOutputs.Reconciliation> {
+        let summaries = try await context.database.read { try await $0.batches.summaries(accounts.map(\.batchID)) }
+        var answers: ChunkAnswers<AccountCycleOutputs.Reconciliation> = [:]
+        for (accountHash, batchID) in accounts {
+            guard let batch = summaries[batchID] else {
+                answers[accountHash] = .failure(ServiceError.notFound("batch \(batchID)"))
+                continue
+            }
+            guard batch.status == .executing || batch.status == .needsReconciliation || batch.ordersInFlight > 0 else {
+                answers[accountHash] = .success(.skipped(AccountCycleOutputs.Reconciliation(ordersResolved: 0, ordersStillUnknown: 0, mismatches: 0,
+                                                                                          note: "nothing in flight: batch is \(batch.status.rawValue)")))
+                continue
+            }
+            do {
+                let report = try await reconciliation.reconcile(inFlightGrace: 0, accountHash: accountHash)
+                answers[accountHash] = .success(.completed(AccountCycleOutputs.Reconciliation(
+                    ordersResolved: report.ordersResolved, ordersStillUnknown: report.ordersStillUnknown, mismatches: report.mismatches.count,
+                    note: "reconciled with the broker")))
+            } catch let error as ServiceError {
+                answers[accountHash] = .failure(error)
+            }
         }
-        let report = try await reconciliation.reconcile(inFlightGrace: 0, accountHash: accountHash)
-        return .completed(AccountCycleOutputs.Reconciliation(ordersResolved: report.ordersResolved, ordersStillUnknown: report.ordersStillUnknown,
-                                                             mismatches: report.mismatches.count, note: "reconciled with the broker"))
+        return answers
     }
 
     // MARK: monitoring and adjustment

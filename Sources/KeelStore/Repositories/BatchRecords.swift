@@ -147,3 +147,12 @@ public struct BatchRecord: Sendable, Hashable {
         self.orders = orders
     }
 }
+
+/// A batch at a glance: what the cycle's steps check without reading its orders.
+public struct BatchSummary: Sendable, Hashable {
+    public var status: BatchStatus
+    public var approvedBy: String?
+    public var orders: Int
+    /// Orders whose fate is not settled yet (unknown, submitting, working).
+    public var ordersInFlight: Int
+}

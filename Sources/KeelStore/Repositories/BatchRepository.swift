@@ -147,16 +147,22 @@ public struct BatchRepository: Sendable {
             .all().map { try $0.decode(column: "batch_id", as: String.self) }
     }
 
-    /// Status and order count of many batches, in one query (what the cycle's batch step checks).
-    public func summaries(_ batchIDs: [String]) async throws -> [String: (status: BatchStatus, orders: Int)] {
+    /// Status, approver, order count and orders still in flight (unknown, submitting, working) of many batches, in one
+    /// query (what the cycle's batch, approval and reconciliation steps check).
+    public func summaries(_ batchIDs: [String]) async throws -> [String: BatchSummary] {
         guard !batchIDs.isEmpty else { return [:] }
-        var summaries: [String: (status: BatchStatus, orders: Int)] = [:]
+        let inFlight = [BatchOrderStatus.unknown, .submitting, .working].map(\.rawValue)
+        var summaries: [String: BatchSummary] = [:]
         for row in try await sql.raw("""
-            SELECT b.batch_id, b.status, COUNT(o.order_id) AS orders FROM trade_batches b LEFT JOIN batch_orders o ON o.batch_id = b.batch_id
-            WHERE b.batch_id IN (\(binds: batchIDs)) GROUP BY b.batch_id, b.status
+            SELECT b.batch_id, b.status, b.approved_by, COUNT(o.order_id) AS orders,
+                   SUM(CASE WHEN o.status IN (\(binds: inFlight)) THEN 1 ELSE 0 END) AS in_flight
+            FROM trade_batches b LEFT JOIN batch_orders o ON o.batch_id = b.batch_id
+            WHERE b.batch_id IN (\(binds: batchIDs)) GROUP BY b.batch_id, b.status, b.approved_by
             """).all() {
             guard let status = BatchStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
-            summaries[try row.decode(column: "batch_id", as: String.self)] = (status, try row.decode(column: "orders", as: Int.self))
+            summaries[try row.decode(column: "batch_id", as: String.self)] = BatchSummary(
+                status: status, approvedBy: try row.decode(column: "approved_by", as: String?.self), orders: try row.decode(column: "orders", as: Int.self),
+                ordersInFlight: try row.decode(column: "in_flight", as: Int?.self) ?? 0)
         }
         return summaries
     }
