@@ -18,11 +18,16 @@ public final class WriteGeneration: Sendable {
         var local: UInt64 = 0
         var remote: Int64 = 0
         var remoteReadAt: TimeInterval = 0
+        /// A shared bump is scheduled and not sent yet: it will follow every commit made until it is sent.
+        var bumpPending = false
     }
 
     /// How stale another process's view of this one's writes may be.
     public static let remoteRefresh: TimeInterval = 0.25
     static let sequence = "keel_write_generation"
+    /// How long a scheduled bump waits for more commits to cover: busy writers (a cycle sending thousands of orders)
+    /// share one `nextval` instead of adding a statement to every transaction.
+    static let coalescing: Duration = .milliseconds(2)
 
     private let state = NIOLockedValueBox(State())
     private let shared: Bool
@@ -31,11 +36,21 @@ public final class WriteGeneration: Sendable {
         self.shared = shared
     }
 
-    /// After a write committed: local readers see it now, other processes within `remoteRefresh`.
+    /// After a write committed: local readers see it now, other processes within `remoteRefresh` (and the coalescing
+    /// wait). A bump that is scheduled but not yet sent covers this commit, because it is sent after it; once sent,
+    /// the next commit schedules another.
     func committed(on database: any Database) async {
-        state.withLockedValue { $0.local &+= 1 }
-        guard shared, let sql = database as? any SQLDatabase else { return }
-        // A failed bump (the connection dropped after the commit) only delays other processes until it works again.
+        let schedule = state.withLockedValue { state -> Bool in
+            state.local &+= 1
+            guard shared, !state.bumpPending else { return false }
+            state.bumpPending = true
+            return true
+        }
+        guard schedule, let sql = database as? any SQLDatabase else { return }
+        // The committer that scheduled the bump sends it (no work outlives the request), after a short wait.
+        try? await Task.sleep(for: Self.coalescing)
+        state.withLockedValue { $0.bumpPending = false }
+        // A failed bump (the connection dropped) only delays other processes until the next commit's bump.
         _ = try? await sql.raw("SELECT nextval('\(unsafeRaw: Self.sequence)')").run()
     }
 
