@@ -82,6 +82,11 @@ struct ChunkReadTests {
                     #expect((flows[hash] ?? 0) == one, "\(hash): \(flows[hash] ?? 0) vs \(one)")
                 }
                 #expect(flows.values.contains { $0 != 0 }, "some flows fall inside the cut-offs")
+                // Clients decoded from rows (the cycle's path) answer what the list (the model's mapping) answers.
+                let listed = try await session.clients.list(status: nil, limit: 100, offset: 0)
+                let decoded = try await session.clients.find(ids: listed.map(\.clientID))
+                #expect(listed.count >= scenarios.count)
+                for client in listed { #expect(decoded[client.clientID] == client, "client \(client.clientID)") }
                 let states = try await session.autonomy.states(accountHashes: hashes)
                 for hash in hashes { #expect(states[hash] == (try await session.autonomy.state(accountHash: hash))) }
                 let controls = try await session.autonomy.controls(clientIDs: scenarios.map(\.clientID))

@@ -57,15 +57,32 @@ public struct ClientRepository: Sendable {
         return try Self.record(model)
     }
 
+    /// Read on every plan and cycle step: decoded from the row, without the model's reflection.
     public func find(_ clientID: Int) async throws -> ClientRecord? {
-        try await ClientModel.find(clientID, on: database).map(Self.record)
+        try await find(ids: [clientID])[clientID]
     }
 
     /// Several clients in one query, by id.
     public func find(ids: [Int]) async throws -> [Int: ClientRecord] {
         guard !ids.isEmpty else { return [:] }
-        let records = try await ClientModel.query(on: database).filter(\.$id ~~ ids).all().map(Self.record)
+        let records = try await (database as! any SQLDatabase).select().columns(Self.columns.map { SQLIdentifier($0) }).from("clients")
+            .where("client_id", .in, Array(Set(ids))).all().map(Self.record)
         return Dictionary(records.map { ($0.clientID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static let columns = ["client_id", "first_name", "last_name", "email", "phone", "date_of_birth", "risk_tolerance", "investment_horizon_years",
+                          "status", "user_id", "created_by", "created_at", "updated_at"]
+
+    static func record(_ row: any SQLRow) throws -> ClientRecord {
+        let status = try row.decode(column: "status", as: String.self)
+        guard let clientStatus = ClientStatus(rawValue: status) else { throw StoreError.corrupt("client status '\(status)'") }
+        return ClientRecord(clientID: try row.decode(column: "client_id", as: Int.self), firstName: try row.decode(column: "first_name", as: String.self),
+                            lastName: try row.decode(column: "last_name", as: String.self), email: try row.decode(column: "email", as: String.self),
+                            phone: try row.decode(column: "phone", as: String?.self), dateOfBirth: try row.decode(column: "date_of_birth", as: String?.self),
+                            riskTolerance: try row.decode(column: "risk_tolerance", as: String.self),
+                            investmentHorizonYears: try row.decode(column: "investment_horizon_years", as: Int?.self), status: clientStatus,
+                            userID: try row.decode(column: "user_id", as: String?.self), createdBy: try row.decode(column: "created_by", as: String.self),
+                            createdAt: try row.decode(column: "created_at", as: Date.self), updatedAt: try row.decode(column: "updated_at", as: Date.self))
     }
 
     public func find(email: String) async throws -> ClientRecord? {
