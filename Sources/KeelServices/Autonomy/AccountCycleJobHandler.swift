@@ -31,15 +31,9 @@ struct AccountCycleJobHandler: JobHandler {
 
     func run(_ job: RunningJob) async throws -> String? {
         let payload = try Self.decode(job.payload)
-        do {
-            guard let entry = try await runner.run(cycleID: payload.cycleID, accountHashes: [payload.accountHash], jobID: job.id,
-                                                   onUnexpectedFailure: .failTheJob, checkpoint: { try job.checkpoint() }).first else {
-                return try StoredJSON.encode(["outcome": "already processed or the cycle ended"])
-            }
-            return try StoredJSON.encode(["status": entry.status.rawValue, "outcome": entry.outcome ?? ""])
-        } catch let error where !(error is JobInterruption) && (job.record.attempts >= job.record.maxAttempts || error is PermanentJobFailure) {
-            try await runner.giveUp(cycleID: payload.cycleID, jobID: job.id, error: error)
-            throw error
+        guard let entry = try await runner.run(job, cycleID: payload.cycleID, accountHashes: [payload.accountHash], onUnexpectedFailure: .failTheJob).first else {
+            return try StoredJSON.encode(["outcome": "already processed or the cycle ended"])
         }
+        return try StoredJSON.encode(["status": entry.status.rawValue, "outcome": entry.outcome ?? ""])
     }
 }

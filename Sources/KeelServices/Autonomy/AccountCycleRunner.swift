@@ -81,6 +81,18 @@ struct AccountCycleRunner: Sendable {
                                 handOffs: handOffs, jobID: jobID, attemptsLeft: attemptsLeft)
     }
 
+    /// `run` for a job of the cycle (a chunk or one account): on the job's last attempt, or a failure no retry can
+    /// mend, the accounts it still holds end failed (`giveUp`) before the error is rethrown.
+    func run(_ job: RunningJob, cycleID: String, accountHashes: [String], onUnexpectedFailure: UnexpectedFailure) async throws -> [CycleAccountRecord] {
+        do {
+            return try await run(cycleID: cycleID, accountHashes: accountHashes, jobID: job.id, onUnexpectedFailure: onUnexpectedFailure,
+                                 checkpoint: { try job.checkpoint() })
+        } catch let error where !(error is JobInterruption) && (job.record.attempts >= job.record.maxAttempts || error is PermanentJobFailure) {
+            try await giveUp(cycleID: cycleID, jobID: job.id, error: error)
+            throw error
+        }
+    }
+
     /// Conflicts that mean "not now" rather than "broken": the account is skipped with the reason.
     static let waitingCodes: Set<String> = ["execution_in_progress", "account_halted", "account_unavailable", "client_inactive", "open_batch_exists",
                                                 "approved_batch_waiting"]

@@ -36,17 +36,12 @@ struct CycleChunkJobHandler: JobHandler {
 
     func run(_ job: RunningJob) async throws -> String? {
         let payload = try Self.decode(job.payload)
-        do {
-            let attemptsLeft = max(job.record.maxAttempts - job.record.attempts, 1)
-            let entries = try await runner.run(cycleID: payload.cycleID, accountHashes: payload.accountHashes, jobID: job.id,
-                                               onUnexpectedFailure: .handOff(attemptsLeft: attemptsLeft), checkpoint: { try job.checkpoint() })
-            var counts: [String: Int] = [:]
-            for entry in entries { counts[entry.status.rawValue, default: 0] += 1 }
-            return try StoredJSON.encode(["accounts": payload.accountHashes.count, "finished": entries.count, "handed_off_or_held_elsewhere":
-                                            payload.accountHashes.count - entries.count].merging(counts) { first, _ in first })
-        } catch let error where !(error is JobInterruption) && (job.record.attempts >= job.record.maxAttempts || error is PermanentJobFailure) {
-            try await runner.giveUp(cycleID: payload.cycleID, jobID: job.id, error: error)
-            throw error
-        }
+        let attemptsLeft = max(job.record.maxAttempts - job.record.attempts, 1)
+        let entries = try await runner.run(job, cycleID: payload.cycleID, accountHashes: payload.accountHashes,
+                                           onUnexpectedFailure: .handOff(attemptsLeft: attemptsLeft))
+        var counts: [String: Int] = [:]
+        for entry in entries { counts[entry.status.rawValue, default: 0] += 1 }
+        return try StoredJSON.encode(["accounts": payload.accountHashes.count, "finished": entries.count, "handed_off_or_held_elsewhere":
+                                        payload.accountHashes.count - entries.count].merging(counts) { first, _ in first })
     }
 }

@@ -140,7 +140,7 @@ struct CycleCoordinator: Sendable {
     private func dispatch(_ cycle: CycleRunRecord) async throws -> Dispatch {
         let now = context.clock.now()
         let cycleID = cycle.cycleID
-        let chunkSize = max(context.settings.cycle.chunkSize, 1)
+        let chunkSize = min(max(context.settings.cycle.chunkSize, 1), CycleChunkJobHandler.maximumAccounts)
         let result = try await context.database.write { session -> Dispatch in
             let accounts = try await session.accounts.cycleAccounts(clientIDs: cycle.clientIDs)
             try await session.cycles.addAccounts(cycleID, accounts.map { ($0.accountHash, $0.clientID) })

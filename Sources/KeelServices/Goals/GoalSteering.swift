@@ -51,13 +51,8 @@ struct GoalSteering: Sendable {
         return combine(steering(goals, now: now))
     }
 
-    /// The goals that steer an account's rebalance; nil when it has none.
-    static func forAccount(_ account: AccountRecord, userID: String?, session: Session, now: Date) async throws -> GoalSteering? {
-        forAccount(account, userID: userID, among: try await session.goals.goals(touching: account.accountHash, clientID: account.clientID, userID: userID,
-                                                                                  statuses: [.active, .atRisk, .achieved, .failed]), now: now)
-    }
-
-    /// The same from goals read for many accounts at once (in priority order): those touching this account steer it —
+    /// The goals that steer an account's rebalance (nil when it has none), from goals read in priority order for one
+    /// or many accounts: those touching this account steer it —
     /// its own, its client's not tied to an account, its user's not tied to a client.
     static func forAccount(_ account: AccountRecord, userID: String?, among goals: [GoalRecord], now: Date) -> GoalSteering? {
         let touching = goals.filter { $0.touches(accountHash: account.accountHash, clientID: account.clientID, userID: userID) }

@@ -89,8 +89,13 @@ public struct RebalanceService: Sendable {
         var requireApproval: Bool
         var portfolio: ModelPortfolioDefinition
         var symbols: [String]
+        /// The universe's bars and the forecast made from them (set once they are read).
+        var histories: [BarSeries] = []
+        var forecast: [ReturnPrediction] = []
         var accountHash: String { account.accountHash }
         var clientID: Int { client.clientID }
+        /// Planned by the deployed RL policy rather than from the forecast.
+        var usesPolicy: Bool { request.strategy == .rlPolicy || (request.strategy == nil && portfolio.strategy == .rlPolicy) }
     }
 
     private static func plan(_ requests: [RebalanceRequest], principal: Principal, session: Session, active: ActivePredictor,
@@ -141,9 +146,8 @@ public struct RebalanceService: Sendable {
         let resolved = try await active.resolve(session: session)
         let predictor = resolved.predictor
         let since = now.addingTimeInterval(-400 * 86_400)
-        var marketOf: [String: (histories: [BarSeries], forecast: [ReturnPrediction])] = [:]
         var withData: [Admitted] = []
-        for account in admitted {
+        for var account in admitted {
             let request = account.request, symbols = account.symbols
             let histories = if let shared = request.histories { try await shared(symbols, since, session) } else {
                 try await session.marketBars.history(symbols: symbols, since: since)
@@ -155,7 +159,8 @@ public struct RebalanceService: Sendable {
                                                                      message: "not enough price history to plan a rebalance for \(account.portfolio.name)"))
                 continue
             }
-            marketOf[account.accountHash] = (histories, forecast)
+            account.histories = histories
+            account.forecast = forecast
             withData.append(account)
         }
         guard !withData.isEmpty else { return answers }
@@ -167,9 +172,7 @@ public struct RebalanceService: Sendable {
         if !steered.isEmpty {
             let touching = steered.map { ($0.accountHash, $0.clientID, $0.client.tradingUserID) }
             let open = try await session.goals.goals(touchingAny: touching, statuses: [.active, .atRisk])
-            let ids = open.filter { goal in steered.contains { goal.touches(accountHash: $0.accountHash, clientID: $0.clientID, userID: $0.client.tradingUserID) } }
-                .map(\.goalID)
-            try await GoalEvaluator(settings: settings).reevaluate(ids, trigger: "rebalance", session: session, now: now)
+            try await GoalEvaluator(settings: settings).reevaluate(open.map(\.goalID), trigger: "rebalance", session: session, now: now)
             steeringGoals = try await session.goals.goals(touchingAny: touching, statuses: [.active, .atRisk, .achieved, .failed])
         }
         let positions = try await session.ledger.positions(accountHashes: admittedHashes)
@@ -179,12 +182,11 @@ public struct RebalanceService: Sendable {
         let allInstruments = try await session.referenceData.instruments(universe.sorted())
         let openBatches = try await session.batches.list(accountHashes: withData.map(\.accountHash),
                                                          statuses: [.pendingApproval, .approved, .executing, .needsReconciliation])
-        var policy: ActivePredictor.ResolvedPolicy??
+        let policy = withData.contains(where: \.usesPolicy) ? try await active.resolvePolicy(session: session) : nil
         var batches: [BatchRecord] = []
         var superseded: [(old: BatchRecord, by: String)] = []
         for account in withData {
             do {
-                let (histories, forecast) = marketOf[account.accountHash]!
                 let steering = (account.request.useGoals ?? true)
                     ? GoalSteering.forAccount(account.account, userID: account.client.tradingUserID, among: steeringGoals, now: now) : nil
                 let accountPositions = positions[account.accountHash] ?? []
@@ -194,10 +196,7 @@ public struct RebalanceService: Sendable {
                     return (PortfolioSnapshot(cash: account.account.cash, holdings: accountPositions.map(\.holding),
                                               prices: prices.mapValues { Decimal(exactly: $0.close) }), prices)
                 }
-                let usesPolicy = account.request.strategy == .rlPolicy || (account.request.strategy == nil && account.portfolio.strategy == .rlPolicy)
-                if usesPolicy, policy == nil { policy = .some(try await active.resolvePolicy(session: session)) }
-                let outcome = try plan(account, histories: histories, forecast: forecast, steering: steering, policy: usesPolicy ? (policy ?? nil) : nil,
-                                       usesPolicy: usesPolicy, resolved: resolved, snapshot: snapshot, instruments: allInstruments,
+                let outcome = try plan(account, steering: steering, policy: policy, resolved: resolved, snapshot: snapshot, instruments: allInstruments,
                                        open: openBatches[account.accountHash] ?? [], principal: principal, settings: settings, now: now)
                 switch outcome {
                 case .existing(let batch):
@@ -246,8 +245,7 @@ public struct RebalanceService: Sendable {
 
     /// One account's plan from its books: strategy and targets, goal scaling, stale-data rule, orders, the open-batch
     /// rules. Pure: it reads nothing and writes nothing.
-    private static func plan(_ account: Admitted, histories: [BarSeries], forecast: [ReturnPrediction], steering: GoalSteering?,
-                             policy: ActivePredictor.ResolvedPolicy?, usesPolicy: Bool, resolved: ActivePredictor.Resolved,
+    private static func plan(_ account: Admitted, steering: GoalSteering?, policy: ActivePredictor.ResolvedPolicy?, resolved: ActivePredictor.Resolved,
                              snapshot: (_ pricing: [String]) -> (PortfolioSnapshot, [String: LatestPrice]), instruments allInstruments: [String: Instrument],
                              open: [BatchRecord], principal: Principal, settings: ServiceSettings, now: Date) throws -> Planned {
         let request = account.request, preferences = account.preferences, portfolio = account.portfolio
@@ -258,11 +256,11 @@ public struct RebalanceService: Sendable {
         let constraints = GoalRiskScaling.constraints(preferences.constraints, factor: factor)
         var targets: [String: Double]
         var modelID = resolved.modelID, modelVersion = resolved.predictor.modelVersion, strategyName = kind.rawValue
-        if usesPolicy {
+        if account.usesPolicy {
             guard let policy else {
                 throw ServiceError.conflict("no_rl_policy_deployed", "model portfolio \(portfolio.name) rebalances to the deployed RL policy, and none is deployed: train one (POST /api/rl/train) and deploy it", field: "portfolio_id")
             }
-            let market = AlignedMarket(histories)
+            let market = AlignedMarket(account.histories)
             guard market.count > 0 else { throw ServiceError(.unavailable, code: "no_market_data", message: "no price history for \(portfolio.name)") }
             // The account is part of the observation: the policy sees what the account holds now.
             let (holdings, _) = snapshot([])
@@ -273,7 +271,7 @@ public struct RebalanceService: Sendable {
             modelVersion = policy.version
             strategyName = StrategyKind.rlPolicy.rawValue
         } else {
-            targets = PredictedReturnStrategy(kind: kind, predictor: resolved.predictor).targetWeights(predictions: forecast, constraints: constraints)
+            targets = PredictedReturnStrategy(kind: kind, predictor: resolved.predictor).targetWeights(predictions: account.forecast, constraints: constraints)
         }
 
         let (current, latest) = snapshot(Array(targets.keys))

@@ -54,12 +54,6 @@ public struct BatchRepository: Sendable {
         return try Self.record(model, orders: orders.map(Self.record))
     }
 
-    /// The batch a cycle planned for an account, if it got that far.
-    public func find(cycleID: String, accountHash: String) async throws -> BatchRecord? {
-        guard let model = try await TradeBatchModel.query(on: database).filter(\.$cycleID == cycleID).filter(\.$accountHash == accountHash)
-            .sort(\.$createdAt, .descending).first(), let id = model.id else { return nil }
-        return try await find(id)
-    }
 
     /// The latest batch of each of many accounts in one cycle (id and status only), in one query.
     public func cycleBatchStatuses(cycleID: String, accountHashes: [String]) async throws -> [String: (batchID: String, status: BatchStatus)] {

@@ -44,15 +44,6 @@ public struct CashFlowRepository: Sendable {
             .orderBy("day", .descending).orderBy("created_at", .descending).limit(limit).all().map(Self.record)
     }
 
-    /// Net flow booked after `after` (exclusive; from the first when nil) up to `through` (inclusive), by booking
-    /// time: a flow booked after a day's performance row counts in the next row, whatever its calendar day. Summed
-    /// exactly in Swift (SQLite would sum NUMERIC as floating point).
-    public func netFlow(accountHash: String, after: Date?, through: Date) async throws -> Decimal {
-        var query = sql.select().column("amount").from("account_cash_flows").where("account_hash", .equal, accountHash)
-            .where("created_at", .lessThanOrEqual, through)
-        if let after { query = query.where("created_at", .greaterThan, after) }
-        return try await query.all().reduce(Decimal(0)) { $0 + (try $1.decode(column: "amount", as: Decimal.self)) }
-    }
 
     /// Each account's flows booked after its own `after` (all when absent) through `through`, summed, in one query.
     public func netFlows(after: [String: Date?], through: Date) async throws -> [String: Decimal] {

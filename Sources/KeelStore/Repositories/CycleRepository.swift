@@ -161,10 +161,6 @@ public struct CycleRepository: Sendable {
         }
     }
 
-    public func account(_ cycleID: String, accountHash: String) async throws -> CycleAccountRecord? {
-        try await sql.select().column("*").from("cycle_accounts").where("cycle_id", .equal, cycleID)
-            .where("account_hash", .equal, accountHash).first().map(Self.account)
-    }
 
     public func accounts(_ cycleID: String) async throws -> [CycleAccountRecord] {
         try await sql.select().column("*").from("cycle_accounts").where("cycle_id", .equal, cycleID).orderBy("entry_id").all().map(Self.account)

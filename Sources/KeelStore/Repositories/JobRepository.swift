@@ -15,14 +15,9 @@ public struct JobRepository: Sendable {
 
     /// Inserts the job, or returns the existing one with the same idempotency key.
     public func enqueue(_ job: NewJob, id: String, at now: Date) async throws -> JobRecord {
-        if let key = job.idempotencyKey, let existing = try await find(idempotencyKey: key) { return existing }
-        try await sql.raw("""
-            INSERT INTO jobs (job_id, kind, payload, status, progress, attempts, max_attempts, run_after, cancel_requested, idempotency_key, created_at,
-                              created_by)
-            VALUES (\(bind: id), \(bind: job.kind), \(bind: job.payload), 'queued', 0, 0, \(bind: job.maxAttempts), \(bind: job.runAfter), \(bind: false),
-                    \(bind: job.idempotencyKey), \(bind: now), \(bind: job.createdBy))
-            """).run()
-        try await JobWakeups.notify(sql)
+        if try await enqueue([(job, id)], at: now) == 0, let key = job.idempotencyKey, let existing = try await find(idempotencyKey: key) {
+            return existing
+        }
         guard let stored = try await find(id) else { throw StoreError.notFound("job \(id)") }
         return stored
     }

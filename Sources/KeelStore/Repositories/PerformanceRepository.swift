@@ -12,15 +12,6 @@ public struct PerformanceRepository: Sendable {
         try await record([day])
     }
 
-    /// The account's highest time-weighted NAV (unit value) on or after `day` (all days when nil): its high-water
-    /// mark, unmoved by deposits and withdrawals. Rows from before unit values were kept count at their value.
-    public func peakUnitValue(accountHash: String, since day: String?) async throws -> Double? {
-        let unit = SQLFunction("COALESCE", args: SQLIdentifier("unit_value"), SQLIdentifier("portfolio_value"))
-        var query = sql.select().column(SQLFunction("MAX", args: unit), as: "peak").from("account_performance")
-            .where("account_hash", .equal, accountHash)
-        if let day { query = query.where("day", .greaterThanOrEqual, day) }
-        return try await query.first()?.decode(column: "peak", as: Double?.self)
-    }
 
     /// The account's last `limit` days, oldest first.
     public func history(accountHash: String, limit: Int) async throws -> [AccountPerformanceRecord] {
@@ -28,11 +19,6 @@ public struct PerformanceRepository: Sendable {
             .orderBy("day", .descending).limit(limit).all().map(Self.record).reversed()
     }
 
-    /// The account's days before `day`, newest last.
-    public func history(accountHash: String, before day: String, limit: Int) async throws -> [AccountPerformanceRecord] {
-        try await sql.select().column("*").from("account_performance").where("account_hash", .equal, accountHash).where("day", .lessThan, day)
-            .orderBy("day", .descending).limit(limit).all().map(Self.record).reversed()
-    }
 
     /// Stores many accounts' rows of a day: one multi-row upsert (see `record`).
     public func record(_ days: [AccountPerformanceRecord]) async throws {
