@@ -54,6 +54,35 @@ public actor PaperBroker: Broker {
         return placed
     }
 
+    /// Places many orders (of many accounts) as one step of the ledger, each account's in the order given: the same
+    /// decision as `placeOrder`, priced with one quote read for all of them. Returns the orders by client order key;
+    /// the orders of an account the broker does not know are absent.
+    public func placeOrders(_ requests: [BrokerOrderRequest]) async throws -> [String: BrokerOrder] {
+        guard !requests.isEmpty else { return [:] }
+        let quotes = try await quoteSource.latestQuotes(symbols: Array(Set(requests.filter { $0.quantity > 0 }.map(\.symbol))).sorted())
+        let now = clock.now()
+        let matching = PaperOrderMatching(costs: costs)
+        var keysByAccount: [(accountID: String, clientOrderKeys: [String])] = []
+        var accountIndex: [String: Int] = [:]
+        var requestByKey: [String: BrokerOrderRequest] = [:]
+        for request in requests {
+            requestByKey[request.clientOrderKey] = request
+            if let index = accountIndex[request.accountID] {
+                keysByAccount[index].clientOrderKeys.append(request.clientOrderKey)
+            } else {
+                accountIndex[request.accountID] = keysByAccount.count
+                keysByAccount.append((request.accountID, [request.clientOrderKey]))
+            }
+        }
+        let byKey = requestByKey
+        return try await ledger.placeOrders(keysByAccount) { accountID, openingCash, orders, key in
+            let request = byKey[key]!
+            return Self.decide(request, quote: request.quantity > 0 ? quotes[request.symbol] : nil,
+                               account: Self.snapshot(accountID: accountID, openingCash: openingCash, orders: orders),
+                               matching: matching, orderID: "PAPER-" + UUID().uuidString.lowercased(), now: now)
+        }
+    }
+
     /// Accepts the order and matches it once: it fills (wholly or in part) now, waits, or is refused.
     static func decide(_ request: BrokerOrderRequest, quote: BrokerQuote?, account: BrokerAccountSnapshot, matching: PaperOrderMatching,
                        orderID: String, now: Date) -> BrokerOrder {

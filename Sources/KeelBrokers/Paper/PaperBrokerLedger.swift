@@ -11,10 +11,31 @@ public protocol PaperBrokerLedger: Sendable {
     /// nil from `decide` means the account is unknown.
     func placeOrder(accountID: String, clientOrderKey: String,
                     decide: @escaping @Sendable (_ openingCash: Decimal, _ orders: [BrokerOrder]) -> BrokerOrder) async throws -> BrokerOrder?
+    /// Decides many orders of many accounts as one step, each account's in the order given (every order decided
+    /// on the books with the ones before it): `decide` gets the account, its opening cash, its stored orders and the
+    /// client order key to decide. Orders already stored under a key are returned as stored; the orders of an
+    /// unknown account are left out of the answer (by client order key).
+    func placeOrders(_ keysByAccount: [(accountID: String, clientOrderKeys: [String])],
+                     decide: @escaping @Sendable (_ accountID: String, _ openingCash: Decimal, _ orders: [BrokerOrder], _ clientOrderKey: String) -> BrokerOrder)
+        async throws -> [String: BrokerOrder]
     /// Changes the account's open orders as one step, like `placeOrder`: `change` gets the opening cash and every
     /// stored order and returns the orders that changed (stored as returned).
     func updateOrders(accountID: String,
                       change: @escaping @Sendable (_ openingCash: Decimal, _ orders: [BrokerOrder]) -> [BrokerOrder]) async throws
     func order(accountID: String, clientOrderKey: String) async throws -> BrokerOrder?
     func orders(accountID: String) async throws -> [BrokerOrder]
+}
+
+extension PaperBrokerLedger {
+    /// One order at a time, each its own step: for books kept in memory, where a step costs nothing.
+    public func placeOrders(_ keysByAccount: [(accountID: String, clientOrderKeys: [String])],
+                            decide: @escaping @Sendable (String, Decimal, [BrokerOrder], String) -> BrokerOrder) async throws -> [String: BrokerOrder] {
+        var placed: [String: BrokerOrder] = [:]
+        for (accountID, keys) in keysByAccount {
+            for key in keys {
+                placed[key] = try await placeOrder(accountID: accountID, clientOrderKey: key) { decide(accountID, $0, $1, key) }
+            }
+        }
+        return placed
+    }
 }

@@ -4,7 +4,7 @@ import KeelML
 import KeelStore
 
 /// The cycle's approval, execution and reconciliation steps: approvals and in-flight checks read once per chunk,
-/// each approved batch sent by the execution service on its own.
+/// paper batches executed as one set per chunk, other batches by the execution service on their own.
 extension AccountCycleRunner {
     /// The chunk's batches with orders: approved ones go on; one that waits for an advisor raises its alert. One read
     /// of the batches for the chunk, in one transaction with the alerts.
@@ -37,14 +37,51 @@ extension AccountCycleRunner {
         }
     }
 
-    /// `stop`: why the client may not trade now, as read for the chunk just before the step.
+    /// The chunk's approved batches: those of paper accounts that may trade now executed as one set (three
+    /// transactions for the chunk, see `ExecutionService.executeOnPaper`), every other one on its own. `stops`: why a
+    /// client may not trade now, as read for the chunk just before the step.
+    func execute(_ accounts: [(hash: String, clientID: Int, batchID: String)], stops: [Int: String],
+                 dryRun: Bool) async throws -> ChunkAnswers<AccountCycleOutputs.Execution> {
+        var answers: ChunkAnswers<AccountCycleOutputs.Execution> = [:]
+        var alone = accounts.filter { dryRun || stops[$0.clientID] != nil }
+        let together = dryRun ? [] : accounts.filter { stops[$0.clientID] == nil }
+        if !together.isEmpty {
+            let results = try await execution.executeOnPaper(together.map(\.batchID), by: Self.principal)
+            let after = try await context.database.read { try await $0.batches.find(together.map(\.batchID)) }
+            for account in together {
+                switch results[account.batchID] {
+                case .done?:
+                    guard let batch = after[account.batchID] else { answers[account.hash] = .failure(ServiceError.notFound("batch \(account.batchID)")); continue }
+                    answers[account.hash] = .success(.completed(Self.executionSummary(batch, "executed: batch is \(batch.status.rawValue)")))
+                case .refused(let error)? where ["kill_switch_engaged", "trading_paused"].contains(error.code):
+                    guard let batch = after[account.batchID] else { answers[account.hash] = .failure(error); continue }
+                    var stopped = Self.executionSummary(batch, "not sent: \(error.message)")
+                    stopped.stopped = true
+                    answers[account.hash] = .success(.skipped(stopped))
+                case .refused(let error)?:
+                    answers[account.hash] = .failure(error)
+                case .alone?, nil:
+                    alone.append(account)
+                }
+            }
+        }
+        for account in alone {
+            do { answers[account.hash] = .success(try await execute(batchID: account.batchID, stop: stops[account.clientID], dryRun: dryRun)) }
+            catch { answers[account.hash] = .failure(error) }
+        }
+        return answers
+    }
+
+    static func executionSummary(_ batch: BatchRecord, _ note: String) -> AccountCycleOutputs.Execution {
+        AccountCycleOutputs.Execution(mode: batch.executionMode?.rawValue, batchStatus: batch.status.rawValue,
+                                      ordersSent: batch.orders.filter { $0.status != .planned && $0.status != .cancelled }.count,
+                                      ordersFilled: batch.orders.filter { $0.status == .filled }.count, note: note)
+    }
+
+    /// One batch on its own. `stop`: why the client may not trade now, as read for the chunk just before the step.
     func execute(batchID: String, stop: String?, dryRun: Bool) async throws -> CycleStepRecorder.Outcome<AccountCycleOutputs.Execution> {
         guard let batch = try await context.database.read({ try await $0.batches.find(batchID) }) else { throw ServiceError.notFound("batch \(batchID)") }
-        func summary(_ batch: BatchRecord, _ note: String) -> AccountCycleOutputs.Execution {
-            AccountCycleOutputs.Execution(mode: batch.executionMode?.rawValue, batchStatus: batch.status.rawValue,
-                                          ordersSent: batch.orders.filter { $0.status != .planned && $0.status != .cancelled }.count,
-                                          ordersFilled: batch.orders.filter { $0.status == .filled }.count, note: note)
-        }
+        let summary = Self.executionSummary
         switch batch.status {
         case .approved:
             if let why = stop {

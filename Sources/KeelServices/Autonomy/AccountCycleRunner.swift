@@ -213,9 +213,9 @@ struct AccountCycleRunner: Sendable {
         }
         // Read once for the chunk, right before any order is sent (the execution service checks again in its transaction).
         let stops = try await stopReasons(clientIDs: order.compactMap { book[$0]?.entry.clientID })
-        let executions = try await step(.execution, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: { $0.approved },
-                                        inputs: { ["batch_id": $0.batch?.batchID ?? "", "dry_run": cycle.dryRun ? "true" : "false"] }) { progress in
-            try await execute(batchID: progress.batch!.batchID!, stop: stops[progress.entry.clientID], dryRun: cycle.dryRun)
+        let executions = try await stepTogether(.execution, &book, order: order, steps: steps, onUnexpectedFailure: failure, only: { $0.approved },
+                                                inputs: { ["batch_id": $0.batch?.batchID ?? "", "dry_run": cycle.dryRun ? "true" : "false"] }) { chunk in
+            try await execute(chunk.map { ($0.entry.accountHash, $0.entry.clientID, $0.batch!.batchID!) }, stops: stops, dryRun: cycle.dryRun)
         }
         for (hash, executed) in executions {
             book[hash]!.entry.outcome = executed.note

@@ -16,29 +16,35 @@ struct BatchSettlement: Sendable {
             // orders) run one after the other, so whichever comes second sees the other's orders.
             guard let batch = try await session.batches.findForUpdate(batchID, in: session) else { throw ServiceError.notFound("batch \(batchID)") }
             guard allowed.contains(batch.status) else { return batch.status }
-            let statuses = batch.orders.map(\.status)
-            let unresolved = statuses.contains { $0 == .unknown || $0 == .submitting || $0 == .working }
-            let filled = statuses.filter { $0 == .filled }.count
-            let partly = statuses.contains(.partiallyFilled)
-            let status: BatchStatus
-            if unresolved {
-                status = .needsReconciliation
-            } else if filled == statuses.count {
-                status = .executed
-            } else if filled > 0 || partly {
-                status = .partiallyExecuted
-            } else {
-                status = .failed
-            }
-            let failures = batch.orders.compactMap { order in order.rejectReason.map { "\(order.symbol): \($0)" } }
-            var extra: [String: any Encodable & Sendable] = [:]
-            if status != .needsReconciliation { extra["executed_at"] = now }
-            if !failures.isEmpty { extra["error"] = String(failures.joined(separator: "; ").prefix(2000)) }
+            let (status, extra, details) = Self.settlement(of: batch, at: now)
             _ = try await session.batches.transition(batchID, from: [.executing, .needsReconciliation], to: status, at: now, setting: extra)
             try await session.audit("batch.execute.finish", actor: actor, entityType: "batch", entityID: batchID, clientID: clientID,
-                                    at: now, details: ["status": status.rawValue, "filled": String(filled), "orders": String(statuses.count)])
+                                    at: now, details: details)
             return status
         }
+    }
+
+    /// The status a batch's orders settle it in, the columns that go with it and the audit details.
+    static func settlement(of batch: BatchRecord, at now: Date) -> (status: BatchStatus, columns: [String: any Encodable & Sendable], details: [String: String]) {
+        let statuses = batch.orders.map(\.status)
+        let unresolved = statuses.contains { $0 == .unknown || $0 == .submitting || $0 == .working }
+        let filled = statuses.filter { $0 == .filled }.count
+        let partly = statuses.contains(.partiallyFilled)
+        let status: BatchStatus
+        if unresolved {
+            status = .needsReconciliation
+        } else if filled == statuses.count {
+            status = .executed
+        } else if filled > 0 || partly {
+            status = .partiallyExecuted
+        } else {
+            status = .failed
+        }
+        let failures = batch.orders.compactMap { order in order.rejectReason.map { "\(order.symbol): \($0)" } }
+        var columns: [String: any Encodable & Sendable] = [:]
+        if status != .needsReconciliation { columns["executed_at"] = now }
+        if !failures.isEmpty { columns["error"] = String(failures.joined(separator: "; ").prefix(2000)) }
+        return (status, columns, ["status": status.rawValue, "filled": String(filled), "orders": String(statuses.count)])
     }
 
     /// Settles a batch left needs_reconciliation once its open orders were resolved elsewhere (the kill switch

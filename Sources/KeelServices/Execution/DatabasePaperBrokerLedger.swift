@@ -31,6 +31,37 @@ public struct DatabasePaperBrokerLedger: PaperBrokerLedger {
         }
     }
 
+    /// The whole set in one transaction: the accounts locked in id order, their orders read with one query, every
+    /// order decided in memory, the new ones stored with one multi-row INSERT.
+    public func placeOrders(_ keysByAccount: [(accountID: String, clientOrderKeys: [String])],
+                            decide: @escaping @Sendable (String, Decimal, [BrokerOrder], String) -> BrokerOrder) async throws -> [String: BrokerOrder] {
+        guard !keysByAccount.isEmpty else { return [:] }
+        return try await database.write { session in
+            let accountIDs = keysByAccount.map(\.accountID)
+            let opening = try await session.paperBroker.lockAccounts(accountIDs: accountIDs, in: session)
+            let stored = try await session.paperBroker.orders(accountIDs: accountIDs)
+            var placed: [String: BrokerOrder] = [:], fresh: [PaperOrderRow] = []
+            for (accountID, keys) in keysByAccount {
+                guard let cash = opening[accountID] else { continue }
+                var books = (stored[accountID] ?? []).map(Self.order)
+                for key in keys {
+                    if let existing = books.first(where: { $0.clientOrderKey == key }) {
+                        placed[key] = existing
+                        continue
+                    }
+                    let order = decide(accountID, cash, books, key)
+                    books.append(order)
+                    fresh.append(try Self.row(order, accountID: accountID))
+                    placed[key] = order
+                }
+            }
+            // A key stored by another account's order (keys are unique across the broker) makes the INSERT fail and the
+            // whole set roll back: nothing is placed, and the caller treats every order as of unknown fate.
+            try await session.paperBroker.insert(fresh)
+            return placed
+        }
+    }
+
     public func updateOrders(accountID: String, change: @escaping @Sendable (Decimal, [BrokerOrder]) -> [BrokerOrder]) async throws {
         try await database.write { session in
             guard let opening = try await session.paperBroker.lockAccount(accountID: accountID, in: session) else { return }

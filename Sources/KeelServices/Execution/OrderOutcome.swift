@@ -41,29 +41,31 @@ enum OrderOutcome: Sendable {
         var quantity: String
     }
 
-    /// Records the call and applies the outcome to the order, fills, positions, cash and trades in the
-    /// caller's transaction. Returns the updated order.
-    func apply(to order: BatchOrderRecord, account: AccountRecord, client: ClientRecord, strategyID: String?, broker: String,
-               operation: String, durationMilliseconds: Int, session: Session, now: Date) async throws -> BatchOrderRecord {
-        try await session.operations.record(BrokerCallRecord(
-            at: now, broker: broker, accountHash: account.accountHash, operation: operation, clientOrderKey: order.clientOrderKey,
+    /// The record of the call that brought this outcome (every broker call is recorded).
+    func callRecord(for order: BatchOrderRecord, accountHash: String, broker: String, operation: String, durationMilliseconds: Int,
+                    at now: Date) -> BrokerCallRecord {
+        BrokerCallRecord(
+            at: now, broker: broker, accountHash: accountHash, operation: operation, clientOrderKey: order.clientOrderKey,
             request: (try? StoredJSON.encode(CallRequest(symbol: order.symbol, side: order.side.rawValue, quantity: "\(order.quantity)"))) ?? "{}",
-            response: responseText, outcome: callOutcome, durationMilliseconds: durationMilliseconds))
+            response: responseText, outcome: callOutcome, durationMilliseconds: durationMilliseconds)
+    }
 
-        // The account's row lock first, as every posting takes it, so the order's lock below cannot deadlock with one.
-        _ = try await session.accounts.lock(hash: account.accountHash, in: session)
+    /// The broker's fills of the order, as Keel's ledger records them.
+    func fills(of order: BatchOrderRecord, accountHash: String, at now: Date) -> [FillRecord] {
+        guard case .answered(let brokerOrder) = self else { return [] }
+        return brokerOrder.fills.map { fill in
+            FillRecord(fillID: fill.fillID, orderID: order.orderID, accountHash: accountHash, symbol: fill.symbol, side: fill.side,
+                       quantity: fill.quantity, price: fill.price, commission: fill.commission, filledAt: fill.time, recordedAt: now)
+        }
+    }
+
+    /// The order as this outcome leaves it (status, broker id, fills, reason).
+    func settled(_ order: BatchOrderRecord, at now: Date) -> BatchOrderRecord {
         var updated = order
         updated.updatedAt = now
         switch self {
         case .answered(let brokerOrder):
             updated.brokerOrderID = brokerOrder.brokerOrderID
-            let userID = client.tradingUserID
-            for fill in brokerOrder.fills {
-                try await LedgerPosting.apply(FillRecord(fillID: fill.fillID, orderID: order.orderID, accountHash: account.accountHash,
-                                                         symbol: fill.symbol, side: fill.side, quantity: fill.quantity, price: fill.price,
-                                                         commission: fill.commission, filledAt: fill.time, recordedAt: now),
-                                              account: account, userID: userID, strategyID: strategyID, session: session, now: now)
-            }
             updated.filledQuantity = brokerOrder.filledQuantity
             updated.averageFillPrice = brokerOrder.averageFillPrice
             updated.commission = brokerOrder.fills.reduce(Decimal(0)) { $0 + $1.commission }
@@ -85,10 +87,31 @@ enum OrderOutcome: Sendable {
             updated.status = .cancelled
             updated.rejectReason = "the broker never received this order (interrupted before sending); it was not re-sent"
         }
-        // Two answers about one order can be written in either order (an execution's placement and the kill switch's
-        // cancellation, say): under the row lock, a settled order (filled, cancelled, rejected) is never reopened by
-        // a late answer that still calls it working. Fills were posted above either way (each once).
-        if let stored = try await session.batches.orderForUpdate(order.orderID, in: session), stored.status.isFinal, !updated.status.isFinal {
+        return updated
+    }
+
+    /// Two answers about one order can be written in either order (an execution's placement and the kill switch's
+    /// cancellation, say): a settled order (filled, cancelled, rejected) is never reopened by a late answer that still
+    /// calls it working. True when the stored order stays as it is.
+    static func keeps(stored: BatchOrderRecord?, over updated: BatchOrderRecord) -> Bool {
+        guard let stored else { return false }
+        return stored.status.isFinal && !updated.status.isFinal
+    }
+
+    /// Records the call and applies the outcome to the order, fills, positions, cash and trades in the
+    /// caller's transaction. Returns the updated order.
+    func apply(to order: BatchOrderRecord, account: AccountRecord, client: ClientRecord, strategyID: String?, broker: String,
+               operation: String, durationMilliseconds: Int, session: Session, now: Date) async throws -> BatchOrderRecord {
+        try await session.operations.record(callRecord(for: order, accountHash: account.accountHash, broker: broker, operation: operation,
+                                                        durationMilliseconds: durationMilliseconds, at: now))
+        // The account's row lock first, as every posting takes it, so the order's lock below cannot deadlock with one.
+        _ = try await session.accounts.lock(hash: account.accountHash, in: session)
+        for fill in fills(of: order, accountHash: account.accountHash, at: now) {
+            // Fills are posted whatever the order's stored state (each once).
+            try await LedgerPosting.apply(fill, account: account, userID: client.tradingUserID, strategyID: strategyID, session: session, now: now)
+        }
+        let updated = settled(order, at: now)
+        if let stored = try await session.batches.orderForUpdate(order.orderID, in: session), Self.keeps(stored: stored, over: updated) {
             return stored
         }
         try await session.batches.saveOrder(updated)

@@ -241,10 +241,18 @@ public struct GoalService: Sendable {
 
     /// Re-measures the goals an account's trading moves (after a batch executes).
     public func reevaluate(touching account: AccountRecord, userID: String?, trigger: String) async throws {
+        try await reevaluate(touching: [(account, userID)], trigger: trigger)
+    }
+
+    /// Re-measures the goals the trading of many accounts moves (after a set of batches executed): one read of the
+    /// goals, one transaction.
+    public func reevaluate(touching accounts: [(account: AccountRecord, userID: String?)], trigger: String) async throws {
+        guard !accounts.isEmpty else { return }
         let now = context.clock.now()
         let evaluator = self.evaluator
         try await context.database.write { session in
-            let ids = try await session.goals.goals(touching: account.accountHash, clientID: account.clientID, userID: userID).map(\.goalID)
+            let ids = try await session.goals.goals(touchingAny: accounts.map { ($0.account.accountHash, $0.account.clientID, $0.userID) }).map(\.goalID)
+            guard !ids.isEmpty else { return }
             try await evaluator.reevaluate(ids, trigger: trigger, session: session, now: now)
         }
         await webhooks?.kick()

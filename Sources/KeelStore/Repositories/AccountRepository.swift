@@ -156,8 +156,18 @@ public struct AccountRepository: Sendable {
     }
 
     public func setCash(hash: String, cash: Decimal, at now: Date) async throws {
-        try await BrokerageAccountModel.query(on: database).filter(\.$accountHash == hash)
-            .set(\.$cash, to: cash).set(\.$updatedAt, to: now).update()
+        try await setCash([hash: cash], at: now)
+    }
+
+    /// Sets the cash of many accounts in one UPDATE (a CASE over the account hash).
+    public func setCash(_ cash: [String: Decimal], at now: Date) async throws {
+        guard !cash.isEmpty else { return }
+        let ordered = cash.sorted { $0.key < $1.key }
+        let cases = SQLList(ordered.map { "WHEN \(bind: $0.key) THEN \(bind: $0.value)" as SQLQueryString }, separator: SQLRaw(" "))
+        try await sql.raw("""
+            UPDATE brokerage_accounts SET cash = CASE account_hash \(cases) END, updated_at = \(bind: now)
+            WHERE account_hash IN (\(binds: ordered.map(\.key)))
+            """).run()
     }
 
     /// Moves the day an account was opened back: a replayed history (the demo book) starts before it.

@@ -11,49 +11,24 @@ public struct BatchRepository: Sendable {
         try await insert([batch])
     }
 
-    /// Inserts batches and their orders with multi-row statements (one for the batches, one per 200 orders).
+    /// Inserts batches and their orders with multi-row statements (one per 100 batches, one per 200 orders).
     public func insert(_ batches: [BatchRecord]) async throws {
         for start in stride(from: 0, to: batches.count, by: 100) {
-            var insert = sql.insert(into: "trade_batches").columns(
-                "batch_id", "client_id", "account_hash", "portfolio_id", "strategy", "model_version", "model_id", "cycle_id", "status", "content_hash",
-                "require_approval", "portfolio_value", "plan_notes", "created_by", "created_at", "approval_expires_at", "approved_by", "approved_at",
-                "approved_hash", "rejected_by", "rejected_at", "rejection_reason", "execution_mode", "executed_by", "execution_started_at", "executed_at",
-                "error", "updated_at")
-            for batch in batches[start..<min(start + 100, batches.count)] {
-                insert = insert.values(
-                    SQLBind(batch.batchID), SQLBind(batch.clientID), SQLBind(batch.accountHash), SQLBind(batch.portfolioID), SQLBind(batch.strategy),
-                    SQLBind(batch.modelVersion), SQLBind(batch.modelID), SQLBind(batch.cycleID), SQLBind(batch.status.rawValue), SQLBind(batch.contentHash),
-                    SQLBind(batch.requireApproval), SQLBind(batch.portfolioValue), SQLBind(batch.planNotes), SQLBind(batch.createdBy), SQLBind(batch.createdAt),
-                    SQLBind(batch.approvalExpiresAt), SQLBind(batch.approvedBy), SQLBind(batch.approvedAt), SQLBind(batch.approvedHash),
-                    SQLBind(batch.rejectedBy), SQLBind(batch.rejectedAt), SQLBind(batch.rejectionReason), SQLBind(batch.executionMode?.rawValue),
-                    SQLBind(batch.executedBy), SQLBind(batch.executionStartedAt), SQLBind(batch.executedAt), SQLBind(batch.error), SQLBind(batch.updatedAt))
-            }
+            var insert = sql.insert(into: "trade_batches").columns(Self.batchColumns)
+            for batch in batches[start..<min(start + 100, batches.count)] { insert = insert.values(Self.binds(batch)) }
             try await insert.run()
         }
         let orders = batches.flatMap(\.orders)
         for start in stride(from: 0, to: orders.count, by: 200) {
-            var insert = sql.insert(into: "batch_orders").columns(
-                "order_id", "batch_id", "seq", "symbol", "side", "quantity", "reference_price", "estimated_notional", "current_weight", "target_weight",
-                "client_order_key", "status", "broker_order_id", "filled_quantity", "average_fill_price", "commission", "reject_reason", "submitted_at",
-                "updated_at")
-            for order in orders[start..<min(start + 200, orders.count)] {
-                insert = insert.values(
-                    SQLBind(order.orderID), SQLBind(order.batchID), SQLBind(order.sequence), SQLBind(order.symbol), SQLBind(order.side.rawValue),
-                    SQLBind(order.quantity), SQLBind(order.referencePrice), SQLBind(order.estimatedNotional), SQLBind(order.currentWeight),
-                    SQLBind(order.targetWeight), SQLBind(order.clientOrderKey), SQLBind(order.status.rawValue), SQLBind(order.brokerOrderID),
-                    SQLBind(order.filledQuantity), SQLBind(order.averageFillPrice), SQLBind(order.commission), SQLBind(order.rejectReason),
-                    SQLBind(order.submittedAt), SQLBind(order.updatedAt))
-            }
+            var insert = sql.insert(into: "batch_orders").columns(Self.orderColumns)
+            for order in orders[start..<min(start + 200, orders.count)] { insert = insert.values(Self.binds(order)) }
             try await insert.run()
         }
     }
 
     public func find(_ batchID: String) async throws -> BatchRecord? {
-        guard let model = try await TradeBatchModel.find(batchID, on: database) else { return nil }
-        let orders = try await BatchOrderModel.query(on: database).filter(\.$batchID == batchID).sort(\.$sequence).all()
-        return try Self.record(model, orders: orders.map(Self.record))
+        try await find([batchID])[batchID]
     }
-
 
     /// The latest batch of each of many accounts in one cycle (id and status only), in one query.
     public func cycleBatchStatuses(cycleID: String, accountHashes: [String]) async throws -> [String: (batchID: String, status: BatchStatus)] {
@@ -67,20 +42,14 @@ public struct BatchRepository: Sendable {
         return latest
     }
 
-    /// Reads the batch and locks its row until the transaction ends (PostgreSQL); see `Session.rowLockClause`.
+    /// Reads the batch and locks its row until the transaction ends (PostgreSQL; SQLite has one writer).
     public func findForUpdate(_ batchID: String, in session: Session) async throws -> BatchRecord? {
-        if session.dialect == .postgres {
-            _ = try await sql.raw("SELECT batch_id FROM trade_batches WHERE batch_id = \(bind: batchID) FOR UPDATE").all()
-        }
-        return try await find(batchID)
+        try await findForUpdate([batchID], in: session)[batchID]
     }
 
     /// One order as stored, its row locked until the transaction ends (PostgreSQL; SQLite has one writer).
     public func orderForUpdate(_ orderID: String, in session: Session) async throws -> BatchOrderRecord? {
-        if session.dialect == .postgres {
-            _ = try await sql.raw("SELECT order_id FROM batch_orders WHERE order_id = \(bind: orderID) FOR UPDATE").all()
-        }
-        return try await BatchOrderModel.find(orderID, on: database).map { try Self.record($0) }
+        try await ordersForUpdate([orderID], in: session)[orderID]
     }
 
     public func list(clientID: Int?, accountHash: String? = nil, status: BatchStatus?, limit: Int, offset: Int = 0) async throws -> [BatchRecord] {
@@ -108,13 +77,14 @@ public struct BatchRepository: Sendable {
 
     /// The batches of many accounts in any of `statuses`, newest first per account, with their orders: two queries.
     public func list(accountHashes: [String], statuses: [BatchStatus]) async throws -> [String: [BatchRecord]] {
-        guard !accountHashes.isEmpty else { return [:] }
-        let models = try await TradeBatchModel.query(on: database).filter(\.$accountHash ~~ accountHashes)
-            .filter(\.$status ~~ statuses.map(\.rawValue)).sort(\.$createdAt, .descending).sort(\.$id).all()
-        let ids = models.compactMap(\.id)
-        let orders = ids.isEmpty ? [] : try await BatchOrderModel.query(on: database).filter(\.$batchID ~~ ids).sort(\.$sequence).all()
-        let grouped = Dictionary(grouping: try orders.map(Self.record), by: \.batchID)
-        return Dictionary(grouping: try models.map { try Self.record($0, orders: grouped[$0.id ?? ""] ?? []) }, by: \.accountHash)
+        guard !accountHashes.isEmpty, !statuses.isEmpty else { return [:] }
+        let rows = try await sql.select().columns(Self.batchColumns.map { SQLIdentifier($0) }).from("trade_batches")
+            .where("account_hash", .in, accountHashes).where("status", .in, statuses.map(\.rawValue))
+            .orderBy("created_at", .descending).orderBy("batch_id").all()
+        let ids = try rows.map { try $0.decode(column: "batch_id", as: String.self) }
+        let orders = try await orders(batchIDs: ids)
+        let batches = try rows.map { try Self.batch($0, orders: orders[try $0.decode(column: "batch_id", as: String.self)] ?? []) }
+        return Dictionary(grouping: batches, by: \.accountHash)
     }
 
     /// Moves a batch from one of `from` to `to` in one statement; false when another writer got there first.

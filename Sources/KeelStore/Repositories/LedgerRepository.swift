@@ -38,38 +38,63 @@ public struct LedgerRepository: Sendable {
     /// Writes the position in one statement, an upsert on (account, symbol); a zero quantity removes it. Runs for
     /// every fill.
     public func savePosition(_ position: PositionRecord) async throws {
-        let sql = database as! any SQLDatabase
-        if position.quantity == 0 {
-            try await sql.delete(from: "positions").where("account_hash", .equal, position.accountHash).where("symbol", .equal, position.symbol).run()
-            return
-        }
-        try await sql.insert(into: "positions").columns(Self.positionColumns)
-            .values(SQLBind(position.accountHash), SQLBind(position.clientID), SQLBind(position.userID), SQLBind(position.symbol),
-                    SQLBind(position.quantity), SQLBind(position.averageCost), SQLBind(position.openedAt), SQLBind(position.updatedAt))
-            .onConflict(with: ["account_hash", "symbol"]) { conflict in
-                conflict.set(excludedValueOf: "client_id").set(excludedValueOf: "user_id").set(excludedValueOf: "quantity")
-                    .set(excludedValueOf: "average_cost").set(excludedValueOf: "opened_at").set(excludedValueOf: "updated_at")
-            }
-            .run()
+        try await savePositions([position])
     }
 
+    /// Writes many positions: one multi-row upsert on (account, symbol) per 200 held, one DELETE for those at zero.
+    public func savePositions(_ positions: [PositionRecord]) async throws {
+        let sql = database as! any SQLDatabase
+        let closed = positions.filter { $0.quantity == 0 }, held = positions.filter { $0.quantity != 0 }
+        if !closed.isEmpty {
+            try await sql.raw("""
+                DELETE FROM positions WHERE \(SQLList(closed.map { position in
+                    SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLIdentifier("account_hash"), .equal, SQLBind(position.accountHash)),
+                                                           .and, SQLBinaryExpression(SQLIdentifier("symbol"), .equal, SQLBind(position.symbol))))
+                }, separator: SQLRaw(" OR ")))
+                """).run()
+        }
+        for start in stride(from: 0, to: held.count, by: 200) {
+            var insert = sql.insert(into: "positions").columns(Self.positionColumns)
+            for position in held[start..<min(start + 200, held.count)] {
+                insert = insert.values(SQLBind(position.accountHash), SQLBind(position.clientID), SQLBind(position.userID), SQLBind(position.symbol),
+                                       SQLBind(position.quantity), SQLBind(position.averageCost), SQLBind(position.openedAt), SQLBind(position.updatedAt))
+            }
+            try await insert.onConflict(with: ["account_hash", "symbol"]) { conflict in
+                conflict.set(excludedValueOf: "client_id").set(excludedValueOf: "user_id").set(excludedValueOf: "quantity")
+                    .set(excludedValueOf: "average_cost").set(excludedValueOf: "opened_at").set(excludedValueOf: "updated_at")
+            }.run()
+        }
+    }
+
+    static let fillColumns = ["fill_id", "order_id", "account_hash", "symbol", "side", "quantity", "price", "commission", "filled_at", "recorded_at"]
+
     public func insertFill(_ fill: FillRecord) async throws {
-        let model = FillModel()
-        model.id = fill.fillID
-        model.orderID = fill.orderID
-        model.accountHash = fill.accountHash
-        model.symbol = fill.symbol
-        model.side = fill.side.rawValue
-        model.quantity = fill.quantity
-        model.price = fill.price
-        model.commission = fill.commission
-        model.filledAt = fill.filledAt
-        model.recordedAt = fill.recordedAt
-        try await model.create(on: database)
+        try await insertFills([fill])
+    }
+
+    /// Inserts fills with one multi-row INSERT per 200.
+    public func insertFills(_ fills: [FillRecord]) async throws {
+        let sql = database as! any SQLDatabase
+        for start in stride(from: 0, to: fills.count, by: 200) {
+            var insert = sql.insert(into: "fills").columns(Self.fillColumns)
+            for fill in fills[start..<min(start + 200, fills.count)] {
+                insert = insert.values(SQLBind(fill.fillID), SQLBind(fill.orderID), SQLBind(fill.accountHash), SQLBind(fill.symbol),
+                                       SQLBind(fill.side.rawValue), SQLBind(fill.quantity), SQLBind(fill.price), SQLBind(fill.commission),
+                                       SQLBind(fill.filledAt), SQLBind(fill.recordedAt))
+            }
+            try await insert.run()
+        }
     }
 
     public func fillExists(_ fillID: String) async throws -> Bool {
-        try await FillModel.find(fillID, on: database) != nil
+        !(try await existingFillIDs([fillID]).isEmpty)
+    }
+
+    /// Which of `fillIDs` are already posted (a fill is posted once, however often its order is looked up).
+    public func existingFillIDs(_ fillIDs: [String]) async throws -> Set<String> {
+        guard !fillIDs.isEmpty else { return [] }
+        let rows = try await (database as! any SQLDatabase).select().column("fill_id").from("fills").where("fill_id", .in, fillIDs).all()
+        return Set(try rows.map { try $0.decode(column: "fill_id", as: String.self) })
     }
 
     public func fills(orderID: String) async throws -> [FillRecord] {
@@ -82,8 +107,33 @@ public struct LedgerRepository: Sendable {
 
     /// Open trades of a symbol in an account, oldest first (the order sells close them in).
     public func openTrades(accountHash: String, symbol: String) async throws -> [TradeRecord] {
-        try await TradeModel.query(on: database).filter(\.$accountHash == accountHash).filter(\.$symbol == symbol)
-            .filter(\.$status == TradeStatus.open.rawValue).sort(\.$entryTime).sort(\.$id).all().map(Self.record)
+        try await openTrades(accountHashes: [accountHash], symbols: [symbol])[accountHash] ?? []
+    }
+
+    /// The open trades of many accounts in the given symbols, oldest first, by account (one query).
+    public func openTrades(accountHashes: [String], symbols: [String]) async throws -> [String: [TradeRecord]] {
+        guard !accountHashes.isEmpty, !symbols.isEmpty else { return [:] }
+        let rows = try await (database as! any SQLDatabase).select().columns(Self.tradeColumns.map { SQLIdentifier($0) }).from("trades")
+            .where("account_hash", .in, accountHashes).where("symbol", .in, Array(Set(symbols)).sorted())
+            .where("status", .equal, TradeStatus.open.rawValue).orderBy("entry_time").orderBy("trade_id").all()
+        return Dictionary(grouping: try rows.map(Self.trade), by: { $0.accountHash ?? "" })
+    }
+
+    static let tradeColumns = ["trade_id", "user_id", "strategy_id", "client_id", "account_hash", "symbol", "side", "quantity", "entry_price",
+                               "exit_price", "profit_loss", "fees", "status", "entry_time", "exit_time", "entry_order_id", "exit_order_id"]
+
+    static func trade(_ row: any SQLRow) throws -> TradeRecord {
+        let statusName = try row.decode(column: "status", as: String.self)
+        guard let status = TradeStatus(rawValue: statusName) else { throw StoreError.corrupt("trade status '\(statusName)'") }
+        return TradeRecord(
+            tradeID: try row.decode(column: "trade_id", as: String.self), userID: try row.decode(column: "user_id", as: String.self),
+            strategyID: try row.decode(column: "strategy_id", as: String?.self), clientID: try row.decode(column: "client_id", as: Int?.self),
+            accountHash: try row.decode(column: "account_hash", as: String?.self), symbol: try row.decode(column: "symbol", as: String.self),
+            side: try row.decode(column: "side", as: String.self), quantity: try row.decode(column: "quantity", as: Decimal.self),
+            entryPrice: try row.decode(column: "entry_price", as: Decimal.self), exitPrice: try row.decode(column: "exit_price", as: Decimal?.self),
+            profitLoss: try row.decode(column: "profit_loss", as: Decimal?.self), fees: try row.decode(column: "fees", as: Decimal.self), status: status,
+            entryTime: try row.decode(column: "entry_time", as: Date.self), exitTime: try row.decode(column: "exit_time", as: Date?.self),
+            entryOrderID: try row.decode(column: "entry_order_id", as: String?.self), exitOrderID: try row.decode(column: "exit_order_id", as: String?.self))
     }
 
     public func trades(accountHash: String) async throws -> [TradeRecord] {
@@ -105,26 +155,27 @@ public struct LedgerRepository: Sendable {
     }
 
     public func saveTrade(_ trade: TradeRecord) async throws {
-        let existing = try await TradeModel.find(trade.tradeID, on: database)
-        let model = existing ?? TradeModel()
-        model.id = trade.tradeID
-        model.userID = trade.userID
-        model.strategyID = trade.strategyID
-        model.clientID = trade.clientID
-        model.accountHash = trade.accountHash
-        model.symbol = trade.symbol
-        model.side = trade.side
-        model.quantity = trade.quantity
-        model.entryPrice = trade.entryPrice
-        model.exitPrice = trade.exitPrice
-        model.profitLoss = trade.profitLoss
-        model.fees = trade.fees
-        model.status = trade.status.rawValue
-        model.entryTime = trade.entryTime
-        model.exitTime = trade.exitTime
-        model.entryOrderID = trade.entryOrderID
-        model.exitOrderID = trade.exitOrderID
-        if existing == nil { try await model.create(on: database) } else { try await model.update(on: database) }
+        try await saveTrades([trade])
+    }
+
+    /// Inserts new trades and rewrites existing ones (by id): one multi-row upsert per 200.
+    public func saveTrades(_ trades: [TradeRecord]) async throws {
+        let sql = database as! any SQLDatabase
+        for start in stride(from: 0, to: trades.count, by: 200) {
+            var insert = sql.insert(into: "trades").columns(Self.tradeColumns)
+            for trade in trades[start..<min(start + 200, trades.count)] {
+                insert = insert.values(
+                    SQLBind(trade.tradeID), SQLBind(trade.userID), SQLBind(trade.strategyID), SQLBind(trade.clientID), SQLBind(trade.accountHash),
+                    SQLBind(trade.symbol), SQLBind(trade.side), SQLBind(trade.quantity), SQLBind(trade.entryPrice), SQLBind(trade.exitPrice),
+                    SQLBind(trade.profitLoss), SQLBind(trade.fees), SQLBind(trade.status.rawValue), SQLBind(trade.entryTime), SQLBind(trade.exitTime),
+                    SQLBind(trade.entryOrderID), SQLBind(trade.exitOrderID))
+            }
+            try await insert.onConflict(with: ["trade_id"]) { conflict in
+                var conflict = conflict
+                for column in Self.tradeColumns.dropFirst() { conflict = conflict.set(excludedValueOf: column) }
+                return conflict
+            }.run()
+        }
     }
 
     static func record(_ model: FillModel) throws -> FillRecord {

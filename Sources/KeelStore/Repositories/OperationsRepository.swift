@@ -121,11 +121,22 @@ public struct OperationsRepository: Sendable {
 
     /// One INSERT, the id from the column's default (a model create costs a second round trip for it on PostgreSQL).
     public func record(_ call: BrokerCallRecord) async throws {
-        try await (database as! any SQLDatabase).insert(into: "broker_calls")
-            .columns("at", "broker", "account_hash", "operation", "client_order_key", "request", "response", "outcome", "duration_ms")
-            .values(SQLBind(call.at), SQLBind(call.broker), SQLBind(call.accountHash), SQLBind(call.operation), SQLBind(call.clientOrderKey),
-                    SQLBind(call.request), SQLBind(call.response), SQLBind(call.outcome), SQLBind(call.durationMilliseconds))
-            .run()
+        try await record([call])
+    }
+
+    /// Records many broker calls with one multi-row INSERT per 200.
+    public func record(_ calls: [BrokerCallRecord]) async throws {
+        let sql = database as! any SQLDatabase
+        for start in stride(from: 0, to: calls.count, by: 200) {
+            var insert = sql.insert(into: "broker_calls")
+                .columns("at", "broker", "account_hash", "operation", "client_order_key", "request", "response", "outcome", "duration_ms")
+            for call in calls[start..<min(start + 200, calls.count)] {
+                insert = insert.values(SQLBind(call.at), SQLBind(call.broker), SQLBind(call.accountHash), SQLBind(call.operation),
+                                       SQLBind(call.clientOrderKey), SQLBind(call.request), SQLBind(call.response), SQLBind(call.outcome),
+                                       SQLBind(call.durationMilliseconds))
+            }
+            try await insert.run()
+        }
     }
 
     public func brokerCalls(clientOrderKey: String) async throws -> [BrokerCallRecord] {

@@ -74,6 +74,17 @@ public struct PaperBrokerRepository: Sendable {
         return try await openingCash(accountID: accountID)
     }
 
+    /// The opening cash of many paper accounts, their rows locked in id order until the transaction ends (PostgreSQL).
+    public func lockAccounts(accountIDs: [String], in session: Session) async throws -> [String: Decimal] {
+        guard !accountIDs.isEmpty else { return [:] }
+        let lock = session.dialect == .postgres ? " ORDER BY account_id FOR UPDATE" : ""
+        let rows = try await sql.raw("""
+            SELECT account_id, opening_cash FROM paper_broker_accounts WHERE account_id IN (\(binds: accountIDs))\(unsafeRaw: lock)
+            """).all()
+        return Dictionary(try rows.map { (try $0.decode(column: "account_id", as: String.self), try $0.decode(column: "opening_cash", as: Decimal.self)) },
+                          uniquingKeysWith: { first, _ in first })
+    }
+
     /// Inserts unless the client order key exists (the unique key decides, even between processes).
     public func insertIfAbsent(_ row: PaperOrderRow) async throws -> PaperOrderRow {
         if let existing = try await order(clientOrderKey: row.clientOrderKey) { return existing }
@@ -112,6 +123,23 @@ public struct PaperBrokerRepository: Sendable {
         }
     }
 
+    static let orderColumns = ["broker_order_id", "account_id", "client_order_key", "symbol", "side", "quantity", "status", "reject_reason", "fill_id",
+                               "fill_price", "fill_quantity", "commission", "created_at", "order_type", "limit_price", "fills", "updated_at"]
+
+    /// Inserts orders whose keys the caller found absent under their accounts' locks, one multi-row INSERT per 200.
+    public func insert(_ rows: [PaperOrderRow]) async throws {
+        for start in stride(from: 0, to: rows.count, by: 200) {
+            var insert = sql.insert(into: "paper_broker_orders").columns(Self.orderColumns)
+            for row in rows[start..<min(start + 200, rows.count)] {
+                insert = insert.values(SQLBind(row.brokerOrderID), SQLBind(row.accountID), SQLBind(row.clientOrderKey), SQLBind(row.symbol),
+                                       SQLBind(row.side.rawValue), SQLBind(row.quantity), SQLBind(row.status), SQLBind(row.rejectReason),
+                                       SQLBind(row.fillID), SQLBind(row.fillPrice), SQLBind(row.fillQuantity), SQLBind(row.commission),
+                                       SQLBind(row.createdAt), SQLBind(row.orderType), SQLBind(row.limitPrice), SQLBind(row.fills), SQLBind(row.updatedAt))
+            }
+            try await insert.run()
+        }
+    }
+
     /// Stores a changed order (new fills, a status change, a cancellation).
     public func update(_ row: PaperOrderRow) async throws {
         try await PaperBrokerOrderModel.query(on: database).filter(\.$id == row.brokerOrderID)
@@ -126,8 +154,15 @@ public struct PaperBrokerRepository: Sendable {
     }
 
     public func orders(accountID: String) async throws -> [PaperOrderRow] {
-        try await sql.select().column("*").from("paper_broker_orders").where("account_id", .equal, accountID)
+        try await orders(accountIDs: [accountID])[accountID] ?? []
+    }
+
+    /// Every order of many accounts, oldest first, by account (one query).
+    public func orders(accountIDs: [String]) async throws -> [String: [PaperOrderRow]] {
+        guard !accountIDs.isEmpty else { return [:] }
+        let rows = try await sql.select().column("*").from("paper_broker_orders").where("account_id", .in, accountIDs)
             .orderBy("created_at").orderBy("broker_order_id").all().map(Self.row)
+        return Dictionary(grouping: rows, by: \.accountID)
     }
 
     var sql: any SQLDatabase { database as! any SQLDatabase }
