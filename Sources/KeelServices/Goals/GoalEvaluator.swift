@@ -16,17 +16,46 @@ struct GoalEvaluator: Sendable {
         var alertsRaised: Int
     }
 
+    /// What re-measuring one goal decided, before anything is written.
+    struct Decision: Sendable {
+        var stored: GoalRecord
+        var goal: GoalRecord
+        var alerts: [NewAlert]
+        var history: GoalHistoryRecord?
+        var adjustment: GoalAdjustmentRecord?
+        var changed: Bool { goal != stored }
+    }
+
     /// Locks and re-measures the goals (in goal-id order, so concurrent callers never deadlock); returns them updated.
+    /// Set-based: the goals locked with one query, the values of account goals read with one query per kind, and the
+    /// goals, history, adjustments and strategy instances written with multi-row statements.
     @discardableResult
     func reevaluate(_ goalIDs: [String], trigger: String, session: Session, now: Date) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
-        for id in Set(goalIDs).sorted() {
-            guard let goal = try await session.goals.lock(id) else { continue }
-            outcomes.append(try await evaluate(goal, trigger: trigger, session: session, now: now))
+        let ordered = Array(Set(goalIDs)).sorted()
+        // Chunks bound each statement's parameters whatever the book's size; locks are still taken in id order.
+        for start in stride(from: 0, to: ordered.count, by: 500) {
+            let goals = try await session.goals.lock(Array(ordered[start..<min(start + 500, ordered.count)]))
+            let values = try await GoalScopeValue.values(of: goals.filter(\.status.isOpen), session: session)
+            outcomes += try await apply(goals.map { decide($0, value: values[$0.goalID], trigger: trigger, now: now) }, trigger: trigger,
+                                        session: session, now: now)
         }
-        // Goals of one user steer together: report their conflicts on each goal whose factor the combination overrides.
-        for userID in Set(outcomes.map(\.goal.userID)).sorted() {
-            let combined = try await GoalSteering.combined(userID: userID, session: session, now: now)
+        try await reportConflicts(outcomes, trigger: trigger, session: session, now: now)
+        return outcomes
+    }
+
+    /// Re-measures one goal already read (and locked) by the caller.
+    func evaluate(_ stored: GoalRecord, trigger: String, session: Session, now: Date) async throws -> Outcome {
+        let value = stored.status.isOpen ? try await GoalScopeValue.value(of: stored, session: session) : nil
+        return try await apply([decide(stored, value: value, trigger: trigger, now: now)], trigger: trigger, session: session, now: now)[0]
+    }
+
+    /// Goals of one user steer together: report their conflicts on each goal whose factor the combination overrides.
+    private func reportConflicts(_ outcomes: [Outcome], trigger: String, session: Session, now: Date) async throws {
+        let users = Array(Set(outcomes.map(\.goal.userID))).sorted()
+        let goalsByUser = try await session.goals.list(userIDs: users, statuses: [.active, .atRisk, .achieved, .failed])
+        for userID in users {
+            let combined = GoalSteering.combine(GoalSteering.steering(goalsByUser[userID] ?? [], now: now))
             guard !combined.conflicts.isEmpty else { continue }
             for outcome in outcomes where outcome.goal.userID == userID && outcome.goal.status.isOpen
                 && abs(outcome.goal.sizingFactor - combined.factor) > 1e-9 {
@@ -39,14 +68,14 @@ struct GoalEvaluator: Sendable {
                     reason: "combined with the user's other goals: \(combined.rule)", conflicts: text, trigger: trigger, createdAt: now))
             }
         }
-        return outcomes
     }
 
-    func evaluate(_ stored: GoalRecord, trigger: String, session: Session, now: Date) async throws -> Outcome {
+    /// The new state of a goal measured at `value` (nil: not measured, a closed goal or a vanished account): pure.
+    func decide(_ stored: GoalRecord, value: Decimal?, trigger: String, now: Date) -> Decision {
         var goal = stored
         var alerts: [NewAlert] = []
         if goal.status.isOpen {
-            let value = try await GoalScopeValue.value(of: goal, session: session)
+            let value = value ?? goal.scopeValue
             goal.scopeValue = value
             goal.peakValue = max(goal.peakValue, value)
             let measured = GoalMeasurement(type: goal.goalType, target: goal.targetValue.doubleValue, startingValue: goal.startingValue.doubleValue,
@@ -59,30 +88,43 @@ struct GoalEvaluator: Sendable {
                 decideTarget(&goal, progress: measured.progress, now: now, alerts: &alerts)
             }
         }
+        var decision = Decision(stored: stored, goal: goal, alerts: alerts)
+        guard goal != stored || trigger == "created" else { return decision }
+        decision.goal.updatedAt = now
+        goal = decision.goal
+        if historyChanged(stored, goal) || trigger == "created" {
+            decision.history = GoalHistoryRecord(
+                goalID: goal.goalID, progressPct: goal.progressPct, currentValue: goal.currentValue, scopeValue: goal.scopeValue,
+                status: goal.status, sizingFactor: goal.sizingFactor, trigger: trigger, recordedAt: now)
+        }
+        if trigger == "created" || abs(goal.sizingFactor - stored.sizingFactor) > 1e-9 || goal.selectedStrategy != stored.selectedStrategy {
+            decision.adjustment = GoalAdjustmentRecord(
+                goalID: goal.goalID, oldFactor: trigger == "created" ? nil : stored.sizingFactor, newFactor: goal.sizingFactor,
+                oldStrategy: trigger == "created" ? nil : stored.selectedStrategy, newStrategy: goal.selectedStrategy,
+                reason: goal.sizingReason + (goal.selectedStrategy != stored.selectedStrategy || trigger == "created" ? "; strategy: \(goal.strategyReason)" : ""),
+                conflicts: nil, trigger: trigger, createdAt: now)
+        }
+        return decision
+    }
 
-        if goal != stored || trigger == "created" {
-            goal.updatedAt = now
-            try await session.goals.save(goal)
-            if historyChanged(stored, goal) || trigger == "created" {
-                try await session.goals.appendHistory(GoalHistoryRecord(
-                    goalID: goal.goalID, progressPct: goal.progressPct, currentValue: goal.currentValue, scopeValue: goal.scopeValue,
-                    status: goal.status, sizingFactor: goal.sizingFactor, trigger: trigger, recordedAt: now))
+    /// Writes the decisions: goals, history, adjustments and strategy instances with one statement per kind; alerts
+    /// (rare: on a change of state) one by one through the outbox.
+    private func apply(_ decisions: [Decision], trigger: String, session: Session, now: Date) async throws -> [Outcome] {
+        let written = decisions.filter { $0.changed || trigger == "created" }
+        try await session.goals.save(written.map(\.goal))
+        try await session.goals.appendHistory(written.compactMap(\.history))
+        try await session.goals.appendAdjustments(written.compactMap(\.adjustment))
+        try await syncStrategyInstances(written.map(\.goal), session: session, now: now)
+        var outcomes: [Outcome] = []
+        for decision in decisions {
+            var raised = 0
+            for alert in decision.alerts where try await AlertOutbox.raise(alert, session: session, settings: settings, at: now) != nil { raised += 1 }
+            if decision.stored.status == .atRisk, decision.goal.status != .atRisk {
+                try await session.alerts.resolve(kinds: ["goal_at_risk"], clientID: nil, goalID: decision.goal.goalID, at: now)
             }
-            if trigger == "created" || abs(goal.sizingFactor - stored.sizingFactor) > 1e-9 || goal.selectedStrategy != stored.selectedStrategy {
-                try await session.goals.appendAdjustment(GoalAdjustmentRecord(
-                    goalID: goal.goalID, oldFactor: trigger == "created" ? nil : stored.sizingFactor, newFactor: goal.sizingFactor,
-                    oldStrategy: trigger == "created" ? nil : stored.selectedStrategy, newStrategy: goal.selectedStrategy,
-                    reason: goal.sizingReason + (goal.selectedStrategy != stored.selectedStrategy || trigger == "created" ? "; strategy: \(goal.strategyReason)" : ""),
-                    conflicts: nil, trigger: trigger, createdAt: now))
-            }
-            try await syncStrategyInstance(goal, session: session, now: now)
+            outcomes.append(Outcome(goal: decision.goal, alertsRaised: raised))
         }
-        var raised = 0
-        for alert in alerts where try await AlertOutbox.raise(alert, session: session, settings: settings, at: now) != nil { raised += 1 }
-        if stored.status == .atRisk, goal.status != .atRisk {
-            try await session.alerts.resolve(kinds: ["goal_at_risk"], clientID: nil, goalID: goal.goalID, at: now)
-        }
-        return Outcome(goal: goal, alertsRaised: raised)
+        return outcomes
     }
 
     /// Return, profit and value goals: the sizing curve, milestones, and the status that follows.
@@ -175,21 +217,28 @@ struct GoalEvaluator: Sendable {
                  message: message, once: once)
     }
 
-    /// Each goal has one strategy instance that follows its selected family.
-    private func syncStrategyInstance(_ goal: GoalRecord, session: Session, now: Date) async throws {
-        if var instance = try await session.strategyInstances.list(userID: goal.userID, goalID: goal.goalID).first {
-            let status = goal.status.isOpen || goal.status == .achieved ? "active" : "retired"
-            guard instance.strategyType != goal.selectedStrategy || instance.selectionReason != goal.strategyReason || instance.status != status else { return }
-            instance.strategyType = goal.selectedStrategy
-            instance.selectionReason = goal.strategyReason
-            instance.status = status
-            instance.updatedAt = now
-            try await session.strategyInstances.save(instance)
-        } else {
-            try await session.strategyInstances.insert(StrategyInstanceRecord(
-                strategyID: "goal-" + goal.goalID, userID: goal.userID, strategyType: goal.selectedStrategy, name: "\(goal.name) (goal strategy)",
-                goalID: goal.goalID, status: "active", selectionReason: goal.strategyReason, parameters: "{}", createdAt: now, updatedAt: now))
+    /// Each goal has one strategy instance that follows its selected family: one read for all the goals, the new
+    /// instances in one INSERT, the changed ones saved.
+    private func syncStrategyInstances(_ goals: [GoalRecord], session: Session, now: Date) async throws {
+        guard !goals.isEmpty else { return }
+        let existing = try await session.strategyInstances.list(goalIDs: goals.map(\.goalID))
+        var fresh: [StrategyInstanceRecord] = []
+        for goal in goals {
+            if var instance = existing[goal.goalID]?.first(where: { $0.userID == goal.userID }) {
+                let status = goal.status.isOpen || goal.status == .achieved ? "active" : "retired"
+                guard instance.strategyType != goal.selectedStrategy || instance.selectionReason != goal.strategyReason || instance.status != status else { continue }
+                instance.strategyType = goal.selectedStrategy
+                instance.selectionReason = goal.strategyReason
+                instance.status = status
+                instance.updatedAt = now
+                try await session.strategyInstances.save(instance)
+            } else {
+                fresh.append(StrategyInstanceRecord(
+                    strategyID: "goal-" + goal.goalID, userID: goal.userID, strategyType: goal.selectedStrategy, name: "\(goal.name) (goal strategy)",
+                    goalID: goal.goalID, status: "active", selectionReason: goal.strategyReason, parameters: "{}", createdAt: now, updatedAt: now))
+            }
         }
+        try await session.strategyInstances.insert(fresh)
     }
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }

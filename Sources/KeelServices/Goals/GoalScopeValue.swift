@@ -15,6 +15,26 @@ enum GoalScopeValue {
         return goal.startingValue + (try await tradeProfit(userID: goal.userID, from: goal.periodStart, to: goal.periodEnd, session: session))
     }
 
+    /// The values of many goals, by goal id: the account goals' accounts, positions and prices read with one query
+    /// each; client-wide and user goals (few) one by one. A goal whose account is gone is absent.
+    static func values(of goals: [GoalRecord], session: Session) async throws -> [String: Decimal] {
+        let accountGoals = goals.filter { $0.clientID != nil && $0.accountHash != nil }
+        let hashes = Array(Set(accountGoals.compactMap(\.accountHash))).sorted()
+        let accounts = try await session.accounts.find(hashes: hashes)
+        let positions = try await session.ledger.positions(accountHashes: hashes)
+        let symbols = Set(positions.values.flatMap { $0.map(\.symbol) })
+        let prices = try await session.marketBars.latestPrices(symbols: symbols.sorted()).mapValues { Decimal(exactly: $0.close) }
+        var values: [String: Decimal] = [:]
+        for goal in accountGoals {
+            guard let hash = goal.accountHash, let account = accounts[hash] else { continue }
+            values[goal.goalID] = PortfolioSnapshot(cash: account.cash, holdings: (positions[hash] ?? []).map(\.holding), prices: prices).totalValue
+        }
+        for goal in goals where goal.clientID == nil || goal.accountHash == nil {
+            values[goal.goalID] = try await value(of: goal, session: session)
+        }
+        return values
+    }
+
     /// One account's value, or with no account all the client's accounts together; nil when the account is gone.
     static func accountsValue(accountHash: String?, clientID: Int, session: Session) async throws -> Decimal? {
         let accounts: [AccountRecord]

@@ -29,6 +29,32 @@ public struct GoalRepository: Sendable {
         return try rows.first?.decode(model: GoalRecord.self)
     }
 
+    /// Many goals, locked in goal-id order until the transaction ends (so concurrent lockers never deadlock), in one query.
+    public func lock(_ goalIDs: [String]) async throws -> [GoalRecord] {
+        guard !goalIDs.isEmpty else { return [] }
+        let ordered = Array(Set(goalIDs)).sorted()
+        return try await sql.raw("""
+            SELECT * FROM financial_goals WHERE goal_id IN (\(binds: ordered)) ORDER BY goal_id\(unsafeRaw: rowLockClause)
+            """).all().map { try $0.decode(model: GoalRecord.self) }
+    }
+
+    /// Writes many goals (every column) with one multi-row upsert per 100; each goal must exist.
+    public func save(_ goals: [GoalRecord]) async throws {
+        for start in stride(from: 0, to: goals.count, by: 100) {
+            let chunk = Array(goals[start..<min(start + 100, goals.count)])
+            try await sql.insert(into: "financial_goals").models(chunk, with: Self.updateEncoder)
+                .onConflict(with: ["goal_id"]) { try $0.set(excludedContentOf: chunk[0], with: Self.updateEncoder) }.run()
+        }
+    }
+
+    /// The goals of many users (in priority order), in one query.
+    public func list(userIDs: [String], statuses: [GoalStatus]) async throws -> [String: [GoalRecord]] {
+        guard !userIDs.isEmpty else { return [:] }
+        let goals = try await sql.select().column("*").from("financial_goals").where("user_id", .in, Array(Set(userIDs)).sorted())
+            .where("status", .in, statuses.map(\.rawValue)).orderBy("priority").orderBy("created_at").orderBy("goal_id").all(decoding: GoalRecord.self)
+        return Dictionary(grouping: goals, by: \.userID)
+    }
+
     public func list(userID: String?, clientID: Int?, statuses: [GoalStatus]? = nil, limit: Int = 500) async throws -> [GoalRecord] {
         var query = sql.select().column("*").from("financial_goals")
         if let userID { query = query.where("user_id", .equal, userID) }
@@ -91,6 +117,41 @@ public struct GoalRepository: Sendable {
         try await sql.insert(into: "goal_progress_history").model(entry).run()
     }
 
+    /// Appends entries of many goals (under their row locks) with one multi-row INSERT per 200, each entry's time
+    /// kept from going back before its goal's previous entry, as `appendHistory` does for one.
+    public func appendHistory(_ entries: [GoalHistoryRecord]) async throws {
+        guard !entries.isEmpty else { return }
+        var latest: [String: Date] = [:]
+        for row in try await sql.raw("""
+            SELECT goal_id, MAX(recorded_at) AS recorded_at FROM goal_progress_history WHERE goal_id IN (\(binds: Array(Set(entries.map(\.goalID))).sorted()))
+            GROUP BY goal_id
+            """).all() {
+            latest[try row.decode(column: "goal_id", as: String.self)] = try row.decode(column: "recorded_at", as: Date.self)
+        }
+        let kept = entries.map { entry in
+            var entry = entry
+            if let last = latest[entry.goalID], last > entry.recordedAt { entry.recordedAt = last }
+            return entry
+        }
+        try await insertRows(into: "goal_progress_history", kept, without: "history_id")
+    }
+
+    public func appendAdjustments(_ entries: [GoalAdjustmentRecord]) async throws {
+        try await insertRows(into: "goal_adjustment_log", entries, without: "adjustment_id")
+    }
+
+    /// Multi-row INSERTs (200 rows each) of records whose id column the database assigns: every other column is
+    /// written, nils as NULL, so all rows have the same columns.
+    private func insertRows(into table: String, _ records: [some Encodable], without idColumn: String) async throws {
+        let rows = try records.map { try Self.updateEncoder.encode($0).filter { $0.0 != idColumn } }
+        guard let columns = rows.first?.map(\.0) else { return }
+        for start in stride(from: 0, to: rows.count, by: 200) {
+            var insert = sql.insert(into: table).columns(columns)
+            for row in rows[start..<min(start + 200, rows.count)] { insert = insert.values(row.map(\.1)) }
+            try await insert.run()
+        }
+    }
+
     /// In the order the changes were applied (the row id, assigned under the goal's lock).
     public func history(goalID: String, limit: Int = 1000) async throws -> [GoalHistoryRecord] {
         try await sql.select().column("*").from("goal_progress_history").where("goal_id", .equal, goalID)
@@ -129,6 +190,20 @@ public struct StrategyInstanceRepository: Sendable {
     public func find(_ strategyID: String) async throws -> StrategyInstanceRecord? {
         try await sql.select().column("*").from("strategy_instances").where("strategy_id", .equal, strategyID)
             .first(decoding: StrategyInstanceRecord.self)
+    }
+
+    /// The instances of many goals, oldest first, by goal (one query).
+    public func list(goalIDs: [String]) async throws -> [String: [StrategyInstanceRecord]] {
+        guard !goalIDs.isEmpty else { return [:] }
+        let instances = try await sql.select().column("*").from("strategy_instances").where("goal_id", .in, Array(Set(goalIDs)).sorted())
+            .orderBy("created_at").orderBy("strategy_id").all(decoding: StrategyInstanceRecord.self)
+        return Dictionary(grouping: instances, by: { $0.goalID ?? "" })
+    }
+
+    public func insert(_ instances: [StrategyInstanceRecord]) async throws {
+        for start in stride(from: 0, to: instances.count, by: 100) {
+            try await sql.insert(into: "strategy_instances").models(Array(instances[start..<min(start + 100, instances.count)]), with: GoalRepository.updateEncoder).run()
+        }
     }
 
     public func list(userID: String?, goalID: String? = nil) async throws -> [StrategyInstanceRecord] {
