@@ -123,6 +123,7 @@ struct RLPolicyTests {
         #expect(throws: GBDTParameters.Invalid.self) { try bad.validated() }
         bad = RLParameters()
         bad.episodes = 0
-        do { _ = try bad.validated() } catch let invalid as GBDTParameters.Invalid { #expect(invalid.field == "episodes") } catch {}
+        let invalid = #expect(throws: GBDTParameters.Invalid.self) { try bad.validated() }
+        #expect(invalid?.field == "episodes")
     }
 }

@@ -546,8 +546,10 @@ struct AutonomousTradingTests {
             #expect(due == ISO8601DateFormatter().date(from: "2026-06-01T20:30:00Z")!, "16:00 New York + 30 minutes")
             let saturday = CycleSchedule(settings: settings.cycle).due(on: CivilDay(year: 2026, month: 6, day: 6))
             #expect(saturday == ISO8601DateFormatter().date(from: "2026-06-06T00:30:00Z")!, "no equity session: the crypto time")
+            // Not yet: the schedule duty the move woke has looked and gone back to sleep before the check.
+            var asleep = app.clock.sleeperCount
             app.clock.advance(by: 120)
-            try await Task.sleep(nanoseconds: 300_000_000)
+            try await app.eventually("the woken duties to go back to sleep") { app.clock.sleeperCount >= asleep }
             #expect(try await app.count("cycle_runs") == 0, "not due before the close")
             app.clock.set(due.addingTimeInterval(30))
             // Time moves 5 s per poll (the workers' polls and heartbeats run on this clock) until the day's cycle has
@@ -559,7 +561,11 @@ struct AutonomousTradingTests {
                 try await Task.sleep(nanoseconds: 100_000_000)
                 return try await app.count("cycle_runs", where: "trigger = 'scheduled' AND status = 'completed' AND cycle_date = '2026-06-01'") == 1
             }
-            for _ in 0..<3 { app.clock.advance(by: 61); try await Task.sleep(nanoseconds: 100_000_000) }
+            for _ in 0..<3 {
+                asleep = app.clock.sleeperCount
+                app.clock.advance(by: 61)
+                try await app.eventually("the woken duties to go back to sleep") { app.clock.sleeperCount >= asleep }
+            }
             #expect(try await app.count("cycle_runs") == 1, "once a day")
             let token = try await app.login()
             let status = try await app.request(.GET, "/api/autonomous/status", token: token).object

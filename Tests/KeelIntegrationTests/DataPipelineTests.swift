@@ -2,7 +2,7 @@ import Foundation
 import KeelTestSupport
 import Testing
 
-@Suite("Data pipeline", .enabled(if: MarketDataFiles.available, MarketDataFiles.skipReason))
+@Suite("Data pipeline", .enabled(if: MarketDataFiles.runs, MarketDataFiles.skipReason))
 struct DataPipelineTests {
     /// POST /api/data/pipeline/runs and wait for the run to finish.
     func run(_ app: KeelTestApp, _ token: String, _ body: [String: any Sendable]) async throws -> TestResponse {

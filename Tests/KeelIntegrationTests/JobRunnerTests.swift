@@ -139,8 +139,10 @@ struct JobRunnerTests {
             }
             let second = try #require(try await Self.job(app, job.jobID))
             #expect(abs(second.runAfter.timeIntervalSince(app.clock.now()) - 4) < 0.01, "then after 4 s")
+            // Not yet: every worker the move woke has looked and gone back to sleep before the job is checked.
+            let asleep = app.clock.sleeperCount
             app.clock.advance(by: 3)
-            try await Task.sleep(nanoseconds: 100_000_000)
+            try await app.eventually("the woken workers to go back to sleep") { app.clock.sleeperCount >= asleep }
             #expect(try await Self.job(app, job.jobID)?.status == .queued, "not before its time")
             app.clock.advance(by: 1.1)
             try await app.eventually("success on the third attempt") { try await Self.job(app, job.jobID)?.status == .succeeded }

@@ -19,7 +19,7 @@ struct RegimeDetectionTests {
     }
 
     @Test("walk-forward: thresholds chosen on the episodes before 2013 only, then judged on 2013, 2017 and March 2020",
-          .enabled(if: MarketDataFiles.available, MarketDataFiles.skipReason))
+          .enabled(if: MarketDataFiles.runs, MarketDataFiles.skipReason))
     func thresholdsChosenEarlyJudgedLate() throws {
         let spy = try Self.load("equities/etf_spy_1999_2020/SPY.csv", symbol: "SPY")
         let report = try RegimeThresholdFit().fit(spy)
@@ -31,7 +31,7 @@ struct RegimeDetectionTests {
     }
 
     @Test("October–November 2008 and March 2020 are bear or high_volatility; most of 2013 and 2017 is bull",
-          .enabled(if: MarketDataFiles.available, MarketDataFiles.skipReason))
+          .enabled(if: MarketDataFiles.runs, MarketDataFiles.skipReason))
     func realCrises() throws {
         let crisis: Set<MarketRegime> = [.bear, .highVolatility]
         for (file, symbol) in [("indices/GSPC.csv", "^GSPC"), ("indices/IXIC.csv", "^IXIC"), ("equities/etf_spy_1999_2020/SPY.csv", "SPY")] {

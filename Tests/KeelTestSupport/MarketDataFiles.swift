@@ -15,6 +15,13 @@ public enum MarketDataFiles {
         FileManager.default.fileExists(atPath: root.appendingPathComponent("README.md").path)
     }
 
+    /// CI sets KEEL_REQUIRE_SHARED=1: suites that read `../shared` then run (and fail) when it is missing, instead of
+    /// switching themselves off.
+    public static var required: Bool { ProcessInfo.processInfo.environment["KEEL_REQUIRE_SHARED"] == "1" }
+
+    /// Whether suites that read the market data run: the data is there, or CI requires it.
+    public static var runs: Bool { available || required }
+
     public static let skipReason: Comment = "real market data not found at \(root.path): put ../shared beside the repository or set KEEL_MARKET_DATA"
 
     public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }

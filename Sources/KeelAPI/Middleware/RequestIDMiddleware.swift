@@ -13,7 +13,8 @@ struct RequestIDMiddleware: AsyncMiddleware {
         // Vapor's own id when none was sent; a new one when the sent one is not a plain token (no log injection).
         let id = sane ?? (given == nil ? request.id : UUID().uuidString.lowercased())
         request.logger[metadataKey: "request_id"] = .string(id)
-        request.logger[metadataKey: "request-id"] = .string(id)
+        // Vapor labels its own id `request-id`: one key per line, ours (it may be the caller's id).
+        request.logger[metadataKey: "request-id"] = nil
         // The error middleware sits inside this one, so error responses carry the id too.
         let response = try await next.respond(to: request)
         response.headers.replaceOrAdd(name: Self.header, value: id)

@@ -11,11 +11,16 @@ public struct CSVMarketDataProvider: MarketDataProvider {
     /// Publication date of a fundamentals file when its name carries none.
     public let asOfOverride: String?
 
-    public init(path: String, symbolOverride: String? = nil, intervalOverride: String? = nil, asOfOverride: String? = nil) {
+    /// Where files are parsed (CPU-bound: off the cooperative pool).
+    let compute: ComputeExecutor
+
+    public init(path: String, symbolOverride: String? = nil, intervalOverride: String? = nil, asOfOverride: String? = nil,
+                compute: ComputeExecutor = .shared) {
         self.path = path
         self.symbolOverride = symbolOverride
         self.intervalOverride = intervalOverride
         self.asOfOverride = asOfOverride
+        self.compute = compute
     }
 
     public var descriptor: ProviderDescriptor { .csv(path: path, symbol: symbolOverride, interval: intervalOverride, asOf: asOfOverride) }
@@ -58,14 +63,16 @@ public struct CSVMarketDataProvider: MarketDataProvider {
     }
 
     public func fetchBars(_ item: ProviderItem) async throws -> FetchedBars {
-        let text = try Self.read(item.location)
-        let parsed: BarCSV.Parsed
-        do {
-            parsed = try BarCSV.parse(text, symbol: item.symbol)
-        } catch let error as BarCSV.ParseError {
-            throw ProviderError("\(URL(fileURLWithPath: item.location).lastPathComponent) \(error)")
+        try await compute.run {
+            let text = try Self.read(item.location)
+            let parsed: BarCSV.Parsed
+            do {
+                parsed = try BarCSV.parse(text, symbol: item.symbol)
+            } catch let error as BarCSV.ParseError {
+                throw ProviderError("\(URL(fileURLWithPath: item.location).lastPathComponent) \(error)")
+            }
+            return FetchedBars(series: parsed.series, adjustedClose: parsed.adjustedClose, intraday: parsed.hasTimes)
         }
-        return FetchedBars(series: parsed.series, adjustedClose: parsed.adjustedClose, intraday: parsed.hasTimes)
     }
 
     public func fetchFundamentals(_ item: ProviderItem) async throws -> FetchedFundamentals {

@@ -42,10 +42,10 @@ public enum ProviderDescriptor: Sendable, Codable, Hashable {
     case simulator(seed: UInt64, historyDays: Int, symbols: [String]?)
     case schwab(clientID: Int, symbols: [String], years: Int)
 
-    public func makeProvider(clock: any KeelClock, schwab: SchwabLinkService?) throws -> any MarketDataProvider {
+    public func makeProvider(clock: any KeelClock, schwab: SchwabLinkService?, compute: ComputeExecutor = .shared) throws -> any MarketDataProvider {
         switch self {
         case let .csv(path, symbol, interval, asOf):
-            return CSVMarketDataProvider(path: path, symbolOverride: symbol, intervalOverride: interval, asOfOverride: asOf)
+            return CSVMarketDataProvider(path: path, symbolOverride: symbol, intervalOverride: interval, asOfOverride: asOf, compute: compute)
         case let .simulator(seed, historyDays, symbols):
             return SimulatorMarketDataProvider(seed: seed, historyDays: historyDays, symbols: symbols, clock: clock)
         case let .schwab(clientID, symbols, years):

@@ -57,10 +57,15 @@ public struct PipelineService: Sendable {
         let descriptor = try Self.decode(ProviderDescriptor.self, run.source)
         let parameters = try Self.decode(PipelineParameters.self, run.parameters)
         guard let mode = PipelineMode(rawValue: run.mode) else { throw ServiceError.invalid("mode", "unknown mode \(run.mode)") }
-        let provider = try descriptor.makeProvider(clock: context.clock, schwab: schwab)
+        let provider = try descriptor.makeProvider(clock: context.clock, schwab: schwab, compute: context.compute)
         var counts = (try? Self.decode([String: ItemCounts].self, run.symbolCounts)) ?? [:]
         let items = try run.symbols.map { try Self.decode(ProviderItem.self, $0) }
 
+        // The next item is fetched (read and parsed) while this one is validated and written: the parse and the
+        // database's work overlap. Items still commit one by one, in order, with the cursor.
+        var next: Task<Fetched, any Error>? = run.cursor < items.count
+            ? prefetch(items[run.cursor], provider, mode: mode, parameters: parameters, runID: runID) : nil
+        defer { next?.cancel() }
         while run.cursor < items.count {
             do {
                 try checkpoint?()
@@ -71,9 +76,13 @@ public struct PipelineService: Sendable {
             let item = items[run.cursor]
             await progress?(run.cursor, items.count, item.symbol)
             do {
-                let itemCounts = try await process(item, mode: mode, parameters: parameters, provider: provider, runID: runID, run: run, counts: counts)
+                let fetched = try await next!.value
+                next = run.cursor + 1 < items.count
+                    ? prefetch(items[run.cursor + 1], provider, mode: mode, parameters: parameters, runID: runID) : nil
+                let (itemCounts, stored) = try await process(item, fetched: fetched, mode: mode, parameters: parameters, provider: provider,
+                                                             runID: runID, run: run, counts: counts)
                 counts[item.symbol + "@" + item.interval] = itemCounts
-                run = try await context.database.read { try await $0.pipeline.find(runID) } ?? run
+                run = stored
             } catch {
                 let reason = (error as? ProviderError)?.description ?? String(describing: error)
                 context.logger.warning("pipeline run \(runID) failed at \(item.symbol): \(reason)")
@@ -139,37 +148,73 @@ public struct PipelineService: Sendable {
         return run
     }
 
-    /// Fetches, validates and stores one item; the bars, the issues and the run's progress commit together.
-    private func process(_ item: ProviderItem, mode: PipelineMode, parameters: PipelineParameters, provider: any MarketDataProvider,
-                         runID: String, run: PipelineRunRecord, counts: [String: ItemCounts]) async throws -> ItemCounts {
+    /// What a provider gave for one item.
+    enum Fetched: Sendable {
+        case bars(FetchedBars)
+        /// Bars already validated (a full run: nothing stored decides what they become).
+        case prepared(PreparedBars)
+        case fundamentals(FetchedFundamentals)
+    }
+
+    /// Fetches an item ahead; in a full run also validates it there, on the compute threads.
+    func prefetch(_ item: ProviderItem, _ provider: any MarketDataProvider, mode: PipelineMode, parameters: PipelineParameters,
+                  runID: String) -> Task<Fetched, any Error> {
+        let compute = context.compute, clock = context.clock
+        return Task {
+            if item.kind == .fundamentals { return .fundamentals(try await provider.fetchFundamentals(item)) }
+            let bars = try await provider.fetchBars(item)
+            guard mode == .full else { return .bars(bars) }
+            return .prepared(try await compute.run {
+                try Self.prepare(bars, item: item, mode: mode, parameters: parameters, bounds: nil, runID: runID, now: clock.now())
+            })
+        }
+    }
+
+    /// Validates and stores one fetched item; the bars, the issues and the run's progress commit together. Returns the
+    /// item's counts and the run as stored.
+    private func process(_ item: ProviderItem, fetched: Fetched, mode: PipelineMode, parameters: PipelineParameters, provider: any MarketDataProvider,
+                         runID: String, run: PipelineRunRecord, counts: [String: ItemCounts]) async throws -> (ItemCounts, PipelineRunRecord) {
         let now = context.clock.now()
         var itemCounts = ItemCounts()
         let key = item.symbol + "@" + item.interval
 
-        if item.kind == .fundamentals {
-            let fetched = try await provider.fetchFundamentals(item)
+        switch fetched {
+        case .fundamentals(let fetched):
             itemCounts.fetched = fetched.rows.count
             itemCounts.stored = fetched.rows.count
             itemCounts.notes = fetched.corrections
             var allCounts = counts
             allCounts[key] = itemCounts
             let countsJSON = try Self.json(allCounts)
-            try await context.database.write { session in
+            let stored = try await context.database.write { session in
                 try await session.pipeline.saveFundamentals(fetched.rows)
-                var updated = try await session.pipeline.find(runID) ?? run
-                updated.cursor += 1
-                updated.barsFetched += fetched.rows.count
-                updated.barsStored += fetched.rows.count
-                updated.symbolCounts = countsJSON
-                updated.updatedAt = now
-                try await session.pipeline.save(updated)
+                return try await session.pipeline.advance(run, by: .init(fetched: fetched.rows.count, stored: fetched.rows.count),
+                                                          symbolCounts: countsJSON, at: now)
             }
-            return itemCounts
+            return (itemCounts, stored)
+        case .bars(let fetched):
+            return try await store(fetched, item: item, mode: mode, parameters: parameters, provider: provider, runID: runID, run: run, counts: counts)
+        case .prepared(let prepared):
+            return try await commit(prepared, item: item, provider: provider, run: run, counts: counts)
         }
+    }
 
-        let fetched = try await provider.fetchBars(item)
-        let interval = item.interval.isEmpty ? Self.inferInterval(fetched.series) : item.interval
-        let bounds = try await context.database.read { try await $0.marketBars.bounds(symbol: item.symbol, interval: interval) }
+    /// An item's bars validated and ready to write: which to store, their quality flags, the issues and the counts.
+    struct PreparedBars: Sendable {
+        var interval: String
+        var selected: FetchedBars
+        var quality: [String]
+        var store: [Bool]
+        var counts: ItemCounts
+        var issues: [QualityIssueRecord]
+    }
+
+    /// Selects (by the mode's range) and validates an item's bars: pure, so a full run prepares the next item while the
+    /// current one is written. `bounds`: the stored range (incremental runs and backfills only).
+    static func prepare(_ fetched: FetchedBars, item: ProviderItem, mode: PipelineMode, parameters: PipelineParameters,
+                        bounds: (first: StoredBar, last: StoredBar)?, runID: String, now: Date) throws -> PreparedBars {
+        var itemCounts = ItemCounts()
+        let interval = item.interval.isEmpty ? inferInterval(fetched.series) : item.interval
         var include = [Bool](repeating: true, count: fetched.series.count)
         for i in 0..<fetched.series.count {
             let time = fetched.series.timestamps[i]
@@ -181,13 +226,13 @@ public struct PipelineService: Sendable {
             case .backfill: if let first = bounds?.first.timestamp, time >= first { include[i] = false }
             }
         }
-        let selected = Self.subset(fetched, include)
-        let assetClass = AssetClass.inferred(fromSymbol: item.symbol)
+        let selected = subset(fetched, include)
         let previous = mode == .incremental ? bounds.map {
             BarValidator.PreviousBar(timestamp: $0.last.timestamp, close: $0.last.close, adjustedClose: $0.last.adjustedClose)
         } : nil
-        let validation = BarValidator(policy: try parameters.qualityPolicy()).validate(selected.series, adjustedClose: selected.adjustedClose, assetClass: assetClass,
-                                                                intraday: selected.intraday || interval != "1d", previous: previous)
+        let validation = BarValidator(policy: try parameters.qualityPolicy()).validate(
+            selected.series, adjustedClose: selected.adjustedClose, assetClass: AssetClass.inferred(fromSymbol: item.symbol),
+            intraday: selected.intraday || interval != "1d", previous: previous)
         var quality = [String](repeating: "ok", count: selected.series.count)
         var store = [Bool](repeating: true, count: selected.series.count)
         for (i, action) in validation.actions.enumerated() {
@@ -206,7 +251,6 @@ public struct PipelineService: Sendable {
         itemCounts.rejected = validation.actions.filter { $0 == .reject }.count
         itemCounts.quarantined = validation.actions.filter { $0 == .quarantine }.count
         itemCounts.issues = validation.issues.count
-        KeelMetrics.pipelineBars(stored: itemCounts.stored, rejected: itemCounts.rejected, quarantined: itemCounts.quarantined)
         if fetched.series.count > selected.series.count {
             itemCounts.notes.append("\(fetched.series.count - selected.series.count) bar(s) outside the \(mode.rawValue) range were skipped")
         }
@@ -216,28 +260,43 @@ public struct PipelineService: Sendable {
                                action: issue.barIndex.map { validation.actions[$0].rawValue } ?? QualityAction.accept.rawValue,
                                detail: issue.detail, detectedAt: now)
         }
+        return PreparedBars(interval: interval, selected: selected, quality: quality, store: store, counts: itemCounts, issues: issues)
+    }
+
+    private func store(_ fetched: FetchedBars, item: ProviderItem, mode: PipelineMode, parameters: PipelineParameters, provider: any MarketDataProvider,
+                       runID: String, run: PipelineRunRecord, counts: [String: ItemCounts]) async throws -> (ItemCounts, PipelineRunRecord) {
+        let interval = item.interval.isEmpty ? Self.inferInterval(fetched.series) : item.interval
+        // A full run stores every bar whatever is there: the stored range matters only to incremental runs and backfills.
+        let bounds = mode == .full ? nil : try await context.database.read { try await $0.marketBars.bounds(symbol: item.symbol, interval: interval) }
+        let prepared = try Self.prepare(fetched, item: item, mode: mode, parameters: parameters, bounds: bounds, runID: runID, now: context.clock.now())
+        return try await commit(prepared, item: item, provider: provider, run: run, counts: counts)
+    }
+
+    /// Writes a prepared item: its instrument, bars and issues and the run's progress, in one transaction.
+    private func commit(_ prepared: PreparedBars, item: ProviderItem, provider: any MarketDataProvider, run: PipelineRunRecord,
+                        counts: [String: ItemCounts]) async throws -> (ItemCounts, PipelineRunRecord) {
+        let now = context.clock.now()
+        let itemCounts = prepared.counts
+        KeelMetrics.pipelineBars(stored: itemCounts.stored, rejected: itemCounts.rejected, quarantined: itemCounts.quarantined)
         var allCounts = counts
-        allCounts[key] = itemCounts
+        allCounts[item.symbol + "@" + item.interval] = itemCounts
         let countsJSON = try Self.json(allCounts)
-        let finalCounts = itemCounts
-        let (finalQuality, finalStore) = (quality, store)
-        try await context.database.write { session in
-            try await session.referenceData.ensureInstruments([Instrument(symbol: item.symbol, assetClass: assetClass, name: item.symbol)])
-            try await session.marketBars.upsert(selected.series, interval: interval, source: provider.descriptor.summary,
-                                                adjustedClose: selected.adjustedClose, quality: finalQuality, include: finalStore)
-            try await session.pipeline.recordIssues(issues)
-            var updated = try await session.pipeline.find(runID) ?? run
-            updated.cursor += 1
-            updated.barsFetched += finalCounts.fetched
-            updated.barsStored += finalCounts.stored
-            updated.barsRejected += finalCounts.rejected
-            updated.barsQuarantined += finalCounts.quarantined
-            updated.issuesFound += finalCounts.issues
-            updated.symbolCounts = countsJSON
-            updated.updatedAt = now
-            try await session.pipeline.save(updated)
+        let source = provider.descriptor.summary
+        let stored = try await context.database.write { session in
+            // The item's commit need not wait for its WAL flush: the bars and the run's cursor commit together, so a
+            // crash that loses the last commits only moves the cursor back, and resume writes those items again
+            // (upserts, never twice). One flush per item would otherwise cost more than the bars.
+            try await session.relaxCommitDurability()
+            try await session.referenceData.ensureInstruments([Instrument(symbol: item.symbol, assetClass: AssetClass.inferred(fromSymbol: item.symbol),
+                                                                          name: item.symbol)])
+            try await session.marketBars.upsert(prepared.selected.series, interval: prepared.interval, source: source,
+                                                adjustedClose: prepared.selected.adjustedClose, quality: prepared.quality, include: prepared.store)
+            try await session.pipeline.recordIssues(prepared.issues)
+            return try await session.pipeline.advance(run, by: .init(fetched: itemCounts.fetched, stored: itemCounts.stored, rejected: itemCounts.rejected,
+                                                                     quarantined: itemCounts.quarantined, issues: itemCounts.issues),
+                                                      symbolCounts: countsJSON, at: now)
         }
-        return itemCounts
+        return (itemCounts, stored)
     }
 
     static func subset(_ fetched: FetchedBars, _ include: [Bool]) -> FetchedBars {

@@ -119,4 +119,13 @@ public struct Session: Sendable {
     /// Locks the selected rows until the transaction ends, where the database has row locks.
     /// SQLite has none; there the write gate already makes each write transaction exclusive.
     var rowLockClause: String { dialect == .postgres ? " FOR UPDATE" : "" }
+
+    /// This transaction's commit returns before its WAL is flushed (PostgreSQL's `synchronous_commit = off`, for this
+    /// transaction only; SQLite is unchanged). Only for writes whose loss in a crash is harmless: the work that
+    /// committed them can redo them (a pipeline item with its cursor). Consistency is unaffected; durability of the
+    /// last few commits is.
+    public func relaxCommitDurability() async throws {
+        guard dialect == .postgres else { return }
+        try await sql.raw("SET LOCAL synchronous_commit TO OFF").run()
+    }
 }

@@ -30,6 +30,7 @@ public enum KeelMigrations {
         M025_ModelLineage(),
         M026_DrawdownLimitStart(),
         M027_CashFlows(),
+        M028_LeanMarketBars(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -72,54 +72,89 @@ public struct MarketBarRepository: Sendable {
     /// PostgreSQL: one statement per 20,000 bars with a column per array parameter (`unnest`), instead of eleven
     /// bound parameters a row: the server parses and plans once per chunk, and the binary arrays cost a fraction of
     /// the per-parameter encoding. Same upsert semantics as the multi-row form.
+    ///
+    /// A series with no stored bar yet (the common case of an import) is inserted without the conflict arbitration,
+    /// which is a third of the statement's cost, inside a savepoint: a duplicate after all (a repeated time in the
+    /// file, or another writer that stored the series meanwhile) rolls back to it and the chunk is upserted instead.
+    /// Runs inside the caller's write transaction (savepoints need one).
     private func upsertArrays(_ series: BarSeries, indices: [Int], interval: String, source: String, adjustedClose: [Double]?,
                               quality: [String]?) async throws {
         let chunk = 20_000
         var start = 0
+        var fresh = false
+        if !indices.isEmpty {
+            fresh = try await sql.raw("""
+                SELECT 1 AS found FROM market_bars WHERE symbol = \(bind: series.symbol) AND interval = \(bind: interval) LIMIT 1
+                """).first() == nil
+        }
         while start < indices.count {
             let slice = indices[start..<min(start + chunk, indices.count)]
             // NaN marks "no adjusted close" (arrays carry no NULLs here) and becomes NULL in the statement.
             let adjusted = slice.map { i in adjustedClose.map { $0[i].isFinite ? $0[i] : .nan } ?? .nan }
             let volume = slice.map { i in series.volume.isEmpty || series.volume[i].isNaN ? 0 : series.volume[i] }
-            try await sql.raw("""
+            let rows: SQLQueryString = """
                 INSERT INTO market_bars (symbol, interval, ts, open, high, low, close, adj_close, volume, source, quality)
                 SELECT \(bind: series.symbol), \(bind: interval), u.ts, u.o, u.h, u.l, u.c, NULLIF(u.a, 'NaN'::float8), u.v, \(bind: source), u.q
                 FROM unnest(\(bind: slice.map { series.timestamps[$0] })::timestamptz[], \(bind: slice.map { series.open[$0] })::float8[],
                             \(bind: slice.map { series.high[$0] })::float8[], \(bind: slice.map { series.low[$0] })::float8[],
                             \(bind: slice.map { series.close[$0] })::float8[], \(bind: adjusted)::float8[], \(bind: volume)::float8[],
                             \(bind: slice.map { quality?[$0] ?? "ok" })::text[]) AS u(ts, o, h, l, c, a, v, q)
+                """
+            start += chunk
+            if fresh {
+                try await sql.raw("SAVEPOINT fresh_bars").run()
+                do {
+                    try await sql.raw(rows).run()
+                    try await sql.raw("RELEASE SAVEPOINT fresh_bars").run()
+                    continue
+                } catch {
+                    guard case StoreError.duplicate = StoreError.translate(error) else { throw error }
+                    try await sql.raw("ROLLBACK TO SAVEPOINT fresh_bars").run()
+                }
+            }
+            try await sql.raw("""
+                \(rows)
                 ON CONFLICT (symbol, interval, ts) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
                     close = EXCLUDED.close, adj_close = EXCLUDED.adj_close, volume = EXCLUDED.volume, source = EXCLUDED.source,
                     quality = EXCLUDED.quality
                 """).run()
-            start += chunk
         }
     }
 
     /// The newest and oldest stored bar of a symbol, for incremental updates and backfills.
     public func bounds(symbol: String, interval: String) async throws -> (first: StoredBar, last: StoredBar)? {
-        let base = MarketBarModel.query(on: database).filter(\.$symbol == symbol).filter(\.$interval == interval)
-        guard let first = try await base.copy().sort(\.$timestamp, .ascending).first(),
-              let last = try await base.copy().sort(\.$timestamp, .descending).first() else { return nil }
-        return (Self.stored(first), Self.stored(last))
+        let columns = Self.columns.joined(separator: ", ")
+        let rows = try await sql.raw("""
+            SELECT * FROM (SELECT \(unsafeRaw: columns) FROM market_bars WHERE symbol = \(bind: symbol) AND interval = \(bind: interval)
+                           ORDER BY ts LIMIT 1) AS oldest
+            UNION ALL
+            SELECT * FROM (SELECT \(unsafeRaw: columns) FROM market_bars WHERE symbol = \(bind: symbol) AND interval = \(bind: interval)
+                           ORDER BY ts DESC LIMIT 1) AS newest
+            """).all().map(Self.stored)
+        guard let first = rows.min(by: { $0.timestamp < $1.timestamp }), let last = rows.max(by: { $0.timestamp < $1.timestamp }) else { return nil }
+        return (first, last)
+    }
+
+    static let columns = ["symbol", "interval", "ts", "open", "high", "low", "close", "adj_close", "volume", "quality", "source"]
+
+    static func stored(_ row: any SQLRow) throws -> StoredBar {
+        StoredBar(symbol: try row.decode(column: "symbol", as: String.self), interval: try row.decode(column: "interval", as: String.self),
+                  timestamp: try row.decode(column: "ts", as: Date.self), open: try row.decode(column: "open", as: Double.self),
+                  high: try row.decode(column: "high", as: Double.self), low: try row.decode(column: "low", as: Double.self),
+                  close: try row.decode(column: "close", as: Double.self), adjustedClose: try row.decode(column: "adj_close", as: Double?.self),
+                  volume: try row.decode(column: "volume", as: Double.self), quality: try row.decode(column: "quality", as: String.self),
+                  source: try row.decode(column: "source", as: String.self))
     }
 
     /// Bars of one symbol in a time range, oldest first, with their quality flags.
     public func bars(symbol: String, interval: String, from: Date?, to: Date?, limit: Int) async throws -> [StoredBar] {
         // Plain SQL rows: a chart or the indicators read hundreds of bars, and decoding a Fluent model per bar
         // (reflection over its fields) cost more than the query.
-        var query = sql.select().columns("symbol", "interval", "ts", "open", "high", "low", "close", "adj_close", "volume", "quality", "source")
+        var query = sql.select().columns(Self.columns.map { SQLIdentifier($0) })
             .from("market_bars").where("symbol", .equal, symbol).where("interval", .equal, interval)
         if let from { query = query.where("ts", .greaterThanOrEqual, from) }
         if let to { query = query.where("ts", .lessThanOrEqual, to) }
-        return try await query.orderBy("ts").limit(limit).all().map { row in
-            StoredBar(symbol: try row.decode(column: "symbol", as: String.self), interval: try row.decode(column: "interval", as: String.self),
-                      timestamp: try row.decode(column: "ts", as: Date.self), open: try row.decode(column: "open", as: Double.self),
-                      high: try row.decode(column: "high", as: Double.self), low: try row.decode(column: "low", as: Double.self),
-                      close: try row.decode(column: "close", as: Double.self), adjustedClose: try row.decode(column: "adj_close", as: Double?.self),
-                      volume: try row.decode(column: "volume", as: Double.self), quality: try row.decode(column: "quality", as: String.self),
-                      source: try row.decode(column: "source", as: String.self))
-        }
+        return try await query.orderBy("ts").limit(limit).all().map(Self.stored)
     }
 
     /// Symbols with stored bars of an interval.
@@ -128,11 +163,6 @@ public struct MarketBarRepository: Sendable {
             .map { try $0.decode(column: "symbol", as: String.self) }
     }
 
-    static func stored(_ model: MarketBarModel) -> StoredBar {
-        StoredBar(symbol: model.symbol, interval: model.interval, timestamp: model.timestamp, open: model.open, high: model.high,
-                  low: model.low, close: model.close, adjustedClose: model.adjustedClose, volume: model.volume, quality: model.quality,
-                  source: model.source)
-    }
 
     /// Bars of `symbols` from `since` on, oldest first, one columnar series per symbol that has any.
     public func history(symbols: [String], interval: String = "1d", since: Date) async throws -> [BarSeries] {
@@ -191,9 +221,9 @@ public struct MarketBarRepository: Sendable {
     }
 
     public func count(symbol: String? = nil) async throws -> Int {
-        var query = MarketBarModel.query(on: database)
-        if let symbol { query = query.filter(\.$symbol == symbol) }
-        return try await query.count()
+        var query = sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("market_bars")
+        if let symbol { query = query.where("symbol", .equal, symbol) }
+        return try await query.first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }
 

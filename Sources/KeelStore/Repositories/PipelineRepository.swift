@@ -130,6 +130,37 @@ public struct PipelineRepository: Sendable {
         try await model.save(on: database)
     }
 
+    /// What one finished item adds to its run.
+    public struct Advance: Sendable {
+        public var fetched = 0, stored = 0, rejected = 0, quarantined = 0, issues = 0
+        public init(fetched: Int = 0, stored: Int = 0, rejected: Int = 0, quarantined: Int = 0, issues: Int = 0) {
+            (self.fetched, self.stored, self.rejected, self.quarantined, self.issues) = (fetched, stored, rejected, quarantined, issues)
+        }
+    }
+
+    /// Moves a run's cursor past one item and adds its counts, in one UPDATE of those columns only (the run's symbol
+    /// list is not rewritten per item); returns the run as stored, `run` updated with the stored counters.
+    public func advance(_ run: PipelineRunRecord, by item: Advance, symbolCounts: String, at now: Date) async throws -> PipelineRunRecord {
+        guard let row = try await (database as! any SQLDatabase).raw("""
+            UPDATE pipeline_runs SET cursor = cursor + 1, bars_fetched = bars_fetched + \(bind: item.fetched),
+                bars_stored = bars_stored + \(bind: item.stored), bars_rejected = bars_rejected + \(bind: item.rejected),
+                bars_quarantined = bars_quarantined + \(bind: item.quarantined), issues_found = issues_found + \(bind: item.issues),
+                symbol_counts = \(bind: symbolCounts), updated_at = \(bind: now)
+            WHERE run_id = \(bind: run.runID)
+            RETURNING cursor, bars_fetched, bars_stored, bars_rejected, bars_quarantined, issues_found
+            """).first() else { throw StoreError.notFound("pipeline run \(run.runID)") }
+        var updated = run
+        updated.cursor = try row.decode(column: "cursor", as: Int.self)
+        updated.barsFetched = try row.decode(column: "bars_fetched", as: Int.self)
+        updated.barsStored = try row.decode(column: "bars_stored", as: Int.self)
+        updated.barsRejected = try row.decode(column: "bars_rejected", as: Int.self)
+        updated.barsQuarantined = try row.decode(column: "bars_quarantined", as: Int.self)
+        updated.issuesFound = try row.decode(column: "issues_found", as: Int.self)
+        updated.symbolCounts = symbolCounts
+        updated.updatedAt = now
+        return updated
+    }
+
     public func find(_ runID: String) async throws -> PipelineRunRecord? {
         try await PipelineRunModel.find(runID, on: database).map(Self.record)
     }
