@@ -16,6 +16,7 @@ enum KeelEnvironment: String, CaseIterable {
     case schwabBaseURL = "KEEL_SCHWAB_BASE_URL"
     case schwabOrdersPerMinute = "KEEL_SCHWAB_ORDERS_PER_MINUTE"
     case computeThreads = "KEEL_COMPUTE_THREADS"
+    case metricsToken = "KEEL_METRICS_TOKEN"
     case logFormat = "KEEL_LOG_FORMAT"
     case logLevel = "LOG_LEVEL"
 
@@ -34,6 +35,7 @@ enum KeelEnvironment: String, CaseIterable {
         case .schwabBaseURL: "default https://api.schwabapi.com (or the sandbox)"
         case .schwabOrdersPerMinute: "order throttle per account (default 120)"
         case .computeThreads: "threads for training and backtests (default cores - 1)"
+        case .metricsToken: "bearer token Prometheus scrapes /metrics with (16+ characters)"
         case .logFormat: "text or json"
         case .logLevel: "trace … critical (default info)"
         }

@@ -68,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.settings.cycle.dataSource = .simulator(seed: DemoMarketSeeder.defaultSeed, historyDays: 760)
         }
         SchwabEnvironment.apply(to: &configuration)
+        configuration.metricsToken = try MetricsEnvironment.token()
 
         log.bootstrap()
         configuration.logLevel = log.level

@@ -490,7 +490,7 @@ struct AutonomousTradingTests {
             let account = try #require(Self.account(detail, scenario.accountHash))
             let batchID = try #require(account.string("batch_id"))
             let batch = try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: token).object
-            #expect(batch.string("status") == "needs_reconciliation", "equity orders wait for Monday: \(batch.string("status") ?? "")")
+            #expect(batch.string("status") == "working", "equity orders wait for Monday: \(batch.string("status") ?? "")")
             let orders = batch.objects("orders")
             let waiting = orders.filter { $0.string("status") == "working" }
             #expect(!waiting.isEmpty, "\(orders.map { "\($0.string("symbol") ?? "") \($0.string("status") ?? "")" })")

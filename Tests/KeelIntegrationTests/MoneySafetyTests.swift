@@ -11,7 +11,7 @@ import Testing
 /// overdraws, and reconciliation differences that halt the account.
 @Suite("Money safety")
 struct MoneySafetyTests {
-    static let openStatuses = "status IN ('pending_approval', 'approved', 'executing', 'needs_reconciliation')"
+    static let openStatuses = "status IN ('pending_approval', 'approved', 'executing', 'working', 'needs_reconciliation')"
 
     static func openBatches(_ app: KeelTestApp, _ scenario: TradingScenario) async throws -> Int {
         try await app.count("trade_batches", where: "account_hash = '\(scenario.accountHash)' AND \(openStatuses)")

@@ -42,4 +42,22 @@ struct ObservabilityTests {
             #expect(error.status == .unauthorized && error.headers.first(name: "X-Request-Id") != nil, "error responses too")
         }
     }
+
+    @Test("Prometheus scrapes /metrics with the configured token (no session); a wrong token or none is refused", arguments: TestDatabase.available)
+    func scrapeToken(database: TestDatabase) async throws {
+        let token = "scrape-0123456789abcdef-token"
+        try await KeelTestApp.run(on: database, configure: { $0.metricsToken = token }) { app in
+            let scraped = try await app.app.testing().sendRequest(.GET, "/metrics", headers: ["Authorization": "Bearer \(token)"])
+            #expect(scraped.status == .ok)
+            #expect(scraped.body.string.contains("http_requests_total"), "\(scraped.body.string.prefix(300))")
+            for wrong in ["Bearer \(token)x", "Bearer \(token.dropLast())", "Bearer scrape", "Basic \(token)"] {
+                let refused = try await app.app.testing().sendRequest(.GET, "/metrics", headers: ["Authorization": wrong])
+                #expect(refused.status == .unauthorized, "\(wrong)")
+            }
+            // Staff sessions still work; the scrape token opens nothing else.
+            let staff = try await app.login()
+            #expect(try await app.request(.GET, "/metrics", token: staff).status == .ok)
+            #expect(try await app.request(.GET, "/api/clients/", token: token).status == .unauthorized)
+        }
+    }
 }

@@ -313,4 +313,28 @@ struct TradingFlowTests {
             #expect(health.object["realized_pnl"] is NSNumber)
         }
     }
+
+    @Test("an execution outside market hours is working, not failed: success, status working, and when the orders are expected to fill; they fill at the open",
+          arguments: TestDatabase.available)
+    func outsideMarketHoursIsWorking(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            // Monday 1 June after the close (the stored bars end that day): equity orders wait for Tuesday's open, 13:30 UTC.
+            app.clock.set(ISO8601DateFormatter().date(from: "2026-06-01T21:00:00Z")!)
+            let scenario = try await TradingScenario.make(app)
+            let batchID = try await scenario.approvedBatch(app)
+            let result = try await scenario.execute(app, batchID: batchID, dryRun: false)
+            #expect(result.status == .ok, "\(result)")
+            #expect(result.object.string("status") == "working", "\(result)")
+            #expect(result.object["success"] as? Bool == true, "nothing failed: \(result)")
+            let note = try #require(result.object.string("note"), "\(result)")
+            #expect(note.contains("equity 2026-06-02T13:30:00Z"), "\(note)")
+            #expect(try await app.count("batch_orders", where: "batch_id = '\(batchID)' AND status = 'working'") > 0)
+
+            // Tuesday after the open: the reconciliation fills them and settles the batch.
+            app.clock.set(ISO8601DateFormatter().date(from: "2026-06-02T14:00:00Z")!)
+            _ = try await app.services.reconciliation.reconcile(inFlightGrace: 0)
+            let batch = try await app.request(.GET, "/api/rl/trading/batches/\(batchID)", token: try await app.login()).object
+            #expect(batch.string("status") == "executed", "\(batch)")
+        }
+    }
 }

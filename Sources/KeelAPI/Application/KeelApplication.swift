@@ -74,7 +74,7 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(KeelErrorMiddleware())
     app.middleware.use(RequestSanityMiddleware())
-    try registerRoutes(app, services: services)
+    try registerRoutes(app, services: services, metricsToken: configuration.metricsToken)
 
     var report = StartupReport()
     app.storage[DataImportRootKey.self] = configuration.dataImportRoot
@@ -99,7 +99,7 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     return report
 }
 
-func registerRoutes(_ app: Application, services: KeelServices) throws {
+func registerRoutes(_ app: Application, services: KeelServices, metricsToken: String?) throws {
     try app.register(collection: HealthController())
     try app.register(collection: DashboardController())
     try app.registerSessionPages(WorkspaceController(auth: services.auth), on: app)
@@ -122,7 +122,8 @@ func registerRoutes(_ app: Application, services: KeelServices) throws {
     ] {
         try app.registerSecured(collection, on: secured)
     }
-    try app.registerSecured(MetricsController(), on: app.grouped(BearerAuthMiddleware(auth: services.auth)))
+    try app.registerSecured(MetricsController(), on: app.grouped(MetricsAuthMiddleware(
+        scrapeToken: metricsToken, sessions: BearerAuthMiddleware(auth: services.auth))))
     try api.register(collection: SchwabController(publicRoutes: true))
     try OpenAPIController.install(on: app, version: OpenAPIController.apiVersion)
 }

@@ -56,6 +56,8 @@ public struct KeelConfiguration: Sendable {
     /// Threads for CPU-bound work (training, evaluation, backtests), apart from the pool serving HTTP
     /// (KEEL_COMPUTE_THREADS; default one fewer than the cores, at least one).
     public var computeThreads: Int = ComputeExecutor.defaultThreads
+    /// The bearer token Prometheus scrapes `/metrics` with (no session needed); nil: staff sessions only.
+    public var metricsToken: String? = nil
     /// Database pool: connections per event loop (PostgreSQL).
     public var databasePoolSize: Int
     public var logLevel: Logger.Level

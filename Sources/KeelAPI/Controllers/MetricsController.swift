@@ -2,14 +2,14 @@ import KeelServices
 import Vapor
 
 /// `GET /metrics`: every series in the Prometheus text format (Vapor's request counters and latencies by route,
-/// and Keel's own), for staff tokens (Prometheus sends one with `authorization: {credentials: …}`).
+/// and Keel's own), for the configured scrape token (`KEEL_METRICS_TOKEN`, which does not expire) or a staff session.
 struct MetricsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("metrics", use: metrics).openAPI("Prometheus metrics (staff)", response: .text)
+        routes.get("metrics", use: metrics).openAPI("Prometheus metrics (the scrape token or a staff session)", response: .text)
     }
 
     func metrics(req: Request) async throws -> Response {
-        try req.principal.ensureStaff()
+        if req.storage[MetricsScrapeKey.self] != true { try req.principal.ensureStaff() }
         let services = req.keel
         let (unknown, queued, running) = try await services.context.database.read { session in
             (try await session.batches.orders(statuses: [.unknown]).count, try await session.jobs.queueDepth(),

@@ -266,8 +266,8 @@ struct WorkspaceClientsController: RouteCollection {
             let mode = try await req.keel.preferences.get(clientID: clientID, by: principal).tradingMode
             let report = try await req.keel.execution.execute(batchID: batchID, dryRun: mode == .dryRun, by: principal)
             // Orders outside their market's hours wait at the broker: the batch finishes when they fill.
-            let outcome = report.success ? "done=executed"
-                : report.batchStatus == .executing || report.batchStatus == .needsReconciliation ? "done=submitted" : "error=execution"
+            let outcome = report.batchStatus == .executed ? "done=executed"
+                : BatchStatus.inFlight.contains(report.batchStatus) ? "done=submitted" : "error=execution"
             return req.redirect(to: "/app/clients/\(clientID)?\(outcome)", redirectType: .normal)
         } catch let error as ServiceError {
             return req.redirect(to: "/app/clients/\(clientID)?error=\(Self.messages[error.code] == nil ? "execution" : error.code)", redirectType: .normal)

@@ -179,6 +179,8 @@ struct ExecutionResponse: Content {
     var trades: [ExecutedTradeResponse]
     var cashBefore: Decimal
     var cashAfter: Decimal
+    /// Orders still waiting at the broker and when they are expected to fill (status `working`).
+    var note: String?
 
     init(_ report: ExecutionReport) {
         success = report.success
@@ -194,5 +196,6 @@ struct ExecutionResponse: Content {
         }
         cashBefore = report.cashBefore
         cashAfter = report.cashAfter
+        note = report.note
     }
 }

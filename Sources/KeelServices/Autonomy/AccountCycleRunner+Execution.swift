@@ -26,7 +26,7 @@ extension AccountCycleRunner {
                                                 session: session, settings: settings, at: now)
                     answers[accountHash] = .success(.completed(AccountCycleOutputs.Approval(approved: false, by: nil,
                                                                                           note: "the client's preferences require approval: alert raised")))
-                case .approved, .executing, .executed, .partiallyExecuted, .needsReconciliation, .failed:
+                case .approved, .executing, .working, .executed, .partiallyExecuted, .needsReconciliation, .failed:
                     answers[accountHash] = .success(.completed(AccountCycleOutputs.Approval(approved: true, by: batch.approvedBy,
                                                                                           note: "approved automatically (the client's preferences allow it)")))
                 default:
@@ -107,7 +107,7 @@ extension AccountCycleRunner {
                 stopped.stopped = true
                 return .skipped(stopped)
             }
-        case .executing, .needsReconciliation:
+        case .executing, .working, .needsReconciliation:
             // The process stopped while this batch was executing: nothing is sent again; reconciliation settles it.
             return .completed(summary(batch, "resumed: the batch was already executing; no order is sent again"))
         default:
@@ -125,7 +125,7 @@ extension AccountCycleRunner {
                 answers[accountHash] = .failure(ServiceError.notFound("batch \(batchID)"))
                 continue
             }
-            guard batch.status == .executing || batch.status == .needsReconciliation || batch.ordersInFlight > 0 else {
+            guard BatchStatus.inFlight.contains(batch.status) || batch.ordersInFlight > 0 else {
                 answers[accountHash] = .success(.skipped(AccountCycleOutputs.Reconciliation(ordersResolved: 0, ordersStillUnknown: 0, mismatches: 0,
                                                                                           note: "nothing in flight: batch is \(batch.status.rawValue)")))
                 continue

@@ -195,7 +195,7 @@ public struct ExecutionService: Sendable {
             // Read again under the lock: a concurrent executor may have claimed (and begun spending for) this very
             // batch, and its checks must not be judged against the books that execution is changing.
             guard books.batch.status == .approved else { return .lost }
-            let busy = try await session.batches.list(accountHash: batch.accountHash, statuses: [.executing, .needsReconciliation])
+            let busy = try await session.batches.list(accountHash: batch.accountHash, statuses: BatchStatus.inFlight)
                 .first { $0.batchID != batch.batchID }
             if let busy {
                 throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
@@ -214,7 +214,8 @@ public struct ExecutionService: Sendable {
         case .claimed: break
         case .lost:
             // Someone else moved the batch first: an executor, a rejection, or a newer plan that superseded it.
-            if let now = try await context.database.read({ try await $0.batches.find(batch.batchID) }), now.status != .executing, now.status != .executed {
+            if let now = try await context.database.read({ try await $0.batches.find(batch.batchID) }),
+               !BatchStatus.inFlight.contains(now.status), now.status != .executed {
                 throw ApprovalService.stateError(now, action: "execute")
             }
             throw ServiceError.conflict("batch_already_claimed", "batch \(batch.batchID) is already being executed or was executed")
@@ -267,9 +268,10 @@ public struct ExecutionService: Sendable {
                           notional: order.averageFillPrice.map { ($0 * order.filledQuantity).roundedToCents }, commission: order.commission,
                           status: order.status, message: order.rejectReason)
         }
-        let success = finalStatus == .executed
-        return ExecutionReport(batchID: batch.batchID, mode: mode, dryRun: false, success: success, batchStatus: finalStatus,
-                               trades: trades, cashBefore: prepared.snapshot.cash, cashAfter: cashAfter, riskViolations: [])
+        return ExecutionReport(batchID: batch.batchID, mode: mode, dryRun: false, success: ExecutionReport.succeeded(finalStatus), batchStatus: finalStatus,
+                               trades: trades, cashBefore: prepared.snapshot.cash, cashAfter: cashAfter, riskViolations: [],
+                               note: ExecutionReport.waitingNote(trades, status: finalStatus, at: context.clock.now(),
+                                                                 keepsMarketHours: mode == .paper && context.settings.paperCosts.keepsMarketHours))
     }
 
     /// Sends one order; nil when the kill switch or the pause is on (checked in the transaction that commits the
@@ -331,7 +333,7 @@ public struct ExecutionService: Sendable {
         return withdrawn
     }
 
-    /// Sets the batch's final status from its orders (or needs_reconciliation while any is unresolved).
+    /// Sets the batch's status from its orders (final, or working / needs_reconciliation while any is open).
     func finish(batchID: String, clientID: Int, by actor: String) async throws -> BatchStatus {
         try await BatchSettlement(context: context).finish(batchID: batchID, clientID: clientID, by: actor)
     }

@@ -108,7 +108,7 @@ extension ExecutionService {
             let clients = try await session.clients.find(ids: Array(Set(candidates.values.map(\.clientID))))
             let preferences = try await session.preferences.find(clientIDs: Array(Set(candidates.values.map(\.clientID))))
             let positions = try await session.ledger.positions(accountHashes: hashes)
-            let busy = try await session.batches.list(accountHashes: hashes, statuses: [.executing, .needsReconciliation])
+            let busy = try await session.batches.list(accountHashes: hashes, statuses: BatchStatus.inFlight)
             let (killSwitch, paused) = try await session.operations.tradingStops()
             let orderSymbols = Array(Set(candidates.values.flatMap { $0.orders.map(\.symbol) })).sorted()
             let tradable = Set(try await session.referenceData.instruments(orderSymbols).values.filter(\.tradable).map(\.symbol))
@@ -245,7 +245,7 @@ extension ExecutionService {
         let locked = try await session.batches.findForUpdate(batches.map(\.batchID), in: session)
         var alike: [BatchStatus: [String]] = [:], statuses: [String: BatchStatus] = [:], audit: [AuditEntry] = []
         for batch in batches {
-            guard let current = locked[batch.batchID], current.status == .executing || current.status == .needsReconciliation else {
+            guard let current = locked[batch.batchID], BatchStatus.inFlight.contains(current.status) else {
                 statuses[batch.batchID] = locked[batch.batchID]?.status
                 continue
             }
@@ -253,14 +253,14 @@ extension ExecutionService {
             if columns["error"] == nil {
                 alike[status, default: []].append(batch.batchID)
             } else {
-                _ = try await session.batches.transition(batch.batchID, from: [.executing, .needsReconciliation], to: status, at: now, setting: columns)
+                _ = try await session.batches.transition(batch.batchID, from: BatchStatus.inFlight, to: status, at: now, setting: columns)
             }
             statuses[batch.batchID] = status
             audit.append(try auditEntry("batch.execute.finish", actor: actor, batch: batch, at: now, details: details))
         }
         for (status, ids) in alike.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            let columns: [String: any Encodable & Sendable] = status == .needsReconciliation ? [:] : ["executed_at": now]
-            _ = try await session.batches.transition(ids, from: [.executing, .needsReconciliation], to: status, at: now, setting: columns)
+            let columns: [String: any Encodable & Sendable] = BatchStatus.inFlight.contains(status) ? [:] : ["executed_at": now]
+            _ = try await session.batches.transition(ids, from: BatchStatus.inFlight, to: status, at: now, setting: columns)
         }
         try await session.operations.append(audit)
         return statuses

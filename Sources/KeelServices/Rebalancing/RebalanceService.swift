@@ -181,7 +181,7 @@ public struct RebalanceService: Sendable {
         let latest = try await session.marketBars.latestPrices(symbols: universe.sorted())
         let allInstruments = try await session.referenceData.instruments(universe.sorted())
         let openBatches = try await session.batches.list(accountHashes: withData.map(\.accountHash),
-                                                         statuses: [.pendingApproval, .approved, .executing, .needsReconciliation])
+                                                         statuses: BatchStatus.open)
         let policy = withData.contains(where: \.usesPolicy) ? try await active.resolvePolicy(session: session) : nil
         var batches: [BatchRecord] = []
         var superseded: [(old: BatchRecord, by: String)] = []
@@ -302,7 +302,7 @@ public struct RebalanceService: Sendable {
                                                        buyCostBuffer: settings.riskLimits.costBuffer))
         let plan = planner.plan(snapshot: fresh, targets: targets, instruments: instruments)
 
-        if let busy = open.first(where: { $0.status == .executing || $0.status == .needsReconciliation }) {
+        if let busy = open.first(where: { BatchStatus.inFlight.contains($0.status) }) {
             throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
         }
         // The cycle never replaces what a person approved: superseding it would turn that approval (and both

@@ -37,7 +37,7 @@ public struct ReconciliationService: Sendable {
         let now = context.clock.now()
         let (open, stuckBatches) = try await context.database.read { session in
             (try await session.batches.orders(statuses: [.unknown, .submitting, .working]),
-             try await session.batches.batchIDs(statuses: [.executing, .needsReconciliation]))
+             try await session.batches.batchIDs(statuses: BatchStatus.inFlight))
         }
         var resolved = 0, stillUnknown = 0
         var touchedBatches = Set<String>()
@@ -88,7 +88,7 @@ public struct ReconciliationService: Sendable {
             if batch.status == .executing, let started = batch.executionStartedAt, now.timeIntervalSince(started) < inFlightGrace { continue }
             let pending = batch.orders.contains { [.unknown, .submitting, .working].contains($0.status) }
             if pending { continue }
-            if batch.status == .executing || batch.status == .needsReconciliation {
+            if BatchStatus.inFlight.contains(batch.status) {
                 // Orders never sent after an interruption are not sent now: prices moved; the batch is finished as is.
                 try await cancelUnsent(batch)
                 _ = try await execution.finish(batchID: batchID, clientID: batch.clientID, by: "reconciliation")

@@ -57,7 +57,7 @@ public struct SystemControlService: Sendable {
             if updated?.status == .cancelled { cancelled += 1 }
             touched[batch.batchID] = batch.clientID
         }
-        // A batch left needs_reconciliation only by these orders is settled now (failed, or partially executed
+        // A batch left working or needs_reconciliation only by these orders is settled now (failed, or partially executed
         // with what filled), on both databases alike; one still executing is settled by its executor.
         for (batchID, clientID) in touched.sorted(by: { $0.key < $1.key }) {
             try await BatchSettlement(context: context).settleIfResolved(batchID: batchID, clientID: clientID, by: principal.userID)

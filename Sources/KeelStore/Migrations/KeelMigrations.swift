@@ -31,6 +31,7 @@ public enum KeelMigrations {
         M026_DrawdownLimitStart(),
         M027_CashFlows(),
         M028_LeanMarketBars(),
+        M029_WorkingBatches(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -193,7 +193,7 @@ public struct AccountRepository: Sendable {
         return try await sql.raw("""
             SELECT a.account_hash FROM brokerage_accounts a JOIN brokerages k ON k.brokerage_id = a.brokerage_id
             WHERE k.code = 'paper' AND NOT EXISTS (
-              SELECT 1 FROM trade_batches b WHERE b.account_hash = a.account_hash AND b.status IN ('executing', 'needs_reconciliation'))
+              SELECT 1 FROM trade_batches b WHERE b.account_hash = a.account_hash AND b.status IN ('executing', 'working', 'needs_reconciliation'))
             ORDER BY a.account_hash
             """).all().map { try $0.decode(column: "account_hash", as: String.self) }
     }

@@ -14,6 +14,14 @@ public enum BatchStatus: String, Sendable, Codable, CaseIterable {
     case failed
     /// Execution was interrupted with orders of unknown fate; reconciliation with the broker will settle it.
     case needsReconciliation = "needs_reconciliation"
+    /// Every order reached the broker; some wait there to fill (the market is closed, a limit not reached). Nothing
+    /// failed: the reconciliation timer settles the batch when they fill.
+    case working
+
+    /// A batch whose orders are out at the broker or may be: its account's next batch waits for it.
+    public static let inFlight: [BatchStatus] = [.executing, .working, .needsReconciliation]
+    /// Open: waiting for a decision or in flight (at most one per account).
+    public static let open: [BatchStatus] = [.pendingApproval, .approved] + inFlight
 
     public var isFinal: Bool {
         switch self {
