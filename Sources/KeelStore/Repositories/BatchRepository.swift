@@ -53,20 +53,19 @@ public struct BatchRepository: Sendable {
     }
 
     public func list(clientID: Int?, accountHash: String? = nil, status: BatchStatus?, limit: Int, offset: Int = 0) async throws -> [BatchRecord] {
-        var query = TradeBatchModel.query(on: database)
-        if let clientID { query = query.filter(\.$clientID == clientID) }
-        if let accountHash { query = query.filter(\.$accountHash == accountHash) }
-        if let status { query = query.filter(\.$status == status.rawValue) }
-        let models = try await query.sort(\.$createdAt, .descending).sort(\.$id).range(offset..<(offset + limit)).all()
-        let ids = models.compactMap(\.id)
-        let orders = ids.isEmpty ? [] : try await BatchOrderModel.query(on: database).filter(\.$batchID ~~ ids).sort(\.$sequence).all()
-        let grouped = Dictionary(grouping: try orders.map(Self.record), by: \.batchID)
-        return try models.map { try Self.record($0, orders: grouped[$0.id ?? ""] ?? []) }
+        var query = sql.select().columns(Self.batchColumns.map { SQLIdentifier($0) }).from("trade_batches")
+        if let clientID { query = query.where("client_id", .equal, clientID) }
+        if let accountHash { query = query.where("account_hash", .equal, accountHash) }
+        if let status { query = query.where("status", .equal, status.rawValue) }
+        let rows = try await query.orderBy("created_at", .descending).orderBy("batch_id").limit(limit).offset(offset).all()
+        let orders = try await orders(batchIDs: try rows.map { try $0.decode(column: "batch_id", as: String.self) })
+        return try rows.map { try Self.batch($0, orders: orders[try $0.decode(column: "batch_id", as: String.self)] ?? []) }
     }
 
     /// How many batches are in `status` (the approval queue's length).
     public func count(status: BatchStatus) async throws -> Int {
-        try await TradeBatchModel.query(on: database).filter(\.$status == status.rawValue).count()
+        try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("trade_batches")
+            .where("status", .equal, status.rawValue).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
     /// The account's batches in one of `statuses`, newest first (the open ones a planner or executor must see),
@@ -131,10 +130,13 @@ public struct BatchRepository: Sendable {
         return summaries
     }
 
+    /// Writes every column of the batch (not its orders) in one UPDATE.
     public func save(_ batch: BatchRecord) async throws {
-        guard let model = try await TradeBatchModel.find(batch.batchID, on: database) else { throw StoreError.notFound("batch \(batch.batchID)") }
-        Self.apply(batch, to: model)
-        try await model.update(on: database)
+        var update = sql.update("trade_batches")
+        for (column, value) in zip(Self.batchColumns, Self.binds(batch)).dropFirst() { update = update.set(SQLIdentifier(column), to: value) }
+        guard !(try await update.where("batch_id", .equal, batch.batchID).returning("batch_id").all()).isEmpty else {
+            throw StoreError.notFound("batch \(batch.batchID)")
+        }
     }
 
     /// Writes every column of the order in one UPDATE (no read first, no model reflection): it runs two or three
@@ -156,8 +158,9 @@ public struct BatchRepository: Sendable {
 
     /// Orders in any of `statuses`, oldest first: reconciliation's work list.
     public func orders(statuses: [BatchOrderStatus]) async throws -> [BatchOrderRecord] {
-        try await BatchOrderModel.query(on: database).filter(\.$status ~~ statuses.map(\.rawValue))
-            .sort(\.$updatedAt).all().map(Self.record)
+        guard !statuses.isEmpty else { return [] }
+        return try await sql.select().columns(Self.orderColumns.map { SQLIdentifier($0) }).from("batch_orders")
+            .where("status", .in, statuses.map(\.rawValue)).orderBy("updated_at").orderBy("order_id").all().map(Self.order)
     }
 
     /// Broker order ids already recorded for orders of an account's batches.
@@ -170,93 +173,9 @@ public struct BatchRepository: Sendable {
     }
 
     public func batchIDs(statuses: [BatchStatus]) async throws -> [String] {
-        try await TradeBatchModel.query(on: database).filter(\.$status ~~ statuses.map(\.rawValue)).all().compactMap(\.id)
-    }
-
-    static func apply(_ batch: BatchRecord, to model: TradeBatchModel) {
-        model.clientID = batch.clientID
-        model.accountHash = batch.accountHash
-        model.portfolioID = batch.portfolioID
-        model.strategy = batch.strategy
-        model.modelVersion = batch.modelVersion
-        model.modelID = batch.modelID
-        model.cycleID = batch.cycleID
-        model.status = batch.status.rawValue
-        model.contentHash = batch.contentHash
-        model.requireApproval = batch.requireApproval
-        model.portfolioValue = batch.portfolioValue
-        model.planNotes = batch.planNotes
-        model.createdBy = batch.createdBy
-        model.createdAt = batch.createdAt
-        model.approvalExpiresAt = batch.approvalExpiresAt
-        model.approvedBy = batch.approvedBy
-        model.approvedAt = batch.approvedAt
-        model.approvedHash = batch.approvedHash
-        model.rejectedBy = batch.rejectedBy
-        model.rejectedAt = batch.rejectedAt
-        model.rejectionReason = batch.rejectionReason
-        model.executionMode = batch.executionMode?.rawValue
-        model.executedBy = batch.executedBy
-        model.executionStartedAt = batch.executionStartedAt
-        model.executedAt = batch.executedAt
-        model.error = batch.error
-        model.updatedAt = batch.updatedAt
-    }
-
-    static func apply(_ order: BatchOrderRecord, to model: BatchOrderModel) {
-        model.batchID = order.batchID
-        model.sequence = order.sequence
-        model.symbol = order.symbol
-        model.side = order.side.rawValue
-        model.quantity = order.quantity
-        model.referencePrice = order.referencePrice
-        model.estimatedNotional = order.estimatedNotional
-        model.currentWeight = order.currentWeight
-        model.targetWeight = order.targetWeight
-        model.clientOrderKey = order.clientOrderKey
-        model.status = order.status.rawValue
-        model.brokerOrderID = order.brokerOrderID
-        model.filledQuantity = order.filledQuantity
-        model.averageFillPrice = order.averageFillPrice
-        model.commission = order.commission
-        model.rejectReason = order.rejectReason
-        model.submittedAt = order.submittedAt
-        model.updatedAt = order.updatedAt
-    }
-
-    static func record(_ model: TradeBatchModel, orders: [BatchOrderRecord]) throws -> BatchRecord {
-        guard let status = BatchStatus(rawValue: model.status) else { throw StoreError.corrupt("batch status '\(model.status)'") }
-        var batch = BatchRecord(batchID: model.id ?? "", clientID: model.clientID, accountHash: model.accountHash, portfolioID: model.portfolioID,
-                                strategy: model.strategy, modelVersion: model.modelVersion, status: status, contentHash: model.contentHash,
-                                requireApproval: model.requireApproval, portfolioValue: model.portfolioValue, planNotes: model.planNotes,
-                                createdBy: model.createdBy, createdAt: model.createdAt, approvalExpiresAt: model.approvalExpiresAt, orders: orders)
-        batch.modelID = model.modelID
-        batch.cycleID = model.cycleID
-        batch.approvedBy = model.approvedBy
-        batch.approvedAt = model.approvedAt
-        batch.approvedHash = model.approvedHash
-        batch.rejectedBy = model.rejectedBy
-        batch.rejectedAt = model.rejectedAt
-        batch.rejectionReason = model.rejectionReason
-        batch.executionMode = model.executionMode.flatMap(TradingMode.init(rawValue:))
-        batch.executedBy = model.executedBy
-        batch.executionStartedAt = model.executionStartedAt
-        batch.executedAt = model.executedAt
-        batch.error = model.error
-        batch.updatedAt = model.updatedAt
-        return batch
-    }
-
-    static func record(_ model: BatchOrderModel) throws -> BatchOrderRecord {
-        guard let side = OrderSide(rawValue: model.side), let status = BatchOrderStatus(rawValue: model.status) else {
-            throw StoreError.corrupt("order \(model.id ?? "?") side '\(model.side)' status '\(model.status)'")
-        }
-        return BatchOrderRecord(orderID: model.id ?? "", batchID: model.batchID, sequence: model.sequence, symbol: model.symbol, side: side,
-                                quantity: model.quantity, referencePrice: model.referencePrice, estimatedNotional: model.estimatedNotional,
-                                currentWeight: model.currentWeight, targetWeight: model.targetWeight, clientOrderKey: model.clientOrderKey,
-                                status: status, brokerOrderID: model.brokerOrderID, filledQuantity: model.filledQuantity,
-                                averageFillPrice: model.averageFillPrice, commission: model.commission, rejectReason: model.rejectReason,
-                                submittedAt: model.submittedAt, updatedAt: model.updatedAt)
+        guard !statuses.isEmpty else { return [] }
+        return try await sql.select().column("batch_id").from("trade_batches").where("status", .in, statuses.map(\.rawValue)).orderBy("batch_id").all()
+            .map { try $0.decode(column: "batch_id", as: String.self) }
     }
 }
 

@@ -98,11 +98,26 @@ public struct LedgerRepository: Sendable {
     }
 
     public func fills(orderID: String) async throws -> [FillRecord] {
-        try await FillModel.query(on: database).filter(\.$orderID == orderID).sort(\.$filledAt).all().map(Self.record)
+        try await fills(where: "order_id", equals: orderID)
     }
 
     public func fills(accountHash: String) async throws -> [FillRecord] {
-        try await FillModel.query(on: database).filter(\.$accountHash == accountHash).sort(\.$filledAt).all().map(Self.record)
+        try await fills(where: "account_hash", equals: accountHash)
+    }
+
+    private func fills(where column: String, equals value: String) async throws -> [FillRecord] {
+        try await (database as! any SQLDatabase).select().columns(Self.fillColumns.map { SQLIdentifier($0) }).from("fills")
+            .where(SQLIdentifier(column), .equal, SQLBind(value)).orderBy("filled_at").orderBy("fill_id").all().map(Self.fill)
+    }
+
+    static func fill(_ row: any SQLRow) throws -> FillRecord {
+        let sideName = try row.decode(column: "side", as: String.self)
+        guard let side = OrderSide(rawValue: sideName) else { throw StoreError.corrupt("fill side '\(sideName)'") }
+        return FillRecord(fillID: try row.decode(column: "fill_id", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
+                          accountHash: try row.decode(column: "account_hash", as: String.self), symbol: try row.decode(column: "symbol", as: String.self),
+                          side: side, quantity: try row.decode(column: "quantity", as: Decimal.self), price: try row.decode(column: "price", as: Decimal.self),
+                          commission: try row.decode(column: "commission", as: Decimal.self), filledAt: try row.decode(column: "filled_at", as: Date.self),
+                          recordedAt: try row.decode(column: "recorded_at", as: Date.self))
     }
 
     /// Open trades of a symbol in an account, oldest first (the order sells close them in).
@@ -137,21 +152,24 @@ public struct LedgerRepository: Sendable {
     }
 
     public func trades(accountHash: String) async throws -> [TradeRecord] {
-        try await TradeModel.query(on: database).filter(\.$accountHash == accountHash).sort(\.$entryTime).sort(\.$id).all().map(Self.record)
+        try await (database as! any SQLDatabase).select().columns(Self.tradeColumns.map { SQLIdentifier($0) }).from("trades")
+            .where("account_hash", .equal, accountHash).orderBy("entry_time").orderBy("trade_id").all().map(Self.trade)
     }
 
     /// A user's trades (every account and strategy), oldest first.
     public func trades(userID: String, status: TradeStatus? = nil, strategyID: String? = nil, enteredSince: Date? = nil,
                        limit: Int = 10_000) async throws -> [TradeRecord] {
-        var query = TradeModel.query(on: database).filter(\.$userID == userID)
-        if let status { query = query.filter(\.$status == status.rawValue) }
-        if let strategyID { query = query.filter(\.$strategyID == strategyID) }
-        if let enteredSince { query = query.filter(\.$entryTime >= enteredSince) }
-        return try await query.sort(\.$entryTime).sort(\.$id).limit(limit).all().map(Self.record)
+        var query = (database as! any SQLDatabase).select().columns(Self.tradeColumns.map { SQLIdentifier($0) }).from("trades")
+            .where("user_id", .equal, userID)
+        if let status { query = query.where("status", .equal, status.rawValue) }
+        if let strategyID { query = query.where("strategy_id", .equal, strategyID) }
+        if let enteredSince { query = query.where("entry_time", .greaterThanOrEqual, enteredSince) }
+        return try await query.orderBy("entry_time").orderBy("trade_id").limit(limit).all().map(Self.trade)
     }
 
     public func trade(_ tradeID: String) async throws -> TradeRecord? {
-        try await TradeModel.find(tradeID, on: database).map(Self.record)
+        try await (database as! any SQLDatabase).select().columns(Self.tradeColumns.map { SQLIdentifier($0) }).from("trades")
+            .where("trade_id", .equal, tradeID).first().map(Self.trade)
     }
 
     public func saveTrade(_ trade: TradeRecord) async throws {
@@ -176,22 +194,6 @@ public struct LedgerRepository: Sendable {
                 return conflict
             }.run()
         }
-    }
-
-    static func record(_ model: FillModel) throws -> FillRecord {
-        guard let side = OrderSide(rawValue: model.side) else { throw StoreError.corrupt("fill side '\(model.side)'") }
-        return FillRecord(fillID: model.id ?? "", orderID: model.orderID, accountHash: model.accountHash, symbol: model.symbol, side: side,
-                          quantity: model.quantity, price: model.price, commission: model.commission, filledAt: model.filledAt,
-                          recordedAt: model.recordedAt)
-    }
-
-    static func record(_ model: TradeModel) throws -> TradeRecord {
-        guard let status = TradeStatus(rawValue: model.status) else { throw StoreError.corrupt("trade status '\(model.status)'") }
-        return TradeRecord(tradeID: model.id ?? "", userID: model.userID, strategyID: model.strategyID, clientID: model.clientID,
-                           accountHash: model.accountHash, symbol: model.symbol, side: model.side, quantity: model.quantity,
-                           entryPrice: model.entryPrice, exitPrice: model.exitPrice, profitLoss: model.profitLoss, fees: model.fees,
-                           status: status, entryTime: model.entryTime, exitTime: model.exitTime, entryOrderID: model.entryOrderID,
-                           exitOrderID: model.exitOrderID)
     }
 }
 

@@ -94,26 +94,8 @@ public struct PaperBrokerRepository: Sendable {
     /// Inserts a row whose key the caller found absent under the account's lock; a row with the same key that
     /// raced in anyway (the unique key decides) is returned instead.
     public func insert(_ row: PaperOrderRow) async throws -> PaperOrderRow {
-        let model = PaperBrokerOrderModel()
-        model.id = row.brokerOrderID
-        model.accountID = row.accountID
-        model.clientOrderKey = row.clientOrderKey
-        model.symbol = row.symbol
-        model.side = row.side.rawValue
-        model.quantity = row.quantity
-        model.status = row.status
-        model.rejectReason = row.rejectReason
-        model.fillID = row.fillID
-        model.fillPrice = row.fillPrice
-        model.fillQuantity = row.fillQuantity
-        model.commission = row.commission
-        model.createdAt = row.createdAt
-        model.orderType = row.orderType
-        model.limitPrice = row.limitPrice
-        model.fills = row.fills
-        model.updatedAt = row.updatedAt
         do {
-            try await model.create(on: database)
+            try await insert([row])
             return row
         } catch {
             if case StoreError.duplicate = StoreError.translate(error), let existing = try await order(clientOrderKey: row.clientOrderKey) {
@@ -142,9 +124,9 @@ public struct PaperBrokerRepository: Sendable {
 
     /// Stores a changed order (new fills, a status change, a cancellation).
     public func update(_ row: PaperOrderRow) async throws {
-        try await PaperBrokerOrderModel.query(on: database).filter(\.$id == row.brokerOrderID)
-            .set(\.$status, to: row.status).set(\.$rejectReason, to: row.rejectReason).set(\.$commission, to: row.commission)
-            .set(\.$fills, to: row.fills).set(\.$updatedAt, to: row.updatedAt).update()
+        try await sql.update("paper_broker_orders").set("status", to: row.status).set("reject_reason", to: row.rejectReason)
+            .set("commission", to: row.commission).set("fills", to: row.fills).set("updated_at", to: row.updatedAt)
+            .where("broker_order_id", .equal, row.brokerOrderID).run()
     }
 
     // Reads are plain SQL rows: the paper broker reads an account's orders on every order it decides, and a
@@ -184,18 +166,6 @@ public struct PaperBrokerRepository: Sendable {
         order.fills = try row.decode(column: "fills", as: String?.self)
         order.updatedAt = try row.decode(column: "updated_at", as: Date?.self)
         return order
-    }
-
-    static func row(_ model: PaperBrokerOrderModel) throws -> PaperOrderRow {
-        guard let side = OrderSide(rawValue: model.side) else { throw StoreError.corrupt("paper order side '\(model.side)'") }
-        var row = PaperOrderRow(brokerOrderID: model.id ?? "", accountID: model.accountID, clientOrderKey: model.clientOrderKey, symbol: model.symbol,
-                             side: side, quantity: model.quantity, status: model.status, rejectReason: model.rejectReason, fillID: model.fillID,
-                             fillPrice: model.fillPrice, fillQuantity: model.fillQuantity, commission: model.commission, createdAt: model.createdAt)
-        row.orderType = model.orderType
-        row.limitPrice = model.limitPrice
-        row.fills = model.fills
-        row.updatedAt = model.updatedAt
-        return row
     }
 }
 
