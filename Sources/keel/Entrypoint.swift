@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// The one entry point: `keel serve | migrate`. (An `enum` with `@main`, not main.swift, so Vapor's async
-/// overloads are the ones chosen and awaited.)
+/// The one entry point, `keel <command>` (`serve` when none is given; `keel --help` lists them all). A type with
+/// `@main`, not main.swift, so Vapor's async overloads are the ones chosen and awaited.
 @main
 struct Entrypoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -138,8 +138,7 @@ struct DataController: RouteCollection {
     }
 
     static func date(_ text: String, field: String) throws -> Date {
-        guard let (date, _) = BarCSV.parseTime(Substring(text)) else { throw ServiceError.invalid(field, "\(field) must be a date like 2015-06-30") }
-        return date
+        try FieldValidation.instant(text, field: field)
     }
 
     /// Server-side paths are allowed only inside the configured import root.

@@ -114,7 +114,7 @@ struct WorkspaceAutonomousController: RouteCollection {
             case "override":
                 guard let id = form.clientId else { throw ServiceError.invalid("client_id", "client_id is required") }
                 // A day from the form's date input: the override ends at the end of that day (UTC).
-                let until = form.until.flatMap { ISO8601DateFormatter().date(from: $0 + "T23:59:59Z") }
+                let until = try form.until.flatMap { $0.isEmpty ? nil : try FieldValidation.day($0, field: "until").date.addingTimeInterval(86_399) }
                 _ = try await keel.controls.setOverride(clientID: id, strategy: form.strategy, until: until, reason: form.reason, by: principal)
             default:
                 _ = try await keel.system.setKillSwitch(engaged: form.engaged == "true", reason: "from the workspace", by: principal)

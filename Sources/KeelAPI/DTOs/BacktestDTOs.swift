@@ -33,8 +33,7 @@ struct BacktestBody: Content {
         guard let strategy else { throw ServiceError.invalid("strategy", "strategy is required") }
         func date(_ text: String?, _ field: String) throws -> Date? {
             guard let text else { return nil }
-            guard let (date, _) = BarCSV.parseTime(Substring(text)) else { throw ServiceError.invalid(field, "\(field) must be a date like 2015-06-30") }
-            return date
+            return try FieldValidation.instant(text, field: field)
         }
         var timing: FillTiming?
         switch fill {

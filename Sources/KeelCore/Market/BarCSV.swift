@@ -89,41 +89,15 @@ public enum BarCSV {
         return Double(Substring(trimmed))
     }
 
-    /// `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM[:SS][Z|+00:00]`, parsed without a formatter
-    /// (imports read millions of these).
+    /// A field's date or date-time as `DateText` reads it (offsets applied, impossible dates refused), without a
+    /// formatter (imports read millions of these). The Bool: whether it had a time.
     public static func parseTime(_ text: Substring) -> (Date, Bool)? {
-        let bytes = Array(text.utf8.filter { $0 != 0x20 && $0 != 0x22 })
-        func digits(_ start: Int, _ length: Int) -> Int? {
-            guard start + length <= bytes.count else { return nil }
-            var value = 0
-            for i in start..<(start + length) {
-                let b = bytes[i]
-                guard b >= 0x30, b <= 0x39 else { return nil }
-                value = value * 10 + Int(b - 0x30)
-            }
-            return value
-        }
-        guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
-              let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var seconds = 0
-        var withTime = false
-        if bytes.count > 10 {
-            guard bytes[10] == 0x54 || bytes[10] == 0x20, let hour = digits(11, 2), bytes.count >= 16, bytes[13] == 0x3A,
-                  let minute = digits(14, 2) else { return nil }
-            var second = 0
-            if bytes.count >= 19, bytes[16] == 0x3A, let s = digits(17, 2) { second = s }
-            seconds = hour * 3600 + minute * 60 + second
-            withTime = true
-        }
-        // Days from the civil date (Howard Hinnant's algorithm), so no calendar object is needed.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        return (Date(timeIntervalSince1970: Double(days * 86_400 + seconds)), withTime)
+        // Quotes and padding around the field are the file's, not the date's.
+        var bytes = Array(text.utf8)[...]
+        while let first = bytes.first, first == 0x20 || first == 0x22 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x22 || last == 0x0D { bytes = bytes.dropLast() }
+        guard let parsed = DateText.instant(bytes) else { return nil }
+        return (parsed.date, parsed.hasTime)
     }
 
     /// Writes bars in the market-data format (`date` for daily bars, `timestamp` for intraday ones).

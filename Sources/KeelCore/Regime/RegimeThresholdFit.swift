@@ -35,7 +35,7 @@ public struct RegimeEpisode: Sendable, Hashable, Codable {
         return Double(window.filter { expected.contains($0.regime) }.count) / Double(window.count)
     }
 
-    static func date(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text + "T00:00:00Z") }
+    static func date(_ text: String) -> Date? { DateText.day(text)?.date }
 }
 
 /// Walk-forward honesty for the regime classifier's own parameters: the thresholds are chosen on the early

@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 
 /// Field checks shared by the workflows; each throws a 422 naming the field.
 public enum FieldValidation {
@@ -29,16 +30,24 @@ public enum FieldValidation {
         return text
     }
 
+    /// A calendar day, exactly YYYY-MM-DD and a real one (`DateText`); a 422 naming the field otherwise.
+    public static func day(_ text: String, field: String) throws -> CivilDay {
+        guard let day = DateText.day(text) else { throw ServiceError.invalid(field, "\(field) must be a real date like 2015-06-30 (YYYY-MM-DD)") }
+        return day
+    }
+
+    /// A day (midnight UTC) or an RFC 3339 date-time, its offset applied (`DateText`); a 422 naming the field otherwise.
+    public static func instant(_ text: String, field: String) throws -> Date {
+        guard let parsed = DateText.instant(text) else {
+            throw ServiceError.invalid(field, "\(field) must be a real date like 2015-06-30 or a date-time like 2015-06-30T16:00:00Z")
+        }
+        return parsed.date
+    }
+
     /// An ISO date (YYYY-MM-DD) of an adult: 18 to 120 years before `now`.
     static func dateOfBirth(_ value: String?, now: Date, field: String = "date_of_birth") throws -> String? {
         guard let text = value?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        guard let date = formatter.date(from: text), formatter.string(from: date) == text else {
-            throw ServiceError.invalid(field, "\(field) must be a date like 1980-04-23")
-        }
+        let date = try day(text, field: field).date
         let years = Calendar(identifier: .gregorian).dateComponents([.year], from: date, to: now).year ?? 0
         guard (18...120).contains(years) else { throw ServiceError.invalid(field, "the client must be between 18 and 120 years old") }
         return text

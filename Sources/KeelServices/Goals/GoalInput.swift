@@ -66,14 +66,7 @@ enum GoalFieldRules {
     /// A date (2026-06-30, midnight UTC) or an ISO date-time.
     static func date(_ text: String?, field: String) throws -> Date? {
         guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withFullDate]
-        if text.count == 10, let day = plain.date(from: text) { return day }
-        let full = ISO8601DateFormatter()
-        if let moment = full.date(from: text) { return moment }
-        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let moment = full.date(from: text) { return moment }
-        throw ServiceError.invalid(field, "\(field) must be a date like 2026-06-30 or a date-time like 2026-06-30T16:00:00Z")
+        return try FieldValidation.instant(text, field: field)
     }
 
     static func target(_ value: Decimal?, type: GoalType, startingValue: Decimal?) throws -> Decimal {

@@ -113,12 +113,7 @@ public struct MLTrainingRequest: Sendable, Codable {
 
     static func day(_ text: String?, field: String) throws -> Date {
         guard let text, !text.isEmpty else { throw ServiceError.invalid(field, "\(field) is required (YYYY-MM-DD)") }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        guard text.count == 10, let date = formatter.date(from: text) else { throw ServiceError.invalid(field, "\(field) must be a date, YYYY-MM-DD") }
-        return date
+        return try FieldValidation.day(text, field: field).date
     }
 }
 

@@ -23,7 +23,7 @@ struct DataSimulateCommand: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
-        guard let (first, _) = BarCSV.parseTime(Substring(start)) else { throw ValidationError("--start must be a date like 2024-01-01") }
+        guard let first = DateText.day(start)?.date else { throw ValidationError("--start must be a real date like 2024-01-01 (YYYY-MM-DD)") }
         guard days > 0 else { throw ValidationError("--days must be positive") }
         let wanted = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() } }
         var entries: [ReferenceInstruments.Entry] = []

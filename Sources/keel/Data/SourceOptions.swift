@@ -30,7 +30,7 @@ struct SourceOptions: ParsableArguments {
     var years = 1
 
     func validate() throws {
-        if let asOf, BarCSV.parseTime(Substring(asOf)) == nil { throw ValidationError("--as-of must be a date like 2018-02-08") }
+        if let asOf, DateText.day(asOf) == nil { throw ValidationError("--as-of must be a real date like 2018-02-08 (YYYY-MM-DD)") }
     }
 
     func provider(clock: any KeelClock, requireCSV: Bool, schwab: SchwabLinkService? = nil) throws -> any MarketDataProvider {
@@ -48,6 +48,8 @@ struct SourceOptions: ParsableArguments {
 }
 
 func parseDate(_ text: String, option: String) throws -> Date {
-    guard let (date, _) = BarCSV.parseTime(Substring(text)) else { throw ValidationError("\(option) must be a date like 2015-01-31") }
-    return date
+    guard let parsed = DateText.instant(text) else {
+        throw ValidationError("\(option) must be a real date like 2015-01-31 or a date-time like 2015-01-31T16:00:00Z")
+    }
+    return parsed.date
 }
