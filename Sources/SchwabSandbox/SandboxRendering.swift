@@ -5,11 +5,7 @@ import KeelCore
 /// accounts but integers in orders, `+0000` dates, `aggregatedBalance`, epoch-ms candles.
 enum SandboxRendering {
     static func date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
-        return formatter.string(from: date)
+        DateText.format(date, style: .compact)
     }
 
     static func json(_ object: Any) -> Data {
@@ -135,14 +131,12 @@ enum SandboxRendering {
                 result[market] = [market: ["date": day.description, "marketType": market.uppercased(), "product": market, "isOpen": false] as [String: Any]]
                 continue
             }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = SandboxMarketClock.newYork
-            formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
+            // New York wall time with its offset, as Schwab writes market hours.
+            func newYork(_ date: Date) -> String { DateText.format(date, offset: SandboxMarketClock.newYork.secondsFromGMT(for: date), style: .colon) }
             let hours: [String: Any] = [
-                "preMarket": [["start": formatter.string(from: session.open.addingTimeInterval(-5.5 * 3600)), "end": formatter.string(from: session.open)]],
-                "regularMarket": [["start": formatter.string(from: session.open), "end": formatter.string(from: session.close)]],
-                "postMarket": [["start": formatter.string(from: session.close), "end": formatter.string(from: session.close.addingTimeInterval(4 * 3600))]],
+                "preMarket": [["start": newYork(session.open.addingTimeInterval(-5.5 * 3600)), "end": newYork(session.open)]],
+                "regularMarket": [["start": newYork(session.open), "end": newYork(session.close)]],
+                "postMarket": [["start": newYork(session.close), "end": newYork(session.close.addingTimeInterval(4 * 3600))]],
             ]
             result[market] = [product: ["date": day.description, "marketType": market.uppercased(), "exchange": "NULL", "category": "NULL",
                                         "product": product, "productName": market, "isOpen": true, "sessionHours": hours] as [String: Any]]

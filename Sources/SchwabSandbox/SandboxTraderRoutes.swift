@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 import Vapor
 
 /// `/trader/v1`: account numbers and hashes, accounts, orders with their lifecycle, transactions, preferences.
@@ -65,14 +66,7 @@ struct SandboxTraderRoutes {
     }
 
     static func parseDate(_ text: String) -> Date? {
-        for format in ["yyyy-MM-dd'T'HH:mm:ss.SSSZ", "yyyy-MM-dd'T'HH:mm:ssZ", "yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
+        DateText.instant(text)?.date
     }
 
     func accountOrders(req: Request) async throws -> Response {

@@ -2,8 +2,9 @@ import Foundation
 
 /// The one strict reading of dates and instants in text, for every API field, form, CLI option and data file:
 /// `YYYY-MM-DD` (a real day: 2015-02-31 is refused) and RFC 3339 date-times (`2026-06-30T16:00:00Z`,
-/// `…T12:00:00-04:00` with the offset applied, optional fractional seconds; a space instead of `T` is accepted, and a
-/// time without an offset is read as UTC). Anything else is nil, never a nearby date.
+/// `…T12:00:00-04:00` with the offset applied, also ISO 8601's `-0400` as Schwab writes it, optional fractional
+/// seconds; a space instead of `T` is accepted, and a time without an offset is read as UTC). Anything else is nil,
+/// never a nearby date. `format` writes instants the same ways.
 public enum DateText {
     /// A calendar day, exactly `YYYY-MM-DD`.
     public static func day(_ text: some StringProtocol) -> CivilDay? {
@@ -52,10 +53,10 @@ public enum DateText {
             if sign == UInt8(ascii: "Z") || sign == UInt8(ascii: "z") {
                 i += 1
             } else if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
-                guard let oh = number(bytes, i + 1, 2), oh <= 23, at(bytes, i + 3) == UInt8(ascii: ":"),
-                      let om = number(bytes, i + 4, 2), om <= 59 else { return nil }
+                let colon = at(bytes, i + 3) == UInt8(ascii: ":")
+                guard let oh = number(bytes, i + 1, 2), oh <= 23, let om = number(bytes, i + (colon ? 4 : 3), 2), om <= 59 else { return nil }
                 offset = (oh * 3600 + om * 60) * (sign == UInt8(ascii: "+") ? 1 : -1)
-                i += 6
+                i += colon ? 6 : 5
             } else {
                 return nil
             }
@@ -63,6 +64,33 @@ public enum DateText {
         guard i == bytes.endIndex else { return nil }
         let seconds = Double(day.number * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
         return (Date(timeIntervalSince1970: seconds), true)
+    }
+
+    /// How an instant's offset is written.
+    public enum OffsetStyle: Sendable {
+        /// `Z` (UTC only).
+        case zulu
+        /// `+00:00` (RFC 3339).
+        case colon
+        /// `+0000` (ISO 8601 basic, Schwab's).
+        case compact
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.mmm]` at `offset` seconds from UTC, with the offset in `style`.
+    public static func format(_ date: Date, offset: Int = 0, style: OffsetStyle = .zulu, milliseconds: Bool = false) -> String {
+        let local = date.timeIntervalSince1970 + Double(offset)
+        let whole = local.rounded(.down)
+        let day = CivilDay(number: Int((whole / 86_400).rounded(.down)))
+        let second = Int(whole) - day.number * 86_400
+        var text = day.description + String(format: "T%02d:%02d:%02d", second / 3600, second % 3600 / 60, second % 60)
+        if milliseconds { text += String(format: ".%03d", min(999, Int(((local - whole) * 1000).rounded()))) }
+        let magnitude = abs(offset), sign = offset < 0 ? "-" : "+"
+        switch style {
+        case .zulu: text += "Z"
+        case .colon: text += String(format: "%@%02d:%02d", sign, magnitude / 3600, magnitude % 3600 / 60)
+        case .compact: text += String(format: "%@%02d%02d", sign, magnitude / 3600, magnitude % 3600 / 60)
+        }
+        return text
     }
 
     private static func day(_ bytes: ArraySlice<UInt8>) -> CivilDay? {

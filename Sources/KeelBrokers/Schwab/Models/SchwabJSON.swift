@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 
 /// Schwab's JSON is loose about types: account numbers are strings in accounts and integers in orders,
 /// order ids are integers in orders and strings in transactions, prices are strings in requests and numbers
@@ -73,25 +74,14 @@ public struct LenientDouble: Codable, Sendable, Hashable {
 }
 
 public enum SchwabJSON {
-    /// `yyyy-MM-dd'T'HH:mm:ssZ` (no colon in the offset), with a colon, with milliseconds, or a bare date.
+    /// `2025-01-17T17:19:49+0000` (no colon in the offset), with a colon, with milliseconds, or a bare date.
     public static func parseDate(_ text: String) -> Date? {
-        for format in ["yyyy-MM-dd'T'HH:mm:ssZ", "yyyy-MM-dd'T'HH:mm:ss.SSSZ", "yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
+        DateText.instant(text)?.date
     }
 
-    /// Schwab's own rendering: `2025-01-17T17:19:49+0000`.
+    /// Schwab's own rendering: `2025-01-17T17:19:49+0000` (or `…49.123Z` with milliseconds, as its query parameters take).
     public static func format(_ date: Date, milliseconds: Bool = false) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = milliseconds ? "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" : "yyyy-MM-dd'T'HH:mm:ssZ"
-        return formatter.string(from: date)
+        DateText.format(date, style: milliseconds ? .zulu : .compact, milliseconds: milliseconds)
     }
 
     public static var decoder: JSONDecoder {
