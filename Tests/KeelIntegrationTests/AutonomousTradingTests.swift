@@ -75,6 +75,14 @@ struct AutonomousTradingTests {
                 #expect(record["outputs"] is [String: Any], "\(step) stores its outputs")
                 #expect(record.int("duration_ms") != nil)
             }
+            // Money leaves Keel rounded to the cent, as text of a decimal (no binary float's 99951.48000000001).
+            let stored = try await app.database.read { session in
+                try await session.sql.raw("SELECT outputs FROM cycle_steps WHERE step = 'performance_evaluation' AND scope = \(bind: auto.accountHash)").first()?
+                    .decode(column: "outputs", as: String.self)
+            }
+            let value = try #require(stored?.firstMatch(of: /"portfolio_value":(-?[0-9.eE+-]+)/)?.1, "\(stored ?? "")")
+            #expect(value.split(separator: ".").dropFirst().first.map { $0.count <= 2 } ?? true, "\(value)")
+            #expect(!value.contains("e") && !value.contains("E"), "\(value)")
             #expect(Self.steps(detail, scope: "cycle")["regime"]?.string("status") == "completed")
             #expect(try await app.count("market_regimes", where: "symbol = 'SPY'") > 200, "the regime history is stored daily")
             #expect(try await app.count("account_performance", where: "account_hash = '\(auto.accountHash)'") == 1)

@@ -82,11 +82,12 @@ enum AccountCycleOutputs {
     /// drawdown from its high-water mark.
     struct Performance: Codable, Sendable {
         var day: String
-        var portfolioValue: Double
+        /// Money leaves Keel as Decimal rounded to the cent (a binary float would show 99951.48000000001).
+        var portfolioValue: Decimal
         var dailyReturn: Double?
         var benchmarkReturn: Double?
         /// Deposits minus withdrawals since the previous day (not part of the return) and the time-weighted NAV.
-        var netFlow: Double? = nil
+        var netFlow: Decimal? = nil
         var unitValue: Double? = nil
         var window: LivePerformance? = nil
         var drawdownFromHighWaterMark: Double? = nil

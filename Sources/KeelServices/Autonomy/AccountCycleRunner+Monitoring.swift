@@ -54,8 +54,8 @@ extension AccountCycleRunner {
                 let nav = row.unitValue
                 let peak = peaks[row.accountHash] ?? nav
                 answers[row.accountHash] = .success(.completed(AccountCycleOutputs.Performance(
-                    day: cycle.cycleDate, portfolioValue: row.portfolioValue, dailyReturn: row.dailyReturn, benchmarkReturn: row.benchmarkReturn,
-                    netFlow: row.netFlow, unitValue: row.unitValue, window: window, drawdownFromHighWaterMark: peak > 0 ? nav / peak - 1 : 0,
+                    day: cycle.cycleDate, portfolioValue: Decimal(exactly: row.portfolioValue).roundedToCents, dailyReturn: row.dailyReturn,
+                    benchmarkReturn: row.benchmarkReturn, netFlow: Decimal(exactly: row.netFlow).roundedToCents, unitValue: row.unitValue, window: window, drawdownFromHighWaterMark: peak > 0 ? nav / peak - 1 : 0,
                     demotionTStatistic: demotionThreshold.isFinite ? demotionThreshold : nil, minimumJudgedDays: minimumDays)))
             }
             return answers
