@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KeelCore
 import KeelStore
@@ -268,6 +267,6 @@ public struct AuthService: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256(token)
     }
 }

@@ -82,7 +82,7 @@ public final class ActivePredictor: Sendable {
         guard let artifact = try await session.models.artifact(model.modelID) else {
             throw ServiceError(.unavailable, code: "model_artifact_missing", message: "model \(model.version) has no artifact")
         }
-        let digest = SHA256.hash(data: artifact).map { String(format: "%02x", $0) }.joined()
+        let digest = Digest.sha256(artifact)
         guard let recorded = model.artifactSHA256, digest == recorded else {
             refuse(model, found: digest)
             return nil

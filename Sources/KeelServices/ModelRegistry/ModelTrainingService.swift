@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KeelCore
 import KeelML
@@ -179,7 +178,7 @@ public struct ModelTrainingService: Sendable {
         do {
             let outcome = try await work(model, try await trialHistory(modelID))
             try job.checkpoint()
-            let digest = SHA256.hash(data: outcome.artifact).map { String(format: "%02x", $0) }.joined()
+            let digest = Digest.sha256(outcome.artifact)
             let now = context.clock.now()
             let gate = try StoredJSON.encode(outcome.gate), features = try StoredJSON.encode(outcome.features)
             try await context.database.write { session in

@@ -19,7 +19,7 @@ enum TrainingLineage {
             }
             words.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Digest.hex(hasher.finalize())
     }
 
     /// Keel's release and the SHA-256 of the running executable (first 16 hex digits): two builds from different
@@ -31,7 +31,7 @@ enum TrainingLineage {
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = Digest.hex(hasher.finalize())
         return "keel \(release) exe-sha256:\(digest.prefix(16))"
     }()
 

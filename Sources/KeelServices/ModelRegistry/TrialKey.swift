@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KeelCore
 import KeelStore
@@ -11,7 +10,7 @@ enum TrialKey {
         let symbols = ((try? StoredJSON.decode([String].self, model.symbols)) ?? []).map { $0.uppercased() }
         let text = [model.family.rawValue, Set(symbols).sorted().joined(separator: ","), CivilDay(model.dataFrom).description,
                     CivilDay(model.dataTo).description].joined(separator: "|")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Digest.sha256(text)
     }
 }
 

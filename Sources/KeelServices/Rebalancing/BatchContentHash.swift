@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KeelStore
 
@@ -10,6 +9,6 @@ enum BatchContentHash {
         for order in orders.sorted(by: { $0.sequence < $1.sequence }) {
             text += "\(order.sequence)|\(order.symbol)|\(order.side.rawValue)|\(order.quantity)|\(order.referencePrice)|\(order.clientOrderKey)\n"
         }
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Digest.sha256(text)
     }
 }
