@@ -54,6 +54,26 @@ struct WorkspaceSessionTests {
         }
     }
 
+    @Test("a workspace page that fails answers an HTML page in the chrome, with the status and the reason; the API keeps JSON",
+          arguments: TestDatabase.available)
+    func workspaceErrorsAreHTML(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let cookie = try #require(try await Self.signIn(app).session)
+            for (path, says) in [("/app/clients/987654", "There is no such client"), ("/app/no-such-page", "Not found")] {
+                let page = try await app.browse(.GET, path, cookies: ["keel_session": cookie])
+                #expect(page.status == .notFound, "\(path): \(page.status)")
+                #expect(page.body.hasPrefix("<!DOCTYPE html>"), "\(path): \(page.body.prefix(200))")
+                #expect(page.body.contains(says) && page.body.contains("href=\"/app"), "\(path)")
+                #expect(!page.body.contains("\"error\":"), "no JSON in the page")
+            }
+            // A value the page refuses (a NUL in a query): 422 as a page naming the parameter.
+            let refused = try await app.browse(.GET, "/app/data?symbol=A%00B", cookies: ["keel_session": cookie])
+            #expect(refused.status == .unprocessableEntity && refused.body.hasPrefix("<!DOCTYPE html>") && refused.body.contains("symbol"), "\(refused.body.prefix(300))")
+            let api = try await app.request(.GET, "/api/clients/987654", token: try await app.login())
+            #expect(api.status == .notFound && api.errorCode == "not_found", "\(api)")
+        }
+    }
+
     @Test("after sign-in the page asked for opens; targets outside the workspace are refused", arguments: TestDatabase.available)
     func nextTargets(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in

@@ -28,6 +28,15 @@ struct PageRenderingTests {
         }
     }
 
+    @Test func errorPageSnapshots() {
+        withSnapshotTesting(record: .missing) {
+            assertSnapshot(of: ErrorPage.render(viewer: Self.viewer, status: 404, title: ErrorPage.title(status: 404), message: "client 42 not found"),
+                           as: .lines, named: "error-404")
+            assertSnapshot(of: ErrorPage.render(viewer: nil, status: 500, title: ErrorPage.title(status: 500),
+                                                message: "an internal error occurred; it has been logged"), as: .lines, named: "error-500-signed-out")
+        }
+    }
+
     @Test func signInSnapshot() {
         withSnapshotTesting(record: .missing) {
             assertSnapshot(of: SignInPage.render(SignInModel(userID: "advisor", error: "wrong user id or password", next: "/app", csrfToken: "t")),

@@ -120,7 +120,7 @@ struct WorkspaceClientsController: RouteCollection {
     func detail(req: Request) async throws -> Response {
         guard let clientID = req.parameters.get("client_id", as: Int.self) else {
             let (_, viewer) = try WebSession.viewer(req)
-            return WebSession.page(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client."))
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client."), status: .notFound)
         }
         return try await render(req, clientID: clientID, preferencesForm: nil, paperForm: .init())
     }
@@ -133,7 +133,7 @@ struct WorkspaceClientsController: RouteCollection {
             detail = try await ClientWorkspace(context: req.keel.context).detail(clientID: clientID, by: principal)
         } catch let error as ServiceError where error.kind == .forbidden || error.kind == .notFound {
             // The same answer for another client's page and a missing one: nothing to learn from trying ids.
-            return WebSession.page(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client, or it is not yours to see."))
+            return WebSession.page(NoticePage.render(viewer: viewer, title: "Client", message: "There is no such client, or it is not yours to see."), status: .notFound)
         }
         let preferences: [(label: String, value: String)] = detail.preferences.map { p in
             [("Model portfolio", detail.portfolioName), ("Max positions", "\(p.maxPositions)"), ("Max weight", Format.percent(p.maxWeight)),

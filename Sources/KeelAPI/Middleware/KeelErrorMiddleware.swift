@@ -1,9 +1,10 @@
 import KeelServices
 import KeelStore
+import KeelWeb
 import Vapor
 
-/// Turns every error into the API's JSON error shape with the right status; unexpected errors become a
-/// 500 that reveals nothing internal (the details go to the log).
+/// Turns every error into the API's JSON error shape with the right status (an HTML page in the chrome for the
+/// workspace's `/app` pages); unexpected errors become a 500 that reveals nothing internal (the details go to the log).
 struct KeelErrorMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
@@ -12,6 +13,13 @@ struct KeelErrorMiddleware: AsyncMiddleware {
             let (status, body) = Self.describe(error)
             if status == .internalServerError {
                 request.logger.error("unhandled error on \(request.method) \(request.url.path): \(String(reflecting: error))")
+            }
+            if request.url.path == "/app" || request.url.path.hasPrefix("/app/") {
+                let viewer = try? WebSession.viewer(request).1
+                let response = WebSession.page(ErrorPage.render(viewer: viewer, status: Int(status.code), title: ErrorPage.title(status: Int(status.code)),
+                                                                message: body.message), status: status)
+                if let retryAfter = (error as? ServiceError)?.retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+                return response
             }
             let response = Response(status: status)
             if let retryAfter = (error as? ServiceError)?.retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }

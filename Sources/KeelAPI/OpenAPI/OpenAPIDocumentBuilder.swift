@@ -67,7 +67,7 @@ struct OpenAPIDocumentBuilder {
             info: .init(title: "Keel", description: """
                 Portfolio management and automated trading: clients, brokerage accounts, market data, predictions, \
                 rebalance batches with advisor approval, execution, goals, jobs. Every error answers \
-                `{"error": {"code", "message", "field"}}`.
+                `{"error": {"code", "message", "field"}}` (the workspace's `/app` pages answer an HTML error page).
                 """, version: version),
             servers: [.init(url: URL(string: "/")!, description: "this server")],
             paths: paths,
@@ -109,8 +109,10 @@ struct OpenAPIDocumentBuilder {
             responses[.status(code: Int(redirect.code))] = .init(OpenAPI.Response(
                 description: redirect.reasonPhrase, headers: ["Location": .init(.init(schema: .string(format: .other("uri"))))]))
         }
-        let error = OpenAPI.Response(description: "an error: code, message and the field at fault",
-                                     content: [.json: .init(.init(schema: errorSchema))])
+        // The workspace's pages answer an error as a page in the chrome; the API as its JSON error shape.
+        let error = Self.pathTemplate(route).hasPrefix("/app")
+            ? OpenAPI.Response(description: "an error page: the status and the reason", content: [.html: .init(.init(schema: .string))])
+            : OpenAPI.Response(description: "an error: code, message and the field at fault", content: [.json: .init(.init(schema: errorSchema))])
         responses[.range(.clientError)] = .init(error)
         responses[.range(.serverError)] = .init(error)
 
