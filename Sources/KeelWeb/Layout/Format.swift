@@ -1,51 +1,48 @@
 import Foundation
+import KeelCore
 
 /// How figures read on every page: money with thousands separators, signed percentages, short dates, and a dash
 /// where a number is missing or not finite.
 public enum Format {
+    /// Figures are written for one reader whatever the server's locale: US grouping and decimal point.
+    static let locale = Locale(identifier: "en_US")
+
     public static func money(_ value: Double?, currency: String = "$") -> String {
         guard let value, value.isFinite else { return "–" }
-        // Whole units from 1,000 up, cents below; grouped by hand (NumberFormatter's digit limits differ across platforms).
-        let magnitude = abs(value)
-        let digits = magnitude >= 1_000 ? 0 : 2
-        let text = String(format: "%.\(digits)f", magnitude)
-        let parts = text.split(separator: ".", maxSplits: 1)
-        var whole = String(parts[0]), grouped = ""
-        while whole.count > 3 {
-            grouped = "," + whole.suffix(3) + grouped
-            whole.removeLast(3)
-        }
-        grouped = whole + grouped + (parts.count > 1 ? "." + parts[1] : "")
-        return (value < 0 && text != String(format: "%.\(digits)f", 0.0) ? "−" : "") + currency + grouped
+        // Whole units from 1,000 up, cents below.
+        let digits = abs(value) >= 1_000 ? 0 : 2
+        let text = abs(value).formatted(.number.precision(.fractionLength(digits)).grouping(.automatic).locale(locale))
+        // What rounds to zero shows no sign; a minus is the typographic one.
+        let zero = 0.0.formatted(.number.precision(.fractionLength(digits)).locale(locale))
+        return (value < 0 && text != zero ? "−" : "") + currency + text
     }
 
     public static func percent(_ fraction: Double?, signed: Bool = false, digits: Int = 1) -> String {
         guard let fraction, fraction.isFinite else { return "–" }
-        let text = String(format: "%.\(digits)f%%", abs(fraction) * 100)
+        let style = FloatingPointFormatStyle<Double>.Percent(locale: locale).precision(.fractionLength(digits)).grouping(.never)
+        let text = abs(fraction).formatted(style)
         // What rounds to zero shows no sign ("0%", not "−0%").
-        if text == String(format: "%.\(digits)f%%", 0.0) { return text }
+        if text == 0.0.formatted(style) { return text }
         if fraction < 0 { return "−" + text }
         return (signed && fraction > 0 ? "+" : "") + text
     }
 
     public static func day(_ date: Date?) -> String {
-        guard let date, let t = utc(date) else { return "–" }
-        return String(format: "%04d-%02d-%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday)
+        guard let date, let seconds = finiteSeconds(date) else { return "–" }
+        return CivilDay(Date(timeIntervalSince1970: seconds)).description
     }
 
     public static func time(_ date: Date?) -> String {
-        guard let date, let t = utc(date) else { return "–" }
-        return String(format: "%04d-%02d-%02d %02d:%02d UTC", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min)
+        guard let date, let seconds = finiteSeconds(date) else { return "–" }
+        let day = CivilDay(Date(timeIntervalSince1970: seconds))
+        let second = Int(seconds.rounded(.down)) - day.number * 86_400
+        return day.description + String(format: " %02d:%02d UTC", second / 3600, second % 3600 / 60)
     }
 
-    /// The date's calendar fields in UTC, from the C library (a page prints hundreds of dates: building a
-    /// DateFormatter for each cost more than the rest of the page).
-    static func utc(_ date: Date) -> tm? {
+    /// Seconds since 1970 for a date a page can show (a corrupt or absurd date shows a dash).
+    static func finiteSeconds(_ date: Date) -> Double? {
         let seconds = date.timeIntervalSince1970
-        guard seconds.isFinite, abs(seconds) < 1e15 else { return nil }
-        var clock = time_t(seconds.rounded(.down))
-        var fields = tm()
-        return gmtime_r(&clock, &fields) == nil ? nil : fields
+        return seconds.isFinite && abs(seconds) < 1e13 ? seconds : nil
     }
 
     public static func age(seconds: Double?) -> String {
