@@ -94,24 +94,13 @@ public struct BrokerOrder: Sendable, Hashable, Codable {
     }
 }
 
-public struct BrokerPosition: Sendable, Hashable, Codable {
-    public var symbol: String
-    public var quantity: Decimal
-    public var averageCost: Decimal
-
-    public init(symbol: String, quantity: Decimal, averageCost: Decimal) {
-        self.symbol = symbol
-        self.quantity = quantity
-        self.averageCost = averageCost
-    }
-}
-
 public struct BrokerAccountSnapshot: Sendable, Hashable, Codable {
     public var accountID: String
     public var cash: Decimal
-    public var positions: [BrokerPosition]
+    /// What the broker holds, as Keel's own `Holding` (symbol, quantity, average cost).
+    public var positions: [Holding]
 
-    public init(accountID: String, cash: Decimal, positions: [BrokerPosition]) {
+    public init(accountID: String, cash: Decimal, positions: [Holding]) {
         self.accountID = accountID
         self.cash = cash
         self.positions = positions

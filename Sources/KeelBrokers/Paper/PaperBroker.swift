@@ -178,7 +178,7 @@ public actor PaperBroker: Broker {
             }
         }
         let positions = quantity.filter { $0.value != 0 }.map { symbol, q in
-            BrokerPosition(symbol: symbol, quantity: q, averageCost: (cost[symbol, default: 0] / q).rounded(scale: 6))
+            Holding(symbol: symbol, quantity: q, averageCost: (cost[symbol, default: 0] / q).rounded(scale: 6))
         }.sorted { $0.symbol < $1.symbol }
         return BrokerAccountSnapshot(accountID: accountID, cash: cash.roundedToCents, positions: positions)
     }

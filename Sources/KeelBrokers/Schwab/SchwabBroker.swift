@@ -27,7 +27,7 @@ public struct SchwabBroker: Broker {
         let token = try await token(for: accountID)
         let account = try await call { try await client.account(accessToken: token, hash: accountID, positions: true) }
         let positions = (account.securitiesAccount.positions ?? []).filter { $0.instrument.assetType != "CASH_EQUIVALENT" }.map {
-            BrokerPosition(symbol: $0.instrument.symbol, quantity: Decimal(exactly: $0.longQuantity - $0.shortQuantity),
+            Holding(symbol: $0.instrument.symbol, quantity: Decimal(exactly: $0.longQuantity - $0.shortQuantity),
                            averageCost: Decimal(exactly: $0.averagePrice).rounded(scale: 6))
         }
         return BrokerAccountSnapshot(accountID: accountID, cash: Decimal(exactly: account.cash).roundedToCents, positions: positions)
