@@ -9,17 +9,6 @@ public struct BacktestOutcome: Sendable, Codable {
         public var equity: Double
     }
 
-    public struct Trade: Sendable, Codable {
-        public var symbol: String
-        public var entryTime: Date
-        public var exitTime: Date
-        public var quantity: Double
-        public var entryPrice: Double
-        public var exitPrice: Double
-        public var commission: Double
-        public var profitLoss: Double
-    }
-
     public var strategy: String
     public var symbols: [String]
     public var initialCash: Double
@@ -33,7 +22,7 @@ public struct BacktestOutcome: Sendable, Codable {
     public var benchmarkMetrics: PerformanceMetrics?
     public var equityCurve: [Point]
     public var benchmarkCurve: [Point]?
-    public var tradeList: [Trade]
+    public var tradeList: [RoundTrip]
     /// With a goal: the goal-aware path against constant sizing on the same strategy and data.
     public var goalReplay: GoalReplayComparison? = nil
     public var bars: Int

@@ -103,9 +103,7 @@ public struct BacktestRunner: Sendable {
             fills: result.fills, commissions: result.commissions, metrics: metrics, benchmark: request.benchmark?.uppercased(), benchmarkMetrics: benchmarkMetrics,
             equityCurve: zip(result.timestamps, result.equity).map { BacktestOutcome.Point(date: $0, equity: $1) },
             benchmarkCurve: benchmarkCurve.map { zip(result.timestamps, $0).map { BacktestOutcome.Point(date: $0, equity: $1) } },
-            tradeList: result.trades.map { BacktestOutcome.Trade(symbol: $0.symbol, entryTime: $0.entryTime, exitTime: $0.exitTime, quantity: $0.quantity,
-                                                                  entryPrice: $0.entryPrice, exitPrice: $0.exitPrice, commission: $0.commission,
-                                                                  profitLoss: $0.profitLoss) },
+            tradeList: result.trades,
             goalReplay: goalReplay, bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed,
             execution: request.fillsLabel, autonomous: autonomous)
     }
