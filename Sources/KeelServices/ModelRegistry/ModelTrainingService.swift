@@ -24,57 +24,57 @@ public struct ModelTrainingService: Sendable {
 
     public func submit(_ request: MLTrainingRequest, by principal: Principal, jobs: JobService) async throws -> Submitted {
         try principal.ensureStaff()
-        let plan = try await request.validated(today: context.clock.now()) { portfolioID in
-            guard let portfolio = try await context.database.read({ try await $0.referenceData.modelPortfolio(portfolioID) }) else {
-                throw ServiceError(.notFound, code: "not_found", message: "model portfolio \(portfolioID) not found", field: "portfolio_id")
-            }
-            return portfolio.universe
-        }
-        let histories = try await loadHistories(symbols: plan.symbols, from: plan.from, to: plan.to)
-        let present = Set(histories.filter { $0.count > 0 }.map(\.symbol))
-        guard present.count >= 3 else {
-            throw ServiceError.invalid("symbols", "only \(present.count) of the symbols have stored bars in the range; at least 3 are needed")
-        }
-        let days = Set(histories.flatMap(\.timestamps)).count
+        let plan = try await request.validated(today: context.clock.now(), universe: universe)
+        let (histories, _, days) = try await storedHistory(symbols: plan.symbols, from: plan.from, to: plan.to)
         let needed = evaluation.minimumDays(horizon: plan.horizonDays)
         guard days >= needed else {
             throw ServiceError.invalid("from", "\(days) trading days of stored bars lie between from and to for these symbols; walk-forward training with horizon_days \(plan.horizonDays) needs at least \(needed)")
         }
         try budget.check(plan.training, rows: histories.reduce(0) { $0 + $1.count })
-        let new = NewMLModel(modelID: UUID().uuidString.lowercased(), family: .ml, modelType: plan.training.kind.rawValue, params: try StoredJSON.encode(plan),
-                             features: try StoredJSON.encode(FeatureBuilder.names), symbols: try StoredJSON.encode(plan.symbols),
-                             dataFrom: plan.from, dataTo: plan.to, horizonDays: plan.horizonDays, seed: plan.seed)
-        return try await store(new, jobKind: MLTrainingJobHandler.kind, by: principal, jobs: jobs)
-    }
-
-    func loadHistories(symbols: [String], from: Date, to: Date) async throws -> [BarSeries] {
-        try await context.database.read { try await $0.marketBars.history(symbols: symbols, since: from) }.map { $0.truncated(through: to) }
+        return try await store(NewMLModel(modelID: UUID().uuidString.lowercased(), family: .ml, modelType: plan.training.kind.rawValue,
+                                          params: try StoredJSON.encode(plan), features: try StoredJSON.encode(FeatureBuilder.names),
+                                          symbols: try StoredJSON.encode(plan.symbols), dataFrom: plan.from, dataTo: plan.to,
+                                          horizonDays: plan.horizonDays, seed: plan.seed),
+                               jobKind: MLTrainingJobHandler.kind, by: principal, jobs: jobs)
     }
 
     /// `POST /api/rl/train`: an RL version row and its `rl.train` job, like an ML training.
     public func submit(_ request: RLTrainingRequest, by principal: Principal, jobs: JobService) async throws -> Submitted {
         try principal.ensureStaff()
-        let plan = try await request.validated(today: context.clock.now()) { portfolioID in
-            guard let portfolio = try await context.database.read({ try await $0.referenceData.modelPortfolio(portfolioID) }) else {
-                throw ServiceError(.notFound, code: "not_found", message: "model portfolio \(portfolioID) not found", field: "portfolio_id")
-            }
-            return portfolio.universe
-        }
-        let histories = try await loadHistories(symbols: plan.symbols, from: plan.from, to: plan.to)
-        let present = Set(histories.filter { $0.count > 0 }.map(\.symbol))
-        guard present.count >= 3 else {
-            throw ServiceError.invalid("symbols", "only \(present.count) of the symbols have stored bars in the range; at least 3 are needed")
-        }
-        let days = Set(histories.flatMap(\.timestamps)).count
+        let plan = try await request.validated(today: context.clock.now(), universe: universe)
+        let (_, present, days) = try await storedHistory(symbols: plan.symbols, from: plan.from, to: plan.to)
         let needed = policyEvaluation.minimumDays(horizon: plan.horizonDays, steps: plan.parameters.stepsPerEpisode)
         guard days >= needed else {
             throw ServiceError.invalid("from", "\(days) trading days of stored bars lie between from and to; RL training with \(plan.parameters.stepsPerEpisode) steps of \(plan.horizonDays) days needs at least \(needed)")
         }
-        try budget.check(plan.parameters, horizonDays: plan.horizonDays, symbols: present.count)
+        try budget.check(plan.parameters, horizonDays: plan.horizonDays, symbols: present)
         return try await store(NewMLModel(modelID: UUID().uuidString.lowercased(), family: .rl, modelType: "rl_policy", params: try StoredJSON.encode(plan),
                                           features: try StoredJSON.encode(FeatureBuilder.names), symbols: try StoredJSON.encode(plan.symbols),
                                           dataFrom: plan.from, dataTo: plan.to, horizonDays: plan.horizonDays, seed: plan.seed),
                                jobKind: RLTrainingJobHandler.kind, by: principal, jobs: jobs)
+    }
+
+    /// A model portfolio's universe, for a request that names the portfolio instead of symbols.
+    private func universe(_ portfolioID: Int) async throws -> [String] {
+        guard let portfolio = try await context.database.read({ try await $0.referenceData.modelPortfolio(portfolioID) }) else {
+            throw ServiceError(.notFound, code: "not_found", message: "model portfolio \(portfolioID) not found", field: "portfolio_id")
+        }
+        return portfolio.universe
+    }
+
+    /// The stored bars a training would read, how many of the symbols have any (at least 3, or a 422 naming
+    /// `symbols`) and on how many distinct days.
+    private func storedHistory(symbols: [String], from: Date, to: Date) async throws -> (histories: [BarSeries], symbolsPresent: Int, days: Int) {
+        let histories = try await loadHistories(symbols: symbols, from: from, to: to)
+        let present = Set(histories.filter { $0.count > 0 }.map(\.symbol)).count
+        guard present >= 3 else {
+            throw ServiceError.invalid("symbols", "only \(present) of the symbols have stored bars in the range; at least 3 are needed")
+        }
+        return (histories, present, Set(histories.flatMap(\.timestamps)).count)
+    }
+
+    func loadHistories(symbols: [String], from: Date, to: Date) async throws -> [BarSeries] {
+        try await context.database.read { try await $0.marketBars.history(symbols: symbols, since: from) }.map { $0.truncated(through: to) }
     }
 
     /// The version row, its job and the audit entry, in one transaction.
