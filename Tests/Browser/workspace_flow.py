@@ -296,8 +296,13 @@ def main():
               "a client login's navigation shows advisors' sections")
         others = [c["client_id"] for c in api(base, "GET", "/api/clients/", admin) if c["client_id"] != client_id]
         check(others, "no other client to try")
+        before = len(browser.errors)
         browser.go(f"{base}/app/clients/{others[0]}")
         check("not yours to see" in browser.text(), "a client login opened another client's page")
+        # That page answers 404 on purpose (the browser logs it); nothing else may have been logged meanwhile.
+        expected = f"status of 404 (Not Found) {base}/app/clients/{others[0]}"
+        check(all(error.strip().endswith(expected) for error in browser.errors[before:]), "unexpected console errors:\n" + "\n".join(browser.errors[before:]))
+        del browser.errors[before:]
         browser.go(f"{base}/app/clients/{client_id}")
         check("Ada Browser" in browser.text(), "a client login could not open its own page")
         shot("13-client-login-own-page")
