@@ -99,3 +99,31 @@ struct WorkspacePropertyTests {
         }
     }
 }
+
+/// Found by the property test above on PostgreSQL: a NUL in a form's text reached the database (500). Text a person
+/// types is refused with its field named when it holds control characters, on both databases, in forms and the API.
+@Suite("Control characters in text")
+struct ControlCharacterTests {
+    @Test("a NUL or another control character in a name is a 422 naming the field (API) and a form error (workspace), never a 500",
+          arguments: TestDatabase.available)
+    func controlCharactersAreRefused(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            for bad in ["Ada\u{0}x", "Ada\u{7}x", "Ada\u{1B}[31m"] {
+                var body = Factory().client()
+                body["first_name"] = bad
+                let refused = try await app.request(.POST, "/api/clients/", token: scenario.token, json: body)
+                #expect(refused.status == .unprocessableEntity && refused.errorField == "first_name", "\(bad.debugDescription): \(refused)")
+            }
+            let signIn = try await WorkspaceSessionTests.signIn(app)
+            let cookie = try #require(signIn.session)
+            let page = try await app.browse(.GET, "/app/clients/\(scenario.clientID)", cookies: ["keel_session": cookie])
+            let csrf = try #require(page.body.firstMatch(of: /name="csrf" value="([0-9a-f]+)"/)?.1)
+            let posted = try await app.browse(.POST, "/app/clients/\(scenario.clientID)/accounts", cookies: ["keel_session": cookie],
+                                              form: ["csrf": String(csrf), "nickname": "Ada\u{0}x", "starting_cash": "1000"])
+            #expect(posted.status == .ok || posted.status == .seeOther, "\(posted.status)")
+            #expect(posted.body.contains("control characters") || posted.location?.contains("error") == true, "\(posted.body.prefix(300))")
+            #expect(try await app.count("brokerage_accounts", where: "nickname LIKE 'Ada%'") == 0)
+        }
+    }
+}

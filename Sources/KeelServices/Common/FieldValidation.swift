@@ -7,7 +7,17 @@ public enum FieldValidation {
         let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !trimmed.isEmpty else { throw ServiceError.invalid(field, "\(field) is required") }
         guard trimmed.count <= maxLength else { throw ServiceError.invalid(field, "\(field) must be at most \(maxLength) characters") }
+        try printable(trimmed, field: field)
         return trimmed
+    }
+
+    /// Text a person typed holds no control characters but tab and line breaks: a NUL cannot be stored (PostgreSQL
+    /// refuses it in text) and the others only hide what the text says. A 422 naming the field.
+    static func printable(_ text: String, field: String) throws {
+        let refused = text.unicodeScalars.first { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7F }
+        if let refused {
+            throw ServiceError.invalid(field, "\(field) must not contain control characters (found U+\(String(format: "%04X", refused.value)))")
+        }
     }
 
     static func email(_ value: String?, field: String = "email") throws -> String {

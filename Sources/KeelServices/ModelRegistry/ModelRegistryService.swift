@@ -71,6 +71,7 @@ public struct ModelRegistryService: Sendable {
         let reason = overrideReason?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let reason, !reason.isEmpty { try principal.ensureAdmin() }
         if let reason, reason.count > 500 { throw ServiceError.invalid("override_reason", "override_reason must be at most 500 characters") }
+        if let reason { try FieldValidation.printable(reason, field: "override_reason") }
         let now = context.clock.now()
         return try await context.database.write { session in
             guard let found = try await session.models.find(modelID) else { throw ServiceError.notFound("model \(modelID)", field: "model_id") }
