@@ -30,10 +30,7 @@ struct LedgerBook: Sendable {
     }
 
     /// The positions the posted fills changed (a zero quantity: closed, to be removed).
-    var changedPositions: [PositionRecord] {
-        touchedSymbols.map { positions[$0] ?? PositionRecord(accountHash: accountHash, clientID: clientID, userID: userID, symbol: $0, quantity: 0,
-                                                               averageCost: 0, openedAt: .distantPast, updatedAt: .distantPast) }
-    }
+    var changedPositions: [PositionRecord] { touchedSymbols.compactMap { positions[$0] } }
 
     /// Trades opened, closed or split by the posted fills, in the order they changed.
     var changedTradeRecords: [TradeRecord] { tradeOrder.compactMap { changedTrades[$0] } }

@@ -203,7 +203,14 @@ extension ExecutionService {
 
             let accounts = try await session.accounts.lock(hashes: hashes, in: session)
             let clients = try await session.clients.find(ids: Array(Set(claimed.map(\.clientID))))
-            let fills = claimed.flatMap { batch in batch.orders.flatMap { outcomes[$0.clientOrderKey]?.fills(of: $0, accountHash: batch.accountHash, at: now) ?? [] } }
+            // Each order's fills, derived once from its outcome.
+            var fillsByOrder: [String: [FillRecord]] = [:]
+            for batch in claimed {
+                for order in batch.orders {
+                    fillsByOrder[order.orderID] = outcomes[order.clientOrderKey]?.fills(of: order, accountHash: batch.accountHash, at: now) ?? []
+                }
+            }
+            let fills = fillsByOrder.values.flatMap { $0 }
             let posted = try await session.ledger.existingFillIDs(fills.map(\.fillID))
             let positions = try await session.ledger.positions(accountHashes: hashes)
             let sold = fills.filter { $0.side == .sell }
@@ -219,7 +226,7 @@ extension ExecutionService {
             for var batch in claimed {
                 for (index, order) in batch.orders.enumerated() {
                     guard let outcome = outcomes[order.clientOrderKey] else { continue }
-                    for fill in outcome.fills(of: order, accountHash: batch.accountHash, at: now) where !posted.contains(fill.fillID) {
+                    for fill in fillsByOrder[order.orderID] ?? [] where !posted.contains(fill.fillID) {
                         try books[batch.accountHash]!.post(fill, strategyID: batch.strategy, now: now)
                     }
                     let updated = outcome.settled(order, at: now)
@@ -270,9 +277,10 @@ extension ExecutionService {
     /// cancelled at the broker, as the single path does.
     private func cancelIfKillSwitchEngaged(_ claimed: [BatchRecord], by principal: Principal) async throws {
         guard try await context.database.read({ try await $0.operations.state(.killSwitch) }) == "engaged" else { return }
-        let batches = try await context.database.read { try await $0.batches.find(claimed.map(\.batchID)) }
-        let accounts = try await context.database.read { try await $0.accounts.find(hashes: claimed.map(\.accountHash)) }
-        let clients = try await context.database.read { try await $0.clients.find(ids: claimed.map(\.clientID)) }
+        let (batches, accounts, clients) = try await context.database.read { session in
+            (try await session.batches.find(claimed.map(\.batchID)), try await session.accounts.find(hashes: claimed.map(\.accountHash)),
+             try await session.clients.find(ids: claimed.map(\.clientID)))
+        }
         let cancellation = OrderCancellation(context: context)
         for batch in batches.values.sorted(by: { $0.batchID < $1.batchID }) {
             guard let account = accounts[batch.accountHash], let client = clients[batch.clientID] else { continue }

@@ -13,17 +13,8 @@ public struct BatchRepository: Sendable {
 
     /// Inserts batches and their orders with multi-row statements (one per 100 batches, one per 200 orders).
     public func insert(_ batches: [BatchRecord]) async throws {
-        for start in stride(from: 0, to: batches.count, by: 100) {
-            var insert = sql.insert(into: "trade_batches").columns(Self.batchColumns)
-            for batch in batches[start..<min(start + 100, batches.count)] { insert = insert.values(Self.binds(batch)) }
-            try await insert.run()
-        }
-        let orders = batches.flatMap(\.orders)
-        for start in stride(from: 0, to: orders.count, by: 200) {
-            var insert = sql.insert(into: "batch_orders").columns(Self.orderColumns)
-            for order in orders[start..<min(start + 200, orders.count)] { insert = insert.values(Self.binds(order)) }
-            try await insert.run()
-        }
+        try await sql.insertRows(into: "trade_batches", columns: Self.batchColumns, batches, perStatement: 100, values: Self.binds)
+        try await sql.insertRows(into: "batch_orders", columns: Self.orderColumns, batches.flatMap(\.orders), values: Self.binds)
     }
 
     public func find(_ batchID: String) async throws -> BatchRecord? {

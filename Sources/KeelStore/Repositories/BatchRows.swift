@@ -64,15 +64,8 @@ extension BatchRepository {
         guard !orders.isEmpty else { return }
         let known = try await sql.select().column("order_id").from("batch_orders").where("order_id", .in, orders.map(\.orderID)).all()
         guard known.count == Set(orders.map(\.orderID)).count else { throw StoreError.notFound("order of \(orders.first?.batchID ?? "?")") }
-        for start in stride(from: 0, to: orders.count, by: 200) {
-            var insert = sql.insert(into: "batch_orders").columns(Self.orderColumns)
-            for order in orders[start..<min(start + 200, orders.count)] { insert = insert.values(Self.binds(order)) }
-            try await insert.onConflict(with: ["order_id"]) { conflict in
-                var conflict = conflict
-                for column in Self.orderColumns.dropFirst() { conflict = conflict.set(excludedValueOf: column) }
-                return conflict
-            }.run()
-        }
+        try await sql.insertRows(into: "batch_orders", columns: Self.orderColumns, orders, upsertOn: ["order_id"],
+                                 updating: Array(Self.orderColumns.dropFirst()), values: Self.binds)
     }
 
     static func binds(_ order: BatchOrderRecord) -> [any SQLExpression] {

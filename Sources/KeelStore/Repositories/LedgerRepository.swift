@@ -45,24 +45,18 @@ public struct LedgerRepository: Sendable {
     public func savePositions(_ positions: [PositionRecord]) async throws {
         let sql = database as! any SQLDatabase
         let closed = positions.filter { $0.quantity == 0 }, held = positions.filter { $0.quantity != 0 }
-        if !closed.isEmpty {
+        for start in stride(from: 0, to: closed.count, by: 500) {
             try await sql.raw("""
-                DELETE FROM positions WHERE \(SQLList(closed.map { position in
+                DELETE FROM positions WHERE \(SQLList(closed[start..<min(start + 500, closed.count)].map { position in
                     SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLIdentifier("account_hash"), .equal, SQLBind(position.accountHash)),
                                                            .and, SQLBinaryExpression(SQLIdentifier("symbol"), .equal, SQLBind(position.symbol))))
                 }, separator: SQLRaw(" OR ")))
                 """).run()
         }
-        for start in stride(from: 0, to: held.count, by: 200) {
-            var insert = sql.insert(into: "positions").columns(Self.positionColumns)
-            for position in held[start..<min(start + 200, held.count)] {
-                insert = insert.values(SQLBind(position.accountHash), SQLBind(position.clientID), SQLBind(position.userID), SQLBind(position.symbol),
-                                       SQLBind(position.quantity), SQLBind(position.averageCost), SQLBind(position.openedAt), SQLBind(position.updatedAt))
-            }
-            try await insert.onConflict(with: ["account_hash", "symbol"]) { conflict in
-                conflict.set(excludedValueOf: "client_id").set(excludedValueOf: "user_id").set(excludedValueOf: "quantity")
-                    .set(excludedValueOf: "average_cost").set(excludedValueOf: "opened_at").set(excludedValueOf: "updated_at")
-            }.run()
+        try await sql.insertRows(into: "positions", columns: Self.positionColumns, held, upsertOn: ["account_hash", "symbol"],
+                                 updating: ["client_id", "user_id", "quantity", "average_cost", "opened_at", "updated_at"]) { position in
+            [SQLBind(position.accountHash), SQLBind(position.clientID), SQLBind(position.userID), SQLBind(position.symbol),
+             SQLBind(position.quantity), SQLBind(position.averageCost), SQLBind(position.openedAt), SQLBind(position.updatedAt)]
         }
     }
 
@@ -74,15 +68,9 @@ public struct LedgerRepository: Sendable {
 
     /// Inserts fills with one multi-row INSERT per 200.
     public func insertFills(_ fills: [FillRecord]) async throws {
-        let sql = database as! any SQLDatabase
-        for start in stride(from: 0, to: fills.count, by: 200) {
-            var insert = sql.insert(into: "fills").columns(Self.fillColumns)
-            for fill in fills[start..<min(start + 200, fills.count)] {
-                insert = insert.values(SQLBind(fill.fillID), SQLBind(fill.orderID), SQLBind(fill.accountHash), SQLBind(fill.symbol),
-                                       SQLBind(fill.side.rawValue), SQLBind(fill.quantity), SQLBind(fill.price), SQLBind(fill.commission),
-                                       SQLBind(fill.filledAt), SQLBind(fill.recordedAt))
-            }
-            try await insert.run()
+        try await (database as! any SQLDatabase).insertRows(into: "fills", columns: Self.fillColumns, fills) { fill in
+            [SQLBind(fill.fillID), SQLBind(fill.orderID), SQLBind(fill.accountHash), SQLBind(fill.symbol), SQLBind(fill.side.rawValue),
+             SQLBind(fill.quantity), SQLBind(fill.price), SQLBind(fill.commission), SQLBind(fill.filledAt), SQLBind(fill.recordedAt)]
         }
     }
 
@@ -178,21 +166,12 @@ public struct LedgerRepository: Sendable {
 
     /// Inserts new trades and rewrites existing ones (by id): one multi-row upsert per 200.
     public func saveTrades(_ trades: [TradeRecord]) async throws {
-        let sql = database as! any SQLDatabase
-        for start in stride(from: 0, to: trades.count, by: 200) {
-            var insert = sql.insert(into: "trades").columns(Self.tradeColumns)
-            for trade in trades[start..<min(start + 200, trades.count)] {
-                insert = insert.values(
-                    SQLBind(trade.tradeID), SQLBind(trade.userID), SQLBind(trade.strategyID), SQLBind(trade.clientID), SQLBind(trade.accountHash),
-                    SQLBind(trade.symbol), SQLBind(trade.side), SQLBind(trade.quantity), SQLBind(trade.entryPrice), SQLBind(trade.exitPrice),
-                    SQLBind(trade.profitLoss), SQLBind(trade.fees), SQLBind(trade.status.rawValue), SQLBind(trade.entryTime), SQLBind(trade.exitTime),
-                    SQLBind(trade.entryOrderID), SQLBind(trade.exitOrderID))
-            }
-            try await insert.onConflict(with: ["trade_id"]) { conflict in
-                var conflict = conflict
-                for column in Self.tradeColumns.dropFirst() { conflict = conflict.set(excludedValueOf: column) }
-                return conflict
-            }.run()
+        try await (database as! any SQLDatabase).insertRows(into: "trades", columns: Self.tradeColumns, trades, upsertOn: ["trade_id"],
+                                                            updating: Array(Self.tradeColumns.dropFirst())) { trade in
+            [SQLBind(trade.tradeID), SQLBind(trade.userID), SQLBind(trade.strategyID), SQLBind(trade.clientID), SQLBind(trade.accountHash),
+             SQLBind(trade.symbol), SQLBind(trade.side), SQLBind(trade.quantity), SQLBind(trade.entryPrice), SQLBind(trade.exitPrice),
+             SQLBind(trade.profitLoss), SQLBind(trade.fees), SQLBind(trade.status.rawValue), SQLBind(trade.entryTime), SQLBind(trade.exitTime),
+             SQLBind(trade.entryOrderID), SQLBind(trade.exitOrderID)]
         }
     }
 }

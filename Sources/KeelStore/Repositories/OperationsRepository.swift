@@ -73,14 +73,10 @@ public struct OperationsRepository: Sendable {
     /// Appends audit entries with one multi-row INSERT (the id comes from the column's default: no extra round trip
     /// for it, as a model create would make on PostgreSQL).
     public func append(_ entries: [AuditEntry]) async throws {
-        let sql = database as! any SQLDatabase
-        for start in stride(from: 0, to: entries.count, by: 200) {
-            var insert = sql.insert(into: "audit_log").columns("at", "actor", "action", "entity_type", "entity_id", "client_id", "details")
-            for entry in entries[start..<min(start + 200, entries.count)] {
-                insert = insert.values(SQLBind(entry.at), SQLBind(entry.actor), SQLBind(entry.action), SQLBind(entry.entityType), SQLBind(entry.entityID),
-                                       SQLBind(entry.clientID), SQLBind(entry.details))
-            }
-            try await insert.run()
+        try await (database as! any SQLDatabase).insertRows(
+            into: "audit_log", columns: ["at", "actor", "action", "entity_type", "entity_id", "client_id", "details"], entries) { entry in
+            [SQLBind(entry.at), SQLBind(entry.actor), SQLBind(entry.action), SQLBind(entry.entityType), SQLBind(entry.entityID),
+             SQLBind(entry.clientID), SQLBind(entry.details)]
         }
     }
 
@@ -126,16 +122,11 @@ public struct OperationsRepository: Sendable {
 
     /// Records many broker calls with one multi-row INSERT per 200.
     public func record(_ calls: [BrokerCallRecord]) async throws {
-        let sql = database as! any SQLDatabase
-        for start in stride(from: 0, to: calls.count, by: 200) {
-            var insert = sql.insert(into: "broker_calls")
-                .columns("at", "broker", "account_hash", "operation", "client_order_key", "request", "response", "outcome", "duration_ms")
-            for call in calls[start..<min(start + 200, calls.count)] {
-                insert = insert.values(SQLBind(call.at), SQLBind(call.broker), SQLBind(call.accountHash), SQLBind(call.operation),
-                                       SQLBind(call.clientOrderKey), SQLBind(call.request), SQLBind(call.response), SQLBind(call.outcome),
-                                       SQLBind(call.durationMilliseconds))
-            }
-            try await insert.run()
+        try await (database as! any SQLDatabase).insertRows(
+            into: "broker_calls", columns: ["at", "broker", "account_hash", "operation", "client_order_key", "request", "response", "outcome", "duration_ms"],
+            calls) { call in
+            [SQLBind(call.at), SQLBind(call.broker), SQLBind(call.accountHash), SQLBind(call.operation), SQLBind(call.clientOrderKey),
+             SQLBind(call.request), SQLBind(call.response), SQLBind(call.outcome), SQLBind(call.durationMilliseconds)]
         }
     }
 

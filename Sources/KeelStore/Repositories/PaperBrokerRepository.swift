@@ -110,15 +110,11 @@ public struct PaperBrokerRepository: Sendable {
 
     /// Inserts orders whose keys the caller found absent under their accounts' locks, one multi-row INSERT per 200.
     public func insert(_ rows: [PaperOrderRow]) async throws {
-        for start in stride(from: 0, to: rows.count, by: 200) {
-            var insert = sql.insert(into: "paper_broker_orders").columns(Self.orderColumns)
-            for row in rows[start..<min(start + 200, rows.count)] {
-                insert = insert.values(SQLBind(row.brokerOrderID), SQLBind(row.accountID), SQLBind(row.clientOrderKey), SQLBind(row.symbol),
-                                       SQLBind(row.side.rawValue), SQLBind(row.quantity), SQLBind(row.status), SQLBind(row.rejectReason),
-                                       SQLBind(row.fillID), SQLBind(row.fillPrice), SQLBind(row.fillQuantity), SQLBind(row.commission),
-                                       SQLBind(row.createdAt), SQLBind(row.orderType), SQLBind(row.limitPrice), SQLBind(row.fills), SQLBind(row.updatedAt))
-            }
-            try await insert.run()
+        try await sql.insertRows(into: "paper_broker_orders", columns: Self.orderColumns, rows) { row in
+            [SQLBind(row.brokerOrderID), SQLBind(row.accountID), SQLBind(row.clientOrderKey), SQLBind(row.symbol), SQLBind(row.side.rawValue),
+             SQLBind(row.quantity), SQLBind(row.status), SQLBind(row.rejectReason), SQLBind(row.fillID), SQLBind(row.fillPrice),
+             SQLBind(row.fillQuantity), SQLBind(row.commission), SQLBind(row.createdAt), SQLBind(row.orderType), SQLBind(row.limitPrice),
+             SQLBind(row.fills), SQLBind(row.updatedAt)]
         }
     }
 
