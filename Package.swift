@@ -91,9 +91,15 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .target(
+            // The workspace's page queries: read under a principal through the services, answer KeelWeb's page models.
+            name: "KeelWorkspace",
+            dependencies: ["KeelCore", "KeelML", "KeelServices", "KeelStore", "KeelWeb"],
+            swiftSettings: strictSwift6
+        ),
+        .target(
             name: "KeelAPI",
             dependencies: [
-                "KeelCore", "KeelML", "KeelBrokers", "KeelServices", "KeelStore", "KeelWeb",
+                "KeelCore", "KeelML", "KeelBrokers", "KeelServices", "KeelStore", "KeelWeb", "KeelWorkspace",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -31,6 +31,7 @@ public struct KeelServices: Sendable {
     public let regimes: RegimeService
     public let models: ModelRegistryService
     public let goals: GoalService
+    public let alerts: AlertQueries
     public let trades: TradeService
     public let strategyInstances: StrategyInstanceService
     /// The autonomous daily cycle: runs, steps, status.
@@ -53,6 +54,7 @@ public struct KeelServices: Sendable {
         self.context = context
         webhooks = context.settings.alertWebhookURL != nil ? webhookSender.map { WebhookDispatcher(context: context, sender: $0) } : nil
         goals = GoalService(context: context, webhooks: webhooks)
+        alerts = AlertQueries(context: context, goals: goals)
         trades = TradeService(context: context, webhooks: webhooks)
         strategyInstances = StrategyInstanceService(context: context)
         let paper = PaperBroker(ledger: DatabasePaperBrokerLedger(database: context.database),

@@ -3,14 +3,11 @@ import Foundation
 import KeelCore
 import KeelServices
 import KeelStore
+import KeelWorkspace
 import Vapor
 
 struct KeelServicesKey: StorageKey {
     typealias Value = KeelServices
-}
-
-struct DataImportRootKey: StorageKey {
-    typealias Value = String
 }
 
 extension Application {
@@ -74,10 +71,9 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(KeelErrorMiddleware())
     app.middleware.use(RequestSanityMiddleware())
-    try registerRoutes(app, services: services, metricsToken: configuration.metricsToken)
+    try registerRoutes(app, services: services, configuration: configuration)
 
     var report = StartupReport()
-    app.storage[DataImportRootKey.self] = configuration.dataImportRoot
     if configuration.bootstrapAdmin {
         report.generatedAdminPassword = try await services.auth.bootstrapAdmin(password: configuration.adminPassword)
     }
@@ -99,32 +95,59 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     return report
 }
 
-func registerRoutes(_ app: Application, services: KeelServices, metricsToken: String?) throws {
-    try app.register(collection: HealthController())
+/// Every route, each controller built with exactly the services it uses.
+func registerRoutes(_ app: Application, services keel: KeelServices, configuration: KeelConfiguration) throws {
+    let context = keel.context, clock = context.clock
+    try app.register(collection: HealthController(system: keel.system, cycles: keel.cycles, marketData: keel.marketData, clock: clock,
+                                                  schwabConfigured: keel.schwab != nil))
     try app.register(collection: DashboardController())
-    try app.registerSessionPages(WorkspaceController(auth: services.auth), on: app)
-    let sessionPages = app.grouped("app").grouped(WebSessionMiddleware(auth: services.auth))
-    try app.registerSessionPages(WorkspaceClientsController(), on: sessionPages)
-    try app.registerSessionPages(WorkspaceOperationsController(), on: sessionPages)
-    try app.registerSessionPages(WorkspaceAutonomousController(), on: sessionPages)
-    try app.registerSessionPages(WorkspaceGoalsController(), on: sessionPages)
-    try app.registerSessionPages(WorkspaceModelsController(), on: sessionPages)
-    try app.registerSessionPages(WorkspaceDataController(), on: sessionPages)
-    try app.registerSessionPages(WorkspaceBacktestsController(), on: sessionPages)
+    try app.registerSessionPages(WorkspaceController(
+        auth: keel.auth, approvalsService: keel.approvals, overviewQuery: OverviewQuery(cycles: keel.cycles),
+        approvalQueue: ApprovalQueueQuery(approvals: keel.approvals, execution: keel.execution, regimes: keel.regimes, settings: context.settings)), on: app)
+    let sessionPages = app.grouped("app").grouped(WebSessionMiddleware(auth: keel.auth))
+    for pages: any RouteCollection in [
+        WorkspaceClientsController(query: ClientPagesQuery(context: context, schwabConfigured: keel.schwab != nil), clients: keel.clients,
+                                   preferences: keel.preferences, accounts: keel.accounts, rebalancing: keel.rebalancing, approvals: keel.approvals,
+                                   execution: keel.execution, schwab: keel.schwab),
+        WorkspaceOperationsController(query: OperationsQuery(jobs: keel.jobs, alerts: keel.alerts)),
+        WorkspaceAutonomousController(query: AutonomousQuery(context: context, cycles: keel.cycles, regimes: keel.regimes, backtests: keel.backtests),
+                                      cycles: keel.cycles, controls: keel.controls, system: keel.system),
+        WorkspaceGoalsController(query: GoalsQuery(context: context, goals: keel.goals), goals: keel.goals),
+        WorkspaceModelsController(query: ModelsQuery(context: context, models: keel.models, jobs: keel.jobs), models: keel.models,
+                                  training: keel.training, jobs: keel.jobs),
+        WorkspaceDataController(query: DataQuery(context: context, marketData: keel.marketData)),
+        WorkspaceBacktestsController(query: BacktestsQuery(context: context, backtests: keel.backtests), backtests: keel.backtests, jobs: keel.jobs),
+    ] {
+        try app.registerSessionPages(pages, on: sessionPages)
+    }
     try app.register(collection: OpenAPIController())
     let api = app.grouped("api")
-    try api.register(collection: AuthController(publicRoutes: true))
-    let secured = api.grouped(BearerAuthMiddleware(auth: services.auth))
+    try api.register(collection: AuthController(publicRoutes: true, auth: keel.auth, clock: clock))
+    let secured = api.grouped(BearerAuthMiddleware(auth: keel.auth))
     for collection: any RouteCollection in [
-        AuthController(publicRoutes: false), ClientController(), AccountController(), TradingController(), SystemController(),
-        DataController(), BacktestController(), GoalController(), TradeController(), AlertController(),
-        SchwabController(publicRoutes: false), JobController(), ModelController(), RegimeController(), AutonomousController(),
+        AuthController(publicRoutes: false, auth: keel.auth, clock: clock),
+        ClientController(clients: keel.clients, accountService: keel.accounts, preferenceService: keel.preferences),
+        AccountController(accounts: keel.accounts, cashFlowService: keel.cashFlows),
+        TradingController(approvals: keel.approvals, execution: keel.execution, healthService: keel.health, predictions: keel.predictions,
+                          rebalancing: keel.rebalancing),
+        SystemController(system: keel.system, reconciliation: keel.reconciliation),
+        DataController(marketData: keel.marketData, pipeline: keel.pipeline, jobs: keel.jobs, schwab: keel.schwab, clock: clock,
+                       importRoot: configuration.dataImportRoot),
+        BacktestController(backtests: keel.backtests, jobs: keel.jobs),
+        GoalController(goals: keel.goals),
+        TradeController(trades: keel.trades, strategyInstances: keel.strategyInstances),
+        AlertController(alertQueries: keel.alerts),
+        SchwabController(publicRoutes: false, schwab: keel.schwab),
+        JobController(jobs: keel.jobs),
+        ModelController(models: keel.models, training: keel.training, jobs: keel.jobs),
+        RegimeController(regimes: keel.regimes),
+        AutonomousController(controlService: keel.controls, cycles: keel.cycles, regimeSymbol: context.settings.cycle.regimeSymbol),
     ] {
         try app.registerSecured(collection, on: secured)
     }
-    try app.registerSecured(MetricsController(), on: app.grouped(MetricsAuthMiddleware(
-        scrapeToken: metricsToken, sessions: BearerAuthMiddleware(auth: services.auth))))
-    try api.register(collection: SchwabController(publicRoutes: true))
+    try app.registerSecured(MetricsController(jobs: keel.jobs), on: app.grouped(MetricsAuthMiddleware(
+        scrapeToken: configuration.metricsToken, sessions: BearerAuthMiddleware(auth: keel.auth))))
+    try api.register(collection: SchwabController(publicRoutes: true, schwab: keel.schwab))
     try OpenAPIController.install(on: app, version: OpenAPIController.apiVersion)
 }
 

@@ -31,8 +31,6 @@ extension Request {
         }
     }
 
-    var keel: KeelServices { application.keel }
-
     /// An integer path parameter, or a 422 naming it.
     func intParameter(_ name: String) throws -> Int {
         guard let text = parameters.get(name), let value = Int(text) else {

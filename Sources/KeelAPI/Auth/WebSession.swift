@@ -85,7 +85,7 @@ enum WebSession {
     /// A path inside the workspace to return to after sign-in; anything else (another site, a scheme) goes home.
     static func safeNext(_ raw: String?) -> String {
         guard let raw, raw.hasPrefix("/app"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.count <= 500,
-              raw.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else { return "/app" }
+              raw.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else { return WorkspaceRoute.overview.path }
         return raw
     }
 }
@@ -98,12 +98,12 @@ struct WebSessionMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let target = WebSession.safeNext(request.method == .GET ? request.url.string : request.headers.first(name: .referer).flatMap { URL(string: $0)?.path })
         guard let token = request.cookies[WebSession.sessionCookie]?.string, let principal = try await auth.authenticate(token: token) else {
-            return request.redirect(to: "/app/sign-in?next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2Fapp"))
+            return request.redirect(to: .signIn, ["next": target])
         }
         if request.method == .POST {
             let sent = (try? request.content.get(String.self, at: "csrf")) ?? ""
             guard WebSession.same(sent, WebSession.csrfToken(forSession: token, keys: request.webSessionKeys)) else {
-                return request.redirect(to: "/app/sign-in?expired=1&next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2Fapp"))
+                return request.redirect(to: .signIn, ["expired": "1", "next": target])
             }
         }
         request.storage[PrincipalKey.self] = principal

@@ -2,6 +2,8 @@ import KeelServices
 import Vapor
 
 struct AccountController: RouteCollection {
+    let accounts: AccountService
+    let cashFlowService: CashFlowService
     func boot(routes: any RoutesBuilder) throws {
         routes.get("brokerages", use: brokerages).openAPI("Brokerages accounts can be linked at")
         routes.post("brokerages", "accounts", use: link).openAPI("Link a brokerage account to a client", body: AccountLinkRequest.self, example: APIExamples.linkAccount)
@@ -14,34 +16,32 @@ struct AccountController: RouteCollection {
     }
 
     func brokerages(req: Request) async throws -> [BrokerageResponse] {
-        _ = try req.principal
-        return try await req.keel.context.database.read { try await $0.accounts.brokerages() }.map {
+        try await accounts.brokerages(by: req.principal).map {
             BrokerageResponse(brokerageId: $0.brokerageID, code: $0.code, name: $0.name, supportsLive: $0.supportsLive)
         }
     }
 
     func link(req: Request) async throws -> AccountResponse {
         let body = try req.decodeBody(AccountLinkRequest.self)
-        return AccountResponse(try await req.keel.accounts.link(body.input, by: req.principal))
+        return AccountResponse(try await accounts.link(body.input, by: req.principal))
     }
 
     func get(req: Request) async throws -> AccountResponse {
-        AccountResponse(try await req.keel.accounts.get(accountHash: req.parameters.get("account_hash") ?? "", by: req.principal))
+        AccountResponse(try await accounts.get(accountHash: req.parameters.get("account_hash") ?? "", by: req.principal))
     }
 
     func recordCashFlow(req: Request) async throws -> CashFlowResponse {
         let body = try req.decodeBody(CashFlowRequest.self)
-        return CashFlowResponse(try await req.keel.cashFlows.record(accountHash: req.parameters.get("account_hash") ?? "", amount: body.amount,
+        return CashFlowResponse(try await cashFlowService.record(accountHash: req.parameters.get("account_hash") ?? "", amount: body.amount,
                                                                     note: body.note, by: req.principal))
     }
 
     func cashFlows(req: Request) async throws -> [CashFlowResponse] {
-        try await req.keel.cashFlows.list(accountHash: req.parameters.get("account_hash") ?? "", by: req.principal).map(CashFlowResponse.init)
+        try await cashFlowService.list(accountHash: req.parameters.get("account_hash") ?? "", by: req.principal).map(CashFlowResponse.init)
     }
 
     func modelPortfolios(req: Request) async throws -> [ModelPortfolioResponse] {
-        _ = try req.principal
-        return try await req.keel.context.database.read { try await $0.referenceData.modelPortfolios() }.map {
+        try await accounts.modelPortfolios(by: req.principal).map {
             ModelPortfolioResponse(portfolioId: $0.id, name: $0.name, strategy: $0.strategy.rawValue, riskLevel: $0.riskLevel,
                                    description: $0.description, universe: $0.universe)
         }

@@ -1,3 +1,4 @@
+import KeelCore
 import KeelServices
 import KeelStore
 import Vapor
@@ -5,6 +6,8 @@ import Vapor
 /// Login is public; the rest needs a token. Registered twice, once per side of the auth middleware.
 struct AuthController: RouteCollection {
     let publicRoutes: Bool
+    let auth: AuthService
+    let clock: any KeelClock
 
     func boot(routes: any RoutesBuilder) throws {
         if publicRoutes {
@@ -31,14 +34,14 @@ struct AuthController: RouteCollection {
         guard let password = body.password, !password.isEmpty else { throw ServiceError.invalid("password", "password is required") }
         // The peer address as Vapor sees it; a forwarding header is not trusted (anyone could set it).
         let address = req.remoteAddress?.ipAddress ?? "unknown"
-        let issued = try await req.keel.auth.login(userID: userID, password: password, address: address)
-        let lifetime = max(0, Int(issued.expiresAt.timeIntervalSince(req.keel.context.clock.now())))
+        let issued = try await auth.login(userID: userID, password: password, address: address)
+        let lifetime = max(0, Int(issued.expiresAt.timeIntervalSince(clock.now())))
         return LoginResponse(token: issued.token, accessToken: issued.token, expiresIn: lifetime, expiresAt: issued.expiresAt,
                              userId: issued.user.userID, role: issued.user.role.rawValue, clientId: issued.clientID)
     }
 
     func logout(req: Request) async throws -> HTTPStatus {
-        if let token = req.headers.bearerAuthorization?.token { try await req.keel.auth.logout(token: token) }
+        if let token = req.headers.bearerAuthorization?.token { try await auth.logout(token: token) }
         return .noContent
     }
 
@@ -54,16 +57,16 @@ struct AuthController: RouteCollection {
         guard let role = body.role.flatMap(UserRole.init(rawValue:)) else {
             throw ServiceError.invalid("role", "role must be one of admin, advisor, client")
         }
-        return UserResponse(try await req.keel.auth.createUser(by: req.principal, userID: userID, password: password, role: role,
+        return UserResponse(try await auth.createUser(by: req.principal, userID: userID, password: password, role: role,
                                                                displayName: body.displayName))
     }
 
     func listUsers(req: Request) async throws -> [UserResponse] {
-        try await req.keel.auth.listUsers(by: req.principal).map(UserResponse.init)
+        try await auth.listUsers(by: req.principal).map(UserResponse.init)
     }
 
     func user(req: Request) async throws -> UserResponse {
-        UserResponse(try await req.keel.auth.user(try req.parameters.require("user_id"), by: req.principal))
+        UserResponse(try await auth.user(try req.parameters.require("user_id"), by: req.principal))
     }
 
     /// Changes a login's role (admin) and/or active state.
@@ -71,35 +74,35 @@ struct AuthController: RouteCollection {
         let userID = try req.parameters.require("user_id")
         let body = try req.decodeBody(UpdateUserRequest.self)
         guard body.role != nil || body.active != nil else { throw ServiceError.invalid("role", "send role and/or active") }
-        var updated = try await req.keel.auth.user(userID, by: req.principal)
+        var updated = try await auth.user(userID, by: req.principal)
         if let text = body.role {
             guard let role = UserRole(rawValue: text) else { throw ServiceError.invalid("role", "role must be one of admin, advisor, client") }
-            updated = try await req.keel.auth.setRole(userID, role: role, by: req.principal)
+            updated = try await auth.setRole(userID, role: role, by: req.principal)
         }
-        if let active = body.active { updated = try await req.keel.auth.setActive(userID, active: active, by: req.principal) }
+        if let active = body.active { updated = try await auth.setActive(userID, active: active, by: req.principal) }
         return UserResponse(updated)
     }
 
     func deactivate(req: Request) async throws -> UserResponse {
-        UserResponse(try await req.keel.auth.setActive(try req.parameters.require("user_id"), active: false, by: req.principal))
+        UserResponse(try await auth.setActive(try req.parameters.require("user_id"), active: false, by: req.principal))
     }
 
     func activate(req: Request) async throws -> UserResponse {
-        UserResponse(try await req.keel.auth.setActive(try req.parameters.require("user_id"), active: true, by: req.principal))
+        UserResponse(try await auth.setActive(try req.parameters.require("user_id"), active: true, by: req.principal))
     }
 
     func revokeSessions(req: Request) async throws -> UserResponse {
-        UserResponse(try await req.keel.auth.revokeSessions(try req.parameters.require("user_id"), by: req.principal))
+        UserResponse(try await auth.revokeSessions(try req.parameters.require("user_id"), by: req.principal))
     }
 
     func resetPassword(req: Request) async throws -> UserResponse {
         let body = try req.decodeBody(ResetPasswordRequest.self)
         guard let password = body.password else { throw ServiceError.invalid("password", "password is required") }
-        return UserResponse(try await req.keel.auth.resetPassword(try req.parameters.require("user_id"), to: password, by: req.principal))
+        return UserResponse(try await auth.resetPassword(try req.parameters.require("user_id"), to: password, by: req.principal))
     }
 
     func unlock(req: Request) async throws -> UserResponse {
-        UserResponse(try await req.keel.auth.unlock(try req.parameters.require("user_id"), by: req.principal))
+        UserResponse(try await auth.unlock(try req.parameters.require("user_id"), by: req.principal))
     }
 
     /// The signed-in user changes their own password; their other sessions end.
@@ -107,7 +110,7 @@ struct AuthController: RouteCollection {
         let body = try req.decodeBody(ChangePasswordRequest.self)
         guard let current = body.currentPassword else { throw ServiceError.invalid("current_password", "current_password is required") }
         guard let new = body.newPassword else { throw ServiceError.invalid("new_password", "new_password is required") }
-        try await req.keel.auth.changePassword(by: req.principal, currentToken: req.headers.bearerAuthorization?.token ?? "", current: current, new: new)
+        try await auth.changePassword(by: req.principal, currentToken: req.headers.bearerAuthorization?.token ?? "", current: current, new: new)
         return .noContent
     }
 }

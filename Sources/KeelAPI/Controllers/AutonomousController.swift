@@ -4,6 +4,11 @@ import Vapor
 
 /// The autonomous daily cycle (runs, status) and the per-client controls it honours (pause, strategy override).
 struct AutonomousController: RouteCollection {
+    let controlService: ClientControlService
+    let cycles: AutonomousCycleService
+    /// The benchmark performance is measured against.
+    let regimeSymbol: String
+
     func boot(routes: any RoutesBuilder) throws {
         let autonomous = routes.grouped("autonomous")
         autonomous.post("run", use: run)
@@ -28,49 +33,49 @@ struct AutonomousController: RouteCollection {
 
     func run(req: Request) async throws -> Response {
         let body = req.body.data == nil ? CycleRunBody() : try req.decodeBody(CycleRunBody.self)
-        let run = try await req.keel.cycles.run(body.request, by: req.principal)
+        let run = try await cycles.run(body.request, by: req.principal)
         return try await CycleSubmittedResponse(cycleId: run.cycleID, jobId: run.jobID ?? "").encodeResponse(status: .accepted, for: req)
     }
 
     func runs(req: Request) async throws -> [CycleRunResponse] {
-        try await req.keel.cycles.list(limit: try req.query.get(Int?.self, at: "limit"), by: req.principal).map(CycleRunResponse.init)
+        try await cycles.list(limit: try req.query.get(Int?.self, at: "limit"), by: req.principal).map(CycleRunResponse.init)
     }
 
     func get(req: Request) async throws -> CycleDetailResponse {
-        CycleDetailResponse(try await req.keel.cycles.get(try req.parameters.require("cycle_id"), by: req.principal))
+        CycleDetailResponse(try await cycles.get(try req.parameters.require("cycle_id"), by: req.principal))
     }
 
     func status(req: Request) async throws -> AutonomyStatusResponse {
-        AutonomyStatusResponse(try await req.keel.cycles.status(by: req.principal))
+        AutonomyStatusResponse(try await cycles.status(by: req.principal))
     }
 
     func performance(req: Request) async throws -> AccountPerformanceResponse {
-        let report = try await req.keel.cycles.performance(accountHash: try req.parameters.require("account_hash"),
+        let report = try await cycles.performance(accountHash: try req.parameters.require("account_hash"),
                                                            days: try req.query.get(Int?.self, at: "days"), by: req.principal)
-        return AccountPerformanceResponse(report, benchmark: req.keel.context.settings.cycle.regimeSymbol)
+        return AccountPerformanceResponse(report, benchmark: regimeSymbol)
     }
 
     func controls(req: Request) async throws -> ClientControlResponse {
-        ClientControlResponse(try await req.keel.controls.control(clientID: try Self.clientID(req), by: req.principal))
+        ClientControlResponse(try await controlService.control(clientID: try Self.clientID(req), by: req.principal))
     }
 
     func pause(req: Request) async throws -> ClientControlResponse {
         let body = req.body.data == nil ? ClientPauseBody() : try req.decodeBody(ClientPauseBody.self)
-        return ClientControlResponse(try await req.keel.controls.pause(clientID: try Self.clientID(req), reason: body.reason, by: req.principal))
+        return ClientControlResponse(try await controlService.pause(clientID: try Self.clientID(req), reason: body.reason, by: req.principal))
     }
 
     func resume(req: Request) async throws -> ClientControlResponse {
-        ClientControlResponse(try await req.keel.controls.resume(clientID: try Self.clientID(req), by: req.principal))
+        ClientControlResponse(try await controlService.resume(clientID: try Self.clientID(req), by: req.principal))
     }
 
     func setOverride(req: Request) async throws -> ClientControlResponse {
         let body = try req.decodeBody(StrategyOverrideBody.self)
-        return ClientControlResponse(try await req.keel.controls.setOverride(clientID: try Self.clientID(req), strategy: body.strategy, until: body.until,
+        return ClientControlResponse(try await controlService.setOverride(clientID: try Self.clientID(req), strategy: body.strategy, until: body.until,
                                                                              reason: body.reason, by: req.principal))
     }
 
     func clearOverride(req: Request) async throws -> ClientControlResponse {
-        ClientControlResponse(try await req.keel.controls.clearOverride(clientID: try Self.clientID(req), by: req.principal))
+        ClientControlResponse(try await controlService.clearOverride(clientID: try Self.clientID(req), by: req.principal))
     }
 
     static func clientID(_ req: Request) throws -> Int {

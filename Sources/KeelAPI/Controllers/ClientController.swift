@@ -3,6 +3,10 @@ import KeelStore
 import Vapor
 
 struct ClientController: RouteCollection {
+    let clients: ClientService
+    let accountService: AccountService
+    let preferenceService: PreferencesService
+
     func boot(routes: any RoutesBuilder) throws {
         let clients = routes.grouped("clients")
         clients.post(use: create).openAPI("Onboard a client", body: ClientRequest.self, example: APIExamples.client)
@@ -21,7 +25,7 @@ struct ClientController: RouteCollection {
 
     func create(req: Request) async throws -> ClientResponse {
         let body = try req.decodeBody(ClientRequest.self)
-        return ClientResponse(try await req.keel.clients.create(body.input, by: req.principal))
+        return ClientResponse(try await clients.create(body.input, by: req.principal))
     }
 
     func list(req: Request) async throws -> [ClientResponse] {
@@ -31,50 +35,46 @@ struct ClientController: RouteCollection {
         }
         let limit = try req.query.get(Int?.self, at: "limit") ?? 100
         let offset = try req.query.get(Int?.self, at: "offset") ?? 0
-        return try await req.keel.clients.list(status: status, limit: limit, offset: offset, by: req.principal).map(ClientResponse.init)
+        return try await clients.list(status: status, limit: limit, offset: offset, by: req.principal).map(ClientResponse.init)
     }
 
     func get(req: Request) async throws -> ClientResponse {
-        ClientResponse(try await req.keel.clients.get(req.intParameter("client_id"), by: req.principal))
+        ClientResponse(try await clients.get(req.intParameter("client_id"), by: req.principal))
     }
 
     func update(req: Request) async throws -> ClientResponse {
         let body = try req.decodeBody(ClientRequest.self)
-        return ClientResponse(try await req.keel.clients.update(req.intParameter("client_id"), with: body.input, by: req.principal))
+        return ClientResponse(try await clients.update(req.intParameter("client_id"), with: body.input, by: req.principal))
     }
 
     func delete(req: Request) async throws -> HTTPStatus {
-        try await req.keel.clients.delete(req.intParameter("client_id"), by: req.principal)
+        try await clients.delete(req.intParameter("client_id"), by: req.principal)
         return .noContent
     }
 
     func deactivate(req: Request) async throws -> ClientResponse {
-        ClientResponse(try await req.keel.clients.setStatus(req.intParameter("client_id"), to: .inactive, by: req.principal))
+        ClientResponse(try await clients.setStatus(req.intParameter("client_id"), to: .inactive, by: req.principal))
     }
 
     func activate(req: Request) async throws -> ClientResponse {
-        ClientResponse(try await req.keel.clients.setStatus(req.intParameter("client_id"), to: .active, by: req.principal))
+        ClientResponse(try await clients.setStatus(req.intParameter("client_id"), to: .active, by: req.principal))
     }
 
     func accounts(req: Request) async throws -> [AccountResponse] {
-        try await req.keel.accounts.list(clientID: req.intParameter("client_id"), by: req.principal).map(AccountResponse.init)
+        try await accountService.list(clientID: req.intParameter("client_id"), by: req.principal).map(AccountResponse.init)
     }
 
     func preferences(req: Request) async throws -> PreferencesResponse {
-        PreferencesResponse(try await req.keel.preferences.get(clientID: req.intParameter("client_id"), by: req.principal))
+        PreferencesResponse(try await preferenceService.get(clientID: req.intParameter("client_id"), by: req.principal))
     }
 
     func updatePreferences(req: Request) async throws -> PreferencesResponse {
         let body = try req.decodeBody(PreferencesRequest.self)
-        return PreferencesResponse(try await req.keel.preferences.update(clientID: req.intParameter("client_id"), with: body.input, by: req.principal))
+        return PreferencesResponse(try await preferenceService.update(clientID: req.intParameter("client_id"), with: body.input, by: req.principal))
     }
 
     func audit(req: Request) async throws -> [AuditEntryResponse] {
-        let principal = try req.principal
-        try principal.ensureStaff()
-        let clientID = try req.intParameter("client_id")
-        let entries = try await req.keel.context.database.read { try await $0.operations.audit(clientID: clientID) }
-        return entries.map {
+        try await clients.audit(clientID: req.intParameter("client_id"), by: req.principal).map {
             AuditEntryResponse(at: $0.at, actor: $0.actor, action: $0.action, entityType: $0.entityType, entityId: $0.entityID,
                                clientId: $0.clientID, details: $0.details)
         }

@@ -7,6 +7,14 @@ import Vapor
 /// The market-data pipeline over HTTP: start and follow runs, the quality report, bars, indicators and
 /// fundamentals as of a date.
 struct DataController: RouteCollection {
+    let marketData: MarketDataQueries
+    let pipeline: PipelineService
+    let jobs: JobService
+    let schwab: SchwabLinkService?
+    let clock: any KeelClock
+    /// The folder CSV imports may read from (nil: anywhere the process can read).
+    let importRoot: String?
+
     func boot(routes: any RoutesBuilder) throws {
         let data = routes.grouped("data")
         data.post("pipeline", "runs", use: startRun).openAPI("Start a market-data pipeline run (staff): a job, or inline with wait", body: PipelineRunRequest.self, status: .accepted, response: .json(PipelineRunResponse.self), alternatives: [.ok: PipelineRunResponse.self])
@@ -25,7 +33,7 @@ struct DataController: RouteCollection {
         guard let list = try req.query.get(String?.self, at: "symbols") else { throw ServiceError.invalid("symbols", "symbols is required, e.g. AAPL,MSFT") }
         let from = try req.query.get(String?.self, at: "from").map { try Self.date($0, field: "from") }
         let to = try req.query.get(String?.self, at: "to").map { try Self.date($0, field: "to").addingTimeInterval(86_399) }
-        let rows = try await req.keel.marketData.features(symbols: list.split(separator: ",").map(String.init), from: from, to: to)
+        let rows = try await marketData.features(symbols: list.split(separator: ",").map(String.init), from: from, to: to)
         return FeaturesResponse(names: FeatureBuilder.names, rows: rows.prefix(50_000).map {
             FeaturesResponse.Row(symbol: $0.symbol, date: $0.date, values: $0.values.map { $0.isNaN ? nil : $0 })
         })
@@ -38,18 +46,17 @@ struct DataController: RouteCollection {
         guard let mode = PipelineMode(rawValue: body.mode ?? "full") else {
             throw ServiceError.invalid("mode", "mode must be one of full, incremental, backfill")
         }
-        let services = req.keel
         let provider: any MarketDataProvider
         switch body.source ?? "simulator" {
         case "csv":
             guard let path = body.path, !path.isEmpty else { throw ServiceError.invalid("path", "path is required for a csv source") }
-            provider = CSVMarketDataProvider(path: try Self.allowedPath(path, root: req.application.storage[DataImportRootKey.self]),
+            provider = CSVMarketDataProvider(path: try Self.allowedPath(path, root: importRoot),
                                              symbolOverride: body.symbol, intervalOverride: body.interval, asOfOverride: body.asOf)
         case "simulator":
             provider = SimulatorMarketDataProvider(seed: body.seed ?? DemoMarketSeeder.defaultSeed, historyDays: 760,
-                                                   symbols: body.symbols?.map { $0.uppercased() }, clock: services.context.clock)
+                                                   symbols: body.symbols?.map { $0.uppercased() }, clock: clock)
         case "schwab":
-            guard let schwab = services.schwab else { throw ServiceError(.unavailable, code: "schwab_not_configured", message: "Schwab is not configured on this server") }
+            guard let schwab = schwab else { throw ServiceError(.unavailable, code: "schwab_not_configured", message: "Schwab is not configured on this server") }
             guard let clientID = body.clientId else { throw ServiceError.invalid("client_id", "client_id (whose Schwab login reads the prices) is required") }
             try principal.ensureAccess(toClient: clientID)
             provider = SchwabPriceHistoryProvider(clientID: clientID, symbols: body.symbols ?? [], years: body.years ?? 1, schwab: schwab)
@@ -59,12 +66,12 @@ struct DataController: RouteCollection {
         let parameters = PipelineParameters(from: try body.from.map { try Self.date($0, field: "from") },
                                             to: try body.to.map { try Self.date($0, field: "to").addingTimeInterval(86_399) },
                                             policy: body.policy)
-        let run = try await services.pipeline.start(mode: mode, provider: provider, parameters: parameters, by: principal.userID)
+        let run = try await pipeline.start(mode: mode, provider: provider, parameters: parameters, by: principal.userID)
         if body.wait == true {
-            return try await PipelineRunResponse(try await services.pipeline.execute(run.runID)).encodeResponse(status: .ok, for: req)
+            return try await PipelineRunResponse(try await pipeline.execute(run.runID)).encodeResponse(status: .ok, for: req)
         }
         // A job, not a detached task: a restart or a dead worker resumes it from the run's cursor.
-        let job = try await services.jobs.enqueue(kind: "pipeline.run", payload: try StoredJSON.encode(["run_id": run.runID]),
+        let job = try await jobs.enqueue(kind: "pipeline.run", payload: try StoredJSON.encode(["run_id": run.runID]),
                                                   idempotencyKey: "pipeline:\(run.runID)", createdBy: principal.userID)
         var response = PipelineRunResponse(run)
         response.jobId = job.jobID
@@ -74,26 +81,26 @@ struct DataController: RouteCollection {
     func listRuns(req: Request) async throws -> [PipelineRunResponse] {
         try req.principal.ensureStaff()
         let limit = try FieldValidation.range(try req.query.get(Int?.self, at: "limit") ?? 50, 1...500, field: "limit")
-        return try await req.keel.marketData.runs(limit: limit).map(PipelineRunResponse.init)
+        return try await marketData.runs(limit: limit).map(PipelineRunResponse.init)
     }
 
     func getRun(req: Request) async throws -> PipelineRunResponse {
         try req.principal.ensureStaff()
-        return PipelineRunResponse(try await req.keel.pipeline.run(req.parameters.get("run_id") ?? ""))
+        return PipelineRunResponse(try await pipeline.run(req.parameters.get("run_id") ?? ""))
     }
 
     func resumeRun(req: Request) async throws -> PipelineRunResponse {
         try req.principal.ensureStaff()
-        return PipelineRunResponse(try await req.keel.pipeline.resume(req.parameters.get("run_id") ?? ""))
+        return PipelineRunResponse(try await pipeline.resume(req.parameters.get("run_id") ?? ""))
     }
 
     func quality(req: Request) async throws -> QualityReportResponse {
         _ = try req.principal
         let symbol = try req.query.get(String?.self, at: "symbol")
         let limit = try FieldValidation.range(try req.query.get(Int?.self, at: "limit") ?? 500, 1...10_000, field: "limit")
-        let issues = try await req.keel.marketData.issues(symbol: symbol, severity: try req.query.get(String?.self, at: "severity"),
+        let issues = try await marketData.issues(symbol: symbol, severity: try req.query.get(String?.self, at: "severity"),
                                                           kind: try req.query.get(String?.self, at: "kind"), limit: limit)
-        let counts = try await req.keel.marketData.issueCounts(symbol: symbol)
+        let counts = try await marketData.issueCounts(symbol: symbol)
         return QualityReportResponse(
             counts: counts.map { .init(kind: $0.kind, severity: $0.severity, count: $0.count) },
             issues: issues.map { QualityIssueResponse(symbol: $0.symbol, interval: $0.interval, time: $0.timestamp, kind: $0.kind,
@@ -104,7 +111,7 @@ struct DataController: RouteCollection {
         _ = try req.principal
         let (symbol, interval, from, to) = try Self.range(req)
         let limit = try FieldValidation.range(try req.query.get(Int?.self, at: "limit") ?? 5_000, 1...100_000, field: "limit")
-        return try await req.keel.marketData.bars(symbol: symbol, interval: interval, from: from, to: to, limit: limit).map {
+        return try await marketData.bars(symbol: symbol, interval: interval, from: from, to: to, limit: limit).map {
             BarResponse(time: $0.timestamp, open: $0.open, high: $0.high, low: $0.low, close: $0.close, adjClose: $0.adjustedClose,
                         volume: $0.volume, quality: $0.quality)
         }
@@ -113,7 +120,7 @@ struct DataController: RouteCollection {
     func indicators(req: Request) async throws -> IndicatorRowsResponse {
         _ = try req.principal
         let (symbol, interval, from, to) = try Self.range(req)
-        let rows = try await req.keel.marketData.indicators(symbol: symbol, interval: interval, from: from, to: to)
+        let rows = try await marketData.indicators(symbol: symbol, interval: interval, from: from, to: to)
         return IndicatorRowsResponse(symbol: symbol.uppercased(), interval: interval, columns: IndicatorTable.columns, times: rows.timestamps,
                                      values: rows.columns.map { $0.map { $0.isNaN ? nil : $0 } })
     }
@@ -121,8 +128,8 @@ struct DataController: RouteCollection {
     func fundamentals(req: Request) async throws -> FundamentalsResponse {
         _ = try req.principal
         let asOf = try req.query.get(String?.self, at: "as_of").map { try Self.date($0, field: "as_of").addingTimeInterval(86_399) }
-            ?? req.keel.context.clock.now()
-        return FundamentalsResponse(try await req.keel.marketData.fundamentals(symbol: req.parameters.get("symbol") ?? "", asOf: asOf))
+            ?? clock.now()
+        return FundamentalsResponse(try await marketData.fundamentals(symbol: req.parameters.get("symbol") ?? "", asOf: asOf))
     }
 
     static let rangeQuery: [QueryParameter] = [

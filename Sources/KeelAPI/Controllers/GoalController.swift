@@ -5,6 +5,8 @@ import Vapor
 /// Financial goals: create, read, list by user, update, cancel; progress history, sizing, strategy,
 /// adjustments and alerts of each.
 struct GoalController: RouteCollection {
+    let goals: GoalService
+
     func boot(routes: any RoutesBuilder) throws {
         let goals = routes.grouped("goals")
         goals.post(use: create).openAPI("Set a financial goal", body: GoalBody.self, example: APIExamples.goal)
@@ -25,32 +27,32 @@ struct GoalController: RouteCollection {
     func goalID(_ req: Request) -> String { req.parameters.get("goal_id") ?? "" }
 
     func create(req: Request) async throws -> GoalResponse {
-        GoalResponse(try await req.keel.goals.create(try req.decodeBody(GoalBody.self).input, by: req.principal))
+        GoalResponse(try await goals.create(try req.decodeBody(GoalBody.self).input, by: req.principal))
     }
 
     func list(req: Request) async throws -> [GoalResponse] {
-        try await req.keel.goals.list(userID: try req.query.get(String?.self, at: "user_id"), clientID: try req.query.get(Int?.self, at: "client_id"),
+        try await goals.list(userID: try req.query.get(String?.self, at: "user_id"), clientID: try req.query.get(Int?.self, at: "client_id"),
                                       status: try req.query.get(String?.self, at: "status"), by: req.principal).map(GoalResponse.init)
     }
 
     func get(req: Request) async throws -> GoalResponse {
-        GoalResponse(try await req.keel.goals.get(goalID(req), by: req.principal))
+        GoalResponse(try await goals.get(goalID(req), by: req.principal))
     }
 
     func update(req: Request) async throws -> GoalResponse {
-        GoalResponse(try await req.keel.goals.update(goalID(req), try req.decodeBody(GoalUpdateBody.self).update, by: req.principal))
+        GoalResponse(try await goals.update(goalID(req), try req.decodeBody(GoalUpdateBody.self).update, by: req.principal))
     }
 
     func cancel(req: Request) async throws -> GoalResponse {
-        GoalResponse(try await req.keel.goals.cancel(goalID(req), by: req.principal))
+        GoalResponse(try await goals.cancel(goalID(req), by: req.principal))
     }
 
     func history(req: Request) async throws -> [GoalHistoryResponse] {
-        try await req.keel.goals.history(goalID(req), by: req.principal).map(GoalHistoryResponse.init)
+        try await goals.history(goalID(req), by: req.principal).map(GoalHistoryResponse.init)
     }
 
     func sizing(req: Request) async throws -> GoalSizingResponse {
-        GoalSizingResponse(try await req.keel.goals.sizing(goalID(req), by: req.principal))
+        GoalSizingResponse(try await goals.sizing(goalID(req), by: req.principal))
     }
 
     func userSizing(req: Request) async throws -> GoalSteeringResponse {
@@ -58,20 +60,20 @@ struct GoalController: RouteCollection {
         guard let userID = try req.query.get(String?.self, at: "user_id") ?? (principal.role.isStaff ? nil : principal.userID) else {
             throw ServiceError.invalid("user_id", "user_id is required")
         }
-        return GoalSteeringResponse(userID: userID, try await req.keel.goals.sizing(userID: userID, by: principal))
+        return GoalSteeringResponse(userID: userID, try await goals.sizing(userID: userID, by: principal))
     }
 
     func strategy(req: Request) async throws -> GoalStrategyResponse {
-        let (goal, instance) = try await req.keel.goals.strategy(goalID(req), by: req.principal)
+        let (goal, instance) = try await goals.strategy(goalID(req), by: req.principal)
         return GoalStrategyResponse(goalId: goal.goalID, progressPct: goal.progressPct, strategy: goal.selectedStrategy, reason: goal.strategyReason,
                                     strategyInstance: instance.map(StrategyInstanceResponse.init))
     }
 
     func adjustments(req: Request) async throws -> [GoalAdjustmentResponse] {
-        try await req.keel.goals.adjustments(goalID(req), by: req.principal).map(GoalAdjustmentResponse.init)
+        try await goals.adjustments(goalID(req), by: req.principal).map(GoalAdjustmentResponse.init)
     }
 
     func alerts(req: Request) async throws -> [AlertResponse] {
-        try await req.keel.goals.alerts(goalID(req), by: req.principal).map(AlertResponse.init)
+        try await goals.alerts(goalID(req), by: req.principal).map(AlertResponse.init)
     }
 }

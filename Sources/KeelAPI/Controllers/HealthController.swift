@@ -1,6 +1,13 @@
+import KeelCore
+import KeelServices
 import Vapor
 
 struct HealthController: RouteCollection {
+    let system: SystemControlService
+    let cycles: AutonomousCycleService
+    let marketData: MarketDataQueries
+    let clock: any KeelClock
+    let schwabConfigured: Bool
     struct Liveness: Content { var status: String }
 
     struct Readiness: Content {
@@ -33,14 +40,13 @@ struct HealthController: RouteCollection {
     /// Ready when the database answers; reports the trading switches and how fresh the prices are.
     func readiness(req: Request) async throws -> Response {
         do {
-            let services = req.keel
-            let switches = try await services.system.switches()
-            let latest = try await services.context.database.read { try await $0.marketBars.newestBarTime() }
-            let (last, brokers) = try await services.cycles.readiness()
-            let now = services.context.clock.now()
+            let switches = try await system.switches()
+            let latest = try await marketData.newestBarTime()
+            let (last, brokers) = try await cycles.readiness()
+            let now = clock.now()
             let body = Readiness(status: "ready", database: "ok", killSwitchEngaged: switches.killSwitchEngaged, latestPriceAt: latest,
                                  dataAgeSeconds: latest.map { now.timeIntervalSince($0) }, brokers: brokers,
-                                 schwab: services.schwab == nil ? "not_configured" : "configured",
+                                 schwab: schwabConfigured ? "configured" : "not_configured",
                                  lastCycle: last.map { LastCycle(cycleId: $0.cycleID, status: $0.status.rawValue, cycleDate: $0.cycleDate, finishedAt: $0.finishedAt) })
             return try await body.encodeResponse(status: .ok, for: req)
         } catch {

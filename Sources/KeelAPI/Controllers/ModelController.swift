@@ -4,6 +4,10 @@ import Vapor
 
 /// Training, the model registry, deploy and rollback.
 struct ModelController: RouteCollection {
+    let models: ModelRegistryService
+    let training: ModelTrainingService
+    let jobs: JobService
+
     func boot(routes: any RoutesBuilder) throws {
         routes.post("rl", "train", use: trainRL)
             .openAPI("Train an RL allocation policy as a job (staff)", body: RLTrainBody.self, example: APIExamples.rlTraining,
@@ -31,54 +35,54 @@ struct ModelController: RouteCollection {
 
     func train(req: Request) async throws -> Response {
         let body = try req.decodeBody(MLTrainBody.self)
-        let submitted = try await req.keel.training.submit(body.request, by: req.principal, jobs: req.keel.jobs)
+        let submitted = try await training.submit(body.request, by: req.principal, jobs: jobs)
         return try await TrainingSubmittedResponse(jobId: submitted.jobID, modelId: submitted.modelID, version: submitted.version)
             .encodeResponse(status: .accepted, for: req)
     }
 
     func trainRL(req: Request) async throws -> Response {
         let body = try req.decodeBody(RLTrainBody.self)
-        let submitted = try await req.keel.training.submit(body.request, by: req.principal, jobs: req.keel.jobs)
+        let submitted = try await training.submit(body.request, by: req.principal, jobs: jobs)
         return try await TrainingSubmittedResponse(jobId: submitted.jobID, modelId: submitted.modelID, version: submitted.version)
             .encodeResponse(status: .accepted, for: req)
     }
 
     func list(req: Request) async throws -> [ModelResponse] {
-        try await req.keel.models.list(family: try req.query.get(String?.self, at: "family"), status: try req.query.get(String?.self, at: "status"),
+        try await models.list(family: try req.query.get(String?.self, at: "family"), status: try req.query.get(String?.self, at: "status"),
                                        limit: try req.query.get(Int?.self, at: "limit"), by: req.principal).map { ModelResponse($0) }
     }
 
     func get(req: Request) async throws -> ModelResponse {
         let modelID = try req.parameters.require("model_id")
-        return ModelResponse(try await req.keel.models.get(modelID, by: req.principal), trials: try await req.keel.models.trials(of: modelID, by: req.principal))
+        return ModelResponse(try await models.get(modelID, by: req.principal), trials: try await models.trials(of: modelID, by: req.principal))
     }
 
     func deploy(req: Request) async throws -> ModelResponse {
         let body = req.body.data == nil ? DeployBody() : try req.decodeBody(DeployBody.self)
-        return ModelResponse(try await req.keel.models.deploy(try req.parameters.require("model_id"), overrideReason: body.overrideReason, by: req.principal))
+        return ModelResponse(try await models.deploy(try req.parameters.require("model_id"), overrideReason: body.overrideReason, by: req.principal))
     }
 
     func shadow(req: Request) async throws -> ModelResponse {
         let body = try req.decodeBody(ShadowBody.self)
-        return ModelResponse(try await req.keel.models.setShadow(try req.parameters.require("model_id"), enabled: body.enabled, by: req.principal))
+        return ModelResponse(try await models.setShadow(try req.parameters.require("model_id"), enabled: body.enabled, by: req.principal))
     }
 
     func predictions(req: Request) async throws -> [StoredPredictionResponse] {
-        try await req.keel.models.predictions(try req.parameters.require("model_id"), limit: try req.query.get(Int?.self, at: "limit"), by: req.principal)
+        try await models.predictions(try req.parameters.require("model_id"), limit: try req.query.get(Int?.self, at: "limit"), by: req.principal)
             .map(StoredPredictionResponse.init)
     }
 
     func shadowComparison(req: Request) async throws -> ShadowComparisonResponse {
-        ShadowComparisonResponse(try await req.keel.models.shadowComparison(try req.parameters.require("model_id"), by: req.principal))
+        ShadowComparisonResponse(try await models.shadowComparison(try req.parameters.require("model_id"), by: req.principal))
     }
 
     func rollback(req: Request) async throws -> ModelResponse {
         let body = try req.decodeBody(RollbackBody.self)
-        return ModelResponse(try await req.keel.models.rollback(family: body.family, by: req.principal))
+        return ModelResponse(try await models.rollback(family: body.family, by: req.principal))
     }
 
     func deployments(req: Request) async throws -> [DeploymentResponse] {
-        try await req.keel.models.deployments(family: try req.query.get(String?.self, at: "family"), limit: try req.query.get(Int?.self, at: "limit"),
+        try await models.deployments(family: try req.query.get(String?.self, at: "family"), limit: try req.query.get(Int?.self, at: "limit"),
                                               by: req.principal).map(DeploymentResponse.init)
     }
 }

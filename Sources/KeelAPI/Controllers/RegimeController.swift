@@ -4,6 +4,8 @@ import Vapor
 
 /// The market regime of a symbol, from its stored bars.
 struct RegimeController: RouteCollection {
+    let regimes: RegimeService
+
     func boot(routes: any RoutesBuilder) throws {
         let regime = routes.grouped("regime")
         regime.get("current", use: current).openAPI("The market regime of a symbol today, with what decided it",
@@ -13,13 +15,13 @@ struct RegimeController: RouteCollection {
     }
 
     func current(req: Request) async throws -> RegimeDayResponse {
-        RegimeDayResponse(try await req.keel.regimes.current(symbol: try req.query.get(String?.self, at: "symbol"), by: req.principal))
+        RegimeDayResponse(try await regimes.current(symbol: try req.query.get(String?.self, at: "symbol"), by: req.principal))
     }
 
     func history(req: Request) async throws -> [RegimeDayResponse] {
         let from = try req.query.get(String?.self, at: "from").map { try DataController.date($0, field: "from") }
         let to = try req.query.get(String?.self, at: "to").map { try DataController.date($0, field: "to").addingTimeInterval(86_399) }
-        return try await req.keel.regimes.history(symbol: try req.query.get(String?.self, at: "symbol"), from: from, to: to, by: req.principal)
+        return try await regimes.history(symbol: try req.query.get(String?.self, at: "symbol"), from: from, to: to, by: req.principal)
             .map(RegimeDayResponse.init)
     }
 }

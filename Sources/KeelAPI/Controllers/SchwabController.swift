@@ -1,5 +1,6 @@
 import Foundation
 import KeelServices
+import KeelWeb
 import Vapor
 
 /// Schwab linking: the authorize URL (state bound to the client), the public OAuth callback, the link's
@@ -7,6 +8,7 @@ import Vapor
 /// the single-use state is what authenticates it), the rest needs a login.
 struct SchwabController: RouteCollection {
     let publicRoutes: Bool
+    let schwab: SchwabLinkService?
 
     func boot(routes: any RoutesBuilder) throws {
         if publicRoutes {
@@ -19,7 +21,7 @@ struct SchwabController: RouteCollection {
     }
 
     func service(_ req: Request) throws -> SchwabLinkService {
-        guard let schwab = req.keel.schwab else {
+        guard let schwab = schwab else {
             throw ServiceError(.unavailable, code: "schwab_not_configured",
                                message: "Schwab is not configured on this server: set KEEL_SCHWAB_APP_KEY, KEEL_SCHWAB_APP_SECRET and KEEL_PUBLIC_URL")
         }
@@ -41,7 +43,7 @@ struct SchwabController: RouteCollection {
         if req.headers.accept.contains(where: { $0.mediaType == .html }) {
             var headers = HTTPHeaders()
             headers.contentType = .html
-            let html = "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>Schwab linked</h2><p>\(status.accounts.count) account(s) linked to client \(status.clientID).</p><p><a href=\"/app/clients/\(status.clientID)\">Back to the client's page</a></p></body></html>"
+            let html = "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>Schwab linked</h2><p>\(status.accounts.count) account(s) linked to client \(status.clientID).</p><p><a href=\"\(WorkspaceRoute.client(status.clientID).path)\">Back to the client's page</a></p></body></html>"
             return Response(status: .ok, headers: headers, body: .init(string: html))
         }
         return try await SchwabStatusResponse(status).encodeResponse(for: req)

@@ -5,6 +5,9 @@ import Vapor
 
 /// Round-trip trades and strategy instances of users, and goal-aware trade sizing.
 struct TradeController: RouteCollection {
+    let trades: TradeService
+    let strategyInstances: StrategyInstanceService
+
     func boot(routes: any RoutesBuilder) throws {
         let trades = routes.grouped("trades")
         trades.post(use: record).openAPI("Record a trade", body: TradeBody.self)
@@ -21,27 +24,27 @@ struct TradeController: RouteCollection {
     }
 
     func record(req: Request) async throws -> TradeResponse {
-        TradeResponse(try await req.keel.trades.record(try req.decodeBody(TradeBody.self).input, by: req.principal))
+        TradeResponse(try await trades.record(try req.decodeBody(TradeBody.self).input, by: req.principal))
     }
 
     func list(req: Request) async throws -> [TradeResponse] {
-        try await req.keel.trades.list(userID: try req.query.get(String?.self, at: "user_id"), status: try req.query.get(String?.self, at: "status"),
+        try await trades.list(userID: try req.query.get(String?.self, at: "user_id"), status: try req.query.get(String?.self, at: "status"),
                                        strategyID: try req.query.get(String?.self, at: "strategy_id"), by: req.principal).map(TradeResponse.init)
     }
 
     func get(req: Request) async throws -> TradeResponse {
-        TradeResponse(try await req.keel.trades.get(req.parameters.get("trade_id") ?? "", by: req.principal))
+        TradeResponse(try await trades.get(req.parameters.get("trade_id") ?? "", by: req.principal))
     }
 
     func close(req: Request) async throws -> TradeResponse {
         let body = try req.decodeBody(CloseTradeBody.self)
-        return TradeResponse(try await req.keel.trades.close(req.parameters.get("trade_id") ?? "", exitPrice: body.exitPrice, fees: body.fees,
+        return TradeResponse(try await trades.close(req.parameters.get("trade_id") ?? "", exitPrice: body.exitPrice, fees: body.fees,
                                                              exitTime: body.exitTime, by: req.principal))
     }
 
     func size(req: Request) async throws -> TradeSizingResponse {
         let body = try req.decodeBody(TradeSizeBody.self)
-        return TradeSizingResponse(try await req.keel.trades.size(userID: body.userId, symbol: body.symbol, baseQuantity: body.baseQuantity,
+        return TradeSizingResponse(try await trades.size(userID: body.userId, symbol: body.symbol, baseQuantity: body.baseQuantity,
                                                                   price: body.price, portfolioValue: body.portfolioValue, by: req.principal))
     }
 
@@ -50,20 +53,20 @@ struct TradeController: RouteCollection {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let parameters = try body.parameters.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        return StrategyInstanceResponse(try await req.keel.strategyInstances.create(
+        return StrategyInstanceResponse(try await strategyInstances.create(
             StrategyInstanceInput(userID: body.userId, strategyType: body.strategyType, name: body.name, parameters: parameters), by: req.principal))
     }
 
     func listStrategies(req: Request) async throws -> [StrategyInstanceResponse] {
-        try await req.keel.strategyInstances.list(userID: try req.query.get(String?.self, at: "user_id"), by: req.principal)
+        try await strategyInstances.list(userID: try req.query.get(String?.self, at: "user_id"), by: req.principal)
             .map(StrategyInstanceResponse.init)
     }
 
     func getStrategy(req: Request) async throws -> StrategyInstanceResponse {
-        StrategyInstanceResponse(try await req.keel.strategyInstances.get(req.parameters.get("strategy_id") ?? "", by: req.principal))
+        StrategyInstanceResponse(try await strategyInstances.get(req.parameters.get("strategy_id") ?? "", by: req.principal))
     }
 
     func retireStrategy(req: Request) async throws -> StrategyInstanceResponse {
-        StrategyInstanceResponse(try await req.keel.strategyInstances.retire(req.parameters.get("strategy_id") ?? "", by: req.principal))
+        StrategyInstanceResponse(try await strategyInstances.retire(req.parameters.get("strategy_id") ?? "", by: req.principal))
     }
 }

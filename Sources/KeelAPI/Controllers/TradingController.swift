@@ -3,6 +3,12 @@ import KeelStore
 import Vapor
 
 struct TradingController: RouteCollection {
+    let approvals: ApprovalService
+    let execution: ExecutionService
+    let healthService: PortfolioHealthService
+    let predictions: PredictionService
+    let rebalancing: RebalanceService
+
     func boot(routes: any RoutesBuilder) throws {
         routes.get("ml-models", "predict", ":client_id", use: predict).openAPI("Return predictions for a client's portfolio", query: [.integer("portfolio_id", "the model portfolio (default: the client's)")])
         routes.get("portfolio-health", ":client_id", use: health).openAPI("A client's portfolio health: drift, concentration, risk")
@@ -17,12 +23,12 @@ struct TradingController: RouteCollection {
 
     func predict(req: Request) async throws -> [PredictionResponse] {
         let portfolioID = try req.query.get(Int?.self, at: "portfolio_id")
-        return try await req.keel.predictions.predict(clientID: req.intParameter("client_id"), portfolioID: portfolioID, by: req.principal)
+        return try await predictions.predict(clientID: req.intParameter("client_id"), portfolioID: portfolioID, by: req.principal)
             .map(PredictionResponse.init)
     }
 
     func health(req: Request) async throws -> PortfolioHealthResponse {
-        PortfolioHealthResponse(try await req.keel.health.health(clientID: req.intParameter("client_id"), by: req.principal))
+        PortfolioHealthResponse(try await healthService.health(clientID: req.intParameter("client_id"), by: req.principal))
     }
 
     func rebalance(req: Request) async throws -> BatchResponse {
@@ -30,7 +36,7 @@ struct TradingController: RouteCollection {
         let request = RebalanceRequest(clientID: body.clientId, accountHash: body.accountHash, portfolioID: body.portfolioId,
                                        maxPositions: body.maxPositions, requireApproval: body.requireApproval,
                                        useGoals: body.useGoals)
-        return BatchResponse(try await req.keel.rebalancing.rebalance(request, by: req.principal))
+        return BatchResponse(try await rebalancing.rebalance(request, by: req.principal))
     }
 
     func listBatches(req: Request) async throws -> [BatchResponse] {
@@ -42,20 +48,20 @@ struct TradingController: RouteCollection {
             return status
         }
         let limit = try req.query.get(Int?.self, at: "limit") ?? 50
-        return try await req.keel.approvals.list(clientID: clientID, status: status, limit: limit, by: req.principal).map(BatchResponse.init)
+        return try await approvals.list(clientID: clientID, status: status, limit: limit, by: req.principal).map(BatchResponse.init)
     }
 
     func getBatch(req: Request) async throws -> BatchResponse {
-        BatchResponse(try await req.keel.approvals.get(req.parameters.get("batch_id") ?? "", by: req.principal))
+        BatchResponse(try await approvals.get(req.parameters.get("batch_id") ?? "", by: req.principal))
     }
 
     func approve(req: Request) async throws -> BatchResponse {
-        BatchResponse(try await req.keel.approvals.approve(req.parameters.get("batch_id") ?? "", by: req.principal))
+        BatchResponse(try await approvals.approve(req.parameters.get("batch_id") ?? "", by: req.principal))
     }
 
     func reject(req: Request) async throws -> BatchResponse {
         let body = try req.decodeBody(RejectBody.self)
-        return BatchResponse(try await req.keel.approvals.reject(req.parameters.get("batch_id") ?? "", reason: body.reason, by: req.principal))
+        return BatchResponse(try await approvals.reject(req.parameters.get("batch_id") ?? "", reason: body.reason, by: req.principal))
     }
 
     func execute(req: Request) async throws -> ExecutionResponse {
@@ -64,6 +70,6 @@ struct TradingController: RouteCollection {
         guard let dryRun = body.dryRun else {
             throw ServiceError.invalid("dry_run", "dry_run is required: true to simulate, false to send orders")
         }
-        return ExecutionResponse(try await req.keel.execution.execute(batchID: batchID, dryRun: dryRun, by: req.principal))
+        return ExecutionResponse(try await execution.execute(batchID: batchID, dryRun: dryRun, by: req.principal))
     }
 }

@@ -4,11 +4,15 @@ import KeelCore
 import KeelServices
 import KeelStore
 import KeelWeb
+import KeelWorkspace
 import Vapor
 
 /// The workspace's backtests page: a run form, the list, one backtest's report (staff). Runs are the API's
 /// backtest jobs; the report is drawn from the stored outcome.
 struct WorkspaceBacktestsController: RouteCollection {
+    let query: BacktestsQuery
+    let backtests: BacktestJobs
+    let jobs: JobService
     struct RunForm: Content {
         var strategy: String?
         var symbols: String?
@@ -23,8 +27,8 @@ struct WorkspaceBacktestsController: RouteCollection {
     }
 
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("backtests", use: page).openAPI("Backtests: the run form, the list, one backtest's report with equity and drawdown charts (staff)", response: .html)
-        routes.post("backtests", use: run)
+        routes.on(.GET, .backtests, use: page).openAPI("Backtests: the run form, the list, one backtest's report with equity and drawdown charts (staff)", response: .html)
+        routes.on(.POST, .backtests, use: run)
             .openAPI("Run a backtest (form post): its report, or the form again with each error beside its field", response: .html, redirect: .seeOther)
     }
 
@@ -33,71 +37,8 @@ struct WorkspaceBacktestsController: RouteCollection {
     }
 
     func render(_ req: Request, form: BacktestsModel.Form) async throws -> Response {
-        let (principal, viewer) = try WebSession.viewer(req)
-        guard principal.role.isStaff else {
-            return WebSession.page(NoticePage.render(viewer: viewer, title: "Backtests", message: "Backtests are run by advisors."))
-        }
-        let keel = req.keel
-        let (records, portfolios) = try await keel.context.database.read { session in
-            (try await session.backtests.list(limit: 100), try await session.referenceData.modelPortfolios())
-        }
-        let rows = records.map(Self.row)
-        var report: BacktestsModel.Report?
-        if let id = try? req.query.get(String.self, at: "id"), let record = try? await keel.backtests.get(id, by: principal) {
-            report = Self.report(record)
-        }
-        let strategies = BacktestRequest.portfolioStrategies.sorted() + BacktestRequest.signalStrategies.sorted() + portfolios.map { "model:\($0.id)" }
-        return WebSession.page(BacktestsPage.render(BacktestsModel(viewer: viewer, strategies: strategies, rows: rows, report: report, form: form)))
-    }
-
-    static func row(_ record: BacktestRecord) -> BacktestsModel.Row {
-        let request = try? BacktestOutcome.decoder.decode(BacktestRequest.self, from: Data(record.request.utf8))
-        let symbols = request.map { $0.symbols.isEmpty ? "its universe" : $0.symbols.prefix(6).joined(separator: ", ") + ($0.symbols.count > 6 ? " +\($0.symbols.count - 6)" : "") } ?? ""
-        return .init(backtestID: record.id, strategy: request?.strategy ?? "?", symbols: symbols, status: record.status, createdBy: record.createdBy,
-                     createdAt: record.createdAt, error: record.error)
-    }
-
-    static func report(_ record: BacktestRecord) -> BacktestsModel.Report {
-        let row = row(record)
-        guard let stored = record.result, let outcome = try? BacktestOutcome.decoder.decode(BacktestOutcome.self, from: Data(stored.utf8)) else {
-            return .init(row: row, figures: [], equity: [], benchmark: [], benchmarkName: nil, drawdown: [], trades: [], tradeCount: 0)
-        }
-        let m = outcome.metrics
-        func ratio(_ value: Double) -> String { value.isFinite ? String(format: "%.2f", value) : "–" }
-        func percent(_ value: Double) -> String { value.isFinite ? Format.percent(value) : "–" }
-        var figures: [(label: String, value: String)] = [
-            ("Final equity", Format.money(outcome.finalEquity)), ("Total return", percent(m.totalReturn)), ("CAGR", percent(m.cagr)),
-            ("Sharpe", ratio(m.sharpe)), ("Sortino", ratio(m.sortino)), ("Max drawdown", percent(m.maxDrawdown)), ("Volatility", percent(m.annualVolatility)),
-            ("Win rate", percent(m.winRate)), ("Trades", "\(outcome.trades)"), ("Costs", Format.money(outcome.commissions)),
-        ]
-        if let benchmark = outcome.benchmarkMetrics, let name = outcome.benchmark {
-            figures.append(("\(name) total return", percent(benchmark.totalReturn)))
-            if let alpha = m.alpha { figures.append(("Alpha", ratio(alpha))) }
-            if let beta = m.beta { figures.append(("Beta", ratio(beta))) }
-        }
-        let equity = outcome.equityCurve.filter { $0.equity.isFinite }
-        var peak = -Double.infinity
-        let drawdown = equity.map { point -> (date: Date, value: Double) in
-            peak = max(peak, point.equity)
-            return (point.date, peak > 0 ? point.equity / peak - 1 : 0)
-        }
-        var report = BacktestsModel.Report(row: row, figures: figures, equity: equity.map { ($0.date, $0.equity) },
-                     benchmark: (outcome.benchmarkCurve ?? []).filter { $0.equity.isFinite }.map { ($0.date, $0.equity) }, benchmarkName: outcome.benchmark,
-                     drawdown: drawdown, trades: outcome.tradeList.prefix(200).map {
-                         .init(symbol: $0.symbol, entry: $0.entryTime, exit: $0.exitTime, quantity: $0.quantity, entryPrice: $0.entryPrice, exitPrice: $0.exitPrice,
-                               profitLoss: $0.profitLoss)
-                     }, tradeCount: outcome.tradeList.count)
-        if let autonomous = outcome.autonomous {
-            func values(_ f: AutonomousPolicyReplay.Figures) -> [String] {
-                [percent(f.totalReturn), percent(f.cagr), ratio(f.sharpe), percent(f.maxDrawdown), ratio(f.turnover), Format.money(f.costs)]
-            }
-            report.comparison = [("autonomous policy", values(autonomous.policy)), ("buy and hold \(outcome.benchmark ?? "benchmark")", values(autonomous.benchmark))]
-                + autonomous.fixed.sorted { $0.key < $1.key }.map { ($0.key, values($0.value)) }
-            let regimes = autonomous.daysInRegime.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            let strategies = autonomous.daysInStrategy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            report.comparisonNote = "\(autonomous.switches) switches, \(autonomous.demotions) demotions, \(autonomous.derisks) de-risks; days in regime: \(regimes); days in strategy: \(strategies)"
-        }
-        return report
+        let reader = try req.pageViewer
+        return try await query.load(backtest: req.queryText("id"), form: form, for: reader).response(req, viewer: reader.viewer, BacktestsPage.render)
     }
 
     func run(req: Request) async throws -> Response {
@@ -122,8 +63,8 @@ struct WorkspaceBacktestsController: RouteCollection {
         body.slippageBps = slippage
         body.benchmark = benchmark.isEmpty ? nil : benchmark
         do {
-            let id = try await req.keel.backtests.submit(try body.request(), by: principal, queue: req.keel.jobs).backtestID
-            return req.redirect(to: "/app/backtests?id=\(id)", redirectType: .normal)
+            let id = try await backtests.submit(try body.request(), by: principal, queue: jobs).backtestID
+            return req.redirect(to: .backtests, ["id": id])
         } catch let error as ServiceError {
             // symbols.3 and the like: the error belongs beside the symbols field.
             if let field = error.field { form.errors[field.split(separator: ".").first.map(String.init) ?? field] = error.message } else { form.message = error.message }

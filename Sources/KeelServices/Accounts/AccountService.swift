@@ -14,6 +14,16 @@ public struct AccountService: Sendable {
         self.context = context
     }
 
+    /// The brokerages an account can be linked at (any signed-in login).
+    public func brokerages(by principal: Principal) async throws -> [BrokerageRecord] {
+        try await context.database.read { try await $0.accounts.brokerages() }
+    }
+
+    /// The model portfolios a client's preferences can follow (any signed-in login).
+    public func modelPortfolios(by principal: Principal) async throws -> [ModelPortfolioDefinition] {
+        try await context.database.read { try await $0.referenceData.modelPortfolios() }
+    }
+
     public func link(_ input: AccountLinkInput, by principal: Principal) async throws -> AccountRecord {
         try principal.ensureStaff()
         guard let clientID = input.clientID else { throw ServiceError.invalid("client_id", "client_id is required") }

@@ -13,6 +13,11 @@ public struct MarketDataQueries: Sendable {
 
     public static let maximumBars = 1_000_000
 
+    /// When the newest stored bar of any symbol ends (readiness reports how old the data is).
+    public func newestBarTime() async throws -> Date? {
+        try await context.database.read { try await $0.marketBars.newestBarTime() }
+    }
+
     public func bars(symbol: String, interval: String, from: Date?, to: Date?, limit: Int = maximumBars) async throws -> [StoredBar] {
         let symbol = symbol.uppercased()
         let bars = try await context.database.read { try await $0.marketBars.bars(symbol: symbol, interval: interval, from: from, to: to, limit: limit) }

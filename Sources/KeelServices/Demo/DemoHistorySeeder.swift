@@ -57,7 +57,7 @@ struct DemoHistorySeeder: Sendable {
     private func recordPerformance(client: ClientRecord, accountHash: String, strategy: String, now: Date, session: Session) async throws {
         let benchmark = context.settings.cycle.regimeSymbol
         guard let account = try await session.accounts.find(hash: accountHash) else { return }
-        let curve = try await ClientWorkspace.equitySinceInception(accounts: [account], session: session, benchmark: benchmark, now: now)
+        let curve = try await EquityHistory.sinceInception(accounts: [account], session: session, benchmark: benchmark, now: now)
         let closes = try await session.marketBars.history(symbols: [benchmark], since: curve.first?.date ?? now).first
         var closeByDay: [String: Double] = [:]
         if let closes { for (time, close) in zip(closes.timestamps, closes.close) { closeByDay[CivilDay(time).description] = close } }

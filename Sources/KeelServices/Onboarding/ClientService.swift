@@ -11,6 +11,12 @@ public struct ClientService: Sendable {
         self.context = context
     }
 
+    /// The client's audit trail (staff).
+    public func audit(clientID: Int, by principal: Principal) async throws -> [AuditEntry] {
+        try principal.ensureStaff()
+        return try await context.database.read { try await $0.operations.audit(clientID: clientID) }
+    }
+
     public func create(_ input: ClientInput, by principal: Principal) async throws -> ClientRecord {
         try principal.ensureStaff()
         let now = context.clock.now()

@@ -19,7 +19,20 @@ public enum WorkspaceSection: String, Sendable, CaseIterable {
         }
     }
 
-    var path: String { self == .overview ? "/app" : "/app/\(rawValue)" }
+    var route: WorkspaceRoute {
+        switch self {
+        case .overview: .overview
+        case .clients: .clients
+        case .approvals: .approvals
+        case .goals: .goals
+        case .models: .models
+        case .autonomous: .autonomous
+        case .data: .data
+        case .backtests: .backtests
+        case .jobs: .jobs
+        case .alerts: .alerts
+        }
+    }
 
     static let available: [WorkspaceSection] = WorkspaceSection.allCases
 
@@ -70,7 +83,7 @@ enum PageLayout {
                         .nav(
                             .attribute(named: "aria-label", value: "Sections"),
                             .forEach(WorkspaceSection.available(to: viewer.role)) { item in
-                                .a(.href(Markup.escape(item.path)), .if(item == section, .attribute(named: "aria-current", value: "page")), .text(item.title(for: viewer.role)))
+                                .a(.href(to: item.route), .if(item == section, .attribute(named: "aria-current", value: "page")), .text(item.title(for: viewer.role)))
                             }
                         )
                     },
@@ -79,7 +92,7 @@ enum PageLayout {
                             .class("who"),
                             .text("\(viewer.userID) (\(viewer.role)) "),
                             .form(
-                                .class("inline"), .method(.post), .action("/app/sign-out"),
+                                .class("inline"), .method(.post), .action(to: .signOut),
                                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(viewer.csrfToken))),
                                 .button(.class("secondary"), .type(.submit), "Sign out")
                             )

@@ -123,6 +123,17 @@ public struct ApprovalQueueModel: Sendable {
 }
 
 public enum ApprovalQueuePage {
+    /// What an action's outcome code reads as on the queue (fixed texts: a link cannot make the page say anything).
+    public static let messages: [String: String] = [
+        "approved": "The batch was approved; it executes when you (or the cycle) run it.",
+        "rejected": "The batch was rejected.",
+        "approval_expired": "That batch's approval window ended; it must be planned again.",
+        "content_changed": "That batch changed since it was planned; plan it again.",
+        "batch_state_changed": "That batch changed while you acted; the queue shows it as it is now.",
+        "invalid_batch_state": "That batch no longer waits for approval.",
+        "not_found": "That batch no longer exists.",
+    ]
+
     public static func render(_ model: ApprovalQueueModel) -> String {
         PageLayout.document(title: "Approvals", section: .approvals, viewer: model.viewer, content: .group(
             .h1("Approval queue"),
@@ -138,9 +149,9 @@ public enum ApprovalQueuePage {
 
     static func pager(_ model: ApprovalQueueModel) -> Node<HTML.BodyContext> {
         .nav(.attribute(named: "aria-label", value: "Queue pages"),
-             .if(model.page > 1, .a(.href(Markup.escape("/app/approvals?page=\(model.page - 1)")), "← Newer")),
+             .if(model.page > 1, .a(.href(to: .approvals, ["page": String(model.page - 1)]), "← Newer")),
              .text(" "),
-             .if(model.page < pages(model), .a(.href(Markup.escape("/app/approvals?page=\(model.page + 1)")), "Older →")))
+             .if(model.page < pages(model), .a(.href(to: .approvals, ["page": String(model.page + 1)]), "Older →")))
     }
 
     static func batch(_ batch: ApprovalQueueModel.Batch, model: ApprovalQueueModel) -> Node<HTML.BodyContext> {
@@ -202,12 +213,12 @@ public enum ApprovalQueuePage {
 
     static func actions(_ batch: ApprovalQueueModel.Batch, reasonField: String, rejectError: Bool, csrf: String) -> Node<HTML.BodyContext> {
         let approve: Node<HTML.BodyContext> = .form(
-            .method(.post), .action(Markup.escape("/app/approvals/\(batch.batchID)/approve")),
+            .method(.post), .action(to: .approve(batchID: batch.batchID)),
             .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))),
             .button(.type(.submit), "Approve")
         )
         let reject: Node<HTML.BodyContext> = .form(
-            .method(.post), .action(Markup.escape("/app/approvals/\(batch.batchID)/reject")),
+            .method(.post), .action(to: .reject(batchID: batch.batchID)),
             .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))),
             .label(.for(Markup.escape(reasonField)), "Reason to reject"),
             .input(.type(.text), .name("reason"), .id(Markup.escape(reasonField)), .attribute(named: "maxlength", value: "500"),

@@ -108,6 +108,15 @@ public struct AutonomousModel: Sendable {
 }
 
 public enum AutonomousPage {
+    /// The texts an action's outcome code shows (fixed: a link cannot make the page say anything).
+    public static let messages: [String: String] = [
+        "run": "A cycle was started.", "pause": "The client is paused.", "resume": "The client is running again.",
+        "override": "The override is in force.", "kill-switch": "The kill switch changed.",
+        "cycle_running": "A cycle of this day is still running.", "client_id": "Give the id of an existing client.",
+        "strategy": "Choose one of the strategies.", "until": "The override needs a day in the future (within a year).",
+        "reason": "A reason is required.",
+    ]
+
     public static func render(_ model: AutonomousModel) -> String {
         let chart = RegimeChart(title: "Market regime over \(model.benchmarkSymbol)", days: model.regimeDays).svg()
         return PageLayout.document(title: "Autonomous", section: .autonomous, viewer: model.viewer,
@@ -123,7 +132,7 @@ public enum AutonomousPage {
                 .if(!model.replays.isEmpty, .table(
                     .tr(.th("Replay"), .th("Started"), .th("Against the benchmark")),
                     .forEach(model.replays) { replay in
-                        .tr(.td(.a(.href(Markup.escape("/app/backtests?id=\(replay.backtestID)")), .text(String(replay.backtestID.prefix(8))))),
+                        .tr(.td(.a(.href(to: .backtests, ["id": replay.backtestID]), .text(String(replay.backtestID.prefix(8))))),
                             .td(.text(Format.day(replay.createdAt))), .td(.text(replay.summary)))
                     }
                 ))
@@ -142,7 +151,7 @@ public enum AutonomousPage {
                         .style("margin-top:.8rem"),
                         .tr(.th("Client"), .th("Account"), .th("Outcome"), .th("Strategy and why"), .th("Orders")),
                         .forEach(model.outcomes) { outcome in
-                            .tr(.td(.a(.href(Markup.escape("/app/clients/\(outcome.clientID)")), .text("client \(outcome.clientID)"))), .td(.text(outcome.accountHash)),
+                            .tr(.td(.a(.href(to: .client(outcome.clientID)), .text("client \(outcome.clientID)"))), .td(.text(outcome.accountHash)),
                                 .td(.class(outcome.status == "failed" ? "bad" : outcome.status == "completed" ? "good" : "warn"),
                                     .text(outcome.status + (outcome.outcome.map { ": \($0)" } ?? ""))),
                                 .td(.text((outcome.strategy ?? "–") + (outcome.reason.map { " — \($0)" } ?? ""))), .td(.text("\(outcome.orders)")))
@@ -160,11 +169,11 @@ public enum AutonomousPage {
             .table(
                 .tr(.th("Day"), .th("Status"), .th("Trigger"), .th("Regime"), .th("Accounts")),
                 .forEach(model.cycles) { cycle in
-                    .tr(.td(.a(.href(Markup.escape("/app/autonomous?cycle=\(cycle.cycleID)")), .text(cycle.cycleDate))), .td(.text(cycle.status)), .td(.text(cycle.trigger)),
+                    .tr(.td(.a(.href(to: .autonomous, ["cycle": cycle.cycleID]), .text(cycle.cycleDate))), .td(.text(cycle.status)), .td(.text(cycle.trigger)),
                         .td(.text(cycle.regime ?? "–")), .td(.text("\(cycle.accountsDone)/\(cycle.accountsTotal)")))
                 }
             ),
-            .form(.method(.post), .action("/app/autonomous/run"), .style("margin-top:.6rem"),
+            .form(.method(.post), .action(to: .autonomousAction(.run)), .style("margin-top:.6rem"),
                   .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                   .button(.type(.submit), "Run a cycle now"))
         )
@@ -174,11 +183,11 @@ public enum AutonomousPage {
         let csrf: Node<HTML.FormContext> = .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken)))
         return .section(
             .class("card"), .h2("Controls"),
-            .form(.method(.post), .action("/app/autonomous/kill-switch"), csrf,
+            .form(.method(.post), .action(to: .autonomousAction(.killSwitch)), csrf,
                   .input(.type(.hidden), .name("engaged"), .value(Markup.escape(model.killSwitchEngaged ? "false" : "true"))),
                   .button(.class(model.killSwitchEngaged ? "secondary" : "danger"), .type(.submit),
                           .text(model.killSwitchEngaged ? "Release the kill switch" : "Engage the kill switch (cancels working orders)"))),
-            .form(.method(.post), .action("/app/autonomous/pause"), csrf,
+            .form(.method(.post), .action(to: .autonomousAction(.pause)), csrf,
                   .label(.for("pause-client"), "Pause a client"),
                   clientField(id: "pause-client", model: model),
                   .label(.for("pause-reason"), "Reason"),
@@ -186,12 +195,12 @@ public enum AutonomousPage {
                   .p(.button(.type(.submit), "Pause"))),
             .if(!model.pausedClients.isEmpty, .h2(.style("margin-top:.6rem"), "Paused clients")),
             .forEach(model.pausedClients) { paused in
-                .form(.method(.post), .action("/app/autonomous/resume"), csrf,
+                .form(.method(.post), .action(to: .autonomousAction(.resume)), csrf,
                       .input(.type(.hidden), .name("client_id"), .value(Markup.escape(String(paused.clientID)))),
                       .p(.text((model.clients.first { $0.id == paused.clientID }?.name ?? "client \(paused.clientID)") + (paused.reason.map { " (\($0))" } ?? "") + " "),
                          .button(.class("secondary"), .type(.submit), "Resume")))
             },
-            .form(.method(.post), .action("/app/autonomous/override"), csrf,
+            .form(.method(.post), .action(to: .autonomousAction(.override)), csrf,
                   .label(.for("override-client"), "Override a client's strategy"),
                   clientField(id: "override-client", model: model),
                   .label(.for("override-strategy"), "Strategy"),

@@ -126,7 +126,7 @@ public enum BacktestsPage {
             .table(
                 .tr(.th("Started"), .th("Strategy"), .th("Symbols"), .th("Status"), .th("By"), .th("Error")),
                 .forEach(model.rows) { row in
-                    .tr(.td(.a(.href(Markup.escape("/app/backtests?id=\(row.backtestID)")), .text(Format.time(row.createdAt)))), .td(.text(row.strategy)),
+                    .tr(.td(.a(.href(to: .backtests, ["id": row.backtestID]), .text(Format.time(row.createdAt)))), .td(.text(row.strategy)),
                         .td(.text(row.symbols)), .td(.class(row.status == "failed" ? "bad" : row.status == "succeeded" ? "good" : ""), .text(row.status)),
                         .td(.text(row.createdBy)), .td(.text(row.error.map { String($0.prefix(200)) } ?? "")))
                 }
@@ -187,7 +187,7 @@ public enum BacktestsPage {
             .h2("Run a backtest"),
             .unwrap(form.message) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
             .form(
-                .method(.post), .action("/app/backtests"),
+                .method(.post), .action(to: .backtests),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                 .label(.for("bt-strategy"), "Strategy"),
                 .select(.attribute(named: "name", value: "strategy"), .attribute(named: "id", value: "bt-strategy"),

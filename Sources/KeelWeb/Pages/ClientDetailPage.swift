@@ -163,6 +163,15 @@ public struct ClientDetailModel: Sendable {
 }
 
 public enum ClientDetailPage {
+    /// The texts an action's outcome code shows (fixed: a link cannot make the page say anything).
+    public static let messages: [String: String] = [
+        "preferences": "The preferences are saved.", "account": "The paper account is open.", "schwab_not_configured": "Schwab is not configured on this server.",
+        "executed": "The batch was executed: the holdings below are after it.",
+        "submitted": "The orders are at the broker: those whose market is closed fill on its next session, and the batch finishes then.", "nothing_to_trade": "The account is on target: nothing to trade.",
+        "rebalance": "No rebalance could be planned for that account.", "execution": "The batch could not be executed; its status below says why.",
+        "risk_check_failed": "A pre-trade check refused the batch; nothing was sent.", "kill_switch_engaged": "The kill switch is engaged: nothing is sent.",
+    ]
+
     public static func render(_ model: ClientDetailModel) -> String {
         let allocation = AllocationChart(title: "Holdings against target weights",
                                          rows: model.holdings.map { .init(symbol: $0.symbol, weight: $0.weight, target: $0.target) }).svg()
@@ -171,7 +180,7 @@ public enum ClientDetailPage {
                                  format: { Format.percent($0, digits: 0) }).svg()
         let total = model.accounts.reduce(0) { $0 + $1.value }
         return PageLayout.document(title: model.name, section: .clients, viewer: model.viewer, content: .group(
-            .p(.a(.href("/app/clients"), "← Clients")),
+            .p(.a(.href(to: .clients), "← Clients")),
             .h1(.text(model.name)),
             .p(.class("label"), .text("Client \(model.clientID) · \(model.email) · \(model.riskTolerance) · \(model.portfolio) · \(Format.money(total))")),
             Controls.banners(notice: model.notice, error: model.error),
@@ -182,7 +191,7 @@ public enum ClientDetailPage {
                         .tr(.td(.text(account.accountHash)), .td(.text(account.broker)), .td(.text(account.status)),
                             .td(.text(Format.money(account.cash))), .td(.text(Format.money(account.value))),
                             .td(.if(model.viewer.role != "client" && account.status == "active", .form(
-                                .class("inline"), .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/rebalance")),
+                                .class("inline"), .method(.post), .action(to: .clientRebalance(model.clientID)),
                                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                                 .input(.type(.hidden), .name("account_hash"), .value(Markup.escape(account.accountHash))),
                                 .button(.class("secondary"), .type(.submit), .attribute(named: "aria-label", value: Markup.escape("Propose a rebalance of \(account.accountHash)")),
@@ -220,10 +229,10 @@ public enum ClientDetailPage {
                     .forEach(model.batches) { batch in
                         .tr(.td(.text(Format.time(batch.createdAt))), .td(.text(batch.strategy)), .td(.text("\(batch.orders)")), .td(.text(batch.status)),
                             .td(.if(model.viewer.role != "client" && batch.status == "approved", .form(
-                                .class("inline"), .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/batches/\(batch.batchID)/execute")),
+                                .class("inline"), .method(.post), .action(to: .executeBatch(clientID: model.clientID, batchID: batch.batchID)),
                                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                                 .button(.type(.submit), .attribute(named: "aria-label", value: Markup.escape("Execute batch \(batch.batchID)")), "Execute"))),
-                                .if(batch.status == "pending_approval", .a(.href(Markup.escape("/app/approvals#batch-\(batch.batchID)")), "Review"))))
+                                .if(batch.status == "pending_approval", .a(.href(to: .approvals, fragment: "batch-\(batch.batchID)"), "Review"))))
                     }))
             ),
             .section(.class("card"), .style("margin-top:1rem"), .h2("Audit trail"), .table(
@@ -259,7 +268,7 @@ public enum ClientDetailPage {
         return .group(
             .unwrap(form.message) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
             .form(
-                .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/preferences")),
+                .method(.post), .action(to: .clientPreferences(model.clientID)),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                 select("portfolio_id", "Model portfolio", options: model.portfolios.map { (String($0.id), $0.name) }, chosen: value("portfolio_id"), prefix: "pref"),
                 field("max_positions", "Max positions", value("max_positions"), error: form.errors["max_positions"], type: .number, prefix: "pref"),
@@ -288,14 +297,14 @@ public enum ClientDetailPage {
         return .group(
             .h2("Link an account"),
             .form(
-                .method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/accounts")),
+                .method(.post), .action(to: .clientAccounts(model.clientID)),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                 field("nickname", "Paper account nickname", form.nickname, error: form.errors["nickname"], prefix: "paper"),
                 field("starting_cash", "Starting cash", form.startingCash, error: form.errors["starting_cash"], type: .number, prefix: "paper"),
                 .p(.button(.type(.submit), "Open a paper account"))
             ),
             model.schwabConfigured
-                ? .form(.method(.post), .action(Markup.escape("/app/clients/\(model.clientID)/schwab")),
+                ? .form(.method(.post), .action(to: .clientSchwab(model.clientID)),
                         .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                         .p(.button(.class("secondary"), .type(.submit), "Link a Schwab login…")),
                         .p(.class("label"), "Opens Schwab's sign-in; the client's accounts are linked when Schwab sends them back."))

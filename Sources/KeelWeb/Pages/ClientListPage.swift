@@ -68,12 +68,11 @@ public enum ClientListPage {
 
     public static func render(_ model: ClientListModel) -> String {
         let pages = max(1, (model.total + model.pageSize - 1) / model.pageSize)
-        let encoded = model.query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         return PageLayout.document(title: "Clients", section: .clients, viewer: model.viewer, content: .group(
             .h1("Clients"),
             .unwrap(model.notice) { .p(.class("notice good"), .attribute(named: "role", value: "status"), .text($0)) },
             .form(
-                .method(.get), .action("/app/clients"), .attribute(named: "role", value: "search"),
+                .method(.get), .action(to: .clients), .attribute(named: "role", value: "search"),
                 .label(.for("q"), "Search by name or email"),
                 .input(.type(.search), .name("q"), .id("q"), .value(Markup.escape(model.query))),
                 .button(.type(.submit), .style("margin-left:.4rem"), "Search")
@@ -82,15 +81,15 @@ public enum ClientListPage {
             .table(
                 .tr(.th("Client"), .th("Email"), .th("Risk"), .th("Accounts"), .th("Value"), .th("Status")),
                 .forEach(model.rows) { row in
-                    .tr(.td(.a(.href(Markup.escape("/app/clients/\(row.clientID)")), .text(row.name))), .td(.text(row.email)), .td(.text(row.riskTolerance)),
+                    .tr(.td(.a(.href(to: .client(row.clientID)), .text(row.name))), .td(.text(row.email)), .td(.text(row.riskTolerance)),
                         .td(.text("\(row.accounts)")), .td(.text(Format.money(row.value))), .td(.text(row.status)))
                 }
             ),
             .nav(
                 .attribute(named: "aria-label", value: "Pages"), .style("margin:.6rem 0"),
-                .if(model.page > 1, .a(.href(Markup.escape("/app/clients?q=\(encoded)&page=\(model.page - 1)")), "← Previous")),
+                .if(model.page > 1, .a(.href(to: .clients, ["q": model.query, "page": String(model.page - 1)]), "← Previous")),
                 .if(model.page > 1 && model.page < pages, .text(" · ")),
-                .if(model.page < pages, .a(.href(Markup.escape("/app/clients?q=\(encoded)&page=\(model.page + 1)")), "Next →"))
+                .if(model.page < pages, .a(.href(to: .clients, ["q": model.query, "page": String(model.page + 1)]), "Next →"))
             ),
             onboarding(model.onboarding, csrf: model.viewer.csrfToken)
         ))
@@ -112,7 +111,7 @@ public enum ClientListPage {
             .h2("Onboard a client"),
             .unwrap(form.message) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
             .form(
-                .method(.post), .action("/app/clients"),
+                .method(.post), .action(to: .clients),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))),
                 field("first_name", "First name", form.firstName, required: true),
                 field("last_name", "Last name", form.lastName, required: true),

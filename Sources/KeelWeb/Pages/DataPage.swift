@@ -112,7 +112,7 @@ public enum DataPage {
                  .forEach(model.severityCounts) { entry in
                      .div(.class("card"), .div(.class("label"), .text("Quality issues: \(entry.severity)")),
                           .div(.class("figure \(entry.severity == "critical" ? "bad" : entry.severity == "error" ? "warn" : "")"), .text("\(entry.count)")),
-                          .a(.href(Markup.escape("/app/data?severity=\(entry.severity)&symbol=\(model.symbol)#issues")), "show"))
+                          .a(.href(to: .data, ["severity": entry.severity, "symbol": model.symbol], fragment: "issues"), "show"))
                  }),
             chartSection(model),
             .h2(.style("margin-top:1rem"), "Pipeline runs"),
@@ -136,7 +136,7 @@ public enum DataPage {
             .table(
                 .tr(.th("Symbol"), .th("Bar"), .th("Severity"), .th("Kind"), .th("Action"), .th("Detail")),
                 .forEach(model.issues) { issue in
-                    .tr(.td(.a(.href(Markup.escape("/app/data?symbol=\(issue.symbol.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")), .text(issue.symbol))),
+                    .tr(.td(.a(.href(to: .data, ["symbol": issue.symbol]), .text(issue.symbol))),
                         .td(.text(Format.day(issue.timestamp))),
                         .td(.class(issue.severity == "critical" ? "bad" : issue.severity == "error" ? "warn" : ""), .text(issue.severity)),
                         .td(.text(issue.kind)), .td(.text(issue.action)), .td(.text(String(issue.detail.prefix(200)))))
@@ -149,7 +149,7 @@ public enum DataPage {
         .section(
             .class("card"), .style("margin-top:1rem"),
             .form(
-                .method(.get), .action("/app/data"),
+                .method(.get), .action(to: .data),
                 .label(.for("symbol"), "Symbol"),
                 .input(.type(.text), .name("symbol"), .id("symbol"), .value(Markup.escape(model.symbol)), .attribute(named: "list", value: "known-symbols"),
                        .attribute(named: "maxlength", value: "20")),

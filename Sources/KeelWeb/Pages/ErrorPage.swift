@@ -9,7 +9,7 @@ public enum ErrorPage {
             .h1(.text(title)),
             .p(.class("notice"), .text(message)),
             .p(.class("muted"), .text("HTTP \(status)")),
-            .p(.a(.href("/app"), "Back to the overview"))
+            .p(.a(.href(to: .overview), "Back to the overview"))
         ))
     }
 

@@ -54,8 +54,27 @@ public struct GoalsWorkspaceModel: Sendable {
         }
     }
 
+    /// One line of the book's overview: whose goal, how far, and its state.
+    public struct BookGoal: Sendable, Hashable {
+        public var person: Person
+        public var name: String
+        public var type: String
+        public var status: String
+        public var progress: Double
+
+        public init(person: Person, name: String, type: String, status: String, progress: Double) {
+            self.person = person
+            self.name = name
+            self.type = type
+            self.status = status
+            self.progress = progress
+        }
+    }
+
     public var viewer: Viewer
     public var people: [Person]
+    /// The book's goals before a person is picked: failing and at risk first (staff only).
+    public var book: [BookGoal] = []
     public var selected: Person?
     public var accounts: [String]
     public var goalTypes: [String]
@@ -63,10 +82,11 @@ public struct GoalsWorkspaceModel: Sendable {
     public var notice: String?
     public var error: String?
 
-    public init(viewer: Viewer, people: [Person], selected: Person?, accounts: [String], goalTypes: [String], goals: [Goal],
+    public init(viewer: Viewer, people: [Person], book: [BookGoal] = [], selected: Person?, accounts: [String], goalTypes: [String], goals: [Goal],
                 notice: String? = nil, error: String? = nil) {
         self.viewer = viewer
         self.people = people
+        self.book = book
         self.selected = selected
         self.accounts = accounts
         self.goalTypes = goalTypes
@@ -77,12 +97,19 @@ public struct GoalsWorkspaceModel: Sendable {
 }
 
 public enum GoalsWorkspacePage {
+    /// The texts an action's outcome code shows (fixed: a link cannot make the page say anything).
+    public static let messages: [String: String] = [
+        "created": "The goal was created.", "cancelled": "The goal was cancelled.", "name": "The goal needs a name.",
+        "goal_type": "Choose a kind of goal.", "target_value": "The target must be a number in range for that kind of goal.",
+        "account_hash": "Choose one of the person's accounts.", "period_end": "That kind of goal needs an end date.",
+    ]
+
     public static func render(_ model: GoalsWorkspaceModel) -> String {
         PageLayout.document(title: "Goals", section: .goals, viewer: model.viewer, content: .group(
             .h1("Goals"),
             Controls.banners(notice: model.notice, error: model.error),
             .form(
-                .method(.get), .action("/app/goals"),
+                .method(.get), .action(to: .goals),
                 .label(.for("user"), "Whose goals"),
                 .select(.attribute(named: "name", value: "user"), .attribute(named: "id", value: "user"),
                         .forEach(model.people) { person in
@@ -92,6 +119,7 @@ public enum GoalsWorkspacePage {
                         }),
                 .button(.type(.submit), .style("margin-left:.4rem"), "Show")
             ),
+            .if(model.selected == nil && !model.book.isEmpty, book(model.book)),
             .unwrap(model.selected) { person in
                 .group(
                     .h2(.style("margin-top:1rem"), .text("Goals of \(person.label)")),
@@ -101,6 +129,24 @@ public enum GoalsWorkspacePage {
                 )
             }
         ))
+    }
+
+    /// The book at a glance: every open goal with a progress bar, those that need attention first.
+    static func book(_ goals: [GoalsWorkspaceModel.BookGoal]) -> Node<HTML.BodyContext> {
+        let failing = goals.filter { $0.status == "failed" }.count, atRisk = goals.filter { $0.status == "at_risk" }.count
+        return .section(
+            .class("card"), .style("margin-top:1rem"),
+            .h2("The book's goals"),
+            .p(.text("\(goals.count) goals · \(failing) failing · \(atRisk) at risk. Pick a person for the history, adjustments and alerts.")),
+            .table(
+                .tr(.th("Person"), .th("Goal"), .th("Kind"), .th("Status"), .th("Progress")),
+                .forEach(goals) { goal in
+                    .tr(.td(.a(.href(to: .goals, ["user": goal.person.userID]), .text(goal.person.label))), .td(.text(goal.name)), .td(.text(goal.type)),
+                        .td(.class(goal.status == "failed" ? "bad" : goal.status == "at_risk" ? "warn" : ""), .text(goal.status)),
+                        .td(Controls.progress(goal.progress / 100, label: "\(goal.name) progress")))
+                }
+            )
+        )
     }
 
     static func goal(person: GoalsWorkspaceModel.Person, _ goal: GoalsWorkspaceModel.Goal, csrf: String) -> Node<HTML.BodyContext> {
@@ -129,7 +175,7 @@ public enum GoalsWorkspacePage {
                                .td(.text(entry.message)))
                        }),
             ])),
-            .if(open, .form(.method(.post), .action(Markup.escape("/app/goals/\(goal.goalID)/cancel")),
+            .if(open, .form(.method(.post), .action(to: .cancelGoal(goal.goalID)),
                             .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))), .input(.type(.hidden), .name("user"), .value(Markup.escape(person.userID))),
                             .button(.class("secondary"), .type(.submit), "Cancel this goal")))
         )
@@ -139,7 +185,7 @@ public enum GoalsWorkspacePage {
         .section(
             .class("card"), .h2("New goal"),
             .form(
-                .method(.post), .action("/app/goals"),
+                .method(.post), .action(to: .goals),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                 .input(.type(.hidden), .name("user"), .value(Markup.escape(person.userID))),
                 .label(.for("goal-name"), "Name"),

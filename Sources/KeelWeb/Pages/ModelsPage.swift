@@ -179,6 +179,14 @@ public struct ModelsModel: Sendable {
 }
 
 public enum ModelsPage {
+    /// The texts an action's outcome code shows (fixed: a link cannot make the page say anything).
+    public static let messages: [String: String] = [
+        "deployed": "The version is deployed.", "rolled_back": "The family was rolled back.", "training": "Training started: its progress is shown below.",
+        "gate_failed": "That version did not pass the gate: deploying it needs an admin and a reason.", "forbidden": "Only an admin can deploy past a failed gate.",
+        "model_not_deployable": "Only a trained or retired version can be deployed.", "nothing_to_roll_back": "There is no earlier version to roll back to.",
+        "not_found": "There is no such version.",
+    ]
+
     public static func render(_ model: ModelsModel) -> String {
         let live = model.training.map { $0.status == "queued" || $0.status == "running" } ?? false
         return PageLayout.document(title: "Models", section: .models, viewer: model.viewer, refreshSeconds: live ? 3 : nil, content: .group(
@@ -192,14 +200,14 @@ public enum ModelsPage {
                           .div(.class("label"), .text(family == "ml" ? "Deployed return model" : "Deployed RL policy")),
                           .div(.class("figure"), .text(model.deployed[family] ?? "none")),
                           .if(model.deployments.contains { $0.family == family && $0.previousVersion != nil },
-                              .a(.href(Markup.escape("/app/models?confirm=rollback&family=\(family)")), "Roll back…")))
+                              .a(.href(to: .models, ["confirm": "rollback", "family": family]), "Roll back…")))
                  }),
             .h2(.style("margin-top:1rem"), "Versions"),
             .if(model.versions.isEmpty, .p("No versions yet: train one below.")),
             .table(
                 .tr(.th("Version"), .th("Family"), .th("Type"), .th("Status"), .th("Gate"), .th("Rank IC"), .th("Sharpe"), .th("Created")),
                 .forEach(model.versions) { version in
-                    .tr(.td(.a(.href(Markup.escape("/app/models?model=\(version.modelID)")), .text(version.version))), .td(.text(version.family)), .td(.text(version.modelType)),
+                    .tr(.td(.a(.href(to: .models, ["model": version.modelID]), .text(version.version))), .td(.text(version.family)), .td(.text(version.modelType)),
                         .td(.text(version.status + (version.shadow ? " (shadow)" : ""))),
                         .td(.class(version.gatePassed == true ? "good" : version.gatePassed == false ? "bad" : ""),
                             .text(version.gatePassed.map { $0 ? "passed" : "failed" } ?? "–")),
@@ -230,7 +238,7 @@ public enum ModelsPage {
             .text(" " + Format.percent(progress) + (job.message.map { " · " + $0 } ?? "")),
             .unwrap(job.error) { .p(.class("error"), .text(String($0.prefix(300)))) },
             .if(job.status == "queued" || job.status == "running", .p(.class("label"), "This page refreshes every 3 seconds while the job runs.")),
-            .unwrap(job.modelID) { .p(.a(.href(Markup.escape("/app/models?model=\($0)")), "The version being trained")) }
+            .unwrap(job.modelID) { .p(.a(.href(to: .models, ["model": $0]), "The version being trained")) }
         )
     }
 
@@ -244,14 +252,14 @@ public enum ModelsPage {
                 .p(.text(gatePassed ? "From the next prediction on, this version serves every client of its family."
                                     : "This version did not pass the deployment gate. Deploying it anyway takes an admin and a reason, recorded in the history.")),
                 .form(
-                    .method(.post), .action(Markup.escape("/app/models/\(modelID)/deploy")), csrf,
+                    .method(.post), .action(to: .deployModel(modelID)), csrf,
                     .if(!gatePassed, .group(
                         .label(.for("override-reason"), "Reason for deploying past the gate"),
                         .input(.type(.text), .name("override_reason"), .id("override-reason"), .required(true), .attribute(named: "maxlength", value: "500")),
                         .if(!model.canOverride, .p(.class("error"), "Only an admin can deploy past a failed gate."))
                     )),
                     .p(.button(.type(.submit), "Yes, deploy"),
-                       .text(" "), .a(.href(Markup.escape("/app/models?model=\(modelID)")), "Cancel"))
+                       .text(" "), .a(.href(to: .models, ["model": modelID]), "Cancel"))
                 )
             )
         case let .rollback(family):
@@ -259,8 +267,8 @@ public enum ModelsPage {
                 .class("card"), .style("margin-bottom:1rem;border-color:#7a4d00"),
                 .h2(.text("Roll back the \(family == "ml" ? "return model" : "RL policy")?")),
                 .p("The version the last deployment replaced serves again; the current one is retired."),
-                .form(.method(.post), .action("/app/models/rollback"), csrf, .input(.type(.hidden), .name("family"), .value(Markup.escape(family))),
-                      .p(.button(.class("danger"), .type(.submit), "Yes, roll back"), .text(" "), .a(.href("/app/models"), "Cancel")))
+                .form(.method(.post), .action(to: .rollbackModel), csrf, .input(.type(.hidden), .name("family"), .value(Markup.escape(family))),
+                      .p(.button(.class("danger"), .type(.submit), "Yes, roll back"), .text(" "), .a(.href(to: .models), "Cancel")))
             )
         }
     }
@@ -298,7 +306,7 @@ public enum ModelsPage {
                     }
                 )
             )),
-            .if(deployable, .p(.style("margin-top:.8rem"), .a(.href(Markup.escape("/app/models?model=\(version.modelID)&confirm=deploy")), "Deploy this version…")))
+            .if(deployable, .p(.style("margin-top:.8rem"), .a(.href(to: .models, ["model": version.modelID, "confirm": "deploy"]), "Deploy this version…")))
         )
     }
 
@@ -320,7 +328,7 @@ public enum ModelsPage {
             .h2("Train a model"),
             .unwrap(form.message) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
             .form(
-                .method(.post), .action("/app/models/train"),
+                .method(.post), .action(to: .trainModel),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken))),
                 .label(.for("train-type"), "Model type"),
                 .select(.attribute(named: "name", value: "model_type"), .attribute(named: "id", value: "train-type"),

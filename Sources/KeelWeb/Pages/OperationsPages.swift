@@ -157,7 +157,7 @@ public enum AlertsPage {
                 .tr(.td(.text(Format.time(alert.createdAt))),
                     .td(.class(alert.severity == "critical" ? "bad" : alert.severity == "warning" ? "warn" : ""), .text(alert.severity)),
                     .td(.text(alert.kind)),
-                    .td(.unwrap(alert.clientID, { .a(.href(Markup.escape("/app/clients/\($0)")), .text("client \($0)")) }, else: .text("–"))),
+                    .td(.unwrap(alert.clientID, { .a(.href(to: .client($0)), .text("client \($0)")) }, else: .text("–"))),
                     .td(.text(alert.message)))
             }
         )

@@ -8,7 +8,7 @@ public struct SignInModel: Sendable, Hashable {
     public var next: String
     public var csrfToken: String
 
-    public init(userID: String = "", error: String? = nil, next: String = "/app", csrfToken: String) {
+    public init(userID: String = "", error: String? = nil, next: String = WorkspaceRoute.overview.path, csrfToken: String) {
         self.userID = userID
         self.error = error
         self.next = next
@@ -23,7 +23,7 @@ public enum SignInPage {
             .h1("Sign in"),
             .unwrap(model.error) { .p(.class("error"), .id("sign-in-error"), .attribute(named: "role", value: "alert"), .text($0)) },
             .form(
-                .method(.post), .action("/app/sign-in"),
+                .method(.post), .action(to: .signIn),
                 .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.csrfToken))),
                 .input(.type(.hidden), .name("next"), .value(Markup.escape(model.next))),
                 .label(.for("user_id"), "User id"),
