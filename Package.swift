@@ -133,7 +133,7 @@ let package = Package(
         .target(
             name: "KeelTestSupport",
             dependencies: [
-                "KeelAPI", "KeelStore", "KeelServices", "KeelBrokers", "SchwabSandbox",
+                "KeelAPI", "KeelStore", "KeelServices", "KeelBrokers", "KeelWeb", "SchwabSandbox",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -148,14 +148,15 @@ let package = Package(
         .testTarget(name: "KeelBrokersTests", dependencies: ["KeelBrokers", "KeelCore"], swiftSettings: strictSwift6),
         .testTarget(
             name: "KeelWebTests",
-            dependencies: ["KeelWeb", "KeelCore", "KeelTestSupport", .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
+            dependencies: ["KeelWeb", "KeelCore", "KeelTestSupport", .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+                           .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["__Snapshots__"],
             swiftSettings: strictSwift6
         ),
         .testTarget(
             name: "KeelIntegrationTests",
             dependencies: [
-                "KeelTestSupport", "KeelServices", .product(name: "VaporTesting", package: "vapor"),
+                "KeelTestSupport", "KeelServices", "KeelWeb", .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift6

@@ -1,6 +1,7 @@
 import Foundation
 import KeelTestSupport
 import Testing
+import KeelWeb
 import Vapor
 
 /// The workspace's sign-in through real requests: session cookie flags, CSRF on every form, redirects that keep
@@ -237,6 +238,15 @@ struct WorkspaceSessionTests {
             let cancelled = try await app.browse(.POST, "/app/goals/\(goalID)/cancel", cookies: ["keel_session": cookie], form: ["csrf": csrf, "user": user])
             #expect(cancelled.location?.hasSuffix("done=cancelled") == true)
             #expect(try await app.browse(.GET, "/app/goals?user=\(encoded)", cookies: ["keel_session": cookie]).body.contains("· cancelled"))
+        }
+    }
+
+    @Test("every workspace route the enum names is registered, and every /app route the server registers is one of them")
+    func routesComeFromTheEnum() async throws {
+        try await KeelTestApp.run(on: .sqlite) { app in
+            let registered = Set(app.app.routes.all.map { $0.path.map(\.description) }.filter { $0.first == "app" }.map { Array($0.dropFirst()) })
+            let named = Set(WorkspaceRoute.everyRouteForTests.map(\.pattern))
+            #expect(registered == named, "registered only: \(registered.subtracting(named)); named only: \(named.subtracting(registered))")
         }
     }
 }
