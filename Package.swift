@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "SchwabSandbox",
             dependencies: [
-                "KeelCore",
+                "KeelCore", "KeelWeb",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelAPI", "KeelCore", "KeelBrokers", "KeelML", "KeelServices", "KeelStore", "SchwabSandbox",
+                "KeelAPI", "KeelCore", "KeelBrokers", "KeelML", "KeelServices", "KeelStore", "KeelWeb", "KeelWorkspace", "SchwabSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Logging", package: "swift-log"),

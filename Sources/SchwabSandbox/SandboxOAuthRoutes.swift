@@ -1,4 +1,5 @@
 import Foundation
+import KeelWeb
 import Vapor
 
 /// `/v1/oauth/authorize` (consent page or auto-approve redirect) and `/v1/oauth/token` (Basic auth;
@@ -34,16 +35,16 @@ struct SandboxOAuthRoutes {
         }
         let user = query.user ?? SandboxState.defaultUser
         if configuration.autoApprove { return try await approve(redirect: redirect, state: query.state, user: user) }
-        let stateField = query.state.map { "<input type=\"hidden\" name=\"state\" value=\"\(Self.escape($0))\">" } ?? ""
+        let stateField = query.state.map { "<input type=\"hidden\" name=\"state\" value=\"\(Markup.escape($0))\">" } ?? ""
         let page = """
         <!doctype html><html><head><meta charset="utf-8"><title>Schwab sandbox: authorize</title></head>
         <body style="font-family:sans-serif;max-width:32em;margin:3em auto">
         <h2>Charles Schwab (sandbox)</h2>
-        <p>The application <b>\(Self.escape(configuration.appKey))</b> asks to access your accounts:</p>
+        <p>The application <b>\(Markup.escape(configuration.appKey))</b> asks to access your accounts:</p>
         <ul><li>Individual Brokerage ...678</li><li>Roth Contributory IRA ...321</li></ul>
         <form method="post" action="/v1/oauth/authorize/consent">
-        <input type="hidden" name="redirect_uri" value="\(Self.escape(redirect))">\(stateField)
-        <input type="hidden" name="user" value="\(Self.escape(user))">
+        <input type="hidden" name="redirect_uri" value="\(Markup.escape(redirect))">\(stateField)
+        <input type="hidden" name="user" value="\(Markup.escape(user))">
         <button type="submit">Allow</button></form></body></html>
         """
         var headers = HTTPHeaders()
@@ -123,10 +124,5 @@ struct SandboxOAuthRoutes {
 
     static func encode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 import KeelCore
 import KeelAPI
 import KeelServices
+import KeelWeb
+import KeelWorkspace
 
 /// Options every backtest and sweep shares.
 struct BacktestOptions: ParsableArguments {
@@ -96,7 +98,11 @@ struct BacktestCommand: AsyncParsableCommand {
         let request = try options.request()
         let outcome = try await CLIApplication.run(database: database) { services in try await BacktestRunner(context: services.context).run(request) }
         try BacktestOutcome.encoder.encode(outcome).write(to: URL(fileURLWithPath: out))
-        if let report { try BacktestReport.html(outcome).write(toFile: report, atomically: true, encoding: .utf8) }
+        if let report {
+            let row = BacktestsModel.Row(backtestID: "cli", strategy: outcome.strategy, symbols: outcome.symbols.prefix(6).joined(separator: ", "),
+                                         status: "succeeded", createdBy: "keel backtest", createdAt: Date(), error: nil)
+            try BacktestReportPage.render(BacktestsQuery.report(outcome, row: row)).write(toFile: report, atomically: true, encoding: .utf8)
+        }
         let m = outcome.metrics
         print(String(format: "%@: final equity %.2f, %d trades, total return %.2f%%, CAGR %.2f%%, Sharpe %.2f, max drawdown %.2f%% (%d bars in %.1f ms)",
                      outcome.strategy, outcome.finalEquity, outcome.trades, m.totalReturn * 100, m.cagr * 100, m.sharpe, m.maxDrawdown * 100,

@@ -67,7 +67,7 @@ struct BacktestAPITests {
             #expect(days > 0 && days == (autonomous["days_in_regime"] as? [String: Int])?.values.reduce(0, +), "\(autonomous)")
             #expect(autonomous["switches"] is Int && autonomous["demotions"] is Int && autonomous["derisks"] is Int)
             let report = try await app.request(.GET, "/api/backtests/\(try #require(submitted.object.string("backtest_id")))/report", token: token)
-            #expect(report.status == .ok && report.body.contains("Autonomous policy against the benchmark") && report.body.contains("buy and hold SPY"))
+            #expect(report.status == .ok && report.body.contains("The autonomous policy against the benchmark and each fixed strategy") && report.body.contains("buy and hold SPY"))
             // The workspace's backtests page shows the same comparison.
             let cookie = try #require(try await WorkspaceSessionTests.signIn(app).session)
             let page = try await app.browse(.GET, "/app/backtests?id=\(try #require(submitted.object.string("backtest_id")))", cookies: ["keel_session": cookie])

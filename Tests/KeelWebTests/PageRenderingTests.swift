@@ -149,13 +149,13 @@ struct PageRenderingTests {
     }
 
     @Test func chartsAreSafeOnAnyData() {
-        let empty = LineChart(title: "Equity", series: []).svg()
+        let empty = LineChart(title: "Equity", series: []).node().render()
         #expect(empty.contains("No data yet"))
-        let one = LineChart(title: "Equity", series: [.init(name: "a", points: [(Self.day, 100)])]).svg()
+        let one = LineChart(title: "Equity", series: [.init(name: "a", points: [(Self.day, 100)])]).node().render()
         #expect(one.contains("<circle"), "a single point is drawn as a dot")
-        let flat = LineChart(title: "Flat", series: [.init(name: "a", points: [(Self.day, 5), (Self.day.addingTimeInterval(86_400), 5)])]).svg()
+        let flat = LineChart(title: "Flat", series: [.init(name: "a", points: [(Self.day, 5), (Self.day.addingTimeInterval(86_400), 5)])]).node().render()
         #expect(!Self.hasNonFinite(flat))
-        let hostile = LineChart(title: "x", series: [.init(name: "a", points: [(Self.day, .nan), (Self.day, .infinity), (Self.day.addingTimeInterval(1), 1)])]).svg()
+        let hostile = LineChart(title: "x", series: [.init(name: "a", points: [(Self.day, .nan), (Self.day, .infinity), (Self.day.addingTimeInterval(1), 1)])]).node().render()
         #expect(!Self.hasNonFinite(hostile), "non-finite points are skipped")
     }
 
@@ -166,10 +166,10 @@ struct PageRenderingTests {
 
     @Test func autonomousPageAndRegimeChart() {
         let days = (0..<6).map { RegimeChart.Day(date: Self.day.addingTimeInterval(Double($0) * 86_400), close: 100 + Double($0), regime: $0 < 3 ? "bull" : "bear") }
-        let chart = RegimeChart(title: "Regime", days: days).svg()
+        let chart = RegimeChart(title: "Regime", days: days).node().render()
         #expect(chart.components(separatedBy: "<title>bull from").count == 2 && chart.components(separatedBy: "<title>bear from").count == 2, "one band per run of days")
-        #expect(RegimeChart(title: "Regime", days: []).svg().contains("No data yet"))
-        #expect(!Self.hasNonFinite(RegimeChart(title: "x", days: [.init(date: Self.day, close: .nan, regime: "bull"), .init(date: Self.day, close: 5, regime: "bull")]).svg()))
+        #expect(RegimeChart(title: "Regime", days: []).node().render().contains("No data yet"))
+        #expect(!Self.hasNonFinite(RegimeChart(title: "x", days: [.init(date: Self.day, close: .nan, regime: "bull"), .init(date: Self.day, close: 5, regime: "bull")]).node().render()))
         let page = AutonomousPage.render(AutonomousModel(viewer: Self.viewer, regimeDays: days, benchmarkSymbol: "SPY", cycles: [], selected: nil, steps: [],
                                                          outcomes: [], pausedClients: [(3, "holiday")], strategies: ["balanced", "momentum"], killSwitchEngaged: false))
         #expect(page.contains("No cycle has run yet") && page.contains("client 3 (holiday)"))

@@ -94,6 +94,21 @@ struct ResearchPagesRenderingTests {
         #expect(typed.contains("value=\"model:1\" selected") && !typed.contains("checked"))
     }
 
+    @Test func theStandaloneReportIsTheWorkspacesReportWithoutTheChrome() throws {
+        var report = try #require(Self.backtests().report)
+        report.summary = "AAPL, MSFT · 2026-06-01 to 2026-06-05 · 2 fills · 1.5 ms"
+        report.monthly = [.init(year: 2026, months: [nil, nil, nil, nil, 0.012, -0.034] + Array(repeating: nil, count: 6), total: -0.0224)]
+        let page = BacktestReportPage.render(report)
+        withSnapshotTesting(record: .missing) {
+            assertSnapshot(of: page, as: .lines, named: "report")
+        }
+        #expect(page.contains("<title>Backtest: momentum · Keel</title>") && !page.contains("<nav") && !page.contains("Sign out"))
+        #expect(page.contains("Monthly returns") && page.contains(">-3.4</td>") && page.contains("<b>-2.2</b>"))
+        #expect(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "nothing is fetched")
+        // The same section the workspace page shows.
+        #expect(BacktestsPage.render(BacktestsModel(viewer: Self.viewer, strategies: [], rows: [], report: report, form: .init())).contains("Monthly returns"))
+    }
+
     @Test func everyFormCarriesItsTokenAndEveryInputALabel() {
         for page in [ModelsPage.render(Self.models(confirmation: .deploy(modelID: "m1", version: "v", gatePassed: false))), DataPage.render(Self.data(running: false)),
                      BacktestsPage.render(Self.backtests())] {

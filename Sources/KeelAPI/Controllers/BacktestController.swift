@@ -1,5 +1,7 @@
 import Foundation
 import KeelServices
+import KeelWeb
+import KeelWorkspace
 import Vapor
 
 /// Backtests as jobs: submit, then read the metrics and result, and the HTML report.
@@ -28,11 +30,11 @@ struct BacktestController: RouteCollection {
     func report(req: Request) async throws -> Response {
         let record = try await backtests.get(req.parameters.get("backtest_id") ?? "", by: req.principal)
         // Rendered from the stored outcome (older rows may still carry a stored page).
-        guard let stored = record.result, let outcome = try? BacktestOutcome.decoder.decode(BacktestOutcome.self, from: Data(stored.utf8)) else {
+        guard record.result.flatMap({ try? BacktestOutcome.decoder.decode(BacktestOutcome.self, from: Data($0.utf8)) }) != nil else {
             if let html = record.report { return Self.html(html) }
             throw ServiceError.conflict("report_not_ready", record.status == "failed" ? "the backtest failed: \(record.error ?? "")" : "the backtest is still running")
         }
-        return Self.html(BacktestReport.html(outcome))
+        return Self.html(BacktestReportPage.render(BacktestsQuery.report(record)))
     }
 
     static func html(_ page: String) -> Response {

@@ -1,8 +1,8 @@
 /// Escaping for markup Plot writes raw: attribute values (Plot escapes text nodes but writes `name="value"` as
-/// given) and the hand-built SVG of the charts. Every value that is not a literal goes through `escape`, so no
-/// data can close an attribute or open a tag.
-enum Markup {
-    static func escape(_ text: String) -> String {
+/// given). Every value that is not a literal goes through `escape`, so no data can close an attribute or open a
+/// tag. The one HTML escaper of the code base (the Schwab sandbox's consent page uses it too).
+public enum Markup {
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         for character in text {

@@ -118,12 +118,12 @@ public enum AutonomousPage {
     ]
 
     public static func render(_ model: AutonomousModel) -> String {
-        let chart = RegimeChart(title: "Market regime over \(model.benchmarkSymbol)", days: model.regimeDays).svg()
+        let chart = RegimeChart(title: "Market regime over \(model.benchmarkSymbol)", days: model.regimeDays).node()
         return PageLayout.document(title: "Autonomous", section: .autonomous, viewer: model.viewer,
                                    refreshSeconds: model.selected.map { $0.status == "running" || $0.status == "queued" } == true ? 5 : nil, content: .group(
             .h1("Autonomous trading"),
             Controls.banners(notice: model.notice, error: model.error),
-            .section(.class("card"), .h2("Regime"), .raw(chart)),
+            .section(.class("card"), .h2("Regime"), chart),
             .div(.class("grid"), .style("margin-top:1rem"), cycles(model), controls(model)),
             .section(
                 .class("card"), .style("margin-top:1rem"), .h2("The policy on history"),

@@ -58,6 +58,10 @@ public struct BacktestsModel: Sendable {
         /// shown figures, and what the policy did (switches, demotions, de-risks, days per regime and strategy).
         public var comparison: [(name: String, values: [String])] = []
         public var comparisonNote: String?
+        /// What was run, over which days, how many fills, how long it took.
+        public var summary: String?
+        /// Month-end to month-end returns, one row a year.
+        public var monthly: [MonthlyReturns] = []
 
         public init(row: Row, figures: [(label: String, value: String)], equity: [(date: Date, value: Double)], benchmark: [(date: Date, value: Double)],
                     benchmarkName: String?, drawdown: [(date: Date, value: Double)], trades: [Trade], tradeCount: Int) {
@@ -69,6 +73,19 @@ public struct BacktestsModel: Sendable {
             self.drawdown = drawdown
             self.trades = trades
             self.tradeCount = tradeCount
+        }
+    }
+
+    /// One year of monthly returns (nil: a month outside the test) and the year compounded.
+    public struct MonthlyReturns: Sendable, Hashable {
+        public var year: Int
+        public var months: [Double?]
+        public var total: Double
+
+        public init(year: Int, months: [Double?], total: Double) {
+            self.year = year
+            self.months = months
+            self.total = total
         }
     }
 
@@ -138,17 +155,18 @@ public enum BacktestsPage {
     static func report(_ report: BacktestsModel.Report) -> Node<HTML.BodyContext> {
         var series: [LineChart.Series] = [.init(name: report.row.strategy, points: report.equity)]
         if let name = report.benchmarkName, !report.benchmark.isEmpty { series.append(.init(name: name, points: report.benchmark, colour: "#8a94a3")) }
-        let equity = LineChart(title: "Equity: \(report.row.strategy)" + (report.benchmarkName.map { " against \($0)" } ?? ""), series: series).svg()
+        let equity = LineChart(title: "Equity: \(report.row.strategy)" + (report.benchmarkName.map { " against \($0)" } ?? ""), series: series).node()
         let drawdown = LineChart(title: "Drawdown", series: [.init(name: "drawdown", points: report.drawdown, colour: "#a4161a")],
-                                 format: { Format.percent($0, digits: 0) }).svg()
+                                 format: { Format.percent($0, digits: 0) }).node()
         return .section(
             .class("card"),
             .h2(.text("\(report.row.strategy) on \(report.row.symbols) · \(report.row.status)")),
             .unwrap(report.row.error) { .p(.class("error"), .text($0)) },
+            .unwrap(report.summary) { .p(.class("label"), .text($0)) },
             .if(!report.figures.isEmpty, .div(.class("grid"), .forEach(report.figures) { figure in
                 .div(.div(.class("label"), .text(figure.label)), .div(.class("figure"), .text(figure.value)))
             })),
-            .if(!report.equity.isEmpty, .group(.div(.raw(equity)), .div(.raw(drawdown)))),
+            .if(!report.equity.isEmpty, .group(.div(equity), .div(drawdown))),
             .if(!report.comparison.isEmpty, .group(
                 .h2(.style("margin-top:1rem"), .text("The autonomous policy against the benchmark and each fixed strategy")),
                 .table(
@@ -157,6 +175,7 @@ public enum BacktestsPage {
                 ),
                 .unwrap(report.comparisonNote) { .p(.class("label"), .text($0)) }
             )),
+            .if(!report.monthly.isEmpty, monthly(report.monthly)),
             .if(!report.trades.isEmpty, .group(
                 .h2(.style("margin-top:1rem"), .text("Trades (\(report.tradeCount)\(report.tradeCount > report.trades.count ? ", first \(report.trades.count) shown" : ""))")),
                 .table(
@@ -168,6 +187,25 @@ public enum BacktestsPage {
                     }
                 )
             ))
+        )
+    }
+
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Monthly returns in percent, a row a year, gains and losses coloured.
+    static func monthly(_ years: [BacktestsModel.MonthlyReturns]) -> Node<HTML.BodyContext> {
+        func cell(_ value: Double?) -> Node<HTML.TableRowContext> {
+            guard let value, value.isFinite else { return .td() }
+            return .td(.class(value < 0 ? "bad" : "good"), .text(String(format: "%.1f", value * 100)))
+        }
+        return .group(
+            .h2(.style("margin-top:1rem"), "Monthly returns (percent)"),
+            .table(
+                .tr(.th("Year"), .forEach(months) { .th(.text($0)) }, .th("Year")),
+                .forEach(years) { year in
+                    .tr(.th(.text(String(year.year))), .forEach(year.months) { cell($0) }, .td(.b(.text(String(format: "%.1f", year.total * 100)))))
+                }
+            )
         )
     }
 

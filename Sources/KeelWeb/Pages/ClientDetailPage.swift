@@ -174,10 +174,10 @@ public enum ClientDetailPage {
 
     public static func render(_ model: ClientDetailModel) -> String {
         let allocation = AllocationChart(title: "Holdings against target weights",
-                                         rows: model.holdings.map { .init(symbol: $0.symbol, weight: $0.weight, target: $0.target) }).svg()
-        let equity = LineChart(title: "Value since inception", series: [.init(name: "value", points: model.equity.map { ($0.date, $0.value) })]).svg()
+                                         rows: model.holdings.map { .init(symbol: $0.symbol, weight: $0.weight, target: $0.target) }).node()
+        let equity = LineChart(title: "Value since inception", series: [.init(name: "value", points: model.equity.map { ($0.date, $0.value) })]).node()
         let drawdown = LineChart(title: "Drawdown since inception", series: [.init(name: "drawdown", points: model.equity.map { ($0.date, $0.drawdown) }, colour: "#a4161a")],
-                                 format: { Format.percent($0, digits: 0) }).svg()
+                                 format: { Format.percent($0, digits: 0) }).node()
         let total = model.accounts.reduce(0) { $0 + $1.value }
         return PageLayout.document(title: model.name, section: .clients, viewer: model.viewer, content: .group(
             .p(.a(.href(to: .clients), "← Clients")),
@@ -204,7 +204,7 @@ public enum ClientDetailPage {
                          .unwrap(model.preferencesForm, { preferencesForm($0, model: model) },
                                  else: .table(.forEach(model.preferences) { row in .tr(.th(.text(row.label)), .td(.text(row.value))) })))
             ),
-            .section(.class("card"), .style("margin-top:1rem"), .h2("Holdings"), .raw(allocation), .table(
+            .section(.class("card"), .style("margin-top:1rem"), .h2("Holdings"), allocation, .table(
                 .tr(.th("Symbol"), .th("Quantity"), .th("Price"), .th("Value"), .th("Weight"), .th("Target")),
                 .forEach(model.holdings) { holding in
                     .tr(.td(.text(holding.symbol)), .td(.text(String(format: "%g", holding.quantity))), .td(.text(Format.money(holding.price))),
@@ -212,7 +212,7 @@ public enum ClientDetailPage {
                 })),
             .section(.class("card"), .style("margin-top:1rem"), .h2("Equity and drawdown since inception"),
                      .p(.class("label"), "Rebuilt backwards from today's holdings and cash through the recorded fills, at the daily closes (holdings the account was linked with count from the start); money moved in or out outside Keel is not in it."),
-                     .raw(equity), .raw(drawdown)),
+                     equity, drawdown),
             .div(
                 .class("grid"), .style("margin-top:1rem"),
                 .section(.class("card"), .h2("Goals"),
@@ -220,8 +220,8 @@ public enum ClientDetailPage {
                          .forEach(model.goals) { goal in
                              .div(.p(.text("\(goal.name) (\(goal.status))")),
                                   Controls.progress(goal.progress, label: "\(goal.name) progress"),
-                                  .if(goal.history.count > 1, .raw(LineChart(title: "\(goal.name): progress over time", series: [.init(name: "progress", points: goal.history)],
-                                                                             format: { Format.percent($0 / 100, digits: 0) }).svg())),
+                                  .if(goal.history.count > 1, LineChart(title: "\(goal.name): progress over time", series: [.init(name: "progress", points: goal.history)],
+                                                                             format: { Format.percent($0 / 100, digits: 0) }).node()),
                                   .unwrap(goal.link) { .p(.a(.href(Markup.escape($0)), "History, adjustments and alerts")) })
                          }),
                 .section(.class("card"), .h2("Batches"), .table(

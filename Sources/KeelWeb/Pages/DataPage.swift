@@ -161,12 +161,12 @@ public enum DataPage {
                                       series: [.init(name: "close", points: chart.close),
                                                .init(name: "SMA 20", points: chart.sma20, colour: "#7a4d00"),
                                                .init(name: "Bollinger upper", points: chart.bollingerUpper, colour: "#8a94a3"),
-                                               .init(name: "Bollinger lower", points: chart.bollingerLower, colour: "#8a94a3")]).svg()
+                                               .init(name: "Bollinger lower", points: chart.bollingerLower, colour: "#8a94a3")]).node()
                 let rsi = LineChart(title: "\(chart.symbol): RSI 14", series: [.init(name: "RSI 14", points: chart.rsi14, colour: "#146c2e")],
-                                    format: { String(format: "%.0f", $0) }).svg()
+                                    format: { String(format: "%.0f", $0) }).node()
                 return .group(
                     .p(.class("label"), .text("Last bar \(Format.day(chart.lastBar)) · \(chart.close.count) days shown")),
-                    .div(.raw(price)), .div(.raw(rsi))
+                    .div(price), .div(rsi)
                 )
             }, else: .p(.text("No stored bars for \(model.symbol)."))))
     }

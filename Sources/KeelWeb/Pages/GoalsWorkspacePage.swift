@@ -151,9 +151,9 @@ public enum GoalsWorkspacePage {
 
     static func goal(person: GoalsWorkspaceModel.Person, _ goal: GoalsWorkspaceModel.Goal, csrf: String) -> Node<HTML.BodyContext> {
         let progress = LineChart(title: "\(goal.name): progress", series: [.init(name: "progress", points: goal.progressHistory)],
-                                 format: { Format.percent($0 / 100, digits: 0) }).svg()
+                                 format: { Format.percent($0 / 100, digits: 0) }).node()
         let factor = LineChart(title: "\(goal.name): risk factor", series: [.init(name: "factor", points: goal.factorHistory, colour: "#7a4d00")],
-                               format: { String(format: "%.2f", $0) }).svg()
+                               format: { String(format: "%.2f", $0) }).node()
         let open = goal.status == "active" || goal.status == "at_risk"
         return .section(
             .class("card"), .style("margin-bottom:1rem"),
@@ -161,7 +161,7 @@ public enum GoalsWorkspacePage {
             Controls.progress(goal.progress / 100, label: "\(goal.name) progress"),
             .p(.text("Risk factor \(String(format: "%.2f", goal.factor)), strategy \(goal.strategy): \(goal.reason)"
                      + (goal.periodEnd.map { " · ends \(Format.day($0))" } ?? ""))),
-            .div(.class("grid"), .div(.raw(progress)), .div(.raw(factor))),
+            .div(.class("grid"), .div(progress), .div(factor)),
             .if(!goal.adjustments.isEmpty, .element(named: "details", nodes: [
                 .element(named: "summary", text: "Adjustments (\(goal.adjustments.count))"),
                 .table(.tr(.th("When"), .th("Change"), .th("Why")),

@@ -278,9 +278,9 @@ public enum ModelsPage {
         let ic = LineChart(title: "\(version.version): out-of-sample rank IC per walk-forward window",
                            series: [.init(name: "model", points: detail.windowIC.map { ($0.date, $0.model) }),
                                     .init(name: "momentum baseline", points: detail.windowIC.map { ($0.date, $0.momentum) }, colour: "#8a94a3")],
-                           format: { String(format: "%.3f", $0) }).svg()
+                           format: { String(format: "%.3f", $0) }).node()
         let sharpe = BarChart(title: "\(version.version): out-of-sample Sharpe against the baselines",
-                              bars: detail.figures.enumerated().map { .init(label: $0.element.name, value: $0.element.sharpe, highlighted: $0.offset == 0) }).svg()
+                              bars: detail.figures.enumerated().map { .init(label: $0.element.name, value: $0.element.sharpe, highlighted: $0.offset == 0) }).node()
         let deployable = version.status == "trained" || version.status == "retired"
         return .section(
             .class("card"), .style("margin-top:1rem"),
@@ -295,9 +295,9 @@ public enum ModelsPage {
                 .class("gate-evidence"),
                 .forEach(detail.gateEvidence) { row in .tr(.th(.text(row.label)), .td(.text(row.value))) }
             )),
-            .if(!detail.windowIC.isEmpty, .div(.raw(ic))),
+            .if(!detail.windowIC.isEmpty, .div(ic)),
             .if(!detail.figures.isEmpty, .group(
-                .div(.raw(sharpe)),
+                .div(sharpe),
                 .table(
                     .tr(.th("Portfolio"), .th("Sharpe"), .th("CAGR"), .th("Max drawdown"), .th("Turnover")),
                     .forEach(detail.figures) { figures in

@@ -78,7 +78,7 @@ public struct OverviewModel: Sendable {
 public enum OverviewPage {
     public static func render(_ model: OverviewModel) -> String {
         let chart = LineChart(title: "\(model.benchmarkSymbol) over the last year",
-                              series: [.init(name: model.benchmarkSymbol, points: model.benchmark)], format: { Format.money($0) }).svg()
+                              series: [.init(name: model.benchmarkSymbol, points: model.benchmark)], format: { Format.money($0) }).node()
         let brokers = model.health.brokers.keys.sorted().map { name -> String in
             let states = model.health.brokers[name] ?? [:]
             return "\(name): " + states.keys.sorted().map { "\(states[$0] ?? 0) \($0)" }.joined(separator: ", ")
@@ -105,7 +105,7 @@ public enum OverviewPage {
                     .p(.text("Regime of \(model.benchmarkSymbol): "), .strong(.text(model.regime ?? "not computed yet")),
                        .unwrap(model.regimeConfidence) { .text(" (confidence \(String(format: "%.2f", $0)))") },
                        .unwrap(model.regimeDay) { .text(" on \($0)") }),
-                    .raw(chart)
+                    chart
                 ),
                 .section(
                     .class("card"),
