@@ -137,12 +137,17 @@ struct SandboxTraderRoutes {
             try await state.admitOrderRequest(hash: hash)
             let newID = try await state.replace(hash: hash, id: id, with: request)
             return SandboxErrors.empty(.created, headers: [("Location", "\(state.configuration.publicBaseURL)/trader/v1/accounts/\(hash)/orders/\(newID)")])
-        } catch SandboxState.OrderError.throttled {
-            return SandboxErrors.response(.tooManyRequests, path: req.url.path, message: "Order request rate limit exceeded")
-        } catch SandboxState.OrderError.invalid(let message) {
-            return SandboxErrors.response(.badRequest, path: req.url.path, message: message)
         } catch {
-            return SandboxErrors.response(.notFound, path: req.url.path, message: "Order not found")
+            return orderFailure(req, error)
+        }
+    }
+
+    /// How Schwab answers a replace or cancel it refuses: throttled, invalid, or an order it does not know.
+    func orderFailure(_ req: Request, _ error: any Error) -> Response {
+        switch error {
+        case SandboxState.OrderError.throttled: SandboxErrors.response(.tooManyRequests, path: req.url.path, message: "Order request rate limit exceeded")
+        case SandboxState.OrderError.invalid(let message): SandboxErrors.response(.badRequest, path: req.url.path, message: message)
+        default: SandboxErrors.response(.notFound, path: req.url.path, message: "Order not found")
         }
     }
 
@@ -155,12 +160,8 @@ struct SandboxTraderRoutes {
             try await state.admitOrderRequest(hash: hash)
             try await state.cancel(hash: hash, id: id)
             return SandboxErrors.empty(.ok)
-        } catch SandboxState.OrderError.throttled {
-            return SandboxErrors.response(.tooManyRequests, path: req.url.path, message: "Order request rate limit exceeded")
-        } catch SandboxState.OrderError.invalid(let message) {
-            return SandboxErrors.response(.badRequest, path: req.url.path, message: message)
         } catch {
-            return SandboxErrors.response(.notFound, path: req.url.path, message: "Order not found")
+            return orderFailure(req, error)
         }
     }
 

@@ -81,7 +81,7 @@ public struct RebalanceService: Sendable {
     }
 
     /// One account admitted to planning: its books passed the checks a plan needs.
-    private struct Admitted: Sendable {
+    struct Admitted: Sendable {
         var request: RebalanceRequest
         var client: ClientRecord
         var account: AccountRecord
@@ -98,8 +98,27 @@ public struct RebalanceService: Sendable {
         var usesPolicy: Bool { request.strategy == .rlPolicy || (request.strategy == nil && portfolio.strategy == .rlPolicy) }
     }
 
+    /// The books' steps in order: admit (the accounts' locks, client, account and preferences checks), forecast,
+    /// goal steering, one pure plan per account, then supersede and store.
     private static func plan(_ requests: [RebalanceRequest], principal: Principal, session: Session, active: ActivePredictor,
                              settings: ServiceSettings, now: Date) async throws -> [String: Result<BatchRecord, any Error>] {
+        var answers: [String: Result<BatchRecord, any Error>] = [:]
+        let admitted = try await admit(requests, session: session, answers: &answers)
+        guard !admitted.isEmpty else { return answers }
+        let resolved = try await active.resolve(session: session)
+        let withData = try await forecast(admitted, resolved: resolved, session: session, now: now, answers: &answers)
+        guard !withData.isEmpty else { return answers }
+        let steeringGoals = try await steeringGoals(for: withData, session: session, settings: settings, now: now)
+        let (batches, superseded) = try await planEach(withData, steeringGoals: steeringGoals, resolved: resolved, active: active, principal: principal,
+                                                       session: session, settings: settings, now: now, answers: &answers)
+        try await store(batches, superseding: superseded, principal: principal, session: session, now: now)
+        return answers
+    }
+
+    /// Locks the accounts and checks what a plan needs of each: an active client, its active, unhalted account, its
+    /// preferences (with the request's overrides) and model portfolio. A refusal is that account's answer.
+    private static func admit(_ requests: [RebalanceRequest], session: Session,
+                              answers: inout [String: Result<BatchRecord, any Error>]) async throws -> [Admitted] {
         let keyed = requests.compactMap { request -> (request: RebalanceRequest, clientID: Int, accountHash: String)? in
             guard let clientID = request.clientID, let accountHash = request.accountHash, !accountHash.isEmpty else { return nil }
             return (request, clientID, accountHash)
@@ -107,12 +126,10 @@ public struct RebalanceService: Sendable {
         let hashes = keyed.map(\.accountHash), clientIDs = keyed.map(\.clientID)
         let clients = try await session.clients.find(ids: clientIDs)
         // The accounts' row locks serialise every planner, executor and ledger posting of these accounts: the
-        // open-batch checks below and the inserts cannot interleave with another request's.
+        // open-batch checks and the inserts that follow cannot interleave with another request's.
         let accounts = try await session.accounts.lock(hashes: hashes, in: session)
         let allPreferences = try await session.preferences.find(clientIDs: clientIDs)
         let portfolios = Dictionary(try await session.referenceData.modelPortfolios().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-
-        var answers: [String: Result<BatchRecord, any Error>] = [:]
         var admitted: [Admitted] = []
         for (request, clientID, accountHash) in keyed {
             do {
@@ -140,10 +157,13 @@ public struct RebalanceService: Sendable {
                 answers[accountHash] = .failure(error)
             }
         }
-        guard !admitted.isEmpty else { return answers }
+        return admitted
+    }
 
-        let admittedHashes = admitted.map(\.accountHash)
-        let resolved = try await active.resolve(session: session)
+    /// Reads each universe's history (shared across the cycle's accounts when the request carries a reader) and
+    /// forecasts it; an account without enough history is refused.
+    private static func forecast(_ admitted: [Admitted], resolved: ActivePredictor.Resolved, session: Session, now: Date,
+                                 answers: inout [String: Result<BatchRecord, any Error>]) async throws -> [Admitted] {
         let predictor = resolved.predictor
         let since = now.addingTimeInterval(-400 * 86_400)
         var withData: [Admitted] = []
@@ -163,29 +183,36 @@ public struct RebalanceService: Sendable {
             account.forecast = forecast
             withData.append(account)
         }
-        guard !withData.isEmpty else { return answers }
+        return withData
+    }
 
-        // Goals steer the batches: re-measured now (each goal once, however many of these accounts it touches), then
-        // each account's combined factor and chosen strategy family.
-        let steered = withData.filter { $0.request.useGoals ?? true }
-        var steeringGoals: [GoalRecord] = []
-        if !steered.isEmpty {
-            let touching = steered.map { ($0.accountHash, $0.clientID, $0.client.tradingUserID) }
-            let open = try await session.goals.goals(touchingAny: touching, statuses: [.active, .atRisk])
-            try await GoalEvaluator(settings: settings).reevaluate(open.map(\.goalID), trigger: "rebalance", session: session, now: now)
-            steeringGoals = try await session.goals.goals(touchingAny: touching, statuses: [.active, .atRisk, .achieved, .failed])
-        }
-        let positions = try await session.ledger.positions(accountHashes: admittedHashes)
+    /// Goals steer the batches: re-measured now (each goal once, however many of these accounts it touches); the
+    /// goals that touch any of them, for each account's combined factor and chosen strategy family.
+    private static func steeringGoals(for accounts: [Admitted], session: Session, settings: ServiceSettings, now: Date) async throws -> [GoalRecord] {
+        let steered = accounts.filter { $0.request.useGoals ?? true }
+        guard !steered.isEmpty else { return [] }
+        let touching = steered.map { ($0.accountHash, $0.clientID, $0.client.tradingUserID) }
+        let open = try await session.goals.goals(touchingAny: touching, statuses: [.active, .atRisk])
+        try await GoalEvaluator(settings: settings).reevaluate(open.map(\.goalID), trigger: "rebalance", session: session, now: now)
+        return try await session.goals.goals(touchingAny: touching, statuses: [.active, .atRisk, .achieved, .failed])
+    }
+
+    /// Reads the accounts' books once (positions, prices, instruments, open batches, the RL policy if any plan
+    /// needs it) and plans each account with the pure `plan`: the new batches and the open ones they supersede.
+    private static func planEach(_ accounts: [Admitted], steeringGoals: [GoalRecord], resolved: ActivePredictor.Resolved, active: ActivePredictor,
+                                 principal: Principal, session: Session, settings: ServiceSettings, now: Date,
+                                 answers: inout [String: Result<BatchRecord, any Error>]) async throws
+        -> (batches: [BatchRecord], superseded: [(old: BatchRecord, by: String)]) {
+        let positions = try await session.ledger.positions(accountHashes: accounts.map(\.accountHash))
         let held = Set(positions.values.joined().map(\.symbol))
-        let universe = held.union(withData.flatMap(\.symbols))
+        let universe = held.union(accounts.flatMap(\.symbols))
         let latest = try await session.marketBars.latestPrices(symbols: universe.sorted())
         let allInstruments = try await session.referenceData.instruments(universe.sorted())
-        let openBatches = try await session.batches.list(accountHashes: withData.map(\.accountHash),
-                                                         statuses: BatchStatus.open)
-        let policy = withData.contains(where: \.usesPolicy) ? try await active.resolvePolicy(session: session) : nil
+        let openBatches = try await session.batches.list(accountHashes: accounts.map(\.accountHash), statuses: BatchStatus.open)
+        let policy = accounts.contains(where: \.usesPolicy) ? try await active.resolvePolicy(session: session) : nil
         var batches: [BatchRecord] = []
         var superseded: [(old: BatchRecord, by: String)] = []
-        for account in withData {
+        for account in accounts {
             do {
                 let steering = (account.request.useGoals ?? true)
                     ? GoalSteering.forAccount(account.account, userID: account.client.tradingUserID, among: steeringGoals, now: now) : nil
@@ -210,7 +237,12 @@ public struct RebalanceService: Sendable {
                 answers[account.accountHash] = .failure(error)
             }
         }
+        return (batches, superseded)
+    }
 
+    /// Rejects the superseded batches, inserts the new ones with their orders, and audits both (multi-row statements).
+    private static func store(_ batches: [BatchRecord], superseding superseded: [(old: BatchRecord, by: String)], principal: Principal,
+                              session: Session, now: Date) async throws {
         var audits: [AuditEntry] = []
         for (old, newID) in superseded {
             _ = try await session.batches.transition(old.batchID, from: [.pendingApproval, .approved], to: .rejected, at: now, setting: [
@@ -233,130 +265,6 @@ public struct RebalanceService: Sendable {
                                         "model_version": batch.modelVersion])))
         }
         try await session.operations.append(audits)
-        return answers
-    }
-
-    private enum Planned {
-        /// An identical batch already waits: it is the answer.
-        case existing(BatchRecord)
-        /// A new batch, and the open ones it supersedes.
-        case new(BatchRecord, supersedes: [BatchRecord])
-    }
-
-    /// One account's plan from its books: strategy and targets, goal scaling, stale-data rule, orders, the open-batch
-    /// rules. Pure: it reads nothing and writes nothing.
-    private static func plan(_ account: Admitted, steering: GoalSteering?, policy: ActivePredictor.ResolvedPolicy?, resolved: ActivePredictor.Resolved,
-                             snapshot: (_ pricing: [String]) -> (PortfolioSnapshot, [String: LatestPrice]), instruments allInstruments: [String: Instrument],
-                             open: [BatchRecord], principal: Principal, settings: ServiceSettings, now: Date) throws -> Planned {
-        let request = account.request, preferences = account.preferences, portfolio = account.portfolio
-        let accountHash = account.accountHash, clientID = account.clientID
-        let kind = request.strategy ?? steering?.strategy ?? portfolio.strategy
-        let factor = request.riskFactor ?? steering?.factor ?? 1
-        // The same strategy objects the backtester replays.
-        let constraints = GoalRiskScaling.constraints(preferences.constraints, factor: factor)
-        var targets: [String: Double]
-        var modelID = resolved.modelID, modelVersion = resolved.predictor.modelVersion, strategyName = kind.rawValue
-        if account.usesPolicy {
-            guard let policy else {
-                throw ServiceError.conflict("no_rl_policy_deployed", "model portfolio \(portfolio.name) rebalances to the deployed RL policy, and none is deployed: train one (POST /api/rl/train) and deploy it", field: "portfolio_id")
-            }
-            let market = AlignedMarket(account.histories)
-            guard market.count > 0 else { throw ServiceError(.unavailable, code: "no_market_data", message: "no price history for \(portfolio.name)") }
-            // The account is part of the observation: the policy sees what the account holds now.
-            let (holdings, _) = snapshot([])
-            var strategy = policy.strategy
-            strategy.currentWeights = Dictionary(uniqueKeysWithValues: holdings.holdings.keys.map { ($0, holdings.weight(of: $0)) })
-            targets = strategy.targetWeights(market.view(at: market.count - 1), constraints: constraints)
-            modelID = policy.modelID
-            modelVersion = policy.version
-            strategyName = StrategyKind.rlPolicy.rawValue
-        } else {
-            targets = PredictedReturnStrategy(kind: kind, predictor: resolved.predictor).targetWeights(predictions: account.forecast, constraints: constraints)
-        }
-
-        let (current, latest) = snapshot(Array(targets.keys))
-        if factor != 1 {
-            let weights = Dictionary(uniqueKeysWithValues: current.holdings.keys.map { ($0, current.weight(of: $0)) })
-            targets = GoalRiskScaling.weights(targets, factor: factor, current: weights, constraints: preferences.constraints)
-        }
-        var fresh = current
-        fresh.prices = current.prices.filter { symbol, _ in
-            guard let stamp = latest[symbol]?.timestamp else { return false }
-            return now.timeIntervalSince(stamp) <= settings.maximumPriceAge
-        }
-        let instrumentSymbols = Set(targets.keys).union(current.holdings.keys)
-        let instruments = allInstruments.filter { instrumentSymbols.contains($0.key) }
-        // Stale data never buys: a name whose last bar is not from the latest completed session keeps at most
-        // what the account holds of it.
-        var staleExcluded: [String: String] = [:]
-        for (symbol, weight) in targets {
-            let assetClass = instruments[symbol]?.assetClass ?? .inferred(fromSymbol: symbol)
-            guard let reason = settings.priceFreshness.staleness(lastBar: latest[symbol]?.timestamp, asOf: now, assetClass: assetClass) else { continue }
-            let held = current.weight(of: symbol)
-            guard weight > held else { continue }
-            targets[symbol] = held
-            staleExcluded[symbol] = reason + ": no new buys"
-        }
-        let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
-                                                       driftThreshold: preferences.driftThreshold,
-                                                       buyCostBuffer: settings.riskLimits.costBuffer))
-        let plan = planner.plan(snapshot: fresh, targets: targets, instruments: instruments)
-
-        if let busy = open.first(where: { BatchStatus.inFlight.contains($0.status) }) {
-            throw ServiceError.conflict("execution_in_progress", "batch \(busy.batchID) of this account is \(busy.status.rawValue); wait for it to finish")
-        }
-        // The cycle never replaces what a person approved: superseding it would turn that approval (and both
-        // executions racing for it) into a refusal. The account waits for the approved batch to execute.
-        if request.cycleID != nil, let approved = open.first(where: { $0.status == .approved && !($0.approvedBy ?? "").hasPrefix("auto:") }) {
-            throw ServiceError.conflict("approved_batch_waiting",
-                                        "batch \(approved.batchID) was approved by \(approved.approvedBy ?? "an advisor") and waits to be executed; the cycle leaves it in place")
-        }
-
-        let requireApproval = account.requireApproval
-        let status: BatchStatus = requireApproval ? .pendingApproval : .approved
-        let batchID = UUID().uuidString.lowercased()
-        let keyPrefix = "keel-" + batchID.replacingOccurrences(of: "-", with: "").prefix(16)
-        let orders = plan.orders.enumerated().map { index, order in
-            BatchOrderRecord(orderID: UUID().uuidString.lowercased(), batchID: batchID, sequence: index + 1, symbol: order.symbol,
-                             side: order.side, quantity: order.quantity, referencePrice: order.referencePrice,
-                             estimatedNotional: order.estimatedNotional, currentWeight: order.currentWeight,
-                             targetWeight: order.targetWeight, clientOrderKey: "\(keyPrefix)-\(index + 1)", status: .planned, updatedAt: now)
-        }
-        let hash = BatchContentHash.compute(accountHash: accountHash, orders: orders)
-        var notes = PlanNotes(targetWeights: targets, skippedAsDust: plan.skippedAsDust, withinDriftThreshold: plan.withinDriftThreshold,
-                              unpriced: plan.unpriced, maxPositions: preferences.maxPositions, maxWeight: preferences.maxWeight,
-                              cashBuffer: preferences.cashBuffer,
-                              goal: steering.map { PlanNotes.GoalNotes(factor: $0.factor, strategy: kind.rawValue, strategyReason: $0.strategyReason,
-                                                                       conflicts: $0.conflicts, goalIDs: $0.goals.map(\.goalID)) },
-                              staleExcluded: staleExcluded.isEmpty ? nil : staleExcluded)
-        if let cycleID = request.cycleID {
-            notes.cycle = PlanNotes.CycleNotes(cycleID: cycleID, strategy: strategyName, riskFactor: factor, reason: request.decisionReason ?? "")
-        }
-        // A request that would plan exactly what is already waiting, untouched and unexpired, gets that batch
-        // back: concurrent duplicates of one request end with one batch, not a chain of superseded ones.
-        let planNotes = try notes.json()
-        let automatic = "auto:\(principal.userID)"
-        if let same = open.first(where: { waiting in
-            let untouched: Bool = waiting.approvedBy == nil || waiting.approvedBy == automatic
-            let unexpired: Bool = (waiting.approvalExpiresAt ?? .distantFuture) > now
-            return waiting.status == status && untouched && unexpired && waiting.planNotes == planNotes
-                && Self.samePlan(waiting.orders, plan.orders)
-        }) { return .existing(same) }
-
-        var batch = BatchRecord(batchID: batchID, clientID: clientID, accountHash: accountHash, portfolioID: portfolio.id,
-                                strategy: strategyName, modelVersion: modelVersion,
-                                status: status, contentHash: hash,
-                                requireApproval: requireApproval, portfolioValue: plan.portfolioValue.roundedToCents,
-                                planNotes: planNotes, createdBy: principal.userID, createdAt: now,
-                                approvalExpiresAt: now.addingTimeInterval(settings.approvalLifetime), orders: orders)
-        batch.modelID = modelID
-        batch.cycleID = request.cycleID
-        if !requireApproval {
-            batch.approvedBy = automatic
-            batch.approvedAt = now
-            batch.approvedHash = hash
-        }
-        return .new(batch, supersedes: open)
     }
 
     static func samePlan(_ stored: [BatchOrderRecord], _ planned: [PlannedOrder]) -> Bool {
