@@ -23,7 +23,7 @@ public struct ApprovalQueueQuery: Sendable {
     }
 
     public func load(page requested: Int?, done: String?, error: String?, rejectErrorBatch: String?,
-                     for reader: PageViewer) async throws -> PageOutcome<ApprovalQueueModel> {
+                     for reader: PageViewer) async throws -> PageOutcome<ApprovalQueuePage.Model> {
         guard reader.isStaff else { return .staffOnly("Approvals", "The approval queue is for advisors.") }
         let principal = reader.principal
         let page = min(max(requested ?? 1, 1), 100_000)
@@ -40,7 +40,7 @@ public struct ApprovalQueueQuery: Sendable {
             regimeDays.last { $0.date <= date }.map { "\($0.regime.rawValue) (\(benchmark), confidence \(String(format: "%.2f", $0.confidence)))" }
         }
         let names = Dictionary(previews.values.map { ($0.client.clientID, "\($0.client.firstName) \($0.client.lastName)") }, uniquingKeysWith: { first, _ in first })
-        let batches = waiting.compactMap { batch -> ApprovalQueueModel.Batch? in
+        let batches = waiting.compactMap { batch -> ApprovalQueuePage.Model.Batch? in
             guard let preview = previews[batch.batchID] else { return nil }
             let notes = PlanNotes.decode(batch.planNotes)
             let estimated = batch.orders.reduce(Decimal(0)) { sum, order in
@@ -59,7 +59,7 @@ public struct ApprovalQueueQuery: Sendable {
                                                                  price: ($0.price ?? 0).double, notional: ($0.notional ?? 0).double, fees: $0.commission.double) },
                                cashBefore: preview.cashBefore.double, cashAfter: preview.cashAfter.double))
         }
-        return .page(ApprovalQueueModel(
+        return .page(ApprovalQueuePage.Model(
             viewer: reader.viewer, batches: batches, notice: done.flatMap { ApprovalQueuePage.messages[$0] },
             error: error.map { ApprovalQueuePage.messages[$0] ?? "The action failed; the queue shows the batch as it is now." },
             rejectErrorBatch: rejectErrorBatch, page: page, pageSize: Self.pageSize, total: total))

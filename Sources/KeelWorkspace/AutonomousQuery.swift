@@ -20,7 +20,7 @@ public struct AutonomousQuery: Sendable {
         self.backtests = backtests
     }
 
-    public func load(cycle wanted: String?, done: String?, error: String?, for reader: PageViewer) async throws -> PageOutcome<AutonomousModel> {
+    public func load(cycle wanted: String?, done: String?, error: String?, for reader: PageViewer) async throws -> PageOutcome<AutonomousPage.Model> {
         guard reader.isStaff else { return .staffOnly("Autonomous", "Autonomous trading is run by advisors.") }
         let principal = reader.principal
         let symbol = context.settings.cycle.regimeSymbol
@@ -32,11 +32,11 @@ public struct AutonomousQuery: Sendable {
         if let chosenID { detail = try await cycles.get(chosenID, by: principal) }
         let status = try await cycles.status(by: principal)
         let clients = try await context.database.read { try await $0.clients.names(status: .active, limit: 1000) }
-        func cycle(_ run: CycleRunRecord) -> AutonomousModel.Cycle {
+        func cycle(_ run: CycleRunRecord) -> AutonomousPage.Model.Cycle {
             .init(cycleID: run.cycleID, cycleDate: run.cycleDate, status: run.status.rawValue, trigger: run.trigger, regime: run.regime,
                   accountsDone: run.accountsDone, accountsTotal: run.accountsTotal)
         }
-        var steps: [String: AutonomousModel.Step] = [:]
+        var steps: [String: AutonomousPage.Model.Step] = [:]
         for step in detail?.steps ?? [] {
             var entry = steps[step.step] ?? .init(step: step.step, status: step.status.rawValue, runs: 0, milliseconds: 0)
             entry.runs += 1
@@ -44,7 +44,7 @@ public struct AutonomousQuery: Sendable {
             if step.status == .failed { entry.status = "failed" }
             steps[step.step] = entry
         }
-        var model = AutonomousModel(
+        var model = AutonomousPage.Model(
             viewer: reader.viewer, regimeDays: days.map { .init(date: $0.date, close: $0.inputs.close, regime: $0.regime.rawValue) }, benchmarkSymbol: symbol,
             cycles: runs.map(cycle), selected: detail.map { cycle($0.run) }, steps: CycleStep.allCases.compactMap { steps[$0.rawValue] },
             outcomes: (detail?.accounts ?? []).prefix(500).map { .init(clientID: $0.clientID, accountHash: $0.accountHash, status: $0.status.rawValue,
@@ -63,8 +63,8 @@ public struct AutonomousQuery: Sendable {
     }
 
     /// The finished replays of the autonomous policy among recent backtests, with their headline figures.
-    static func replays(_ records: [BacktestRecord]) -> [AutonomousModel.Replay] {
-        records.compactMap { record -> AutonomousModel.Replay? in
+    static func replays(_ records: [BacktestRecord]) -> [AutonomousPage.Model.Replay] {
+        records.compactMap { record -> AutonomousPage.Model.Replay? in
             guard let stored = record.result, let outcome = try? BacktestOutcome.decoder.decode(BacktestOutcome.self, from: Data(stored.utf8)),
                   let replay = outcome.autonomous else { return nil }
             func line(_ f: AutonomousPolicyReplay.Figures) -> String {
@@ -72,7 +72,7 @@ public struct AutonomousQuery: Sendable {
             }
             let summary = "policy \(line(replay.policy)); \(outcome.benchmark ?? "benchmark") \(line(replay.benchmark)); "
                 + "\(replay.switches) switches, \(replay.demotions) demotions, \(replay.derisks) de-risks"
-            return AutonomousModel.Replay(backtestID: record.id, createdAt: record.createdAt, summary: summary)
+            return AutonomousPage.Model.Replay(backtestID: record.id, createdAt: record.createdAt, summary: summary)
         }
     }
 }

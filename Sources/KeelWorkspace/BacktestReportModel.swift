@@ -8,7 +8,7 @@ import KeelWeb
 /// A backtest drawn for KeelWeb: the list's row and the report of its outcome (the workspace page, the API's
 /// report and the CLI's `--report` all render this one model).
 extension BacktestsQuery {
-    public static func row(_ record: BacktestRecord) -> BacktestsModel.Row {
+    public static func row(_ record: BacktestRecord) -> BacktestsPage.Model.Row {
         let request = try? BacktestOutcome.decoder.decode(BacktestRequest.self, from: Data(record.request.utf8))
         let symbols = request.map { $0.symbols.isEmpty ? "its universe" : $0.symbols.prefix(6).joined(separator: ", ") + ($0.symbols.count > 6 ? " +\($0.symbols.count - 6)" : "") } ?? ""
         return .init(backtestID: record.id, strategy: request?.strategy ?? "?", symbols: symbols, status: record.status, createdBy: record.createdBy,
@@ -16,7 +16,7 @@ extension BacktestsQuery {
     }
 
     /// A stored backtest's report: its outcome drawn, or the row alone while it runs or when it failed.
-    public static func report(_ record: BacktestRecord) -> BacktestsModel.Report {
+    public static func report(_ record: BacktestRecord) -> BacktestsPage.Model.Report {
         let row = row(record)
         guard let stored = record.result, let outcome = try? BacktestOutcome.decoder.decode(BacktestOutcome.self, from: Data(stored.utf8)) else {
             return .init(row: row, figures: [], equity: [], benchmark: [], benchmarkName: nil, drawdown: [], trades: [], tradeCount: 0)
@@ -26,7 +26,7 @@ extension BacktestsQuery {
 
     /// An outcome's report: figures, equity against the benchmark, drawdown, monthly returns, the autonomous
     /// comparison and the trades.
-    public static func report(_ outcome: BacktestOutcome, row: BacktestsModel.Row) -> BacktestsModel.Report {
+    public static func report(_ outcome: BacktestOutcome, row: BacktestsPage.Model.Row) -> BacktestsPage.Model.Report {
         let m = outcome.metrics
         func ratio(_ value: Double) -> String { value.isFinite ? String(format: "%.2f", value) : "–" }
         func percent(_ value: Double) -> String { value.isFinite ? Format.percent(value) : "–" }
@@ -48,7 +48,7 @@ extension BacktestsQuery {
             peak = max(peak, point.equity)
             return (point.date, peak > 0 ? point.equity / peak - 1 : 0)
         }
-        var report = BacktestsModel.Report(row: row, figures: figures, equity: equity.map { ($0.date, $0.equity) },
+        var report = BacktestsPage.Model.Report(row: row, figures: figures, equity: equity.map { ($0.date, $0.equity) },
                      benchmark: (outcome.benchmarkCurve ?? []).filter { $0.equity.isFinite }.map { ($0.date, $0.equity) }, benchmarkName: outcome.benchmark,
                      drawdown: drawdown, trades: outcome.tradeList.prefix(200).map {
                          .init(symbol: $0.symbol, entry: $0.entryTime, exit: $0.exitTime, quantity: $0.quantity, entryPrice: $0.entryPrice, exitPrice: $0.exitPrice,
@@ -73,7 +73,7 @@ extension BacktestsQuery {
     }
 
     /// Month-end to month-end returns (the first month from the initial cash), a row a year, each year compounded.
-    static func monthlyReturns(_ curve: [(date: Date, equity: Double)], initial: Double) -> [BacktestsModel.MonthlyReturns] {
+    static func monthlyReturns(_ curve: [(date: Date, equity: Double)], initial: Double) -> [BacktestsPage.Model.MonthlyReturns] {
         var monthEnd: [Int: Double] = [:], order: [Int] = []
         for point in curve where point.equity.isFinite {
             let (year, month, _) = CivilDay(point.date).components

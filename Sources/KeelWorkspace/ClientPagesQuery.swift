@@ -15,25 +15,25 @@ public struct ClientPagesQuery: Sendable {
     }
 
     /// The directory for staff; a client login goes to its own page.
-    public func directory(query: String?, page: Int?, onboarding: ClientListModel.Onboarding = .init(), notice: String? = nil,
-                          for reader: PageViewer) async throws -> PageOutcome<ClientListModel> {
+    public func directory(query: String?, page: Int?, onboarding: ClientListPage.Model.Onboarding = .init(), notice: String? = nil,
+                          for reader: PageViewer) async throws -> PageOutcome<ClientListPage.Model> {
         guard reader.isStaff else {
             if let own = reader.principal.clientID { return .redirect(.client(own)) }
             return .staffOnly("Clients", "The client directory is for advisors.")
         }
         let directory = try await directory(query: query, page: min(max(page ?? 1, 1), 100_000), by: reader.principal)
         let rows = directory.rows.map { row in
-            ClientListModel.Row(clientID: row.client.clientID, name: "\(row.client.firstName) \(row.client.lastName)", email: row.client.email,
+            ClientListPage.Model.Row(clientID: row.client.clientID, name: "\(row.client.firstName) \(row.client.lastName)", email: row.client.email,
                                 riskTolerance: row.client.riskTolerance, status: row.client.status.rawValue, accounts: row.accounts, value: row.value)
         }
-        return .page(ClientListModel(viewer: reader.viewer, query: query ?? "", page: directory.page, pageSize: directory.pageSize,
+        return .page(ClientListPage.Model(viewer: reader.viewer, query: query ?? "", page: directory.page, pageSize: directory.pageSize,
                                      total: directory.total, rows: rows, onboarding: onboarding, notice: notice))
     }
 
     /// One client's page; `preferencesForm` and `paperForm` carry what was typed when a save was refused. Another
     /// client's page and a missing one answer the same notice: nothing to learn from trying ids.
-    public func detail(clientID: Int, preferencesForm typed: ClientDetailModel.PreferencesForm? = nil, paperForm: ClientDetailModel.PaperAccountForm = .init(),
-                       done: String? = nil, error: String? = nil, for reader: PageViewer) async throws -> PageOutcome<ClientDetailModel> {
+    public func detail(clientID: Int, preferencesForm typed: ClientDetailPage.Model.PreferencesForm? = nil, paperForm: ClientDetailPage.Model.PaperAccountForm = .init(),
+                       done: String? = nil, error: String? = nil, for reader: PageViewer) async throws -> PageOutcome<ClientDetailPage.Model> {
         let detail: Detail
         do {
             detail = try await self.detail(clientID: clientID, by: reader.principal)
@@ -47,7 +47,7 @@ public struct ClientPagesQuery: Sendable {
              ("Drawdown limit", p.maxDrawdownLimit.map { Format.percent($0) } ?? "none"), ("Excluded", p.excludedSymbols.isEmpty ? "none" : p.excludedSymbols.joined(separator: ", "))]
         } ?? []
         // Staff edit the preferences; the form starts from what is stored.
-        let form = typed ?? detail.preferences.flatMap { p -> ClientDetailModel.PreferencesForm? in
+        let form = typed ?? detail.preferences.flatMap { p -> ClientDetailPage.Model.PreferencesForm? in
             guard reader.isStaff else { return nil }
             return .init(values: ["portfolio_id": String(p.portfolioID), "max_positions": String(p.maxPositions), "max_weight": Self.number(p.maxWeight),
                                   "cash_buffer": Self.number(p.cashBuffer), "drift_threshold": Self.number(p.driftThreshold),
@@ -56,7 +56,7 @@ public struct ClientPagesQuery: Sendable {
                          requireApproval: p.requireApproval)
         }
         func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
-        return .page(ClientDetailModel(
+        return .page(ClientDetailPage.Model(
             viewer: reader.viewer, clientID: detail.client.clientID, name: "\(detail.client.firstName) \(detail.client.lastName)", email: detail.client.email,
             riskTolerance: detail.client.riskTolerance, portfolio: detail.portfolioName, preferences: preferences,
             accounts: detail.accounts.map { .init(accountHash: $0.account.accountHash, broker: $0.account.brokerage.code,
@@ -114,7 +114,7 @@ public struct ClientPagesQuery: Sendable {
         public var preferences: PreferencesRecord?
         public var portfolioName: String
         public var accounts: [(account: AccountRecord, value: Double)]
-        public var holdings: [ClientDetailModel.Holding]
+        public var holdings: [ClientDetailPage.Model.Holding]
         /// The client's accounts together, day by day since the first was opened (rebuilt from the fills).
         public var equity: [EquityReconstruction.Day]
         public var goals: [GoalRecord]
@@ -148,11 +148,11 @@ public struct ClientPagesQuery: Sendable {
             let batches = try await session.batches.list(clientID: clientID, status: nil, limit: 20)
             // Targets: the latest batch's plan (what the strategy wanted when it last planned).
             let targets = batches.first.flatMap { PlanNotes.decode($0.planNotes)?.targetWeights } ?? [:]
-            let holdings = Set(positions.keys).union(targets.keys).sorted().map { symbol -> ClientDetailModel.Holding in
+            let holdings = Set(positions.keys).union(targets.keys).sorted().map { symbol -> ClientDetailPage.Model.Holding in
                 let quantity = positions[symbol] ?? 0
                 let price = prices[symbol]?.close
                 let value = quantity * (price ?? 0)
-                return ClientDetailModel.Holding(symbol: symbol, quantity: quantity, price: price, value: value, weight: total > 0 ? value / total : 0, target: targets[symbol])
+                return ClientDetailPage.Model.Holding(symbol: symbol, quantity: quantity, price: price, value: value, weight: total > 0 ? value / total : 0, target: targets[symbol])
             }
             let goals = try await session.goals.list(userID: nil, clientID: clientID, limit: 50)
             var histories: [String: [GoalHistoryRecord]] = [:]

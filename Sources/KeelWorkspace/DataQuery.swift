@@ -15,7 +15,7 @@ public struct DataQuery: Sendable {
         self.marketData = marketData
     }
 
-    public func load(symbol asked: String?, severity wanted: String?, for reader: PageViewer) async throws -> PageOutcome<DataModel> {
+    public func load(symbol asked: String?, severity wanted: String?, for reader: PageViewer) async throws -> PageOutcome<DataPage.Model> {
         guard reader.isStaff else { return .staffOnly("Data", "The data pipeline is for advisors.") }
         let now = context.clock.now()
         let severity = wanted.flatMap { QualitySeverity(rawValue: $0)?.rawValue }
@@ -28,7 +28,7 @@ public struct DataQuery: Sendable {
         let typed = (asked ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         let benchmark = context.settings.cycle.regimeSymbol
         let symbol = String((typed.isEmpty ? (symbols.contains(benchmark) ? benchmark : symbols.first ?? "SPY") : typed).prefix(20))
-        var chart: DataModel.PriceChart?
+        var chart: DataPage.Model.PriceChart?
         if symbols.contains(symbol) {
             // A year of days, with the indicators' warm-up computed over the whole history.
             let rows = try await marketData.indicators(symbol: symbol, interval: "1d", from: now.addingTimeInterval(-365 * 86_400), to: now)
@@ -39,7 +39,7 @@ public struct DataQuery: Sendable {
             chart = .init(symbol: symbol, close: column("close"), sma20: column("sma_20"), bollingerUpper: column("bb_upper"), bollingerLower: column("bb_lower"),
                           rsi14: column("rsi_14"), lastBar: rows.timestamps.last)
         }
-        return .page(DataModel(
+        return .page(DataPage.Model(
             viewer: reader.viewer,
             runs: runs.map { .init(runID: $0.runID, mode: $0.mode, status: $0.status.rawValue, symbolsDone: min($0.cursor, $0.symbols.count), symbolsTotal: $0.symbols.count,
                                    barsStored: $0.barsStored, barsRejected: $0.barsRejected, barsQuarantined: $0.barsQuarantined, issuesFound: $0.issuesFound,

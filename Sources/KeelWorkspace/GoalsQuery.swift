@@ -16,7 +16,7 @@ public struct GoalsQuery: Sendable {
     }
 
     /// The people whose goals this login may see: staff every active client's trading identity, a client itself.
-    public func people(for principal: Principal) async throws -> [GoalsWorkspaceModel.Person] {
+    public func people(for principal: Principal) async throws -> [GoalsPage.Model.Person] {
         try await context.database.read { session in
             if principal.role.isStaff {
                 return try await session.clients.names(status: .active, limit: 1000).map { client in
@@ -30,24 +30,24 @@ public struct GoalsQuery: Sendable {
     }
 
     /// One of this login's people by trading user id: a hand-made form cannot name anyone else.
-    public func person(_ userID: String?, for principal: Principal) async throws -> GoalsWorkspaceModel.Person? {
+    public func person(_ userID: String?, for principal: Principal) async throws -> GoalsPage.Model.Person? {
         try await people(for: principal).first { $0.userID == userID }
     }
 
     /// The active accounts of one person (read for the chosen person only, not for the whole list).
-    public func accounts(of person: GoalsWorkspaceModel.Person) async throws -> [String] {
+    public func accounts(of person: GoalsPage.Model.Person) async throws -> [String] {
         guard let clientID = person.clientID else { return [] }
         return try await context.database.read { try await $0.accounts.list(clientID: clientID) }.filter { $0.status == .active }.map(\.accountHash)
     }
 
-    public func load(user wanted: String?, done: String?, error: String?, for reader: PageViewer) async throws -> PageOutcome<GoalsWorkspaceModel> {
+    public func load(user wanted: String?, done: String?, error: String?, for reader: PageViewer) async throws -> PageOutcome<GoalsPage.Model> {
         let principal = reader.principal
         let people = try await people(for: principal)
         // Staff start on the book's overview; a client on its own goals.
         let chosen = people.first { $0.userID == wanted } ?? (reader.isStaff && wanted == nil ? nil : people.first)
-        var shown: [GoalsWorkspaceModel.Goal] = []
+        var shown: [GoalsPage.Model.Goal] = []
         var accounts: [String] = []
-        var book: [GoalsWorkspaceModel.BookGoal] = []
+        var book: [GoalsPage.Model.BookGoal] = []
         if let chosen {
             for goal in try await goals.list(userID: chosen.userID, clientID: nil, status: nil, by: principal).prefix(50) {
                 shown.append(try await detail(goal, by: principal))
@@ -56,16 +56,16 @@ public struct GoalsQuery: Sendable {
         } else if reader.isStaff {
             book = try await self.book(people: people)
         }
-        return .page(GoalsWorkspaceModel(viewer: reader.viewer, people: people, book: book, selected: chosen, accounts: accounts,
+        return .page(GoalsPage.Model(viewer: reader.viewer, people: people, book: book, selected: chosen, accounts: accounts,
                                          goalTypes: GoalType.allCases.map(\.rawValue), goals: shown,
-                                         notice: done.flatMap { GoalsWorkspacePage.messages[$0] },
-                                         error: error.map { GoalsWorkspacePage.messages[$0] ?? "The action failed." }))
+                                         notice: done.flatMap { GoalsPage.messages[$0] },
+                                         error: error.map { GoalsPage.messages[$0] ?? "The action failed." }))
     }
 
     /// The book's goals that need attention first: failed, then at risk, then active, 200 at most (read in that
     /// order, so a large book still shows every failing goal before any healthy one); within a status the
     /// furthest from target first.
-    func book(people: [GoalsWorkspaceModel.Person]) async throws -> [GoalsWorkspaceModel.BookGoal] {
+    func book(people: [GoalsPage.Model.Person]) async throws -> [GoalsPage.Model.BookGoal] {
         let byUser = Dictionary(people.map { ($0.userID, $0) }, uniquingKeysWith: { first, _ in first })
         let limit = 200
         let records = try await context.database.read { session in
@@ -83,7 +83,7 @@ public struct GoalsQuery: Sendable {
         }
     }
 
-    func detail(_ goal: GoalRecord, by principal: Principal) async throws -> GoalsWorkspaceModel.Goal {
+    func detail(_ goal: GoalRecord, by principal: Principal) async throws -> GoalsPage.Model.Goal {
         let history = try await goals.history(goal.goalID, by: principal)
         let adjustments = try await goals.adjustments(goal.goalID, by: principal).suffix(20).reversed().map { entry in
             (at: entry.createdAt, change: "factor \(entry.oldFactor.map { String(format: "%.2f", $0) } ?? "–") → \(String(format: "%.2f", entry.newFactor)), "

@@ -29,15 +29,15 @@ public struct ModelsQuery: Sendable {
     }
 
     /// The training form as it starts: the whole stored history of the benchmark, a range training can use as it is.
-    public func blankForm() async throws -> ModelsModel.TrainingForm {
+    public func blankForm() async throws -> ModelsPage.Model.TrainingForm {
         let symbol = context.settings.cycle.regimeSymbol
         let bounds = try await context.database.read { try await $0.marketBars.bounds(symbol: symbol, interval: "1d") }
-        return ModelsModel.TrainingForm(portfolioID: "1", from: bounds.map { Format.day($0.first.timestamp) } ?? "",
+        return ModelsPage.Model.TrainingForm(portfolioID: "1", from: bounds.map { Format.day($0.first.timestamp) } ?? "",
                                         to: bounds.map { Format.day($0.last.timestamp) } ?? "")
     }
 
-    public func load(model wanted: String?, confirm: Confirm, form: ModelsModel.TrainingForm?, done: String?, error: String?,
-                     for reader: PageViewer) async throws -> PageOutcome<ModelsModel> {
+    public func load(model wanted: String?, confirm: Confirm, form: ModelsPage.Model.TrainingForm?, done: String?, error: String?,
+                     for reader: PageViewer) async throws -> PageOutcome<ModelsPage.Model> {
         guard reader.isStaff else { return .staffOnly("Models", "The model registry is for advisors.") }
         let principal = reader.principal
         let records = try await models.list(family: nil, status: nil, limit: 200, by: principal)
@@ -45,13 +45,13 @@ public struct ModelsQuery: Sendable {
         let portfolios = try await context.database.read { try await $0.referenceData.modelPortfolios() }
         let versions = Dictionary(records.map { ($0.modelID, $0.version) }, uniquingKeysWith: { first, _ in first })
         let chosen = records.first { $0.modelID == wanted }
-        var training: ModelsModel.Training?
+        var training: ModelsPage.Model.Training?
         // The chosen version's training job, while it trains or when it failed (its error is the reason).
         if let chosen, chosen.status == .training || chosen.status == .failed, let jobID = chosen.trainingJobID,
            let job = try? await jobs.get(jobID, by: principal) {
             training = .init(jobID: job.jobID, modelID: chosen.modelID, status: job.status.rawValue, progress: job.progress, message: job.progressMessage, error: job.error)
         }
-        var confirmation: ModelsModel.Confirmation?
+        var confirmation: ModelsPage.Model.Confirmation?
         switch confirm.action {
         case "deploy": confirmation = chosen.map { .deploy(modelID: $0.modelID, version: $0.version, gatePassed: $0.gatePassed == true) }
         case "rollback": confirmation = confirm.family.flatMap { ModelFamily(rawValue: $0) }.map { .rollback(family: $0.rawValue) }
@@ -59,7 +59,7 @@ public struct ModelsQuery: Sendable {
         }
         var trials: TrialSummary?
         if let chosen { trials = try await models.trials(of: chosen.modelID, by: principal) }
-        return .page(ModelsModel(
+        return .page(ModelsPage.Model(
             viewer: reader.viewer, versions: records.map(Self.version), selected: chosen.map { Self.detail($0, trials: trials) },
             deployed: Dictionary(records.filter { $0.status == .deployed }.map { ($0.family.rawValue, $0.version) }, uniquingKeysWith: { first, _ in first }),
             deployments: deployments.map { .init(family: $0.family.rawValue, version: versions[$0.modelID] ?? $0.modelID,
@@ -70,7 +70,7 @@ public struct ModelsQuery: Sendable {
             notice: done.flatMap { ModelsPage.messages[$0] }, error: error.map { ModelsPage.messages[$0] ?? "The action failed." }))
     }
 
-    static func version(_ record: MLModelRecord) -> ModelsModel.Version {
+    static func version(_ record: MLModelRecord) -> ModelsPage.Model.Version {
         var sharpe: Double?, rankIC: Double?
         if record.family == .ml, let report = record.metrics.flatMap({ try? StoredJSON.decode(EvaluationReport.self, $0) }) {
             sharpe = report.portfolio.sharpe
@@ -114,12 +114,12 @@ public struct ModelsQuery: Sendable {
         return rows
     }
 
-    static func detail(_ record: MLModelRecord, trials: TrialSummary? = nil) -> ModelsModel.Detail {
-        func figures(_ name: String, _ figures: PortfolioFigures) -> ModelsModel.Figures {
+    static func detail(_ record: MLModelRecord, trials: TrialSummary? = nil) -> ModelsPage.Model.Detail {
+        func figures(_ name: String, _ figures: PortfolioFigures) -> ModelsPage.Model.Figures {
             .init(name: name, sharpe: figures.sharpe, cagr: figures.cagr, maxDrawdown: figures.maxDrawdown, turnover: figures.turnover)
         }
         var windows: [(date: Date, model: Double, momentum: Double)] = []
-        var table: [ModelsModel.Figures] = []
+        var table: [ModelsPage.Model.Figures] = []
         var evidence: [(label: String, value: String)] = trials.map { gateEvidence(thresholds: nil, rankIC: nil, holdout: nil, trials: $0, rules: GateRules()) } ?? []
         if record.family == .ml, let report = record.metrics.flatMap({ try? StoredJSON.decode(EvaluationReport.self, $0) }) {
             evidence = gateEvidence(thresholds: report.thresholds, rankIC: report.overall, holdout: report.holdout, trials: trials, rules: report.rules)

@@ -10,13 +10,13 @@ public struct OverviewQuery: Sendable {
         self.cycles = cycles
     }
 
-    public func load(for reader: PageViewer) async throws -> PageOutcome<OverviewModel> {
+    public func load(for reader: PageViewer) async throws -> PageOutcome<OverviewPage.Model> {
         guard reader.isStaff else {
             if let own = reader.principal.clientID { return .redirect(.client(own)) }
             return .staffOnly("Overview", "The overview of the whole book is for advisors.")
         }
         let data = try await cycles.overview(by: reader.principal)
-        return .page(OverviewModel(
+        return .page(OverviewPage.Model(
             viewer: reader.viewer, assetsUnderManagement: data.assetsUnderManagement, clients: data.totals.activeClients, accounts: data.totals.activeAccounts,
             batchesAwaitingApproval: data.totals.batchesAwaitingApproval, openAlerts: data.totals.openAlerts, regime: data.regime?.regime,
             regimeConfidence: data.regime?.confidence, regimeDay: data.regime?.day,

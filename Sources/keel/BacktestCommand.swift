@@ -99,7 +99,7 @@ struct BacktestCommand: AsyncParsableCommand {
         let outcome = try await CLIApplication.run(database: database) { services in try await BacktestRunner(context: services.context).run(request) }
         try BacktestOutcome.encoder.encode(outcome).write(to: URL(fileURLWithPath: out))
         if let report {
-            let row = BacktestsModel.Row(backtestID: "cli", strategy: outcome.strategy, symbols: outcome.symbols.prefix(6).joined(separator: ", "),
+            let row = BacktestsPage.Model.Row(backtestID: "cli", strategy: outcome.strategy, symbols: outcome.symbols.prefix(6).joined(separator: ", "),
                                          status: "succeeded", createdBy: "keel backtest", createdAt: Date(), error: nil)
             try BacktestReportPage.render(BacktestsQuery.report(outcome, row: row)).write(toFile: report, atomically: true, encoding: .utf8)
         }

@@ -8,20 +8,20 @@ import Testing
 struct OperationsPagesRenderingTests {
     static let day = PageRenderingTests.day
     static let viewer = PageRenderingTests.viewer
-    static let ada = GoalsWorkspaceModel.Person(userID: "client-1", label: "Ada Lovelace", clientID: 1)
-    static let alan = GoalsWorkspaceModel.Person(userID: "client-2", label: "Alan Turing", clientID: 2)
+    static let ada = GoalsPage.Model.Person(userID: "client-1", label: "Ada Lovelace", clientID: 1)
+    static let alan = GoalsPage.Model.Person(userID: "client-2", label: "Alan Turing", clientID: 2)
 
-    static func book() -> GoalsWorkspaceModel {
-        GoalsWorkspaceModel(viewer: viewer, people: [ada, alan], book: [
+    static func book() -> GoalsPage.Model {
+        GoalsPage.Model(viewer: viewer, people: [ada, alan], book: [
             .init(person: alan, name: "House deposit", type: "portfolio_value", status: "failed", progress: 41),
             .init(person: ada, name: "Retire at 60", type: "annual_return", status: "at_risk", progress: 62.5),
             .init(person: ada, name: "Limit losses", type: "max_drawdown", status: "active", progress: 100),
         ], selected: nil, accounts: [], goalTypes: ["annual_return", "max_drawdown"], goals: [])
     }
 
-    static func person() -> GoalsWorkspaceModel {
+    static func person() -> GoalsPage.Model {
         let history = (0..<4).map { (day.addingTimeInterval(Double($0) * 86_400), 50 + Double($0) * 4) }
-        return GoalsWorkspaceModel(viewer: viewer, people: [ada, alan], selected: ada, accounts: ["acct-1"], goalTypes: ["annual_return", "max_drawdown"], goals: [
+        return GoalsPage.Model(viewer: viewer, people: [ada, alan], selected: ada, accounts: ["acct-1"], goalTypes: ["annual_return", "max_drawdown"], goals: [
             .init(goalID: "g1", name: "Retire at 60", type: "annual_return", target: 7, status: "at_risk", progress: 62.5, factor: 1.25, strategy: "momentum",
                   reason: "behind plan: risk raised within the client's limits", periodEnd: day.addingTimeInterval(365 * 86_400),
                   progressHistory: history, factorHistory: history.map { ($0.0, 1 + $0.1 / 200) },
@@ -32,13 +32,13 @@ struct OperationsPagesRenderingTests {
 
     @Test func goalsPageSnapshots() {
         withSnapshotTesting(record: .missing) {
-            assertSnapshot(of: GoalsWorkspacePage.render(Self.book()), as: .lines, named: "goals-book")
-            assertSnapshot(of: GoalsWorkspacePage.render(Self.person()), as: .lines, named: "goals-person")
+            assertSnapshot(of: GoalsPage.render(Self.book()), as: .lines, named: "goals-book")
+            assertSnapshot(of: GoalsPage.render(Self.person()), as: .lines, named: "goals-person")
         }
     }
 
     @Test func theBookOverviewShowsEveryGoalWithAProgressBarAndLinksToItsPerson() {
-        let html = GoalsWorkspacePage.render(Self.book())
+        let html = GoalsPage.render(Self.book())
         #expect(html.contains("The book's goals"))
         #expect(html.contains("3 goals · 1 failing · 1 at risk"))
         #expect(html.components(separatedBy: "<progress").count - 1 == 3)
@@ -47,11 +47,11 @@ struct OperationsPagesRenderingTests {
         let failed = html.range(of: "House deposit")!.lowerBound, atRisk = html.range(of: "Retire at 60")!.lowerBound
         #expect(failed < atRisk)
         // Picking a person replaces the overview with their goals.
-        #expect(!GoalsWorkspacePage.render(Self.person()).contains("The book's goals"))
+        #expect(!GoalsPage.render(Self.person()).contains("The book's goals"))
     }
 
-    static func jobs() -> JobsModel {
-        JobsModel(viewer: viewer, jobs: [
+    static func jobs() -> JobsPage.Model {
+        JobsPage.Model(viewer: viewer, jobs: [
             .init(jobID: "j1", kind: "ml.train", status: "running", progress: 0.4, message: "window 4 of 10", attempts: 1, maxAttempts: 3,
                   createdAt: day, finishedAt: nil, error: nil),
             .init(jobID: "j2", kind: "backtest.run", status: "failed", progress: 1, message: nil, attempts: 3, maxAttempts: 3,
@@ -62,8 +62,8 @@ struct OperationsPagesRenderingTests {
         ], kind: nil)
     }
 
-    static func alerts() -> AlertsModel {
-        AlertsModel(viewer: viewer, alerts: [
+    static func alerts() -> AlertsPage.Model {
+        AlertsPage.Model(viewer: viewer, alerts: [
             .init(alertID: 1, kind: "schwab_link", severity: "critical", message: "Schwab refresh token expires in 2 days", clientID: 1, createdAt: day, resolvedAt: nil),
             .init(alertID: 2, kind: "goal", severity: "warning", message: "Retire at 60 is at risk", clientID: nil, createdAt: day,
                   resolvedAt: day.addingTimeInterval(3_600)),

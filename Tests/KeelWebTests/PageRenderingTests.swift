@@ -11,8 +11,8 @@ struct PageRenderingTests {
     static let day = ISO8601DateFormatter().date(from: "2026-06-01T00:00:00Z")!
     static let viewer = Viewer(userID: "advisor", role: "advisor", csrfToken: "csrf-token")
 
-    static func overview(killSwitch: Bool = false) -> OverviewModel {
-        OverviewModel(viewer: viewer, assetsUnderManagement: 12_345_678.9, clients: 1_000, accounts: 1_020, batchesAwaitingApproval: 3, openAlerts: 2,
+    static func overview(killSwitch: Bool = false) -> OverviewPage.Model {
+        OverviewPage.Model(viewer: viewer, assetsUnderManagement: 12_345_678.9, clients: 1_000, accounts: 1_020, batchesAwaitingApproval: 3, openAlerts: 2,
                       regime: "bull", regimeConfidence: 0.72, regimeDay: "2026-06-01",
                       lastCycle: .init(cycleID: "c1", cycleDate: "2026-05-29", status: "completed", accountsDone: 1_020, accountsTotal: 1_020),
                       nextCycle: day.addingTimeInterval(20.5 * 3600),
@@ -39,13 +39,13 @@ struct PageRenderingTests {
 
     @Test func signInSnapshot() {
         withSnapshotTesting(record: .missing) {
-            assertSnapshot(of: SignInPage.render(SignInModel(userID: "advisor", error: "wrong user id or password", next: "/app", csrfToken: "t")),
+            assertSnapshot(of: SignInPage.render(SignInPage.Model(userID: "advisor", error: "wrong user id or password", next: "/app", csrfToken: "t")),
                            as: .lines, named: "sign-in")
         }
     }
 
-    static func queue() -> ApprovalQueueModel {
-        ApprovalQueueModel(viewer: viewer, batches: [.init(
+    static func queue() -> ApprovalQueuePage.Model {
+        ApprovalQueuePage.Model(viewer: viewer, batches: [.init(
             batchID: "b1", client: "Ada Lovelace", accountHash: "acct-1", createdAt: day, expiresAt: day.addingTimeInterval(86_400), strategy: "momentum",
             modelVersion: "momentum-12-1/v1", reason: "bull regime (confidence 0.72): momentum", goalFactor: 1.4, cycleID: "c1", portfolioValue: 100_000,
             estimatedCosts: 12.34, checks: [], orders: [.init(symbol: "AAPL", side: "buy", quantity: 10, price: 200, notional: 2_000, currentWeight: 0.02, targetWeight: 0.04),
@@ -59,14 +59,14 @@ struct PageRenderingTests {
         }
     }
 
-    static func clients() -> ClientListModel {
-        ClientListModel(viewer: viewer, query: "ada", page: 2, pageSize: 50, total: 120,
+    static func clients() -> ClientListPage.Model {
+        ClientListPage.Model(viewer: viewer, query: "ada", page: 2, pageSize: 50, total: 120,
                         rows: [.init(clientID: 7, name: "Ada Lovelace", email: "ada@example.com", riskTolerance: "moderate", status: "active", accounts: 2, value: 250_000)],
                         onboarding: .init(firstName: "Grace", email: "grace@", errors: ["email": "email must be an email address"]))
     }
 
-    static func client() -> ClientDetailModel {
-        ClientDetailModel(viewer: viewer, clientID: 7, name: "Ada Lovelace", email: "ada@example.com", riskTolerance: "moderate", portfolio: "balanced",
+    static func client() -> ClientDetailPage.Model {
+        ClientDetailPage.Model(viewer: viewer, clientID: 7, name: "Ada Lovelace", email: "ada@example.com", riskTolerance: "moderate", portfolio: "balanced",
                           preferences: [("Max positions", "10"), ("Approval", "required")],
                           accounts: [.init(accountHash: "acct-1", broker: "paper", status: "active", cash: 1_000, value: 101_000)],
                           holdings: [.init(symbol: "SPY", quantity: 100, price: 500, value: 50_000, weight: 0.495, target: 0.5),
@@ -94,7 +94,7 @@ struct PageRenderingTests {
 
     @Test func everyFormCarriesTheCSRFTokenAndEveryInputALabel() {
         let search = "action=\"/app/clients\" role=\"search\""
-        let pages = [OverviewPage.render(Self.overview()), SignInPage.render(SignInModel(csrfToken: "t")), ApprovalQueuePage.render(Self.queue()),
+        let pages = [OverviewPage.render(Self.overview()), SignInPage.render(SignInPage.Model(csrfToken: "t")), ApprovalQueuePage.render(Self.queue()),
                      ClientListPage.render(Self.clients()).replacingOccurrences(of: "<form method=\"get\" " + search, with: "<search-form"),
                      ClientDetailPage.render(Self.client())]
         for page in pages {
@@ -170,7 +170,7 @@ struct PageRenderingTests {
         #expect(chart.components(separatedBy: "<title>bull from").count == 2 && chart.components(separatedBy: "<title>bear from").count == 2, "one band per run of days")
         #expect(RegimeChart(title: "Regime", days: []).node().render().contains("No data yet"))
         #expect(!Self.hasNonFinite(RegimeChart(title: "x", days: [.init(date: Self.day, close: .nan, regime: "bull"), .init(date: Self.day, close: 5, regime: "bull")]).node().render()))
-        let page = AutonomousPage.render(AutonomousModel(viewer: Self.viewer, regimeDays: days, benchmarkSymbol: "SPY", cycles: [], selected: nil, steps: [],
+        let page = AutonomousPage.render(AutonomousPage.Model(viewer: Self.viewer, regimeDays: days, benchmarkSymbol: "SPY", cycles: [], selected: nil, steps: [],
                                                          outcomes: [], pausedClients: [(3, "holiday")], strategies: ["balanced", "momentum"], killSwitchEngaged: false))
         #expect(page.contains("No cycle has run yet") && page.contains("client 3 (holiday)"))
         let forms = page.components(separatedBy: "<form").count - 1

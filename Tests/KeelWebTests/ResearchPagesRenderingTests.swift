@@ -11,15 +11,15 @@ struct ResearchPagesRenderingTests {
     static let viewer = PageRenderingTests.viewer
     static func days(_ count: Int) -> [Date] { (0..<count).map { day.addingTimeInterval(Double($0) * 86_400) } }
 
-    static func models(confirmation: ModelsModel.Confirmation? = nil, form: ModelsModel.TrainingForm = .init(), training: ModelsModel.Training? = nil) -> ModelsModel {
-        let version = ModelsModel.Version(modelID: "m1", family: "ml", modelType: "ridge", version: "ridge/v1", status: "trained", gatePassed: false, shadow: false,
+    static func models(confirmation: ModelsPage.Model.Confirmation? = nil, form: ModelsPage.Model.TrainingForm = .init(), training: ModelsPage.Model.Training? = nil) -> ModelsPage.Model {
+        let version = ModelsPage.Model.Version(modelID: "m1", family: "ml", modelType: "ridge", version: "ridge/v1", status: "trained", gatePassed: false, shadow: false,
                                           createdAt: day, sharpe: 0.4, rankIC: 0.031)
-        let detail = ModelsModel.Detail(version: version, symbols: ["AAPL", "MSFT", "NVDA"], dataFrom: day, dataTo: day.addingTimeInterval(400 * 86_400), horizonDays: 21,
+        let detail = ModelsPage.Model.Detail(version: version, symbols: ["AAPL", "MSFT", "NVDA"], dataFrom: day, dataTo: day.addingTimeInterval(400 * 86_400), horizonDays: 21,
                                         gateReasons: ["rank IC t-statistic 1.20 is below 2.00"],
                                         windowIC: days(4).enumerated().map { ($0.element, 0.02 + Double($0.offset) * 0.01, 0.01) },
                                         figures: [.init(name: "model", sharpe: 0.4, cagr: 0.08, maxDrawdown: -0.12, turnover: 3.1),
                                                   .init(name: "buy_and_hold", sharpe: 0.5, cagr: 0.09, maxDrawdown: -0.2, turnover: 0.2)], error: nil)
-        return ModelsModel(viewer: viewer, versions: [version], selected: detail, deployed: ["ml": "ridge/v0"],
+        return ModelsPage.Model(viewer: viewer, versions: [version], selected: detail, deployed: ["ml": "ridge/v0"],
                            deployments: [.init(family: "ml", version: "ridge/v0", previousVersion: nil, action: "deploy", reason: nil, by: "advisor", at: day)],
                            training: training, portfolios: [(1, "growth_momentum")], form: form, confirmation: confirmation, canOverride: false, notice: nil, error: nil)
     }
@@ -39,7 +39,7 @@ struct ResearchPagesRenderingTests {
     }
 
     @Test func trainingFormKeepsWhatWasTypedAndWatchesTheJob() {
-        let typed = ModelsModel.TrainingForm(modelType: "gbdt", symbols: "AAPL, \"MSFT", from: "2020-01-01", to: "", horizonDays: "x",
+        let typed = ModelsPage.Model.TrainingForm(modelType: "gbdt", symbols: "AAPL, \"MSFT", from: "2020-01-01", to: "", horizonDays: "x",
                                              errors: ["horizon_days": "horizon_days must be a whole number of trading days"])
         let page = ModelsPage.render(Self.models(form: typed, training: .init(jobID: "j1", modelID: "m1", status: "running", progress: 0.4, message: "window 2 of 5", error: nil)))
         #expect(page.contains("id=\"train-horizon-error\">horizon_days must be a whole number"))
@@ -49,9 +49,9 @@ struct ResearchPagesRenderingTests {
         #expect(!ModelsPage.render(Self.models()).contains("http-equiv"), "nothing to follow: no refresh")
     }
 
-    static func data(running: Bool) -> DataModel {
+    static func data(running: Bool) -> DataPage.Model {
         let points = days(30).map { ($0, 100.0 + Double.random(in: -1...1)) }
-        return DataModel(
+        return DataPage.Model(
             viewer: viewer,
             runs: [.init(runID: "r1", mode: "incremental", status: running ? "running" : "succeeded", symbolsDone: 3, symbolsTotal: 10, barsStored: 30, barsRejected: 1,
                          barsQuarantined: 0, issuesFound: 2, startedAt: day, finishedAt: nil, error: nil)],
@@ -74,14 +74,14 @@ struct ResearchPagesRenderingTests {
         #expect(DataPage.render(empty).contains("No stored bars for ZZZ."))
     }
 
-    static func backtests(form: BacktestsModel.Form = .init()) -> BacktestsModel {
-        let row = BacktestsModel.Row(backtestID: "b1", strategy: "momentum", symbols: "AAPL, MSFT", status: "succeeded", createdBy: "advisor", createdAt: day, error: nil)
+    static func backtests(form: BacktestsPage.Model.Form = .init()) -> BacktestsPage.Model {
+        let row = BacktestsPage.Model.Row(backtestID: "b1", strategy: "momentum", symbols: "AAPL, MSFT", status: "succeeded", createdBy: "advisor", createdAt: day, error: nil)
         let equity = days(5).enumerated().map { ($0.element, 100_000 + Double($0.offset) * 1_000) }
-        let report = BacktestsModel.Report(row: row, figures: [("Total return", "4.0%"), ("Sharpe", "1.10")], equity: equity, benchmark: equity, benchmarkName: "SPY",
+        let report = BacktestsPage.Model.Report(row: row, figures: [("Total return", "4.0%"), ("Sharpe", "1.10")], equity: equity, benchmark: equity, benchmarkName: "SPY",
                                            drawdown: equity.map { ($0.0, 0) },
                                            trades: [.init(symbol: "AAPL", entry: day, exit: day.addingTimeInterval(86_400), quantity: 10, entryPrice: 100, exitPrice: 110, profitLoss: 100)],
                                            tradeCount: 1)
-        return BacktestsModel(viewer: viewer, strategies: ["momentum", "model:1"], rows: [row], report: report, form: form)
+        return BacktestsPage.Model(viewer: viewer, strategies: ["momentum", "model:1"], rows: [row], report: report, form: form)
     }
 
     @Test func backtestsPageSnapshotAndForm() {
@@ -106,7 +106,7 @@ struct ResearchPagesRenderingTests {
         #expect(page.contains("Monthly returns") && page.contains(">-3.4</td>") && page.contains("<b>-2.2</b>"))
         #expect(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "nothing is fetched")
         // The same section the workspace page shows.
-        #expect(BacktestsPage.render(BacktestsModel(viewer: Self.viewer, strategies: [], rows: [], report: report, form: .init())).contains("Monthly returns"))
+        #expect(BacktestsPage.render(BacktestsPage.Model(viewer: Self.viewer, strategies: [], rows: [], report: report, form: .init())).contains("Monthly returns"))
     }
 
     @Test func everyFormCarriesItsTokenAndEveryInputALabel() {

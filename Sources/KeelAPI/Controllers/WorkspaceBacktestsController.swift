@@ -33,10 +33,10 @@ struct WorkspaceBacktestsController: RouteCollection {
     }
 
     func page(req: Request) async throws -> Response {
-        try await render(req, form: BacktestsModel.Form())
+        try await render(req, form: BacktestsPage.Model.Form())
     }
 
-    func render(_ req: Request, form: BacktestsModel.Form) async throws -> Response {
+    func render(_ req: Request, form: BacktestsPage.Model.Form) async throws -> Response {
         let reader = try req.pageViewer
         return try await query.load(backtest: req.queryText("id"), form: form, for: reader).response(req, viewer: reader.viewer, BacktestsPage.render)
     }
@@ -44,7 +44,7 @@ struct WorkspaceBacktestsController: RouteCollection {
     func run(req: Request) async throws -> Response {
         let principal = try req.principal
         let posted = (try? req.content.decode(RunForm.self)) ?? RunForm()
-        var form = BacktestsModel.Form(strategy: String((posted.strategy ?? "").prefix(40)), symbols: String((posted.symbols ?? "").prefix(4_000)),
+        var form = BacktestsPage.Model.Form(strategy: String((posted.strategy ?? "").prefix(40)), symbols: String((posted.symbols ?? "").prefix(4_000)),
                                        from: String((posted.from ?? "").prefix(20)), to: String((posted.to ?? "").prefix(20)), cash: String((posted.cash ?? "").prefix(20)),
                                        benchmark: String((posted.benchmark ?? "").prefix(20)), slippageBps: String((posted.slippageBps ?? "").prefix(20)),
                                        schwabFees: posted.schwabFees == "true")

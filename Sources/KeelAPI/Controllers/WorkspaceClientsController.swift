@@ -49,10 +49,10 @@ struct WorkspaceClientsController: RouteCollection {
     }
 
     func list(req: Request) async throws -> Response {
-        try await page(req, onboarding: ClientListModel.Onboarding(), notice: nil)
+        try await page(req, onboarding: ClientListPage.Model.Onboarding(), notice: nil)
     }
 
-    func page(_ req: Request, onboarding: ClientListModel.Onboarding, notice: String?) async throws -> Response {
+    func page(_ req: Request, onboarding: ClientListPage.Model.Onboarding, notice: String?) async throws -> Response {
         let reader = try req.pageViewer
         return try await query.directory(query: req.queryText("q"), page: try? req.query.get(Int.self, at: "page"), onboarding: onboarding, notice: notice,
                                          for: reader)
@@ -62,7 +62,7 @@ struct WorkspaceClientsController: RouteCollection {
     func onboard(req: Request) async throws -> Response {
         let principal = try req.principal
         let form = (try? req.content.decode(OnboardingForm.self)) ?? OnboardingForm()
-        var typed = ClientListModel.Onboarding(firstName: String((form.firstName ?? "").prefix(200)), lastName: String((form.lastName ?? "").prefix(200)),
+        var typed = ClientListPage.Model.Onboarding(firstName: String((form.firstName ?? "").prefix(200)), lastName: String((form.lastName ?? "").prefix(200)),
                                                email: String((form.email ?? "").prefix(300)), phone: String((form.phone ?? "").prefix(50)),
                                                riskTolerance: form.riskTolerance ?? "moderate")
         do {
@@ -116,7 +116,7 @@ struct WorkspaceClientsController: RouteCollection {
     }
 
     /// One client's page; the forms carry what was typed when a save was refused.
-    func render(_ req: Request, clientID: Int, preferencesForm typed: ClientDetailModel.PreferencesForm?, paperForm: ClientDetailModel.PaperAccountForm) async throws -> Response {
+    func render(_ req: Request, clientID: Int, preferencesForm typed: ClientDetailPage.Model.PreferencesForm?, paperForm: ClientDetailPage.Model.PaperAccountForm) async throws -> Response {
         let reader = try req.pageViewer
         // The Schwab link form's answer sends the browser on to Schwab's sign-in: the policy allows that origin.
         return try await query.detail(clientID: clientID, preferencesForm: typed, paperForm: paperForm, done: req.queryText("done"), error: req.queryText("error"),
@@ -128,7 +128,7 @@ struct WorkspaceClientsController: RouteCollection {
         let principal = try req.principal
         guard let clientID = req.parameters.get("client_id", as: Int.self) else { return req.redirect(to: .clients) }
         let body = (try? req.content.decode(PreferencesFormBody.self)) ?? PreferencesFormBody()
-        var form = ClientDetailModel.PreferencesForm(values: body.values, requireApproval: body.requireApproval == "true")
+        var form = ClientDetailPage.Model.PreferencesForm(values: body.values, requireApproval: body.requireApproval == "true")
         var input = PreferencesInput(requireApproval: form.requireApproval)
         func number(_ field: String) -> Double? {
             guard let text = form.values[field]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
@@ -163,7 +163,7 @@ struct WorkspaceClientsController: RouteCollection {
         let principal = try req.principal
         guard let clientID = req.parameters.get("client_id", as: Int.self) else { return req.redirect(to: .clients) }
         let body = (try? req.content.decode(PaperAccountBody.self)) ?? PaperAccountBody()
-        var form = ClientDetailModel.PaperAccountForm(nickname: String((body.nickname ?? "").prefix(200)), startingCash: String((body.startingCash ?? "").prefix(30)))
+        var form = ClientDetailPage.Model.PaperAccountForm(nickname: String((body.nickname ?? "").prefix(200)), startingCash: String((body.startingCash ?? "").prefix(30)))
         let cashText = form.startingCash.trimmingCharacters(in: .whitespaces)
         let cash = cashText.isEmpty ? nil : Decimal(string: cashText)
         if !cashText.isEmpty && cash == nil { form.errors["starting_cash"] = "starting_cash must be a number" }

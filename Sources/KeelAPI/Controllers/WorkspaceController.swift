@@ -42,12 +42,12 @@ struct WorkspaceController: RouteCollection {
     func signInPage(req: Request) async throws -> Response {
         let next = WebSession.safeNext(try? req.query.get(String.self, at: "next"))
         let expired = (try? req.query.get(String.self, at: "expired")) != nil
-        return signInResponse(req, SignInModel(error: expired ? "Your session ended or the form was stale: sign in again." : nil, next: next,
+        return signInResponse(req, SignInPage.Model(error: expired ? "Your session ended or the form was stale: sign in again." : nil, next: next,
                                                csrfToken: ""))
     }
 
     /// Renders the form with a fresh pre-session CSRF cookie and the same value in the form.
-    func signInResponse(_ req: Request, _ model: SignInModel) -> Response {
+    func signInResponse(_ req: Request, _ model: SignInPage.Model) -> Response {
         var model = model
         let token = [UInt8].random(count: 24).map { String(format: "%02x", $0) }.joined()
         model.csrfToken = token
@@ -61,7 +61,7 @@ struct WorkspaceController: RouteCollection {
         let next = WebSession.safeNext(form.next)
         let userID = String((form.userId ?? "").prefix(100))
         guard let expected = req.cookies[WebSession.preSessionCookie]?.string, let sent = form.csrf, WebSession.same(sent, expected) else {
-            return signInResponse(req, SignInModel(userID: userID, error: "The form was stale: please sign in again.", next: next, csrfToken: ""))
+            return signInResponse(req, SignInPage.Model(userID: userID, error: "The form was stale: please sign in again.", next: next, csrfToken: ""))
         }
         do {
             let issued = try await auth.login(userID: userID, password: form.password ?? "", address: req.remoteAddress?.ipAddress)
@@ -72,7 +72,7 @@ struct WorkspaceController: RouteCollection {
             return response
         } catch let error as ServiceError {
             // The form again, with what was typed and why it failed (a page, not an API error).
-            return signInResponse(req, SignInModel(userID: userID, error: error.message, next: next, csrfToken: ""))
+            return signInResponse(req, SignInPage.Model(userID: userID, error: error.message, next: next, csrfToken: ""))
         }
     }
 

@@ -31,7 +31,7 @@ struct WorkspaceGoalsController: RouteCollection {
     func page(req: Request) async throws -> Response {
         let reader = try req.pageViewer
         return try await query.load(user: req.queryText("user"), done: req.queryText("done"), error: req.queryText("error"), for: reader)
-            .response(req, viewer: reader.viewer, GoalsWorkspacePage.render)
+            .response(req, viewer: reader.viewer, GoalsPage.render)
     }
 
     static func back(_ req: Request, user: String?, done: String? = nil, error: String? = nil) -> Response {
@@ -54,7 +54,7 @@ struct WorkspaceGoalsController: RouteCollection {
                                                  clientID: person.clientID, accountHash: account), by: principal)
             return Self.back(req, user: person.userID, done: "created")
         } catch let error as ServiceError {
-            return Self.back(req, user: person.userID, error: error.field.flatMap { GoalsWorkspacePage.messages[$0] == nil ? nil : $0 } ?? "failed")
+            return Self.back(req, user: person.userID, error: error.field.flatMap { GoalsPage.messages[$0] == nil ? nil : $0 } ?? "failed")
         }
     }
 

@@ -37,7 +37,7 @@ struct WorkspaceModelsController: RouteCollection {
     }
 
     /// The page; `form` carries what was typed when training was refused (nil: the form as it starts).
-    func render(_ req: Request, form: ModelsModel.TrainingForm?) async throws -> Response {
+    func render(_ req: Request, form: ModelsPage.Model.TrainingForm?) async throws -> Response {
         let reader = try req.pageViewer
         return try await query.load(model: req.queryText("model"), confirm: .init(action: req.queryText("confirm"), family: req.queryText("family")),
                                     form: form, done: req.queryText("done"), error: req.queryText("error"), for: reader)
@@ -47,7 +47,7 @@ struct WorkspaceModelsController: RouteCollection {
     func train(req: Request) async throws -> Response {
         let principal = try req.principal
         let body = (try? req.content.decode(TrainingFormBody.self)) ?? TrainingFormBody()
-        var form = ModelsModel.TrainingForm(modelType: String((body.modelType ?? "ridge").prefix(20)), portfolioID: String((body.portfolioId ?? "").prefix(12)),
+        var form = ModelsPage.Model.TrainingForm(modelType: String((body.modelType ?? "ridge").prefix(20)), portfolioID: String((body.portfolioId ?? "").prefix(12)),
                                             symbols: String((body.symbols ?? "").prefix(2_000)), from: String((body.from ?? "").prefix(20)),
                                             to: String((body.to ?? "").prefix(20)), horizonDays: String((body.horizonDays ?? "").prefix(12)))
         let symbols = form.symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }

@@ -1,124 +1,126 @@
 import Foundation
 import Plot
 
-/// The batches waiting for an advisor: each with its orders, what it should cost, the pre-trade checks it would
-/// meet now, and why it looks the way it does (strategy and reason, model, goal factor, cycle).
-public struct ApprovalQueueModel: Sendable {
-    public struct Order: Sendable, Hashable {
-        public var symbol: String
-        public var side: String
-        public var quantity: Double
-        public var price: Double
-        public var notional: Double
-        public var currentWeight: Double
-        public var targetWeight: Double
+extension ApprovalQueuePage {
+    /// The batches waiting for an advisor: each with its orders, what it should cost, the pre-trade checks it would
+    /// meet now, and why it looks the way it does (strategy and reason, model, goal factor, cycle).
+    public struct Model: Sendable {
+        public struct Order: Sendable, Hashable {
+            public var symbol: String
+            public var side: String
+            public var quantity: Double
+            public var price: Double
+            public var notional: Double
+            public var currentWeight: Double
+            public var targetWeight: Double
 
-        public init(symbol: String, side: String, quantity: Double, price: Double, notional: Double, currentWeight: Double, targetWeight: Double) {
-            self.symbol = symbol
-            self.side = side
-            self.quantity = quantity
-            self.price = price
-            self.notional = notional
-            self.currentWeight = currentWeight
-            self.targetWeight = targetWeight
+            public init(symbol: String, side: String, quantity: Double, price: Double, notional: Double, currentWeight: Double, targetWeight: Double) {
+                self.symbol = symbol
+                self.side = side
+                self.quantity = quantity
+                self.price = price
+                self.notional = notional
+                self.currentWeight = currentWeight
+                self.targetWeight = targetWeight
+            }
         }
-    }
 
-    /// One order as a dry run would fill it now.
-    public struct PreviewFill: Sendable, Hashable {
-        public var symbol: String
-        public var side: String
-        public var quantity: Double
-        public var price: Double
-        public var notional: Double
-        public var fees: Double
+        /// One order as a dry run would fill it now.
+        public struct PreviewFill: Sendable, Hashable {
+            public var symbol: String
+            public var side: String
+            public var quantity: Double
+            public var price: Double
+            public var notional: Double
+            public var fees: Double
 
-        public init(symbol: String, side: String, quantity: Double, price: Double, notional: Double, fees: Double) {
-            self.symbol = symbol
-            self.side = side
-            self.quantity = quantity
-            self.price = price
-            self.notional = notional
-            self.fees = fees
+            public init(symbol: String, side: String, quantity: Double, price: Double, notional: Double, fees: Double) {
+                self.symbol = symbol
+                self.side = side
+                self.quantity = quantity
+                self.price = price
+                self.notional = notional
+                self.fees = fees
+            }
         }
-    }
 
-    /// The batch run as a dry run against today's books: fills, and the cash before and after.
-    public struct Preview: Sendable, Hashable {
-        public var fills: [PreviewFill]
-        public var cashBefore: Double
-        public var cashAfter: Double
+        /// The batch run as a dry run against today's books: fills, and the cash before and after.
+        public struct Preview: Sendable, Hashable {
+            public var fills: [PreviewFill]
+            public var cashBefore: Double
+            public var cashAfter: Double
 
-        public init(fills: [PreviewFill], cashBefore: Double, cashAfter: Double) {
-            self.fills = fills
-            self.cashBefore = cashBefore
-            self.cashAfter = cashAfter
+            public init(fills: [PreviewFill], cashBefore: Double, cashAfter: Double) {
+                self.fills = fills
+                self.cashBefore = cashBefore
+                self.cashAfter = cashAfter
+            }
         }
-    }
 
-    public struct Batch: Sendable, Hashable {
-        public var batchID: String
-        public var client: String
-        public var accountHash: String
-        public var createdAt: Date
-        public var expiresAt: Date?
-        public var strategy: String
-        public var modelVersion: String
-        public var reason: String?
-        public var goalFactor: Double?
-        public var cycleID: String?
-        /// The market regime of the day the batch was planned (with its confidence), when classified.
-        public var regime: String?
-        public var portfolioValue: Double
-        public var estimatedCosts: Double
-        public var checks: [String]
-        public var orders: [Order]
-        public var preview: Preview?
+        public struct Batch: Sendable, Hashable {
+            public var batchID: String
+            public var client: String
+            public var accountHash: String
+            public var createdAt: Date
+            public var expiresAt: Date?
+            public var strategy: String
+            public var modelVersion: String
+            public var reason: String?
+            public var goalFactor: Double?
+            public var cycleID: String?
+            /// The market regime of the day the batch was planned (with its confidence), when classified.
+            public var regime: String?
+            public var portfolioValue: Double
+            public var estimatedCosts: Double
+            public var checks: [String]
+            public var orders: [Order]
+            public var preview: Preview?
 
-        public init(batchID: String, client: String, accountHash: String, createdAt: Date, expiresAt: Date?, strategy: String, modelVersion: String,
-                    reason: String?, goalFactor: Double?, cycleID: String?, regime: String? = nil, portfolioValue: Double, estimatedCosts: Double, checks: [String], orders: [Order],
-                    preview: Preview? = nil) {
-            self.preview = preview
-            self.regime = regime
-            self.batchID = batchID
-            self.client = client
-            self.accountHash = accountHash
-            self.createdAt = createdAt
-            self.expiresAt = expiresAt
-            self.strategy = strategy
-            self.modelVersion = modelVersion
-            self.reason = reason
-            self.goalFactor = goalFactor
-            self.cycleID = cycleID
-            self.portfolioValue = portfolioValue
-            self.estimatedCosts = estimatedCosts
-            self.checks = checks
-            self.orders = orders
+            public init(batchID: String, client: String, accountHash: String, createdAt: Date, expiresAt: Date?, strategy: String, modelVersion: String,
+                        reason: String?, goalFactor: Double?, cycleID: String?, regime: String? = nil, portfolioValue: Double, estimatedCosts: Double, checks: [String], orders: [Order],
+                        preview: Preview? = nil) {
+                self.preview = preview
+                self.regime = regime
+                self.batchID = batchID
+                self.client = client
+                self.accountHash = accountHash
+                self.createdAt = createdAt
+                self.expiresAt = expiresAt
+                self.strategy = strategy
+                self.modelVersion = modelVersion
+                self.reason = reason
+                self.goalFactor = goalFactor
+                self.cycleID = cycleID
+                self.portfolioValue = portfolioValue
+                self.estimatedCosts = estimatedCosts
+                self.checks = checks
+                self.orders = orders
+            }
         }
-    }
 
-    public var viewer: Viewer
-    public var batches: [Batch]
-    /// What the last action did ("batch … approved"), or why it failed.
-    public var notice: String?
-    public var error: String?
-    /// The batch whose rejection lacked a reason: its form shows the error.
-    public var rejectErrorBatch: String?
-    public var page: Int
-    public var pageSize: Int
-    /// Batches waiting in all (this page shows `batches`).
-    public var total: Int
+        public var viewer: Viewer
+        public var batches: [Batch]
+        /// What the last action did ("batch … approved"), or why it failed.
+        public var notice: String?
+        public var error: String?
+        /// The batch whose rejection lacked a reason: its form shows the error.
+        public var rejectErrorBatch: String?
+        public var page: Int
+        public var pageSize: Int
+        /// Batches waiting in all (this page shows `batches`).
+        public var total: Int
 
-    public init(viewer: Viewer, batches: [Batch], notice: String? = nil, error: String? = nil, rejectErrorBatch: String? = nil,
-                page: Int = 1, pageSize: Int = 10, total: Int? = nil) {
-        self.page = page
-        self.pageSize = pageSize
-        self.total = total ?? batches.count
-        self.viewer = viewer
-        self.batches = batches
-        self.notice = notice
-        self.error = error
-        self.rejectErrorBatch = rejectErrorBatch
+        public init(viewer: Viewer, batches: [Batch], notice: String? = nil, error: String? = nil, rejectErrorBatch: String? = nil,
+                    page: Int = 1, pageSize: Int = 10, total: Int? = nil) {
+            self.page = page
+            self.pageSize = pageSize
+            self.total = total ?? batches.count
+            self.viewer = viewer
+            self.batches = batches
+            self.notice = notice
+            self.error = error
+            self.rejectErrorBatch = rejectErrorBatch
+        }
     }
 }
 
@@ -134,7 +136,7 @@ public enum ApprovalQueuePage {
         "not_found": "That batch no longer exists.",
     ]
 
-    public static func render(_ model: ApprovalQueueModel) -> String {
+    public static func render(_ model: Model) -> String {
         PageLayout.document(title: "Approvals", section: .approvals, viewer: model.viewer, content: .group(
             .h1("Approval queue"),
             Controls.banners(notice: model.notice, error: model.error),
@@ -145,16 +147,16 @@ public enum ApprovalQueuePage {
         ))
     }
 
-    static func pages(_ model: ApprovalQueueModel) -> Int { max(1, (model.total + model.pageSize - 1) / max(model.pageSize, 1)) }
+    static func pages(_ model: Model) -> Int { max(1, (model.total + model.pageSize - 1) / max(model.pageSize, 1)) }
 
-    static func pager(_ model: ApprovalQueueModel) -> Node<HTML.BodyContext> {
+    static func pager(_ model: Model) -> Node<HTML.BodyContext> {
         .nav(.attribute(named: "aria-label", value: "Queue pages"),
              .if(model.page > 1, .a(.href(to: .approvals, ["page": String(model.page - 1)]), "← Newer")),
              .text(" "),
              .if(model.page < pages(model), .a(.href(to: .approvals, ["page": String(model.page + 1)]), "Older →")))
     }
 
-    static func batch(_ batch: ApprovalQueueModel.Batch, model: ApprovalQueueModel) -> Node<HTML.BodyContext> {
+    static func batch(_ batch: Model.Batch, model: Model) -> Node<HTML.BodyContext> {
         let reasonField = "reason-\(batch.batchID)"
         let rejectError = model.rejectErrorBatch == batch.batchID
         let planned = "Batch \(batch.batchID), planned \(Format.time(batch.createdAt))" + (batch.expiresAt.map { ", approval open until \(Format.time($0))" } ?? "")
@@ -173,7 +175,7 @@ public enum ApprovalQueuePage {
         )
     }
 
-    static func lineage(_ batch: ApprovalQueueModel.Batch) -> Node<HTML.BodyContext> {
+    static func lineage(_ batch: Model.Batch) -> Node<HTML.BodyContext> {
         let rows: [(String, String)] = [
             ("Strategy", batch.strategy), ("Why", batch.reason ?? "requested by hand"), ("Model", batch.modelVersion),
             ("Goal risk factor", batch.goalFactor.map { String(format: "%.2f", $0) } ?? "no goal"), ("Regime when planned", batch.regime ?? "–"),
@@ -185,7 +187,7 @@ public enum ApprovalQueuePage {
     }
 
     /// Folded by default (a `details` element: no script), so the queue stays short.
-    static func preview(_ preview: ApprovalQueueModel.Preview) -> Node<HTML.BodyContext> {
+    static func preview(_ preview: Model.Preview) -> Node<HTML.BodyContext> {
         .element(named: "details", nodes: [
             .element(named: "summary", text: "Dry-run preview: cash \(Format.money(preview.cashBefore)) → \(Format.money(preview.cashAfter))"),
             .p(.class("label"), "Each order filled now at the last stored close, with the paper broker's slippage and fees; nothing is sent."),
@@ -199,7 +201,7 @@ public enum ApprovalQueuePage {
         ])
     }
 
-    static func orders(_ batch: ApprovalQueueModel.Batch) -> Node<HTML.BodyContext> {
+    static func orders(_ batch: Model.Batch) -> Node<HTML.BodyContext> {
         .table(
             .tr(.th("Symbol"), .th("Side"), .th("Quantity"), .th("Price"), .th("Notional"), .th("Weight now → target")),
             .forEach(batch.orders) { order in
@@ -211,7 +213,7 @@ public enum ApprovalQueuePage {
         )
     }
 
-    static func actions(_ batch: ApprovalQueueModel.Batch, reasonField: String, rejectError: Bool, csrf: String) -> Node<HTML.BodyContext> {
+    static func actions(_ batch: Model.Batch, reasonField: String, rejectError: Bool, csrf: String) -> Node<HTML.BodyContext> {
         let approve: Node<HTML.BodyContext> = .form(
             .method(.post), .action(to: .approve(batchID: batch.batchID)),
             .input(.type(.hidden), .name("csrf"), .value(Markup.escape(csrf))),

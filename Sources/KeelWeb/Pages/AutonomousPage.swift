@@ -1,109 +1,111 @@
 import Foundation
 import Plot
 
-/// The autonomous side at a glance: the regime over the benchmark, the cycles and one cycle's accounts, and the
-/// controls (start a cycle, pause or resume a client, override a strategy, the kill switch).
-public struct AutonomousModel: Sendable {
-    public struct Cycle: Sendable, Hashable {
-        public var cycleID: String
-        public var cycleDate: String
-        public var status: String
-        public var trigger: String
-        public var regime: String?
-        public var accountsDone: Int
-        public var accountsTotal: Int
+extension AutonomousPage {
+    /// The autonomous side at a glance: the regime over the benchmark, the cycles and one cycle's accounts, and the
+    /// controls (start a cycle, pause or resume a client, override a strategy, the kill switch).
+    public struct Model: Sendable {
+        public struct Cycle: Sendable, Hashable {
+            public var cycleID: String
+            public var cycleDate: String
+            public var status: String
+            public var trigger: String
+            public var regime: String?
+            public var accountsDone: Int
+            public var accountsTotal: Int
 
-        public init(cycleID: String, cycleDate: String, status: String, trigger: String, regime: String?, accountsDone: Int, accountsTotal: Int) {
-            self.cycleID = cycleID
-            self.cycleDate = cycleDate
-            self.status = status
-            self.trigger = trigger
-            self.regime = regime
-            self.accountsDone = accountsDone
-            self.accountsTotal = accountsTotal
+            public init(cycleID: String, cycleDate: String, status: String, trigger: String, regime: String?, accountsDone: Int, accountsTotal: Int) {
+                self.cycleID = cycleID
+                self.cycleDate = cycleDate
+                self.status = status
+                self.trigger = trigger
+                self.regime = regime
+                self.accountsDone = accountsDone
+                self.accountsTotal = accountsTotal
+            }
         }
-    }
 
-    public struct Outcome: Sendable, Hashable {
-        public var clientID: Int
-        public var accountHash: String
-        public var status: String
-        public var strategy: String?
-        public var reason: String?
-        public var orders: Int
-        public var outcome: String?
+        public struct Outcome: Sendable, Hashable {
+            public var clientID: Int
+            public var accountHash: String
+            public var status: String
+            public var strategy: String?
+            public var reason: String?
+            public var orders: Int
+            public var outcome: String?
 
-        public init(clientID: Int, accountHash: String, status: String, strategy: String?, reason: String?, orders: Int, outcome: String?) {
-            self.clientID = clientID
-            self.accountHash = accountHash
-            self.status = status
-            self.strategy = strategy
-            self.reason = reason
-            self.orders = orders
-            self.outcome = outcome
+            public init(clientID: Int, accountHash: String, status: String, strategy: String?, reason: String?, orders: Int, outcome: String?) {
+                self.clientID = clientID
+                self.accountHash = accountHash
+                self.status = status
+                self.strategy = strategy
+                self.reason = reason
+                self.orders = orders
+                self.outcome = outcome
+            }
         }
-    }
 
-    public struct Step: Sendable, Hashable {
-        public var step: String
-        public var status: String
-        public var runs: Int
-        public var milliseconds: Int
+        public struct Step: Sendable, Hashable {
+            public var step: String
+            public var status: String
+            public var runs: Int
+            public var milliseconds: Int
 
-        public init(step: String, status: String, runs: Int, milliseconds: Int) {
-            self.step = step
-            self.status = status
-            self.runs = runs
-            self.milliseconds = milliseconds
+            public init(step: String, status: String, runs: Int, milliseconds: Int) {
+                self.step = step
+                self.status = status
+                self.runs = runs
+                self.milliseconds = milliseconds
+            }
         }
-    }
 
-    /// A replay of the whole policy on history (a backtest of strategy `autonomous`) and its headline.
-    public struct Replay: Sendable, Hashable {
-        public var backtestID: String
-        public var createdAt: Date
-        public var summary: String
+        /// A replay of the whole policy on history (a backtest of strategy `autonomous`) and its headline.
+        public struct Replay: Sendable, Hashable {
+            public var backtestID: String
+            public var createdAt: Date
+            public var summary: String
 
-        public init(backtestID: String, createdAt: Date, summary: String) {
-            self.backtestID = backtestID
-            self.createdAt = createdAt
-            self.summary = summary
+            public init(backtestID: String, createdAt: Date, summary: String) {
+                self.backtestID = backtestID
+                self.createdAt = createdAt
+                self.summary = summary
+            }
         }
-    }
 
-    public var viewer: Viewer
-    /// The latest replays of the policy on history, newest first.
-    public var replays: [Replay] = []
-    public var regimeDays: [RegimeChart.Day]
-    public var benchmarkSymbol: String
-    public var cycles: [Cycle]
-    public var selected: Cycle?
-    public var steps: [Step]
-    public var outcomes: [Outcome]
-    public var pausedClients: [(clientID: Int, reason: String?)]
-    public var strategies: [String]
-    public var killSwitchEngaged: Bool
-    /// The clients the controls pick from (by name: no typed ids); empty, the controls take an id.
-    public var clients: [(id: Int, name: String)]
-    public var notice: String?
-    public var error: String?
+        public var viewer: Viewer
+        /// The latest replays of the policy on history, newest first.
+        public var replays: [Replay] = []
+        public var regimeDays: [RegimeChart.Day]
+        public var benchmarkSymbol: String
+        public var cycles: [Cycle]
+        public var selected: Cycle?
+        public var steps: [Step]
+        public var outcomes: [Outcome]
+        public var pausedClients: [(clientID: Int, reason: String?)]
+        public var strategies: [String]
+        public var killSwitchEngaged: Bool
+        /// The clients the controls pick from (by name: no typed ids); empty, the controls take an id.
+        public var clients: [(id: Int, name: String)]
+        public var notice: String?
+        public var error: String?
 
-    public init(viewer: Viewer, regimeDays: [RegimeChart.Day], benchmarkSymbol: String, cycles: [Cycle], selected: Cycle?, steps: [Step],
-                outcomes: [Outcome], pausedClients: [(clientID: Int, reason: String?)], strategies: [String], killSwitchEngaged: Bool,
-                clients: [(id: Int, name: String)] = [], notice: String? = nil, error: String? = nil) {
-        self.clients = clients
-        self.viewer = viewer
-        self.regimeDays = regimeDays
-        self.benchmarkSymbol = benchmarkSymbol
-        self.cycles = cycles
-        self.selected = selected
-        self.steps = steps
-        self.outcomes = outcomes
-        self.pausedClients = pausedClients
-        self.strategies = strategies
-        self.killSwitchEngaged = killSwitchEngaged
-        self.notice = notice
-        self.error = error
+        public init(viewer: Viewer, regimeDays: [RegimeChart.Day], benchmarkSymbol: String, cycles: [Cycle], selected: Cycle?, steps: [Step],
+                    outcomes: [Outcome], pausedClients: [(clientID: Int, reason: String?)], strategies: [String], killSwitchEngaged: Bool,
+                    clients: [(id: Int, name: String)] = [], notice: String? = nil, error: String? = nil) {
+            self.clients = clients
+            self.viewer = viewer
+            self.regimeDays = regimeDays
+            self.benchmarkSymbol = benchmarkSymbol
+            self.cycles = cycles
+            self.selected = selected
+            self.steps = steps
+            self.outcomes = outcomes
+            self.pausedClients = pausedClients
+            self.strategies = strategies
+            self.killSwitchEngaged = killSwitchEngaged
+            self.notice = notice
+            self.error = error
+        }
     }
 }
 
@@ -117,7 +119,7 @@ public enum AutonomousPage {
         "reason": "A reason is required.",
     ]
 
-    public static func render(_ model: AutonomousModel) -> String {
+    public static func render(_ model: Model) -> String {
         let chart = RegimeChart(title: "Market regime over \(model.benchmarkSymbol)", days: model.regimeDays).node()
         return PageLayout.document(title: "Autonomous", section: .autonomous, viewer: model.viewer,
                                    refreshSeconds: model.selected.map { $0.status == "running" || $0.status == "queued" } == true ? 5 : nil, content: .group(
@@ -162,7 +164,7 @@ public enum AutonomousPage {
         ))
     }
 
-    static func cycles(_ model: AutonomousModel) -> Node<HTML.BodyContext> {
+    static func cycles(_ model: Model) -> Node<HTML.BodyContext> {
         .section(
             .class("card"), .h2("Cycles"),
             .if(model.cycles.isEmpty, .p("No cycle has run yet.")),
@@ -179,7 +181,7 @@ public enum AutonomousPage {
         )
     }
 
-    static func controls(_ model: AutonomousModel) -> Node<HTML.BodyContext> {
+    static func controls(_ model: Model) -> Node<HTML.BodyContext> {
         let csrf: Node<HTML.FormContext> = .input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken)))
         return .section(
             .class("card"), .h2("Controls"),
@@ -217,7 +219,7 @@ public enum AutonomousPage {
     }
 
     /// A client chosen from the list by name; an id field only when no list was given.
-    static func clientField(id: String, model: AutonomousModel) -> Node<HTML.FormContext> {
+    static func clientField(id: String, model: Model) -> Node<HTML.FormContext> {
         guard !model.clients.isEmpty else {
             return .input(.type(.number), .name("client_id"), .id(Markup.escape(id)), .attribute(named: "min", value: "1"), .required(true))
         }

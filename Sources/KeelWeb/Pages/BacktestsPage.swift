@@ -1,138 +1,140 @@
 import Foundation
 import Plot
 
-/// Backtests in the workspace: a run form (what was typed kept, errors beside the field), the list (the page
-/// refreshes while one runs), and one backtest's report: figures, equity against the benchmark, drawdown, trades.
-public struct BacktestsModel: Sendable {
-    public struct Row: Sendable, Hashable {
-        public var backtestID: String
-        public var strategy: String
-        public var symbols: String
-        public var status: String
-        public var createdBy: String
-        public var createdAt: Date
-        public var error: String?
+extension BacktestsPage {
+    /// Backtests in the workspace: a run form (what was typed kept, errors beside the field), the list (the page
+    /// refreshes while one runs), and one backtest's report: figures, equity against the benchmark, drawdown, trades.
+    public struct Model: Sendable {
+        public struct Row: Sendable, Hashable {
+            public var backtestID: String
+            public var strategy: String
+            public var symbols: String
+            public var status: String
+            public var createdBy: String
+            public var createdAt: Date
+            public var error: String?
 
-        public init(backtestID: String, strategy: String, symbols: String, status: String, createdBy: String, createdAt: Date, error: String?) {
-            self.backtestID = backtestID
-            self.strategy = strategy
-            self.symbols = symbols
-            self.status = status
-            self.createdBy = createdBy
-            self.createdAt = createdAt
-            self.error = error
+            public init(backtestID: String, strategy: String, symbols: String, status: String, createdBy: String, createdAt: Date, error: String?) {
+                self.backtestID = backtestID
+                self.strategy = strategy
+                self.symbols = symbols
+                self.status = status
+                self.createdBy = createdBy
+                self.createdAt = createdAt
+                self.error = error
+            }
         }
-    }
 
-    public struct Trade: Sendable, Hashable {
-        public var symbol: String
-        public var entry: Date
-        public var exit: Date
-        public var quantity: Double
-        public var entryPrice: Double
-        public var exitPrice: Double
-        public var profitLoss: Double
+        public struct Trade: Sendable, Hashable {
+            public var symbol: String
+            public var entry: Date
+            public var exit: Date
+            public var quantity: Double
+            public var entryPrice: Double
+            public var exitPrice: Double
+            public var profitLoss: Double
 
-        public init(symbol: String, entry: Date, exit: Date, quantity: Double, entryPrice: Double, exitPrice: Double, profitLoss: Double) {
-            self.symbol = symbol
-            self.entry = entry
-            self.exit = exit
-            self.quantity = quantity
-            self.entryPrice = entryPrice
-            self.exitPrice = exitPrice
-            self.profitLoss = profitLoss
+            public init(symbol: String, entry: Date, exit: Date, quantity: Double, entryPrice: Double, exitPrice: Double, profitLoss: Double) {
+                self.symbol = symbol
+                self.entry = entry
+                self.exit = exit
+                self.quantity = quantity
+                self.entryPrice = entryPrice
+                self.exitPrice = exitPrice
+                self.profitLoss = profitLoss
+            }
         }
-    }
 
-    public struct Report: Sendable {
-        public var row: Row
-        /// Label and shown value, in order (total return, CAGR, Sharpe…).
-        public var figures: [(label: String, value: String)]
-        public var equity: [(date: Date, value: Double)]
-        public var benchmark: [(date: Date, value: Double)]
-        public var benchmarkName: String?
-        public var drawdown: [(date: Date, value: Double)]
-        public var trades: [Trade]
-        public var tradeCount: Int
-        /// The autonomous replay: one row per portfolio (the policy, buy-and-hold, each fixed strategy) with its
-        /// shown figures, and what the policy did (switches, demotions, de-risks, days per regime and strategy).
-        public var comparison: [(name: String, values: [String])] = []
-        public var comparisonNote: String?
-        /// What was run, over which days, how many fills, how long it took.
-        public var summary: String?
-        /// Month-end to month-end returns, one row a year.
-        public var monthly: [MonthlyReturns] = []
+        public struct Report: Sendable {
+            public var row: Row
+            /// Label and shown value, in order (total return, CAGR, Sharpe…).
+            public var figures: [(label: String, value: String)]
+            public var equity: [(date: Date, value: Double)]
+            public var benchmark: [(date: Date, value: Double)]
+            public var benchmarkName: String?
+            public var drawdown: [(date: Date, value: Double)]
+            public var trades: [Trade]
+            public var tradeCount: Int
+            /// The autonomous replay: one row per portfolio (the policy, buy-and-hold, each fixed strategy) with its
+            /// shown figures, and what the policy did (switches, demotions, de-risks, days per regime and strategy).
+            public var comparison: [(name: String, values: [String])] = []
+            public var comparisonNote: String?
+            /// What was run, over which days, how many fills, how long it took.
+            public var summary: String?
+            /// Month-end to month-end returns, one row a year.
+            public var monthly: [MonthlyReturns] = []
 
-        public init(row: Row, figures: [(label: String, value: String)], equity: [(date: Date, value: Double)], benchmark: [(date: Date, value: Double)],
-                    benchmarkName: String?, drawdown: [(date: Date, value: Double)], trades: [Trade], tradeCount: Int) {
-            self.row = row
-            self.figures = figures
-            self.equity = equity
-            self.benchmark = benchmark
-            self.benchmarkName = benchmarkName
-            self.drawdown = drawdown
-            self.trades = trades
-            self.tradeCount = tradeCount
+            public init(row: Row, figures: [(label: String, value: String)], equity: [(date: Date, value: Double)], benchmark: [(date: Date, value: Double)],
+                        benchmarkName: String?, drawdown: [(date: Date, value: Double)], trades: [Trade], tradeCount: Int) {
+                self.row = row
+                self.figures = figures
+                self.equity = equity
+                self.benchmark = benchmark
+                self.benchmarkName = benchmarkName
+                self.drawdown = drawdown
+                self.trades = trades
+                self.tradeCount = tradeCount
+            }
         }
-    }
 
-    /// One year of monthly returns (nil: a month outside the test) and the year compounded.
-    public struct MonthlyReturns: Sendable, Hashable {
-        public var year: Int
-        public var months: [Double?]
-        public var total: Double
+        /// One year of monthly returns (nil: a month outside the test) and the year compounded.
+        public struct MonthlyReturns: Sendable, Hashable {
+            public var year: Int
+            public var months: [Double?]
+            public var total: Double
 
-        public init(year: Int, months: [Double?], total: Double) {
-            self.year = year
-            self.months = months
-            self.total = total
+            public init(year: Int, months: [Double?], total: Double) {
+                self.year = year
+                self.months = months
+                self.total = total
+            }
         }
-    }
 
-    public struct Form: Sendable, Hashable {
-        public var strategy = "momentum"
-        public var symbols = ""
-        public var from = ""
-        public var to = ""
-        public var cash = "100000"
-        public var benchmark = "SPY"
-        public var slippageBps = "5"
-        public var schwabFees = true
-        public var errors: [String: String] = [:]
-        public var message: String?
+        public struct Form: Sendable, Hashable {
+            public var strategy = "momentum"
+            public var symbols = ""
+            public var from = ""
+            public var to = ""
+            public var cash = "100000"
+            public var benchmark = "SPY"
+            public var slippageBps = "5"
+            public var schwabFees = true
+            public var errors: [String: String] = [:]
+            public var message: String?
 
-        public init(strategy: String = "momentum", symbols: String = "", from: String = "", to: String = "", cash: String = "100000", benchmark: String = "SPY",
-                    slippageBps: String = "5", schwabFees: Bool = true, errors: [String: String] = [:], message: String? = nil) {
-            self.strategy = strategy
-            self.symbols = symbols
-            self.from = from
-            self.to = to
-            self.cash = cash
-            self.benchmark = benchmark
-            self.slippageBps = slippageBps
-            self.schwabFees = schwabFees
-            self.errors = errors
-            self.message = message
+            public init(strategy: String = "momentum", symbols: String = "", from: String = "", to: String = "", cash: String = "100000", benchmark: String = "SPY",
+                        slippageBps: String = "5", schwabFees: Bool = true, errors: [String: String] = [:], message: String? = nil) {
+                self.strategy = strategy
+                self.symbols = symbols
+                self.from = from
+                self.to = to
+                self.cash = cash
+                self.benchmark = benchmark
+                self.slippageBps = slippageBps
+                self.schwabFees = schwabFees
+                self.errors = errors
+                self.message = message
+            }
         }
-    }
 
-    public var viewer: Viewer
-    public var strategies: [String]
-    public var rows: [Row]
-    public var report: Report?
-    public var form: Form
+        public var viewer: Viewer
+        public var strategies: [String]
+        public var rows: [Row]
+        public var report: Report?
+        public var form: Form
 
-    public init(viewer: Viewer, strategies: [String], rows: [Row], report: Report?, form: Form) {
-        self.viewer = viewer
-        self.strategies = strategies
-        self.rows = rows
-        self.report = report
-        self.form = form
+        public init(viewer: Viewer, strategies: [String], rows: [Row], report: Report?, form: Form) {
+            self.viewer = viewer
+            self.strategies = strategies
+            self.rows = rows
+            self.report = report
+            self.form = form
+        }
     }
 }
 
 public enum BacktestsPage {
-    public static func render(_ model: BacktestsModel) -> String {
+    public static func render(_ model: Model) -> String {
         let live = model.rows.contains { $0.status == "running" }
         return PageLayout.document(title: "Backtests", section: .backtests, viewer: model.viewer, refreshSeconds: live ? 3 : nil, content: .group(
             .h1("Backtests"),
@@ -152,7 +154,7 @@ public enum BacktestsPage {
         ))
     }
 
-    static func report(_ report: BacktestsModel.Report) -> Node<HTML.BodyContext> {
+    static func report(_ report: Model.Report) -> Node<HTML.BodyContext> {
         var series: [LineChart.Series] = [.init(name: report.row.strategy, points: report.equity)]
         if let name = report.benchmarkName, !report.benchmark.isEmpty { series.append(.init(name: name, points: report.benchmark, colour: "#8a94a3")) }
         let equity = LineChart(title: "Equity: \(report.row.strategy)" + (report.benchmarkName.map { " against \($0)" } ?? ""), series: series).node()
@@ -193,7 +195,7 @@ public enum BacktestsPage {
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Monthly returns in percent, a row a year, gains and losses coloured.
-    static func monthly(_ years: [BacktestsModel.MonthlyReturns]) -> Node<HTML.BodyContext> {
+    static func monthly(_ years: [Model.MonthlyReturns]) -> Node<HTML.BodyContext> {
         func cell(_ value: Double?) -> Node<HTML.TableRowContext> {
             guard let value, value.isFinite else { return .td() }
             return .td(.class(value < 0 ? "bad" : "good"), .text(String(format: "%.1f", value * 100)))
@@ -209,7 +211,7 @@ public enum BacktestsPage {
         )
     }
 
-    static func form(_ model: BacktestsModel) -> Node<HTML.BodyContext> {
+    static func form(_ model: Model) -> Node<HTML.BodyContext> {
         let form = model.form
         func field(_ name: String, _ label: String, _ value: String, type: HTMLInputType = .text) -> Node<HTML.FormContext> {
             let id = "bt-\(name)", error = form.errors[name]

@@ -1,164 +1,166 @@
 import Foundation
 import Plot
 
-/// One client: accounts, preferences, holdings against their targets (table and chart), the accounts' recorded
-/// value over time, goals with progress, batches and the audit trail.
-public struct ClientDetailModel: Sendable {
-    public struct Account: Sendable, Hashable {
-        public var accountHash: String
-        public var broker: String
-        public var status: String
-        public var cash: Double
-        public var value: Double
+extension ClientDetailPage {
+    /// One client: accounts, preferences, holdings against their targets (table and chart), the accounts' recorded
+    /// value over time, goals with progress, batches and the audit trail.
+    public struct Model: Sendable {
+        public struct Account: Sendable, Hashable {
+            public var accountHash: String
+            public var broker: String
+            public var status: String
+            public var cash: Double
+            public var value: Double
 
-        public init(accountHash: String, broker: String, status: String, cash: Double, value: Double) {
-            self.accountHash = accountHash
-            self.broker = broker
-            self.status = status
-            self.cash = cash
-            self.value = value
+            public init(accountHash: String, broker: String, status: String, cash: Double, value: Double) {
+                self.accountHash = accountHash
+                self.broker = broker
+                self.status = status
+                self.cash = cash
+                self.value = value
+            }
         }
-    }
 
-    public struct Holding: Sendable, Hashable {
-        public var symbol: String
-        public var quantity: Double
-        public var price: Double?
-        public var value: Double
-        public var weight: Double
-        public var target: Double?
+        public struct Holding: Sendable, Hashable {
+            public var symbol: String
+            public var quantity: Double
+            public var price: Double?
+            public var value: Double
+            public var weight: Double
+            public var target: Double?
 
-        public init(symbol: String, quantity: Double, price: Double?, value: Double, weight: Double, target: Double?) {
-            self.symbol = symbol
-            self.quantity = quantity
-            self.price = price
-            self.value = value
-            self.weight = weight
-            self.target = target
+            public init(symbol: String, quantity: Double, price: Double?, value: Double, weight: Double, target: Double?) {
+                self.symbol = symbol
+                self.quantity = quantity
+                self.price = price
+                self.value = value
+                self.weight = weight
+                self.target = target
+            }
         }
-    }
 
-    public struct Goal: Sendable {
+        public struct Goal: Sendable {
+            public var name: String
+            public var status: String
+            /// 0…1 of the way to the target.
+            public var progress: Double?
+            /// Progress (percent) as measured over time.
+            public var history: [(date: Date, value: Double)]
+            /// Where the goal's page is (its factor history, adjustments and alerts).
+            public var link: String?
+
+            public init(name: String, status: String, progress: Double?, history: [(date: Date, value: Double)] = [], link: String? = nil) {
+                self.name = name
+                self.status = status
+                self.progress = progress
+                self.history = history
+                self.link = link
+            }
+        }
+
+        public struct Batch: Sendable, Hashable {
+            public var batchID: String
+            public var status: String
+            public var strategy: String
+            public var orders: Int
+            public var createdAt: Date
+
+            public init(batchID: String, status: String, strategy: String, orders: Int, createdAt: Date) {
+                self.batchID = batchID
+                self.status = status
+                self.strategy = strategy
+                self.orders = orders
+                self.createdAt = createdAt
+            }
+        }
+
+        public struct Event: Sendable, Hashable {
+            public var at: Date
+            public var action: String
+            public var actor: String
+
+            public init(at: Date, action: String, actor: String) {
+                self.at = at
+                self.action = action
+                self.actor = actor
+            }
+        }
+
+        /// The preferences form: each field's text as stored or as typed, the API's error beside its field.
+        public struct PreferencesForm: Sendable, Hashable {
+            public var values: [String: String]
+            public var requireApproval: Bool
+            public var errors: [String: String]
+            public var message: String?
+
+            public init(values: [String: String], requireApproval: Bool, errors: [String: String] = [:], message: String? = nil) {
+                self.values = values
+                self.requireApproval = requireApproval
+                self.errors = errors
+                self.message = message
+            }
+        }
+
+        /// The form that opens a paper account for the client.
+        public struct PaperAccountForm: Sendable, Hashable {
+            public var nickname: String
+            public var startingCash: String
+            public var errors: [String: String]
+
+            public init(nickname: String = "", startingCash: String = "100000", errors: [String: String] = [:]) {
+                self.nickname = nickname
+                self.startingCash = startingCash
+                self.errors = errors
+            }
+        }
+
+        public var viewer: Viewer
+        public var clientID: Int
         public var name: String
-        public var status: String
-        /// 0…1 of the way to the target.
-        public var progress: Double?
-        /// Progress (percent) as measured over time.
-        public var history: [(date: Date, value: Double)]
-        /// Where the goal's page is (its factor history, adjustments and alerts).
-        public var link: String?
+        public var email: String
+        public var riskTolerance: String
+        public var portfolio: String
+        public var preferences: [(label: String, value: String)]
+        public var accounts: [Account]
+        public var holdings: [Holding]
+        /// Value and drawdown since inception, day by day.
+        public var equity: [(date: Date, value: Double, drawdown: Double)]
+        public var goals: [Goal]
+        public var batches: [Batch]
+        public var audit: [Event]
+        /// Absent: the preferences are shown, not edited (no preferences yet).
+        public var preferencesForm: PreferencesForm?
+        public var portfolios: [(id: Int, name: String)]
+        public var paperForm: PaperAccountForm
+        public var schwabConfigured: Bool
+        public var notice: String?
+        public var error: String?
 
-        public init(name: String, status: String, progress: Double?, history: [(date: Date, value: Double)] = [], link: String? = nil) {
+        public init(viewer: Viewer, clientID: Int, name: String, email: String, riskTolerance: String, portfolio: String,
+                    preferences: [(label: String, value: String)], accounts: [Account], holdings: [Holding],
+                    equity: [(date: Date, value: Double, drawdown: Double)], goals: [Goal], batches: [Batch], audit: [Event],
+                    preferencesForm: PreferencesForm? = nil, portfolios: [(id: Int, name: String)] = [], paperForm: PaperAccountForm = .init(),
+                    schwabConfigured: Bool = false, notice: String? = nil, error: String? = nil) {
+            self.viewer = viewer
+            self.clientID = clientID
             self.name = name
-            self.status = status
-            self.progress = progress
-            self.history = history
-            self.link = link
+            self.email = email
+            self.riskTolerance = riskTolerance
+            self.portfolio = portfolio
+            self.preferences = preferences
+            self.accounts = accounts
+            self.holdings = holdings
+            self.equity = equity
+            self.goals = goals
+            self.batches = batches
+            self.audit = audit
+            self.preferencesForm = preferencesForm
+            self.portfolios = portfolios
+            self.paperForm = paperForm
+            self.schwabConfigured = schwabConfigured
+            self.notice = notice
+            self.error = error
         }
-    }
-
-    public struct Batch: Sendable, Hashable {
-        public var batchID: String
-        public var status: String
-        public var strategy: String
-        public var orders: Int
-        public var createdAt: Date
-
-        public init(batchID: String, status: String, strategy: String, orders: Int, createdAt: Date) {
-            self.batchID = batchID
-            self.status = status
-            self.strategy = strategy
-            self.orders = orders
-            self.createdAt = createdAt
-        }
-    }
-
-    public struct Event: Sendable, Hashable {
-        public var at: Date
-        public var action: String
-        public var actor: String
-
-        public init(at: Date, action: String, actor: String) {
-            self.at = at
-            self.action = action
-            self.actor = actor
-        }
-    }
-
-    /// The preferences form: each field's text as stored or as typed, the API's error beside its field.
-    public struct PreferencesForm: Sendable, Hashable {
-        public var values: [String: String]
-        public var requireApproval: Bool
-        public var errors: [String: String]
-        public var message: String?
-
-        public init(values: [String: String], requireApproval: Bool, errors: [String: String] = [:], message: String? = nil) {
-            self.values = values
-            self.requireApproval = requireApproval
-            self.errors = errors
-            self.message = message
-        }
-    }
-
-    /// The form that opens a paper account for the client.
-    public struct PaperAccountForm: Sendable, Hashable {
-        public var nickname: String
-        public var startingCash: String
-        public var errors: [String: String]
-
-        public init(nickname: String = "", startingCash: String = "100000", errors: [String: String] = [:]) {
-            self.nickname = nickname
-            self.startingCash = startingCash
-            self.errors = errors
-        }
-    }
-
-    public var viewer: Viewer
-    public var clientID: Int
-    public var name: String
-    public var email: String
-    public var riskTolerance: String
-    public var portfolio: String
-    public var preferences: [(label: String, value: String)]
-    public var accounts: [Account]
-    public var holdings: [Holding]
-    /// Value and drawdown since inception, day by day.
-    public var equity: [(date: Date, value: Double, drawdown: Double)]
-    public var goals: [Goal]
-    public var batches: [Batch]
-    public var audit: [Event]
-    /// Absent: the preferences are shown, not edited (no preferences yet).
-    public var preferencesForm: PreferencesForm?
-    public var portfolios: [(id: Int, name: String)]
-    public var paperForm: PaperAccountForm
-    public var schwabConfigured: Bool
-    public var notice: String?
-    public var error: String?
-
-    public init(viewer: Viewer, clientID: Int, name: String, email: String, riskTolerance: String, portfolio: String,
-                preferences: [(label: String, value: String)], accounts: [Account], holdings: [Holding],
-                equity: [(date: Date, value: Double, drawdown: Double)], goals: [Goal], batches: [Batch], audit: [Event],
-                preferencesForm: PreferencesForm? = nil, portfolios: [(id: Int, name: String)] = [], paperForm: PaperAccountForm = .init(),
-                schwabConfigured: Bool = false, notice: String? = nil, error: String? = nil) {
-        self.viewer = viewer
-        self.clientID = clientID
-        self.name = name
-        self.email = email
-        self.riskTolerance = riskTolerance
-        self.portfolio = portfolio
-        self.preferences = preferences
-        self.accounts = accounts
-        self.holdings = holdings
-        self.equity = equity
-        self.goals = goals
-        self.batches = batches
-        self.audit = audit
-        self.preferencesForm = preferencesForm
-        self.portfolios = portfolios
-        self.paperForm = paperForm
-        self.schwabConfigured = schwabConfigured
-        self.notice = notice
-        self.error = error
     }
 }
 
@@ -172,7 +174,7 @@ public enum ClientDetailPage {
         "risk_check_failed": "A pre-trade check refused the batch; nothing was sent.", "kill_switch_engaged": "The kill switch is engaged: nothing is sent.",
     ]
 
-    public static func render(_ model: ClientDetailModel) -> String {
+    public static func render(_ model: Model) -> String {
         let allocation = AllocationChart(title: "Holdings against target weights",
                                          rows: model.holdings.map { .init(symbol: $0.symbol, weight: $0.weight, target: $0.target) }).node()
         let equity = LineChart(title: "Value since inception", series: [.init(name: "value", points: model.equity.map { ($0.date, $0.value) })]).node()
@@ -263,7 +265,7 @@ public enum ClientDetailPage {
         )
     }
 
-    static func preferencesForm(_ form: ClientDetailModel.PreferencesForm, model: ClientDetailModel) -> Node<HTML.BodyContext> {
+    static func preferencesForm(_ form: Model.PreferencesForm, model: Model) -> Node<HTML.BodyContext> {
         func value(_ name: String) -> String { form.values[name] ?? "" }
         return .group(
             .unwrap(form.message) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
@@ -292,7 +294,7 @@ public enum ClientDetailPage {
         )
     }
 
-    static func linking(_ model: ClientDetailModel) -> Node<HTML.BodyContext> {
+    static func linking(_ model: Model) -> Node<HTML.BodyContext> {
         let form = model.paperForm
         return .group(
             .h2("Link an account"),

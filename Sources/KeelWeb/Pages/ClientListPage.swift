@@ -1,72 +1,74 @@
 import Foundation
 import Plot
 
-/// The book's clients: search by name or email, a page at a time, and the onboarding form (what was typed is
-/// kept; each error shows beside its field).
-public struct ClientListModel: Sendable {
-    public struct Row: Sendable, Hashable {
-        public var clientID: Int
-        public var name: String
-        public var email: String
-        public var riskTolerance: String
-        public var status: String
-        public var accounts: Int
-        public var value: Double
+extension ClientListPage {
+    /// The book's clients: search by name or email, a page at a time, and the onboarding form (what was typed is
+    /// kept; each error shows beside its field).
+    public struct Model: Sendable {
+        public struct Row: Sendable, Hashable {
+            public var clientID: Int
+            public var name: String
+            public var email: String
+            public var riskTolerance: String
+            public var status: String
+            public var accounts: Int
+            public var value: Double
 
-        public init(clientID: Int, name: String, email: String, riskTolerance: String, status: String, accounts: Int, value: Double) {
-            self.clientID = clientID
-            self.name = name
-            self.email = email
-            self.riskTolerance = riskTolerance
-            self.status = status
-            self.accounts = accounts
-            self.value = value
+            public init(clientID: Int, name: String, email: String, riskTolerance: String, status: String, accounts: Int, value: Double) {
+                self.clientID = clientID
+                self.name = name
+                self.email = email
+                self.riskTolerance = riskTolerance
+                self.status = status
+                self.accounts = accounts
+                self.value = value
+            }
         }
-    }
 
-    /// The onboarding form as typed, with the error of the field at fault.
-    public struct Onboarding: Sendable, Hashable {
-        public var firstName = "", lastName = "", email = "", phone = "", riskTolerance = "moderate"
-        public var errors: [String: String] = [:]
-        public var message: String?
+        /// The onboarding form as typed, with the error of the field at fault.
+        public struct Onboarding: Sendable, Hashable {
+            public var firstName = "", lastName = "", email = "", phone = "", riskTolerance = "moderate"
+            public var errors: [String: String] = [:]
+            public var message: String?
 
-        public init(firstName: String = "", lastName: String = "", email: String = "", phone: String = "", riskTolerance: String = "moderate",
-                    errors: [String: String] = [:], message: String? = nil) {
-            self.firstName = firstName
-            self.lastName = lastName
-            self.email = email
-            self.phone = phone
-            self.riskTolerance = riskTolerance
-            self.errors = errors
-            self.message = message
+            public init(firstName: String = "", lastName: String = "", email: String = "", phone: String = "", riskTolerance: String = "moderate",
+                        errors: [String: String] = [:], message: String? = nil) {
+                self.firstName = firstName
+                self.lastName = lastName
+                self.email = email
+                self.phone = phone
+                self.riskTolerance = riskTolerance
+                self.errors = errors
+                self.message = message
+            }
         }
-    }
 
-    public var viewer: Viewer
-    public var query: String
-    public var page: Int
-    public var pageSize: Int
-    public var total: Int
-    public var rows: [Row]
-    public var onboarding: Onboarding
-    public var notice: String?
+        public var viewer: Viewer
+        public var query: String
+        public var page: Int
+        public var pageSize: Int
+        public var total: Int
+        public var rows: [Row]
+        public var onboarding: Onboarding
+        public var notice: String?
 
-    public init(viewer: Viewer, query: String, page: Int, pageSize: Int, total: Int, rows: [Row], onboarding: Onboarding = Onboarding(), notice: String? = nil) {
-        self.viewer = viewer
-        self.query = query
-        self.page = page
-        self.pageSize = pageSize
-        self.total = total
-        self.rows = rows
-        self.onboarding = onboarding
-        self.notice = notice
+        public init(viewer: Viewer, query: String, page: Int, pageSize: Int, total: Int, rows: [Row], onboarding: Onboarding = Onboarding(), notice: String? = nil) {
+            self.viewer = viewer
+            self.query = query
+            self.page = page
+            self.pageSize = pageSize
+            self.total = total
+            self.rows = rows
+            self.onboarding = onboarding
+            self.notice = notice
+        }
     }
 }
 
 public enum ClientListPage {
     public static let riskTolerances = ["conservative", "moderate", "aggressive"]
 
-    public static func render(_ model: ClientListModel) -> String {
+    public static func render(_ model: Model) -> String {
         let pages = max(1, (model.total + model.pageSize - 1) / model.pageSize)
         return PageLayout.document(title: "Clients", section: .clients, viewer: model.viewer, content: .group(
             .h1("Clients"),
@@ -95,7 +97,7 @@ public enum ClientListPage {
         ))
     }
 
-    static func onboarding(_ form: ClientListModel.Onboarding, csrf: String) -> Node<HTML.BodyContext> {
+    static func onboarding(_ form: Model.Onboarding, csrf: String) -> Node<HTML.BodyContext> {
         func field(_ name: String, _ label: String, _ value: String, type: HTMLInputType = .text, required: Bool = false) -> Node<HTML.FormContext> {
             let error = form.errors[name]
             return .group(

@@ -1,109 +1,111 @@
 import Foundation
 import Plot
 
-/// The market-data pipeline as the workspace shows it: runs with their progress (the page refreshes itself while
-/// one runs), quality issues by severity, and one symbol's prices with indicators.
-public struct DataModel: Sendable {
-    public struct Run: Sendable, Hashable {
-        public var runID: String
-        public var mode: String
-        public var status: String
-        public var symbolsDone: Int
-        public var symbolsTotal: Int
-        public var barsStored: Int
-        public var barsRejected: Int
-        public var barsQuarantined: Int
-        public var issuesFound: Int
-        public var startedAt: Date
-        public var finishedAt: Date?
-        public var error: String?
+extension DataPage {
+    /// The market-data pipeline as the workspace shows it: runs with their progress (the page refreshes itself while
+    /// one runs), quality issues by severity, and one symbol's prices with indicators.
+    public struct Model: Sendable {
+        public struct Run: Sendable, Hashable {
+            public var runID: String
+            public var mode: String
+            public var status: String
+            public var symbolsDone: Int
+            public var symbolsTotal: Int
+            public var barsStored: Int
+            public var barsRejected: Int
+            public var barsQuarantined: Int
+            public var issuesFound: Int
+            public var startedAt: Date
+            public var finishedAt: Date?
+            public var error: String?
 
-        public init(runID: String, mode: String, status: String, symbolsDone: Int, symbolsTotal: Int, barsStored: Int, barsRejected: Int,
-                    barsQuarantined: Int, issuesFound: Int, startedAt: Date, finishedAt: Date?, error: String?) {
-            self.runID = runID
-            self.mode = mode
-            self.status = status
-            self.symbolsDone = symbolsDone
-            self.symbolsTotal = symbolsTotal
-            self.barsStored = barsStored
-            self.barsRejected = barsRejected
-            self.barsQuarantined = barsQuarantined
-            self.issuesFound = issuesFound
-            self.startedAt = startedAt
-            self.finishedAt = finishedAt
-            self.error = error
+            public init(runID: String, mode: String, status: String, symbolsDone: Int, symbolsTotal: Int, barsStored: Int, barsRejected: Int,
+                        barsQuarantined: Int, issuesFound: Int, startedAt: Date, finishedAt: Date?, error: String?) {
+                self.runID = runID
+                self.mode = mode
+                self.status = status
+                self.symbolsDone = symbolsDone
+                self.symbolsTotal = symbolsTotal
+                self.barsStored = barsStored
+                self.barsRejected = barsRejected
+                self.barsQuarantined = barsQuarantined
+                self.issuesFound = issuesFound
+                self.startedAt = startedAt
+                self.finishedAt = finishedAt
+                self.error = error
+            }
         }
-    }
 
-    public struct Issue: Sendable, Hashable {
+        public struct Issue: Sendable, Hashable {
+            public var symbol: String
+            public var timestamp: Date
+            public var kind: String
+            public var severity: String
+            public var action: String
+            public var detail: String
+
+            public init(symbol: String, timestamp: Date, kind: String, severity: String, action: String, detail: String) {
+                self.symbol = symbol
+                self.timestamp = timestamp
+                self.kind = kind
+                self.severity = severity
+                self.action = action
+                self.detail = detail
+            }
+        }
+
+        /// One symbol's chart: closes with the 20-day average and Bollinger bands, and the 14-day RSI.
+        public struct PriceChart: Sendable {
+            public var symbol: String
+            public var close: [(date: Date, value: Double)]
+            public var sma20: [(date: Date, value: Double)]
+            public var bollingerUpper: [(date: Date, value: Double)]
+            public var bollingerLower: [(date: Date, value: Double)]
+            public var rsi14: [(date: Date, value: Double)]
+            public var lastBar: Date?
+
+            public init(symbol: String, close: [(date: Date, value: Double)], sma20: [(date: Date, value: Double)], bollingerUpper: [(date: Date, value: Double)],
+                        bollingerLower: [(date: Date, value: Double)], rsi14: [(date: Date, value: Double)], lastBar: Date?) {
+                self.symbol = symbol
+                self.close = close
+                self.sma20 = sma20
+                self.bollingerUpper = bollingerUpper
+                self.bollingerLower = bollingerLower
+                self.rsi14 = rsi14
+                self.lastBar = lastBar
+            }
+        }
+
+        public var viewer: Viewer
+        public var runs: [Run]
+        /// Issue counts by severity (critical, error, warning).
+        public var severityCounts: [(severity: String, count: Int)]
+        public var issues: [Issue]
+        public var severity: String?
+        public var symbols: [String]
         public var symbol: String
-        public var timestamp: Date
-        public var kind: String
-        public var severity: String
-        public var action: String
-        public var detail: String
+        public var chart: PriceChart?
+        public var newestBar: Date?
+        public var now: Date
 
-        public init(symbol: String, timestamp: Date, kind: String, severity: String, action: String, detail: String) {
-            self.symbol = symbol
-            self.timestamp = timestamp
-            self.kind = kind
+        public init(viewer: Viewer, runs: [Run], severityCounts: [(severity: String, count: Int)], issues: [Issue], severity: String?, symbols: [String],
+                    symbol: String, chart: PriceChart?, newestBar: Date?, now: Date) {
+            self.viewer = viewer
+            self.runs = runs
+            self.severityCounts = severityCounts
+            self.issues = issues
             self.severity = severity
-            self.action = action
-            self.detail = detail
-        }
-    }
-
-    /// One symbol's chart: closes with the 20-day average and Bollinger bands, and the 14-day RSI.
-    public struct PriceChart: Sendable {
-        public var symbol: String
-        public var close: [(date: Date, value: Double)]
-        public var sma20: [(date: Date, value: Double)]
-        public var bollingerUpper: [(date: Date, value: Double)]
-        public var bollingerLower: [(date: Date, value: Double)]
-        public var rsi14: [(date: Date, value: Double)]
-        public var lastBar: Date?
-
-        public init(symbol: String, close: [(date: Date, value: Double)], sma20: [(date: Date, value: Double)], bollingerUpper: [(date: Date, value: Double)],
-                    bollingerLower: [(date: Date, value: Double)], rsi14: [(date: Date, value: Double)], lastBar: Date?) {
+            self.symbols = symbols
             self.symbol = symbol
-            self.close = close
-            self.sma20 = sma20
-            self.bollingerUpper = bollingerUpper
-            self.bollingerLower = bollingerLower
-            self.rsi14 = rsi14
-            self.lastBar = lastBar
+            self.chart = chart
+            self.newestBar = newestBar
+            self.now = now
         }
-    }
-
-    public var viewer: Viewer
-    public var runs: [Run]
-    /// Issue counts by severity (critical, error, warning).
-    public var severityCounts: [(severity: String, count: Int)]
-    public var issues: [Issue]
-    public var severity: String?
-    public var symbols: [String]
-    public var symbol: String
-    public var chart: PriceChart?
-    public var newestBar: Date?
-    public var now: Date
-
-    public init(viewer: Viewer, runs: [Run], severityCounts: [(severity: String, count: Int)], issues: [Issue], severity: String?, symbols: [String],
-                symbol: String, chart: PriceChart?, newestBar: Date?, now: Date) {
-        self.viewer = viewer
-        self.runs = runs
-        self.severityCounts = severityCounts
-        self.issues = issues
-        self.severity = severity
-        self.symbols = symbols
-        self.symbol = symbol
-        self.chart = chart
-        self.newestBar = newestBar
-        self.now = now
     }
 }
 
 public enum DataPage {
-    public static func render(_ model: DataModel) -> String {
+    public static func render(_ model: Model) -> String {
         let live = model.runs.contains { $0.status == "running" }
         return PageLayout.document(title: "Data", section: .data, viewer: model.viewer, refreshSeconds: live ? 5 : nil, content: .group(
             .h1("Market data"),
@@ -145,7 +147,7 @@ public enum DataPage {
         ))
     }
 
-    static func chartSection(_ model: DataModel) -> Node<HTML.BodyContext> {
+    static func chartSection(_ model: Model) -> Node<HTML.BodyContext> {
         .section(
             .class("card"), .style("margin-top:1rem"),
             .form(

@@ -1,180 +1,182 @@
 import Foundation
 import Plot
 
-/// The model registry as the workspace shows it: versions with their gate verdicts, one version's walk-forward
-/// evaluation against the baselines, deploy and rollback behind a confirmation, the deployment history, and a
-/// training form whose job is watched on the page.
-public struct ModelsModel: Sendable {
-    public struct Version: Sendable, Hashable {
-        public var modelID: String
-        public var family: String
-        public var modelType: String
-        public var version: String
-        public var status: String
-        public var gatePassed: Bool?
-        public var shadow: Bool
-        public var createdAt: Date
-        public var sharpe: Double?
-        public var rankIC: Double?
+extension ModelsPage {
+    /// The model registry as the workspace shows it: versions with their gate verdicts, one version's walk-forward
+    /// evaluation against the baselines, deploy and rollback behind a confirmation, the deployment history, and a
+    /// training form whose job is watched on the page.
+    public struct Model: Sendable {
+        public struct Version: Sendable, Hashable {
+            public var modelID: String
+            public var family: String
+            public var modelType: String
+            public var version: String
+            public var status: String
+            public var gatePassed: Bool?
+            public var shadow: Bool
+            public var createdAt: Date
+            public var sharpe: Double?
+            public var rankIC: Double?
 
-        public init(modelID: String, family: String, modelType: String, version: String, status: String, gatePassed: Bool?, shadow: Bool,
-                    createdAt: Date, sharpe: Double?, rankIC: Double?) {
-            self.modelID = modelID
-            self.family = family
-            self.modelType = modelType
-            self.version = version
-            self.status = status
-            self.gatePassed = gatePassed
-            self.shadow = shadow
-            self.createdAt = createdAt
-            self.sharpe = sharpe
-            self.rankIC = rankIC
+            public init(modelID: String, family: String, modelType: String, version: String, status: String, gatePassed: Bool?, shadow: Bool,
+                        createdAt: Date, sharpe: Double?, rankIC: Double?) {
+                self.modelID = modelID
+                self.family = family
+                self.modelType = modelType
+                self.version = version
+                self.status = status
+                self.gatePassed = gatePassed
+                self.shadow = shadow
+                self.createdAt = createdAt
+                self.sharpe = sharpe
+                self.rankIC = rankIC
+            }
         }
-    }
 
-    /// One portfolio replay's figures: the model's or a baseline's.
-    public struct Figures: Sendable, Hashable {
-        public var name: String
-        public var sharpe: Double
-        public var cagr: Double
-        public var maxDrawdown: Double
-        public var turnover: Double
+        /// One portfolio replay's figures: the model's or a baseline's.
+        public struct Figures: Sendable, Hashable {
+            public var name: String
+            public var sharpe: Double
+            public var cagr: Double
+            public var maxDrawdown: Double
+            public var turnover: Double
 
-        public init(name: String, sharpe: Double, cagr: Double, maxDrawdown: Double, turnover: Double) {
-            self.name = name
-            self.sharpe = sharpe
-            self.cagr = cagr
-            self.maxDrawdown = maxDrawdown
-            self.turnover = turnover
+            public init(name: String, sharpe: Double, cagr: Double, maxDrawdown: Double, turnover: Double) {
+                self.name = name
+                self.sharpe = sharpe
+                self.cagr = cagr
+                self.maxDrawdown = maxDrawdown
+                self.turnover = turnover
+            }
         }
-    }
 
-    public struct Detail: Sendable {
-        public var version: Version
-        public var symbols: [String]
-        public var dataFrom: Date
-        public var dataTo: Date
-        public var horizonDays: Int
-        public var gateReasons: [String]
-        /// What the gate measured against what it required (trials, corrected thresholds, holdout), as label and text.
-        public var gateEvidence: [(label: String, value: String)]
-        /// Out-of-sample rank IC per walk-forward window (by the window's last test day), model and momentum.
-        public var windowIC: [(date: Date, model: Double, momentum: Double)]
-        public var figures: [Figures]
+        public struct Detail: Sendable {
+            public var version: Version
+            public var symbols: [String]
+            public var dataFrom: Date
+            public var dataTo: Date
+            public var horizonDays: Int
+            public var gateReasons: [String]
+            /// What the gate measured against what it required (trials, corrected thresholds, holdout), as label and text.
+            public var gateEvidence: [(label: String, value: String)]
+            /// Out-of-sample rank IC per walk-forward window (by the window's last test day), model and momentum.
+            public var windowIC: [(date: Date, model: Double, momentum: Double)]
+            public var figures: [Figures]
+            public var error: String?
+
+            public init(version: Version, symbols: [String], dataFrom: Date, dataTo: Date, horizonDays: Int, gateReasons: [String],
+                        gateEvidence: [(label: String, value: String)] = [], windowIC: [(date: Date, model: Double, momentum: Double)], figures: [Figures], error: String?) {
+                self.version = version
+                self.symbols = symbols
+                self.dataFrom = dataFrom
+                self.dataTo = dataTo
+                self.horizonDays = horizonDays
+                self.gateReasons = gateReasons
+                self.gateEvidence = gateEvidence
+                self.windowIC = windowIC
+                self.figures = figures
+                self.error = error
+            }
+        }
+
+        public struct Deployment: Sendable, Hashable {
+            public var family: String
+            public var version: String
+            public var previousVersion: String?
+            public var action: String
+            public var reason: String?
+            public var by: String
+            public var at: Date
+
+            public init(family: String, version: String, previousVersion: String?, action: String, reason: String?, by: String, at: Date) {
+                self.family = family
+                self.version = version
+                self.previousVersion = previousVersion
+                self.action = action
+                self.reason = reason
+                self.by = by
+                self.at = at
+            }
+        }
+
+        /// A training job the page follows (after the form started it).
+        public struct Training: Sendable, Hashable {
+            public var jobID: String
+            public var modelID: String?
+            public var status: String
+            public var progress: Double
+            public var message: String?
+            public var error: String?
+
+            public init(jobID: String, modelID: String?, status: String, progress: Double, message: String?, error: String?) {
+                self.jobID = jobID
+                self.modelID = modelID
+                self.status = status
+                self.progress = progress
+                self.message = message
+                self.error = error
+            }
+        }
+
+        /// What the training form holds: as typed, with the API's error beside its field.
+        public struct TrainingForm: Sendable, Hashable {
+            public var modelType = "ridge"
+            public var portfolioID = ""
+            public var symbols = ""
+            public var from = ""
+            public var to = ""
+            public var horizonDays = "21"
+            public var errors: [String: String] = [:]
+            public var message: String?
+
+            public init(modelType: String = "ridge", portfolioID: String = "", symbols: String = "", from: String = "", to: String = "",
+                        horizonDays: String = "21", errors: [String: String] = [:], message: String? = nil) {
+                self.modelType = modelType
+                self.portfolioID = portfolioID
+                self.symbols = symbols
+                self.from = from
+                self.to = to
+                self.horizonDays = horizonDays
+                self.errors = errors
+                self.message = message
+            }
+        }
+
+        /// An action waiting for the advisor to confirm it.
+        public enum Confirmation: Sendable, Hashable {
+            case deploy(modelID: String, version: String, gatePassed: Bool)
+            case rollback(family: String)
+        }
+
+        public var viewer: Viewer
+        public var versions: [Version]
+        public var selected: Detail?
+        public var deployed: [String: String]
+        public var deployments: [Deployment]
+        public var training: Training?
+        public var portfolios: [(id: Int, name: String)]
+        public var form: TrainingForm
+        public var confirmation: Confirmation?
+        /// Deploying past a failed gate takes an admin and a reason.
+        public var canOverride: Bool
+        public var notice: String?
         public var error: String?
 
-        public init(version: Version, symbols: [String], dataFrom: Date, dataTo: Date, horizonDays: Int, gateReasons: [String],
-                    gateEvidence: [(label: String, value: String)] = [], windowIC: [(date: Date, model: Double, momentum: Double)], figures: [Figures], error: String?) {
-            self.version = version
-            self.symbols = symbols
-            self.dataFrom = dataFrom
-            self.dataTo = dataTo
-            self.horizonDays = horizonDays
-            self.gateReasons = gateReasons
-            self.gateEvidence = gateEvidence
-            self.windowIC = windowIC
-            self.figures = figures
+        public init(viewer: Viewer, versions: [Version], selected: Detail?, deployed: [String: String], deployments: [Deployment], training: Training?,
+                    portfolios: [(id: Int, name: String)], form: TrainingForm, confirmation: Confirmation?, canOverride: Bool, notice: String?, error: String?) {
+            self.viewer = viewer
+            self.versions = versions
+            self.selected = selected
+            self.deployed = deployed
+            self.deployments = deployments
+            self.training = training
+            self.portfolios = portfolios
+            self.form = form
+            self.confirmation = confirmation
+            self.canOverride = canOverride
+            self.notice = notice
             self.error = error
         }
-    }
-
-    public struct Deployment: Sendable, Hashable {
-        public var family: String
-        public var version: String
-        public var previousVersion: String?
-        public var action: String
-        public var reason: String?
-        public var by: String
-        public var at: Date
-
-        public init(family: String, version: String, previousVersion: String?, action: String, reason: String?, by: String, at: Date) {
-            self.family = family
-            self.version = version
-            self.previousVersion = previousVersion
-            self.action = action
-            self.reason = reason
-            self.by = by
-            self.at = at
-        }
-    }
-
-    /// A training job the page follows (after the form started it).
-    public struct Training: Sendable, Hashable {
-        public var jobID: String
-        public var modelID: String?
-        public var status: String
-        public var progress: Double
-        public var message: String?
-        public var error: String?
-
-        public init(jobID: String, modelID: String?, status: String, progress: Double, message: String?, error: String?) {
-            self.jobID = jobID
-            self.modelID = modelID
-            self.status = status
-            self.progress = progress
-            self.message = message
-            self.error = error
-        }
-    }
-
-    /// What the training form holds: as typed, with the API's error beside its field.
-    public struct TrainingForm: Sendable, Hashable {
-        public var modelType = "ridge"
-        public var portfolioID = ""
-        public var symbols = ""
-        public var from = ""
-        public var to = ""
-        public var horizonDays = "21"
-        public var errors: [String: String] = [:]
-        public var message: String?
-
-        public init(modelType: String = "ridge", portfolioID: String = "", symbols: String = "", from: String = "", to: String = "",
-                    horizonDays: String = "21", errors: [String: String] = [:], message: String? = nil) {
-            self.modelType = modelType
-            self.portfolioID = portfolioID
-            self.symbols = symbols
-            self.from = from
-            self.to = to
-            self.horizonDays = horizonDays
-            self.errors = errors
-            self.message = message
-        }
-    }
-
-    /// An action waiting for the advisor to confirm it.
-    public enum Confirmation: Sendable, Hashable {
-        case deploy(modelID: String, version: String, gatePassed: Bool)
-        case rollback(family: String)
-    }
-
-    public var viewer: Viewer
-    public var versions: [Version]
-    public var selected: Detail?
-    public var deployed: [String: String]
-    public var deployments: [Deployment]
-    public var training: Training?
-    public var portfolios: [(id: Int, name: String)]
-    public var form: TrainingForm
-    public var confirmation: Confirmation?
-    /// Deploying past a failed gate takes an admin and a reason.
-    public var canOverride: Bool
-    public var notice: String?
-    public var error: String?
-
-    public init(viewer: Viewer, versions: [Version], selected: Detail?, deployed: [String: String], deployments: [Deployment], training: Training?,
-                portfolios: [(id: Int, name: String)], form: TrainingForm, confirmation: Confirmation?, canOverride: Bool, notice: String?, error: String?) {
-        self.viewer = viewer
-        self.versions = versions
-        self.selected = selected
-        self.deployed = deployed
-        self.deployments = deployments
-        self.training = training
-        self.portfolios = portfolios
-        self.form = form
-        self.confirmation = confirmation
-        self.canOverride = canOverride
-        self.notice = notice
-        self.error = error
     }
 }
 
@@ -187,7 +189,7 @@ public enum ModelsPage {
         "not_found": "There is no such version.",
     ]
 
-    public static func render(_ model: ModelsModel) -> String {
+    public static func render(_ model: Model) -> String {
         let live = model.training.map { $0.status == "queued" || $0.status == "running" } ?? false
         return PageLayout.document(title: "Models", section: .models, viewer: model.viewer, refreshSeconds: live ? 3 : nil, content: .group(
             .h1("Models"),
@@ -229,7 +231,7 @@ public enum ModelsPage {
         ))
     }
 
-    static func training(_ job: ModelsModel.Training) -> Node<HTML.BodyContext> {
+    static func training(_ job: Model.Training) -> Node<HTML.BodyContext> {
         let progress = min(max(job.progress.isFinite ? job.progress : 0, 0), 1)
         return .section(
             .class("card"), .style("margin-bottom:1rem"),
@@ -242,7 +244,7 @@ public enum ModelsPage {
         )
     }
 
-    static func confirm(_ confirmation: ModelsModel.Confirmation, model: ModelsModel) -> Node<HTML.BodyContext> {
+    static func confirm(_ confirmation: Model.Confirmation, model: Model) -> Node<HTML.BodyContext> {
         let csrf = Node<HTML.FormContext>.input(.type(.hidden), .name("csrf"), .value(Markup.escape(model.viewer.csrfToken)))
         switch confirmation {
         case let .deploy(modelID, version, gatePassed):
@@ -273,7 +275,7 @@ public enum ModelsPage {
         }
     }
 
-    static func detail(_ detail: ModelsModel.Detail, model: ModelsModel) -> Node<HTML.BodyContext> {
+    static func detail(_ detail: Model.Detail, model: Model) -> Node<HTML.BodyContext> {
         let version = detail.version
         let ic = LineChart(title: "\(version.version): out-of-sample rank IC per walk-forward window",
                            series: [.init(name: "model", points: detail.windowIC.map { ($0.date, $0.model) }),
@@ -310,7 +312,7 @@ public enum ModelsPage {
         )
     }
 
-    static func trainingForm(_ model: ModelsModel) -> Node<HTML.BodyContext> {
+    static func trainingForm(_ model: Model) -> Node<HTML.BodyContext> {
         let form = model.form
         func field(_ name: String, _ id: String, _ label: String, _ value: String, type: HTMLInputType = .text, hint: String? = nil) -> Node<HTML.FormContext> {
             let error = form.errors[name]

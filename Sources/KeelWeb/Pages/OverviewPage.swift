@@ -1,82 +1,84 @@
 import Foundation
 import Plot
 
-/// What the overview shows at a glance: the book, what waits for the advisor, the market, the cycle, health.
-public struct OverviewModel: Sendable {
-    public struct Health: Sendable, Hashable {
-        public var database: String
-        public var dataAgeSeconds: Double?
-        public var brokers: [String: [String: Int]]
-        public var queuedJobs: Int
-        public var runningJobs: Int
+extension OverviewPage {
+    /// What the overview shows at a glance: the book, what waits for the advisor, the market, the cycle, health.
+    public struct Model: Sendable {
+        public struct Health: Sendable, Hashable {
+            public var database: String
+            public var dataAgeSeconds: Double?
+            public var brokers: [String: [String: Int]]
+            public var queuedJobs: Int
+            public var runningJobs: Int
 
-        public init(database: String, dataAgeSeconds: Double?, brokers: [String: [String: Int]], queuedJobs: Int, runningJobs: Int) {
-            self.database = database
-            self.dataAgeSeconds = dataAgeSeconds
-            self.brokers = brokers
-            self.queuedJobs = queuedJobs
-            self.runningJobs = runningJobs
+            public init(database: String, dataAgeSeconds: Double?, brokers: [String: [String: Int]], queuedJobs: Int, runningJobs: Int) {
+                self.database = database
+                self.dataAgeSeconds = dataAgeSeconds
+                self.brokers = brokers
+                self.queuedJobs = queuedJobs
+                self.runningJobs = runningJobs
+            }
         }
-    }
 
-    public struct Cycle: Sendable, Hashable {
-        public var cycleID: String
-        public var cycleDate: String
-        public var status: String
-        public var accountsDone: Int
-        public var accountsTotal: Int
+        public struct Cycle: Sendable, Hashable {
+            public var cycleID: String
+            public var cycleDate: String
+            public var status: String
+            public var accountsDone: Int
+            public var accountsTotal: Int
 
-        public init(cycleID: String, cycleDate: String, status: String, accountsDone: Int, accountsTotal: Int) {
-            self.cycleID = cycleID
-            self.cycleDate = cycleDate
-            self.status = status
-            self.accountsDone = accountsDone
-            self.accountsTotal = accountsTotal
+            public init(cycleID: String, cycleDate: String, status: String, accountsDone: Int, accountsTotal: Int) {
+                self.cycleID = cycleID
+                self.cycleDate = cycleDate
+                self.status = status
+                self.accountsDone = accountsDone
+                self.accountsTotal = accountsTotal
+            }
         }
-    }
 
-    public var viewer: Viewer
-    public var assetsUnderManagement: Double
-    public var clients: Int
-    public var accounts: Int
-    public var batchesAwaitingApproval: Int
-    public var openAlerts: Int
-    public var regime: String?
-    public var regimeConfidence: Double?
-    public var regimeDay: String?
-    public var lastCycle: Cycle?
-    public var nextCycle: Date?
-    public var health: Health
-    public var killSwitchEngaged: Bool
-    public var tradingPaused: Bool
-    /// The benchmark's closes over the last year, for the market chart.
-    public var benchmark: [(date: Date, value: Double)]
-    public var benchmarkSymbol: String
+        public var viewer: Viewer
+        public var assetsUnderManagement: Double
+        public var clients: Int
+        public var accounts: Int
+        public var batchesAwaitingApproval: Int
+        public var openAlerts: Int
+        public var regime: String?
+        public var regimeConfidence: Double?
+        public var regimeDay: String?
+        public var lastCycle: Cycle?
+        public var nextCycle: Date?
+        public var health: Health
+        public var killSwitchEngaged: Bool
+        public var tradingPaused: Bool
+        /// The benchmark's closes over the last year, for the market chart.
+        public var benchmark: [(date: Date, value: Double)]
+        public var benchmarkSymbol: String
 
-    public init(viewer: Viewer, assetsUnderManagement: Double, clients: Int, accounts: Int, batchesAwaitingApproval: Int, openAlerts: Int,
-                regime: String?, regimeConfidence: Double?, regimeDay: String?, lastCycle: Cycle?, nextCycle: Date?, health: Health,
-                killSwitchEngaged: Bool, tradingPaused: Bool, benchmark: [(date: Date, value: Double)], benchmarkSymbol: String) {
-        self.viewer = viewer
-        self.assetsUnderManagement = assetsUnderManagement
-        self.clients = clients
-        self.accounts = accounts
-        self.batchesAwaitingApproval = batchesAwaitingApproval
-        self.openAlerts = openAlerts
-        self.regime = regime
-        self.regimeConfidence = regimeConfidence
-        self.regimeDay = regimeDay
-        self.lastCycle = lastCycle
-        self.nextCycle = nextCycle
-        self.health = health
-        self.killSwitchEngaged = killSwitchEngaged
-        self.tradingPaused = tradingPaused
-        self.benchmark = benchmark
-        self.benchmarkSymbol = benchmarkSymbol
+        public init(viewer: Viewer, assetsUnderManagement: Double, clients: Int, accounts: Int, batchesAwaitingApproval: Int, openAlerts: Int,
+                    regime: String?, regimeConfidence: Double?, regimeDay: String?, lastCycle: Cycle?, nextCycle: Date?, health: Health,
+                    killSwitchEngaged: Bool, tradingPaused: Bool, benchmark: [(date: Date, value: Double)], benchmarkSymbol: String) {
+            self.viewer = viewer
+            self.assetsUnderManagement = assetsUnderManagement
+            self.clients = clients
+            self.accounts = accounts
+            self.batchesAwaitingApproval = batchesAwaitingApproval
+            self.openAlerts = openAlerts
+            self.regime = regime
+            self.regimeConfidence = regimeConfidence
+            self.regimeDay = regimeDay
+            self.lastCycle = lastCycle
+            self.nextCycle = nextCycle
+            self.health = health
+            self.killSwitchEngaged = killSwitchEngaged
+            self.tradingPaused = tradingPaused
+            self.benchmark = benchmark
+            self.benchmarkSymbol = benchmarkSymbol
+        }
     }
 }
 
 public enum OverviewPage {
-    public static func render(_ model: OverviewModel) -> String {
+    public static func render(_ model: Model) -> String {
         let chart = LineChart(title: "\(model.benchmarkSymbol) over the last year",
                               series: [.init(name: model.benchmarkSymbol, points: model.benchmark)], format: { Format.money($0) }).node()
         let brokers = model.health.brokers.keys.sorted().map { name -> String in

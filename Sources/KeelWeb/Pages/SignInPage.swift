@@ -1,23 +1,8 @@
 import Plot
 
-/// The sign-in form: what was typed is kept, the error is shown beside the form, and where to go next is carried.
-public struct SignInModel: Sendable, Hashable {
-    public var userID: String
-    public var error: String?
-    /// The page the user asked for before signing in (a path inside the workspace).
-    public var next: String
-    public var csrfToken: String
-
-    public init(userID: String = "", error: String? = nil, next: String = WorkspaceRoute.overview.path, csrfToken: String) {
-        self.userID = userID
-        self.error = error
-        self.next = next
-        self.csrfToken = csrfToken
-    }
-}
 
 public enum SignInPage {
-    public static func render(_ model: SignInModel) -> String {
+    public static func render(_ model: SignInPage.Model) -> String {
         PageLayout.document(title: "Sign in", section: nil, viewer: nil, content: .div(
             .class("card"), .style("max-width:28rem;margin:2rem auto"),
             .h1("Sign in"),
@@ -33,5 +18,23 @@ public enum SignInPage {
                 .p(.button(.type(.submit), "Sign in"))
             )
         ))
+    }
+}
+
+extension SignInPage {
+    /// The sign-in form: what was typed is kept, the error is shown beside the form, and where to go next is carried.
+    public struct Model: Sendable, Hashable {
+        public var userID: String
+        public var error: String?
+        /// The page the user asked for before signing in (a path inside the workspace).
+        public var next: String
+        public var csrfToken: String
+
+        public init(userID: String = "", error: String? = nil, next: String = WorkspaceRoute.overview.path, csrfToken: String) {
+            self.userID = userID
+            self.error = error
+            self.next = next
+            self.csrfToken = csrfToken
+        }
     }
 }

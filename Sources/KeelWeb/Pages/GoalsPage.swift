@@ -1,102 +1,104 @@
 import Foundation
 import Plot
 
-/// Goals of one trading user picked from a list (never a typed id): progress bars, progress and risk-factor
-/// history charts, cancel, and the form to create one.
-public struct GoalsWorkspaceModel: Sendable {
-    public struct Person: Sendable, Hashable {
-        public var userID: String
-        public var label: String
-        public var clientID: Int?
+extension GoalsPage {
+    /// Goals of one trading user picked from a list (never a typed id): progress bars, progress and risk-factor
+    /// history charts, cancel, and the form to create one.
+    public struct Model: Sendable {
+        public struct Person: Sendable, Hashable {
+            public var userID: String
+            public var label: String
+            public var clientID: Int?
 
-        public init(userID: String, label: String, clientID: Int?) {
-            self.userID = userID
-            self.label = label
-            self.clientID = clientID
+            public init(userID: String, label: String, clientID: Int?) {
+                self.userID = userID
+                self.label = label
+                self.clientID = clientID
+            }
         }
-    }
 
-    public struct Goal: Sendable {
-        public var goalID: String
-        public var name: String
-        public var type: String
-        public var target: Double
-        public var status: String
-        public var progress: Double
-        public var factor: Double
-        public var strategy: String
-        public var reason: String
-        public var periodEnd: Date?
-        public var progressHistory: [(date: Date, value: Double)]
-        public var factorHistory: [(date: Date, value: Double)]
-        /// Changes of risk factor or strategy, newest first: when, from → to, and why.
-        public var adjustments: [(at: Date, change: String, reason: String)]
-        /// The goal's alerts (milestones, at risk), newest first.
-        public var alerts: [(at: Date, severity: String, message: String)]
+        public struct Goal: Sendable {
+            public var goalID: String
+            public var name: String
+            public var type: String
+            public var target: Double
+            public var status: String
+            public var progress: Double
+            public var factor: Double
+            public var strategy: String
+            public var reason: String
+            public var periodEnd: Date?
+            public var progressHistory: [(date: Date, value: Double)]
+            public var factorHistory: [(date: Date, value: Double)]
+            /// Changes of risk factor or strategy, newest first: when, from → to, and why.
+            public var adjustments: [(at: Date, change: String, reason: String)]
+            /// The goal's alerts (milestones, at risk), newest first.
+            public var alerts: [(at: Date, severity: String, message: String)]
 
-        public init(goalID: String, name: String, type: String, target: Double, status: String, progress: Double, factor: Double, strategy: String,
-                    reason: String, periodEnd: Date?, progressHistory: [(date: Date, value: Double)], factorHistory: [(date: Date, value: Double)],
-                    adjustments: [(at: Date, change: String, reason: String)] = [], alerts: [(at: Date, severity: String, message: String)] = []) {
-            self.adjustments = adjustments
-            self.alerts = alerts
-            self.goalID = goalID
-            self.name = name
-            self.type = type
-            self.target = target
-            self.status = status
-            self.progress = progress
-            self.factor = factor
-            self.strategy = strategy
-            self.reason = reason
-            self.periodEnd = periodEnd
-            self.progressHistory = progressHistory
-            self.factorHistory = factorHistory
+            public init(goalID: String, name: String, type: String, target: Double, status: String, progress: Double, factor: Double, strategy: String,
+                        reason: String, periodEnd: Date?, progressHistory: [(date: Date, value: Double)], factorHistory: [(date: Date, value: Double)],
+                        adjustments: [(at: Date, change: String, reason: String)] = [], alerts: [(at: Date, severity: String, message: String)] = []) {
+                self.adjustments = adjustments
+                self.alerts = alerts
+                self.goalID = goalID
+                self.name = name
+                self.type = type
+                self.target = target
+                self.status = status
+                self.progress = progress
+                self.factor = factor
+                self.strategy = strategy
+                self.reason = reason
+                self.periodEnd = periodEnd
+                self.progressHistory = progressHistory
+                self.factorHistory = factorHistory
+            }
         }
-    }
 
-    /// One line of the book's overview: whose goal, how far, and its state.
-    public struct BookGoal: Sendable, Hashable {
-        public var person: Person
-        public var name: String
-        public var type: String
-        public var status: String
-        public var progress: Double
+        /// One line of the book's overview: whose goal, how far, and its state.
+        public struct BookGoal: Sendable, Hashable {
+            public var person: Person
+            public var name: String
+            public var type: String
+            public var status: String
+            public var progress: Double
 
-        public init(person: Person, name: String, type: String, status: String, progress: Double) {
-            self.person = person
-            self.name = name
-            self.type = type
-            self.status = status
-            self.progress = progress
+            public init(person: Person, name: String, type: String, status: String, progress: Double) {
+                self.person = person
+                self.name = name
+                self.type = type
+                self.status = status
+                self.progress = progress
+            }
         }
-    }
 
-    public var viewer: Viewer
-    public var people: [Person]
-    /// The book's goals before a person is picked: failing and at risk first (staff only).
-    public var book: [BookGoal] = []
-    public var selected: Person?
-    public var accounts: [String]
-    public var goalTypes: [String]
-    public var goals: [Goal]
-    public var notice: String?
-    public var error: String?
+        public var viewer: Viewer
+        public var people: [Person]
+        /// The book's goals before a person is picked: failing and at risk first (staff only).
+        public var book: [BookGoal] = []
+        public var selected: Person?
+        public var accounts: [String]
+        public var goalTypes: [String]
+        public var goals: [Goal]
+        public var notice: String?
+        public var error: String?
 
-    public init(viewer: Viewer, people: [Person], book: [BookGoal] = [], selected: Person?, accounts: [String], goalTypes: [String], goals: [Goal],
-                notice: String? = nil, error: String? = nil) {
-        self.viewer = viewer
-        self.people = people
-        self.book = book
-        self.selected = selected
-        self.accounts = accounts
-        self.goalTypes = goalTypes
-        self.goals = goals
-        self.notice = notice
-        self.error = error
+        public init(viewer: Viewer, people: [Person], book: [BookGoal] = [], selected: Person?, accounts: [String], goalTypes: [String], goals: [Goal],
+                    notice: String? = nil, error: String? = nil) {
+            self.viewer = viewer
+            self.people = people
+            self.book = book
+            self.selected = selected
+            self.accounts = accounts
+            self.goalTypes = goalTypes
+            self.goals = goals
+            self.notice = notice
+            self.error = error
+        }
     }
 }
 
-public enum GoalsWorkspacePage {
+public enum GoalsPage {
     /// The texts an action's outcome code shows (fixed: a link cannot make the page say anything).
     public static let messages: [String: String] = [
         "created": "The goal was created.", "cancelled": "The goal was cancelled.", "name": "The goal needs a name.",
@@ -104,7 +106,7 @@ public enum GoalsWorkspacePage {
         "account_hash": "Choose one of the person's accounts.", "period_end": "That kind of goal needs an end date.",
     ]
 
-    public static func render(_ model: GoalsWorkspaceModel) -> String {
+    public static func render(_ model: Model) -> String {
         PageLayout.document(title: "Goals", section: .goals, viewer: model.viewer, content: .group(
             .h1("Goals"),
             Controls.banners(notice: model.notice, error: model.error),
@@ -132,7 +134,7 @@ public enum GoalsWorkspacePage {
     }
 
     /// The book at a glance: every open goal with a progress bar, those that need attention first.
-    static func book(_ goals: [GoalsWorkspaceModel.BookGoal]) -> Node<HTML.BodyContext> {
+    static func book(_ goals: [Model.BookGoal]) -> Node<HTML.BodyContext> {
         let failing = goals.filter { $0.status == "failed" }.count, atRisk = goals.filter { $0.status == "at_risk" }.count
         return .section(
             .class("card"), .style("margin-top:1rem"),
@@ -149,7 +151,7 @@ public enum GoalsWorkspacePage {
         )
     }
 
-    static func goal(person: GoalsWorkspaceModel.Person, _ goal: GoalsWorkspaceModel.Goal, csrf: String) -> Node<HTML.BodyContext> {
+    static func goal(person: Model.Person, _ goal: Model.Goal, csrf: String) -> Node<HTML.BodyContext> {
         let progress = LineChart(title: "\(goal.name): progress", series: [.init(name: "progress", points: goal.progressHistory)],
                                  format: { Format.percent($0 / 100, digits: 0) }).node()
         let factor = LineChart(title: "\(goal.name): risk factor", series: [.init(name: "factor", points: goal.factorHistory, colour: "#7a4d00")],
@@ -181,7 +183,7 @@ public enum GoalsWorkspacePage {
         )
     }
 
-    static func create(person: GoalsWorkspaceModel.Person, model: GoalsWorkspaceModel) -> Node<HTML.BodyContext> {
+    static func create(person: Model.Person, model: Model) -> Node<HTML.BodyContext> {
         .section(
             .class("card"), .h2("New goal"),
             .form(
