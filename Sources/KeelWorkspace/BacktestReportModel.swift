@@ -35,7 +35,7 @@ extension BacktestsQuery {
             ("Sharpe", ratio(m.sharpe)), ("Sortino", ratio(m.sortino)), ("Max drawdown", percent(m.maxDrawdown)), ("Volatility", percent(m.annualVolatility)),
             ("Calmar", ratio(m.calmar)), ("Turnover (per year)", ratio(m.turnover)), ("Exposure", percent(m.exposure)),
             ("Win rate", percent(m.winRate)), ("Profit factor", ratio(m.profitFactor)), ("Trades", "\(outcome.trades)"),
-            ("Costs", Format.money(outcome.commissions)), ("Fills", outcome.execution ?? "\(outcome.fills)"),
+            ("Costs", Format.money(outcome.commissions)),
         ]
         if let benchmark = outcome.benchmarkMetrics, let name = outcome.benchmark {
             figures.append(("\(name) total return", percent(benchmark.totalReturn)))
@@ -66,7 +66,7 @@ extension BacktestsQuery {
         }
         let first = outcome.equityCurve.first.map { Format.day($0.date) } ?? "", last = outcome.equityCurve.last.map { Format.day($0.date) } ?? ""
         let symbols = outcome.symbols.prefix(12).joined(separator: ", ") + (outcome.symbols.count > 12 ? " and \(outcome.symbols.count - 12) more" : "")
-        report.summary = "\(symbols) · \(first) to \(last) · \(outcome.fills) fills · \(String(format: "%.1f", outcome.elapsedMilliseconds)) ms"
+        report.summary = "\(symbols) · \(first) to \(last) · \(outcome.fills) fills\(outcome.execution.map { " (\($0))" } ?? "") · \(String(format: "%.1f", outcome.elapsedMilliseconds)) ms"
             + (outcome.benchmark.map { " · benchmark \($0)" } ?? "")
         report.monthly = monthlyReturns(outcome.equityCurve.map { ($0.date, $0.equity) }, initial: outcome.initialCash)
         return report

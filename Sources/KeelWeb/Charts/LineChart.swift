@@ -62,7 +62,7 @@ public struct LineChart: Sendable {
             for line in series {
                 nodes.append(SVG.rect(x: lx, y: 6, width: 12, height: 4, fill: line.colour))
                 nodes.append(SVG.text(line.name, x: lx + 16, y: 12))
-                lx += 28 + Double(line.name.count) * 6.2
+                lx += 28 + Double(line.name.count) * 7.5
             }
         }
         return SVG.chart(width: width, height: height, label: title, nodes)
