@@ -131,7 +131,7 @@ func registerRoutes(_ app: Application, services keel: KeelServices, configurati
         TradingController(approvals: keel.approvals, execution: keel.execution, healthService: keel.health, predictions: keel.predictions,
                           rebalancing: keel.rebalancing),
         SystemController(system: keel.system, reconciliation: keel.reconciliation),
-        DataController(marketData: keel.marketData, pipeline: keel.pipeline, jobs: keel.jobs, schwab: keel.schwab, clock: clock,
+        DataController(marketData: keel.marketData, pipeline: keel.pipeline, jobs: keel.jobs, clock: clock,
                        importRoot: configuration.dataImportRoot),
         BacktestController(backtests: keel.backtests, jobs: keel.jobs),
         GoalController(goals: keel.goals),

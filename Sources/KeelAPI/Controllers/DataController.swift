@@ -10,7 +10,6 @@ struct DataController: RouteCollection {
     let marketData: MarketDataQueries
     let pipeline: PipelineService
     let jobs: JobService
-    let schwab: SchwabLinkService?
     let clock: any KeelClock
     /// The folder CSV imports may read from (nil: anywhere the process can read).
     let importRoot: String?
@@ -40,42 +39,15 @@ struct DataController: RouteCollection {
     }
 
     func startRun(req: Request) async throws -> Response {
-        let principal = try req.principal
-        try principal.ensureStaff()
         let body = try req.decodeBody(PipelineRunRequest.self)
-        guard let mode = PipelineMode(rawValue: body.mode ?? "full") else {
-            throw ServiceError.invalid("mode", "mode must be one of full, incremental, backfill")
-        }
-        let provider: any MarketDataProvider
-        switch body.source ?? "simulator" {
-        case "csv":
-            guard let path = body.path, !path.isEmpty else { throw ServiceError.invalid("path", "path is required for a csv source") }
-            provider = CSVMarketDataProvider(path: try Self.allowedPath(path, root: importRoot),
-                                             symbolOverride: body.symbol, intervalOverride: body.interval, asOfOverride: body.asOf)
-        case "simulator":
-            provider = SimulatorMarketDataProvider(seed: body.seed ?? DemoMarketSeeder.defaultSeed, historyDays: 760,
-                                                   symbols: body.symbols?.map { $0.uppercased() }, clock: clock)
-        case "schwab":
-            guard let schwab = schwab else { throw ServiceError(.unavailable, code: "schwab_not_configured", message: "Schwab is not configured on this server") }
-            guard let clientID = body.clientId else { throw ServiceError.invalid("client_id", "client_id (whose Schwab login reads the prices) is required") }
-            try principal.ensureAccess(toClient: clientID)
-            provider = SchwabPriceHistoryProvider(clientID: clientID, symbols: body.symbols ?? [], years: body.years ?? 1, schwab: schwab)
-        default:
-            throw ServiceError.invalid("source", "source must be csv, simulator or schwab")
-        }
-        let parameters = PipelineParameters(from: try body.from.map { try Self.date($0, field: "from") },
-                                            to: try body.to.map { try Self.date($0, field: "to").addingTimeInterval(86_399) },
-                                            policy: body.policy)
-        let run = try await pipeline.start(mode: mode, provider: provider, parameters: parameters, by: principal.userID)
-        if body.wait == true {
-            return try await PipelineRunResponse(try await pipeline.execute(run.runID)).encodeResponse(status: .ok, for: req)
-        }
-        // A job, not a detached task: a restart or a dead worker resumes it from the run's cursor.
-        let job = try await jobs.enqueue(kind: "pipeline.run", payload: try StoredJSON.encode(["run_id": run.runID]),
-                                                  idempotencyKey: "pipeline:\(run.runID)", createdBy: principal.userID)
+        let input = PipelineRunInput(mode: body.mode, source: body.source, path: body.path, symbol: body.symbol, interval: body.interval, asOf: body.asOf,
+                                     seed: body.seed, symbols: body.symbols, clientID: body.clientId, years: body.years,
+                                     from: try body.from.map { try Self.date($0, field: "from") },
+                                     to: try body.to.map { try Self.date($0, field: "to").addingTimeInterval(86_399) }, policy: body.policy, wait: body.wait == true)
+        let (run, jobID) = try await pipeline.submit(input, importRoot: importRoot, jobs: jobs, by: req.principal)
         var response = PipelineRunResponse(run)
-        response.jobId = job.jobID
-        return try await response.encodeResponse(status: .accepted, for: req)
+        response.jobId = jobID
+        return try await response.encodeResponse(status: jobID == nil ? .ok : .accepted, for: req)
     }
 
     func listRuns(req: Request) async throws -> [PipelineRunResponse] {
@@ -146,20 +118,5 @@ struct DataController: RouteCollection {
 
     static func date(_ text: String, field: String) throws -> Date {
         try FieldValidation.instant(text, field: field)
-    }
-
-    /// Server-side paths are allowed only inside the configured import root.
-    static func allowedPath(_ path: String, root: String?) throws -> String {
-        guard let root else {
-            throw ServiceError(.forbidden, code: "csv_import_disabled",
-                               message: "this server imports CSV files over HTTP only from a configured import root; use `keel data import`", field: "path")
-        }
-        let resolvedRoot = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
-        let resolved = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: root)).standardizedFileURL.resolvingSymlinksInPath().path
-        let prefix = resolvedRoot.hasSuffix("/") ? resolvedRoot : resolvedRoot + "/"
-        guard resolved == resolvedRoot || resolved.hasPrefix(prefix) else {
-            throw ServiceError(.forbidden, code: "path_outside_import_root", message: "path must lie inside the import root", field: "path")
-        }
-        return resolved
     }
 }

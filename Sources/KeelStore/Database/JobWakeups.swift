@@ -31,14 +31,21 @@ public enum JobWakeups {
             connectionID += 1
             do {
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: connectionID, logger: logger)
-                try await withTaskCancellationHandler {
-                    try await connection.listen(on: channel) { notifications in
-                        onWake()
-                        for try await _ in notifications { onWake() }
+                do {
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: channel) { notifications in
+                            onWake()
+                            for try await _ in notifications { onWake() }
+                        }
+                    } onCancel: {
+                        // Closing ends the notification sequence, and with it the listen.
+                        connection.close().whenComplete { _ in }
                     }
-                } onCancel: {
-                    // Closing ends the notification sequence, and with it the listen.
-                    connection.close().whenComplete { _ in }
+                } catch {
+                    // Closed (awaited) on every way out: a connection released while its channel is still open is
+                    // a leak, and PostgresNIO traps on it in debug builds.
+                    try? await connection.close()
+                    throw error
                 }
                 try? await connection.close()
             } catch {
