@@ -32,6 +32,7 @@ public struct KeelServices: Sendable {
     public let models: ModelRegistryService
     public let goals: GoalService
     public let alerts: AlertQueries
+    public let tax: TaxService
     public let trades: TradeService
     public let strategyInstances: StrategyInstanceService
     /// The autonomous daily cycle: runs, steps, status.
@@ -55,6 +56,7 @@ public struct KeelServices: Sendable {
         webhooks = context.settings.alertWebhookURL != nil ? webhookSender.map { WebhookDispatcher(context: context, sender: $0) } : nil
         goals = GoalService(context: context, webhooks: webhooks)
         alerts = AlertQueries(context: context, goals: goals)
+        tax = TaxService(context: context)
         trades = TradeService(context: context, webhooks: webhooks)
         strategyInstances = StrategyInstanceService(context: context)
         let paper = PaperBroker(ledger: DatabasePaperBrokerLedger(database: context.database),

@@ -77,6 +77,9 @@ public func configureKeel(_ app: Application, _ configuration: KeelConfiguration
     if configuration.bootstrapAdmin {
         report.generatedAdminPassword = try await services.auth.bootstrapAdmin(password: configuration.adminPassword)
     }
+    // Accounts whose fills predate the lot ledger get their lots rebuilt from those fills (once; nothing to do after).
+    let rebuilt = try await services.tax.backfill()
+    if rebuilt > 0 { app.logger.notice("tax lots rebuilt from the fills of \(rebuilt) account(s)") }
     if configuration.seedDemo {
         report.demo = try await DemoDataSeeder(services: services).seed(advisorPassword: configuration.demoAdvisorPassword)
     }
@@ -142,6 +145,7 @@ func registerRoutes(_ app: Application, services keel: KeelServices, configurati
         ModelController(models: keel.models, training: keel.training, jobs: keel.jobs),
         RegimeController(regimes: keel.regimes),
         AutonomousController(controlService: keel.controls, cycles: keel.cycles, regimeSymbol: context.settings.cycle.regimeSymbol),
+        TaxController(tax: keel.tax, clock: clock),
     ] {
         try app.registerSecured(collection, on: secured)
     }

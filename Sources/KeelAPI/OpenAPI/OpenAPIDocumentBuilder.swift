@@ -137,6 +137,8 @@ struct OpenAPIDocumentBuilder {
             return .init(description: description, content: [.html: .init(.init(schema: .string))])
         case .text:
             return .init(description: description, content: [.txt: .init(.init(schema: .string))])
+        case .csv:
+            return .init(description: description, content: [.csv: .init(.init(schema: .string))])
         case .redirect:
             return .init(description: description, headers: ["Location": .init(.init(schema: .string(format: .other("uri"))))])
         case .json(let explicit):

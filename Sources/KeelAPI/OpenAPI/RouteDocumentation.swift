@@ -9,6 +9,7 @@ struct RouteDocumentation: Sendable {
         case json(_ type: (any (Decodable & SendableMetatype).Type)? = nil)
         case html
         case text
+        case csv
         case redirect
         case none
     }

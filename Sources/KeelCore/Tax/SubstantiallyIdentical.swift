@@ -20,4 +20,9 @@ public struct SubstantiallyIdentical: Sendable, Hashable, Codable {
     public func key(_ symbol: String) -> String { groupOf[symbol.uppercased()] ?? symbol.uppercased() }
 
     public func same(_ a: String, _ b: String) -> Bool { key(a) == key(b) }
+
+    /// The groups, each sorted, in order of their first symbol.
+    public var groups: [[String]] {
+        Dictionary(grouping: groupOf.keys, by: { groupOf[$0] ?? $0 }).values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+    }
 }

@@ -103,7 +103,7 @@ struct LedgerBook: Sendable {
     }
 
     /// Writes what the posted fills changed, in the caller's transaction under the accounts' locks: fills, cash,
-    /// positions and trades of every book with one multi-row statement per kind.
+    /// positions, trades and tax lots of every book with one multi-row statement per kind.
     static func write(_ books: [LedgerBook], session: Session, now: Date) async throws {
         let changed = books.filter { !$0.postedFills.isEmpty }
         guard !changed.isEmpty else { return }
@@ -111,5 +111,7 @@ struct LedgerBook: Sendable {
         try await session.accounts.setCash(Dictionary(changed.map { ($0.accountHash, $0.cash) }, uniquingKeysWith: { _, last in last }), at: now)
         try await session.ledger.savePositions(changed.flatMap(\.changedPositions))
         try await session.ledger.saveTrades(changed.flatMap(\.changedTradeRecords))
+        try await TaxLedger.post(changed.flatMap(\.postedFills), clientIDs: Dictionary(changed.map { ($0.accountHash, $0.clientID) }, uniquingKeysWith: { first, _ in first }),
+                                 session: session)
     }
 }

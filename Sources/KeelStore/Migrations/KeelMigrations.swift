@@ -32,6 +32,7 @@ public enum KeelMigrations {
         M027_CashFlows(),
         M028_LeanMarketBars(),
         M029_WorkingBatches(),
+        M030_TaxLots(),
     ]
 
     public static func register(on migrations: Migrations) {

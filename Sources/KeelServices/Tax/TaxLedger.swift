@@ -1,0 +1,123 @@
+import Foundation
+import KeelCore
+import KeelStore
+
+/// Keeps each account's tax lots in step with its fills, in the same transaction as the fills themselves (under the
+/// accounts' locks): buys open lots, sells realise them FIFO, wash sales move losses onto replacement shares. A sale
+/// of shares the lots do not hold (a position that predates the ledger or came from elsewhere) realises them with
+/// an unknown basis rather than refusing the fill: the money path never waits on the tax books.
+enum TaxLedger {
+    /// Posts `fills` (any accounts; each account's in the order they were posted) to their accounts' lots.
+    static func post(_ fills: [FillRecord], clientIDs: [String: Int], session: Session) async throws {
+        guard !fills.isEmpty else { return }
+        let identical = try await session.taxLots.identicalGroups()
+        let byAccount = Dictionary(grouping: fills, by: \.accountHash)
+        let hashes = byAccount.keys.sorted()
+        let earliest = fills.map { CivilDay($0.filledAt) }.min() ?? CivilDay(Date())
+        let lots = try await session.taxLots.lots(accountHashes: hashes)
+        let losses = try await session.taxLots.openLosses(accountHashes: hashes, since: earliest.adding(days: -TaxLotBook.washWindowDays))
+        var writes: [TaxLotRepository.Write] = []
+        for hash in hashes {
+            guard let clientID = clientIDs[hash] else { continue }
+            var book = TaxLotBook(lots: lots[hash] ?? [], realized: losses[hash] ?? [], identical: identical)
+            let before = book
+            // In the order they were posted (a batch's sales before its purchases), which is the order they happened.
+            for fill in byAccount[hash] ?? [] { try apply(fill, to: &book) }
+            writes.append(difference(book, from: before, accountHash: hash, clientID: clientID))
+        }
+        try await session.taxLots.save(writes)
+    }
+
+    /// One fill on the book: a buy opens a lot named by the fill; a sell consumes lots FIFO, with any shares the
+    /// lots lack realised at an unknown basis.
+    static func apply(_ fill: FillRecord, to book: inout TaxLotBook) throws {
+        let day = CivilDay(fill.filledAt)
+        switch fill.side {
+        case .buy:
+            try book.buy(lotID: fill.fillID, symbol: fill.symbol, quantity: fill.quantity, price: fill.price, fees: fill.commission, on: day)
+        case .sell:
+            let missing = fill.quantity - book.held(fill.symbol)
+            if missing > 0 {
+                try book.buy(lotID: "unknown-\(fill.fillID)", symbol: fill.symbol, quantity: missing, price: 0, fees: 0, on: day, basisKnown: false)
+            }
+            try book.sell(saleID: fill.fillID, symbol: fill.symbol, quantity: fill.quantity, price: fill.price, fees: fill.commission, on: day)
+        }
+    }
+
+    /// What changed between two states of one account's book.
+    static func difference(_ book: TaxLotBook, from before: TaxLotBook, accountHash: String, clientID: Int) -> TaxLotRepository.Write {
+        let previous = Dictionary(before.lots.map { ($0.lotID, $0) }, uniquingKeysWith: { first, _ in first })
+        let earlier = Dictionary(before.realized.map { ($0.realizedID, $0) }, uniquingKeysWith: { first, _ in first })
+        return TaxLotRepository.Write(accountHash: accountHash, clientID: clientID, lots: book.lots.filter { previous[$0.lotID] != $0 },
+                                      closedLotIDs: Array(Set(previous.keys).subtracting(book.lots.map(\.lotID))),
+                                      realized: book.realized.filter { earlier[$0.realizedID] != $0 })
+    }
+
+    /// Accounts whose fills predate the lot ledger: their lots are rebuilt by replaying every fill, oldest first.
+    static func backfill(session: Session) async throws -> Int {
+        let hashes = try await session.taxLots.accountsWithoutLots()
+        guard !hashes.isEmpty else { return 0 }
+        let identical = try await session.taxLots.identicalGroups()
+        let accounts = try await session.accounts.find(hashes: hashes)
+        var writes: [TaxLotRepository.Write] = []
+        for hash in hashes {
+            guard let account = accounts[hash] else { continue }
+            var book = TaxLotBook(identical: identical)
+            for fill in replayOrder(try await session.ledger.fills(accountHash: hash)) { try apply(fill, to: &book) }
+            writes.append(difference(book, from: TaxLotBook(identical: identical), accountHash: hash, clientID: account.clientID))
+        }
+        try await session.taxLots.save(writes)
+        return hashes.count
+    }
+
+    /// Fills in the order they were posted, as far as the stored fills tell: by time; within one instant, the sales
+    /// the holdings already cover, then the purchases, then the other sales (a batch sells before it buys, and a
+    /// later batch's sale of what an earlier one bought at the same instant comes after that purchase).
+    static func replayOrder(_ fills: [FillRecord]) -> [FillRecord] {
+        var ordered: [FillRecord] = []
+        var held: [String: Decimal] = [:]
+        let instants = Dictionary(grouping: fills, by: \.filledAt)
+        for instant in instants.keys.sorted() {
+            let group = (instants[instant] ?? []).sorted { $0.fillID < $1.fillID }
+            var covered: [FillRecord] = [], waiting: [FillRecord] = []
+            for sale in group where sale.side == .sell {
+                if (held[sale.symbol] ?? 0) >= sale.quantity {
+                    held[sale.symbol, default: 0] -= sale.quantity
+                    covered.append(sale)
+                } else {
+                    waiting.append(sale)
+                }
+            }
+            let buys = group.filter { $0.side == .buy }
+            for buy in buys { held[buy.symbol, default: 0] += buy.quantity }
+            for sale in waiting { held[sale.symbol, default: 0] -= sale.quantity }
+            ordered += covered + buys + waiting
+        }
+        return ordered
+    }
+
+    /// A symbol whose lots and position disagree.
+    struct Mismatch: Sendable, Hashable {
+        var accountHash: String
+        var symbol: String
+        var lots: Decimal
+        var position: Decimal
+    }
+
+    /// Compares the lots with the positions of the accounts (what reconciliation checks): every held share in a lot,
+    /// no lot without a position.
+    static func mismatches(accountHashes: [String], session: Session) async throws -> [Mismatch] {
+        let lots = try await session.taxLots.heldQuantities(accountHashes: accountHashes)
+        let positions = try await session.ledger.positions(accountHashes: accountHashes)
+        var found: [Mismatch] = []
+        for hash in accountHashes {
+            var held: [String: Decimal] = [:]
+            for position in positions[hash] ?? [] { held[position.symbol, default: 0] += position.quantity }
+            for symbol in Set(held.keys).union(lots[hash]?.keys ?? [:].keys).sorted() {
+                let inLots = lots[hash]?[symbol] ?? 0, inPosition = held[symbol] ?? 0
+                if inLots != inPosition { found.append(Mismatch(accountHash: hash, symbol: symbol, lots: inLots, position: inPosition)) }
+            }
+        }
+        return found
+    }
+}

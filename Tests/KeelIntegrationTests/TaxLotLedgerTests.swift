@@ -1,0 +1,97 @@
+import Foundation
+@_spi(RawSQL) import KeelStore
+import KeelCore
+import KeelServices
+import KeelTestSupport
+import Testing
+
+/// The lot ledger through real executions: every fill opens or consumes lots in the fills' own transaction, the lots
+/// agree with the positions, sales are realised by tax year (JSON and Form 8949), accounts from before the ledger are
+/// rebuilt from their fills, and the substantially identical groups are the advisor's.
+@Suite("Tax lot ledger")
+struct TaxLotLedgerTests {
+    static func lotQuantities(_ app: KeelTestApp, _ scenario: TradingScenario) async throws -> [String: Decimal] {
+        let lots = try await app.request(.GET, "/api/brokerages/accounts/\(scenario.accountHash)/lots", token: scenario.token)
+        #expect(lots.status == .ok, "\(lots)")
+        var held: [String: Decimal] = [:]
+        for lot in lots.array {
+            held[lot.string("symbol") ?? "", default: 0] += Self.decimal(lot["quantity"])
+        }
+        return held
+    }
+
+    /// A JSON number as the decimal it was written as (its shortest text, not the nearest binary double).
+    static func decimal(_ value: Any?) -> Decimal {
+        (value as? NSNumber).flatMap { Decimal(string: $0.stringValue) } ?? 0
+    }
+
+    static func positions(_ app: KeelTestApp, _ scenario: TradingScenario) async throws -> [String: Decimal] {
+        let rows = try await app.database.read { try await $0.ledger.positions(accountHash: scenario.accountHash) }
+        return Dictionary(rows.map { ($0.symbol, $0.quantity) }, uniquingKeysWith: +)
+    }
+
+    @Test("buys open lots that equal the positions; a sale realises them by tax year (JSON and Form 8949); a rebuild from the fills gives the same lots",
+          arguments: TestDatabase.available)
+    func lotsFollowTheFills(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            let bought = try await scenario.execute(app, batchID: try await scenario.approvedBatch(app), dryRun: false)
+            #expect(bought.status == .ok, "\(bought)")
+            let positions = try await Self.positions(app, scenario)
+            #expect(!positions.isEmpty)
+            #expect(try await Self.lotQuantities(app, scenario) == positions, "the lots hold exactly the positions")
+            #expect(try await app.services.tax.mismatches(accountHashes: [scenario.accountHash]).isEmpty)
+
+            // Fewer names: the planner sells some, and each sale is realised lot by lot.
+            let smaller = try await scenario.rebalance(app, requireApproval: false, maxPositions: 3)
+            let batchID = try #require(smaller.object.string("batch_id"), "\(smaller)")
+            #expect(try await scenario.execute(app, batchID: batchID, dryRun: false).status == .ok)
+            let after = try await Self.positions(app, scenario)
+            #expect(try await Self.lotQuantities(app, scenario) == after)
+            let sold = positions.reduce(Decimal(0)) { $0 + max(0, $1.value - (after[$1.key] ?? 0)) }
+            #expect(sold > 0, "the smaller portfolio sold something")
+
+            let year = CivilDay(app.services.context.clock.now()).components.year
+            let realized = try await app.request(.GET, "/api/clients/\(scenario.clientID)/tax/realized?year=\(year)", token: scenario.token)
+            #expect(realized.status == .ok, "\(realized)")
+            let rows = realized.object.objects("lots")
+            let realizedShares = rows.reduce(Decimal(0)) { $0 + Self.decimal($1["quantity"]) }
+            #expect(realizedShares == sold, "every sold share realised once")
+            #expect(rows.allSatisfy { $0.string("term") == "short" && $0["cost_basis"] != nil && $0.string("sold_on") != nil })
+            #expect(realized.object.string("notice")?.contains("not tax advice") == true)
+            let csv = try await app.request(.GET, "/api/clients/\(scenario.clientID)/tax/form-8949?year=\(year)", token: scenario.token)
+            #expect(csv.status == .ok, "\(csv)")
+            let lines = csv.body.split(separator: "\n")
+            #expect(lines.first == "description,date_acquired,date_sold,proceeds,cost_basis,code,adjustment,gain_or_loss,term")
+            #expect(lines.count == rows.count + 1)
+            #expect(try await app.request(.GET, "/api/clients/\(scenario.clientID)/tax/realized?year=1066", token: scenario.token).errorField == "year")
+            #expect(try await app.request(.GET, "/api/clients/\(scenario.clientID + 999)/tax/realized", token: scenario.token).status == .notFound)
+
+            // An account from before the ledger: its lots and realised rows are rebuilt from its fills, the same.
+            let before = try await Self.lotQuantities(app, scenario)
+            try await app.database.write { session in
+                try await session.sql.raw("DELETE FROM tax_lots WHERE account_hash = \(bind: scenario.accountHash)").run()
+                try await session.sql.raw("DELETE FROM realized_lots WHERE account_hash = \(bind: scenario.accountHash)").run()
+            }
+            #expect(try await app.services.tax.backfill() == 1)
+            let rebuilt = try await Self.lotQuantities(app, scenario)
+            #expect(rebuilt == before, "\(rebuilt) vs \(before)")
+            #expect(try await app.count("realized_lots", where: "account_hash = '\(scenario.accountHash)'") == rows.count)
+            #expect(try await app.services.tax.backfill() == 0, "nothing left to rebuild")
+        }
+    }
+
+    @Test("substantially identical groups: staff set them, bad ones are refused naming the group", arguments: TestDatabase.available)
+    func identicalGroups(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let token = try await app.login()
+            let set = try await app.request(.PUT, "/api/tax/identical-groups", token: token, json: ["groups": [["voo", "IVV", "SPLG"], ["QQQ", "QQQM"]]])
+            #expect(set.status == .ok, "\(set)")
+            let read = try await app.request(.GET, "/api/tax/identical-groups", token: token)
+            #expect(read.object["groups"] as? [[String]] == [["IVV", "SPLG", "VOO"], ["QQQ", "QQQM"]], "\(read)")
+            #expect(try await app.request(.PUT, "/api/tax/identical-groups", token: token, json: ["groups": [["VOO"]]]).errorField == "groups.0")
+            #expect(try await app.request(.PUT, "/api/tax/identical-groups", token: token, json: ["groups": [["VOO", "IVV"], ["IVV", "SPY"]]]).errorField == "groups.1")
+            #expect(try await app.request(.PUT, "/api/tax/identical-groups", token: token, json: [:]).errorField == "groups")
+        }
+    }
+}
