@@ -33,6 +33,7 @@ public enum KeelMigrations {
         M028_LeanMarketBars(),
         M029_WorkingBatches(),
         M030_TaxLots(),
+        M031_TaxPreferences(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -1,0 +1,80 @@
+import Foundation
+import KeelCore
+import Testing
+
+/// The tax rules of a taxable account's rebalance, on its target weights.
+@Suite("Tax-aware rebalancing")
+struct TaxAwareRebalanceTests {
+    static let today = TaxLotTests.day("2024-06-03")
+
+    static func snapshot(_ holdings: [(String, Decimal)], prices: [String: Decimal], cash: Decimal = 0) -> PortfolioSnapshot {
+        PortfolioSnapshot(cash: cash, holdings: holdings.map { Holding(symbol: $0.0, quantity: $0.1, averageCost: prices[$0.0] ?? 0) }, prices: prices)
+    }
+
+    @Test func aRecentLossBlocksTheBuyBackUntilTheWindowEnds() throws {
+        var book = TaxLotBook()
+        try book.buy(lotID: "L1", symbol: "AAPL", quantity: 100, price: 150, fees: 0, on: TaxLotTests.day("2024-01-02"))
+        try book.sell(saleID: "S", symbol: "AAPL", quantity: 100, price: 120, fees: 0, on: TaxLotTests.day("2024-05-20"))
+        let snapshot = Self.snapshot([], prices: ["AAPL": 120, "MSFT": 400], cash: 100_000)
+        let (targets, reasons) = TaxAwareRebalance.adjust(targets: ["AAPL": 0.5, "MSFT": 0.5], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(targets["AAPL"] == 0 && targets["MSFT"] == 0.5)
+        #expect(reasons["AAPL"]?.contains("wash sale") == true && reasons["AAPL"]?.contains("2024-06-20") == true, "\(reasons)")
+        let later = TaxAwareRebalance.adjust(targets: ["AAPL": 0.5], snapshot: snapshot, book: book, on: TaxLotTests.day("2024-06-20"), settings: .init())
+        #expect(later.targets["AAPL"] == 0.5 && later.reasons.isEmpty)
+        let knowingly = TaxAwareRebalance.adjust(targets: ["AAPL": 0.5], snapshot: snapshot, book: book, on: Self.today, settings: .init(allowWashSales: true))
+        #expect(knowingly.targets["AAPL"] == 0.5)
+    }
+
+    @Test func aLossSaleWithSharesBoughtInTheLast30DaysHeldIsNotMade() throws {
+        var book = TaxLotBook()
+        try book.buy(lotID: "old", symbol: "AAPL", quantity: 100, price: 150, fees: 0, on: TaxLotTests.day("2024-01-02"))
+        try book.buy(lotID: "new", symbol: "AAPL", quantity: 100, price: 125, fees: 0, on: TaxLotTests.day("2024-05-25"))
+        let snapshot = Self.snapshot([("AAPL", 200)], prices: ["AAPL": 120], cash: 24_000)
+        let (targets, reasons) = TaxAwareRebalance.adjust(targets: ["AAPL": 0.25], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(targets["AAPL"] == snapshot.weight(of: "AAPL") && reasons["AAPL"]?.contains("wash sale") == true, "\(reasons)")
+    }
+
+    @Test func driftSalesStopWhereTheTaxExceedsTheTolerance() throws {
+        var book = TaxLotBook()
+        // A short-term gain of 100 a share on a 200 price: 37 of tax a share, far above 10% of 200.
+        try book.buy(lotID: "gain", symbol: "NVDA", quantity: 100, price: 100, fees: 0, on: TaxLotTests.day("2024-03-01"))
+        let snapshot = Self.snapshot([("NVDA", 100)], prices: ["NVDA": 200], cash: 20_000)
+        let (targets, reasons) = TaxAwareRebalance.adjust(targets: ["NVDA": 0.25], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(targets["NVDA"] == snapshot.weight(of: "NVDA") && reasons["NVDA"]?.hasPrefix("not sold") == true, "\(reasons)")
+        // An exit sells whatever the tax.
+        let exit = TaxAwareRebalance.adjust(targets: [:], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(exit.targets["NVDA"] == nil && exit.reasons.isEmpty)
+        // With a loss lot beside it: FIFO sells 100 gain shares and 8 loss shares for the 108 wanted; the loss counts
+        // first (-10 a share, 3.70 of tax saved each), then gain shares while the tax stays within 10% of the value
+        // sold: (20 × 8 + 29.6) / (37 − 20) ≈ 11.2 of them.
+        try book.buy(lotID: "loss", symbol: "NVDA", quantity: 20, price: 210, fees: 0, on: TaxLotTests.day("2024-03-02"))
+        let both = Self.snapshot([("NVDA", 120)], prices: ["NVDA": 200])
+        let trimmed = TaxAwareRebalance.adjust(targets: ["NVDA": 0.1], snapshot: both, book: book, on: Self.today, settings: .init())
+        let kept = try #require(trimmed.targets["NVDA"])
+        let sold = (1 - kept) * 24_000 / 200
+        #expect(abs(sold - (8 + 189.6 / 17)) < 1e-6, "\(sold) shares sold")
+        #expect(trimmed.reasons["NVDA"]?.hasPrefix("trimmed") == true)
+    }
+
+    @Test func theYearlyBudgetTrimsDriftGains() throws {
+        var book = TaxLotBook()
+        try book.buy(lotID: "L", symbol: "MSFT", quantity: 100, price: 100, fees: 0, on: TaxLotTests.day("2022-01-03"))
+        let snapshot = Self.snapshot([("MSFT", 100)], prices: ["MSFT": 110], cash: 11_000)
+        // Long term, 10 a share: 2 of tax a share, within 10% of 110. Selling 50 realises 500; the budget leaves 200.
+        let free = TaxAwareRebalance.adjust(targets: ["MSFT": 0.25], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(free.targets["MSFT"] == 0.25 && free.reasons.isEmpty)
+        let budgeted = TaxAwareRebalance.adjust(targets: ["MSFT": 0.25], snapshot: snapshot, book: book, on: Self.today,
+                                                settings: .init(yearlyGainsBudget: 1_000, realizedThisYear: 800))
+        let sold = (0.5 - (budgeted.targets["MSFT"] ?? 0)) * 22_000 / 110
+        #expect(abs(sold - 20) < 1e-6, "\(sold) shares sold: 200 of gain at 10 a share")
+        #expect(budgeted.reasons["MSFT"]?.contains("budget") == true)
+    }
+
+    @Test func aLossSoldInThisPlanBlocksBuyingAnIdenticalFund() throws {
+        var book = TaxLotBook(identical: SubstantiallyIdentical(groups: [["VOO", "IVV"]]))
+        try book.buy(lotID: "L", symbol: "VOO", quantity: 10, price: 450, fees: 0, on: TaxLotTests.day("2023-01-03"))
+        let snapshot = Self.snapshot([("VOO", 10)], prices: ["VOO": 400, "IVV": 400, "VTI": 200])
+        let (targets, reasons) = TaxAwareRebalance.adjust(targets: ["IVV": 0.5, "VTI": 0.5], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(targets["IVV"] == 0 && reasons["IVV"]?.contains("VOO") == true && targets["VTI"] == 0.5, "\(reasons)")
+    }
+}
