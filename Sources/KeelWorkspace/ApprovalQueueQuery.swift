@@ -47,7 +47,7 @@ public struct ApprovalQueueQuery: Sendable {
                 sum + (order.estimatedNotional * costs.slippageBasisPoints / 10_000).roundedToCents
                     + costs.fees(side: order.side, notional: order.estimatedNotional, quantity: order.quantity, assetClass: AssetClass.inferred(fromSymbol: order.symbol))
             }
-            return .init(
+            var entry = ApprovalQueuePage.Model.Batch(
                 batchID: batch.batchID, client: names[batch.clientID] ?? "client \(batch.clientID)", accountHash: batch.accountHash,
                 createdAt: batch.createdAt, expiresAt: batch.approvalExpiresAt, strategy: batch.strategy, modelVersion: batch.modelVersion,
                 reason: notes?.cycle?.reason ?? notes?.goal?.strategyReason, goalFactor: notes?.goal?.factor ?? notes?.cycle?.riskFactor,
@@ -58,12 +58,27 @@ public struct ApprovalQueueQuery: Sendable {
                 preview: .init(fills: preview.trades.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: $0.quantity.double,
                                                                  price: ($0.price ?? 0).double, notional: ($0.notional ?? 0).double, fees: $0.commission.double) },
                                cashBefore: preview.cashBefore.double, cashAfter: preview.cashAfter.double))
+            if let tax = notes?.tax {
+                entry.tax = "lots sold by \(tax.lotMethod.replacingOccurrences(of: "_", with: " ")), taxed at \(Self.percent(tax.shortTermRate)) short term "
+                    + "and \(Self.percent(tax.longTermRate)) long term" + (tax.washSalesAllowed ? "; wash sales allowed by the advisor" : "")
+                entry.taxAdjustments = tax.adjustments.sorted { $0.key < $1.key }.map { .init(symbol: $0.key, reason: $0.value) }
+                for index in entry.orders.indices {
+                    guard let estimate = tax.estimates[entry.orders[index].symbol], entry.orders[index].side == "sell" else { continue }
+                    entry.orders[index].estimatedGain = (estimate.shortTermGain + estimate.longTermGain).double
+                    entry.orders[index].estimatedTax = estimate.tax.double
+                }
+            }
+            return entry
         }
         return .page(ApprovalQueuePage.Model(
             viewer: reader.viewer, batches: batches, notice: done.flatMap { ApprovalQueuePage.messages[$0] },
             error: error.map { ApprovalQueuePage.messages[$0] ?? "The action failed; the queue shows the batch as it is now." },
             rejectErrorBatch: rejectErrorBatch, page: page, pageSize: Self.pageSize, total: total))
     }
+}
+
+extension ApprovalQueueQuery {
+    static func percent(_ rate: Decimal) -> String { Format.percent(rate.double) }
 }
 
 extension Decimal {

@@ -94,4 +94,53 @@ struct TaxLotLedgerTests {
             #expect(try await app.request(.PUT, "/api/tax/identical-groups", token: token, json: [:]).errorField == "groups")
         }
     }
+
+    @Test("the rebalancer never buys back what it just sold at a loss (a wash sale) unless the advisor allows it; batches carry the tax estimates",
+          arguments: TestDatabase.available)
+    func theRebalancerRefusesToCreateAWashSale(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            #expect(try await scenario.execute(app, batchID: try await scenario.approvedBatch(app), dryRun: false).status == .ok)
+            let held = try await Self.positions(app, scenario)
+            // Three names only: the others are sold right after they were bought, at a loss of slippage and fees.
+            let smaller = try await scenario.rebalance(app, requireApproval: false, maxPositions: 3)
+            let smallerID = try #require(smaller.object.string("batch_id"), "\(smaller)")
+            let estimates = try #require((smaller.object["tax"] as? [String: Any])?["estimates"] as? [String: Any], "\(smaller.object.keys)")
+            #expect(!estimates.isEmpty, "each sale carries its estimated gain and tax")
+            #expect(try await scenario.execute(app, batchID: smallerID, dryRun: false).status == .ok)
+            let after = try await Self.positions(app, scenario)
+            let sold = Set(held.keys).subtracting(after.keys)
+            let year = CivilDay(app.services.context.clock.now()).components.year
+            let realized = try await app.request(.GET, "/api/clients/\(scenario.clientID)/tax/realized?year=\(year)", token: scenario.token).object
+            let losses = Set(realized.objects("lots").filter { ($0["gain_or_loss"] as? NSNumber)?.doubleValue ?? 0 < 0 }.compactMap { $0.string("symbol") })
+            #expect(!losses.isEmpty && losses.isSubset(of: sold), "\(losses) sold at a loss")
+
+            // Back to ten names: the ones just sold at a loss are not bought, and the batch says why.
+            let back = try await scenario.rebalance(app, requireApproval: true, maxPositions: 10)
+            #expect(back.status == .ok, "\(back)")
+            let bought = Set(back.object.objects("orders").filter { $0.string("side") == "buy" }.compactMap { $0.string("symbol") })
+            #expect(bought.isDisjoint(with: losses), "bought back \(bought.intersection(losses))")
+            let adjustments = (back.object["tax"] as? [String: Any])?["adjustments"] as? [String: String] ?? [:]
+            for symbol in losses { #expect(adjustments[symbol]?.contains("wash sale") == true, "\(symbol): \(adjustments)") }
+
+            // The advisor may do it knowingly.
+            let knowing = try await app.request(.POST, "/api/rl/trading/rebalance", token: scenario.token, json: [
+                "client_id": scenario.clientID, "account_hash": scenario.accountHash, "portfolio_id": 1, "max_positions": 10,
+                "require_approval": true, "allow_wash_sales": true,
+            ])
+            let knowinglyBought = Set(knowing.object.objects("orders").filter { $0.string("side") == "buy" }.compactMap { $0.string("symbol") })
+            #expect(!knowinglyBought.isDisjoint(with: losses), "\(knowing)")
+
+            // A retirement account's client: set not taxable, and the rules step aside.
+            let preferences = try await app.request(.PUT, "/api/clients/\(scenario.clientID)/tax/preferences", token: scenario.token,
+                                                    json: ["taxable": false, "lot_method": "hifo"])
+            #expect(preferences.status == .ok && preferences.object["taxable"] as? Bool == false && preferences.object.string("lot_method") == "hifo")
+            let untaxed = try await scenario.rebalance(app, requireApproval: true, maxPositions: 10)
+            #expect(untaxed.object["tax"] == nil || untaxed.object["tax"] is NSNull, "\(untaxed.object.keys)")
+            #expect(try await app.request(.PUT, "/api/clients/\(scenario.clientID)/tax/preferences", token: scenario.token,
+                                          json: ["short_term_rate": 1.5]).errorField == "short_term_rate")
+            #expect(try await app.request(.PUT, "/api/clients/\(scenario.clientID)/tax/preferences", token: scenario.token,
+                                          json: ["lot_method": "lifo"]).errorField == "lot_method")
+        }
+    }
 }

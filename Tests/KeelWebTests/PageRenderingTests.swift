@@ -53,6 +53,18 @@ struct PageRenderingTests {
             notice: nil, error: nil, rejectErrorBatch: "b1")
     }
 
+    @Test func aTaxableBatchShowsEachSalesEstimatedGainAndTaxAndWhatTheRulesChanged() {
+        var model = Self.queue()
+        model.batches[0].tax = "lots sold by fifo, taxed at 37.0% short term and 20.0% long term"
+        model.batches[0].taxAdjustments = [.init(symbol: "NVDA", reason: "not bought: it would disallow the loss NVDA realised on 2026-05-20 (wash sale)")]
+        model.batches[0].orders[1].estimatedGain = 512.5
+        model.batches[0].orders[1].estimatedTax = 189.63
+        let html = ApprovalQueuePage.render(model)
+        #expect(html.contains("<th>Est. realised gain</th><th>Est. tax</th>") && html.contains("$512.50") && html.contains("$189.63"))
+        #expect(html.contains("Estimates, not tax advice.") && html.contains("<b>NVDA</b>: not bought") && html.contains("(wash sale)"))
+        #expect(!ApprovalQueuePage.render(Self.queue()).contains("Est. tax"), "an untaxed batch has no tax columns")
+    }
+
     @Test func approvalQueueSnapshot() {
         withSnapshotTesting(record: .missing) {
             assertSnapshot(of: ApprovalQueuePage.render(Self.queue()), as: .lines, named: "approvals")

@@ -17,6 +17,11 @@ struct TaxController: RouteCollection {
             .openAPI("A client's realised gains of a tax year: each lot sold, its term, basis, wash-sale disallowance, and the totals", query: year)
         routes.get("clients", ":client_id", "tax", "form-8949", use: form8949)
             .openAPI("A client's realised lots of a tax year as CSV in the column order of IRS Form 8949 (code W: wash sale)", query: year, response: .csv)
+        routes.get("clients", ":client_id", "tax", "preferences", use: preferences)
+            .openAPI("A client's tax preferences (defaults until set): taxable, rates, yearly gains budget, lot method, drift tax tolerance, harvesting")
+        routes.put("clients", ":client_id", "tax", "preferences", use: updatePreferences)
+            .openAPI("Change a client's tax preferences (staff); fields left out stay", body: TaxPreferencesRequest.self,
+                     example: TaxPreferencesRequest(lotMethod: "hifo", harvest: true))
         routes.get("brokerages", "accounts", ":account_hash", "lots", use: lots).openAPI("An account's open tax lots, oldest first")
         routes.get("tax", "identical-groups", use: identicalGroups).openAPI("Securities treated as substantially identical by the wash-sale rule (staff)")
         routes.put("tax", "identical-groups", use: setIdenticalGroups)
@@ -44,6 +49,15 @@ struct TaxController: RouteCollection {
         headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
         headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"form-8949.csv\"")
         return Response(status: .ok, headers: headers, body: .init(string: csv))
+    }
+
+    func preferences(req: Request) async throws -> TaxPreferencesResponse {
+        TaxPreferencesResponse(try await tax.preferences(clientID: req.intParameter("client_id"), by: req.principal))
+    }
+
+    func updatePreferences(req: Request) async throws -> TaxPreferencesResponse {
+        let body = try req.decodeBody(TaxPreferencesRequest.self)
+        return TaxPreferencesResponse(try await tax.updatePreferences(clientID: req.intParameter("client_id"), with: body.input, by: req.principal))
     }
 
     func lots(req: Request) async throws -> [TaxLotResponse] {

@@ -33,9 +33,10 @@ struct TradingController: RouteCollection {
 
     func rebalance(req: Request) async throws -> BatchResponse {
         let body = try req.decodeBody(RebalanceBody.self)
-        let request = RebalanceRequest(clientID: body.clientId, accountHash: body.accountHash, portfolioID: body.portfolioId,
+        var request = RebalanceRequest(clientID: body.clientId, accountHash: body.accountHash, portfolioID: body.portfolioId,
                                        maxPositions: body.maxPositions, requireApproval: body.requireApproval,
                                        useGoals: body.useGoals)
+        request.allowWashSales = body.allowWashSales ?? false
         return BatchResponse(try await rebalancing.rebalance(request, by: req.principal))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelServices
 import KeelStore
 import Vapor
 
@@ -76,4 +77,77 @@ struct IdenticalGroupsBody: Content {
 
 struct IdenticalGroupsResponse: Content {
     var groups: [[String]]
+}
+
+struct TaxPreferencesResponse: Content {
+    var clientId: Int
+    /// Null: by account type (individual and joint accounts taxable, retirement accounts not).
+    var taxable: Bool?
+    var shortTermRate: Decimal
+    var longTermRate: Decimal
+    var yearlyGainsBudget: Decimal?
+    var lotMethod: String
+    var driftTaxTolerance: Double
+    var harvest: Bool
+    var harvestMinimumLoss: Decimal
+    var harvestMinimumLossPercent: Double
+    var updatedBy: String
+    var updatedAt: Date
+
+    init(_ record: TaxPreferencesRecord) {
+        clientId = record.clientID
+        taxable = record.taxable
+        shortTermRate = record.rates.shortTerm
+        longTermRate = record.rates.longTerm
+        yearlyGainsBudget = record.yearlyGainsBudget
+        lotMethod = record.lotMethod.name
+        driftTaxTolerance = record.driftTaxTolerance
+        harvest = record.harvest
+        harvestMinimumLoss = record.harvestMinimumLoss
+        harvestMinimumLossPercent = record.harvestMinimumLossPercent
+        updatedBy = record.updatedBy
+        updatedAt = record.updatedAt
+    }
+}
+
+/// A tax preferences update: fields left out stay as they are; `taxable` or `yearly_gains_budget` null clears them.
+struct TaxPreferencesRequest: Content {
+    var taxable: Bool??
+    var shortTermRate: Decimal?
+    var longTermRate: Decimal?
+    var yearlyGainsBudget: Decimal??
+    var lotMethod: String?
+    var driftTaxTolerance: Double?
+    var harvest: Bool?
+    var harvestMinimumLoss: Decimal?
+    var harvestMinimumLossPercent: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case taxable, shortTermRate, longTermRate, yearlyGainsBudget, lotMethod, driftTaxTolerance, harvest, harvestMinimumLoss, harvestMinimumLossPercent
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // Present and null is "clear"; absent is "keep".
+        taxable = container.contains(.taxable) ? .some(try container.decodeIfPresent(Bool.self, forKey: .taxable)) : nil
+        yearlyGainsBudget = container.contains(.yearlyGainsBudget) ? .some(try container.decodeIfPresent(Decimal.self, forKey: .yearlyGainsBudget)) : nil
+        shortTermRate = try container.decodeIfPresent(Decimal.self, forKey: .shortTermRate)
+        longTermRate = try container.decodeIfPresent(Decimal.self, forKey: .longTermRate)
+        lotMethod = try container.decodeIfPresent(String.self, forKey: .lotMethod)
+        driftTaxTolerance = try container.decodeIfPresent(Double.self, forKey: .driftTaxTolerance)
+        harvest = try container.decodeIfPresent(Bool.self, forKey: .harvest)
+        harvestMinimumLoss = try container.decodeIfPresent(Decimal.self, forKey: .harvestMinimumLoss)
+        harvestMinimumLossPercent = try container.decodeIfPresent(Double.self, forKey: .harvestMinimumLossPercent)
+    }
+
+    init(lotMethod: String?, harvest: Bool?) {
+        self.lotMethod = lotMethod
+        self.harvest = harvest
+    }
+
+    var input: TaxService.PreferencesInput {
+        TaxService.PreferencesInput(taxable: taxable, shortTermRate: shortTermRate, longTermRate: longTermRate, yearlyGainsBudget: yearlyGainsBudget,
+                                    lotMethod: lotMethod, driftTaxTolerance: driftTaxTolerance, harvest: harvest, harvestMinimumLoss: harvestMinimumLoss,
+                                    harvestMinimumLossPercent: harvestMinimumLossPercent)
+    }
 }

@@ -33,6 +33,8 @@ struct RebalanceBody: Content {
     var requireApproval: Bool?
     /// false: ignore the account's financial goals for this batch.
     var useGoals: Bool?
+    /// true: plan a purchase or sale the wash-sale rule would make disallow a loss (the advisor knows).
+    var allowWashSales: Bool?
 }
 
 struct RejectBody: Content {
@@ -106,6 +108,8 @@ struct BatchResponse: Content {
     var goal: PlanNotes.GoalNotes?
     /// Names left out of new buys because their last bar is not from the latest completed session, with why.
     var staleExcluded: [String: String]
+    /// A taxable account's batch: each sale's estimated realised gain and tax, and what the tax rules changed.
+    var tax: PlanNotes.TaxNotes?
     var createdBy: String
     var createdAt: Date
     var approvalExpiresAt: Date?
@@ -141,6 +145,7 @@ struct BatchResponse: Content {
         withinDriftThreshold = notes?.withinDriftThreshold ?? []
         goal = notes?.goal
         staleExcluded = notes?.staleExcluded ?? [:]
+        tax = notes?.tax
         createdBy = batch.createdBy
         createdAt = batch.createdAt
         approvalExpiresAt = batch.approvalExpiresAt

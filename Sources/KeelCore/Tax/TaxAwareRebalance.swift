@@ -135,6 +135,8 @@ public enum TaxAwareRebalance {
         public var shortTermGain: Decimal
         public var longTermGain: Decimal
         public var tax: Decimal
+
+        enum CodingKeys: String, CodingKey { case shortTermGain = "short_term_gain", longTermGain = "long_term_gain", tax }
     }
 
     public static func estimates(_ orders: [PlannedOrder], book: TaxLotBook, on day: CivilDay, settings: Settings) -> [String: Estimate] {

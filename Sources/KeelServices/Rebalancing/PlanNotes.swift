@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 
 /// Why a batch looks the way it does: stored with it so an advisor can review the reasoning.
 public struct PlanNotes: Sendable, Codable, Hashable {
@@ -15,6 +16,8 @@ public struct PlanNotes: Sendable, Codable, Hashable {
     public var cycle: CycleNotes? = nil
     /// Symbols whose prices are not from the latest completed session: no new buys, with why.
     public var staleExcluded: [String: String]? = nil
+    /// A taxable account's plan: each sale's estimated realised gain and tax, and what the tax rules changed.
+    public var tax: TaxNotes? = nil
 
     enum CodingKeys: String, CodingKey {
         case targetWeights = "target_weights"
@@ -26,6 +29,23 @@ public struct PlanNotes: Sendable, Codable, Hashable {
         case cashBuffer = "cash_buffer"
         case goal, cycle
         case staleExcluded = "stale_excluded"
+        case tax
+    }
+
+    public struct TaxNotes: Sendable, Codable, Hashable {
+        public var lotMethod: String
+        public var shortTermRate: Decimal
+        public var longTermRate: Decimal
+        /// Per sold symbol: the estimated realised gain by term and the tax at the client's rates.
+        public var estimates: [String: TaxAwareRebalance.Estimate]
+        /// Per symbol the tax rules changed: why (a skipped buy back, a trimmed drift sale, the yearly budget).
+        public var adjustments: [String: String]
+        public var washSalesAllowed: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case lotMethod = "lot_method", shortTermRate = "short_term_rate", longTermRate = "long_term_rate", estimates, adjustments
+            case washSalesAllowed = "wash_sales_allowed"
+        }
     }
 
     public struct CycleNotes: Sendable, Codable, Hashable {

@@ -21,6 +21,8 @@ public struct RebalanceRequest: Sendable {
     public var cycleID: String? = nil
     /// Why the cycle chose this strategy (kept in the plan notes).
     public var decisionReason: String? = nil
+    /// The advisor plans knowingly a purchase or sale the wash-sale rule would make disallow a loss.
+    public var allowWashSales: Bool = false
     /// Where the cycle's shared price histories come from (nil: read from the database in the planning transaction).
     var histories: (@Sendable (_ symbols: [String], _ since: Date, _ session: Session) async throws -> [BarSeries])? = nil
     /// Where the cycle's shared forecasts come from (nil: the planner runs the model itself).

@@ -28,8 +28,8 @@ extension RebalanceService {
     }
 
     static func plan(_ account: Admitted, steering: GoalSteering?, policy: ActivePredictor.ResolvedPolicy?, resolved: ActivePredictor.Resolved,
-                     snapshot: Snapshot, instruments allInstruments: [String: Instrument], open: [BatchRecord], principal: Principal,
-                     settings: ServiceSettings, now: Date) throws -> Planned {
+                     snapshot: Snapshot, instruments allInstruments: [String: Instrument], open: [BatchRecord], tax: TaxPlanning.Account? = nil,
+                     principal: Principal, settings: ServiceSettings, now: Date) throws -> Planned {
         var targets = try targets(account, steering: steering, policy: policy, resolved: resolved, snapshot: snapshot)
         let (current, latest) = snapshot(Array(targets.weights.keys))
         if targets.factor != 1 {
@@ -44,13 +44,26 @@ extension RebalanceService {
         let instrumentSymbols = Set(targets.weights.keys).union(current.holdings.keys)
         let instruments = allInstruments.filter { instrumentSymbols.contains($0.key) }
         let staleExcluded = holdStaleNames(&targets.weights, current: current, latest: latest, instruments: instruments, settings: settings, now: now)
+        // A taxable account: the tax rules adjust the targets before the orders are planned.
+        var taxSettings = tax?.settings
+        taxSettings?.allowWashSales = account.request.allowWashSales
+        var taxAdjustments: [String: String] = [:]
+        if let tax, let taxSettings {
+            (targets.weights, taxAdjustments) = TaxAwareRebalance.adjust(targets: targets.weights, snapshot: fresh, book: tax.book, on: CivilDay(now),
+                                                                         settings: taxSettings)
+        }
         let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
                                                        driftThreshold: account.preferences.driftThreshold,
                                                        buyCostBuffer: settings.riskLimits.costBuffer))
         let plan = planner.plan(snapshot: fresh, targets: targets.weights, instruments: instruments)
+        let taxNotes = tax.flatMap { tax in taxSettings.map { settings in
+            PlanNotes.TaxNotes(lotMethod: settings.method.name, shortTermRate: settings.rates.shortTerm, longTermRate: settings.rates.longTerm,
+                               estimates: TaxAwareRebalance.estimates(plan.orders, book: tax.book, on: CivilDay(now), settings: settings),
+                               adjustments: taxAdjustments, washSalesAllowed: settings.allowWashSales)
+        } }
         try checkOpenBatches(open, request: account.request)
-        return try batch(account, plan: plan, targets: targets, steering: steering, staleExcluded: staleExcluded, open: open, principal: principal,
-                         settings: settings, now: now)
+        return try batch(account, plan: plan, targets: targets, steering: steering, staleExcluded: staleExcluded, taxNotes: taxNotes, open: open,
+                         principal: principal, settings: settings, now: now)
     }
 
     /// The target weights: the deployed RL policy's for an account that follows it (the account's holdings are part
@@ -111,7 +124,7 @@ extension RebalanceService {
     /// approval; or the identical batch already waiting, untouched and unexpired (concurrent duplicates of one
     /// request end with one batch, not a chain of superseded ones).
     static func batch(_ account: Admitted, plan: RebalancePlanner.Plan, targets: Targets, steering: GoalSteering?, staleExcluded: [String: String],
-                      open: [BatchRecord], principal: Principal, settings: ServiceSettings, now: Date) throws -> Planned {
+                      taxNotes: PlanNotes.TaxNotes?, open: [BatchRecord], principal: Principal, settings: ServiceSettings, now: Date) throws -> Planned {
         let request = account.request, preferences = account.preferences
         let requireApproval = account.requireApproval
         let status: BatchStatus = requireApproval ? .pendingApproval : .approved
@@ -130,6 +143,7 @@ extension RebalanceService {
                               goal: steering.map { PlanNotes.GoalNotes(factor: $0.factor, strategy: targets.kind.rawValue, strategyReason: $0.strategyReason,
                                                                        conflicts: $0.conflicts, goalIDs: $0.goals.map(\.goalID)) },
                               staleExcluded: staleExcluded.isEmpty ? nil : staleExcluded)
+        notes.tax = taxNotes
         if let cycleID = request.cycleID {
             notes.cycle = PlanNotes.CycleNotes(cycleID: cycleID, strategy: targets.strategyName, riskFactor: targets.factor, reason: request.decisionReason ?? "")
         }

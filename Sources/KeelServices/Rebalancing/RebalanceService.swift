@@ -210,6 +210,7 @@ public struct RebalanceService: Sendable {
         let allInstruments = try await session.referenceData.instruments(universe.sorted())
         let openBatches = try await session.batches.list(accountHashes: accounts.map(\.accountHash), statuses: BatchStatus.open)
         let policy = accounts.contains(where: \.usesPolicy) ? try await active.resolvePolicy(session: session) : nil
+        let taxBooks = try await TaxPlanning.books(for: accounts.map { ($0.account, $0.clientID) }, session: session, now: now)
         var batches: [BatchRecord] = []
         var superseded: [(old: BatchRecord, by: String)] = []
         for account in accounts {
@@ -224,7 +225,8 @@ public struct RebalanceService: Sendable {
                                               prices: prices.mapValues { Decimal(exactly: $0.close) }), prices)
                 }
                 let outcome = try plan(account, steering: steering, policy: policy, resolved: resolved, snapshot: snapshot, instruments: allInstruments,
-                                       open: openBatches[account.accountHash] ?? [], principal: principal, settings: settings, now: now)
+                                       open: openBatches[account.accountHash] ?? [], tax: taxBooks[account.accountHash], principal: principal,
+                                       settings: settings, now: now)
                 switch outcome {
                 case .existing(let batch):
                     answers[account.accountHash] = .success(batch)

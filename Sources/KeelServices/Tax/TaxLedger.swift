@@ -3,7 +3,7 @@ import KeelCore
 import KeelStore
 
 /// Keeps each account's tax lots in step with its fills, in the same transaction as the fills themselves (under the
-/// accounts' locks): buys open lots, sells realise them FIFO, wash sales move losses onto replacement shares. A sale
+/// accounts' locks): buys open lots, sells realise them by the client's lot method (FIFO unless set), wash sales move losses onto replacement shares. A sale
 /// of shares the lots do not hold (a position that predates the ledger or came from elsewhere) realises them with
 /// an unknown basis rather than refusing the fill: the money path never waits on the tax books.
 enum TaxLedger {
@@ -11,6 +11,7 @@ enum TaxLedger {
     static func post(_ fills: [FillRecord], clientIDs: [String: Int], session: Session) async throws {
         guard !fills.isEmpty else { return }
         let identical = try await session.taxLots.identicalGroups()
+        let methods = try await session.taxPreferences.find(clientIDs: Array(Set(clientIDs.values))).mapValues(\.lotMethod)
         let byAccount = Dictionary(grouping: fills, by: \.accountHash)
         let hashes = byAccount.keys.sorted()
         let earliest = fills.map { CivilDay($0.filledAt) }.min() ?? CivilDay(Date())
@@ -22,15 +23,15 @@ enum TaxLedger {
             var book = TaxLotBook(lots: lots[hash] ?? [], realized: losses[hash] ?? [], identical: identical)
             let before = book
             // In the order they were posted (a batch's sales before its purchases), which is the order they happened.
-            for fill in byAccount[hash] ?? [] { try apply(fill, to: &book) }
+            for fill in byAccount[hash] ?? [] { try apply(fill, to: &book, method: methods[clientID] ?? .fifo) }
             writes.append(difference(book, from: before, accountHash: hash, clientID: clientID))
         }
         try await session.taxLots.save(writes)
     }
 
-    /// One fill on the book: a buy opens a lot named by the fill; a sell consumes lots FIFO, with any shares the
-    /// lots lack realised at an unknown basis.
-    static func apply(_ fill: FillRecord, to book: inout TaxLotBook) throws {
+    /// One fill on the book: a buy opens a lot named by the fill; a sell consumes lots by the client's method, with
+    /// any shares the lots lack realised at an unknown basis.
+    static func apply(_ fill: FillRecord, to book: inout TaxLotBook, method: LotMethod = .fifo) throws {
         let day = CivilDay(fill.filledAt)
         switch fill.side {
         case .buy:
@@ -40,7 +41,8 @@ enum TaxLedger {
             if missing > 0 {
                 try book.buy(lotID: "unknown-\(fill.fillID)", symbol: fill.symbol, quantity: missing, price: 0, fees: 0, on: day, basisKnown: false)
             }
-            try book.sell(saleID: fill.fillID, symbol: fill.symbol, quantity: fill.quantity, price: fill.price, fees: fill.commission, on: day)
+            try book.sell(saleID: fill.fillID, symbol: fill.symbol, quantity: fill.quantity, price: fill.price, fees: fill.commission, on: day,
+                          method: method)
         }
     }
 
@@ -59,11 +61,14 @@ enum TaxLedger {
         guard !hashes.isEmpty else { return 0 }
         let identical = try await session.taxLots.identicalGroups()
         let accounts = try await session.accounts.find(hashes: hashes)
+        let methods = try await session.taxPreferences.find(clientIDs: Array(Set(accounts.values.map(\.clientID)))).mapValues(\.lotMethod)
         var writes: [TaxLotRepository.Write] = []
         for hash in hashes {
             guard let account = accounts[hash] else { continue }
             var book = TaxLotBook(identical: identical)
-            for fill in replayOrder(try await session.ledger.fills(accountHash: hash)) { try apply(fill, to: &book) }
+            for fill in replayOrder(try await session.ledger.fills(accountHash: hash)) {
+                try apply(fill, to: &book, method: methods[account.clientID] ?? .fifo)
+            }
             writes.append(difference(book, from: TaxLotBook(identical: identical), accountHash: hash, clientID: account.clientID))
         }
         try await session.taxLots.save(writes)

@@ -88,6 +88,84 @@ public struct TaxService: Sendable {
         return cleaned.sorted { $0[0] < $1[0] }
     }
 
+    public func preferences(clientID: Int, by principal: Principal) async throws -> TaxPreferencesRecord {
+        try principal.ensureAccess(toClient: clientID)
+        return try await context.database.read { session in
+            guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
+            return try await session.taxPreferences.find(clientIDs: [clientID])[clientID] ?? TaxPreferencesRecord(clientID: clientID)
+        }
+    }
+
+    /// What a preferences update may change; nil leaves a field as it is (`taxable` nil: by account type).
+    public struct PreferencesInput: Sendable {
+        public var taxable: Bool??
+        public var shortTermRate: Decimal?
+        public var longTermRate: Decimal?
+        public var yearlyGainsBudget: Decimal??
+        public var lotMethod: String?
+        public var driftTaxTolerance: Double?
+        public var harvest: Bool?
+        public var harvestMinimumLoss: Decimal?
+        public var harvestMinimumLossPercent: Double?
+
+        public init(taxable: Bool?? = nil, shortTermRate: Decimal? = nil, longTermRate: Decimal? = nil, yearlyGainsBudget: Decimal?? = nil,
+                    lotMethod: String? = nil, driftTaxTolerance: Double? = nil, harvest: Bool? = nil, harvestMinimumLoss: Decimal? = nil,
+                    harvestMinimumLossPercent: Double? = nil) {
+            self.taxable = taxable
+            self.shortTermRate = shortTermRate
+            self.longTermRate = longTermRate
+            self.yearlyGainsBudget = yearlyGainsBudget
+            self.lotMethod = lotMethod
+            self.driftTaxTolerance = driftTaxTolerance
+            self.harvest = harvest
+            self.harvestMinimumLoss = harvestMinimumLoss
+            self.harvestMinimumLossPercent = harvestMinimumLossPercent
+        }
+    }
+
+    /// Changes a client's tax preferences (staff), each field checked and named when refused.
+    public func updatePreferences(clientID: Int, with input: PreferencesInput, by principal: Principal) async throws -> TaxPreferencesRecord {
+        try principal.ensureStaff()
+        return try await context.database.write { session in
+            guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
+            var record = try await session.taxPreferences.find(clientIDs: [clientID])[clientID] ?? TaxPreferencesRecord(clientID: clientID)
+            if let taxable = input.taxable { record.taxable = taxable }
+            if let rate = input.shortTermRate { record.rates.shortTerm = try Self.rate(rate, field: "short_term_rate") }
+            if let rate = input.longTermRate { record.rates.longTerm = try Self.rate(rate, field: "long_term_rate") }
+            if let budget = input.yearlyGainsBudget {
+                if let budget, budget < 0 || budget > 1_000_000_000 {
+                    throw ServiceError.invalid("yearly_gains_budget", "yearly_gains_budget must be between 0 and 1000000000, or null for none")
+                }
+                record.yearlyGainsBudget = budget
+            }
+            if let name = input.lotMethod {
+                guard let method = LotMethod.named(name) else { throw ServiceError.invalid("lot_method", "lot_method must be fifo, hifo or minimum_tax") }
+                record.lotMethod = method
+            }
+            if let tolerance = input.driftTaxTolerance { record.driftTaxTolerance = try FieldValidation.range(tolerance, 0...1, field: "drift_tax_tolerance") }
+            if let harvest = input.harvest { record.harvest = harvest }
+            if let loss = input.harvestMinimumLoss {
+                guard loss >= 0, loss <= 10_000_000 else { throw ServiceError.invalid("harvest_minimum_loss", "harvest_minimum_loss must be between 0 and 10000000") }
+                record.harvestMinimumLoss = loss
+            }
+            if let percent = input.harvestMinimumLossPercent {
+                record.harvestMinimumLossPercent = try FieldValidation.range(percent, 0...1, field: "harvest_minimum_loss_percent")
+            }
+            record.updatedBy = principal.userID
+            record.updatedAt = context.clock.now()
+            try await session.taxPreferences.save(record)
+            try await session.operations.append([AuditEntry(at: record.updatedAt, actor: principal.userID, action: "tax.preferences", entityType: "client",
+                                                            entityID: String(clientID), clientID: clientID,
+                                                            details: try StoredJSON.encode(["lot_method": record.lotMethod.name, "harvest": String(record.harvest)]))])
+            return record
+        }
+    }
+
+    static func rate(_ value: Decimal, field: String) throws -> Decimal {
+        guard value >= 0, value <= 1 else { throw ServiceError.invalid(field, "\(field) must be a fraction between 0 and 1 (0.37 for 37%)") }
+        return value
+    }
+
     /// Rebuilds the lots of accounts whose fills predate the lot ledger (at start-up); returns how many.
     @discardableResult
     public func backfill() async throws -> Int {

@@ -13,6 +13,9 @@ extension ApprovalQueuePage {
             public var notional: Double
             public var currentWeight: Double
             public var targetWeight: Double
+            /// A taxable account's sale: the estimated realised gain (short and long term together) and its tax.
+            public var estimatedGain: Double?
+            public var estimatedTax: Double?
 
             public init(symbol: String, side: String, quantity: Double, price: Double, notional: Double, currentWeight: Double, targetWeight: Double) {
                 self.symbol = symbol
@@ -22,6 +25,17 @@ extension ApprovalQueuePage {
                 self.notional = notional
                 self.currentWeight = currentWeight
                 self.targetWeight = targetWeight
+            }
+        }
+
+        /// What a tax rule changed for one symbol, and why.
+        public struct TaxAdjustment: Sendable, Hashable {
+            public var symbol: String
+            public var reason: String
+
+            public init(symbol: String, reason: String) {
+                self.symbol = symbol
+                self.reason = reason
             }
         }
 
@@ -75,6 +89,9 @@ extension ApprovalQueuePage {
             public var checks: [String]
             public var orders: [Order]
             public var preview: Preview?
+            /// A taxable account's batch: the lot method and rates, and what the tax rules changed (symbol: why).
+            public var tax: String?
+            public var taxAdjustments: [TaxAdjustment] = []
 
             public init(batchID: String, client: String, accountHash: String, createdAt: Date, expiresAt: Date?, strategy: String, modelVersion: String,
                         reason: String?, goalFactor: Double?, cycleID: String?, regime: String? = nil, portfolioValue: Double, estimatedCosts: Double, checks: [String], orders: [Order],
@@ -170,6 +187,7 @@ public enum ApprovalQueuePage {
             checks,
             .h2(.style("margin-top:.8rem"), .text("Orders (\(batch.orders.count))")),
             orders(batch),
+            .unwrap(batch.tax) { tax($0, batch.taxAdjustments) },
             .unwrap(batch.preview) { preview($0) },
             actions(batch, reasonField: reasonField, rejectError: rejectError, csrf: model.viewer.csrfToken)
         )
@@ -202,14 +220,26 @@ public enum ApprovalQueuePage {
     }
 
     static func orders(_ batch: Model.Batch) -> Node<HTML.BodyContext> {
-        .table(
-            .tr(.th("Symbol"), .th("Side"), .th("Quantity"), .th("Price"), .th("Notional"), .th("Weight now → target")),
+        let taxed = batch.tax != nil
+        return .table(
+            .tr(.th("Symbol"), .th("Side"), .th("Quantity"), .th("Price"), .th("Notional"), .th("Weight now → target"),
+                .if(taxed, .th("Est. realised gain")), .if(taxed, .th("Est. tax"))),
             .forEach(batch.orders) { order in
                 let weights = Format.percent(order.currentWeight) + " → " + Format.percent(order.targetWeight)
                 let quantity = String(format: "%g", order.quantity)
                 return .tr(.td(.text(order.symbol)), .td(.class(order.side == "buy" ? "good" : "bad"), .text(order.side)), .td(.text(quantity)),
-                           .td(.text(Format.money(order.price))), .td(.text(Format.money(order.notional))), .td(.text(weights)))
+                           .td(.text(Format.money(order.price))), .td(.text(Format.money(order.notional))), .td(.text(weights)),
+                           .if(taxed, .td(.text(order.estimatedGain.map { Format.money($0) } ?? "–"))),
+                           .if(taxed, .td(.class((order.estimatedTax ?? 0) > 0 ? "bad" : ""), .text(order.estimatedTax.map { Format.money($0) } ?? "–"))))
             }
+        )
+    }
+
+    /// The tax basis of the plan and what the tax rules changed (not tax advice).
+    static func tax(_ summary: String, _ adjustments: [Model.TaxAdjustment]) -> Node<HTML.BodyContext> {
+        .group(
+            .p(.class("label"), .text("Taxable account: \(summary). Estimates, not tax advice.")),
+            .if(!adjustments.isEmpty, .ul(.forEach(adjustments) { entry in .li(.b(.text(entry.symbol)), .text(": " + entry.reason)) }))
         )
     }
 
