@@ -69,7 +69,7 @@ public struct ClientPagesQuery: Sendable {
                       link: WorkspaceRoute.goals.href(["user": goal.userID]))
             },
             batches: detail.batches.map { .init(batchID: $0.batchID, status: $0.status.rawValue, strategy: $0.strategy, orders: $0.orders.count, createdAt: $0.createdAt) },
-            audit: detail.audit.map { .init(at: $0.at, action: $0.action, actor: $0.actor) },
+            audit: detail.audit.map { .init(at: $0.at, action: $0.action, actor: $0.actor) }, tax: detail.tax,
             preferencesForm: form, portfolios: detail.portfolios.map { ($0.id, $0.name) }, paperForm: paperForm, schwabConfigured: schwabConfigured,
             notice: done.flatMap { ClientDetailPage.messages[$0] }, error: error.map { ClientDetailPage.messages[$0] ?? "The action failed." }))
     }
@@ -123,6 +123,7 @@ public struct ClientPagesQuery: Sendable {
         public var batches: [BatchRecord]
         public var audit: [AuditEntry]
         public var portfolios: [ModelPortfolioDefinition]
+        public var tax: ClientDetailPage.Model.Tax?
     }
 
     /// One client's book. A client login sees only its own.
@@ -162,7 +163,24 @@ public struct ClientPagesQuery: Sendable {
             return Detail(client: client, preferences: preferences, portfolioName: portfolio?.name ?? "–", accounts: accountValues, holdings: holdings,
                           equity: equity, goals: goals, goalHistory: histories,
                           batches: batches, audit: try await session.operations.audit(clientID: clientID, limit: 30),
-                          portfolios: try await session.referenceData.modelPortfolios())
+                          portfolios: try await session.referenceData.modelPortfolios(),
+                          tax: try await Self.taxYear(clientID: clientID, accounts: accounts, session: session, now: context.clock.now()))
         }
+    }
+
+    /// The tax year so far from the lot ledger: shown when an account is taxable or something was sold.
+    static func taxYear(clientID: Int, accounts: [AccountRecord], session: Session, now: Date) async throws -> ClientDetailPage.Model.Tax? {
+        let year = CivilDay(now).components.year
+        let preferences = try await session.taxPreferences.find(clientIDs: [clientID])[clientID] ?? TaxPreferencesRecord(clientID: clientID)
+        let taxable = accounts.contains { preferences.isTaxable(accountType: $0.accountType) }
+        let realized = try await session.taxLots.realized(clientID: clientID, year: year)
+        guard taxable || !realized.isEmpty else { return nil }
+        var short: Decimal = 0, long: Decimal = 0, disallowed: Decimal = 0
+        for stored in realized where stored.lot.basisKnown {
+            if stored.lot.term == .short { short += stored.lot.reportableGain } else { long += stored.lot.reportableGain }
+            disallowed += stored.lot.washDisallowed
+        }
+        return .init(year: year, taxable: taxable, shortTermGain: short.double, longTermGain: long.double, washSaleDisallowed: disallowed.double,
+                     lotsSold: realized.count, lotMethod: preferences.lotMethod.name)
     }
 }

@@ -4,6 +4,7 @@ import KeelCore
 import KeelServices
 import KeelTestSupport
 import Testing
+import Vapor
 
 /// The lot ledger through real executions: every fill opens or consumes lots in the fills' own transaction, the lots
 /// agree with the positions, sales are realised by tax year (JSON and Form 8949), accounts from before the ledger are
@@ -64,6 +65,12 @@ struct TaxLotLedgerTests {
             let lines = csv.body.split(separator: "\n")
             #expect(lines.first == "description,date_acquired,date_sold,proceeds,cost_basis,code,adjustment,gain_or_loss,term")
             #expect(lines.count == rows.count + 1)
+            // The client's page shows the year so far and offers the same rows through the session.
+            let cookie = try #require(try await WorkspaceSessionTests.signIn(app).session)
+            let page = try await app.browse(.GET, "/app/clients/\(scenario.clientID)", cookies: ["keel_session": cookie])
+            #expect(page.body.contains("Taxes \(year)") && page.body.contains("Not tax advice") && page.body.contains("/app/clients/\(scenario.clientID)/form-8949?year=\(year)"))
+            let download = try await app.browse(.GET, "/app/clients/\(scenario.clientID)/form-8949?year=\(year)", cookies: ["keel_session": cookie])
+            #expect(download.status == .ok && download.body == csv.body)
             #expect(try await app.request(.GET, "/api/clients/\(scenario.clientID)/tax/realized?year=1066", token: scenario.token).errorField == "year")
             #expect(try await app.request(.GET, "/api/clients/\(scenario.clientID + 999)/tax/realized", token: scenario.token).status == .notFound)
 

@@ -53,6 +53,15 @@ struct PageRenderingTests {
             notice: nil, error: nil, rejectErrorBatch: "b1")
     }
 
+    @Test func theClientPageShowsTheTaxYearWhenThereIsOne() {
+        var model = Self.client()
+        #expect(!ClientDetailPage.render(model).contains("Taxes "), "no tax section without one")
+        model.tax = .init(year: 2026, taxable: true, shortTermGain: -1_234.5, longTermGain: 2_000, washSaleDisallowed: 300, lotsSold: 7, lotMethod: "minimum_tax")
+        let html = ClientDetailPage.render(model)
+        #expect(html.contains("<h2>Taxes 2026</h2>") && html.contains("lots sold by minimum tax") && html.contains("Not tax advice"))
+        #expect(html.contains("href=\"/app/clients/\(model.clientID)/form-8949?year=2026\""))
+    }
+
     @Test func aTaxableBatchShowsEachSalesEstimatedGainAndTaxAndWhatTheRulesChanged() {
         var model = Self.queue()
         model.batches[0].tax = "lots sold by fifo, taxed at 37.0% short term and 20.0% long term"

@@ -111,7 +111,7 @@ func registerRoutes(_ app: Application, services keel: KeelServices, configurati
     for pages: any RouteCollection in [
         WorkspaceClientsController(query: ClientPagesQuery(context: context, schwabConfigured: keel.schwab != nil), clients: keel.clients,
                                    preferences: keel.preferences, accounts: keel.accounts, rebalancing: keel.rebalancing, approvals: keel.approvals,
-                                   execution: keel.execution, schwab: keel.schwab),
+                                   execution: keel.execution, schwab: keel.schwab, tax: keel.tax),
         WorkspaceOperationsController(query: OperationsQuery(jobs: keel.jobs, alerts: keel.alerts)),
         WorkspaceAutonomousController(query: AutonomousQuery(context: context, cycles: keel.cycles, regimes: keel.regimes, backtests: keel.backtests),
                                       cycles: keel.cycles, controls: keel.controls, system: keel.system),
@@ -145,7 +145,7 @@ func registerRoutes(_ app: Application, services keel: KeelServices, configurati
         ModelController(models: keel.models, training: keel.training, jobs: keel.jobs),
         RegimeController(regimes: keel.regimes),
         AutonomousController(controlService: keel.controls, cycles: keel.cycles, regimeSymbol: context.settings.cycle.regimeSymbol),
-        TaxController(tax: keel.tax, clock: clock),
+        TaxController(tax: keel.tax),
     ] {
         try app.registerSecured(collection, on: secured)
     }

@@ -7,7 +7,6 @@ import Vapor
 /// groups the wash-sale rule uses. Not tax advice.
 struct TaxController: RouteCollection {
     let tax: TaxService
-    let clock: any KeelClock
 
     static let notice = "Figures from Keel's lot ledger for the advisor and the client's tax preparer; not tax advice."
 
@@ -28,8 +27,8 @@ struct TaxController: RouteCollection {
             .openAPI("Replace the substantially identical groups (staff)", body: IdenticalGroupsBody.self, example: IdenticalGroupsBody(groups: [["VOO", "IVV", "SPLG"]]))
     }
 
-    func year(_ req: Request) throws -> Int {
-        try req.query.get(Int?.self, at: "year") ?? CivilDay(clock.now()).components.year
+    func year(_ req: Request) throws -> Int? {
+        try req.query.get(Int?.self, at: "year")
     }
 
     func realized(req: Request) async throws -> RealizedYearResponse {

@@ -17,6 +17,7 @@ struct WorkspaceClientsController: RouteCollection {
     let approvals: ApprovalService
     let execution: ExecutionService
     let schwab: SchwabLinkService?
+    let tax: TaxService
     struct OnboardingForm: Content {
         var firstName: String?
         var lastName: String?
@@ -44,6 +45,8 @@ struct WorkspaceClientsController: RouteCollection {
             .openAPI("Propose a rebalance of one of the client's accounts (form post): the batch in the approval queue", status: .seeOther, response: .redirect)
         routes.on(.POST, WorkspaceRoute.executeBatch, use: execute)
             .openAPI("Execute an approved batch (form post): back to the client's page with the outcome", status: .seeOther, response: .redirect)
+        routes.on(.GET, WorkspaceRoute.clientForm8949, use: form8949)
+            .openAPI("A client's realised lots of a tax year as Form 8949 rows (CSV download; not tax advice)", response: .csv)
         routes.on(.POST, WorkspaceRoute.clientSchwab, use: startSchwabLink)
             .openAPI("Start linking a Schwab login (form post): a redirect to Schwab's sign-in", status: .seeOther, response: .redirect)
     }
@@ -219,6 +222,18 @@ struct WorkspaceClientsController: RouteCollection {
         } catch let error as ServiceError {
             return req.redirect(to: .client(clientID), ["error": ClientDetailPage.messages[error.code] == nil ? "execution" : error.code])
         }
+    }
+
+    /// The tax year's Form 8949 rows as a CSV download (the API's, through the session).
+    func form8949(req: Request) async throws -> Response {
+        let principal = try req.principal
+        guard let clientID = req.parameters.get("client_id", as: Int.self) else { return req.redirect(to: .clients) }
+        let year = try? req.query.get(Int.self, at: "year")
+        let csv = try await tax.form8949(clientID: clientID, year: year, by: principal)
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"form-8949.csv\"")
+        return Response(status: .ok, headers: headers, body: .init(string: csv))
     }
 
     /// Starts Schwab's OAuth2 login for the client: a redirect to Schwab's sign-in page.

@@ -24,9 +24,10 @@ public struct TaxService: Sendable {
         public var unknownBasisLots: Int
     }
 
-    public func realized(clientID: Int, year: Int, by principal: Principal) async throws -> RealizedYear {
+    /// `year` nil: the current tax year.
+    public func realized(clientID: Int, year: Int?, by principal: Principal) async throws -> RealizedYear {
         try principal.ensureAccess(toClient: clientID)
-        let year = try FieldValidation.range(year, 1900...2200, field: "year")
+        let year = try FieldValidation.range(year ?? CivilDay(context.clock.now()).components.year, 1900...2200, field: "year")
         let lots = try await context.database.read { session -> [StoredRealizedLot] in
             guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
             return try await session.taxLots.realized(clientID: clientID, year: year)
@@ -41,7 +42,7 @@ public struct TaxService: Sendable {
     }
 
     /// The year as Form 8949 rows, in the form's column order (CSV).
-    public func form8949(clientID: Int, year: Int, by principal: Principal) async throws -> String {
+    public func form8949(clientID: Int, year: Int?, by principal: Principal) async throws -> String {
         let realized = try await realized(clientID: clientID, year: year, by: principal)
         return Form8949.csv(Form8949.rows(realized.lots.map(\.lot), year: realized.year))
     }

@@ -8,7 +8,7 @@ public enum WorkspaceRoute: Hashable, Sendable {
     case overview
     case signIn, signOut
     case approvals, approve(batchID: String), reject(batchID: String)
-    case clients, client(Int), clientPreferences(Int), clientAccounts(Int), clientRebalance(Int), clientSchwab(Int)
+    case clients, client(Int), clientPreferences(Int), clientAccounts(Int), clientRebalance(Int), clientSchwab(Int), clientForm8949(Int)
     case executeBatch(clientID: Int, batchID: String)
     case goals, cancelGoal(String)
     case models, trainModel, deployModel(String), rollbackModel
@@ -35,6 +35,7 @@ public enum WorkspaceRoute: Hashable, Sendable {
         case .clientAccounts: ["clients", ":client_id", "accounts"]
         case .clientRebalance: ["clients", ":client_id", "rebalance"]
         case .clientSchwab: ["clients", ":client_id", "schwab"]
+        case .clientForm8949: ["clients", ":client_id", "form-8949"]
         case .executeBatch: ["clients", ":client_id", "batches", ":batch_id", "execute"]
         case .goals: ["goals"]
         case .cancelGoal: ["goals", ":goal_id", "cancel"]
@@ -55,7 +56,8 @@ public enum WorkspaceRoute: Hashable, Sendable {
     var arguments: [String] {
         switch self {
         case .approve(let batchID), .reject(let batchID): [batchID]
-        case .client(let id), .clientPreferences(let id), .clientAccounts(let id), .clientRebalance(let id), .clientSchwab(let id): [String(id)]
+        case .client(let id), .clientPreferences(let id), .clientAccounts(let id), .clientRebalance(let id), .clientSchwab(let id),
+             .clientForm8949(let id): [String(id)]
         case .executeBatch(let clientID, let batchID): [String(clientID), batchID]
         case .cancelGoal(let id), .deployModel(let id): [id]
         default: []

@@ -114,6 +114,27 @@ extension ClientDetailPage {
             }
         }
 
+        /// Realised gains of the tax year so far, from the lot ledger.
+        public struct Tax: Sendable, Hashable {
+            public var year: Int
+            public var taxable: Bool
+            public var shortTermGain: Double
+            public var longTermGain: Double
+            public var washSaleDisallowed: Double
+            public var lotsSold: Int
+            public var lotMethod: String
+
+            public init(year: Int, taxable: Bool, shortTermGain: Double, longTermGain: Double, washSaleDisallowed: Double, lotsSold: Int, lotMethod: String) {
+                self.year = year
+                self.taxable = taxable
+                self.shortTermGain = shortTermGain
+                self.longTermGain = longTermGain
+                self.washSaleDisallowed = washSaleDisallowed
+                self.lotsSold = lotsSold
+                self.lotMethod = lotMethod
+            }
+        }
+
         public var viewer: Viewer
         public var clientID: Int
         public var name: String
@@ -128,6 +149,8 @@ extension ClientDetailPage {
         public var goals: [Goal]
         public var batches: [Batch]
         public var audit: [Event]
+        /// The tax year so far (nil for a client none of whose accounts is taxable and who sold nothing).
+        public var tax: Tax? = nil
         /// Absent: the preferences are shown, not edited (no preferences yet).
         public var preferencesForm: PreferencesForm?
         public var portfolios: [(id: Int, name: String)]
@@ -138,10 +161,11 @@ extension ClientDetailPage {
 
         public init(viewer: Viewer, clientID: Int, name: String, email: String, riskTolerance: String, portfolio: String,
                     preferences: [(label: String, value: String)], accounts: [Account], holdings: [Holding],
-                    equity: [(date: Date, value: Double, drawdown: Double)], goals: [Goal], batches: [Batch], audit: [Event],
+                    equity: [(date: Date, value: Double, drawdown: Double)], goals: [Goal], batches: [Batch], audit: [Event], tax: Tax? = nil,
                     preferencesForm: PreferencesForm? = nil, portfolios: [(id: Int, name: String)] = [], paperForm: PaperAccountForm = .init(),
                     schwabConfigured: Bool = false, notice: String? = nil, error: String? = nil) {
             self.viewer = viewer
+            self.tax = tax
             self.clientID = clientID
             self.name = name
             self.email = email
@@ -237,6 +261,7 @@ public enum ClientDetailPage {
                                 .if(batch.status == "pending_approval", .a(.href(to: .approvals, fragment: "batch-\(batch.batchID)"), "Review"))))
                     }))
             ),
+            .unwrap(model.tax) { taxSection($0, clientID: model.clientID) },
             .section(.class("card"), .style("margin-top:1rem"), .h2("Audit trail"), .table(
                 .tr(.th("When"), .th("What"), .th("Who")),
                 .forEach(model.audit) { event in .tr(.td(.text(Format.time(event.at))), .td(.text(event.action)), .td(.text(event.actor))) }))
@@ -262,6 +287,22 @@ public enum ClientDetailPage {
                         .element(named: "option", nodes: [.attribute(named: "value", value: Markup.escape(option.value)),
                                                           .if(option.value == chosen, .attribute(named: "selected", value: "selected")), .text(option.label)])
                     })
+        )
+    }
+
+    /// The tax year so far: realised gains by term, wash-sale disallowances, the Form 8949 rows to download.
+    static func taxSection(_ tax: Model.Tax, clientID: Int) -> Node<HTML.BodyContext> {
+        .section(
+            .class("card"), .style("margin-top:1rem"), .h2(.text("Taxes \(tax.year)")),
+            .p(.class("label"), .text((tax.taxable ? "Taxable: rebalancing follows the tax rules (no wash sale by itself, drift sales within the tax tolerance); "
+                                         : "Not taxable: rebalancing ignores taxes; ") + "lots sold by \(tax.lotMethod.replacingOccurrences(of: "_", with: " ")). Not tax advice.")),
+            .table(
+                .tr(.th("Short-term realised gain"), .td(.text(Format.money(tax.shortTermGain)))),
+                .tr(.th("Long-term realised gain"), .td(.text(Format.money(tax.longTermGain)))),
+                .tr(.th("Loss disallowed by wash sales"), .td(.text(Format.money(tax.washSaleDisallowed)))),
+                .tr(.th("Lots sold"), .td(.text("\(tax.lotsSold)")))
+            ),
+            .p(.a(.href(to: .clientForm8949(clientID), ["year": String(tax.year)]), .text("Form 8949 rows for \(tax.year) (CSV)")))
         )
     }
 
