@@ -55,6 +55,10 @@ struct BacktestOptions: ParsableArguments {
     @ArgumentParser.Option(name: .customLong("cash-buffer")) var cashBuffer = 0.02
     @ArgumentParser.Option(name: .customLong("goal"), help: "Replay a periodic return goal against constant sizing, e.g. monthly_return:5 (+5% a month).")
     var goal: String?
+    @ArgumentParser.Flag(name: .customLong("tax"), help: "Replay lots, wash sales and taxes: the naive policy beside the tax-aware one (after-tax returns).")
+    var tax = false
+    @ArgumentParser.Option(name: .customLong("short-term-rate"), help: "With --tax: the rate on short-term gains (0.37 = 37%).") var shortTermRate = 0.37
+    @ArgumentParser.Option(name: .customLong("long-term-rate"), help: "With --tax: the rate on long-term gains.") var longTermRate = 0.20
 
     func request() throws -> BacktestRequest {
         func date(_ text: String?, _ name: String) throws -> Date? {
@@ -77,6 +81,9 @@ struct BacktestOptions: ParsableArguments {
             request.goalType = String(parts[0])
             request.goalTarget = target
         }
+        request.tax = tax
+        request.shortTermRate = shortTermRate
+        request.longTermRate = longTermRate
         do { try request.validate() } catch let error as ServiceError { throw ValidationError("\(error.field.map { "--\($0.replacingOccurrences(of: "_", with: "-")): " } ?? "")\(error.message)") }
         return request
     }
@@ -112,6 +119,15 @@ struct BacktestCommand: AsyncParsableCommand {
                 print(String(format: "%@ sizing: %d of %d periods reached +%.2f%%, total return %.2f%%, max drawdown %.2f%%, worst period %.2f%%, mean factor %.2f",
                              name, path.periodsHit, path.periods, replay.goalTarget, path.totalReturn * 100, path.maxDrawdown * 100,
                              path.worstPeriodReturn * 100, path.meanFactor))
+            }
+        }
+        if let tax = outcome.tax {
+            print(String(format: "taxes at %.0f%% short term, %.0f%% long term (not tax advice):", tax.shortTermRate * 100, tax.longTermRate * 100))
+            for (name, figures) in [("naive", tax.naive), ("tax-aware", tax.aware)] {
+                let cash = outcome.initialCash
+                print(String(format: "  %@: pre-tax %.2f%%, after tax %.2f%%, after tax and liquidation %.2f%% (realised short %.0f, long %.0f, wash-sale disallowed %.0f, taxes %.0f + %.0f on liquidation)",
+                             name, (figures.preTaxFinal / cash - 1) * 100, (figures.afterTaxFinal / cash - 1) * 100, (figures.afterTaxLiquidatedFinal / cash - 1) * 100,
+                             figures.shortTermGains, figures.longTermGains, figures.washSaleDisallowed, figures.taxesPaid, figures.liquidationTax))
             }
         }
         print("wrote \(out)" + (report.map { " and \($0)" } ?? ""))

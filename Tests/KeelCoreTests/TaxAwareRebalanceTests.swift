@@ -78,3 +78,40 @@ struct TaxAwareRebalanceTests {
         #expect(targets["IVV"] == 0 && reasons["IVV"]?.contains("VOO") == true && targets["VTI"] == 0.5, "\(reasons)")
     }
 }
+
+/// Taxes of a replay: yearly netting, carried losses, and a replay whose figures add up.
+@Suite("Tax replay")
+struct TaxReplayTests {
+    static func row(_ id: String, year: Int, term: HoldingTerm, gain: Decimal) -> RealizedLot {
+        RealizedLot(realizedID: id, saleID: id, lotID: id, symbol: "X", quantity: 1, acquiredOn: CivilDay(year: year - 2, month: 1, day: 2),
+                    soldOn: CivilDay(year: year, month: 6, day: 1), proceeds: 100 + gain, costBasis: 100, basisKnown: true, term: term)
+    }
+
+    @Test func yearsAreNettedAndLossesCarriedForward() {
+        let rates = TaxRates(shortTerm: TaxLotTests.d("0.40"), longTerm: TaxLotTests.d("0.20"))
+        // 2023: short +1,000, long −400 → net short 600 taxed at 40% = 240.
+        // 2024: short −2,000, long +500 → net −1,500, nothing taxed, 1,500 short-term loss carried.
+        // 2025: short +1,000 − 1,500 carried → −500, long +2,000 − 500 → 1,500 at 20% = 300.
+        let rows = [Self.row("a", year: 2023, term: .short, gain: 1_000), Self.row("b", year: 2023, term: .long, gain: -400),
+                    Self.row("c", year: 2024, term: .short, gain: -2_000), Self.row("d", year: 2024, term: .long, gain: 500),
+                    Self.row("e", year: 2025, term: .short, gain: 1_000), Self.row("f", year: 2025, term: .long, gain: 2_000)]
+        #expect(TaxReplay.yearlyTax(rows, rates: rates) == 540)
+    }
+
+    @Test func aReplayAtZeroRatesKeepsItsPreTaxValueAndTheAwareOneMakesNoWashSale() throws {
+        let market = AlignedMarket(PlantedSignalMarket.histories(symbols: 8, days: 600, signal: false, seed: 11))
+        var engine = PortfolioBacktester(execution: ExecutionModel(), initialCash: 100_000, schedule: .everyBars(10),
+                                         constraints: PortfolioConstraints(maxPositions: 3, maxWeight: 0.4, cashBuffer: 0.02), warmUp: 60)
+        engine.tax = TaxReplay(settings: .init(rates: TaxRates(shortTerm: 0, longTerm: 0)), aware: false)
+        let strategy = MomentumStrategy(lookback: 40)
+        let free = try engine.run(strategy, market: market)
+        let figures = try #require(free.tax)
+        #expect(figures.taxesPaid == 0 && figures.afterTaxLiquidatedFinal == free.result.finalEquity)
+        engine.tax = TaxReplay(settings: .init(), aware: false)
+        let naive = try #require(try engine.run(strategy, market: market).tax)
+        #expect(naive.taxesPaid >= 0 && naive.afterTaxFinal <= naive.preTaxFinal && naive.preTaxFinal == free.result.finalEquity)
+        engine.tax = TaxReplay(settings: .init(), aware: true)
+        let aware = try #require(try engine.run(strategy, market: market).tax)
+        #expect(aware.washSaleDisallowed == 0, "the tax-aware replay never makes a wash sale by itself")
+    }
+}

@@ -23,6 +23,8 @@ public struct PortfolioBacktester: Sendable {
     public var instruments: [String: Instrument]
     /// Bars before the first rebalance, so strategies have history to look at.
     public var warmUp: Int
+    /// Keep tax lots and taxes (and, for a tax-aware replay, apply the tax rules to each rebalance's targets).
+    public var tax: TaxReplay? = nil
 
     public init(execution: ExecutionModel = ExecutionModel(), initialCash: Double = 100_000, schedule: RebalanceSchedule = .monthly,
                 constraints: PortfolioConstraints = PortfolioConstraints(maxPositions: 10, maxWeight: 0.25, cashBuffer: 0.02),
@@ -43,6 +45,8 @@ public struct PortfolioBacktester: Sendable {
         public var targets: [(date: Date, weights: [String: Double])]
         /// The risk factor applied at every rebalance (1 without a sizing policy).
         public var factors: [(date: Date, factor: Double)]
+        /// The lots' realised gains and taxes, when the replay kept them.
+        public var tax: TaxReplay.Result? = nil
     }
 
     /// Throws only what `cancellation` throws (checked every 256 bars and at every rebalance).
@@ -68,6 +72,24 @@ public struct PortfolioBacktester: Sendable {
         var rebalanced = false
         let planner = RebalancePlanner(settings: self.planner)
         let index = Dictionary(market.symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var taxBook = TaxLotBook()
+        var taxFills = 0
+
+        /// The fill on the tax lots (quantities as the engine holds them; a sale never exceeds what the lots hold).
+        func postTax(_ s: Int, _ qty: Double, price: Double, fee: Double, at t: Int) {
+            guard let tax else { return }
+            taxFills += 1
+            let symbol = market.symbols[s], day = CivilDay(market.timestamps[t])
+            let quantity = Decimal(abs(qty)), unitPrice = Decimal(price), fees = Decimal(fee)
+            if qty > 0 {
+                _ = try? taxBook.buy(lotID: "f\(taxFills)", symbol: symbol, quantity: quantity, price: unitPrice, fees: fees, on: day)
+            } else {
+                let held = taxBook.held(symbol)
+                guard held > 0 else { return }
+                _ = try? taxBook.sell(saleID: "s\(taxFills)", symbol: symbol, quantity: min(quantity, held), price: unitPrice, fees: fees, on: day,
+                                      method: tax.settings.method, rates: tax.settings.rates)
+            }
+        }
 
         func fill(_ s: Int, _ wanted: Double, reference: Double, at t: Int) {
             guard wanted != 0, reference > 0, !reference.isNaN else { return }
@@ -91,6 +113,7 @@ public struct PortfolioBacktester: Sendable {
             commissions += fee
             notional += abs(qty * price)
             lots[s].fill(symbol: market.symbols[s], quantity: qty, price: price, commission: fee, time: market.timestamps[t], into: &trips)
+            postTax(s, qty, price: price, fee: fee, at: t)
         }
 
         for t in 0..<n {
@@ -125,6 +148,12 @@ public struct PortfolioBacktester: Sendable {
                     }
                 }
                 let snapshot = PortfolioSnapshot(cash: Decimal(exactly: cash), holdings: holdings, prices: prices)
+                if let tax, tax.aware {
+                    let day = CivilDay(market.timestamps[t])
+                    var settings = tax.settings
+                    settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
+                    weights = TaxAwareRebalance.adjust(targets: weights, snapshot: snapshot, book: taxBook, on: day, settings: settings).targets
+                }
                 for order in planner.plan(snapshot: snapshot, targets: weights, instruments: instruments).orders {
                     guard let s = index[order.symbol] else { continue }
                     let signed = order.quantity.doubleValue * Double(order.side.sign)
@@ -146,7 +175,13 @@ public struct PortfolioBacktester: Sendable {
         }
         let result = BacktestResult(timestamps: market.timestamps, equity: equity, trades: trips, fills: fills, commissions: commissions,
                                     tradedNotional: notional, barsInMarket: inMarket, initialCash: initialCash)
-        return Output(result: result, targets: targets.map { (date: $0.0, weights: $0.1) }, factors: factors)
+        var output = Output(result: result, targets: targets.map { (date: $0.0, weights: $0.1) }, factors: factors)
+        if let tax, n > 0 {
+            var prices: [String: Double] = [:]
+            for s in 0..<symbols where !lastPrice[s].isNaN { prices[market.symbols[s]] = lastPrice[s] }
+            output.tax = tax.result(book: taxBook, finalEquity: equity[n - 1], lastPrices: prices, lastDay: CivilDay(market.timestamps[n - 1]))
+        }
+        return output
     }
 
     func isRebalanceBar(_ t: Int, market: AlignedMarket, done: Bool) -> Bool {

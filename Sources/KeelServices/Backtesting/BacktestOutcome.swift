@@ -25,6 +25,8 @@ public struct BacktestOutcome: Sendable, Codable {
     public var tradeList: [RoundTrip]
     /// With a goal: the goal-aware path against constant sizing on the same strategy and data.
     public var goalReplay: GoalReplayComparison? = nil
+    /// With `tax`: the naive policy's and the tax-aware policy's realised gains, taxes and after-tax values.
+    public var tax: TaxReplayComparison? = nil
     public var bars: Int
     public var elapsedMilliseconds: Double
     /// How it filled, e.g. "next open, 5 bp slippage, Schwab fees"; same-close fills are marked "(optimistic)".
@@ -78,4 +80,12 @@ public struct GoalReplayComparison: Sendable, Codable {
     public var constant: Path
     /// The goal-aware factor at every rebalance.
     public var factors: [Factor]
+}
+
+/// The naive rebalancing policy (lots kept, no tax rules) beside the tax-aware one, on the same strategy and data.
+public struct TaxReplayComparison: Sendable, Codable {
+    public var shortTermRate: Double
+    public var longTermRate: Double
+    public var naive: TaxReplay.Result
+    public var aware: TaxReplay.Result
 }

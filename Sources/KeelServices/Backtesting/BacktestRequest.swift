@@ -35,6 +35,10 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
     public var goalType: String? = nil
     /// Percent target of each period (5 = +5%).
     public var goalTarget: Double? = nil
+    /// Replay lots, wash sales and taxes, the naive policy beside the tax-aware one, at these rates.
+    public var tax: Bool = false
+    public var shortTermRate: Double = 0.37
+    public var longTermRate: Double = 0.20
 
     public init(strategy: String, symbols: [String] = [], from: Date? = nil, to: Date? = nil, csvPath: String? = nil, cash: Double = 100_000,
                 fill: FillTiming = .close, commissionPerOrder: Double? = nil, commissionBps: Double? = nil, commissionPerShare: Double? = nil,
@@ -153,6 +157,13 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
         if let commissionPerShare { try finite(commissionPerShare, 0...10, "commission_per_share") }
         if let benchmark { _ = try Self.normalisedSymbols([benchmark]) }
         if let from, let to, from >= to { throw ServiceError.invalid("from", "from must be before to") }
+        if tax {
+            try finite(shortTermRate, 0...1, "short_term_rate")
+            try finite(longTermRate, 0...1, "long_term_rate")
+            guard !Self.signalStrategies.contains(strategy), strategy != Self.autonomous, goalType == nil else {
+                throw ServiceError.invalid("strategy", "a tax replay needs a rebalancing portfolio strategy without a goal (momentum, breakout, mean-reversion, balanced, equal-weight, buy-and-hold or model:N)")
+            }
+        }
         if goalType != nil || goalTarget != nil {
             let periodic: [GoalType] = [.monthlyReturn, .quarterlyReturn, .yearlyReturn]
             guard let type = goalType.flatMap(GoalType.init(rawValue:)), periodic.contains(type) else {

@@ -50,6 +50,7 @@ public struct BacktestRunner: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let result: BacktestResult
         var goalReplay: GoalReplayComparison?
+        var taxReplay: TaxReplayComparison?
         var autonomous: AutonomousPolicyReplay.Report?
         if request.strategy == BacktestRequest.autonomous, let benchmark = benchmarkSeries {
             var settings = AutonomousPolicyReplay.Settings()
@@ -90,6 +91,18 @@ public struct BacktestRunner: Sendable {
                     goalType: type.rawValue, goalTarget: target,
                     goalAware: Self.path(aware, type: type, target: target), constant: Self.path(constant, type: type, target: target),
                     factors: aware.factors.map { GoalReplayComparison.Factor(date: $0.date, factor: $0.factor) })
+            } else if request.tax {
+                // The same strategy twice: books kept and taxes computed; the second run also applies the tax rules.
+                let settings = TaxAwareRebalance.Settings(rates: TaxRates(shortTerm: Decimal(request.shortTermRate), longTerm: Decimal(request.longTermRate)))
+                var naiveEngine = engine, awareEngine = engine
+                naiveEngine.tax = TaxReplay(settings: settings, aware: false)
+                awareEngine.tax = TaxReplay(settings: settings, aware: true)
+                let naive = try naiveEngine.run(strategy, market: market, cancellation: cancellation)
+                let aware = try awareEngine.run(strategy, market: market, cancellation: cancellation)
+                result = naive.result
+                if let naiveTax = naive.tax, let awareTax = aware.tax {
+                    taxReplay = TaxReplayComparison(shortTermRate: request.shortTermRate, longTermRate: request.longTermRate, naive: naiveTax, aware: awareTax)
+                }
             } else {
                 result = try engine.run(strategy, market: market, cancellation: cancellation).result
             }
@@ -104,7 +117,7 @@ public struct BacktestRunner: Sendable {
             equityCurve: zip(result.timestamps, result.equity).map { BacktestOutcome.Point(date: $0, equity: $1) },
             benchmarkCurve: benchmarkCurve.map { zip(result.timestamps, $0).map { BacktestOutcome.Point(date: $0, equity: $1) } },
             tradeList: result.trades,
-            goalReplay: goalReplay, bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed,
+            goalReplay: goalReplay, tax: taxReplay, bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed,
             execution: request.fillsLabel, autonomous: autonomous)
     }
 

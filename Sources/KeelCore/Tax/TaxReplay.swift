@@ -1,0 +1,78 @@
+import Foundation
+
+/// Lots, wash sales and taxes replayed in a portfolio backtest with the live code (`TaxLotBook`,
+/// `TaxAwareRebalance`): each fill opens or consumes lots; a tax-aware replay adjusts each rebalance's targets by
+/// the same rules as the live planner. Taxes are computed per calendar year on the net realised gains (short and
+/// long term netted against each other, a net loss carried forward; the $3,000 offset against ordinary income is
+/// left out) and paid from outside the portfolio, so both policies compound the same money; the liquidated figure
+/// also taxes every lot still held as if sold at the last close.
+public struct TaxReplay: Sendable {
+    public var settings: TaxAwareRebalance.Settings
+    /// Apply the tax rules to the targets (the tax-aware policy) or only keep the books (the naive one).
+    public var aware: Bool
+
+    public init(settings: TaxAwareRebalance.Settings, aware: Bool) {
+        self.settings = settings
+        self.aware = aware
+    }
+
+    /// What the replay realised and paid.
+    public struct Result: Sendable, Hashable, Codable {
+        public var shortTermGains: Double
+        public var longTermGains: Double
+        public var washSaleDisallowed: Double
+        public var taxesPaid: Double
+        /// The tax on selling everything still held at the last close.
+        public var liquidationTax: Double
+        public var preTaxFinal: Double
+        public var afterTaxFinal: Double
+        public var afterTaxLiquidatedFinal: Double
+    }
+
+    /// The figures of a finished replay: `book` as the replay left it, `finalEquity` its last value.
+    public func result(book: TaxLotBook, finalEquity: Double, lastPrices: [String: Double], lastDay: CivilDay) -> Result {
+        var short: Decimal = 0, long: Decimal = 0, disallowed: Decimal = 0
+        for row in book.realized where row.basisKnown {
+            if row.term == .short { short += row.reportableGain } else { long += row.reportableGain }
+            disallowed += row.washDisallowed
+        }
+        let paid = Self.yearlyTax(book.realized, rates: settings.rates)
+        var liquidated = book
+        for symbol in Set(book.lots.map(\.symbol)).sorted() {
+            guard let price = lastPrices[symbol], price.isFinite, price > 0 else { continue }
+            _ = try? liquidated.sell(saleID: "liquidation-\(symbol)", symbol: symbol, quantity: liquidated.held(symbol), price: Decimal(price), fees: 0,
+                                     on: lastDay, method: settings.method, rates: settings.rates)
+        }
+        let liquidation = Self.yearlyTax(liquidated.realized, rates: settings.rates) - paid
+        return Result(shortTermGains: short.doubleValue, longTermGains: long.doubleValue, washSaleDisallowed: disallowed.doubleValue, taxesPaid: paid.doubleValue,
+                      liquidationTax: liquidation.doubleValue, preTaxFinal: finalEquity, afterTaxFinal: finalEquity - paid.doubleValue,
+                      afterTaxLiquidatedFinal: finalEquity - paid.doubleValue - liquidation.doubleValue)
+    }
+
+    /// Each year's tax on its net realised gains, short and long term netted against each other, net losses
+    /// carried forward (short-term losses first against short-term gains, then long-term).
+    public static func yearlyTax(_ realized: [RealizedLot], rates: TaxRates) -> Decimal {
+        var byYear: [Int: (short: Decimal, long: Decimal)] = [:]
+        for row in realized where row.basisKnown {
+            var year = byYear[row.taxYear] ?? (0, 0)
+            if row.term == .short { year.short += row.reportableGain } else { year.long += row.reportableGain }
+            byYear[row.taxYear] = year
+        }
+        var carried: (short: Decimal, long: Decimal) = (0, 0)
+        var total: Decimal = 0
+        for yearNumber in byYear.keys.sorted() {
+            var (short, long) = byYear[yearNumber] ?? (0, 0)
+            short -= carried.short
+            long -= carried.long
+            // A net loss of one term offsets the other's gain; what is left keeps the character of the larger side.
+            if short < 0, long > 0 {
+                (short, long) = short + long >= 0 ? (0, short + long) : (short + long, 0)
+            } else if long < 0, short > 0 {
+                (short, long) = short + long >= 0 ? (short + long, 0) : (0, short + long)
+            }
+            carried = (max(0, -short), max(0, -long))
+            total += max(0, short) * rates.shortTerm + max(0, long) * rates.longTerm
+        }
+        return total
+    }
+}
