@@ -85,6 +85,24 @@ struct TaxLotLedgerTests {
             #expect(rebuilt == before, "\(rebuilt) vs \(before)")
             #expect(try await app.count("realized_lots", where: "account_hash = '\(scenario.accountHash)'") == rows.count)
             #expect(try await app.services.tax.backfill() == 0, "nothing left to rebuild")
+
+            // Reconciliation: shares the lots do not hold (an opening position) get a lot at the position's average
+            // cost; lots holding more than the position are reported.
+            let (symbol, quantity) = try #require(after.first)
+            try await app.database.write { session in
+                try await session.sql.raw("UPDATE positions SET quantity = quantity + 5 WHERE account_hash = \(bind: scenario.accountHash) AND symbol = \(bind: symbol)").run()
+            }
+            #expect(try await app.services.tax.mismatches(accountHashes: [scenario.accountHash]).map(\.symbol) == [symbol])
+            let report = try await app.services.reconciliation.reconcile(inFlightGrace: 0, accountHash: scenario.accountHash)
+            #expect(report.lotMismatches.isEmpty)
+            #expect(try await app.services.tax.mismatches(accountHashes: [scenario.accountHash]).isEmpty)
+            let opening = try await app.services.tax.lots(accountHash: scenario.accountHash, by: Principal(userID: "admin", role: .admin, clientID: nil)).filter { $0.lotID.hasPrefix("opening-") }
+            #expect(opening.count == 1 && opening.first?.quantity == 5 && opening.first?.basisKnown == true)
+            try await app.database.write { session in
+                try await session.sql.raw("UPDATE positions SET quantity = quantity - 7 WHERE account_hash = \(bind: scenario.accountHash) AND symbol = \(bind: symbol)").run()
+            }
+            let reported = try await app.services.reconciliation.reconcile(inFlightGrace: 0, accountHash: scenario.accountHash).lotMismatches
+            #expect(reported.count == 1 && reported.first?.lots == quantity + 5 && reported.first?.position == quantity - 2, "\(reported)")
         }
     }
 

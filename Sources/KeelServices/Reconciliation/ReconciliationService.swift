@@ -29,6 +29,8 @@ public struct ReconciliationService: Sendable {
         public var ordersStillUnknown: Int
         public var batchesFinished: Int
         public var mismatches: [Mismatch]
+        /// Symbols whose tax lots hold more than the positions (opening lots are added where they hold less).
+        public var lotMismatches: [(accountHash: String, symbol: String, lots: Decimal, position: Decimal)] = []
     }
 
     /// `inFlightGrace`: an order in `submitting` younger than this may still be in another process's hands.
@@ -96,7 +98,22 @@ public struct ReconciliationService: Sendable {
             }
         }
         let mismatches = try await compareBooks(only: accountHash)
-        return Report(ordersResolved: resolved, ordersStillUnknown: stillUnknown, batchesFinished: finished, mismatches: mismatches)
+        var report = Report(ordersResolved: resolved, ordersStillUnknown: stillUnknown, batchesFinished: finished, mismatches: mismatches)
+        report.lotMismatches = try await reconcileLots(only: accountHash, now: now)
+        return report
+    }
+
+    /// The tax lots against the positions: lots opened where the positions hold more; the rest reported and logged.
+    private func reconcileLots(only accountHash: String?, now: Date) async throws -> [(accountHash: String, symbol: String, lots: Decimal, position: Decimal)] {
+        let left = try await context.database.write { session in
+            let hashes: [String]
+            if let accountHash { hashes = [accountHash] } else { hashes = try await TaxLedger.accountsWithHoldings(session: session) }
+            return try await TaxLedger.reconcile(accountHashes: hashes, session: session, now: now)
+        }
+        for mismatch in left {
+            context.logger.warning("tax lots of \(mismatch.accountHash) hold \(mismatch.lots) \(mismatch.symbol), the position \(mismatch.position)")
+        }
+        return left.map { ($0.accountHash, $0.symbol, $0.lots, $0.position) }
     }
 
     private func cancelUnsent(_ batch: BatchRecord) async throws {

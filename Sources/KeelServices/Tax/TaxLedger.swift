@@ -125,4 +125,41 @@ enum TaxLedger {
         }
         return found
     }
+
+    /// Brings the lots in line with the positions where the positions hold more (an opening position of a linked
+    /// account, or shares Keel did not buy): a lot of the difference, at the position's average cost when the broker
+    /// gave one (else an unknown basis), held since the position was opened. Under the accounts' locks. Returns the
+    /// differences left (lots holding more than the positions: shares that left outside Keel's fills).
+    static func reconcile(accountHashes: [String], session: Session, now: Date) async throws -> [Mismatch] {
+        guard !accountHashes.isEmpty else { return [] }
+        // Found without locks; only the accounts that need a lot are locked, and looked at again under the lock.
+        let found = try await mismatches(accountHashes: accountHashes, session: session)
+        let short = Set(found.filter { $0.position > $0.lots }.map(\.accountHash))
+        let others = found.filter { !short.contains($0.accountHash) }
+        guard !short.isEmpty else { return others }
+        let locked = short.sorted()
+        let accounts = try await session.accounts.lock(hashes: locked, in: session)
+        let positions = try await session.ledger.positions(accountHashes: locked)
+        var remaining = others
+        var writes: [TaxLotRepository.Write] = []
+        for mismatch in try await mismatches(accountHashes: locked, session: session) {
+            guard mismatch.position > mismatch.lots, let account = accounts[mismatch.accountHash],
+                  let position = positions[mismatch.accountHash]?.first(where: { $0.symbol == mismatch.symbol }) else {
+                remaining.append(mismatch)
+                continue
+            }
+            let missing = mismatch.position - mismatch.lots
+            let known = position.averageCost > 0
+            let lot = TaxLot(lotID: "opening-\(mismatch.accountHash)-\(mismatch.symbol)-\(Int(now.timeIntervalSince1970))", symbol: mismatch.symbol,
+                             acquiredOn: CivilDay(position.openedAt), quantity: missing, costBasis: known ? missing * position.averageCost : 0, basisKnown: known)
+            writes.append(TaxLotRepository.Write(accountHash: mismatch.accountHash, clientID: account.clientID, lots: [lot], closedLotIDs: [], realized: []))
+        }
+        try await session.taxLots.save(writes)
+        return remaining
+    }
+
+    /// The accounts that hold positions or lots.
+    static func accountsWithHoldings(session: Session) async throws -> [String] {
+        try await session.taxLots.accountsWithLotsOrPositions()
+    }
 }

@@ -71,6 +71,12 @@ public struct TaxLotRepository: Sendable {
         return held
     }
 
+    /// Accounts that hold a position or a lot.
+    public func accountsWithLotsOrPositions() async throws -> [String] {
+        try await sql.raw("SELECT account_hash FROM positions UNION SELECT account_hash FROM tax_lots ORDER BY account_hash").all()
+            .map { try $0.decode(column: "account_hash", as: String.self) }
+    }
+
     /// Accounts that hold positions or have fills but no lot and no realised row: their ledger predates the lot
     /// ledger and is rebuilt from their fills.
     public func accountsWithoutLots() async throws -> [String] {
