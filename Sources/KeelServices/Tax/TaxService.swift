@@ -81,7 +81,7 @@ public struct TaxService: Sendable {
         }
         let cleaned = groups.map { Array(Set($0.map { $0.trimmingCharacters(in: .whitespaces).uppercased() })).sorted() }
         try await context.database.write { session in
-            try await session.taxLots.setIdenticalGroups(cleaned)
+            try await session.taxLots.setIdenticalGroups(cleaned, in: session)
             try await session.operations.append([AuditEntry(at: context.clock.now(), actor: principal.userID, action: "tax.identical_groups",
                                                             entityType: "tax", entityID: "identical_groups", clientID: nil,
                                                             details: try StoredJSON.encode(["groups": cleaned.map { $0.joined(separator: " ") }.joined(separator: "; ")]))])
@@ -129,6 +129,7 @@ public struct TaxService: Sendable {
         try principal.ensureStaff()
         return try await context.database.write { session in
             guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
+            try await session.taxPreferences.lock(clientID: clientID, in: session)
             var record = try await session.taxPreferences.find(clientIDs: [clientID])[clientID] ?? TaxPreferencesRecord(clientID: clientID)
             if let taxable = input.taxable { record.taxable = taxable }
             if let rate = input.shortTermRate { record.rates.shortTerm = try Self.rate(rate, field: "short_term_rate") }

@@ -137,8 +137,13 @@ public struct TaxLotRepository: Sendable {
         return SubstantiallyIdentical(groups: Array(groups.values))
     }
 
-    /// Replaces the groups (each a list of symbols; a symbol in one group at most).
-    public func setIdenticalGroups(_ groups: [[String]]) async throws {
+    /// Replaces the groups (each a list of symbols; a symbol in one group at most). Serialised until the transaction
+    /// ends (a PostgreSQL advisory lock; SQLite's single writer already does): two replacements at once would
+    /// otherwise both delete and then collide inserting.
+    public func setIdenticalGroups(_ groups: [[String]], in session: Session) async throws {
+        if session.dialect == .postgres {
+            _ = try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "keel-identical-securities")))").all()
+        }
         try await sql.delete(from: "identical_securities").run()
         let rows = groups.flatMap { group -> [(String, String)] in
             let members = Array(Set(group.map { $0.uppercased() })).sorted()

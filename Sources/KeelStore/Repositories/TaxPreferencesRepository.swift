@@ -77,6 +77,14 @@ public struct TaxPreferencesRepository: Sendable {
         return found
     }
 
+    /// Serialises a client's preference updates until the transaction ends (each reads, changes some fields and
+    /// writes: two at once would otherwise lose one's fields). A PostgreSQL advisory lock; SQLite's single writer already does.
+    public func lock(clientID: Int, in session: Session) async throws {
+        if session.dialect == .postgres {
+            _ = try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "keel-tax-preferences:\(clientID)")))").all()
+        }
+    }
+
     public func save(_ record: TaxPreferencesRecord) async throws {
         try await sql.insertRows(into: "tax_preferences", columns: Self.columns, [record], upsertOn: ["client_id"],
                                  updating: Array(Self.columns.dropFirst())) { record in
