@@ -115,3 +115,60 @@ struct TaxReplayTests {
         #expect(aware.washSaleDisallowed == 0, "the tax-aware replay never makes a wash sale by itself")
     }
 }
+
+/// Which loss lots are harvested into which substitute, and when a substitute goes back.
+@Suite("Tax-loss harvesting")
+struct TaxLossHarvestingTests {
+    static let pairs = ["VOO": "VTI", "VTI": "VOO", "QQQ": "QQQM"]
+
+    @Test func aLossBeyondBothThresholdsIsHarvestedIntoItsSubstituteLotByLot() throws {
+        var book = TaxLotBook()
+        try book.buy(lotID: "gain", symbol: "VOO", quantity: 10, price: 300, fees: 0, on: TaxLotTests.day("2023-01-03"))
+        try book.buy(lotID: "loss", symbol: "VOO", quantity: 20, price: 450, fees: 0, on: TaxLotTests.day("2024-01-03"))
+        let settings = TaxLossHarvesting.Settings(substitutes: Self.pairs)
+        let harvests = TaxLossHarvesting.harvests(book: book, prices: ["VOO": 400], on: TaxLotTests.day("2024-06-03"), settings: settings)
+        let harvest = try #require(harvests.first)
+        #expect(harvests.count == 1 && harvest.lotIDs == ["loss"] && harvest.quantity == 20 && harvest.loss == -1_000 && harvest.substitute == "VTI")
+        #expect(harvest.taxSaved == 370, "a short-term loss at 37%")
+        // Below either threshold: nothing.
+        #expect(TaxLossHarvesting.harvests(book: book, prices: ["VOO": 440], on: TaxLotTests.day("2024-06-03"), settings: settings).isEmpty, "200 < 500")
+        var percent = settings
+        percent.minimumLossPercent = 0.2
+        #expect(TaxLossHarvesting.harvests(book: book, prices: ["VOO": 400], on: TaxLotTests.day("2024-06-03"), settings: percent).isEmpty, "11% < 20%")
+        #expect(TaxLossHarvesting.harvests(book: book, prices: ["SPY": 1], on: TaxLotTests.day("2024-06-03"), settings: settings).isEmpty)
+    }
+
+    @Test func noHarvestMakesAWashSale() throws {
+        // Shares bought in the last 30 days stay held: their purchase would disallow the loss.
+        var recent = TaxLotBook()
+        try recent.buy(lotID: "old", symbol: "VOO", quantity: 20, price: 450, fees: 0, on: TaxLotTests.day("2024-01-03"))
+        try recent.buy(lotID: "new", symbol: "VOO", quantity: 5, price: 390, fees: 0, on: TaxLotTests.day("2024-05-20"))
+        #expect(TaxLossHarvesting.harvests(book: recent, prices: ["VOO": 400], on: TaxLotTests.day("2024-06-03"),
+                                           settings: .init(substitutes: Self.pairs)).isEmpty)
+        // The substitute realised a loss in the last 30 days: buying it would disallow that loss.
+        var substituteLoss = TaxLotBook()
+        try substituteLoss.buy(lotID: "vti", symbol: "VTI", quantity: 10, price: 250, fees: 0, on: TaxLotTests.day("2024-01-03"))
+        try substituteLoss.sell(saleID: "S", symbol: "VTI", quantity: 10, price: 230, fees: 0, on: TaxLotTests.day("2024-05-25"))
+        try substituteLoss.buy(lotID: "voo", symbol: "VOO", quantity: 20, price: 450, fees: 0, on: TaxLotTests.day("2024-01-03"))
+        #expect(TaxLossHarvesting.harvests(book: substituteLoss, prices: ["VOO": 400], on: TaxLotTests.day("2024-06-03"),
+                                           settings: .init(substitutes: Self.pairs)).isEmpty)
+        // A substitute the advisor marked identical is no substitute.
+        var identical = TaxLotBook(identical: SubstantiallyIdentical(groups: [["VOO", "VTI"]]))
+        try identical.buy(lotID: "voo", symbol: "VOO", quantity: 20, price: 450, fees: 0, on: TaxLotTests.day("2024-01-03"))
+        #expect(TaxLossHarvesting.harvests(book: identical, prices: ["VOO": 400], on: TaxLotTests.day("2024-06-03"),
+                                           settings: .init(substitutes: Self.pairs)).isEmpty)
+    }
+
+    @Test func aSubstituteGoesBackAfter31DaysWhenItCostsLittleTax() throws {
+        var book = TaxLotBook()
+        try book.buy(lotID: "vti", symbol: "VTI", quantity: 40, price: 200, fees: 0, on: TaxLotTests.day("2024-06-03"))
+        let harvested = ["VTI": (original: "VOO", boughtOn: TaxLotTests.day("2024-06-03"))]
+        let settings = TaxLossHarvesting.Settings(substitutes: Self.pairs)
+        #expect(TaxLossHarvesting.swapBacks(book: book, prices: ["VTI": 199], on: TaxLotTests.day("2024-07-03"), harvested: harvested, settings: settings).isEmpty,
+                "30 days: still in the window")
+        let back = TaxLossHarvesting.swapBacks(book: book, prices: ["VTI": 199], on: TaxLotTests.day("2024-07-05"), harvested: harvested, settings: settings)
+        #expect(back == [.init(substitute: "VTI", original: "VOO", quantity: 40, gain: -40)])
+        // A large short-term gain on the substitute: it stays until swapping back is cheap.
+        #expect(TaxLossHarvesting.swapBacks(book: book, prices: ["VTI": 240], on: TaxLotTests.day("2024-07-05"), harvested: harvested, settings: settings).isEmpty)
+    }
+}
