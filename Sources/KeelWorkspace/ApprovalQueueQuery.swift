@@ -51,21 +51,21 @@ public struct ApprovalQueueQuery: Sendable {
                 batchID: batch.batchID, client: names[batch.clientID] ?? "client \(batch.clientID)", accountHash: batch.accountHash,
                 createdAt: batch.createdAt, expiresAt: batch.approvalExpiresAt, strategy: batch.strategy, modelVersion: batch.modelVersion,
                 reason: notes?.cycle?.reason ?? notes?.goal?.strategyReason, goalFactor: notes?.goal?.factor ?? notes?.cycle?.riskFactor,
-                cycleID: batch.cycleID, regime: regime(at: batch.createdAt), portfolioValue: batch.portfolioValue.double, estimatedCosts: estimated.double,
+                cycleID: batch.cycleID, regime: regime(at: batch.createdAt), portfolioValue: batch.portfolioValue.doubleValue, estimatedCosts: estimated.doubleValue,
                 checks: preview.violations.map(\.message),
-                orders: batch.orders.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: $0.quantity.double, price: $0.referencePrice.double,
-                                                 notional: $0.estimatedNotional.double, currentWeight: $0.currentWeight, targetWeight: $0.targetWeight) },
-                preview: .init(fills: preview.trades.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: $0.quantity.double,
-                                                                 price: ($0.price ?? 0).double, notional: ($0.notional ?? 0).double, fees: $0.commission.double) },
-                               cashBefore: preview.cashBefore.double, cashAfter: preview.cashAfter.double))
+                orders: batch.orders.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: $0.quantity.doubleValue, price: $0.referencePrice.doubleValue,
+                                                 notional: $0.estimatedNotional.doubleValue, currentWeight: $0.currentWeight, targetWeight: $0.targetWeight) },
+                preview: .init(fills: preview.trades.map { .init(symbol: $0.symbol, side: $0.side.rawValue, quantity: $0.quantity.doubleValue,
+                                                                 price: ($0.price ?? 0).doubleValue, notional: ($0.notional ?? 0).doubleValue, fees: $0.commission.doubleValue) },
+                               cashBefore: preview.cashBefore.doubleValue, cashAfter: preview.cashAfter.doubleValue))
             if let tax = notes?.tax {
                 entry.tax = "lots sold by \(tax.lotMethod.replacingOccurrences(of: "_", with: " ")), taxed at \(Self.percent(tax.shortTermRate)) short term "
                     + "and \(Self.percent(tax.longTermRate)) long term" + (tax.washSalesAllowed ? "; wash sales allowed by the advisor" : "")
                 entry.taxAdjustments = tax.adjustments.sorted { $0.key < $1.key }.map { .init(symbol: $0.key, reason: $0.value) }
                 for index in entry.orders.indices {
                     guard let estimate = tax.estimates[entry.orders[index].symbol], entry.orders[index].side == "sell" else { continue }
-                    entry.orders[index].estimatedGain = (estimate.shortTermGain + estimate.longTermGain).double
-                    entry.orders[index].estimatedTax = estimate.tax.double
+                    entry.orders[index].estimatedGain = (estimate.shortTermGain + estimate.longTermGain).doubleValue
+                    entry.orders[index].estimatedTax = estimate.tax.doubleValue
                 }
             }
             return entry
@@ -78,10 +78,5 @@ public struct ApprovalQueueQuery: Sendable {
 }
 
 extension ApprovalQueueQuery {
-    static func percent(_ rate: Decimal) -> String { Format.percent(rate.double) }
-}
-
-extension Decimal {
-    /// A figure for the page's charts and tables (money stays Decimal until it is shown).
-    var double: Double { NSDecimalNumber(decimal: self).doubleValue }
+    static func percent(_ rate: Decimal) -> String { Format.percent(rate.doubleValue) }
 }

@@ -180,7 +180,7 @@ public struct ClientPagesQuery: Sendable {
             if stored.lot.term == .short { short += stored.lot.reportableGain } else { long += stored.lot.reportableGain }
             disallowed += stored.lot.washDisallowed
         }
-        return .init(year: year, taxable: taxable, shortTermGain: short.double, longTermGain: long.double, washSaleDisallowed: disallowed.double,
+        return .init(year: year, taxable: taxable, shortTermGain: short.doubleValue, longTermGain: long.doubleValue, washSaleDisallowed: disallowed.doubleValue,
                      lotsSold: realized.count, lotMethod: preferences.lotMethod.name)
     }
 }

@@ -91,7 +91,7 @@ public struct GoalsQuery: Sendable {
         }
         let alerts = try await goals.alerts(goal.goalID, by: principal).sorted { $0.createdAt > $1.createdAt }.prefix(20)
             .map { (at: $0.createdAt, severity: $0.severity, message: $0.message) }
-        return .init(goalID: goal.goalID, name: goal.name, type: goal.goalType.rawValue, target: goal.targetValue.double,
+        return .init(goalID: goal.goalID, name: goal.name, type: goal.goalType.rawValue, target: goal.targetValue.doubleValue,
                      status: goal.status.rawValue, progress: goal.progressPct.isFinite ? goal.progressPct : 0, factor: goal.sizingFactor,
                      strategy: goal.selectedStrategy, reason: goal.strategyReason, periodEnd: goal.periodEnd == .distantFuture ? nil : goal.periodEnd,
                      progressHistory: history.map { ($0.recordedAt, $0.progressPct) }, factorHistory: history.map { ($0.recordedAt, $0.sizingFactor) },

@@ -114,6 +114,21 @@ struct TaxReplayTests {
         let aware = try #require(try engine.run(strategy, market: market).tax)
         #expect(aware.washSaleDisallowed == 0, "the tax-aware replay never makes a wash sale by itself")
     }
+
+    /// Over twenty seeded noise markets: the naive replay makes wash sales on some, the tax-aware one on none.
+    @Test func theTaxAwareReplayMakesNoWashSaleOnAnyMarket() throws {
+        var naiveWashed = 0
+        for seed in 1...20 {
+            let market = AlignedMarket(PlantedSignalMarket.histories(symbols: 8, days: 400, signal: false, seed: UInt64(seed)))
+            var engine = PortfolioBacktester(execution: ExecutionModel(), initialCash: 100_000, schedule: .everyBars(10),
+                                             constraints: PortfolioConstraints(maxPositions: 3, maxWeight: 0.4, cashBuffer: 0.02), warmUp: 60)
+            engine.tax = TaxReplay(settings: .init(), aware: false)
+            if try #require(try engine.run(MomentumStrategy(lookback: 40), market: market).tax).washSaleDisallowed > 0 { naiveWashed += 1 }
+            engine.tax = TaxReplay(settings: .init(), aware: true)
+            #expect(try #require(try engine.run(MomentumStrategy(lookback: 40), market: market).tax).washSaleDisallowed == 0, "seed \(seed)")
+        }
+        #expect(naiveWashed > 0, "the markets give the rule something to refuse")
+    }
 }
 
 /// Which loss lots are harvested into which substitute, and when a substitute goes back.

@@ -32,11 +32,9 @@ public struct TaxLotBook: Sendable {
         }
     }
 
-    /// What changed a lot or a realised row: the caller persists these.
+    /// The realised rows an operation added, and the earlier ones it changed (a purchase adding a wash-sale
+    /// disallowance). Lots are not listed: the ledger persists the difference between two states of the book.
     public struct Changes: Sendable, Hashable {
-        public var openedLots: [TaxLot] = []
-        public var updatedLots: [TaxLot] = []
-        public var closedLotIDs: [String] = []
         public var realized: [RealizedLot] = []
         public var updatedRealized: [RealizedLot] = []
     }
@@ -66,13 +64,9 @@ public struct TaxLotBook: Sendable {
             realized[index].washDisallowed += disallowed
             let piece = Self.carve(&rest, shares: matched, replacing: loss, disallowed: disallowed)
             lots.append(piece)
-            changes.openedLots.append(piece)
             changes.updatedRealized.append(realized[index])
         }
-        if let rest {
-            lots.append(rest)
-            changes.openedLots.append(rest)
-        }
+        if let rest { lots.append(rest) }
         return changes
     }
 
@@ -105,13 +99,11 @@ public struct TaxLotBook: Sendable {
             remaining -= take
             if take == lot.quantity {
                 lots.remove(at: index)
-                changes.closedLotIDs.append(lot.lotID)
             } else {
                 lots[index].quantity -= take
                 lots[index].costBasis -= basis
                 lots[index].washAdjustment -= lot.washAdjustment * share
                 lots[index].replacementShares = lot.replacementShares > 0 ? lots[index].quantity : 0
-                changes.updatedLots.append(lots[index])
             }
         }
         // Replacement shares bought in the 30 days before the sale (what this sale left of them), oldest first.
@@ -127,16 +119,12 @@ public struct TaxLotBook: Sendable {
                 sold[position].washDisallowed += disallowed
                 var rest: TaxLot? = candidate
                 let piece = Self.carve(&rest, shares: matched, replacing: sold[position], disallowed: disallowed)
-                changes.updatedLots.removeAll { $0.lotID == candidate.lotID }
                 if let rest {
                     lots[index] = rest
                     lots.insert(piece, at: index + 1)
-                    changes.updatedLots.append(rest)
-                    changes.openedLots.append(piece)
                     index += 2
                 } else {
                     lots[index] = piece
-                    changes.updatedLots.append(piece)
                     index += 1
                 }
             }
@@ -189,7 +177,6 @@ public struct TaxLotBook: Sendable {
         for index in lots.indices where lots[index].symbol == symbol {
             lots[index].quantity *= ratio
             lots[index].replacementShares *= ratio
-            changes.updatedLots.append(lots[index])
         }
         for index in realized.indices where realized[index].symbol == symbol && realized[index].unmatchedLossShares > 0 {
             realized[index].unmatchedLossShares *= ratio

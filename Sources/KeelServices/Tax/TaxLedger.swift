@@ -57,10 +57,14 @@ enum TaxLedger {
 
     /// Accounts whose fills predate the lot ledger: their lots are rebuilt by replaying every fill, oldest first.
     static func backfill(session: Session) async throws -> Int {
-        let hashes = try await session.taxLots.accountsWithoutLots()
+        let candidates = try await session.taxLots.accountsWithoutLots()
+        guard !candidates.isEmpty else { return 0 }
+        // Under the accounts' locks, as every posting: another process's fill cannot post lots while these are
+        // rebuilt; an account that got lots meanwhile is left as it is.
+        let accounts = try await session.accounts.lock(hashes: candidates, in: session)
+        let hashes = Set(try await session.taxLots.accountsWithoutLots()).intersection(candidates).sorted()
         guard !hashes.isEmpty else { return 0 }
         let identical = try await session.taxLots.identicalGroups()
-        let accounts = try await session.accounts.find(hashes: hashes)
         let methods = try await session.taxPreferences.find(clientIDs: Array(Set(accounts.values.map(\.clientID)))).mapValues(\.lotMethod)
         var writes: [TaxLotRepository.Write] = []
         for hash in hashes {
