@@ -25,6 +25,12 @@ struct TaxController: RouteCollection {
         routes.get("tax", "identical-groups", use: identicalGroups).openAPI("Securities treated as substantially identical by the wash-sale rule (staff)")
         routes.put("tax", "identical-groups", use: setIdenticalGroups)
             .openAPI("Replace the substantially identical groups (staff)", body: IdenticalGroupsBody.self, example: IdenticalGroupsBody(groups: [["VOO", "IVV", "SPLG"]]))
+        routes.get("tax", "substitutes", use: substitutes).openAPI("The security each one is harvested into (staff)")
+        routes.put("tax", "substitutes", use: setSubstitutes)
+            .openAPI("Replace the harvesting substitutes (staff): symbol to the non-identical security bought in its place; list both directions of a pair",
+                     body: SubstitutesBody.self, example: SubstitutesBody(substitutes: ["VOO": "VTI", "VTI": "VOO"]))
+        routes.get("clients", ":client_id", "tax", "harvests", use: harvests)
+            .openAPI("A client's tax-loss harvests of a tax year: each sale of loss lots into a substitute, its batch, realised loss and swap-back", query: year)
     }
 
     func year(_ req: Request) throws -> Int? {
@@ -65,6 +71,22 @@ struct TaxController: RouteCollection {
 
     func identicalGroups(req: Request) async throws -> IdenticalGroupsResponse {
         IdenticalGroupsResponse(groups: try await tax.identicalGroups(by: req.principal))
+    }
+
+    func substitutes(req: Request) async throws -> SubstitutesResponse {
+        SubstitutesResponse(substitutes: try await tax.substitutes(by: req.principal))
+    }
+
+    func setSubstitutes(req: Request) async throws -> SubstitutesResponse {
+        let body = try req.decodeBody(SubstitutesBody.self)
+        guard let pairs = body.substitutes else { throw ServiceError.invalid("substitutes", "substitutes is required (an object of symbol to substitute)") }
+        return SubstitutesResponse(substitutes: try await tax.setSubstitutes(pairs, by: req.principal))
+    }
+
+    func harvests(req: Request) async throws -> HarvestYearResponse {
+        let year = try await tax.harvests(clientID: req.intParameter("client_id"), year: year(req), by: req.principal)
+        return HarvestYearResponse(clientId: year.clientID, year: year.year, harvestedLoss: year.harvestedLoss,
+                                   harvests: year.harvests.map(HarvestResponse.init), notice: Self.notice)
     }
 
     func setIdenticalGroups(req: Request) async throws -> IdenticalGroupsResponse {

@@ -79,6 +79,58 @@ struct IdenticalGroupsResponse: Content {
     var groups: [[String]]
 }
 
+/// Symbol → the security a harvest buys in its place.
+struct SubstitutesBody: Content {
+    var substitutes: [String: String]?
+}
+
+struct SubstitutesResponse: Content {
+    var substitutes: [String: String]
+}
+
+struct HarvestResponse: Content {
+    var harvestId: String
+    var accountHash: String
+    var batchId: String
+    var batchStatus: String
+    var symbol: String
+    var substitute: String
+    var lotIds: [String]
+    var quantity: Decimal
+    var harvestedOn: String
+    var estimatedLoss: Decimal
+    var estimatedTaxSaved: Decimal
+    /// What the sale's fills realised (null until it fills).
+    var realizedLoss: Decimal?
+    var swapBackBatchId: String?
+    var swapBackStatus: String?
+
+    init(_ row: HarvestReportRow) {
+        harvestId = row.harvest.harvestID
+        accountHash = row.harvest.accountHash
+        batchId = row.harvest.batchID
+        batchStatus = row.batchStatus
+        symbol = row.harvest.symbol
+        substitute = row.harvest.substitute
+        lotIds = row.harvest.lotIDs
+        quantity = row.harvest.quantity
+        harvestedOn = row.harvest.harvestedOn.description
+        estimatedLoss = row.harvest.estimatedLoss
+        estimatedTaxSaved = row.harvest.estimatedTaxSaved
+        realizedLoss = row.realizedLoss?.roundedToCents
+        swapBackBatchId = row.harvest.swapBackBatchID
+        swapBackStatus = row.swapBackStatus
+    }
+}
+
+struct HarvestYearResponse: Content {
+    var clientId: Int
+    var year: Int
+    var harvestedLoss: Decimal
+    var harvests: [HarvestResponse]
+    var notice: String
+}
+
 struct TaxPreferencesResponse: Content {
     var clientId: Int
     /// Null: by account type (individual and joint accounts taxable, retirement accounts not).

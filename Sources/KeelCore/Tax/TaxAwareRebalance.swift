@@ -139,10 +139,13 @@ public enum TaxAwareRebalance {
         enum CodingKeys: String, CodingKey { case shortTermGain = "short_term_gain", longTermGain = "long_term_gain", tax }
     }
 
-    public static func estimates(_ orders: [PlannedOrder], book: TaxLotBook, on day: CivilDay, settings: Settings) -> [String: Estimate] {
+    /// `lots`: symbols whose sale sells chosen lots first (a harvest's loss lots), not by the client's method.
+    public static func estimates(_ orders: [PlannedOrder], book: TaxLotBook, on day: CivilDay, settings: Settings,
+                                 lots: [String: [String]] = [:]) -> [String: Estimate] {
         var result: [String: Estimate] = [:]
         for order in orders where order.side == .sell {
-            let estimate = book.estimate(symbol: order.symbol, quantity: order.quantity, price: order.referencePrice, on: day, method: settings.method,
+            let method = lots[order.symbol].map(LotMethod.specific) ?? settings.method
+            let estimate = book.estimate(symbol: order.symbol, quantity: order.quantity, price: order.referencePrice, on: day, method: method,
                                          rates: settings.rates)
             result[order.symbol] = Estimate(shortTermGain: estimate.shortTerm.roundedToCents, longTermGain: estimate.longTerm.roundedToCents,
                                             tax: estimate.tax.roundedToCents)

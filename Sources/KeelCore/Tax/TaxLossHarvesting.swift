@@ -1,14 +1,15 @@
 import Foundation
 
-/// Tax-loss harvesting decisions on an account's lots (pure; the cycle step that trades them is not built yet):
-/// which loss lots to sell into which substitute, and when a substitute may be swapped back.
+/// Tax-loss harvesting decisions on an account's lots (pure; the planner trades them for the daily cycle): which loss
+/// lots to sell into which substitute, and when a substitute may be swapped back.
 /// - A position is harvested when its loss lots together lose at least `minimumLoss` and at least
 ///   `minimumLossPercent` of their basis; only the loss lots are sold (specific lots).
 /// - Never a wash sale: not when identical shares bought in the last 30 days would stay held (the loss would be
 ///   disallowed), and not into a substitute that is identical to the security or that realised a loss in the last
 ///   30 days (buying it would disallow that loss). A security without a configured substitute is not harvested.
 /// - A substitute bought by a harvest is swapped back once 31 days have passed, when selling it costs at most
-///   `swapBackTaxTolerance` of its value in tax (a loss or a small gain).
+///   `swapBackTaxTolerance` of its value in tax (a loss or a small gain), and no loss of the original (or anything
+///   identical to it) was realised in the last 30 days (buying it back would disallow that loss).
 public enum TaxLossHarvesting {
     public struct Settings: Sendable {
         public var minimumLoss: Decimal
@@ -84,6 +85,8 @@ public enum TaxLossHarvesting {
         var found: [SwapBack] = []
         for (substitute, entry) in harvested.sorted(by: { $0.key < $1.key }) {
             guard day.number - entry.boughtOn.number > TaxLotBook.washWindowDays, let price = prices[substitute], price > 0 else { continue }
+            guard !book.realized.contains(where: { $0.unmatchedLossShares > 0 && book.identical.same($0.symbol, entry.original)
+                                                    && day.number - $0.soldOn.number <= TaxLotBook.washWindowDays }) else { continue }
             let quantity = book.held(substitute)
             guard quantity > 0 else { continue }
             let estimate = book.estimate(symbol: substitute, quantity: quantity, price: price, on: day, method: .minimumTax, rates: settings.rates)
@@ -91,5 +94,78 @@ public enum TaxLossHarvesting {
             found.append(SwapBack(substitute: substitute, original: entry.original, quantity: quantity, gain: estimate.shortTerm + estimate.longTerm))
         }
         return found
+    }
+
+    /// A harvest the account holds now: `substitute` stands in for `original` since `harvestedOn`.
+    public struct InForce: Sendable, Hashable {
+        public var original: String
+        public var substitute: String
+        public var harvestedOn: CivilDay
+
+        public init(original: String, substitute: String, harvestedOn: CivilDay) {
+            self.original = original
+            self.substitute = substitute
+            self.harvestedOn = harvestedOn
+        }
+    }
+
+    /// The targets with harvesting applied, what it decided, and why (per symbol).
+    public struct Retargeted: Sendable {
+        public var targets: [String: Double]
+        public var harvests: [Harvest]
+        public var swapBacks: [SwapBack]
+        public var notes: [String: String]
+    }
+
+    /// Applies harvesting to an account's target weights (the strategy's, after the tax rules):
+    /// - a harvest in force keeps its substitute in the original's place (the original keeps at most what is held
+    ///   of it, the rest of its target goes to the substitute) until it may be swapped back; then the targets are
+    ///   left as the strategy wants them, which sells the substitute and buys the original;
+    /// - a new harvest sells the loss lots of a name the strategy still wants: the name keeps at most its other
+    ///   lots' weight, and the substitute takes the rest of its target. A name the strategy exits is sold anyway
+    ///   (its loss is realised without a substitute), and a substitute already held or wanted is not doubled up.
+    ///   `harvestNew` false: only the harvests in force are kept (a plan outside the daily cycle).
+    public static func retarget(_ targets: [String: Double], snapshot: PortfolioSnapshot, book: TaxLotBook, on day: CivilDay,
+                                inForce: [InForce], settings: Settings, harvestNew: Bool = true) -> Retargeted {
+        var targets = targets
+        var notes: [String: String] = [:]
+        let total = snapshot.totalValue.doubleValue
+        guard total > 0 else { return Retargeted(targets: targets, harvests: [], swapBacks: [], notes: [:]) }
+        func weight(_ symbol: String, _ quantity: Decimal) -> Double {
+            guard let price = snapshot.prices[symbol] else { return 0 }
+            return (quantity * price).doubleValue / total
+        }
+        func standIn(_ original: String, by substitute: String, keeping held: Double) {
+            let wanted = targets[original] ?? 0
+            let keep = min(wanted, max(0, held))
+            targets[original] = keep
+            targets[substitute, default: 0] += wanted - keep
+        }
+        let active = inForce.filter { book.held($0.substitute) > 0 }
+        let harvested = Dictionary(active.map { ($0.substitute, (original: $0.original, boughtOn: $0.harvestedOn)) }, uniquingKeysWith: { first, _ in first })
+        let swapBacks = swapBacks(book: book, prices: snapshot.prices, on: day, harvested: harvested, settings: settings)
+        let goingBack = Set(swapBacks.map(\.substitute))
+        for harvest in active where !goingBack.contains(harvest.substitute) {
+            standIn(harvest.original, by: harvest.substitute, keeping: snapshot.weight(of: harvest.original))
+            notes[harvest.original] = "its loss was harvested on \(harvest.harvestedOn): \(harvest.substitute) stands in for it until it can be swapped back"
+        }
+        for swap in swapBacks {
+            notes[swap.substitute] = "swapped back to \(swap.original): 31 days have passed and selling it realises \(swap.gain.roundedToCents) (within the tax tolerance)"
+        }
+        var busy = Set(active.flatMap { [$0.original, $0.substitute] })
+        var harvests: [Harvest] = []
+        for harvest in harvestNew ? Self.harvests(book: book, prices: snapshot.prices, on: day, settings: settings) : [] {
+            guard !busy.contains(harvest.symbol), !busy.contains(harvest.substitute) else { continue }
+            guard (targets[harvest.symbol] ?? 0) > 0 else { continue }
+            guard (targets[harvest.substitute] ?? 0) == 0, book.held(harvest.substitute) == 0, snapshot.quantity(of: harvest.substitute) == 0 else {
+                notes[harvest.symbol] = "not harvested: its substitute \(harvest.substitute) is already held or wanted"
+                continue
+            }
+            standIn(harvest.symbol, by: harvest.substitute, keeping: weight(harvest.symbol, book.held(harvest.symbol) - harvest.quantity))
+            notes[harvest.symbol] = "harvested: \(harvest.quantity) shares in \(harvest.lotIDs.count) loss lot(s) sold at a loss of \((-harvest.loss).roundedToCents) into \(harvest.substitute), about \(harvest.taxSaved.roundedToCents) of tax saved"
+            busy.formUnion([harvest.symbol, harvest.substitute])
+            harvests.append(harvest)
+        }
+        return Retargeted(targets: targets, harvests: harvests, swapBacks: swapBacks, notes: notes)
     }
 }

@@ -10,8 +10,14 @@ extension RebalanceService {
     enum Planned {
         /// An identical batch already waits: it is the answer.
         case existing(BatchRecord)
-        /// A new batch, and the open ones it supersedes.
-        case new(BatchRecord, supersedes: [BatchRecord])
+        /// A new batch, the open ones it supersedes, and its harvests (new ones, and those it swaps back).
+        case new(BatchRecord, supersedes: [BatchRecord], harvests: HarvestWrites)
+    }
+
+    /// What a batch does to tax-loss harvests: the harvests its sales make, the ones in force it swaps back.
+    struct HarvestWrites: Sendable {
+        var new: [TaxHarvestRecord] = []
+        var swappedBack: [String] = []
     }
 
     /// The prices a plan sees: the account's holdings and `pricing` more symbols.
@@ -52,18 +58,51 @@ extension RebalanceService {
             (targets.weights, taxAdjustments) = TaxAwareRebalance.adjust(targets: targets.weights, snapshot: fresh, book: tax.book, on: CivilDay(now),
                                                                          settings: taxSettings)
         }
+        // Harvesting (clients who enable it): a harvest in force keeps its substitute in place on any plan; the cycle's
+        // plans also harvest new losses and swap substitutes back.
+        var harvesting: TaxLossHarvesting.Retargeted?
+        if let tax, let settings = tax.harvesting {
+            let inForce = settings.inForce.map { TaxLossHarvesting.InForce(original: $0.symbol, substitute: $0.substitute, harvestedOn: $0.harvestedOn) }
+            let retargeted = TaxLossHarvesting.retarget(targets.weights, snapshot: fresh, book: tax.book, on: CivilDay(now), inForce: inForce,
+                                                        settings: settings.settings, harvestNew: account.request.cycleID != nil)
+            targets.weights = retargeted.targets
+            taxAdjustments.merge(retargeted.notes) { first, second in first + "; " + second }
+            harvesting = retargeted
+        }
         let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
                                                        driftThreshold: account.preferences.driftThreshold,
                                                        buyCostBuffer: settings.riskLimits.costBuffer))
         let plan = planner.plan(snapshot: fresh, targets: targets.weights, instruments: instruments)
+        let harvestLots = Dictionary((harvesting?.harvests ?? []).map { ($0.symbol, $0.lotIDs) }, uniquingKeysWith: { first, _ in first })
         let taxNotes = tax.flatMap { tax in taxSettings.map { settings in
             PlanNotes.TaxNotes(lotMethod: settings.method.name, shortTermRate: settings.rates.shortTerm, longTermRate: settings.rates.longTerm,
-                               estimates: TaxAwareRebalance.estimates(plan.orders, book: tax.book, on: CivilDay(now), settings: settings),
+                               estimates: TaxAwareRebalance.estimates(plan.orders, book: tax.book, on: CivilDay(now), settings: settings, lots: harvestLots),
                                adjustments: taxAdjustments, washSalesAllowed: settings.allowWashSales)
         } }
         try checkOpenBatches(open, request: account.request)
-        return try batch(account, plan: plan, targets: targets, steering: steering, staleExcluded: staleExcluded, taxNotes: taxNotes, open: open,
-                         principal: principal, settings: settings, now: now)
+        let planned = try batch(account, plan: plan, targets: targets, steering: steering, staleExcluded: staleExcluded, taxNotes: taxNotes, open: open,
+                                principal: principal, settings: settings, now: now)
+        guard case .new(let batch, let supersedes, _) = planned, let harvesting, let inForce = tax?.harvesting?.inForce else { return planned }
+        return .new(batch, supersedes: supersedes, harvests: harvestWrites(harvesting, inForce: inForce, batch: batch, now: now))
+    }
+
+    /// The harvests a new batch makes (a harvest whose name the plan did not sell, e.g. within the drift threshold,
+    /// is not one) and the harvests in force whose substitute it sells back.
+    static func harvestWrites(_ harvesting: TaxLossHarvesting.Retargeted, inForce: [TaxHarvestRecord], batch: BatchRecord, now: Date) -> HarvestWrites {
+        var writes = HarvestWrites()
+        let sales = Dictionary(batch.orders.filter { $0.side == .sell }.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
+        for harvest in harvesting.harvests {
+            guard let sale = sales[harvest.symbol], harvest.quantity > 0 else { continue }
+            let quantity = min(sale.quantity, harvest.quantity)
+            let share = quantity / harvest.quantity
+            writes.new.append(TaxHarvestRecord(harvestID: UUID().uuidString.lowercased(), clientID: batch.clientID, accountHash: batch.accountHash,
+                                               batchID: batch.batchID, saleOrderID: sale.orderID, symbol: harvest.symbol, substitute: harvest.substitute,
+                                               lotIDs: harvest.lotIDs, quantity: quantity, estimatedLoss: (harvest.loss * share).roundedToCents,
+                                               estimatedTaxSaved: (harvest.taxSaved * share).roundedToCents, harvestedOn: CivilDay(now)))
+        }
+        let goingBack = Set(harvesting.swapBacks.map(\.substitute)).filter { sales[$0] != nil }
+        writes.swappedBack = inForce.filter { goingBack.contains($0.substitute) }.map(\.harvestID)
+        return writes
     }
 
     /// The target weights: the deployed RL policy's for an account that follows it (the account's holdings are part
@@ -169,6 +208,6 @@ extension RebalanceService {
             batch.approvedAt = now
             batch.approvedHash = hash
         }
-        return .new(batch, supersedes: open)
+        return .new(batch, supersedes: open, harvests: HarvestWrites())
     }
 }

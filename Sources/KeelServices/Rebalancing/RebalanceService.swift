@@ -109,9 +109,9 @@ public struct RebalanceService: Sendable {
         let withData = try await forecast(admitted, resolved: resolved, session: session, now: now, answers: &answers)
         guard !withData.isEmpty else { return answers }
         let steeringGoals = try await steeringGoals(for: withData, session: session, settings: settings, now: now)
-        let (batches, superseded) = try await planEach(withData, steeringGoals: steeringGoals, resolved: resolved, active: active, principal: principal,
-                                                       session: session, settings: settings, now: now, answers: &answers)
-        try await store(batches, superseding: superseded, principal: principal, session: session, now: now)
+        let (batches, superseded, harvests) = try await planEach(withData, steeringGoals: steeringGoals, resolved: resolved, active: active,
+                                                                 principal: principal, session: session, settings: settings, now: now, answers: &answers)
+        try await store(batches, superseding: superseded, harvests: harvests, principal: principal, session: session, now: now)
         return answers
     }
 
@@ -202,7 +202,7 @@ public struct RebalanceService: Sendable {
     private static func planEach(_ accounts: [Admitted], steeringGoals: [GoalRecord], resolved: ActivePredictor.Resolved, active: ActivePredictor,
                                  principal: Principal, session: Session, settings: ServiceSettings, now: Date,
                                  answers: inout [String: Result<BatchRecord, any Error>]) async throws
-        -> (batches: [BatchRecord], superseded: [(old: BatchRecord, by: String)]) {
+        -> (batches: [BatchRecord], superseded: [(old: BatchRecord, by: String)], harvests: [(batchID: String, writes: HarvestWrites)]) {
         let positions = try await session.ledger.positions(accountHashes: accounts.map(\.accountHash))
         let held = Set(positions.values.joined().map(\.symbol))
         let universe = held.union(accounts.flatMap(\.symbols))
@@ -213,6 +213,7 @@ public struct RebalanceService: Sendable {
         let taxBooks = try await TaxPlanning.books(for: accounts.map { ($0.account, $0.clientID) }, session: session, now: now)
         var batches: [BatchRecord] = []
         var superseded: [(old: BatchRecord, by: String)] = []
+        var harvests: [(batchID: String, writes: HarvestWrites)] = []
         for account in accounts {
             do {
                 let steering = (account.request.useGoals ?? true)
@@ -230,21 +231,23 @@ public struct RebalanceService: Sendable {
                 switch outcome {
                 case .existing(let batch):
                     answers[account.accountHash] = .success(batch)
-                case .new(let batch, let supersedes):
+                case .new(let batch, let supersedes, let writes):
                     batches.append(batch)
                     superseded += supersedes.map { ($0, batch.batchID) }
+                    if !writes.new.isEmpty || !writes.swappedBack.isEmpty { harvests.append((batch.batchID, writes)) }
                     answers[account.accountHash] = .success(batch)
                 }
             } catch {
                 answers[account.accountHash] = .failure(error)
             }
         }
-        return (batches, superseded)
+        return (batches, superseded, harvests)
     }
 
-    /// Rejects the superseded batches, inserts the new ones with their orders, and audits both (multi-row statements).
-    private static func store(_ batches: [BatchRecord], superseding superseded: [(old: BatchRecord, by: String)], principal: Principal,
-                              session: Session, now: Date) async throws {
+    /// Rejects the superseded batches, inserts the new ones with their orders and harvests, and audits both (multi-row
+    /// statements).
+    private static func store(_ batches: [BatchRecord], superseding superseded: [(old: BatchRecord, by: String)],
+                              harvests: [(batchID: String, writes: HarvestWrites)], principal: Principal, session: Session, now: Date) async throws {
         var audits: [AuditEntry] = []
         for (old, newID) in superseded {
             _ = try await session.batches.transition(old.batchID, from: [.pendingApproval, .approved], to: .rejected, at: now, setting: [
@@ -260,6 +263,8 @@ public struct RebalanceService: Sendable {
             guard case StoreError.duplicate = StoreError.translate(error), batches.count == 1, let only = batches.first else { throw error }
             throw ServiceError.conflict("open_batch_exists", "account \(only.accountHash) already has an open batch; review or reject it first", field: "account_hash")
         }
+        try await session.taxHarvests.insert(harvests.flatMap(\.writes.new))
+        for (batchID, writes) in harvests { try await session.taxHarvests.markSwapBack(harvestIDs: writes.swappedBack, batchID: batchID) }
         for batch in batches {
             audits.append(AuditEntry(at: now, actor: principal.userID, action: "batch.create", entityType: "batch", entityID: batch.batchID,
                                      clientID: batch.clientID, details: try StoredJSON.encode([

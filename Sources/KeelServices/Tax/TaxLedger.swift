@@ -11,7 +11,12 @@ enum TaxLedger {
     static func post(_ fills: [FillRecord], clientIDs: [String: Int], session: Session) async throws {
         guard !fills.isEmpty else { return }
         let identical = try await session.taxLots.identicalGroups()
-        let methods = try await session.taxPreferences.find(clientIDs: Array(Set(clientIDs.values))).mapValues(\.lotMethod)
+        let preferences = try await session.taxPreferences.find(clientIDs: Array(Set(clientIDs.values)))
+        let methods = preferences.mapValues(\.lotMethod)
+        // A harvest's sale sells its loss lots, not the client's method's: read only when a client harvests.
+        let harvestingAccounts = Set(fills.filter { clientIDs[$0.accountHash].flatMap { preferences[$0]?.harvest } == true }.map(\.accountHash))
+        let saleOrders = fills.filter { $0.side == .sell && harvestingAccounts.contains($0.accountHash) }.map(\.orderID)
+        let chosenLots = try await session.taxHarvests.lotInstructions(saleOrderIDs: Array(Set(saleOrders)).sorted())
         let byAccount = Dictionary(grouping: fills, by: \.accountHash)
         let hashes = byAccount.keys.sorted()
         let earliest = fills.map { CivilDay($0.filledAt) }.min() ?? CivilDay(Date())
@@ -23,14 +28,16 @@ enum TaxLedger {
             var book = TaxLotBook(lots: lots[hash] ?? [], realized: losses[hash] ?? [], identical: identical)
             let before = book
             // In the order they were posted (a batch's sales before its purchases), which is the order they happened.
-            for fill in byAccount[hash] ?? [] { try apply(fill, to: &book, method: methods[clientID] ?? .fifo) }
+            for fill in byAccount[hash] ?? [] {
+                try apply(fill, to: &book, method: chosenLots[fill.orderID].map(LotMethod.specific) ?? methods[clientID] ?? .fifo)
+            }
             writes.append(difference(book, from: before, accountHash: hash, clientID: clientID))
         }
         try await session.taxLots.save(writes)
     }
 
-    /// One fill on the book: a buy opens a lot named by the fill; a sell consumes lots by the client's method, with
-    /// any shares the lots lack realised at an unknown basis.
+    /// One fill on the book: a buy opens a lot named by the fill; a sell consumes lots by `method` (the client's, or a
+    /// harvest's chosen lots), with any shares the lots lack realised at an unknown basis.
     static func apply(_ fill: FillRecord, to book: inout TaxLotBook, method: LotMethod = .fifo) throws {
         let day = CivilDay(fill.filledAt)
         switch fill.side {
@@ -70,8 +77,10 @@ enum TaxLedger {
         for hash in hashes {
             guard let account = accounts[hash] else { continue }
             var book = TaxLotBook(identical: identical)
-            for fill in replayOrder(try await session.ledger.fills(accountHash: hash)) {
-                try apply(fill, to: &book, method: methods[account.clientID] ?? .fifo)
+            let fills = replayOrder(try await session.ledger.fills(accountHash: hash))
+            let chosenLots = try await session.taxHarvests.lotInstructions(saleOrderIDs: Array(Set(fills.filter { $0.side == .sell }.map(\.orderID))).sorted())
+            for fill in fills {
+                try apply(fill, to: &book, method: chosenLots[fill.orderID].map(LotMethod.specific) ?? methods[account.clientID] ?? .fifo)
             }
             writes.append(difference(book, from: TaxLotBook(identical: identical), accountHash: hash, clientID: account.clientID))
         }

@@ -3,12 +3,20 @@ import KeelCore
 import KeelStore
 
 /// What the planner needs to plan taxable accounts by the tax rules: each account's lots and recent loss sales, the
-/// substantially identical groups, the client's preferences and the gains it realised this year. Read once for a
-/// chunk of accounts (five statements, whatever its size); tax-deferred accounts get none.
+/// substantially identical groups, the client's preferences and the gains it realised this year; for clients who
+/// harvest losses, the substitute pairs and the harvests in force. Read once for a chunk of accounts (five
+/// statements, seven when any client harvests, whatever its size); tax-deferred accounts get none.
 enum TaxPlanning {
     struct Account: Sendable {
         var book: TaxLotBook
         var settings: TaxAwareRebalance.Settings
+        /// Nil: the client does not harvest losses.
+        var harvesting: Harvesting?
+    }
+
+    struct Harvesting: Sendable {
+        var settings: TaxLossHarvesting.Settings
+        var inForce: [TaxHarvestRecord]
     }
 
     static func books(for accounts: [(account: AccountRecord, clientID: Int)], session: Session, now: Date) async throws -> [String: Account] {
@@ -23,13 +31,22 @@ enum TaxPlanning {
         let losses = try await session.taxLots.openLosses(accountHashes: hashes, since: today.adding(days: -TaxLotBook.washWindowDays))
         let identical = try await session.taxLots.identicalGroups()
         let realized = try await session.taxPreferences.realizedNet(clientIDs: Array(Set(taxable.map(\.clientID))), year: today.components.year)
+        let harvesting = taxable.filter { preferences[$0.clientID]?.harvest == true }.map(\.account.accountHash)
+        let substitutes = harvesting.isEmpty ? [:] : try await session.taxHarvests.substitutes()
+        let inForce = try await session.taxHarvests.inForce(accountHashes: harvesting)
         var books: [String: Account] = [:]
         for (account, clientID) in taxable {
             let preference = preferences[clientID] ?? TaxPreferencesRecord(clientID: clientID)
             books[account.accountHash] = Account(
                 book: TaxLotBook(lots: lots[account.accountHash] ?? [], realized: losses[account.accountHash] ?? [], identical: identical),
                 settings: TaxAwareRebalance.Settings(rates: preference.rates, method: preference.lotMethod, driftTaxTolerance: preference.driftTaxTolerance,
-                                                     yearlyGainsBudget: preference.yearlyGainsBudget, realizedThisYear: realized[clientID] ?? 0))
+                                                     yearlyGainsBudget: preference.yearlyGainsBudget, realizedThisYear: realized[clientID] ?? 0),
+                harvesting: preference.harvest
+                    ? Harvesting(settings: TaxLossHarvesting.Settings(minimumLoss: preference.harvestMinimumLoss,
+                                                                      minimumLossPercent: preference.harvestMinimumLossPercent,
+                                                                      substitutes: substitutes, rates: preference.rates),
+                                 inForce: inForce[account.accountHash] ?? [])
+                    : nil)
         }
         return books
     }

@@ -89,6 +89,64 @@ public struct TaxService: Sendable {
         return cleaned.sorted { $0[0] < $1[0] }
     }
 
+    /// The substitute each security is harvested into (staff).
+    public func substitutes(by principal: Principal) async throws -> [String: String] {
+        try principal.ensureStaff()
+        return try await context.database.read { try await $0.taxHarvests.substitutes() }
+    }
+
+    /// Replaces the substitute list (staff): symbol → the security bought in its place. A substitute must not be
+    /// substantially identical to its symbol (the loss would be disallowed); a pair is one direction, so an
+    /// advisor lists both to harvest either way.
+    public func setSubstitutes(_ pairs: [String: String], by principal: Principal) async throws -> [String: String] {
+        try principal.ensureStaff()
+        _ = try FieldValidation.range(pairs.count, 0...1_000, field: "substitutes")
+        var cleaned: [String: String] = [:]
+        for (symbol, substitute) in pairs {
+            let from = symbol.trimmingCharacters(in: .whitespaces).uppercased(), to = substitute.trimmingCharacters(in: .whitespaces).uppercased()
+            for candidate in [from, to] {
+                guard !candidate.isEmpty, candidate.count <= 20, candidate.allSatisfy({ $0.isLetter || $0.isNumber || ".-/".contains($0) }) else {
+                    throw ServiceError.invalid("substitutes.\(symbol.prefix(20))", "\(candidate.prefix(20)) is not a symbol")
+                }
+            }
+            guard from != to else { throw ServiceError.invalid("substitutes.\(from)", "a security cannot substitute for itself") }
+            guard cleaned.updateValue(to, forKey: from) == nil else { throw ServiceError.invalid("substitutes.\(from)", "\(from) is listed twice") }
+        }
+        let pairs = cleaned
+        return try await context.database.write { session in
+            let identical = try await session.taxLots.identicalGroups()
+            if let (from, to) = pairs.sorted(by: { $0.key < $1.key }).first(where: { identical.same($0.key, $0.value) }) {
+                throw ServiceError.invalid("substitutes.\(from)", "\(to) is substantially identical to \(from) (a harvest into it would be a wash sale)")
+            }
+            try await session.taxHarvests.setSubstitutes(pairs, in: session)
+            try await session.operations.append([AuditEntry(at: context.clock.now(), actor: principal.userID, action: "tax.harvest_substitutes",
+                                                            entityType: "tax", entityID: "harvest_substitutes", clientID: nil,
+                                                            details: try StoredJSON.encode(["substitutes": pairs.sorted { $0.key < $1.key }
+                                                                .map { "\($0.key)>\($0.value)" }.joined(separator: " ")]))])
+            return pairs
+        }
+    }
+
+    /// A client's tax-loss harvests of a year: each harvest, what its batch became, the loss its sale realised.
+    public struct HarvestYear: Sendable {
+        public var clientID: Int
+        public var year: Int
+        public var harvests: [HarvestReportRow]
+        /// The losses realised by harvests that traded (negative).
+        public var harvestedLoss: Decimal
+    }
+
+    public func harvests(clientID: Int, year: Int?, by principal: Principal) async throws -> HarvestYear {
+        try principal.ensureAccess(toClient: clientID)
+        let year = try FieldValidation.range(year ?? CivilDay(context.clock.now()).components.year, 1900...2200, field: "year")
+        let rows = try await context.database.read { session -> [HarvestReportRow] in
+            guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
+            return try await session.taxHarvests.report(clientID: clientID, year: year)
+        }
+        return HarvestYear(clientID: clientID, year: year, harvests: rows,
+                           harvestedLoss: rows.reduce(Decimal(0)) { $0 + ($1.realizedLoss ?? 0) }.roundedToCents)
+    }
+
     public func preferences(clientID: Int, by principal: Principal) async throws -> TaxPreferencesRecord {
         try principal.ensureAccess(toClient: clientID)
         return try await context.database.read { session in

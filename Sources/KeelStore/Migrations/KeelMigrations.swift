@@ -34,6 +34,7 @@ public enum KeelMigrations {
         M029_WorkingBatches(),
         M030_TaxLots(),
         M031_TaxPreferences(),
+        M032_TaxHarvests(),
     ]
 
     public static func register(on migrations: Migrations) {
