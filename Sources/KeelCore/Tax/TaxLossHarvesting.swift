@@ -125,8 +125,11 @@ public enum TaxLossHarvesting {
     ///   lots' weight, and the substitute takes the rest of its target. A name the strategy exits is sold anyway
     ///   (its loss is realised without a substitute), and a substitute already held or wanted is not doubled up.
     ///   `harvestNew` false: only the harvests in force are kept (a plan outside the daily cycle).
-    public static func retarget(_ targets: [String: Double], snapshot: PortfolioSnapshot, book: TaxLotBook, on day: CivilDay,
-                                inForce: [InForce], settings: Settings, harvestNew: Bool = true) -> Retargeted {
+    /// `targets`: after the tax rules (which hold an original whose loss was just realised); `wanted`: the strategy's
+    /// own, before them (what the substitute stands in for; defaults to `targets`).
+    public static func retarget(_ targets: [String: Double], wanted: [String: Double]? = nil, snapshot: PortfolioSnapshot, book: TaxLotBook,
+                                on day: CivilDay, inForce: [InForce], settings: Settings, harvestNew: Bool = true) -> Retargeted {
+        let wanted = wanted ?? targets
         var targets = targets
         var notes: [String: String] = [:]
         let total = snapshot.totalValue.doubleValue
@@ -136,10 +139,9 @@ public enum TaxLossHarvesting {
             return (quantity * price).doubleValue / total
         }
         func standIn(_ original: String, by substitute: String, keeping held: Double) {
-            let wanted = targets[original] ?? 0
-            let keep = min(wanted, max(0, held))
+            let keep = min(targets[original] ?? 0, max(0, held))
             targets[original] = keep
-            targets[substitute, default: 0] += wanted - keep
+            targets[substitute, default: 0] += max(0, max(wanted[original] ?? 0, targets[original] ?? 0) - keep)
         }
         let active = inForce.filter { book.held($0.substitute) > 0 }
         let harvested = Dictionary(active.map { ($0.substitute, (original: $0.original, boughtOn: $0.harvestedOn)) }, uniquingKeysWith: { first, _ in first })
@@ -156,7 +158,11 @@ public enum TaxLossHarvesting {
         var harvests: [Harvest] = []
         for harvest in harvestNew ? Self.harvests(book: book, prices: snapshot.prices, on: day, settings: settings) : [] {
             guard !busy.contains(harvest.symbol), !busy.contains(harvest.substitute) else { continue }
-            guard (targets[harvest.symbol] ?? 0) > 0 else { continue }
+            guard (wanted[harvest.symbol] ?? 0) > 0 else { continue }
+            guard snapshot.prices[harvest.substitute] != nil else {
+                notes[harvest.symbol] = "not harvested: its substitute \(harvest.substitute) has no fresh price"
+                continue
+            }
             guard (targets[harvest.substitute] ?? 0) == 0, book.held(harvest.substitute) == 0, snapshot.quantity(of: harvest.substitute) == 0 else {
                 notes[harvest.symbol] = "not harvested: its substitute \(harvest.substitute) is already held or wanted"
                 continue

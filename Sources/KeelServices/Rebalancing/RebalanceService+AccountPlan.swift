@@ -37,7 +37,8 @@ extension RebalanceService {
                      snapshot: Snapshot, instruments allInstruments: [String: Instrument], open: [BatchRecord], tax: TaxPlanning.Account? = nil,
                      principal: Principal, settings: ServiceSettings, now: Date) throws -> Planned {
         var targets = try targets(account, steering: steering, policy: policy, resolved: resolved, snapshot: snapshot)
-        let (current, latest) = snapshot(Array(targets.weights.keys))
+        let substitutes = tax?.harvesting.map { Array($0.settings.substitutes.values) } ?? []
+        let (current, latest) = snapshot(Array(targets.weights.keys) + substitutes)
         if targets.factor != 1 {
             let weights = Dictionary(uniqueKeysWithValues: current.holdings.keys.map { ($0, current.weight(of: $0)) })
             targets.weights = GoalRiskScaling.weights(targets.weights, factor: targets.factor, current: weights, constraints: account.preferences.constraints)
@@ -54,6 +55,7 @@ extension RebalanceService {
         var taxSettings = tax?.settings
         taxSettings?.allowWashSales = account.request.allowWashSales
         var taxAdjustments: [String: String] = [:]
+        let wanted = targets.weights
         if let tax, let taxSettings {
             (targets.weights, taxAdjustments) = TaxAwareRebalance.adjust(targets: targets.weights, snapshot: fresh, book: tax.book, on: CivilDay(now),
                                                                          settings: taxSettings)
@@ -63,7 +65,7 @@ extension RebalanceService {
         var harvesting: TaxLossHarvesting.Retargeted?
         if let tax, let settings = tax.harvesting {
             let inForce = settings.inForce.map { TaxLossHarvesting.InForce(original: $0.symbol, substitute: $0.substitute, harvestedOn: $0.harvestedOn) }
-            let retargeted = TaxLossHarvesting.retarget(targets.weights, snapshot: fresh, book: tax.book, on: CivilDay(now), inForce: inForce,
+            let retargeted = TaxLossHarvesting.retarget(targets.weights, wanted: wanted, snapshot: fresh, book: tax.book, on: CivilDay(now), inForce: inForce,
                                                         settings: settings.settings, harvestNew: account.request.cycleID != nil)
             targets.weights = retargeted.targets
             taxAdjustments.merge(retargeted.notes) { first, second in first + "; " + second }
@@ -72,7 +74,8 @@ extension RebalanceService {
         let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
                                                        driftThreshold: account.preferences.driftThreshold,
                                                        buyCostBuffer: settings.riskLimits.costBuffer))
-        let plan = planner.plan(snapshot: fresh, targets: targets.weights, instruments: instruments)
+        let plan = planner.plan(snapshot: fresh, targets: targets.weights,
+                                instruments: allInstruments.filter { instrumentSymbols.contains($0.key) || targets.weights[$0.key] != nil })
         let harvestLots = Dictionary((harvesting?.harvests ?? []).map { ($0.symbol, $0.lotIDs) }, uniquingKeysWith: { first, _ in first })
         let taxNotes = tax.flatMap { tax in taxSettings.map { settings in
             PlanNotes.TaxNotes(lotMethod: settings.method.name, shortTermRate: settings.rates.shortTerm, longTermRate: settings.rates.longTerm,

@@ -204,13 +204,15 @@ public struct RebalanceService: Sendable {
                                  answers: inout [String: Result<BatchRecord, any Error>]) async throws
         -> (batches: [BatchRecord], superseded: [(old: BatchRecord, by: String)], harvests: [(batchID: String, writes: HarvestWrites)]) {
         let positions = try await session.ledger.positions(accountHashes: accounts.map(\.accountHash))
+        let taxBooks = try await TaxPlanning.books(for: accounts.map { ($0.account, $0.clientID) }, session: session, now: now)
         let held = Set(positions.values.joined().map(\.symbol))
-        let universe = held.union(accounts.flatMap(\.symbols))
+        // The harvesting clients' substitutes are priced too: a harvest buys them.
+        let substitutes = taxBooks.values.compactMap(\.harvesting).flatMap { $0.settings.substitutes.values }
+        let universe = held.union(accounts.flatMap(\.symbols)).union(substitutes)
         let latest = try await session.marketBars.latestPrices(symbols: universe.sorted())
         let allInstruments = try await session.referenceData.instruments(universe.sorted())
         let openBatches = try await session.batches.list(accountHashes: accounts.map(\.accountHash), statuses: BatchStatus.open)
         let policy = accounts.contains(where: \.usesPolicy) ? try await active.resolvePolicy(session: session) : nil
-        let taxBooks = try await TaxPlanning.books(for: accounts.map { ($0.account, $0.clientID) }, session: session, now: now)
         var batches: [BatchRecord] = []
         var superseded: [(old: BatchRecord, by: String)] = []
         var harvests: [(batchID: String, writes: HarvestWrites)] = []
