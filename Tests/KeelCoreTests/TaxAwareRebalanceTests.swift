@@ -186,4 +186,56 @@ struct TaxLossHarvestingTests {
         // A large short-term gain on the substitute: it stays until swapping back is cheap.
         #expect(TaxLossHarvesting.swapBacks(book: book, prices: ["VTI": 240], on: TaxLotTests.day("2024-07-05"), harvested: harvested, settings: settings).isEmpty)
     }
+
+    /// 30 VOO (10 at a gain, 20 at a loss) at 400 and 8,000 cash: 20,000 in all.
+    static func harvestable() throws -> (TaxLotBook, PortfolioSnapshot) {
+        var book = TaxLotBook()
+        try book.buy(lotID: "gain", symbol: "VOO", quantity: 10, price: 300, fees: 0, on: TaxLotTests.day("2023-01-03"))
+        try book.buy(lotID: "loss", symbol: "VOO", quantity: 20, price: 450, fees: 0, on: TaxLotTests.day("2024-01-03"))
+        return (book, PortfolioSnapshot(cash: 8_000, holdings: [Holding(symbol: "VOO", quantity: 30, averageCost: 400)],
+                                        prices: ["VOO": 400, "VTI": 200]))
+    }
+
+    @Test func aNewHarvestMovesTheLossLotsWeightToTheSubstitute() throws {
+        let (book, snapshot) = try Self.harvestable()
+        let settings = TaxLossHarvesting.Settings(substitutes: Self.pairs)
+        let day = TaxLotTests.day("2024-06-03")
+        let result = TaxLossHarvesting.retarget(["VOO": 0.6], snapshot: snapshot, book: book, on: day, inForce: [], settings: settings)
+        #expect(result.harvests.map(\.lotIDs) == [["loss"]])
+        #expect(abs((result.targets["VOO"] ?? 0) - 0.2) < 1e-12, "the gain lot's 4,000 stays: \(result.targets)")
+        #expect(abs((result.targets["VTI"] ?? 0) - 0.4) < 1e-12)
+        #expect(result.notes["VOO"]?.contains("harvested") == true)
+        // An exit realises the loss anyway: no substitute is bought.
+        #expect(TaxLossHarvesting.retarget(["VOO": 0], snapshot: snapshot, book: book, on: day, inForce: [], settings: settings).harvests.isEmpty)
+        // Outside the daily cycle nothing new is harvested.
+        #expect(TaxLossHarvesting.retarget(["VOO": 0.6], snapshot: snapshot, book: book, on: day, inForce: [], settings: settings, harvestNew: false)
+            .targets == ["VOO": 0.6])
+        // A substitute the strategy already wants is not doubled up, nor one without a fresh price.
+        let wanted = TaxLossHarvesting.retarget(["VOO": 0.5, "VTI": 0.1], snapshot: snapshot, book: book, on: day, inForce: [], settings: settings)
+        #expect(wanted.harvests.isEmpty && wanted.notes["VOO"]?.contains("already held or wanted") == true)
+        var unpriced = snapshot
+        unpriced.prices["VTI"] = nil
+        #expect(TaxLossHarvesting.retarget(["VOO": 0.6], snapshot: unpriced, book: book, on: day, inForce: [], settings: settings).harvests.isEmpty)
+    }
+
+    @Test func aHarvestInForceKeepsItsSubstituteUntilItMayGoBack() throws {
+        var book = TaxLotBook()
+        try book.buy(lotID: "vti", symbol: "VTI", quantity: 40, price: 200, fees: 0, on: TaxLotTests.day("2024-06-03"))
+        let snapshot = PortfolioSnapshot(cash: 12_000, holdings: [Holding(symbol: "VTI", quantity: 40, averageCost: 200)], prices: ["VOO": 400, "VTI": 199])
+        let settings = TaxLossHarvesting.Settings(substitutes: Self.pairs)
+        let inForce = [TaxLossHarvesting.InForce(original: "VOO", substitute: "VTI", harvestedOn: TaxLotTests.day("2024-06-03"))]
+        // Ten days on: the tax rules hold VOO at nothing (buying it would be a wash sale); VTI stands in for its 40%.
+        let early = TaxLossHarvesting.retarget(["VOO": 0], wanted: ["VOO": 0.4], snapshot: snapshot, book: book, on: TaxLotTests.day("2024-06-13"),
+                                               inForce: inForce, settings: settings)
+        #expect(early.targets == ["VOO": 0, "VTI": 0.4] && early.swapBacks.isEmpty, "\(early.targets)")
+        // 32 days on and a small loss on VTI: the strategy's targets stand, which sells VTI and buys VOO.
+        let late = TaxLossHarvesting.retarget(["VOO": 0.4], snapshot: snapshot, book: book, on: TaxLotTests.day("2024-07-05"), inForce: inForce, settings: settings)
+        #expect(late.targets == ["VOO": 0.4] && late.swapBacks.map(\.substitute) == ["VTI"])
+        // A loss of VOO realised in the last 30 days (bought and sold again meanwhile) keeps VTI in place.
+        var relapsed = book
+        try relapsed.buy(lotID: "voo", symbol: "VOO", quantity: 1, price: 450, fees: 0, on: TaxLotTests.day("2024-06-04"))
+        try relapsed.sell(saleID: "S", symbol: "VOO", quantity: 1, price: 400, fees: 0, on: TaxLotTests.day("2024-06-20"))
+        #expect(TaxLossHarvesting.retarget(["VOO": 0.4], snapshot: snapshot, book: relapsed, on: TaxLotTests.day("2024-07-05"), inForce: inForce,
+                                           settings: settings).swapBacks.isEmpty)
+    }
 }
