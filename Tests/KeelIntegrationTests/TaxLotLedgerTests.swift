@@ -108,6 +108,40 @@ struct TaxLotLedgerTests {
         }
     }
 
+    @Test("a failure while the lots are written (after the fills, in their transaction) stores neither; reconciliation then posts both once",
+          arguments: TestDatabase.available)
+    func aCrashMidPostingLosesNoLot(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            let batchID = try await scenario.approvedBatch(app)
+            // The fault: any lot insert fails (a trigger), as a process dying between the fills and the lots would.
+            try await app.database.write { session in
+                if session.dialect == .postgres {
+                    try await session.sql.raw("CREATE FUNCTION keel_test_fail_lots() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected lot failure'; END $$ LANGUAGE plpgsql").run()
+                    try await session.sql.raw("CREATE TRIGGER keel_test_fail_lots BEFORE INSERT ON tax_lots FOR EACH ROW EXECUTE FUNCTION keel_test_fail_lots()").run()
+                } else {
+                    try await session.sql.raw("CREATE TRIGGER keel_test_fail_lots BEFORE INSERT ON tax_lots BEGIN SELECT RAISE(ABORT, 'injected lot failure'); END").run()
+                }
+            }
+            _ = try await scenario.execute(app, batchID: batchID, dryRun: false)
+            #expect(try await app.count("fills", where: "account_hash = '\(scenario.accountHash)'") == 0, "the fills rolled back with the lots")
+            #expect(try await app.count("tax_lots", where: "account_hash = '\(scenario.accountHash)'") == 0)
+            try await app.database.write { session in
+                try await session.sql.raw("DROP TRIGGER keel_test_fail_lots\(unsafeRaw: session.dialect == .postgres ? " ON tax_lots" : "")").run()
+                if session.dialect == .postgres { try await session.sql.raw("DROP FUNCTION keel_test_fail_lots()").run() }
+            }
+            // The next start's reconciliation finds the orders at the broker and posts their fills and lots together.
+            _ = try await app.services.reconciliation.reconcile(inFlightGrace: 0, accountHash: scenario.accountHash)
+            let positions = try await Self.positions(app, scenario)
+            #expect(!positions.isEmpty, "the broker's fills are posted")
+            #expect(try await Self.lotQuantities(app, scenario) == positions, "every held share is in a lot")
+            let orders = try await app.count("batch_orders", where: "batch_id = '\(batchID)' AND status = 'filled'")
+            #expect(try await app.count("tax_lots", where: "account_hash = '\(scenario.accountHash)'") == orders, "one lot per buy fill, none twice")
+            let duplicates = try await app.count("(SELECT client_order_key FROM broker_calls WHERE operation = 'place_order' GROUP BY client_order_key HAVING COUNT(*) > 1) d")
+            #expect(duplicates == 0, "no order was sent twice")
+        }
+    }
+
     @Test("substantially identical groups: staff set them, bad ones are refused naming the group", arguments: TestDatabase.available)
     func identicalGroups(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in
