@@ -180,7 +180,12 @@ public struct ClientPagesQuery: Sendable {
             if stored.lot.term == .short { short += stored.lot.reportableGain } else { long += stored.lot.reportableGain }
             disallowed += stored.lot.washDisallowed
         }
-        return .init(year: year, taxable: taxable, shortTermGain: short.doubleValue, longTermGain: long.doubleValue, washSaleDisallowed: disallowed.doubleValue,
-                     lotsSold: realized.count, lotMethod: preferences.lotMethod.name)
+        var tax = ClientDetailPage.Model.Tax(year: year, taxable: taxable, shortTermGain: short.doubleValue, longTermGain: long.doubleValue,
+                                             washSaleDisallowed: disallowed.doubleValue, lotsSold: realized.count, lotMethod: preferences.lotMethod.name)
+        let harvests = try await session.taxHarvests.report(clientID: clientID, year: year).filter { $0.realizedLoss != nil }
+        tax.harvesting = preferences.harvest
+        tax.harvests = harvests.count
+        tax.harvestedLoss = harvests.reduce(Decimal(0)) { $0 + ($1.realizedLoss ?? 0) }.doubleValue
+        return tax
     }
 }

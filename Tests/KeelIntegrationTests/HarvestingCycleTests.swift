@@ -83,6 +83,9 @@ struct HarvestingCycleTests {
             let realized = try await app.request(.GET, "/api/clients/\(scenario.clientID)/tax/realized?year=\(year)", token: token).object.objects("lots")
             #expect(realized.filter { $0.string("symbol") == symbol }.allSatisfy { $0.string("lot_id") == lot.lotID }, "\(realized)")
             #expect(try await app.services.tax.mismatches(accountHashes: [scenario.accountHash]).isEmpty, "the lots equal the positions")
+            let cookie = try #require(try await WorkspaceSessionTests.signIn(app).session)
+            let page = try await app.browse(.GET, "/app/clients/\(scenario.clientID)", cookies: ["keel_session": cookie])
+            #expect(page.body.contains("Tax-loss harvesting") && page.body.contains("on: 1 harvest(s) this year"), "\(page.body.suffix(3000))")
 
             // Before 31 days nothing goes back: a cycle ten days on keeps the substitute.
             app.clock.advance(by: 10 * 86_400)

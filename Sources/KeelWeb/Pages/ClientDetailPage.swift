@@ -123,6 +123,10 @@ extension ClientDetailPage {
             public var washSaleDisallowed: Double
             public var lotsSold: Int
             public var lotMethod: String
+            /// Tax-loss harvesting: on or off, and the year's harvests that traded with the losses their sales realised.
+            public var harvesting: Bool = false
+            public var harvests: Int = 0
+            public var harvestedLoss: Double = 0
 
             public init(year: Int, taxable: Bool, shortTermGain: Double, longTermGain: Double, washSaleDisallowed: Double, lotsSold: Int, lotMethod: String) {
                 self.year = year
@@ -300,7 +304,10 @@ public enum ClientDetailPage {
                 .tr(.th("Short-term realised gain"), .td(.text(Format.money(tax.shortTermGain)))),
                 .tr(.th("Long-term realised gain"), .td(.text(Format.money(tax.longTermGain)))),
                 .tr(.th("Loss disallowed by wash sales"), .td(.text(Format.money(tax.washSaleDisallowed)))),
-                .tr(.th("Lots sold"), .td(.text("\(tax.lotsSold)")))
+                .tr(.th("Lots sold"), .td(.text("\(tax.lotsSold)"))),
+                .tr(.th("Tax-loss harvesting"), .td(.text(tax.harvesting || tax.harvests > 0
+                    ? "\(tax.harvesting ? "on" : "off"): \(tax.harvests) harvest(s) this year, \(Format.money(tax.harvestedLoss)) of losses realised"
+                    : "off")))
             ),
             .p(.a(.href(to: .clientForm8949(clientID), ["year": String(tax.year)]), .text("Form 8949 rows for \(tax.year) (CSV)")))
         )
