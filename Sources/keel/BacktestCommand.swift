@@ -59,6 +59,9 @@ struct BacktestOptions: ParsableArguments {
     var tax = false
     @ArgumentParser.Option(name: .customLong("short-term-rate"), help: "With --tax: the rate on short-term gains (0.37 = 37%).") var shortTermRate = 0.37
     @ArgumentParser.Option(name: .customLong("long-term-rate"), help: "With --tax: the rate on long-term gains.") var longTermRate = 0.20
+    @ArgumentParser.Flag(inversion: .prefixedNo,
+                         help: "With --tax: the tax-aware policy harvests losses into the most correlated name it neither holds nor wants.")
+    var harvest = true
 
     func request() throws -> BacktestRequest {
         func date(_ text: String?, _ name: String) throws -> Date? {
@@ -82,6 +85,7 @@ struct BacktestOptions: ParsableArguments {
             request.goalTarget = target
         }
         request.tax = tax
+        request.harvest = harvest
         request.shortTermRate = shortTermRate
         request.longTermRate = longTermRate
         do { try request.validate() } catch let error as ServiceError { throw ValidationError("\(error.field.map { "--\($0.replacingOccurrences(of: "_", with: "-")): " } ?? "")\(error.message)") }
@@ -127,7 +131,8 @@ struct BacktestCommand: AsyncParsableCommand {
                 let cash = outcome.initialCash
                 print(String(format: "  %@: pre-tax %.2f%%, after tax %.2f%%, after tax and liquidation %.2f%% (realised short %.0f, long %.0f, wash-sale disallowed %.0f, taxes %.0f + %.0f on liquidation)",
                              name, (figures.preTaxFinal / cash - 1) * 100, (figures.afterTaxFinal / cash - 1) * 100, (figures.afterTaxLiquidatedFinal / cash - 1) * 100,
-                             figures.shortTermGains, figures.longTermGains, figures.washSaleDisallowed, figures.taxesPaid, figures.liquidationTax))
+                             figures.shortTermGains, figures.longTermGains, figures.washSaleDisallowed, figures.taxesPaid, figures.liquidationTax)
+                      + (figures.harvests.map { ", \($0) harvest(s)" } ?? ""))
             }
         }
         print("wrote \(out)" + (report.map { " and \($0)" } ?? ""))

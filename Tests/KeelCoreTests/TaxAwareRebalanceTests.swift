@@ -117,7 +117,7 @@ struct TaxReplayTests {
 
     /// Over twenty seeded noise markets: the naive replay makes wash sales on some, the tax-aware one on none.
     @Test func theTaxAwareReplayMakesNoWashSaleOnAnyMarket() throws {
-        var naiveWashed = 0
+        var naiveWashed = 0, harvests = 0
         for seed in 1...20 {
             let market = AlignedMarket(PlantedSignalMarket.histories(symbols: 8, days: 400, signal: false, seed: UInt64(seed)))
             var engine = PortfolioBacktester(execution: ExecutionModel(), initialCash: 100_000, schedule: .everyBars(10),
@@ -126,8 +126,39 @@ struct TaxReplayTests {
             if try #require(try engine.run(MomentumStrategy(lookback: 40), market: market).tax).washSaleDisallowed > 0 { naiveWashed += 1 }
             engine.tax = TaxReplay(settings: .init(), aware: true)
             #expect(try #require(try engine.run(MomentumStrategy(lookback: 40), market: market).tax).washSaleDisallowed == 0, "seed \(seed)")
+            // Harvesting too (low thresholds, so it harvests often): never a wash sale.
+            engine.tax = TaxReplay(settings: .init(), aware: true, harvesting: .init(minimumLoss: 100, minimumLossPercent: 0.02, substitutes: [:]))
+            let harvested = try #require(try engine.run(MomentumStrategy(lookback: 40), market: market).tax)
+            #expect(harvested.washSaleDisallowed == 0, "seed \(seed) with harvesting")
+            harvests += harvested.harvests ?? 0
         }
         #expect(naiveWashed > 0, "the markets give the rule something to refuse")
+        #expect(harvests > 20, "the replays harvest: \(harvests)")
+    }
+
+    /// The substitute a replay pairs by correlation: a planted twin (the same shocks plus small noise) is chosen over
+    /// independent names, on every seed; only bars up to `t` are read.
+    @Test func theMostCorrelatedNameIsThePlantedTwin() {
+        for seed in 1...10 {
+            var generator = SeededGenerator(seed: UInt64(seed))
+            let days = 300
+            var paths = [[Double]](repeating: [100], count: 5)
+            for _ in 1..<days {
+                let shock = Double.random(in: -0.02...0.02, using: &generator)
+                paths[0].append(paths[0].last! * exp(shock))
+                paths[1].append(paths[1].last! * exp(shock + Double.random(in: -0.004...0.004, using: &generator)))
+                for s in 2..<5 { paths[s].append(paths[s].last! * exp(Double.random(in: -0.02...0.02, using: &generator))) }
+            }
+            let start = Date(timeIntervalSince1970: 1_600_000_000)
+            let timestamps = (0..<days).map { start.addingTimeInterval(Double($0) * 86_400) }
+            let market = AlignedMarket(paths.enumerated().map { index, closes in
+                BarSeries(symbol: "S\(index)", timestamps: timestamps, open: closes, high: closes, low: closes, close: closes,
+                          volume: [Double](repeating: 1_000, count: days))
+            })
+            #expect(SubstitutePairing.mostCorrelated(0, among: [1, 2, 3, 4], market: market, at: days - 1) == 1, "seed \(seed)")
+            #expect(SubstitutePairing.mostCorrelated(0, among: [2, 3, 4], market: market, at: days - 1) != nil)
+            #expect(SubstitutePairing.mostCorrelated(0, among: [1, 2], market: market, at: 30) == nil, "too few returns to judge")
+        }
     }
 }
 

@@ -74,6 +74,10 @@ public struct PortfolioBacktester: Sendable {
         let index = Dictionary(market.symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var taxBook = TaxLotBook()
         var taxFills = 0
+        // Harvesting: the harvests in force, and the loss lots each pending harvest sale sells.
+        var inForce: [TaxLossHarvesting.InForce] = []
+        var chosenLots: [String: [String]] = [:]
+        var harvestCount = 0
 
         /// The fill on the tax lots (quantities as the engine holds them; a sale never exceeds what the lots hold).
         func postTax(_ s: Int, _ qty: Double, price: Double, fee: Double, at t: Int) {
@@ -87,7 +91,8 @@ public struct PortfolioBacktester: Sendable {
                 let held = taxBook.held(symbol)
                 guard held > 0 else { return }
                 _ = try? taxBook.sell(saleID: "s\(taxFills)", symbol: symbol, quantity: min(quantity, held), price: unitPrice, fees: fees, on: day,
-                                      method: tax.settings.method, rates: tax.settings.rates)
+                                      method: chosenLots.removeValue(forKey: symbol).map(LotMethod.specific) ?? tax.settings.method,
+                                      rates: tax.settings.rates)
             }
         }
 
@@ -148,13 +153,29 @@ public struct PortfolioBacktester: Sendable {
                     }
                 }
                 let snapshot = PortfolioSnapshot(cash: Decimal(exactly: cash), holdings: holdings, prices: prices)
+                var harvested: [TaxLossHarvesting.Harvest] = []
                 if let tax, tax.aware {
                     let day = CivilDay(market.timestamps[t])
                     var settings = tax.settings
                     settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
-                    weights = TaxAwareRebalance.adjust(targets: weights, snapshot: snapshot, book: taxBook, on: day, settings: settings).targets
+                    var harvesting = tax.harvesting
+                    if let listed = harvesting?.substitutes {
+                        harvesting?.substitutes = substitutes(listed, book: taxBook, wanted: weights, held: quantity, market: market, at: t)
+                    }
+                    inForce.removeAll { taxBook.held($0.substitute) == 0 }
+                    let planned = TaxPlan.targets(weights, snapshot: snapshot, book: taxBook, on: day, settings: settings, harvesting: harvesting,
+                                                  inForce: inForce, harvestNew: true)
+                    weights = planned.targets
+                    let goingBack = Set(planned.swapBacks.map(\.substitute))
+                    inForce.removeAll { goingBack.contains($0.substitute) }
+                    inForce += planned.harvests.map { .init(original: $0.symbol, substitute: $0.substitute, harvestedOn: day) }
+                    chosenLots = planned.chosenLots
+                    harvestCount += planned.harvests.count
+                    harvested = planned.harvests
                 }
-                for order in planner.plan(snapshot: snapshot, targets: weights, instruments: instruments).orders {
+                var orders = planner.plan(snapshot: snapshot, targets: weights, instruments: instruments).orders
+                if !harvested.isEmpty { orders = TaxPlan.sellingHarvestsInFull(orders, harvests: harvested, snapshot: snapshot, targets: weights) }
+                for order in orders {
                     guard let s = index[order.symbol] else { continue }
                     let signed = order.quantity.doubleValue * Double(order.side.sign)
                     if execution.timing == .close {
@@ -180,8 +201,25 @@ public struct PortfolioBacktester: Sendable {
             var prices: [String: Double] = [:]
             for s in 0..<symbols where !lastPrice[s].isNaN { prices[market.symbols[s]] = lastPrice[s] }
             output.tax = tax.result(book: taxBook, finalEquity: equity[n - 1], lastPrices: prices, lastDay: CivilDay(market.timestamps[n - 1]))
+            if tax.aware && tax.harvesting != nil { output.tax?.harvests = harvestCount }
         }
         return output
+    }
+
+    /// The listed substitutes, and for each other name with an unrealised loss in the lots its most correlated name
+    /// among those neither held nor wanted (so a harvest never doubles up a position).
+    func substitutes(_ listed: [String: String], book: TaxLotBook, wanted: [String: Double], held: [Double], market: AlignedMarket,
+                     at t: Int) -> [String: String] {
+        var pairs = listed
+        let index = Dictionary(market.symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let free = market.symbols.indices.filter { held[$0] == 0 && (wanted[market.symbols[$0]] ?? 0) == 0 && !market.close[$0][t].isNaN }
+        for symbol in Set(book.lots.map(\.symbol)).sorted() where pairs[symbol] == nil {
+            guard let s = index[symbol], !market.close[s][t].isNaN,
+                  book.lots.contains(where: { $0.symbol == symbol && $0.basisKnown && Decimal(market.close[s][t]) < $0.basisPerShare }),
+                  let partner = SubstitutePairing.mostCorrelated(s, among: free, market: market, at: t) else { continue }
+            pairs[symbol] = market.symbols[partner]
+        }
+        return pairs
     }
 
     func isRebalanceBar(_ t: Int, market: AlignedMarket, done: Bool) -> Bool {

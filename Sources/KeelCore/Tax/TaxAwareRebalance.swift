@@ -19,6 +19,10 @@ public enum TaxAwareRebalance {
         /// Net gains already realised this tax year.
         public var realizedThisYear: Decimal
         public var allowWashSales: Bool
+        /// Symbols whose sale sells these lots first (a harvest's loss lots) instead of by `method`.
+        public var chosenLots: [String: [String]] = [:]
+
+        func method(for symbol: String) -> LotMethod { chosenLots[symbol].map(LotMethod.specific) ?? method }
 
         public init(rates: TaxRates = .standard, method: LotMethod = .fifo, driftTaxTolerance: Double = 0.10, yearlyGainsBudget: Decimal? = nil,
                     realizedThisYear: Decimal = 0, allowWashSales: Bool = false) {
@@ -52,7 +56,7 @@ public enum TaxAwareRebalance {
             guard wanted > 0 else { continue }
             var trial = book
             guard let sale = try? trial.sell(saleID: "plan", symbol: symbol, quantity: min(wanted, book.held(symbol)), price: price, fees: 0,
-                                             on: day, method: settings.method, rates: settings.rates) else { continue }
+                                             on: day, method: settings.method(for: symbol), rates: settings.rates) else { continue }
             let washed = sale.realized.reduce(Decimal(0)) { $0 + $1.washDisallowed }
             if washed > 0 && !settings.allowWashSales {
                 adjusted[symbol] = current
@@ -93,7 +97,8 @@ public enum TaxAwareRebalance {
             var gains: [String: Decimal] = [:]
             for sale in driftSales {
                 let quantity = sale.quantity
-                let estimate = book.estimate(symbol: sale.symbol, quantity: quantity, price: sale.price, on: day, method: settings.method, rates: settings.rates)
+                let estimate = book.estimate(symbol: sale.symbol, quantity: quantity, price: sale.price, on: day, method: settings.method(for: sale.symbol),
+                                             rates: settings.rates)
                 gains[sale.symbol] = estimate.shortTerm + estimate.longTerm
                 planned += estimate.shortTerm + estimate.longTerm
             }

@@ -10,10 +10,14 @@ public struct TaxReplay: Sendable {
     public var settings: TaxAwareRebalance.Settings
     /// Apply the tax rules to the targets (the tax-aware policy) or only keep the books (the naive one).
     public var aware: Bool
+    /// A tax-aware replay also harvests losses with the live decisions (`TaxLossHarvesting.retarget`); a symbol
+    /// without a listed substitute is paired with its most correlated name (`SubstitutePairing`). Nil: no harvesting.
+    public var harvesting: TaxLossHarvesting.Settings?
 
-    public init(settings: TaxAwareRebalance.Settings, aware: Bool) {
+    public init(settings: TaxAwareRebalance.Settings, aware: Bool, harvesting: TaxLossHarvesting.Settings? = nil) {
         self.settings = settings
         self.aware = aware
+        self.harvesting = harvesting
     }
 
     /// What the replay realised and paid.
@@ -27,6 +31,8 @@ public struct TaxReplay: Sendable {
         public var preTaxFinal: Double
         public var afterTaxFinal: Double
         public var afterTaxLiquidatedFinal: Double
+        /// Losses harvested into a substitute (nil: the replay did not harvest).
+        public var harvests: Int? = nil
     }
 
     /// The figures of a finished replay: `book` as the replay left it, `finalEquity` its last value.

@@ -39,6 +39,8 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
     public var tax: Bool = false
     public var shortTermRate: Double = 0.37
     public var longTermRate: Double = 0.20
+    /// With `tax`: the tax-aware policy also harvests losses (substitutes paired by correlation).
+    public var harvest: Bool = true
 
     public init(strategy: String, symbols: [String] = [], from: Date? = nil, to: Date? = nil, csvPath: String? = nil, cash: Double = 100_000,
                 fill: FillTiming = .close, commissionPerOrder: Double? = nil, commissionBps: Double? = nil, commissionPerShare: Double? = nil,

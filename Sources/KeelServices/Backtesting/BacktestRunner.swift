@@ -96,7 +96,8 @@ public struct BacktestRunner: Sendable {
                 let settings = TaxAwareRebalance.Settings(rates: TaxRates(shortTerm: Decimal(request.shortTermRate), longTerm: Decimal(request.longTermRate)))
                 var naiveEngine = engine, awareEngine = engine
                 naiveEngine.tax = TaxReplay(settings: settings, aware: false)
-                awareEngine.tax = TaxReplay(settings: settings, aware: true)
+                awareEngine.tax = TaxReplay(settings: settings, aware: true,
+                                            harvesting: request.harvest ? TaxLossHarvesting.Settings(substitutes: [:], rates: settings.rates) : nil)
                 let naive = try naiveEngine.run(strategy, market: market, cancellation: cancellation)
                 let aware = try awareEngine.run(strategy, market: market, cancellation: cancellation)
                 result = naive.result

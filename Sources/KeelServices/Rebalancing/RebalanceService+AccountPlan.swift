@@ -55,28 +55,28 @@ extension RebalanceService {
         var taxSettings = tax?.settings
         taxSettings?.allowWashSales = account.request.allowWashSales
         var taxAdjustments: [String: String] = [:]
-        let wanted = targets.weights
+        // The tax rules, and for clients who harvest: a harvest in force keeps its substitute in place on any plan;
+        // the cycle's plans also harvest new losses and swap substitutes back.
+        var taxPlan: TaxPlan.Result?
         if let tax, let taxSettings {
-            (targets.weights, taxAdjustments) = TaxAwareRebalance.adjust(targets: targets.weights, snapshot: fresh, book: tax.book, on: CivilDay(now),
-                                                                         settings: taxSettings)
-        }
-        // Harvesting (clients who enable it): a harvest in force keeps its substitute in place on any plan; the cycle's
-        // plans also harvest new losses and swap substitutes back.
-        var harvesting: TaxLossHarvesting.Retargeted?
-        if let tax, let settings = tax.harvesting {
-            let inForce = settings.inForce.map { TaxLossHarvesting.InForce(original: $0.symbol, substitute: $0.substitute, harvestedOn: $0.harvestedOn) }
-            let retargeted = TaxLossHarvesting.retarget(targets.weights, wanted: wanted, snapshot: fresh, book: tax.book, on: CivilDay(now), inForce: inForce,
-                                                        settings: settings.settings, harvestNew: account.request.cycleID != nil)
-            targets.weights = retargeted.targets
-            taxAdjustments.merge(retargeted.notes) { first, second in first + "; " + second }
-            harvesting = retargeted
+            let inForce = (tax.harvesting?.inForce ?? []).map {
+                TaxLossHarvesting.InForce(original: $0.symbol, substitute: $0.substitute, harvestedOn: $0.harvestedOn)
+            }
+            let planned = TaxPlan.targets(targets.weights, snapshot: fresh, book: tax.book, on: CivilDay(now), settings: taxSettings,
+                                          harvesting: tax.harvesting?.settings, inForce: inForce, harvestNew: account.request.cycleID != nil)
+            targets.weights = planned.targets
+            taxAdjustments = planned.reasons
+            taxPlan = planned
         }
         let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
                                                        driftThreshold: account.preferences.driftThreshold,
                                                        buyCostBuffer: settings.riskLimits.costBuffer))
-        let plan = planner.plan(snapshot: fresh, targets: targets.weights,
+        var plan = planner.plan(snapshot: fresh, targets: targets.weights,
                                 instruments: allInstruments.filter { instrumentSymbols.contains($0.key) || targets.weights[$0.key] != nil })
-        let harvestLots = Dictionary((harvesting?.harvests ?? []).map { ($0.symbol, $0.lotIDs) }, uniquingKeysWith: { first, _ in first })
+        if let harvests = taxPlan?.harvests, !harvests.isEmpty {
+            plan.orders = TaxPlan.sellingHarvestsInFull(plan.orders, harvests: harvests, snapshot: fresh, targets: targets.weights)
+        }
+        let harvestLots = taxPlan?.chosenLots ?? [:]
         let taxNotes = tax.flatMap { tax in taxSettings.map { settings in
             PlanNotes.TaxNotes(lotMethod: settings.method.name, shortTermRate: settings.rates.shortTerm, longTermRate: settings.rates.longTerm,
                                estimates: TaxAwareRebalance.estimates(plan.orders, book: tax.book, on: CivilDay(now), settings: settings, lots: harvestLots),
@@ -85,13 +85,13 @@ extension RebalanceService {
         try checkOpenBatches(open, request: account.request)
         let planned = try batch(account, plan: plan, targets: targets, steering: steering, staleExcluded: staleExcluded, taxNotes: taxNotes, open: open,
                                 principal: principal, settings: settings, now: now)
-        guard case .new(let batch, let supersedes, _) = planned, let harvesting, let inForce = tax?.harvesting?.inForce else { return planned }
-        return .new(batch, supersedes: supersedes, harvests: harvestWrites(harvesting, inForce: inForce, batch: batch, now: now))
+        guard case .new(let batch, let supersedes, _) = planned, let taxPlan, let inForce = tax?.harvesting?.inForce else { return planned }
+        return .new(batch, supersedes: supersedes, harvests: harvestWrites(taxPlan, inForce: inForce, batch: batch, now: now))
     }
 
     /// The harvests a new batch makes (a harvest whose name the plan did not sell, e.g. within the drift threshold,
     /// is not one) and the harvests in force whose substitute it sells back.
-    static func harvestWrites(_ harvesting: TaxLossHarvesting.Retargeted, inForce: [TaxHarvestRecord], batch: BatchRecord, now: Date) -> HarvestWrites {
+    static func harvestWrites(_ harvesting: TaxPlan.Result, inForce: [TaxHarvestRecord], batch: BatchRecord, now: Date) -> HarvestWrites {
         var writes = HarvestWrites()
         let sales = Dictionary(batch.orders.filter { $0.side == .sell }.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
         for harvest in harvesting.harvests {
