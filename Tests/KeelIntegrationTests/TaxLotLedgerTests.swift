@@ -205,7 +205,7 @@ struct TaxLotLedgerTests {
         }
     }
 
-    @Test("concurrent preference updates keep every field, and concurrent group replacements all succeed (serialised by the database)",
+    @Test("concurrent preference updates keep every field, and concurrent group and substitute replacements all succeed (serialised by the database)",
           arguments: TestDatabase.available)
     func concurrentTaxSettings(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database, databasePoolSize: 8) { app in
@@ -232,6 +232,15 @@ struct TaxLotLedgerTests {
             }
             #expect(groups.allSatisfy { $0 == 200 }, "\(groups)")
             #expect(try await app.count("identical_securities") == 4)
+
+            let substitutes = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for index in 0..<8 {
+                    group.addTask { try await app.request(.PUT, "/api/tax/substitutes", token: token, json: ["substitutes": ["VOO": "VTI", "AAPL": "MSFT\(index)"]]).status.code }
+                }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(substitutes.allSatisfy { $0 == 200 }, "\(substitutes)")
+            #expect(try await app.count("harvest_substitutes") == 2)
         }
     }
 }
