@@ -2,10 +2,12 @@ import ArgumentParser
 import Foundation
 import KeelCore
 
-/// The engine against the C reference loop (same rules, same data, same run), the parameter sweep on one
-/// and on all cores, and a 500-symbol portfolio backtest.
+/// The engine against the C reference loop (same rules, same data, same run), the parameter sweep on the peer's grid
+/// against numba's serial loop (same final equities), on one core and on all, and a 500-symbol portfolio backtest.
+/// Every ratio is to a reference measured in this run; a result that differs from its reference fails the command.
 struct BacktestBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "backtest", abstract: "Backtest engine vs the C crossover loop; sweeps; a 500-symbol portfolio.")
+    static let configuration = CommandConfiguration(commandName: "backtest",
+                                                    abstract: "Backtest engine vs the C crossover loop; sweeps vs numba; a 500-symbol portfolio.")
 
     @ArgumentParser.Option(help: "Bars for the crossover comparison.")
     var bars = 1_000_000
@@ -13,38 +15,63 @@ struct BacktestBenchmark: AsyncParsableCommand {
     @ArgumentParser.Option(help: "Timed repetitions.")
     var repetitions = 20
 
+    @ArgumentParser.Option(name: .customLong("sweep-bars"), help: "Bars for each backtest of the sweep.")
+    var sweepBars = 100_000
+
+    @ArgumentParser.Option(help: "Symbols in the portfolio backtest.")
+    var symbols = 500
+
     @ArgumentParser.Option(name: .customLong("reference"), help: "The folder holding crossover.c (default ../shared/bench-reference).")
     var reference = "../shared/bench-reference"
 
+    @ArgumentParser.Option(help: "A Python with numba and numpy for the sweep's reference (default: $KEEL_NUMBA_PYTHON, else python3).")
+    var python: String?
+
+
+    @ArgumentParser.Flag(help: "Print one JSON object with the figures.")
+    var json = false
+
+    static let targetEngineRatio = 0.9
+    static let targetSweepFinalEquityRatio = 1.0
+    static let targetSweepFullRatio = 0.8
+    static let targetTwoCoreSpeedUp = 1.85
+
     func run() async throws {
-        try crossover()
-        await sweep()
-        try portfolio()
+        let report = BenchmarkReport(json: json)
+        try crossover(report)
+        try await sweep(report)
+        try portfolio(report)
+        try report.finish()
     }
 
-    func crossover() throws {
+    func crossover(_ report: BenchmarkReport) throws {
         let series = IndicatorBenchmark.simulatedSeries(bars: bars)
-        var strategy = MovingAverageCrossover(fast: 10, slow: 30, quantity: 100)
         let engine = SignalBacktester(execution: ExecutionModel(timing: .close, commission: .perOrder(1)), initialCash: 1e6)
+        var strategy = MovingAverageCrossover(fast: 10, slow: 30, quantity: 100)
         var result = engine.run(&strategy, series: series)
         let timing = Timing.measure(repetitions: repetitions) {
             var fresh = MovingAverageCrossover(fast: 10, slow: 30, quantity: 100)
             result = engine.run(&fresh, series: series)
         }
-        print(String(format: "Keel engine, SMA(10/30) crossover over %d bars: best %.2f ms, median %.2f ms (%.0f M bars/s); %d fills, final equity %.6f",
-                     series.count, timing.best, timing.median, Double(series.count) / timing.best / 1e3, result.fills, result.finalEquity))
+        var figures: [String: Any] = ["bars": series.count, "keel_best_ms": timing.best, "keel_median_ms": timing.median, "fills": result.fills,
+                                      "final_equity": result.finalEquity, "target_ratio_to_c": Self.targetEngineRatio]
+        report.line(String(format: "Keel engine, SMA(10/30) crossover over %d bars: best %.2f ms, median %.2f ms (%.0f M bars/s); %d fills, final equity %.6f",
+                           series.count, timing.best, timing.median, Double(series.count) / timing.best / 1e3, result.fills, result.finalEquity))
+        defer { report.set("engine", figures) }
 
+        let source = URL(fileURLWithPath: reference).appendingPathComponent("crossover.c")
+        guard FileManager.default.fileExists(atPath: source.path) else {
+            report.line("C reference: \(source.path) not found; pass --reference")
+            report.check(false, "the C reference \(source.path) is missing")
+            return
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-crossover-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let source = URL(fileURLWithPath: reference).appendingPathComponent("crossover.c")
-        guard FileManager.default.fileExists(atPath: source.path) else {
-            print("C reference: \(source.path) not found; pass --reference")
-            return
-        }
         let binary = folder.appendingPathComponent("crossover_c").path
-        guard shell("/usr/bin/env", ["gcc", "-O2", "-o", binary, source.path]) != nil else {
-            print("C reference: gcc failed")
+        guard Self.shell("/usr/bin/env", ["gcc", "-O2", "-o", binary, source.path]) != nil else {
+            report.line("C reference: gcc failed")
+            report.check(false, "gcc could not build the C reference")
             return
         }
         var data = Data()
@@ -53,66 +80,152 @@ struct BacktestBenchmark: AsyncParsableCommand {
         }
         let dataFile = folder.appendingPathComponent("bars.f64")
         try data.write(to: dataFile)
-        guard let output = shell(binary, [dataFile.path, String(repetitions)]),
-              let json = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
-            print("C reference: no output")
+        guard let output = Self.shell(binary, [dataFile.path, String(repetitions)]),
+              let c = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
+            report.line("C reference: no output")
+            report.check(false, "the C reference printed nothing")
             return
         }
-        print("C reference: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        report.line("C reference: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
         // The C loop's variant that also writes the equity curve is the like-for-like one.
-        let cBest = Self.number(json, ["crossover_eq_best_s"])
-        let cTrades = Self.number(json, ["trades_eq", "trades"])
-        let cEquity = Self.number(json, ["final_equity_eq", "final_equity"])
-        if let cTrades, let cEquity {
-            // C prints ten decimals; equal to that precision.
-            let same = Int(cTrades) == result.fills && abs(cEquity - result.finalEquity) < 1e-6
-            print("same trades and final equity as the C loop: \(same ? "yes" : "NO") (C \(Int(cTrades)) / \(cEquity), Keel \(result.fills) / \(result.finalEquity))")
-        }
+        let cBest = Self.number(c, ["crossover_eq_best_s"]).map { $0 * 1000 }
+        let cTrades = Self.number(c, ["trades_eq", "trades"]), cEquity = Self.number(c, ["final_equity_eq", "final_equity"])
+        figures["c_best_ms"] = cBest ?? NSNull()
+        figures["c_median_ms"] = Self.number(c, ["crossover_eq_median_s"]).map { $0 * 1000 } ?? NSNull()
+        figures["c_fills"] = cTrades ?? NSNull()
+        figures["c_final_equity"] = cEquity ?? NSNull()
+        // C prints ten decimals; equal to that precision.
+        let same = cTrades.map { Int($0) == result.fills } == true && cEquity.map { abs($0 - result.finalEquity) < 1e-6 } == true
+        figures["same_result"] = same
+        report.check(same, "the engine's fills or final equity differ from the C loop's")
+        report.line("same trades and final equity as the C loop: \(same ? "yes" : "NO")")
         if let cBest {
-            let ratio = cBest * 1000 / timing.best
-            print(String(format: "speed vs C: %.2fx (target >= 0.2x): %@", ratio, ratio >= 0.2 ? "met" : "NOT met"))
+            let ratio = cBest / timing.best
+            figures["ratio_to_c"] = ratio
+            figures["met"] = ratio >= Self.targetEngineRatio
+            report.line(String(format: "speed vs C (with the equity curve): %.2fx (target >= %.2fx): %@", ratio, Self.targetEngineRatio,
+                               ratio >= Self.targetEngineRatio ? "met" : "NOT met"))
         }
     }
 
-    static func number(_ json: [String: Any], _ keys: [String]) -> Double? {
-        for key in keys { if let value = json[key] as? NSNumber { return value.doubleValue } }
-        return nil
+    /// The peer's grid: fast 5-50 by 5, slow 20-200 by 20, fast < slow (90 pairs).
+    static let peerGrid: [(fast: Int, slow: Int)] = stride(from: 5, through: 50, by: 5).flatMap { fast in
+        stride(from: 20, through: 200, by: 20).filter { fast < $0 }.map { (fast, $0) }
     }
 
-    func sweep() async {
-        let series = IndicatorBenchmark.simulatedSeries(bars: 100_000)
-        let grid = (2...10).flatMap { fast in stride(from: 20, through: 200, by: 20).map { (fast, $0) } }
-        func run(concurrency: Int) async -> Double {
-            let started = DispatchTime.now().uptimeNanoseconds
-            let results = await ParameterSweep.run(grid, concurrency: concurrency) { pair -> Double in
-                var strategy = MovingAverageCrossover(fast: pair.0, slow: pair.1, quantity: 100)
-                var statistics = StreamingReturnStatistics()
-                _ = SignalBacktester(execution: ExecutionModel(commission: .perOrder(1)), initialCash: 1e6)
-                    .run(&strategy, series: series, recordEquity: false, statistics: &statistics)
-                return statistics.sharpe
+    func sweep(_ report: BenchmarkReport) async throws {
+        let series = IndicatorBenchmark.simulatedSeries(bars: sweepBars)
+        let grid = Self.peerGrid
+        let engine = SignalBacktester(execution: ExecutionModel(commission: .perOrder(1)), initialCash: 1e6)
+        /// Keel's full output: fills, lots and round trips, and the Sharpe ratio streamed (no curve kept).
+        let full: @Sendable ((fast: Int, slow: Int)) -> Double = { pair in
+            var strategy = MovingAverageCrossover(fast: pair.fast, slow: pair.slow, quantity: 100)
+            var statistics = StreamingReturnStatistics()
+            _ = engine.run(&strategy, series: series, recordEquity: false, statistics: &statistics)
+            return statistics.sharpe
+        }
+        /// The peer's output: the final equity.
+        let finalEquity: @Sendable ((fast: Int, slow: Int)) -> Double = { pair in
+            var strategy = MovingAverageCrossover(fast: pair.fast, slow: pair.slow, quantity: 100)
+            return engine.run(&strategy, series: series, recordEquity: false).finalEquity
+        }
+        func time(concurrency: Int, _ body: @escaping @Sendable ((fast: Int, slow: Int)) -> Double) async -> Double {
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let started = DispatchTime.now().uptimeNanoseconds
+                let results = await ParameterSweep.run(grid, concurrency: concurrency, body)
+                precondition(results.count == grid.count)
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
             }
-            precondition(results.count == grid.count)
-            return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            return best
         }
-        _ = await run(concurrency: 2)
-        let one = await bestOf(3) { await run(concurrency: 1) }
+        let keelEquities = grid.map(finalEquity)
+        let equityOne = await time(concurrency: 1, finalEquity)
+        let fullOne = await time(concurrency: 1, full)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let all = await bestOf(3) { await run(concurrency: cores) }
-        print(String(format: "sweep of %d (fast, slow) pairs over 100,000 bars: 1 core %.1f ms (%.0f backtests/s), %d cores %.1f ms (%.0f backtests/s); speed-up %.2fx",
-                     grid.count, one * 1000, Double(grid.count) / one, cores, all * 1000, Double(grid.count) / all, one / all))
-        print(String(format: "targets: >= 3,000 backtests/s: %@; >= 1.8x on 2 cores: %@", Double(grid.count) / all >= 3000 ? "met" : "NOT met",
-                     one / all >= 1.8 ? "met" : "NOT met"))
+        let fullAll = await time(concurrency: cores, full)
+        let rate = { (seconds: Double) in Double(grid.count) / seconds }
+        var figures: [String: Any] = [
+            "grid": "fast 5-50 by 5, slow 20-200 by 20, fast < slow", "pairs": grid.count, "bars": series.count, "cores": cores,
+            "keel_final_equity_per_second_1_core": rate(equityOne), "keel_full_per_second_1_core": rate(fullOne),
+            "keel_full_per_second_all_cores": rate(fullAll), "speed_up_all_cores": fullOne / fullAll,
+            "target_final_equity_ratio": Self.targetSweepFinalEquityRatio, "target_full_ratio": Self.targetSweepFullRatio,
+            "target_speed_up_2_cores": Self.targetTwoCoreSpeedUp,
+        ]
+        report.line(String(format: "sweep of %d pairs (the peer's grid) over %d bars, 1 core: %.0f backtests/s (final equity), %.0f/s (fills, lots, streamed Sharpe); %d cores: %.0f/s, speed-up %.2fx (target >= %.2fx on 2 cores)",
+                           grid.count, series.count, rate(equityOne), rate(fullOne), cores, rate(fullAll), fullOne / fullAll, Self.targetTwoCoreSpeedUp))
+        figures["met_speed_up"] = fullOne / fullAll >= Self.targetTwoCoreSpeedUp
+        defer { report.set("sweep", figures) }
+
+        let interpreter = python ?? ProcessInfo.processInfo.environment["KEEL_NUMBA_PYTHON"] ?? "python3"
+        guard let numba = try Self.numbaSweep(close: series.close, grid: grid, python: interpreter) else {
+            figures["numba"] = "not available with \(interpreter): python3 -m venv /tmp/bench && /tmp/bench/bin/pip install numba numpy, then --python /tmp/bench/bin/python"
+            report.line(figures["numba"] as! String)
+            return
+        }
+        let numbaRate = rate(numba.seconds)
+        let same = numba.equities.count == keelEquities.count && zip(numba.equities, keelEquities).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }
+        report.check(same, "the sweep's final equities differ from numba's")
+        figures["numba_per_second_1_core"] = numbaRate
+        figures["same_final_equities"] = same
+        figures["ratio_final_equity_to_numba"] = rate(equityOne) / numbaRate
+        figures["ratio_full_to_numba"] = rate(fullOne) / numbaRate
+        figures["met_final_equity"] = rate(equityOne) / numbaRate >= Self.targetSweepFinalEquityRatio
+        figures["met_full"] = rate(fullOne) / numbaRate >= Self.targetSweepFullRatio
+        report.line(String(format: "numba's serial loop: %.0f backtests/s; same final equities: %@; per core Keel/numba %.2fx final equity (target >= %.1fx), %.2fx full output (target >= %.1fx)",
+                           numbaRate, same ? "yes" : "NO", rate(equityOne) / numbaRate, Self.targetSweepFinalEquityRatio, rate(fullOne) / numbaRate,
+                           Self.targetSweepFullRatio))
     }
 
-    func bestOf(_ n: Int, _ body: () async -> Double) async -> Double {
-        var best = Double.infinity
-        for _ in 0..<n { best = min(best, await body()) }
-        return best
+    /// numba's serial loop over the grid on the same closes (the rules of crossover.c): best of three, final equities.
+    static func numbaSweep(close: [Double], grid: [(fast: Int, slow: Int)], python: String) throws -> (seconds: Double, equities: [Double])? {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-numba-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let closeFile = folder.appendingPathComponent("close.f64")
+        try close.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: closeFile)
+        let script = """
+        import sys, json, time
+        import numpy as np
+        from numba import njit
+        c = np.fromfile(sys.argv[1], dtype=np.float64)
+        pairs = np.array(json.loads(sys.argv[2]), dtype=np.int64)
+        @njit(cache=False)
+        def run(c, fast, slow):
+            n = c.shape[0]; sf = 0.0; ss = 0.0; cash = 1e6; pos = 0.0
+            for t in range(n):
+                x = c[t]; sf += x; ss += x
+                if t >= fast: sf -= c[t - fast]
+                if t >= slow: ss -= c[t - slow]
+                if t >= slow - 1 and t <= n - 2:
+                    sig = (sf / fast) > (ss / slow)
+                    if sig and pos == 0.0:
+                        pos = 100.0; cash -= 100.0 * x + 1.0
+                    elif (not sig) and pos > 0.0:
+                        cash += 100.0 * x - 1.0; pos = 0.0
+            return cash + pos * c[n - 1]
+        @njit(cache=False)
+        def sweep(c, pairs):
+            out = np.empty(pairs.shape[0])
+            for i in range(pairs.shape[0]):
+                out[i] = run(c, pairs[i, 0], pairs[i, 1])
+            return out
+        out = sweep(c, pairs)
+        best = float('inf')
+        for _ in range(3):
+            t = time.perf_counter(); out = sweep(c, pairs); best = min(best, time.perf_counter() - t)
+        print(json.dumps({"seconds": best, "equities": [float(v) for v in out]}))
+        """
+        let pairs = "[" + grid.map { "[\($0.fast),\($0.slow)]" }.joined(separator: ",") + "]"
+        guard let output = shell("/usr/bin/env", [python, "-c", script, closeFile.path, pairs]),
+              let parsed = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+              let seconds = (parsed["seconds"] as? NSNumber)?.doubleValue, let equities = parsed["equities"] as? [NSNumber] else { return nil }
+        return (seconds, equities.map(\.doubleValue))
     }
 
-    func portfolio() throws {
+    func portfolio(_ report: BenchmarkReport) throws {
         var generator = SeededGenerator(seed: 500)
-        let assets = (0..<500).map { i -> SimulatedAsset in
+        let assets = (0..<symbols).map { i -> SimulatedAsset in
             SimulatedAsset(symbol: String(format: "S%03d", i), assetClass: .equity, startPrice: 20 + 200 * generator.nextUnit(),
                            annualDrift: 0.02 + 0.08 * generator.nextUnit(), annualVolatility: 0.15 + 0.35 * generator.nextUnit(),
                            marketBeta: 0.5 + generator.nextUnit(), averageVolume: 1e6)
@@ -126,11 +239,19 @@ struct BacktestBenchmark: AsyncParsableCommand {
         let output = try engine.run(MomentumStrategy(lookback: 252, skip: 21), market: market)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let bars = market.count * assets.count
-        print(String(format: "500-symbol 10-year monthly momentum backtest: %d bars in %.2f s (%.0f bars/s), %d rebalances, %d fills, final equity %.0f",
-                     bars, seconds, Double(bars) / seconds, output.targets.count, output.result.fills, output.result.finalEquity))
+        report.check(output.result.finalEquity.isFinite && output.result.finalEquity > 0, "the portfolio backtest's final equity is not a positive number")
+        report.set("portfolio", ["symbols": assets.count, "bars": bars, "seconds": seconds, "bars_per_second": Double(bars) / seconds,
+                                 "rebalances": output.targets.count, "fills": output.result.fills, "final_equity": output.result.finalEquity])
+        report.line(String(format: "%d-symbol 10-year monthly momentum backtest: %d bars in %.2f s (%.0f bars/s), %d rebalances, %d fills, final equity %.0f",
+                           assets.count, bars, seconds, Double(bars) / seconds, output.targets.count, output.result.fills, output.result.finalEquity))
     }
 
-    func shell(_ executable: String, _ arguments: [String]) -> String? {
+    static func number(_ json: [String: Any], _ keys: [String]) -> Double? {
+        for key in keys { if let value = json[key] as? NSNumber { return value.doubleValue } }
+        return nil
+    }
+
+    static func shell(_ executable: String, _ arguments: [String]) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

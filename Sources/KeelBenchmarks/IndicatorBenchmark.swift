@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import KeelCore
 
-/// The six-indicator suite (SMA20, EMA20, RSI14, ATR14, BB(20,2), MACD(12,26,9)) over N bars, against
-/// TA-Lib's same six calls on the same data in the same run. Target: at least 1.5x faster than TA-Lib.
+/// The six-indicator suite (SMA20, EMA20, RSI14, ATR14, BB(20,2), MACD(12,26,9)) over N bars, against TA-Lib's same
+/// six calls on the same data in the same run, and against the memory-bandwidth floor for the suite's bytes (3
+/// columns read, 10 written), measured with memcpy in the same run. Values that differ from TA-Lib's fail the command.
 struct IndicatorBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "indicators", abstract: "Indicator suite vs TA-Lib.")
+    static let configuration = CommandConfiguration(commandName: "indicators", abstract: "Indicator suite vs TA-Lib and the memory-bandwidth floor.")
 
     @ArgumentParser.Option(help: "Bars in the series.")
     var bars = 1_000_000
@@ -16,9 +17,16 @@ struct IndicatorBenchmark: AsyncParsableCommand {
     @ArgumentParser.Option(help: "A Python with TA-Lib and numpy (default: $KEEL_TALIB_PYTHON, else python3).")
     var python: String?
 
+
+    @ArgumentParser.Flag(help: "Print one JSON object with the figures.")
+    var json = false
+
+    static let targetTALibRatio = 2.5
+    static let targetFloorRatio = 1.5
+
     func run() async throws {
+        let report = BenchmarkReport(json: json)
         let series = Self.simulatedSeries(bars: bars)
-        print("series: \(series.count) simulated bars")
         var suite = StandardIndicatorSuite(count: series.count)
         let timing = series.high.withUnsafeBufferPointer { h in
             series.low.withUnsafeBufferPointer { l in
@@ -29,20 +37,53 @@ struct IndicatorBenchmark: AsyncParsableCommand {
             }
         }
         let checksum = suite.sma[series.count - 1] + suite.rsi[series.count - 1] + suite.histogram[series.count - 1]
-        print(String(format: "Keel suite:   best %.2f ms, median %.2f ms  (%.0f M bars/s; checksum %.6f)",
-                     timing.best, timing.median, Double(series.count) / timing.best / 1e3, checksum))
+        report.line(String(format: "Keel suite over %d bars: best %.2f ms, median %.2f ms  (%.0f M bars/s; checksum %.6f)",
+                           series.count, timing.best, timing.median, Double(series.count) / timing.best / 1e3, checksum))
+        let floor = Self.bandwidthFloor(bytesRead: 3 * 8 * series.count, bytesWritten: 10 * 8 * series.count, repetitions: max(5, repetitions / 3))
+        let floorRatio = timing.best / floor.milliseconds
+        report.line(String(format: "memory-bandwidth floor for its %.0f MB (memcpy %.1f GB/s in this run): %.2f ms; Keel at %.2fx of it (target <= %.1fx): %@",
+                           Double(13 * 8 * series.count) / 1e6, floor.gigabytesPerSecond, floor.milliseconds, floorRatio, Self.targetFloorRatio,
+                           floorRatio <= Self.targetFloorRatio ? "met" : "NOT met"))
+        var figures: [String: Any] = ["bars": series.count, "keel_best_ms": timing.best, "keel_median_ms": timing.median, "checksum": checksum,
+                                      "floor_ms": floor.milliseconds, "memcpy_gb_per_s": floor.gigabytesPerSecond, "ratio_to_floor": floorRatio,
+                                      "target_ratio_to_floor": Self.targetFloorRatio, "met_floor": floorRatio <= Self.targetFloorRatio,
+                                      "target_ratio_to_talib": Self.targetTALibRatio]
 
         let interpreter = python ?? ProcessInfo.processInfo.environment["KEEL_TALIB_PYTHON"] ?? "python3"
         guard let talib = try Self.talibTiming(series: series, python: interpreter, repetitions: repetitions) else {
-            print("TA-Lib: not available with \(interpreter); install it outside the repo: python3 -m venv /tmp/talib && /tmp/talib/bin/pip install TA-Lib numpy, then --python /tmp/talib/bin/python")
+            figures["talib"] = "not available with \(interpreter): python3 -m venv /tmp/talib && /tmp/talib/bin/pip install TA-Lib numpy, then --python /tmp/talib/bin/python"
+            report.line(figures["talib"] as! String)
+            report.set("indicators", figures)
+            try report.finish()
             return
         }
-        print(String(format: "TA-Lib suite: best %.2f ms, median %.2f ms  (checksum %.6f)", talib.best, talib.median, talib.checksum))
         let ratio = talib.best / timing.best
-        print(String(format: "ratio (TA-Lib / Keel, best): %.2fx  target >= 1.5x: %@", ratio, ratio >= 1.5 ? "met" : "NOT met"))
-        if abs(talib.checksum - checksum) > 1e-6 * max(1, abs(checksum)) {
-            print("warning: checksums differ; the two suites did not compute the same values")
-        }
+        let same = abs(talib.checksum - checksum) <= 1e-6 * max(1, abs(checksum))
+        report.check(same, "the suite's values differ from TA-Lib's")
+        figures["talib_best_ms"] = talib.best
+        figures["talib_median_ms"] = talib.median
+        figures["ratio_to_talib"] = ratio
+        figures["met_talib"] = ratio >= Self.targetTALibRatio
+        figures["same_values"] = same
+        report.line(String(format: "TA-Lib suite: best %.2f ms, median %.2f ms  (checksum %.6f, same values: %@)", talib.best, talib.median, talib.checksum,
+                           same ? "yes" : "NO"))
+        report.line(String(format: "ratio (TA-Lib / Keel, best): %.2fx  target >= %.1fx: %@", ratio, Self.targetTALibRatio, ratio >= Self.targetTALibRatio ? "met" : "NOT met"))
+        report.set("indicators", figures)
+        try report.finish()
+    }
+
+    /// The time memory alone needs to read and write the suite's bytes, at the bandwidth memcpy reaches in this run
+    /// (a copy reads and writes each byte: bandwidth = 2 x bytes / time, best of `repetitions`).
+    static func bandwidthFloor(bytesRead: Int, bytesWritten: Int, repetitions: Int) -> (milliseconds: Double, gigabytesPerSecond: Double) {
+        let size = max(bytesWritten, 1 << 20)
+        let source = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        let target = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        defer { source.deallocate(); target.deallocate() }
+        source.initializeMemory(as: UInt8.self, repeating: 1, count: size)
+        target.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+        let timing = Timing.measure(repetitions: repetitions) { target.copyMemory(from: source, byteCount: size) }
+        let bandwidth = 2 * Double(size) / (timing.best / 1000)
+        return (Double(bytesRead + bytesWritten) / bandwidth * 1000, bandwidth / 1e9)
     }
 
     /// A mean-reverting random walk around 100 (1.5% daily moves), so a million bars stay at realistic
