@@ -17,6 +17,13 @@ public enum SlippageModel: Sendable, Hashable, Codable {
     /// fraction of the price, capped at `maxImpact`.
     case volumeShare(impact: Double, maxImpact: Double)
 
+    /// Whether the price depends on the bar's volume (a loop reads the volume column only then).
+    @inlinable
+    public var readsVolume: Bool {
+        if case .volumeShare = self { return true }
+        return false
+    }
+
     /// The price an order of `quantity` (signed: + buy, - sell) pays at `reference`.
     @inlinable @inline(__always)
     public func price(reference: Double, quantity: Double, volume: Double) -> Double {
