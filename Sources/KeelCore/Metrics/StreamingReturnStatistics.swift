@@ -14,19 +14,18 @@ public struct StreamingReturnStatistics: Sendable {
 
     public init() {}
 
-    /// Divisions are what a bar costs here, so there are as few as the figures allow: none for a bar whose value did not
-    /// change (its return is 0: a flat position), and the drawdown's only for a new worst.
+    /// Divisions are what a bar costs here: the return's on every bar (a branch that skipped it for flat bars measured
+    /// slower: it mispredicts at every change of position), the drawdown's only for a new worst.
     @inlinable @inline(__always)
     public mutating func add(_ equity: Double) {
         if samples == 0 {
             first = equity
         } else {
-            if equity != previous {
-                let r = previous != 0 ? equity / previous - 1 : 0
-                sum += r
-                sumOfSquares += r * r
-                if r < 0 { downsideSquares += r * r }
-            }
+            let r = previous != 0 ? equity / previous - 1 : 0
+            sum += r
+            sumOfSquares += r * r
+            let down = min(r, 0)
+            downsideSquares += down * down
             // Peaks from the first return on, as the compounded-returns definition has it.
             peak = max(peak, equity)
             if peak <= 0 || equity < (1 + worst) * peak { worst = min(worst, equity / peak - 1) }
