@@ -35,6 +35,34 @@ struct SweepAndWalkForwardTests {
         }
     }
 
+    /// Every length (the returns are summed four at a time, the rest one by one), values that fall, rise, repeat and
+    /// touch zero: the streamed figures equal the full ones.
+    @Test func streamingStatisticsMatchOnEveryLength() {
+        var generator = SeededGenerator(seed: 25)
+        for length in 1...40 {
+            var equity: [Double] = []
+            var value = 1_000.0
+            for _ in 0..<length {
+                switch generator.nextUnit() {
+                case ..<0.1: value = 0
+                case ..<0.3: break
+                default: value = max(value, 1) * (1 + 0.05 * (generator.nextUnit() - 0.5))
+                }
+                equity.append(value)
+            }
+            var statistics = StreamingReturnStatistics()
+            for value in equity { statistics.add(value) }
+            let full = PerformanceMetrics(equity: equity, barsInMarket: length)
+            var figures = [("sharpe", statistics.sharpe, full.sharpe), ("sortino", statistics.sortino, full.sortino),
+                           ("drawdown", statistics.maxDrawdown, full.maxDrawdown)]
+            // A path through zero (ruin) has no total return both definitions share.
+            if !equity.contains(0) { figures.append(("total", statistics.totalReturn, full.totalReturn)) }
+            for (name, x, y) in figures {
+                #expect((x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(1, abs(y)), "length \(length) \(name): \(x) vs \(y)")
+            }
+        }
+    }
+
     @Test func walkForwardWindowsAndStitching() {
         let rolling = WalkForward(train: 100, test: 50).windows(count: 300)
         #expect(rolling.map(\.testStart) == [100, 150, 200, 250])
