@@ -83,7 +83,7 @@ public struct TaxHarvestRepository: Sendable {
     public func insert(_ harvests: [TaxHarvestRecord]) async throws {
         try await sql.insertRows(into: "tax_harvests", columns: Self.columns, harvests) { harvest in
             [SQLBind(harvest.harvestID), SQLBind(harvest.clientID), SQLBind(harvest.accountHash), SQLBind(harvest.batchID), SQLBind(harvest.saleOrderID),
-             SQLBind(harvest.symbol), SQLBind(harvest.substitute), SQLBind(harvest.lotIDs.joined(separator: ",")), SQLBind(harvest.quantity),
+             SQLBind(harvest.symbol), SQLBind(harvest.substitute), SQLBind(Self.lotIDsText(harvest.lotIDs)), SQLBind(harvest.quantity),
              SQLBind(harvest.estimatedLoss), SQLBind(harvest.estimatedTaxSaved), SQLBind(harvest.harvestedOn.description),
              SQLBind(harvest.swapBackBatchID)]
         }
@@ -121,7 +121,7 @@ public struct TaxHarvestRepository: Sendable {
             let slice = Array(saleOrderIDs[start..<min(start + 1_000, saleOrderIDs.count)])
             let rows = try await sql.select().column("sale_order_id").column("lot_ids").from("tax_harvests").where("sale_order_id", .in, slice).all()
             for row in rows {
-                instructions[try row.decode(column: "sale_order_id", as: String.self)] = try Self.lotIDs(row.decode(column: "lot_ids", as: String.self))
+                instructions[try row.decode(column: "sale_order_id", as: String.self)] = try Self.lotIDs(try row.decode(column: "lot_ids", as: String.self))
             }
         }
         return instructions
@@ -153,8 +153,15 @@ public struct TaxHarvestRepository: Sendable {
         return harvests.map { HarvestReportRow(harvest: $0.0, batchStatus: $0.1, swapBackStatus: $0.2, realizedLoss: realized[$0.0.saleOrderID]) }
     }
 
-    static func lotIDs(_ text: String) -> [String] {
-        text.split(separator: ",").map(String.init)
+    /// The lot ids as a JSON array (an id may hold any character).
+    static func lotIDsText(_ ids: [String]) -> String {
+        (try? String(decoding: JSONEncoder().encode(ids), as: UTF8.self)) ?? "[]"
+    }
+
+    static func lotIDs(_ text: String) throws -> [String] {
+        do { return try JSONDecoder().decode([String].self, from: Data(text.utf8)) } catch {
+            throw StoreError.corrupt("tax_harvests.lot_ids \(text.prefix(80)) is not a JSON list of lot ids")
+        }
     }
 
     static func record(_ row: any SQLRow) throws -> TaxHarvestRecord {
@@ -162,7 +169,7 @@ public struct TaxHarvestRepository: Sendable {
                          accountHash: try row.decode(column: "account_hash", as: String.self), batchID: try row.decode(column: "batch_id", as: String.self),
                          saleOrderID: try row.decode(column: "sale_order_id", as: String.self), symbol: try row.decode(column: "symbol", as: String.self),
                          substitute: try row.decode(column: "substitute", as: String.self),
-                         lotIDs: lotIDs(try row.decode(column: "lot_ids", as: String.self)),
+                         lotIDs: try lotIDs(try row.decode(column: "lot_ids", as: String.self)),
                          quantity: try row.decode(column: "quantity", as: Decimal.self),
                          estimatedLoss: try row.decode(column: "estimated_loss", as: Decimal.self),
                          estimatedTaxSaved: try row.decode(column: "estimated_tax_saved", as: Decimal.self),
