@@ -1,22 +1,22 @@
 import Foundation
 
-/// Runs one backtest per parameter set across the cores (structured concurrency: one task per core, each
-/// taking a contiguous share of the grid), and ranks the results.
+/// Runs one backtest per parameter set across the cores (structured concurrency: one task per core), and ranks the
+/// results. Each task takes every `workers`-th set, not a contiguous share: grids are ordered (short periods first,
+/// which trade most), so contiguous shares leave one core finishing alone.
 public enum ParameterSweep {
     public static func run<P: Sendable, R: Sendable>(_ parameters: [P], concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
                                                      _ body: @escaping @Sendable (P) -> R) async -> [R] {
         let workers = max(1, min(concurrency, parameters.count))
-        let chunk = (parameters.count + workers - 1) / max(workers, 1)
+        guard !parameters.isEmpty else { return [] }
         return await withTaskGroup(of: (Int, [R]).self) { group in
             for worker in 0..<workers {
-                let start = worker * chunk, end = min(start + chunk, parameters.count)
-                guard start < end else { continue }
-                let slice = Array(parameters[start..<end])
-                group.addTask { (worker, slice.map(body)) }
+                let share = Array(stride(from: worker, to: parameters.count, by: workers).map { parameters[$0] })
+                group.addTask { (worker, share.map(body)) }
             }
             var parts = [[R]](repeating: [], count: workers)
             for await (worker, results) in group { parts[worker] = results }
-            return parts.flatMap { $0 }
+            // Back in the grid's order: set i is the (i / workers)-th result of worker i % workers.
+            return (0..<parameters.count).map { parts[$0 % workers][$0 / workers] }
         }
     }
 }
