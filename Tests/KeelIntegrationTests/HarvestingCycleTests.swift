@@ -117,4 +117,47 @@ struct HarvestingCycleTests {
             #expect(try await app.request(.PUT, "/api/tax/substitutes", token: token, json: [:]).errorField == "substitutes")
         }
     }
+
+    @Test("a harvest's sale sells its chosen lots even when the client turned harvesting off after it was planned",
+          arguments: TestDatabase.available)
+    func chosenLotsOutliveThePreference(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            #expect(try await scenario.execute(app, batchID: try await scenario.approvedBatch(app), dryRun: false).status == .ok)
+            // Fewer names: the plan sells some; one of its sales becomes a harvest of its newest lot.
+            let plan = try await scenario.rebalance(app, requireApproval: true, maxPositions: 3)
+            let batchID = try #require(plan.object.string("batch_id"), "\(plan)")
+            let lots = try await Self.lots(app, scenario)
+            let sale = try #require(plan.object.objects("orders").first { order in
+                order.string("side") == "sell" && lots.contains { $0.symbol == order.string("symbol") && $0.quantity >= 2 && $0.quantity == $0.quantity.rounded(scale: 0) }
+            }, "\(plan)")
+            let symbol = try #require(sale.string("symbol")), orderID = try #require(sale.string("order_id"))
+            let lot = try #require(lots.first { $0.symbol == symbol })
+            // An older lot of one share: FIFO would sell it first.
+            let oldDay = CivilDay(app.clock.now()).adding(days: -400).description
+            try await app.database.write { session in
+                try await session.sql.raw("""
+                    UPDATE tax_lots SET quantity = quantity - 1, cost_basis = cost_basis * (quantity - 1) / quantity WHERE lot_id = \(bind: lot.lotID)
+                    """).run()
+                try await session.sql.raw("""
+                    INSERT INTO tax_lots (lot_id, account_hash, symbol, acquired_on, held_since, quantity, cost_basis, basis_known, replacement_shares,
+                                          wash_adjustment, opened_by)
+                    VALUES ('old-lot', \(bind: scenario.accountHash), \(bind: symbol), \(bind: oldDay), \(bind: oldDay), \(bind: Decimal(1)), \(bind: Decimal(1)),
+                            \(bind: true), \(bind: Decimal(0)), \(bind: Decimal(0)), 'test')
+                    """).run()
+                try await session.taxHarvests.insert([TaxHarvestRecord(
+                    harvestID: "h-1", clientID: scenario.clientID, accountHash: scenario.accountHash, batchID: batchID, saleOrderID: orderID, symbol: symbol,
+                    substitute: "VTI", lotIDs: [lot.lotID], quantity: lot.quantity - 1, estimatedLoss: -1, estimatedTaxSaved: 0,
+                    harvestedOn: CivilDay(app.clock.now()))])
+            }
+            // The client does not harvest (the default); the sale still realises the chosen lot first.
+            #expect(try await app.request(.POST, "/api/rl/trading/batches/\(batchID)/approve", token: scenario.token).status == .ok)
+            #expect(try await scenario.execute(app, batchID: batchID, dryRun: false).status == .ok)
+            let year = CivilDay(app.clock.now()).components.year
+            let realized = try await app.request(.GET, "/api/clients/\(scenario.clientID)/tax/realized?year=\(year)", token: scenario.token).object
+                .objects("lots").filter { $0.string("symbol") == symbol }.sorted { ($0.string("realized_id") ?? "") < ($1.string("realized_id") ?? "") }
+            #expect(realized.first?.string("lot_id") == lot.lotID, "\(realized)")
+            #expect(realized.contains { $0.string("lot_id") == "old-lot" }, "the rest of the sale by FIFO: \(realized)")
+        }
+    }
 }

@@ -13,9 +13,9 @@ enum TaxLedger {
         let identical = try await session.taxLots.identicalGroups()
         let preferences = try await session.taxPreferences.find(clientIDs: Array(Set(clientIDs.values)))
         let methods = preferences.mapValues(\.lotMethod)
-        // A harvest's sale sells its loss lots, not the client's method's: read only when a client harvests.
-        let harvestingAccounts = Set(fills.filter { clientIDs[$0.accountHash].flatMap { preferences[$0]?.harvest } == true }.map(\.accountHash))
-        let saleOrders = fills.filter { $0.side == .sell && harvestingAccounts.contains($0.accountHash) }.map(\.orderID)
+        // A harvest's sale sells its loss lots, not the client's method's: looked up for every sale (one statement for
+        // all of them), since the client may have turned harvesting off after the harvest was planned.
+        let saleOrders = fills.filter { $0.side == .sell }.map(\.orderID)
         let chosenLots = try await session.taxHarvests.lotInstructions(saleOrderIDs: Array(Set(saleOrders)).sorted())
         let byAccount = Dictionary(grouping: fills, by: \.accountHash)
         let hashes = byAccount.keys.sorted()
