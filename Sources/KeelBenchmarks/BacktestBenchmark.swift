@@ -36,6 +36,14 @@ struct BacktestBenchmark: AsyncParsableCommand {
     static let targetSweepFullRatio = 0.8
     static let targetTwoCoreSpeedUp = 1.85
 
+    func validate() throws {
+        guard (100...10_000_000).contains(bars) else { throw ValidationError("--bars must be between 100 and 10,000,000") }
+        guard (1...10_000).contains(repetitions) else { throw ValidationError("--repetitions must be between 1 and 10,000") }
+        // The grid's slowest average needs 200 bars before its first signal.
+        guard (300...10_000_000).contains(sweepBars) else { throw ValidationError("--sweep-bars must be between 300 and 10,000,000") }
+        guard (1...5_000).contains(symbols) else { throw ValidationError("--symbols must be between 1 and 5,000") }
+    }
+
     func run() async throws {
         let report = BenchmarkReport(json: json)
         try crossover(report)

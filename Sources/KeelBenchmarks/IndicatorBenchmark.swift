@@ -24,6 +24,11 @@ struct IndicatorBenchmark: AsyncParsableCommand {
     static let targetTALibRatio = 2.5
     static let targetFloorRatio = 1.5
 
+    func validate() throws {
+        guard (100...10_000_000).contains(bars) else { throw ValidationError("--bars must be between 100 and 10,000,000") }
+        guard (1...10_000).contains(repetitions) else { throw ValidationError("--repetitions must be between 1 and 10,000") }
+    }
+
     func run() async throws {
         let report = BenchmarkReport(json: json)
         let series = Self.simulatedSeries(bars: bars)

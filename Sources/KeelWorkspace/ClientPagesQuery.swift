@@ -175,13 +175,10 @@ public struct ClientPagesQuery: Sendable {
         let taxable = accounts.contains { preferences.isTaxable(accountType: $0.accountType) }
         let realized = try await session.taxLots.realized(clientID: clientID, year: year)
         guard taxable || !realized.isEmpty else { return nil }
-        var short: Decimal = 0, long: Decimal = 0, disallowed: Decimal = 0
-        for stored in realized where stored.lot.basisKnown {
-            if stored.lot.term == .short { short += stored.lot.reportableGain } else { long += stored.lot.reportableGain }
-            disallowed += stored.lot.washDisallowed
-        }
-        var tax = ClientDetailPage.Model.Tax(year: year, taxable: taxable, shortTermGain: short.doubleValue, longTermGain: long.doubleValue,
-                                             washSaleDisallowed: disallowed.doubleValue, lotsSold: realized.count, lotMethod: preferences.lotMethod.name)
+        let totals = RealizedTotals(realized.lazy.map(\.lot))
+        var tax = ClientDetailPage.Model.Tax(year: year, taxable: taxable, shortTermGain: totals.shortTerm.doubleValue,
+                                             longTermGain: totals.longTerm.doubleValue, washSaleDisallowed: totals.washDisallowed.doubleValue,
+                                             lotsSold: realized.count, lotMethod: preferences.lotMethod.name)
         let harvests = try await session.taxHarvests.report(clientID: clientID, year: year).filter { $0.realizedLoss != nil }
         tax.harvesting = preferences.harvest
         tax.harvests = harvests.count

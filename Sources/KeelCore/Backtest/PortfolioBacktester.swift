@@ -160,7 +160,7 @@ public struct PortfolioBacktester: Sendable {
                     settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
                     var harvesting = tax.harvesting
                     if let listed = harvesting?.substitutes {
-                        harvesting?.substitutes = substitutes(listed, book: taxBook, wanted: weights, held: quantity, market: market, at: t)
+                        harvesting?.substitutes = substitutes(listed, book: taxBook, wanted: weights, held: quantity, market: market, index: index, at: t)
                     }
                     inForce.removeAll { taxBook.held($0.substitute) == 0 }
                     let planned = TaxPlan.targets(weights, snapshot: snapshot, book: taxBook, on: day, settings: settings, harvesting: harvesting,
@@ -209,9 +209,8 @@ public struct PortfolioBacktester: Sendable {
     /// The listed substitutes, and for each other name with an unrealised loss in the lots its most correlated name
     /// among those neither held nor wanted (so a harvest never doubles up a position).
     func substitutes(_ listed: [String: String], book: TaxLotBook, wanted: [String: Double], held: [Double], market: AlignedMarket,
-                     at t: Int) -> [String: String] {
+                     index: [String: Int], at t: Int) -> [String: String] {
         var pairs = listed
-        let index = Dictionary(market.symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let free = market.symbols.indices.filter { held[$0] == 0 && (wanted[market.symbols[$0]] ?? 0) == 0 && !market.close[$0][t].isNaN }
         for symbol in Set(book.lots.map(\.symbol)).sorted() where pairs[symbol] == nil {
             guard let s = index[symbol], !market.close[s][t].isNaN,

@@ -44,3 +44,18 @@ public struct RealizedLot: Sendable, Hashable {
     public var reportableGain: Decimal { gain + washDisallowed }
     public var taxYear: Int { soldOn.components.year }
 }
+
+/// Realised lots summed as a tax return reports them: gains by term (wash-sale disallowances added back) and the
+/// losses disallowed; lots without a known basis are left out of both.
+public struct RealizedTotals: Sendable, Hashable {
+    public var shortTerm: Decimal = 0
+    public var longTerm: Decimal = 0
+    public var washDisallowed: Decimal = 0
+
+    public init<Lots: Sequence>(_ lots: Lots) where Lots.Element == RealizedLot {
+        for row in lots where row.basisKnown {
+            if row.term == .short { shortTerm += row.reportableGain } else { longTerm += row.reportableGain }
+            washDisallowed += row.washDisallowed
+        }
+    }
+}

@@ -22,7 +22,7 @@ public enum TaxAwareRebalance {
         /// Symbols whose sale sells these lots first (a harvest's loss lots) instead of by `method`.
         public var chosenLots: [String: [String]] = [:]
 
-        func method(for symbol: String) -> LotMethod { chosenLots[symbol].map(LotMethod.specific) ?? method }
+        public func method(for symbol: String) -> LotMethod { chosenLots[symbol].map(LotMethod.specific) ?? method }
 
         public init(rates: TaxRates = .standard, method: LotMethod = .fifo, driftTaxTolerance: Double = 0.10, yearlyGainsBudget: Decimal? = nil,
                     realizedThisYear: Decimal = 0, allowWashSales: Bool = false) {
@@ -118,8 +118,7 @@ public enum TaxAwareRebalance {
         // Purchases: none that would make a loss (realised recently or in this plan) a wash sale.
         guard !settings.allowWashSales else { return (adjusted, reasons) }
         for (symbol, target) in targets.sorted(by: { $0.key < $1.key }) where target > snapshot.weight(of: symbol) {
-            if let loss = book.realized.first(where: { $0.unmatchedLossShares > 0 && book.identical.same($0.symbol, symbol) && $0.soldOn <= day
-                                                          && day.number - $0.soldOn.number <= TaxLotBook.washWindowDays }) {
+            if let loss = book.lossReplaced(buying: symbol, on: day) {
                 adjusted[symbol] = snapshot.weight(of: symbol)
                 reasons[symbol] = "not bought: it would disallow the loss \(loss.symbol) realised on \(loss.soldOn) (wash sale); buying is fine from \(loss.soldOn.adding(days: TaxLotBook.washWindowDays + 1))"
             } else if let sold = lossSold.first(where: { book.identical.same($0, symbol) }) {
@@ -144,14 +143,12 @@ public enum TaxAwareRebalance {
         enum CodingKeys: String, CodingKey { case shortTermGain = "short_term_gain", longTermGain = "long_term_gain", tax }
     }
 
-    /// `lots`: symbols whose sale sells chosen lots first (a harvest's loss lots), not by the client's method.
-    public static func estimates(_ orders: [PlannedOrder], book: TaxLotBook, on day: CivilDay, settings: Settings,
-                                 lots: [String: [String]] = [:]) -> [String: Estimate] {
+    /// A harvest's sale (in `settings.chosenLots`) is estimated on its chosen lots, the others by the client's method.
+    public static func estimates(_ orders: [PlannedOrder], book: TaxLotBook, on day: CivilDay, settings: Settings) -> [String: Estimate] {
         var result: [String: Estimate] = [:]
         for order in orders where order.side == .sell {
-            let method = lots[order.symbol].map(LotMethod.specific) ?? settings.method
-            let estimate = book.estimate(symbol: order.symbol, quantity: order.quantity, price: order.referencePrice, on: day, method: method,
-                                         rates: settings.rates)
+            let estimate = book.estimate(symbol: order.symbol, quantity: order.quantity, price: order.referencePrice, on: day,
+                                         method: settings.method(for: order.symbol), rates: settings.rates)
             result[order.symbol] = Estimate(shortTermGain: estimate.shortTerm.roundedToCents, longTermGain: estimate.longTerm.roundedToCents,
                                             tax: estimate.tax.roundedToCents)
         }

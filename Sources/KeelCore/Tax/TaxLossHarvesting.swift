@@ -51,8 +51,7 @@ public enum TaxLossHarvesting {
             let loss = quantity * price - basis
             guard quantity > 0, -loss >= settings.minimumLoss, basis > 0, (-loss / basis).doubleValue >= settings.minimumLossPercent else { continue }
             // Buying the substitute must not disallow a recent loss on it (or on anything identical to it).
-            guard !book.realized.contains(where: { $0.unmatchedLossShares > 0 && book.identical.same($0.symbol, substitute)
-                                                    && day.number - $0.soldOn.number <= TaxLotBook.washWindowDays }) else { continue }
+            guard book.lossReplaced(buying: substitute, on: day) == nil else { continue }
             var trial = book
             guard let sale = try? trial.sell(saleID: "harvest", symbol: symbol, quantity: quantity, price: price, fees: 0, on: day,
                                              method: .specific(losing.map(\.lotID)), rates: settings.rates),
@@ -85,8 +84,7 @@ public enum TaxLossHarvesting {
         var found: [SwapBack] = []
         for (substitute, entry) in harvested.sorted(by: { $0.key < $1.key }) {
             guard day.number - entry.boughtOn.number > TaxLotBook.washWindowDays, let price = prices[substitute], price > 0 else { continue }
-            guard !book.realized.contains(where: { $0.unmatchedLossShares > 0 && book.identical.same($0.symbol, entry.original)
-                                                    && day.number - $0.soldOn.number <= TaxLotBook.washWindowDays }) else { continue }
+            guard book.lossReplaced(buying: entry.original, on: day) == nil else { continue }
             let quantity = book.held(substitute)
             guard quantity > 0 else { continue }
             let estimate = book.estimate(symbol: substitute, quantity: quantity, price: price, on: day, method: .minimumTax, rates: settings.rates)

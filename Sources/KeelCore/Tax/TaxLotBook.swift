@@ -41,6 +41,17 @@ public struct TaxLotBook: Sendable {
 
     public func held(_ symbol: String) -> Decimal { lots.filter { $0.symbol == symbol }.reduce(0) { $0 + $1.quantity } }
 
+    /// Whether buying `symbol` on `day` would replace `loss` (the wash-sale rule): a loss of it, or of a security
+    /// marked identical, sold in the 30 days up to `day` and not yet matched by a purchase.
+    public func replaces(_ loss: RealizedLot, buying symbol: String, on day: CivilDay) -> Bool {
+        loss.unmatchedLossShares > 0 && identical.same(loss.symbol, symbol) && loss.soldOn <= day && day.number - loss.soldOn.number <= Self.washWindowDays
+    }
+
+    /// The oldest loss a purchase of `symbol` on `day` would disallow, if any.
+    public func lossReplaced(buying symbol: String, on day: CivilDay) -> RealizedLot? {
+        realized.first { replaces($0, buying: symbol, on: day) }
+    }
+
     // MARK: - Buying
 
     /// Opens a lot for a purchase (basis = quantity × price + fees). Shares bought within 30 days after a loss sale
@@ -56,8 +67,7 @@ public struct TaxLotBook: Sendable {
         for index in realized.indices {
             guard let available = rest?.quantity, available > 0 else { break }
             let loss = realized[index]
-            guard loss.unmatchedLossShares > 0, identical.same(loss.symbol, symbol), loss.soldOn <= day,
-                  day.number - loss.soldOn.number <= Self.washWindowDays else { continue }
+            guard replaces(loss, buying: symbol, on: day) else { continue }
             let matched = min(loss.unmatchedLossShares, available)
             let disallowed = Self.disallowed(loss, shares: matched)
             realized[index].unmatchedLossShares -= matched
@@ -160,11 +170,8 @@ public struct TaxLotBook: Sendable {
         var copy = self
         guard let changes = try? copy.sell(saleID: "estimate", symbol: symbol, quantity: min(quantity, held(symbol)), price: price, fees: 0, on: day,
                                            method: method, rates: rates) else { return (0, 0, 0) }
-        var short: Decimal = 0, long: Decimal = 0
-        for row in changes.realized where row.basisKnown {
-            if row.term == .short { short += row.reportableGain } else { long += row.reportableGain }
-        }
-        return (rates.tax(on: short, term: .short) + rates.tax(on: long, term: .long), short, long)
+        let totals = RealizedTotals(changes.realized)
+        return (rates.tax(on: totals.shortTerm, term: .short) + rates.tax(on: totals.longTerm, term: .long), totals.shortTerm, totals.longTerm)
     }
 
     // MARK: - Splits

@@ -37,11 +37,7 @@ public struct TaxReplay: Sendable {
 
     /// The figures of a finished replay: `book` as the replay left it, `finalEquity` its last value.
     public func result(book: TaxLotBook, finalEquity: Double, lastPrices: [String: Double], lastDay: CivilDay) -> Result {
-        var short: Decimal = 0, long: Decimal = 0, disallowed: Decimal = 0
-        for row in book.realized where row.basisKnown {
-            if row.term == .short { short += row.reportableGain } else { long += row.reportableGain }
-            disallowed += row.washDisallowed
-        }
+        let totals = RealizedTotals(book.realized)
         let paid = Self.yearlyTax(book.realized, rates: settings.rates)
         var liquidated = book
         for symbol in Set(book.lots.map(\.symbol)).sorted() {
@@ -50,7 +46,8 @@ public struct TaxReplay: Sendable {
                                      on: lastDay, method: settings.method, rates: settings.rates)
         }
         let liquidation = Self.yearlyTax(liquidated.realized, rates: settings.rates) - paid
-        return Result(shortTermGains: short.doubleValue, longTermGains: long.doubleValue, washSaleDisallowed: disallowed.doubleValue, taxesPaid: paid.doubleValue,
+        return Result(shortTermGains: totals.shortTerm.doubleValue, longTermGains: totals.longTerm.doubleValue,
+                      washSaleDisallowed: totals.washDisallowed.doubleValue, taxesPaid: paid.doubleValue,
                       liquidationTax: liquidation.doubleValue, preTaxFinal: finalEquity, afterTaxFinal: finalEquity - paid.doubleValue,
                       afterTaxLiquidatedFinal: finalEquity - paid.doubleValue - liquidation.doubleValue)
     }

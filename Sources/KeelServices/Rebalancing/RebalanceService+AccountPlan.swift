@@ -76,10 +76,10 @@ extension RebalanceService {
         if let harvests = taxPlan?.harvests, !harvests.isEmpty {
             plan.orders = TaxPlan.sellingHarvestsInFull(plan.orders, harvests: harvests, snapshot: fresh, targets: targets.weights)
         }
-        let harvestLots = taxPlan?.chosenLots ?? [:]
+        taxSettings?.chosenLots = taxPlan?.chosenLots ?? [:]
         let taxNotes = tax.flatMap { tax in taxSettings.map { settings in
             PlanNotes.TaxNotes(lotMethod: settings.method.name, shortTermRate: settings.rates.shortTerm, longTermRate: settings.rates.longTerm,
-                               estimates: TaxAwareRebalance.estimates(plan.orders, book: tax.book, on: CivilDay(now), settings: settings, lots: harvestLots),
+                               estimates: TaxAwareRebalance.estimates(plan.orders, book: tax.book, on: CivilDay(now), settings: settings),
                                adjustments: taxAdjustments, washSalesAllowed: settings.allowWashSales)
         } }
         try checkOpenBatches(open, request: account.request)

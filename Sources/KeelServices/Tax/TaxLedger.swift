@@ -29,11 +29,17 @@ enum TaxLedger {
             let before = book
             // In the order they were posted (a batch's sales before its purchases), which is the order they happened.
             for fill in byAccount[hash] ?? [] {
-                try apply(fill, to: &book, method: chosenLots[fill.orderID].map(LotMethod.specific) ?? methods[clientID] ?? .fifo)
+                try apply(fill, to: &book, method: method(for: fill, chosenLots: chosenLots, clientMethod: methods[clientID]))
             }
             writes.append(difference(book, from: before, accountHash: hash, clientID: clientID))
         }
         try await session.taxLots.save(writes)
+    }
+
+    /// How a fill's sale picks its lots: a harvest's chosen lots first (`lotInstructions` by order), else the client's
+    /// method (FIFO unless set).
+    static func method(for fill: FillRecord, chosenLots: [String: [String]], clientMethod: LotMethod?) -> LotMethod {
+        chosenLots[fill.orderID].map(LotMethod.specific) ?? clientMethod ?? .fifo
     }
 
     /// One fill on the book: a buy opens a lot named by the fill; a sell consumes lots by `method` (the client's, or a
@@ -80,7 +86,7 @@ enum TaxLedger {
             let fills = replayOrder(try await session.ledger.fills(accountHash: hash))
             let chosenLots = try await session.taxHarvests.lotInstructions(saleOrderIDs: Array(Set(fills.filter { $0.side == .sell }.map(\.orderID))).sorted())
             for fill in fills {
-                try apply(fill, to: &book, method: chosenLots[fill.orderID].map(LotMethod.specific) ?? methods[account.clientID] ?? .fifo)
+                try apply(fill, to: &book, method: method(for: fill, chosenLots: chosenLots, clientMethod: methods[account.clientID]))
             }
             writes.append(difference(book, from: TaxLotBook(identical: identical), accountHash: hash, clientID: account.clientID))
         }

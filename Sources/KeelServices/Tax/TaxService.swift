@@ -32,13 +32,10 @@ public struct TaxService: Sendable {
             guard try await session.clients.find(clientID) != nil else { throw ServiceError.notFound("client \(clientID)", field: "client_id") }
             return try await session.taxLots.realized(clientID: clientID, year: year)
         }
-        var short: Decimal = 0, long: Decimal = 0, disallowed: Decimal = 0
-        for stored in lots where stored.lot.basisKnown {
-            if stored.lot.term == .short { short += stored.lot.reportableGain } else { long += stored.lot.reportableGain }
-            disallowed += stored.lot.washDisallowed
-        }
-        return RealizedYear(clientID: clientID, year: year, lots: lots, shortTermGain: short.roundedToCents, longTermGain: long.roundedToCents,
-                            washDisallowed: disallowed.roundedToCents, unknownBasisLots: lots.filter { !$0.lot.basisKnown }.count)
+        let totals = RealizedTotals(lots.lazy.map(\.lot))
+        return RealizedYear(clientID: clientID, year: year, lots: lots, shortTermGain: totals.shortTerm.roundedToCents,
+                            longTermGain: totals.longTerm.roundedToCents, washDisallowed: totals.washDisallowed.roundedToCents,
+                            unknownBasisLots: lots.filter { !$0.lot.basisKnown }.count)
     }
 
     /// The year as Form 8949 rows, in the form's column order (CSV).
