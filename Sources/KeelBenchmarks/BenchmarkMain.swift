@@ -7,7 +7,7 @@ struct BenchmarkMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "KeelBenchmarks",
         abstract: "Keel's performance benchmarks (build with -c release).",
-        subcommands: [IndicatorBenchmark.self, ImportBenchmark.self, BacktestBenchmark.self, JobsBenchmark.self, APIBenchmark.self, GBDTBenchmark.self, CycleBenchmark.self, PagesBenchmark.self, AvailabilityBenchmark.self, GateBenchmark.self],
+        subcommands: [IndicatorBenchmark.self, ImportBenchmark.self, BacktestBenchmark.self, JobsBenchmark.self, APIBenchmark.self, GBDTBenchmark.self, CycleBenchmark.self, PagesBenchmark.self, AvailabilityBenchmark.self, GateBenchmark.self, RebalanceBenchmark.self],
         defaultSubcommand: IndicatorBenchmark.self
     )
 }

@@ -92,11 +92,11 @@ struct RLPolicyTests {
         }
     }
 
-    @Test("the risk penalty is in the policy gradient: a heavy penalty lowers the volatility the policy realises out of sample")
+    @Test("the risk penalty is in the policy gradient: over eight seeded markets a heavy penalty lowers the volatility the policy realises out of sample")
     func riskPenaltyLowersVolatility() throws {
-        let histories = Self.twoVolatilityMarket(seed: 17)
-        let dataset = DatasetBuilder(horizonDays: 5).build(histories)
-        func realisedVolatility(penalty: Double) throws -> Double {
+        func realisedVolatility(market seed: UInt64, penalty: Double) throws -> Double {
+            let histories = Self.twoVolatilityMarket(seed: seed)
+            let dataset = DatasetBuilder(horizonDays: 5).build(histories)
             var parameters = RLParameters()
             parameters.episodes = 400
             parameters.riskPenalty = penalty
@@ -109,11 +109,16 @@ struct RLPolicyTests {
                 .run(RLPolicyStrategy(policy: policy, version: "test"), market: test)
             return PerformanceMetrics(result: replay.result).annualVolatility
         }
-        let unpenalised = try realisedVolatility(penalty: 0)
-        let penalised = try realisedVolatility(penalty: 100)
-        // Measured: 0.16 against 0.29 (and 0.11 after 1,000 episodes). Without the penalty in the gradient the two
-        // trainings are identical, seed for seed.
-        #expect(penalised < 0.7 * unpenalised, "volatility with penalty 100: \(penalised), without: \(unpenalised)")
+        var ratios: [Double] = []
+        for seed in 1...8 as ClosedRange<UInt64> {
+            ratios.append(try realisedVolatility(market: seed, penalty: 100) / realisedVolatility(market: seed, penalty: 0))
+        }
+        // Measured: ratios 0.18-0.70, median 0.4; one market in eight may go the other way (a single draw did: 1.17 on
+        // seed 17). Without the penalty in the gradient the two trainings are identical, seed for seed (ratio 1).
+        let lower = ratios.filter { $0 < 1 }.count
+        let median = ratios.sorted()[ratios.count / 2]
+        #expect(lower >= 7, "volatility ratios penalised/unpenalised: \(ratios)")
+        #expect(median < 0.6, "volatility ratios penalised/unpenalised: \(ratios)")
     }
 
     @Test("parameters out of range are refused by name")

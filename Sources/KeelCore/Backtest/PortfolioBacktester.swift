@@ -70,7 +70,11 @@ public struct PortfolioBacktester: Sendable {
         var pending: [(symbol: Int, quantity: Double)] = []
         var targets: [(Date, [String: Double])] = []
         var rebalanced = false
-        let planner = RebalancePlanner(settings: self.planner)
+        // The client's limits bind the orders as they bind live plans: no buy above the maximum weight or into the cash buffer.
+        var plannerSettings = self.planner
+        plannerSettings.maxWeight = min(plannerSettings.maxWeight, constraints.maxWeight)
+        plannerSettings.cashBuffer = max(plannerSettings.cashBuffer, constraints.cashBuffer)
+        let planner = RebalancePlanner(settings: plannerSettings)
         let index = Dictionary(market.symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var taxBook = TaxLotBook()
         var taxFills = 0

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Turns target weights and current holdings into orders: whole shares for equities, lots for crypto,
-/// no dust, sells before buys, and never more buying than the cash the plan will have.
+/// no dust, sells before buys, and never more buying than the cash the plan will have. The arithmetic is
+/// `RebalanceKernel`'s; this is the decimal ledger's door to it.
 public struct RebalancePlanner: Sendable {
     public struct Settings: Sendable {
         /// Orders below this notional are not worth their costs and are skipped.
@@ -11,10 +12,18 @@ public struct RebalancePlanner: Sendable {
         /// Headroom on buy prices for slippage and commission, so fills cannot overdraw the cash.
         public var buyCostBuffer: Double
 
-        public init(minimumOrderNotional: Decimal = 10, driftThreshold: Double = 0, buyCostBuffer: Double = 0.005) {
+        /// No buy takes a name above this weight (the client's maximum; none by default).
+        public var maxWeight: Double
+        /// Buys leave at least this share of the account in cash.
+        public var cashBuffer: Double
+
+        public init(minimumOrderNotional: Decimal = 10, driftThreshold: Double = 0, buyCostBuffer: Double = 0.005,
+                    maxWeight: Double = .infinity, cashBuffer: Double = 0) {
             self.minimumOrderNotional = minimumOrderNotional
             self.driftThreshold = driftThreshold
             self.buyCostBuffer = buyCostBuffer
+            self.maxWeight = maxWeight
+            self.cashBuffer = cashBuffer
         }
     }
 
@@ -35,78 +44,47 @@ public struct RebalancePlanner: Sendable {
         self.settings = settings
     }
 
+    /// One account's plan: its names become one row of `RebalanceKernel`, and the row's lots exact decimals again.
     public func plan(snapshot: PortfolioSnapshot, targets: [String: Double], instruments: [String: Instrument]) -> Plan {
         let total = snapshot.totalValue
-        var sells: [PlannedOrder] = []
-        var buys: [PlannedOrder] = []
-        var dust: [String] = []
-        var withinThreshold: [String] = []
-        var unpriced: [String] = []
-        let symbols = Set(targets.keys.filter { (targets[$0] ?? 0) > 0 }).union(snapshot.holdings.keys.filter { snapshot.quantity(of: $0) > 0 })
-
-        for symbol in symbols.sorted() {
-            guard let price = snapshot.prices[symbol], price > 0 else {
-                unpriced.append(symbol)
-                continue
-            }
-            let increment = instruments[symbol]?.quantityIncrement
-                ?? Instrument(symbol: symbol, assetClass: .inferred(fromSymbol: symbol), name: symbol).quantityIncrement
-            let held = snapshot.quantity(of: symbol)
-            // The total once per plan: `snapshot.weight(of:)` would value the whole book again for every symbol.
-            let currentWeight = total > 0 ? (snapshot.marketValue(of: symbol) / total).doubleValue : 0
-            let targetWeight = max(targets[symbol] ?? 0, 0)
-            let exiting = targetWeight == 0 && held > 0
-
-            if !exiting, held > 0, abs(currentWeight - targetWeight) < settings.driftThreshold {
-                withinThreshold.append(symbol)
-                continue
-            }
-            let targetQuantity = Decimal(exactly: targetWeight) * total / price
-            let change = exiting ? -held : targetQuantity - held
-            let quantity: Decimal
-            let side: OrderSide
-            if change > 0 {
-                side = .buy
-                quantity = change.floored(toMultipleOf: increment)
-            } else {
-                side = .sell
-                // An exit sells exactly what is held (fractional remainders included); a trim rounds toward holding.
-                quantity = exiting ? held : min((-change).floored(toMultipleOf: increment), held)
-            }
-            let order = PlannedOrder(symbol: symbol, side: side, quantity: quantity, referencePrice: price,
-                                     currentWeight: currentWeight, targetWeight: targetWeight)
-            guard quantity > 0, order.estimatedNotional >= settings.minimumOrderNotional else {
-                if quantity != 0 || change != 0 { dust.append(symbol) }
-                continue
-            }
-            if side == .sell { sells.append(order) } else { buys.append(order) }
+        let symbols = Set(targets.keys.filter { (targets[$0] ?? 0) > 0 }).union(snapshot.holdings.keys.filter { snapshot.quantity(of: $0) > 0 }).sorted()
+        let increments = symbols.map { symbol in
+            instruments[symbol]?.quantityIncrement ?? Instrument(symbol: symbol, assetClass: .inferred(fromSymbol: symbol), name: symbol).quantityIncrement
         }
-
-        buys = fitToCash(buys, snapshot: snapshot, sells: sells, instruments: instruments, dust: &dust)
+        let prices = symbols.map { snapshot.prices[$0].map { $0 > 0 ? $0 : 0 } ?? 0 }
+        // What the row does not price (holdings without a price at their cost, short or empty positions) still counts.
+        let rowValue = zip(symbols, prices).reduce(Decimal(0)) { $0 + snapshot.quantity(of: $1.0) * $1.1 }
+        let book = RebalanceKernel.Book(accounts: 1, assets: symbols.count, quantities: symbols.map { snapshot.quantity(of: $0).doubleValue },
+                                        cash: [snapshot.cash.doubleValue], otherValue: [(total - snapshot.cash - rowValue).doubleValue],
+                                        prices: prices.map(\.doubleValue), increments: increments.map(\.doubleValue),
+                                        targets: symbols.map { targets[$0] ?? 0 })
+        let row = RebalanceKernel.plan(book, settings: kernelSettings)
+        var sells: [PlannedOrder] = [], buys: [PlannedOrder] = []
+        var dust: [String] = [], withinThreshold: [String] = [], unpriced: [String] = []
+        for (j, symbol) in symbols.enumerated() {
+            switch row.outcomes[j] {
+            case .none: continue
+            case .dust: dust.append(symbol)
+            case .withinDriftThreshold: withinThreshold.append(symbol)
+            case .unpriced: unpriced.append(symbol)
+            case .order:
+                let signed = row.quantities[j], held = snapshot.quantity(of: symbol)
+                let targetWeight = max(targets[symbol] ?? 0, 0)
+                // An exit sells the exact holding; any other order is a whole number of lots (a trim never more than held).
+                let lots = Decimal(exactly: (abs(signed) / increments[j].doubleValue).rounded(), significantDigits: 15) * increments[j]
+                let quantity = signed > 0 ? lots : (targetWeight == 0 ? held : min(lots, held))
+                let currentWeight = total > 0 ? (held * prices[j] / total).doubleValue : 0
+                let order = PlannedOrder(symbol: symbol, side: signed < 0 ? .sell : .buy, quantity: quantity, referencePrice: prices[j],
+                                         currentWeight: currentWeight, targetWeight: targetWeight)
+                if order.side == .sell { sells.append(order) } else { buys.append(order) }
+            }
+        }
         return Plan(orders: sells + buys, skippedAsDust: dust.sorted(), withinDriftThreshold: withinThreshold,
                     unpriced: unpriced, portfolioValue: total)
     }
 
-    /// Scales buys down together when the cash after sells cannot pay for them with the cost buffer.
-    private func fitToCash(_ buys: [PlannedOrder], snapshot: PortfolioSnapshot, sells: [PlannedOrder],
-                           instruments: [String: Instrument], dust: inout [String]) -> [PlannedOrder] {
-        let buffer = Decimal(exactly: settings.buyCostBuffer)
-        let proceeds = sells.reduce(Decimal(0)) { $0 + $1.quantity * $1.referencePrice * (1 - buffer) }
-        let available = max(snapshot.cash + proceeds, 0)
-        let cost = buys.reduce(Decimal(0)) { $0 + $1.quantity * $1.referencePrice * (1 + buffer) }
-        guard cost > available, cost > 0 else { return buys }
-        let factor = available / cost
-        var fitted: [PlannedOrder] = []
-        for var order in buys {
-            let increment = instruments[order.symbol]?.quantityIncrement
-                ?? Instrument(symbol: order.symbol, assetClass: .inferred(fromSymbol: order.symbol), name: order.symbol).quantityIncrement
-            order.quantity = (order.quantity * factor).floored(toMultipleOf: increment)
-            if order.quantity > 0, order.estimatedNotional >= settings.minimumOrderNotional {
-                fitted.append(order)
-            } else {
-                dust.append(order.symbol)
-            }
-        }
-        return fitted
+    var kernelSettings: RebalanceKernel.Settings {
+        RebalanceKernel.Settings(minimumOrderNotional: settings.minimumOrderNotional.doubleValue, driftThreshold: settings.driftThreshold,
+                                 buyCostBuffer: settings.buyCostBuffer, maxWeight: settings.maxWeight, cashBuffer: settings.cashBuffer)
     }
 }

@@ -109,7 +109,8 @@ struct DemoHistorySeeder: Sendable {
         let positions = try await session.ledger.positions(accountHash: account.accountHash)
         let snapshot = PortfolioSnapshot(cash: account.cash, holdings: positions.map(\.holding), prices: closes)
         let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional, driftThreshold: preferences.driftThreshold,
-                                                       buyCostBuffer: settings.riskLimits.costBuffer))
+                                                       buyCostBuffer: settings.riskLimits.costBuffer, maxWeight: preferences.maxWeight,
+                                                       cashBuffer: preferences.cashBuffer))
         let plan = planner.plan(snapshot: snapshot, targets: targets, instruments: instruments)
         guard !plan.orders.isEmpty else { return nil }
         let batchID = UUID().uuidString.lowercased()

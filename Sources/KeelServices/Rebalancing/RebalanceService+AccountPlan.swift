@@ -70,7 +70,8 @@ extension RebalanceService {
         }
         let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
                                                        driftThreshold: account.preferences.driftThreshold,
-                                                       buyCostBuffer: settings.riskLimits.costBuffer))
+                                                       buyCostBuffer: settings.riskLimits.costBuffer,
+                                                       maxWeight: account.preferences.maxWeight, cashBuffer: account.preferences.cashBuffer))
         var plan = planner.plan(snapshot: fresh, targets: targets.weights,
                                 instruments: allInstruments.filter { instrumentSymbols.contains($0.key) || targets.weights[$0.key] != nil })
         if let harvests = taxPlan?.harvests, !harvests.isEmpty {
