@@ -16,4 +16,13 @@ public protocol Broker: Sendable {
     func cancelOrder(accountID: String, reference: BrokerOrderReference) async throws -> BrokerOrder
     func orders(accountID: String) async throws -> [BrokerOrder]
     func transactions(accountID: String) async throws -> [BrokerFill]
+    /// The account's trades in the broker's own history from `start` (what built the positions it brought to Keel).
+    func tradeHistory(accountID: String, from start: Date) async throws -> [HistoricalTrade]
+}
+
+extension Broker {
+    /// A broker whose positions only ever come from Keel's own fills (the paper broker) has no other history.
+    public func tradeHistory(accountID: String, from start: Date) async throws -> [HistoricalTrade] {
+        throw BrokerError.notSupported("\(name) keeps no trade history beyond Keel's own orders")
+    }
 }

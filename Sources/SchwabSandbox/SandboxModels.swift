@@ -56,6 +56,8 @@ struct SandboxTransaction: Sendable {
     var quantity: Double
     var price: Double
     var netAmount: Double
+    /// Regulatory fees (a sale's SEC fee), shown as a currency transfer item as Schwab shows them.
+    var fees: Double = 0
 }
 
 struct SandboxLineage: Sendable {

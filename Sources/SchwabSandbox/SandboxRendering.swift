@@ -97,8 +97,17 @@ enum SandboxRendering {
         return ["activityId": transaction.activityID, "time": date(transaction.time), "type": "TRADE", "status": "VALID", "subAccount": "CASH",
                 "tradeDate": date(day.date), "positionId": transaction.activityID % 100_000_000, "orderId": transaction.orderID,
                 "netAmount": (transaction.netAmount * 100).rounded() / 100,
-                "transferItems": [["instrument": instrument(transaction.symbol), "amount": transaction.quantity, "cost": -transaction.netAmount,
-                                   "price": transaction.price, "positionEffect": transaction.quantity > 0 ? "OPENING" : "CLOSING"] as [String: Any]]]
+                "transferItems": [["instrument": instrument(transaction.symbol), "amount": transaction.quantity,
+                                   "cost": -transaction.quantity * transaction.price, "price": transaction.price,
+                                   "positionEffect": transaction.quantity > 0 ? "OPENING" : "CLOSING"] as [String: Any]]
+                    + (transaction.fees > 0 ? [feeItem(transaction.fees)] : [])]
+    }
+
+    /// A fee as Schwab lists it: a currency item with the fee's type.
+    static func feeItem(_ amount: Double) -> [String: Any] {
+        ["instrument": ["assetType": "CURRENCY", "status": "ACTIVE", "symbol": "CURRENCY_USD", "description": "USD currency", "instrumentId": 1,
+                        "closingPrice": 0] as [String: Any],
+         "amount": amount, "cost": -amount, "feeType": "SEC_FEE"]
     }
 
     static func quote(_ symbol: String, prices: SandboxPriceFeed, now: Date) -> [String: Any]? {

@@ -27,6 +27,23 @@ actor SandboxState {
             accounts[account.number] = account
             accountByHash[account.hash] = account.number
         }
+        transactions = Self.defaultHistory(now: configuration.clock.now())
+    }
+
+    /// The trades that built the default accounts' positions, for Keel to rebuild their tax lots from: SPY bought,
+    /// partly sold and bought again (60 at 450 and 40 at 525 left: the 480 average); AAPL bought over two years (30 at
+    /// 160, 20 at 185: 170); MSFT half explained (10 at 400 two months ago; the other 10 from before the history).
+    static func defaultHistory(now: Date) -> [SandboxTransaction] {
+        let day = 86_400.0
+        let trades: [(account: String, daysAgo: Double, symbol: String, quantity: Double, price: Double, fees: Double)] = [
+            ("12345678", 800, "AAPL", 30, 160, 0), ("12345678", 400, "SPY", 80, 450, 0), ("12345678", 300, "SPY", -20, 500, 0.05),
+            ("12345678", 200, "AAPL", 20, 185, 0), ("12345678", 100, "SPY", 40, 525, 0), ("87654321", 60, "MSFT", 10, 400, 0),
+        ]
+        return trades.enumerated().map { index, trade in
+            SandboxTransaction(activityID: 91_000_000_000 + Int64(index), accountNumber: trade.account, orderID: 1_001_000_000_000 + Int64(index),
+                               time: now.addingTimeInterval(-trade.daysAgo * day), symbol: trade.symbol, quantity: trade.quantity, price: trade.price,
+                               netAmount: -trade.quantity * trade.price - trade.fees, fees: trade.fees)
+        }
     }
 
     var now: Date { configuration.clock.now() }

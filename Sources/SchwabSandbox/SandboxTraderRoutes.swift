@@ -170,6 +170,10 @@ struct SandboxTraderRoutes {
         guard let (from, to) = window(req, from: "startDate", to: "endDate"), req.query[String.self, at: "types"] != nil else {
             return SandboxErrors.response(.badRequest, path: req.url.path, message: "startDate, endDate and types are required")
         }
+        // Schwab answers at most a year of transactions per request.
+        guard to >= from, to.timeIntervalSince(from) <= 366 * 86_400 else {
+            return SandboxErrors.response(.badRequest, path: req.url.path, message: "the date range must be one year or less, endDate after startDate")
+        }
         let types = Set((req.query[String.self, at: "types"] ?? "").split(separator: ",").map(String.init))
         let rows = types.contains("TRADE") ? await state.transactions(hash: hash, from: from, to: to) : []
         return SandboxErrors.json(.ok, rows.map(SandboxRendering.transaction))

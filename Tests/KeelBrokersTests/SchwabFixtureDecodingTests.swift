@@ -1,5 +1,6 @@
 import Foundation
 import KeelBrokers
+import KeelCore
 import Testing
 
 /// Every recorded Schwab response in ../shared/reference/schwab-fixtures decodes with Keel's models.
@@ -48,6 +49,8 @@ struct SchwabFixtureDecodingTests {
         let transactions = try decode([SchwabTransaction].self, "transactions.json")
         #expect(transactions.first?.orderId?.value == "1002613435352")
         #expect(transactions.first?.transferItems?.contains { $0.feeType != nil } == true)
+        // The recorded trades are options: not lotted as shares.
+        #expect(transactions.compactMap(SchwabBroker.historicalTrade).isEmpty)
         let single = try decode(SchwabTransaction.self, "transaction_single.json")
         #expect(single.tradeDate != nil)
         let preferences = try decode(SchwabUserPreference.self, "user_preferences.json")
@@ -91,4 +94,23 @@ enum SchwabFixtures {
     static var available: Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent("account.json").path) }
     /// CI sets KEEL_REQUIRE_SHARED=1: the suite then runs (and fails) when the fixtures are missing.
     static var runs: Bool { available || ProcessInfo.processInfo.environment["KEEL_REQUIRE_SHARED"] == "1" }
+}
+
+extension SchwabFixtureDecodingTests {
+    /// An equity trade with a fee item, as the sandbox and Schwab list it: one security item, fees summed, the sign of the
+    /// amount is the side, the trade date the day.
+    @Test func equityTradesBecomeHistoricalTrades() throws {
+        let json = """
+        [{"activityId": 7, "time": "2026-03-02T15:00:00+0000", "type": "TRADE", "status": "VALID", "tradeDate": "2026-03-02", "orderId": 11,
+          "netAmount": 9999.95, "transferItems": [
+            {"instrument": {"assetType": "EQUITY", "symbol": "SPY"}, "amount": -20, "cost": 10000, "price": 500, "positionEffect": "CLOSING"},
+            {"instrument": {"assetType": "CURRENCY", "symbol": "CURRENCY_USD"}, "amount": 0.05, "cost": -0.05, "feeType": "SEC_FEE"}]},
+         {"activityId": 8, "time": "2026-03-03T15:00:00+0000", "type": "TRADE", "status": "CANCELED", "orderId": 12,
+          "transferItems": [{"instrument": {"assetType": "EQUITY", "symbol": "SPY"}, "amount": 5, "cost": -2500, "price": 500}]}]
+        """
+        let transactions = try SchwabJSON.decoder.decode([SchwabTransaction].self, from: Data(json.utf8))
+        let trades = transactions.compactMap(SchwabBroker.historicalTrade)
+        #expect(trades == [HistoricalTrade(tradeID: "7", orderID: "11", symbol: "SPY", side: .sell, quantity: 20, price: 500,
+                                           fees: Decimal(string: "0.05")!, day: CivilDay(year: 2026, month: 3, day: 2))])
+    }
 }

@@ -105,6 +105,38 @@ public struct SchwabBroker: Broker {
         try await orders(accountID: accountID).flatMap(\.fills).sorted { $0.time < $1.time }
     }
 
+    /// Schwab's TRADE transactions from `start`, read a year at a time (Schwab's longest window), oldest first.
+    public func tradeHistory(accountID: String, from start: Date) async throws -> [HistoricalTrade] {
+        let token = try await token(for: accountID)
+        let now = clock.now()
+        var trades: [HistoricalTrade] = []
+        var windowStart = start
+        while windowStart < now {
+            let windowEnd = min(windowStart.addingTimeInterval(Self.historyWindow), now)
+            let rows = try await call { try await client.transactions(accessToken: token, hash: accountID, start: windowStart, end: windowEnd) }
+            trades += rows.compactMap(Self.historicalTrade)
+            windowStart = windowEnd.addingTimeInterval(0.001)
+        }
+        return trades.sorted { ($0.day, $0.tradeID) < ($1.day, $1.tradeID) }
+    }
+
+    /// One year less a day, so no window is refused as longer than Schwab's year.
+    static let historyWindow: TimeInterval = 364 * 86_400
+
+    /// A trade of one security: the transfer item that is not a fee or currency; fees are the fee items' costs.
+    public static func historicalTrade(_ transaction: SchwabTransaction) -> HistoricalTrade? {
+        guard transaction.type == "TRADE", (transaction.status ?? "VALID") == "VALID" else { return nil }
+        let items = transaction.transferItems ?? []
+        let isFee = { (item: SchwabTransferItem) in item.feeType != nil || item.instrument?.assetType == "CURRENCY" }
+        guard let security = items.first(where: { !isFee($0) }), let symbol = security.instrument?.symbol,
+              ["EQUITY", "COLLECTIVE_INVESTMENT", "ETF", "MUTUAL_FUND"].contains(security.instrument?.assetType ?? ""),
+              let amount = security.amount, amount != 0, amount.isFinite, let price = security.price, price.isFinite, price >= 0 else { return nil }
+        let fees = items.filter(isFee).reduce(0.0) { $0 + abs($1.cost ?? 0) }
+        return HistoricalTrade(tradeID: String(transaction.activityId.value), orderID: transaction.orderId?.value, symbol: symbol,
+                               side: amount > 0 ? .buy : .sell, quantity: Decimal(exactly: abs(amount)), price: Decimal(exactly: price),
+                               fees: Decimal(exactly: fees).roundedToCents, day: CivilDay(transaction.tradeDate ?? transaction.time))
+    }
+
     /// Maps Schwab's 21 statuses onto Keel's few, and each execution leg onto a fill with a stable id.
     static func brokerOrder(_ order: SchwabOrder, clientOrderKey: String) -> BrokerOrder {
         let leg = order.orderLegCollection?.first

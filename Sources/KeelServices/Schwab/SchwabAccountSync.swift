@@ -9,6 +9,9 @@ public struct SchwabAccountSync: Sendable {
     let context: ServiceContext
     let broker: any Broker
 
+    /// How far back Schwab's trade history is read for the lots of shares an account brought with it.
+    public var historyYears = 5
+
     public init(context: ServiceContext, broker: any Broker) {
         self.context = context
         self.broker = broker
@@ -24,6 +27,7 @@ public struct SchwabAccountSync: Sendable {
             throw ServiceError(.unavailable, code: "schwab_unavailable", message: "could not read account \(account.accountHash) at Schwab: \(error)")
         }
         let now = context.clock.now()
+        let history = await historyForUnlottedShares(account, snapshot: snapshot, now: now)
         return try await context.database.write { session in
             var changes: [String: String] = [:]
             let current = try await session.accounts.lock(hash: account.accountHash, in: session)?.cash ?? account.cash
@@ -52,7 +56,55 @@ public struct SchwabAccountSync: Sendable {
                 try await session.audit("schwab.sync", actor: "schwab", entityType: "account", entityID: account.accountHash,
                                         clientID: account.clientID, at: now, details: changes)
             }
+            if let history {
+                try await Self.openLots(account, positions: snapshot.positions, openedAt: held.mapValues(\.openedAt), history: history,
+                                        session: session, now: now)
+            }
             return changes.count
         }
+    }
+
+    /// Schwab's trades (less Keel's own orders) when Schwab holds shares no lot of Keel's holds yet (an account just
+    /// linked, shares bought outside Keel); nil when none is missing or the history cannot be read (then reconciliation
+    /// opens those lots at Schwab's average cost, as for any broker without a history).
+    func historyForUnlottedShares(_ account: AccountRecord, snapshot: BrokerAccountSnapshot, now: Date) async -> [HistoricalTrade]? {
+        do {
+            let (held, ours) = try await context.database.read { session in
+                (try await session.taxLots.heldQuantities(accountHashes: [account.accountHash])[account.accountHash] ?? [:],
+                 try await session.batches.claimedBrokerOrderIDs(accountHash: account.accountHash))
+            }
+            guard snapshot.positions.contains(where: { $0.quantity > (held[$0.symbol] ?? 0) }) else { return nil }
+            let start = Calendar(identifier: .gregorian).date(byAdding: .year, value: -historyYears, to: now) ?? now
+            return try await broker.tradeHistory(accountID: account.accountHash, from: start).filter { trade in
+                trade.orderID.map { !ours.contains($0) } ?? true
+            }
+        } catch {
+            context.logger.warning("the trade history of \(account.accountHash) could not be read for its tax lots: \(error)")
+            return nil
+        }
+    }
+
+    /// Under the account's lock (taken by the sync): lots for the shares each position holds beyond its lots, from the
+    /// history where it reaches (`OpeningLots`), in the sync's transaction; audited with what the history explained.
+    static func openLots(_ account: AccountRecord, positions: [Holding], openedAt: [String: Date], history: [HistoricalTrade],
+                         session: Session, now: Date) async throws {
+        let held = try await session.taxLots.heldQuantities(accountHashes: [account.accountHash])[account.accountHash] ?? [:]
+        var lots: [TaxLot] = []
+        var details: [String: String] = [:]
+        for position in positions.sorted(by: { $0.symbol < $1.symbol }) {
+            let missing = position.quantity - (held[position.symbol] ?? 0)
+            guard missing > 0 else { continue }
+            let opened = openedAt[position.symbol] ?? now
+            let made = OpeningLots.lots(symbol: position.symbol, missing: missing, position: position, openedOn: CivilDay(opened), history: history,
+                                        lotPrefix: "history-\(account.accountHash)-\(Int(now.timeIntervalSince1970))-\(position.symbol)-")
+            let fromHistory = made.filter { !$0.lotID.hasSuffix("before-history") }.reduce(Decimal(0)) { $0 + $1.quantity }
+            details[position.symbol] = "\(missing) shares: \(fromHistory) from Schwab's trade history in \(made.count) lots"
+            lots += made
+        }
+        guard !lots.isEmpty else { return }
+        try await session.taxLots.save([TaxLotRepository.Write(accountHash: account.accountHash, clientID: account.clientID, lots: lots,
+                                                               closedLotIDs: [], realized: [])])
+        try await session.audit("tax.lots_from_history", actor: "schwab", entityType: "account", entityID: account.accountHash,
+                                clientID: account.clientID, at: now, details: details)
     }
 }
