@@ -36,6 +36,11 @@ struct RebalanceBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let report = BenchmarkReport(json: json)
+        try measure(report)
+        try report.finish()
+    }
+
+    func measure(_ report: BenchmarkReport) throws {
         let book = Self.book(accounts: accounts, assets: assets)
         var orders = RebalanceKernel.plan(book, settings: Self.settings)
         let timing = Timing.measure(repetitions: repetitions) { orders = RebalanceKernel.plan(book, settings: Self.settings) }

@@ -4,28 +4,8 @@ import Foundation
 /// no dust, sells before buys, and never more buying than the cash the plan will have. The arithmetic is
 /// `RebalanceKernel`'s; this is the decimal ledger's door to it.
 public struct RebalancePlanner: Sendable {
-    public struct Settings: Sendable {
-        /// Orders below this notional are not worth their costs and are skipped.
-        public var minimumOrderNotional: Decimal
-        /// A held symbol whose weight is within this distance of its target is left alone.
-        public var driftThreshold: Double
-        /// Headroom on buy prices for slippage and commission, so fills cannot overdraw the cash.
-        public var buyCostBuffer: Double
-
-        /// No buy takes a name above this weight (the client's maximum; none by default).
-        public var maxWeight: Double
-        /// Buys leave at least this share of the account in cash.
-        public var cashBuffer: Double
-
-        public init(minimumOrderNotional: Decimal = 10, driftThreshold: Double = 0, buyCostBuffer: Double = 0.005,
-                    maxWeight: Double = .infinity, cashBuffer: Double = 0) {
-            self.minimumOrderNotional = minimumOrderNotional
-            self.driftThreshold = driftThreshold
-            self.buyCostBuffer = buyCostBuffer
-            self.maxWeight = maxWeight
-            self.cashBuffer = cashBuffer
-        }
-    }
+    /// The kernel's rules: minimum order notional, drift threshold, cost buffer, maximum weight and cash buffer.
+    public typealias Settings = RebalanceKernel.Settings
 
     public struct Plan: Sendable {
         public var orders: [PlannedOrder]
@@ -58,7 +38,7 @@ public struct RebalancePlanner: Sendable {
                                         cash: [snapshot.cash.doubleValue], otherValue: [(total - snapshot.cash - rowValue).doubleValue],
                                         prices: prices.map(\.doubleValue), increments: increments.map(\.doubleValue),
                                         targets: symbols.map { targets[$0] ?? 0 })
-        let row = RebalanceKernel.plan(book, settings: kernelSettings)
+        let row = RebalanceKernel.plan(book, settings: settings)
         var sells: [PlannedOrder] = [], buys: [PlannedOrder] = []
         var dust: [String] = [], withinThreshold: [String] = [], unpriced: [String] = []
         for (j, symbol) in symbols.enumerated() {
@@ -81,10 +61,5 @@ public struct RebalancePlanner: Sendable {
         }
         return Plan(orders: sells + buys, skippedAsDust: dust.sorted(), withinDriftThreshold: withinThreshold,
                     unpriced: unpriced, portfolioValue: total)
-    }
-
-    var kernelSettings: RebalanceKernel.Settings {
-        RebalanceKernel.Settings(minimumOrderNotional: settings.minimumOrderNotional.doubleValue, driftThreshold: settings.driftThreshold,
-                                 buyCostBuffer: settings.buyCostBuffer, maxWeight: settings.maxWeight, cashBuffer: settings.cashBuffer)
     }
 }

@@ -108,7 +108,7 @@ struct DemoHistorySeeder: Sendable {
         guard let account = try await session.accounts.find(hash: accountHash) else { throw ServiceError.notFound("account \(accountHash)") }
         let positions = try await session.ledger.positions(accountHash: account.accountHash)
         let snapshot = PortfolioSnapshot(cash: account.cash, holdings: positions.map(\.holding), prices: closes)
-        let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional, driftThreshold: preferences.driftThreshold,
+        let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional.doubleValue, driftThreshold: preferences.driftThreshold,
                                                        buyCostBuffer: settings.riskLimits.costBuffer, maxWeight: preferences.maxWeight,
                                                        cashBuffer: preferences.cashBuffer))
         let plan = planner.plan(snapshot: snapshot, targets: targets, instruments: instruments)

@@ -68,7 +68,7 @@ extension RebalanceService {
             taxAdjustments = planned.reasons
             taxPlan = planned
         }
-        let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional,
+        let planner = RebalancePlanner(settings: .init(minimumOrderNotional: settings.minimumOrderNotional.doubleValue,
                                                        driftThreshold: account.preferences.driftThreshold,
                                                        buyCostBuffer: settings.riskLimits.costBuffer,
                                                        maxWeight: account.preferences.maxWeight, cashBuffer: account.preferences.cashBuffer))
