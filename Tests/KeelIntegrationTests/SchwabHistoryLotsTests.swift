@@ -2,6 +2,7 @@ import Foundation
 import KeelBrokers
 import KeelCore
 import KeelServices
+@_spi(RawSQL) import KeelStore
 import KeelTestSupport
 import Testing
 
@@ -84,6 +85,30 @@ struct SchwabHistoryLotsTests {
                 let inLots = lots.filter { $0.symbol == symbol }.reduce(Decimal(0)) { $0 + $1.quantity }
                 #expect(inLots.doubleValue == position.double("quantity"), "\(symbol)")
             }
+        }
+    }
+
+    @Test("concurrent syncs of an account whose lots are missing open them once (serialised by the account's lock)", arguments: TestDatabase.available)
+    func concurrentSyncsOpenLotsOnce(database: TestDatabase) async throws {
+        try await SchwabScenario.run(on: database) { s in
+            let clientID = try await s.makeClient()
+            let hash = try #require(try await s.link(clientID: clientID).object.objects("accounts").first { $0.string("account_type") == "margin" }?
+                .string("account_hash"))
+            // As for shares that reached Schwab outside Keel: the positions are there, their lots are not.
+            try await s.app.database.write { session in
+                try await session.sql.raw("DELETE FROM tax_lots WHERE account_hash = \(bind: hash)").run()
+            }
+            let token = s.token
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for _ in 0..<6 { group.addTask { try await s.app.request(.POST, "/api/schwab/sync/\(clientID)", token: token).status.code } }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            let lots = try await s.app.services.tax.lots(accountHash: hash, by: Self.admin)
+            let held = Dictionary(grouping: lots, by: \.symbol).mapValues { $0.reduce(Decimal(0)) { $0 + $1.quantity } }
+            #expect(held == ["SPY": 100, "AAPL": 50], "every share in exactly one lot: \(lots.map { "\($0.symbol) \($0.quantity) \($0.lotID)" })")
+            #expect(try await s.app.count("audit_log", where: "action = 'tax.lots_from_history' AND entity_id = '\(hash)'") == 2,
+                    "the link's and one of the six syncs'")
         }
     }
 }

@@ -96,7 +96,7 @@ public enum RebalanceKernel {
                         book.targets.withUnsafeBufferPointer { targets in
                             book.prices.withUnsafeBufferPointer { prices in
                                 book.increments.withUnsafeBufferPointer { increments in
-                                    let shared = book.targets.count == book.assets && book.accounts != 1
+                                    let shared = book.targets.count != book.quantities.count
                                     for account in 0..<book.accounts {
                                         let row = account * book.assets
                                         let other = book.otherValue.isEmpty ? 0 : book.otherValue[account]
@@ -180,7 +180,7 @@ public enum RebalanceKernel {
         for j in 0..<assets where quantities[j] > 0 {
             let increment = increments[j]
             // No tolerance here: the scaled buy must stay within the cash.
-            let scaled = floorOfNonNegative(quantities[j] * factor / increment) * increment
+            let scaled = (quantities[j] * factor / increment).rounded(.down) * increment
             if scaled > 0, isWorthAnOrder(scaled * prices[j], minimum) {
                 quantities[j] = scaled
             } else {
@@ -194,7 +194,7 @@ public enum RebalanceKernel {
     /// Whole lots in `quantity`, allowing for binary rounding just below a whole number.
     @inline(__always)
     static func lots(_ quantity: Double, _ increment: Double) -> Double {
-        floorOfNonNegative(quantity / increment + lotTolerance)
+        (quantity / increment + lotTolerance).rounded(.down)
     }
 
     /// Whether a notional rounded to cents (half away from zero, as the ledger rounds) reaches the minimum, given the
@@ -205,7 +205,8 @@ public enum RebalanceKernel {
         notional * 100 + 0.5 >= minimumCents
     }
 
-    /// The fewest whole cents n whose n / 100 reaches `minimum`: `cents(x) >= minimum` exactly when x's cents reach n.
+    /// The fewest whole cents n whose n / 100 reaches `minimum`: a notional rounded to cents reaches the minimum exactly
+    /// when its cents reach n.
     public static func minimumInCents(_ minimum: Double) -> Double {
         guard !minimum.isNaN else { return .nan }
         guard minimum > 0 else { return -.infinity }
@@ -216,18 +217,5 @@ public enum RebalanceKernel {
         while cents / 100 < minimum { cents += 1 }
         while cents > 0, (cents - 1) / 100 >= minimum { cents -= 1 }
         return cents
-    }
-
-    /// Money rounded to cents, half away from zero (as the ledger rounds).
-    @inline(__always)
-    static func cents(_ amount: Double) -> Double {
-        floorOfNonNegative(amount * 100 + 0.5) / 100
-    }
-
-    /// `x.rounded(.down)` without the library call baseline x86-64 makes for it (no SSE4.1 rounding instruction):
-    /// below 2^52 a non-negative double floors by truncation through an integer; above, it is already whole.
-    @inline(__always)
-    static func floorOfNonNegative(_ x: Double) -> Double {
-        x >= 0 && x < 4_503_599_627_370_496 ? Double(Int64(x)) : x.rounded(.down)
     }
 }

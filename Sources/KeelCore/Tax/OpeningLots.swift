@@ -35,6 +35,7 @@ public enum OpeningLots {
                             lotPrefix: String) -> [TaxLot] {
         guard missing > 0 else { return [] }
         var book = TaxLotBook()
+        // A day's purchases before its sales: the history gives days, not times, and a sale cannot sell shares not yet held.
         for trade in history.filter({ $0.symbol == symbol && $0.quantity > 0 && $0.price >= 0 }).sorted(by: { ($0.day, $0.side == .sell ? 1 : 0) < ($1.day, $1.side == .sell ? 1 : 0) }) {
             switch trade.side {
             case .buy:
