@@ -42,6 +42,8 @@ public struct KeelServices: Sendable {
     /// Sends queued alert webhooks; nil when no webhook URL is configured.
     public let webhooks: WebhookDispatcher?
 
+    /// Splits recorded ahead of their ex-date and applied to the books when it begins.
+    public let corporateActions: CorporateActionService
     /// Schwab linking and live trading; nil when no Schwab app is configured.
     public let schwab: SchwabLinkService?
     /// Durable background work: the queue API and this process's worker.
@@ -57,11 +59,13 @@ public struct KeelServices: Sendable {
         goals = GoalService(context: context, webhooks: webhooks)
         alerts = AlertQueries(context: context, goals: goals)
         tax = TaxService(context: context)
+        corporateActions = CorporateActionService(context: context)
         trades = TradeService(context: context, webhooks: webhooks)
         strategyInstances = StrategyInstanceService(context: context)
         let paper = PaperBroker(ledger: DatabasePaperBrokerLedger(database: context.database),
                                 quoteSource: DatabaseQuoteSource(database: context.database),
-                                costs: context.settings.paperCosts, clock: context.clock)
+                                costs: context.settings.paperCosts, clock: context.clock,
+                                corporateActions: DatabaseCorporateActionSource(database: context.database))
         if let setup = schwabSetup {
             let client = SchwabClient(configuration: setup.configuration, http: setup.http, clock: context.clock)
             let tokens = SchwabTokenManager(context: context, client: client, box: SecretBox(secret: setup.secretKey))

@@ -146,6 +146,7 @@ func registerRoutes(_ app: Application, services keel: KeelServices, configurati
         RegimeController(regimes: keel.regimes),
         AutonomousController(controlService: keel.controls, cycles: keel.cycles, regimeSymbol: context.settings.cycle.regimeSymbol),
         TaxController(tax: keel.tax),
+        CorporateActionController(corporateActions: keel.corporateActions),
     ] {
         try app.registerSecured(collection, on: secured)
     }

@@ -5,19 +5,23 @@ import KeelCore
 /// limit orders, fills capped by the bar's volume, Schwab's fees; it refuses orders its own books cannot cover
 /// (no overdraft, no short selling). Orders that wait are matched again whenever they are looked up (the
 /// reconciliation duty does so regularly). Every check and booking is one atomic step of the ledger, so
-/// concurrent orders (in one process or several) can never spend the same cash twice.
+/// concurrent orders (in one process or several) can never spend the same cash twice. Splits scale its books at their
+/// ex-date, and an order waiting across a split is cancelled (its quantity and limit were in the old shares).
 public actor PaperBroker: Broker {
     public nonisolated let name = "paper"
     private let ledger: any PaperBrokerLedger
     private let quoteSource: any QuoteSource
     private let costs: PaperExecutionCosts
     private let clock: any KeelClock
+    private let corporateActions: any CorporateActionSource
 
-    public init(ledger: any PaperBrokerLedger, quoteSource: any QuoteSource, costs: PaperExecutionCosts, clock: any KeelClock) {
+    public init(ledger: any PaperBrokerLedger, quoteSource: any QuoteSource, costs: PaperExecutionCosts, clock: any KeelClock,
+                corporateActions: any CorporateActionSource = NoCorporateActions()) {
         self.ledger = ledger
         self.quoteSource = quoteSource
         self.costs = costs
         self.clock = clock
+        self.corporateActions = corporateActions
     }
 
     public func openAccount(accountID: String, openingCash: Decimal) async throws {
@@ -29,7 +33,8 @@ public actor PaperBroker: Broker {
         guard let opening = try await ledger.openingCash(accountID: accountID) else {
             throw BrokerError.unknownAccount(accountID)
         }
-        return Self.snapshot(accountID: accountID, openingCash: opening, orders: try await ledger.orders(accountID: accountID))
+        let splits = try await corporateActions.splits(effectiveBy: clock.now())
+        return Self.snapshot(accountID: accountID, openingCash: opening, orders: try await ledger.orders(accountID: accountID), splits: splits)
     }
 
     public func quotes(symbols: [String], accountID: String) async throws -> [String: BrokerQuote] {
@@ -44,10 +49,11 @@ public actor PaperBroker: Broker {
         // against the books as they are when the order is stored.
         let quote = request.quantity > 0 ? try await quoteSource.latestQuotes(symbols: [request.symbol])[request.symbol] : nil
         let now = clock.now()
+        let splits = try await corporateActions.splits(effectiveBy: now)
         let orderID = "PAPER-" + UUID().uuidString.lowercased()
         let matching = PaperOrderMatching(costs: costs)
         let placed = try await ledger.placeOrder(accountID: request.accountID, clientOrderKey: request.clientOrderKey) { openingCash, orders in
-            Self.decide(request, quote: quote, account: Self.snapshot(accountID: request.accountID, openingCash: openingCash, orders: orders),
+            Self.decide(request, quote: quote, account: Self.snapshot(accountID: request.accountID, openingCash: openingCash, orders: orders, splits: splits),
                         matching: matching, orderID: orderID, now: now)
         }
         guard let placed else { throw BrokerError.unknownAccount(request.accountID) }
@@ -61,6 +67,7 @@ public actor PaperBroker: Broker {
         guard !requests.isEmpty else { return [:] }
         let quotes = try await quoteSource.latestQuotes(symbols: Array(Set(requests.filter { $0.quantity > 0 }.map(\.symbol))).sorted())
         let now = clock.now()
+        let splits = try await corporateActions.splits(effectiveBy: now)
         let matching = PaperOrderMatching(costs: costs)
         var keysByAccount: [(accountID: String, clientOrderKeys: [String])] = []
         var accountIndex: [String: Int] = [:]
@@ -78,7 +85,7 @@ public actor PaperBroker: Broker {
         return try await ledger.placeOrders(keysByAccount) { accountID, openingCash, orders, key in
             let request = byKey[key]!
             return Self.decide(request, quote: request.quantity > 0 ? quotes[request.symbol] : nil,
-                               account: Self.snapshot(accountID: accountID, openingCash: openingCash, orders: orders),
+                               account: Self.snapshot(accountID: accountID, openingCash: openingCash, orders: orders, splits: splits),
                                matching: matching, orderID: "PAPER-" + UUID().uuidString.lowercased(), now: now)
         }
     }
@@ -102,18 +109,28 @@ public actor PaperBroker: Broker {
         return matching.step(order, quote: quote, account: account, now: now)
     }
 
-    /// Matches the account's waiting orders again at the current time and prices.
+    /// Matches the account's waiting orders again at the current time and prices; one placed before a split of its
+    /// symbol that has since taken effect is cancelled instead.
     func advance(accountID: String) async throws {
         let open = try await ledger.orders(accountID: accountID).filter { !$0.status.isFinal }
         guard !open.isEmpty else { return }
         let quotes = try await quoteSource.latestQuotes(symbols: Array(Set(open.map(\.symbol))))
         let now = clock.now()
+        let splits = try await corporateActions.splits(effectiveBy: now)
         let matching = PaperOrderMatching(costs: costs)
         try await ledger.updateOrders(accountID: accountID) { openingCash, orders in
             var books = orders
             var changed: [BrokerOrder] = []
             for (index, order) in books.enumerated() where !order.status.isFinal {
-                let account = Self.snapshot(accountID: accountID, openingCash: openingCash, orders: books)
+                if let split = splits.first(where: { $0.symbol == order.symbol && order.createdAt < $0.effectiveAt }) {
+                    var cancelled = order
+                    cancelled.status = .cancelled
+                    cancelled.rejectReason = "cancelled by the \(split)"
+                    books[index] = cancelled
+                    changed.append(cancelled)
+                    continue
+                }
+                let account = Self.snapshot(accountID: accountID, openingCash: openingCash, orders: books, splits: splits)
                 let next = matching.step(order, quote: quotes[order.symbol], account: account, now: now)
                 if next != order {
                     books[index] = next
@@ -158,12 +175,21 @@ public actor PaperBroker: Broker {
         try await ledger.orders(accountID: accountID).flatMap(\.fills).sorted { $0.time < $1.time }
     }
 
-    /// Cash and positions implied by the opening cash and every fill, in order.
-    static func snapshot(accountID: String, openingCash: Decimal, orders: [BrokerOrder]) -> BrokerAccountSnapshot {
+    /// Cash and positions implied by the opening cash and every fill, in order, with the splits in effect applied
+    /// where they fall among the fills (a split scales the shares held at its ex-date; their cost stays).
+    static func snapshot(accountID: String, openingCash: Decimal, orders: [BrokerOrder], splits: [StockSplit] = []) -> BrokerAccountSnapshot {
         var cash = openingCash
         var quantity: [String: Decimal] = [:]
         var cost: [String: Decimal] = [:]
+        var pending = splits.sorted { ($0.effectiveAt, $0.symbol) < ($1.effectiveAt, $1.symbol) }[...]
+        func applySplits(before time: Date) {
+            while let split = pending.first, split.effectiveAt <= time {
+                pending = pending.dropFirst()
+                if let held = quantity[split.symbol] { quantity[split.symbol] = held * split.ratio }
+            }
+        }
         for fill in orders.flatMap(\.fills).sorted(by: { $0.time < $1.time }) {
+            applySplits(before: fill.time)
             let held = quantity[fill.symbol, default: 0]
             switch fill.side {
             case .buy:
@@ -177,6 +203,7 @@ public actor PaperBroker: Broker {
                 quantity[fill.symbol] = held - fill.quantity
             }
         }
+        applySplits(before: .distantFuture)
         let positions = quantity.filter { $0.value != 0 }.map { symbol, q in
             Holding(symbol: symbol, quantity: q, averageCost: (cost[symbol, default: 0] / q).rounded(scale: 6))
         }.sorted { $0.symbol < $1.symbol }

@@ -22,6 +22,8 @@ public struct ExecutionService: Sendable {
 
     public func execute(batchID: String, dryRun: Bool, by principal: Principal) async throws -> ExecutionReport {
         try principal.ensureStaff()
+        // A split that began since the batch was planned expires it before anything is sent in old shares.
+        try await SplitLedger.applyDue(context: context)
         try await approvals.expireIfDue(batchID)
         let prepared = try await prepare(batchID: batchID, dryRun: dryRun)
         if !prepared.violations.isEmpty {

@@ -30,6 +30,7 @@ extension ExecutionService {
 
     public func executeOnPaper(_ batchIDs: [String], by principal: Principal) async throws -> [String: SetExecution] {
         try principal.ensureStaff()
+        try await SplitLedger.applyDue(context: context)
         var results: [String: SetExecution] = [:]
         let candidates = try await paperCandidates(batchIDs, results: &results)
         guard !candidates.isEmpty else { return results }

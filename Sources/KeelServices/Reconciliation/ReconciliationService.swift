@@ -36,6 +36,8 @@ public struct ReconciliationService: Sendable {
     /// `inFlightGrace`: an order in `submitting` younger than this may still be in another process's hands.
     /// `accountHash`: only that account's orders, batches and books (the autonomous cycle's reconciliation step).
     public func reconcile(inFlightGrace: TimeInterval = 120, accountHash: String? = nil) async throws -> Report {
+        // The paper broker's books follow a split from its ex-date; Keel's must too before they are compared.
+        try await SplitLedger.applyDue(context: context)
         let now = context.clock.now()
         let (open, stuckBatches) = try await context.database.read { session in
             (try await session.batches.orders(statuses: [.unknown, .submitting, .working]),

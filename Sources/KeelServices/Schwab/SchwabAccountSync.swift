@@ -20,6 +20,9 @@ public struct SchwabAccountSync: Sendable {
     /// Returns how many values changed.
     @discardableResult
     public func sync(_ account: AccountRecord) async throws -> Int {
+        // Schwab's books already hold a split's new shares from its ex-date: Keel's lots must too, or they would
+        // look short and be opened again from the history.
+        try await SplitLedger.applyDue(context: context)
         let snapshot: BrokerAccountSnapshot
         do {
             snapshot = try await broker.accountSnapshot(accountID: account.accountHash)

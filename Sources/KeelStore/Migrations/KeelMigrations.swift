@@ -35,6 +35,7 @@ public enum KeelMigrations {
         M030_TaxLots(),
         M031_TaxPreferences(),
         M032_TaxHarvests(),
+        M033_CorporateActions(),
     ]
 
     public static func register(on migrations: Migrations) {

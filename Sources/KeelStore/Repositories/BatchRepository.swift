@@ -168,6 +168,15 @@ public struct BatchRepository: Sendable {
         return try await sql.select().column("batch_id").from("trade_batches").where("status", .in, statuses.map(\.rawValue)).orderBy("batch_id").all()
             .map { try $0.decode(column: "batch_id", as: String.self) }
     }
+
+    /// Batches in any of `statuses` with an order of `symbol` (planned in shares that a split changes).
+    public func batchIDs(statuses: [BatchStatus], withOrderOf symbol: String) async throws -> [String] {
+        guard !statuses.isEmpty else { return [] }
+        return try await sql.raw("""
+            SELECT DISTINCT b.batch_id FROM trade_batches b JOIN batch_orders o ON o.batch_id = b.batch_id
+            WHERE o.symbol = \(bind: symbol) AND b.status IN (\(binds: statuses.map(\.rawValue))) ORDER BY b.batch_id
+            """).all().map { try $0.decode(column: "batch_id", as: String.self) }
+    }
 }
 
 extension Session {

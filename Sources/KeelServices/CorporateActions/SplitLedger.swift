@@ -1,0 +1,101 @@
+import Foundation
+import KeelCore
+import KeelStore
+
+/// Applies recorded splits to Keel's books once their ex-date has begun: every account's position of the symbol
+/// (quantity × ratio, average cost ÷ ratio), its tax lots (quantities scale; basis and days stay), its open
+/// round-trip trades, and the wash-sale shares still waiting for a replacement; batches planned in the old shares and
+/// not yet sent expire. One transaction per split, under the accounts' locks, claimed by a conditional UPDATE so
+/// two processes (or two requests) apply it once. The paper broker's own books follow the same splits on their own.
+///
+/// Called before anything reads or trades positions (reconciliation, a Schwab sync, planning, execution), so no
+/// step sees old shares at new prices.
+enum SplitLedger {
+    /// The batches a split makes stale: planned in old shares and not sent. Batches in flight are the broker's to
+    /// settle (a broker cancels orders waiting across a split).
+    static let staleStatuses: [BatchStatus] = [.pendingApproval, .approved]
+
+    struct Outcome: Sendable {
+        var accountsAdjusted: Int
+        var batchesExpired: Int
+    }
+
+    /// Applies every split due by now; returns what each one applied did (splits another process applied are left out).
+    @discardableResult
+    static func applyDue(context: ServiceContext) async throws -> [(CorporateActionRecord, Outcome)] {
+        let now = context.clock.now()
+        let due = try await context.database.read { try await $0.corporateActions.due(onOrBefore: CivilDay(now)) }
+        var applied: [(CorporateActionRecord, Outcome)] = []
+        for action in due {
+            let outcome = try await context.database.write { session in
+                try await apply(action, session: session, now: now)
+            }
+            if let outcome {
+                applied.append((action, outcome))
+                context.logger.info("applied the \(action.split): \(outcome.accountsAdjusted) account(s) adjusted, \(outcome.batchesExpired) batch(es) expired")
+            }
+        }
+        return applied
+    }
+
+    /// One split on every account that holds the symbol, in the caller's transaction; nil when it was already applied.
+    static func apply(_ action: CorporateActionRecord, session: Session, now: Date) async throws -> Outcome? {
+        guard try await session.corporateActions.claim(actionID: action.actionID, at: now) else { return nil }
+        let split = action.split
+        let ratio = split.ratio
+        guard ratio > 0 else { throw StoreError.corrupt("corporate action \(action.actionID) has no exact ratio") }
+        let hashes = try await session.corporateActions.accountsHolding(split.symbol)
+        let accounts = try await session.accounts.lock(hashes: hashes, in: session)
+
+        let positions = try await session.ledger.positions(accountHashes: hashes)
+        var scaled: [PositionRecord] = []
+        for hash in hashes {
+            for var position in positions[hash] ?? [] where position.symbol == split.symbol {
+                position.quantity *= ratio
+                position.averageCost = (position.averageCost / ratio).rounded(scale: 10)
+                position.updatedAt = now
+                scaled.append(position)
+            }
+        }
+        try await session.ledger.savePositions(scaled)
+
+        let identical = try await session.taxLots.identicalGroups()
+        let lots = try await session.taxLots.lots(accountHashes: hashes)
+        let losses = try await session.taxLots.openLosses(accountHashes: hashes, since: split.exDate.adding(days: -TaxLotBook.washWindowDays))
+        var writes: [TaxLotRepository.Write] = []
+        for hash in hashes {
+            guard let account = accounts[hash] else { continue }
+            var book = TaxLotBook(lots: lots[hash] ?? [], realized: losses[hash] ?? [], identical: identical)
+            let before = book
+            try book.split(symbol: split.symbol, ratio: ratio)
+            writes.append(TaxLedger.difference(book, from: before, accountHash: hash, clientID: account.clientID))
+        }
+        try await session.taxLots.save(writes)
+
+        let trades = try await session.ledger.openTrades(accountHashes: hashes, symbols: [split.symbol]).values.joined().map { trade in
+            var trade = trade
+            trade.quantity *= ratio
+            trade.entryPrice = (trade.entryPrice / ratio).rounded(scale: 10)
+            return trade
+        }
+        try await session.ledger.saveTrades(trades)
+
+        let stale = try await session.batches.batchIDs(statuses: staleStatuses, withOrderOf: split.symbol)
+        let expired = try await session.batches.transition(stale, from: staleStatuses, to: .expired, at: now,
+                                                          setting: ["error": "planned before the \(split); regenerate it with a new rebalance"])
+
+        let outcome = Outcome(accountsAdjusted: hashes.count, batchesExpired: expired.count)
+        try await session.corporateActions.recordOutcome(actionID: action.actionID, accountsAdjusted: outcome.accountsAdjusted,
+                                                         batchesExpired: outcome.batchesExpired)
+        try await session.audit("corporate_action.split_applied", actor: "corporate_actions", entityType: "corporate_action",
+                                entityID: action.actionID, clientID: nil, at: now,
+                                details: ["split": split.description, "ratio": ratio.description, "accounts": String(outcome.accountsAdjusted),
+                                          "batches_expired": expired.joined(separator: " ")])
+        for position in scaled {
+            try await session.audit("position.split", actor: "corporate_actions", entityType: "account", entityID: position.accountHash,
+                                    clientID: position.clientID, at: now,
+                                    details: ["split": split.description, "quantity": position.quantity.description])
+        }
+        return outcome
+    }
+}
