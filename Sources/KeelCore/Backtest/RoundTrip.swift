@@ -62,7 +62,7 @@ struct LotBook {
             }
             remaining += remaining > 0 ? -closing : closing
         }
-        if head == lots.count {
+        if head == lots.count, head > 0 {
             // Flat: reuse the storage from the start.
             lots.removeAll(keepingCapacity: true)
             head = 0

@@ -1,11 +1,17 @@
 import Foundation
+import Synchronization
 
 /// The result of a backtest: the equity curve, the round trips and the fill statistics.
 public struct BacktestResult: Sendable {
     public var timestamps: [Date]
     /// Equity (cash plus positions at the close) after every bar.
     public var equity: [Double]
-    public var trades: [RoundTrip]
+    /// The round trips, paired from the fills by lot on first read (a sweep that ranks by equity never pays for them).
+    public var trades: [RoundTrip] {
+        get { roundTrips.value }
+        set { roundTrips = RoundTripsOnRead(newValue) }
+    }
+    @usableFromInline var roundTrips: RoundTripsOnRead
     /// Number of fills (an entry and an exit are two).
     public var fills: Int
     public var commissions: Double
@@ -22,12 +28,56 @@ public struct BacktestResult: Sendable {
                 barsInMarket: Int, initialCash: Double) {
         self.timestamps = timestamps
         self.equity = equity
-        self.trades = trades
+        self.roundTrips = RoundTripsOnRead(trades)
         self.fills = fills
         self.commissions = commissions
         self.tradedNotional = tradedNotional
         self.barsInMarket = barsInMarket
         self.initialCash = initialCash
+    }
+
+    @inlinable
+    init(timestamps: [Date], equity: [Double], roundTrips: RoundTripsOnRead, fills: Int, commissions: Double, tradedNotional: Double,
+         barsInMarket: Int, initialCash: Double) {
+        self.timestamps = timestamps
+        self.equity = equity
+        self.roundTrips = roundTrips
+        self.fills = fills
+        self.commissions = commissions
+        self.tradedNotional = tradedNotional
+        self.barsInMarket = barsInMarket
+        self.initialCash = initialCash
+    }
+}
+
+/// Round trips kept as the recorded fills until first read, then paired once (thread-safe: a result may be shared).
+@usableFromInline
+final class RoundTripsOnRead: Sendable {
+    @usableFromInline
+    enum State: Sendable {
+        case paired([RoundTrip])
+        case fills(ledger: [SignalBacktester.Fill], symbol: String, timestamps: [Date])
+    }
+
+    let state: Mutex<State>
+
+    @usableFromInline init(_ trips: [RoundTrip]) { state = Mutex(.paired(trips)) }
+
+    @usableFromInline init(ledger: [SignalBacktester.Fill], symbol: String, timestamps: [Date]) {
+        state = Mutex(.fills(ledger: ledger, symbol: symbol, timestamps: timestamps))
+    }
+
+    @usableFromInline var value: [RoundTrip] {
+        state.withLock { state in
+            switch state {
+            case .paired(let trips):
+                return trips
+            case .fills(let ledger, let symbol, let timestamps):
+                let trips = SignalBacktester.trips(ledger, symbol: symbol, timestamps: timestamps)
+                state = .paired(trips)
+                return trips
+            }
+        }
     }
 }
 
@@ -98,13 +148,10 @@ public struct SignalBacktester: Sendable {
         let n = series.count
         // Every element is written by the loop; skipping the zero fill saves a pass over the memory.
         var equity = [Double](unsafeUninitializedCapacity: recordEquity ? n : 1) { _, count in count = recordEquity ? n : 1 }
-        let execution = self.execution
-        let fillAtClose = execution.timing == .close
         let symbol = series.symbol
         let timestamps = series.timestamps
         var account = Account(cash: initialCash)
         var ledger: [Fill] = []
-        let readsVolume = execution.slippage.readsVolume
 
         series.open.withUnsafeBufferPointer { open in
         series.high.withUnsafeBufferPointer { high in
@@ -112,52 +159,131 @@ public struct SignalBacktester: Sendable {
         series.close.withUnsafeBufferPointer { close in
         series.volume.withUnsafeBufferPointer { volume in
         equity.withUnsafeMutableBufferPointer { curve in
-            var state = account
-            var working: (type: BacktestOrderType, quantity: Double)?
-            for t in 0..<n {
-                // Orders from earlier bars meet this bar first: at its open, or inside its range.
-                if let order = working {
-                    if let reference = order.type.fillPrice(quantity: order.quantity, reference: open[t], open: open[t], high: high[t], low: low[t]) {
-                        state.fill(order.quantity, reference: reference, volume: readsVolume ? volume[t] : 0, bar: t, execution: execution, into: &ledger)
+            let bars = Bars(open: open, high: high, low: low, close: close, volume: volume)
+            // One loop per way of keeping the equity, chosen once here, so each is specialised whether or not the
+            // caller inlines `run` (a per-bar test of `statistics` and `recordEquity` cost a third of the bar).
+            switch (statistics, recordEquity) {
+            case (nil, true): account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: CurveSink(curve: curve))
+            case (nil, false): account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: FinalSink(curve: curve))
+            case (let statistics?, true):
+                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger,
+                                 sink: StatisticsSink(inner: CurveSink(curve: curve), statistics: statistics))
+            case (let statistics?, false):
+                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger,
+                                 sink: StatisticsSink(inner: FinalSink(curve: curve), statistics: statistics))
+            }
+        }}}}}}
+        return BacktestResult(timestamps: timestamps, equity: equity, roundTrips: RoundTripsOnRead(ledger: ledger, symbol: symbol, timestamps: timestamps),
+                              fills: account.fills, commissions: account.commissions, tradedNotional: account.notional, barsInMarket: account.inMarket,
+                              initialCash: initialCash)
+    }
+
+    /// The bar columns of a run.
+    @usableFromInline
+    struct Bars {
+        @usableFromInline let open, high, low, close, volume: UnsafeBufferPointer<Double>
+
+        @inlinable init(open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>, low: UnsafeBufferPointer<Double>,
+                        close: UnsafeBufferPointer<Double>, volume: UnsafeBufferPointer<Double>) {
+            self.open = open
+            self.high = high
+            self.low = low
+            self.close = close
+            self.volume = volume
+        }
+    }
+
+    /// The bar loop: orders, fills, the account, and each bar's equity handed to `sink`.
+    @inlinable @inline(__always)
+    func replay<S: SignalStrategy, Sink: EquitySink>(_ strategy: inout S, bars: Bars, count n: Int, account: Account, ledger: inout [Fill],
+                                                    sink: Sink) -> Account {
+        let execution = self.execution
+        let fillAtClose = execution.timing == .close
+        let readsVolume = execution.slippage.readsVolume
+        let (open, high, low, close, volume) = (bars.open, bars.high, bars.low, bars.close, bars.volume)
+        var state = account
+        var sink = sink
+        // The strategy as a local value for the loop: its running sums stay in registers instead of being stored
+        // and reloaded through the caller's reference on every bar.
+        var local = strategy
+        defer { strategy = local }
+        var working: (type: BacktestOrderType, quantity: Double)?
+        for t in 0..<n {
+            // Orders from earlier bars meet this bar first: at its open, or inside its range.
+            if let order = working {
+                if let reference = order.type.fillPrice(quantity: order.quantity, reference: open[t], open: open[t], high: high[t], low: low[t]) {
+                    state.fill(order.quantity, reference: reference, volume: readsVolume ? volume[t] : 0, bar: t, execution: execution, into: &ledger)
+                    working = nil
+                }
+            }
+            let decision = local.decide(BarWindow(current: t, open: open, high: high, low: low, close: close, volume: volume))
+            // No new orders on the last bar: nothing could fill them inside the data.
+            if t < n - 1 {
+                switch decision {
+                case .hold:
+                    break
+                case .target(let target):
+                    if target != state.position {
+                        if fillAtClose {
+                            working = nil
+                            state.fill(target - state.position, reference: close[t], volume: readsVolume ? volume[t] : 0, bar: t, execution: execution, into: &ledger)
+                        } else if working == nil || working!.quantity != target - state.position {
+                            working = (.market, target - state.position)
+                        }
+                    } else if working != nil {
                         working = nil
                     }
-                }
-                let decision = strategy.decide(BarWindow(current: t, open: open, high: high, low: low, close: close, volume: volume))
-                // No new orders on the last bar: nothing could fill them inside the data.
-                if t < n - 1 {
-                    switch decision {
-                    case .hold:
-                        break
-                    case .target(let target):
-                        if target != state.position {
-                            if fillAtClose {
-                                working = nil
-                                state.fill(target - state.position, reference: close[t], volume: readsVolume ? volume[t] : 0, bar: t, execution: execution, into: &ledger)
-                            } else if working == nil || working!.quantity != target - state.position {
-                                working = (.market, target - state.position)
-                            }
-                        } else if working != nil {
-                            working = nil
-                        }
-                    case .order(let type, let quantity):
-                        if quantity == 0 {
-                            working = nil
-                        } else if case .market = type, fillAtClose {
-                            working = nil
-                            state.fill(quantity, reference: close[t], volume: readsVolume ? volume[t] : 0, bar: t, execution: execution, into: &ledger)
-                        } else {
-                            working = (type, quantity)
-                        }
+                case .order(let type, let quantity):
+                    if quantity == 0 {
+                        working = nil
+                    } else if case .market = type, fillAtClose {
+                        working = nil
+                        state.fill(quantity, reference: close[t], volume: readsVolume ? volume[t] : 0, bar: t, execution: execution, into: &ledger)
+                    } else {
+                        working = (type, quantity)
                     }
                 }
-                if state.position != 0 { state.inMarket += 1 }
-                let value = state.cash + state.position * close[t]
-                if recordEquity { curve[t] = value } else if t == n - 1 { curve[0] = value }
-                statistics?.pointee.add(value)
             }
-            account = state
-        }}}}}}
-        return BacktestResult(timestamps: timestamps, equity: equity, trades: Self.trips(ledger, symbol: symbol, timestamps: timestamps), fills: account.fills, commissions: account.commissions,
-                              tradedNotional: account.notional, barsInMarket: account.inMarket, initialCash: initialCash)
+            if state.position != 0 { state.inMarket += 1 }
+            sink.record(state.cash + state.position * close[t], at: t, last: t == n - 1)
+        }
+        return state
+    }
+}
+
+/// Where a run's loop puts each bar's equity.
+@usableFromInline
+protocol EquitySink {
+    mutating func record(_ value: Double, at t: Int, last: Bool)
+}
+
+/// The whole curve.
+@usableFromInline
+struct CurveSink: EquitySink {
+    @usableFromInline let curve: UnsafeMutableBufferPointer<Double>
+    @inlinable init(curve: UnsafeMutableBufferPointer<Double>) { self.curve = curve }
+    @inlinable @inline(__always) func record(_ value: Double, at t: Int, last: Bool) { curve[t] = value }
+}
+
+/// Only the final equity (in the curve's one element).
+@usableFromInline
+struct FinalSink: EquitySink {
+    @usableFromInline let curve: UnsafeMutableBufferPointer<Double>
+    @inlinable init(curve: UnsafeMutableBufferPointer<Double>) { self.curve = curve }
+    @inlinable @inline(__always) func record(_ value: Double, at t: Int, last: Bool) { if last { curve[0] = value } }
+}
+
+/// Another sink, with the return statistics gathered on the way.
+@usableFromInline
+struct StatisticsSink<Inner: EquitySink>: EquitySink {
+    @usableFromInline var inner: Inner
+    @usableFromInline let statistics: UnsafeMutablePointer<StreamingReturnStatistics>
+    @inlinable init(inner: Inner, statistics: UnsafeMutablePointer<StreamingReturnStatistics>) {
+        self.inner = inner
+        self.statistics = statistics
+    }
+    @inlinable @inline(__always) mutating func record(_ value: Double, at t: Int, last: Bool) {
+        inner.record(value, at: t, last: last)
+        statistics.pointee.add(value)
     }
 }

@@ -25,8 +25,9 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
         let c = bars.close(t)
         fastSum += c
         slowSum += c
-        if t >= fast { fastSum -= bars.close(t - fast) }
-        if t >= slow { slowSum -= bars.close(t - slow) }
+        // fast and slow are at least 1 (the initialiser clamps them), so these reads are inside the window.
+        if t >= fast { fastSum -= bars.close(lagging: fast) }
+        if t >= slow { slowSum -= bars.close(lagging: slow) }
         guard t >= slow - 1 else {
             if t == fast - 1 { fastEMA = fastSum / Double(fast) }
             if t >= fast { fastEMA += (c - fastEMA) * 2 / Double(fast + 1) }
