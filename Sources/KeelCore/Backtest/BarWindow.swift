@@ -27,7 +27,7 @@ public struct BarWindow {
 
     /// The close `lag` bars ago, for KeelCore's own strategies where `1 <= lag <= current` is already established
     /// (the per-bar window checks are then two compares and branches on the hot path, a third of its work).
-    @inlinable @inline(__always) func close(lagging lag: Int) -> Double { close[current - lag] }
+    @inlinable @inline(__always) func close(lagging lag: Int) -> Double { close[current &- lag] }
 }
 
 /// What a single-symbol strategy wants after seeing a bar.

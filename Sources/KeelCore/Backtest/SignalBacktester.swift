@@ -244,7 +244,8 @@ public struct SignalBacktester: Sendable {
                     }
                 }
             }
-            if state.position != 0 { state.inMarket += 1 }
+            // Counted without a branch: whether a position is open flips with the signal, which no predictor guesses.
+            state.inMarket &+= state.position != 0 ? 1 : 0
             sink.record(state.cash + state.position * close[t], at: t, last: t == n - 1)
         }
         return state

@@ -43,8 +43,10 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
             if t >= fast { fastEMA += (c - fastEMA) * 2 / Double(fast + 1) }
             signal = fastEMA > slowEMA
         } else {
-            // Divide as the reference loop does, so near-ties resolve identically.
-            signal = fastSum / Double(fast) > slowSum / Double(slow)
+            // Divide as the reference loop does, so near-ties resolve identically; both means in one vector division
+            // (each lane is the same IEEE quotient), since the dividers' throughput bounds this loop.
+            let means = SIMD2(fastSum, slowSum) / SIMD2(Double(fast), Double(slow))
+            signal = means.x > means.y
         }
         return .target(signal ? quantity : 0)
     }
