@@ -30,14 +30,17 @@ public struct RoundTrip: Sendable, Hashable, Codable {
 @usableFromInline
 struct LotBook {
     struct Lot { var quantity: Double; var price: Double; var time: Date; var commission: Double }
+    /// Open lots are `lots[head..<count]`; the storage beyond `count` is reused, so a book that goes flat and opens
+    /// again (a crossover, thousands of times) neither shrinks nor reallocates.
     private var lots: [Lot] = []
     private var head = 0
+    private var count = 0
 
     @usableFromInline init() {}
 
     var position: Double {
         var total = 0.0
-        for i in head..<lots.count { total += lots[i].quantity }
+        for i in head..<count { total += lots[i].quantity }
         return total
     }
 
@@ -45,7 +48,7 @@ struct LotBook {
     @usableFromInline mutating func fill(symbol: String, quantity: Double, price: Double, commission: Double, time: Date, into trips: inout [RoundTrip]) {
         var remaining = quantity
         var commissionLeft = commission
-        while remaining != 0, head < lots.count, (lots[head].quantity > 0) != (remaining > 0) {
+        while remaining != 0, head < count, (lots[head].quantity > 0) != (remaining > 0) {
             let first = lots[head]
             let closing = min(abs(remaining), abs(first.quantity))
             let share = closing / abs(quantity)
@@ -62,11 +65,15 @@ struct LotBook {
             }
             remaining += remaining > 0 ? -closing : closing
         }
-        if head == lots.count, head > 0 {
+        if head == count {
             // Flat: reuse the storage from the start.
-            lots.removeAll(keepingCapacity: true)
             head = 0
+            count = 0
         }
-        if remaining != 0 { lots.append(Lot(quantity: remaining, price: price, time: time, commission: max(commissionLeft, 0))) }
+        if remaining != 0 {
+            let lot = Lot(quantity: remaining, price: price, time: time, commission: max(commissionLeft, 0))
+            if count < lots.count { lots[count] = lot } else { lots.append(lot) }
+            count += 1
+        }
     }
 }
