@@ -26,14 +26,8 @@ public struct BacktestResult: Sendable {
     @inlinable
     public init(timestamps: [Date], equity: [Double], trades: [RoundTrip], fills: Int, commissions: Double, tradedNotional: Double,
                 barsInMarket: Int, initialCash: Double) {
-        self.timestamps = timestamps
-        self.equity = equity
-        self.roundTrips = RoundTripsOnRead(trades)
-        self.fills = fills
-        self.commissions = commissions
-        self.tradedNotional = tradedNotional
-        self.barsInMarket = barsInMarket
-        self.initialCash = initialCash
+        self.init(timestamps: timestamps, equity: equity, roundTrips: RoundTripsOnRead(trades), fills: fills, commissions: commissions,
+                  tradedNotional: tradedNotional, barsInMarket: barsInMarket, initialCash: initialCash)
     }
 
     @inlinable
