@@ -7,6 +7,8 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
     public let exponential: Bool
     @usableFromInline var fastSum = 0.0, slowSum = 0.0
     @usableFromInline var fastEMA = 0.0, slowEMA = 0.0
+    /// The periods as the divisors of the means, converted once rather than on every bar.
+    @usableFromInline let lengths: SIMD2<Double>
 
     public static let maximumPeriod = 100_000
 
@@ -17,6 +19,7 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
         self.slow = min(max(slow, fast + 1), Self.maximumPeriod)
         self.quantity = quantity
         self.exponential = exponential
+        lengths = SIMD2(Double(self.fast), Double(self.slow))
     }
 
     @inlinable @inline(__always)
@@ -45,7 +48,7 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
         } else {
             // Divide as the reference loop does, so near-ties resolve identically; both means in one vector division
             // (each lane is the same IEEE quotient), since the dividers' throughput bounds this loop.
-            let means = SIMD2(fastSum, slowSum) / SIMD2(Double(fast), Double(slow))
+            let means = SIMD2(fastSum, slowSum) / lengths
             signal = means.x > means.y
         }
         return .target(signal ? quantity : 0)
