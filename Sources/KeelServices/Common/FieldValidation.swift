@@ -11,6 +11,15 @@ public enum FieldValidation {
         return trimmed
     }
 
+    /// A ticker symbol: required, at most 20 characters, letters, digits, '-', '.' and '/' only; returned upper-cased.
+    static func symbol(_ value: String?, field: String = "symbol") throws -> String {
+        let symbol = try requiredText(value, field: field, maxLength: 20).uppercased()
+        guard symbol.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "/" }) else {
+            throw ServiceError.invalid(field, "\(field) may hold letters, digits, '-', '.' and '/' only")
+        }
+        return symbol
+    }
+
     /// Text a person typed holds no control characters but tab and line breaks: a NUL cannot be stored (PostgreSQL
     /// refuses it in text) and the others only hide what the text says. A 422 naming the field.
     static func printable(_ text: String, field: String) throws {

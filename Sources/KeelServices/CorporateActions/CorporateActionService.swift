@@ -34,10 +34,7 @@ public struct CorporateActionService: Sendable {
     /// whether this call created it.
     public func recordSplit(_ input: SplitInput, by principal: Principal) async throws -> (record: CorporateActionRecord, created: Bool) {
         try principal.ensureAdmin()
-        let symbol = try FieldValidation.requiredText(input.symbol, field: "symbol", maxLength: 20).uppercased()
-        guard symbol.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-/".contains($0)) }) else {
-            throw ServiceError.invalid("symbol", "\(symbol) is not a symbol (letters, digits, '.', '-', '/')")
-        }
+        let symbol = try FieldValidation.symbol(input.symbol)
         guard let dayText = input.exDate else { throw ServiceError.invalid("ex_date", "ex_date is required (YYYY-MM-DD)") }
         let exDate = try FieldValidation.day(dayText, field: "ex_date")
         guard let newShares = input.newShares else { throw ServiceError.invalid("new_shares", "new_shares is required (shares after the split per old_shares)") }
@@ -80,7 +77,7 @@ public struct CorporateActionService: Sendable {
     public func splits(symbol: String?, limit: Int?, by principal: Principal) async throws -> [CorporateActionRecord] {
         try principal.ensureStaff()
         let limit = try FieldValidation.range(limit ?? 100, 1...1_000, field: "limit")
-        let symbol = try symbol.map { try FieldValidation.requiredText($0, field: "symbol", maxLength: 20).uppercased() }
+        let symbol = try symbol.map { try FieldValidation.symbol($0) }
         try await applyDue()
         return try await context.database.read { try await $0.corporateActions.list(symbol: symbol, limit: limit) }
     }

@@ -91,11 +91,12 @@ enum SplitLedger {
                                 entityID: action.actionID, clientID: nil, at: now,
                                 details: ["split": split.description, "ratio": ratio.description, "accounts": String(outcome.accountsAdjusted),
                                           "batches_expired": expired.joined(separator: " ")])
-        for position in scaled {
-            try await session.audit("position.split", actor: "corporate_actions", entityType: "account", entityID: position.accountHash,
-                                    clientID: position.clientID, at: now,
-                                    details: ["split": split.description, "quantity": position.quantity.description])
-        }
+        // One row per position, written with one statement.
+        try await session.operations.append(try scaled.map { position in
+            AuditEntry(at: now, actor: "corporate_actions", action: "position.split", entityType: "account", entityID: position.accountHash,
+                       clientID: position.clientID,
+                       details: try StoredJSON.encode(["split": split.description, "quantity": position.quantity.description]))
+        })
         return outcome
     }
 }

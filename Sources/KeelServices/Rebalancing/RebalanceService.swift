@@ -38,7 +38,7 @@ public struct RebalanceService: Sendable {
     /// broker first, then every account is planned in one transaction. A sync that fails is that account's answer.
     func rebalance(_ requests: [RebalanceRequest], by principal: Principal) async throws -> [String: Result<BatchRecord, any Error>] {
         try principal.ensureStaff()
-        // Positions in new shares before anything is planned at new prices.
+        // Positions (and, before a Schwab sync, lots) in new shares before anything is synced or planned at new prices.
         try await SplitLedger.applyDue(context: context)
         var failed: [String: Result<BatchRecord, any Error>] = [:]
         var planning = requests

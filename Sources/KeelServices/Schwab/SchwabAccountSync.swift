@@ -17,12 +17,11 @@ public struct SchwabAccountSync: Sendable {
         self.broker = broker
     }
 
-    /// Returns how many values changed.
+    /// Returns how many values changed. Callers apply the splits due first (`SplitLedger.applyDue`, once for all the
+    /// accounts they sync): Schwab's books hold a split's new shares from its ex-date, and Keel's lots must too, or they
+    /// would look short and be opened again from the history.
     @discardableResult
     public func sync(_ account: AccountRecord) async throws -> Int {
-        // Schwab's books already hold a split's new shares from its ex-date: Keel's lots must too, or they would
-        // look short and be opened again from the history.
-        try await SplitLedger.applyDue(context: context)
         let snapshot: BrokerAccountSnapshot
         do {
             snapshot = try await broker.accountSnapshot(accountID: account.accountHash)

@@ -93,6 +93,7 @@ public struct SchwabLinkService: Sendable {
             }
             return out
         }
+        try await SplitLedger.applyDue(context: context)
         for account in linked { try await sync.sync(account) }
         return try await status(clientID: clientID)
     }
@@ -118,6 +119,7 @@ public struct SchwabLinkService: Sendable {
     public func syncAccounts(clientID: Int, by principal: Principal) async throws -> SchwabLinkStatus {
         try principal.ensureStaff()
         let accounts = try await context.database.read { try await $0.accounts.list(clientID: clientID) }.filter { $0.brokerage.code == "schwab" && $0.status == .active }
+        try await SplitLedger.applyDue(context: context)
         for account in accounts { try await sync.sync(account) }
         return try await status(clientID: clientID)
     }

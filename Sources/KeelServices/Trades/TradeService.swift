@@ -17,10 +17,7 @@ public struct TradeService: Sendable {
     public func record(_ input: TradeInput, by principal: Principal) async throws -> TradeRecord {
         let userID = try FieldValidation.requiredText(input.userID ?? (principal.role.isStaff ? nil : principal.userID), field: "user_id")
         if !principal.role.isStaff, userID != principal.userID { throw ServiceError.forbidden }
-        let symbol = try FieldValidation.requiredText(input.symbol, field: "symbol", maxLength: 20).uppercased()
-        guard symbol.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "/" }) else {
-            throw ServiceError.invalid("symbol", "symbol may hold letters, digits, '-', '.' and '/' only")
-        }
+        let symbol = try FieldValidation.symbol(input.symbol)
         let sideText = try FieldValidation.requiredText(input.side, field: "side").uppercased()
         guard let side = TradeSide(rawValue: sideText) else { throw ServiceError.invalid("side", "side must be LONG or SHORT") }
         let quantity = try Self.quantity(input.quantity, symbol: symbol)
