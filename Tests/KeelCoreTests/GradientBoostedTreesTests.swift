@@ -131,6 +131,59 @@ struct GradientBoostedTreesTests {
         }
     }
 
+    /// What a row's prediction is by definition: the base score plus each tree's walk, in tree order.
+    static func walked(_ model: GBDTModel, _ row: [Double]) -> Double {
+        model.trees.reduce(model.baseScore) { $0 + $1.predict(features: row) }
+    }
+
+    @Test("batch prediction equals walking every tree row by row, bit for bit, on any rows (short, NaN, ±infinity)")
+    func batchEqualsTreeWalks() throws {
+        let (columns, labels) = Self.nonlinear(rows: 3000, seed: 31)
+        var parameters = GBDTParameters()
+        parameters.trees = 40
+        parameters.maxDepth = 8
+        parameters.maxLeaves = 63
+        let model = try GBDTTrainer(parameters: parameters).fit(featureNames: ["a", "b", "c", "d", "e"], columns: columns, labels: labels,
+                                                                 train: Array(0..<3000), validation: [])
+        var generator = SeededGenerator(seed: 77)
+        let specials = [Double.nan, .infinity, -.infinity, 0, -0.0, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        for batchSize in [0, 1, 7, 500, 1031] {
+            let rows = (0..<batchSize).map { _ in
+                (0..<Int.random(in: 0...6, using: &generator)).map { _ in
+                    Double.random(in: 0..<1, using: &generator) < 0.1 ? specials.randomElement(using: &generator)! : Double.random(in: -1.5...1.5, using: &generator)
+                }
+            }
+            let batch = model.predict(batch: rows)
+            #expect(batch.count == rows.count)
+            for (row, predicted) in zip(rows, batch) {
+                #expect(predicted.bitPattern == Self.walked(model, row).bitPattern, "\(row): batch \(predicted), walked \(Self.walked(model, row))")
+            }
+        }
+    }
+
+    @Test("a damaged model (children out of range or looping, a feature it has no column for) predicts without trapping or looping")
+    func damagedTreesPredict() {
+        // Node 0 splits on feature 0 at 0.5 into leaves 1 (1.0) and 2 (2.0).
+        let healthy = RegressionTree(feature: [0, -1, -1], splitBin: [0, 0, 0], threshold: [0.5, 0, 0], left: [1, -1, -1], right: [2, -1, -1],
+                                     value: [9, 1, 2])
+        var looping = healthy
+        looping.left[0] = 0
+        var outOfRange = healthy
+        outOfRange.right[0] = 99
+        var unknownFeature = healthy
+        unknownFeature.feature[0] = 7
+        var ragged = healthy
+        ragged.value = [1]
+        let model = GBDTModel(featureNames: ["a"], parameters: GBDTParameters(), binning: FeatureBinning(fitting: [[0, 1]], rows: [0, 1], maxBins: 4),
+                              baseScore: 0.25, trees: [healthy, looping, outOfRange, unknownFeature, ragged], importances: [1], validationCurve: [])
+        // healthy: 1 or 2; looping and out of range: the node's stored 9; unknown feature: always left (1); ragged: skipped.
+        let left: Double = 0.25 + 1 + 9 + 9 + 1, right: Double = 0.25 + 2 + 9 + 9 + 1
+        #expect(model.predict(batch: [[0.2], [0.9], [], [.infinity]]) == [left, right, left, left])
+        let none = GBDTModel(featureNames: [], parameters: GBDTParameters(), binning: FeatureBinning(fitting: [], rows: [], maxBins: 4),
+                             baseScore: 0.5, trees: [healthy], importances: [], validationCurve: [])
+        #expect(none.predict(batch: [[], [3]]) == [1.5, 1.5], "a model of no features reads every feature as missing")
+    }
+
     @Test("min_split_gain: a split must lower the loss by more than it; a bar above every gain leaves single-leaf trees")
     func minimumSplitGain() throws {
         let (columns, labels) = Self.nonlinear(rows: 1000, seed: 4)

@@ -90,61 +90,6 @@ public struct RegressionTree: Sendable, Codable, Hashable {
         return value[node]
     }
 
-    /// The deepest leaf's depth.
-    var depth: Int {
-        var deepest = 0
-        var stack: [(Int, Int)] = [(0, 0)]
-        while let (node, level) = stack.popLast() {
-            if feature[node] < 0 { deepest = max(deepest, level); continue }
-            stack.append((Int(left[node]), level + 1))
-            stack.append((Int(right[node]), level + 1))
-        }
-        return deepest
-    }
-
-    /// Adds this tree's value to `output[i]` for each row of `features` (row-major, `featureCount` per row).
-    /// Leaves are made to point at themselves (threshold +∞, both children = the leaf), so every row takes
-    /// exactly `depth` steps with no branch on whether it has arrived: eight rows advance together.
-    func accumulate(features: UnsafeBufferPointer<Double>, featureCount: Int, into output: UnsafeMutableBufferPointer<Double>,
-                    scratch: inout [Int32], thresholds: inout [Double]) {
-        let count = feature.count
-        if scratch.count < 3 * count { scratch = [Int32](repeating: 0, count: 3 * count) }
-        if thresholds.count < count { thresholds = [Double](repeating: 0, count: count) }
-        for node in 0..<count {
-            let leaf = feature[node] < 0
-            scratch[node] = leaf ? 0 : feature[node]
-            scratch[count + node] = leaf ? Int32(node) : left[node]
-            scratch[2 * count + node] = leaf ? Int32(node) : right[node]
-            thresholds[node] = leaf ? .infinity : threshold[node]
-        }
-        let steps = depth
-        scratch.withUnsafeBufferPointer { links in
-            thresholds.withUnsafeBufferPointer { cut in
-                value.withUnsafeBufferPointer { value in
-                    let lefts = count, rights = 2 * count
-                    var i = 0
-                    while i < output.count {
-                        let lanes = min(8, output.count - i)
-                        var nodes = (0, 0, 0, 0, 0, 0, 0, 0)
-                        withUnsafeMutableBytes(of: &nodes) { raw in
-                            let n = raw.bindMemory(to: Int.self)
-                            for _ in 0..<steps {
-                                for lane in 0..<lanes {
-                                    let node = n[lane]
-                                    let x = features[(i + lane) * featureCount + Int(links[node])]
-                                    // Non-finite inputs go left, as the missing bin does in training.
-                                    n[lane] = Int(links[(x > cut[node] && x < .infinity ? rights : lefts) + node])
-                                }
-                            }
-                            for lane in 0..<lanes { output[i + lane] += value[n[lane]] }
-                        }
-                        i += lanes
-                    }
-                }
-            }
-        }
-    }
-
     public func predict(features: [Double]) -> Double {
         var node = 0
         while feature[node] >= 0 {
@@ -180,18 +125,22 @@ public struct GBDTModel: Sendable, Codable, Hashable {
         }
     }
 
-    /// Predictions for many rows at once (`rows[i]` holds row i's features), tree by tree: what the live path
-    /// uses for a universe.
+    /// Predictions for many rows at once (`rows[i]` holds row i's features), tree by tree over the whole batch:
+    /// what the live path uses for a universe. Equal to `predict(features:)` row by row, bit for bit (the same
+    /// leaves added in the same order).
     public func predict(batch rows: [[Double]]) -> [Double] {
         let features = featureNames.count
-        var flat = [Double](repeating: .nan, count: rows.count * features)
-        for (i, row) in rows.enumerated() { for f in 0..<min(features, row.count) { flat[i * features + f] = row[f] } }
+        // Missing features are NaN; +∞ becomes NaN too, so one comparison sends every non-finite value left. At least
+        // one column, so a node that always goes left (it reads column 0) has something to read in a model of none.
+        let stride = max(features, 1)
+        var flat = [Double](repeating: .nan, count: rows.count * stride)
+        for (i, row) in rows.enumerated() {
+            for f in 0..<min(features, row.count) where row[f] < .infinity { flat[i * stride + f] = row[f] }
+        }
         var output = [Double](repeating: baseScore, count: rows.count)
-        var scratch: [Int32] = [], thresholds: [Double] = []
+        let forest = CompiledForest(trees, featureCount: features)
         flat.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
-                for tree in trees { tree.accumulate(features: input, featureCount: features, into: out, scratch: &scratch, thresholds: &thresholds) }
-            }
+            output.withUnsafeMutableBufferPointer { forest.accumulate(features: input, featureCount: stride, into: $0) }
         }
         return output
     }
