@@ -153,4 +153,46 @@ struct CorporateActionTests {
             #expect(try await app.services.reconciliation.reconcile(inFlightGrace: 0).mismatches.isEmpty)
         }
     }
+
+    @Test("the data page lists splits; an administrator schedules one from it (each bad field named), an advisor sees no form and is refused",
+          arguments: TestDatabase.available)
+    func splitsOnTheDataPage(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database, configure: { $0.runWorker = false }) { app in
+            let (_, adminSession) = try await WorkspaceSessionTests.signIn(app, user: "admin", password: TestFixtures.adminPassword, next: "/app/data")
+            let admin = try #require(adminSession)
+            let page = try await app.browse(.GET, "/app/data", cookies: ["keel_session": admin])
+            #expect(page.status == .ok && page.body.contains("No splits recorded.") && page.body.contains("Schedule the split"))
+            let csrf = try #require(page.field("csrf"))
+            func post(_ form: [String: String]) async throws -> String? {
+                try await app.browse(.POST, "/app/data/splits", cookies: ["keel_session": admin], form: form.merging(["csrf": csrf]) { a, _ in a }).location
+            }
+            let good = ["symbol": "nvda", "ex_date": Self.tomorrow(app), "new_shares": "10", "old_shares": "1"]
+            for (field, value, code) in [("symbol", "A A", "symbol"), ("ex_date", CivilDay(app.clock.now()).description, "ex_date"), ("ex_date", "", "ex_date"),
+                                         ("new_shares", "two", "new_shares"), ("new_shares", "1", "new_shares"), ("old_shares", "3", "old_shares")] {
+                #expect(try await post(good.merging([field: value]) { _, b in b }) == "/app/data?error=\(code)#splits", "\(field) = \(value)")
+            }
+            #expect(try await post(good) == "/app/data?done=scheduled#splits")
+            #expect(try await post(good) == "/app/data?done=unchanged#splits")
+            #expect(try await post(good.merging(["new_shares": "4"]) { _, b in b }) == "/app/data?error=conflicting_split#splits")
+            let scheduled = try await app.browse(.GET, "/app/data?done=scheduled", cookies: ["keel_session": admin]).body
+            #expect(scheduled.contains("The split is scheduled") && scheduled.contains("10-for-1") && scheduled.contains(Self.tomorrow(app))
+                    && scheduled.contains(">scheduled<"))
+            #expect(try await app.count("corporate_actions") == 1)
+
+            let (_, advisorSession) = try await WorkspaceSessionTests.signIn(app, next: "/app/data")
+            let advisor = try #require(advisorSession)
+            let seen = try await app.browse(.GET, "/app/data", cookies: ["keel_session": advisor])
+            #expect(seen.body.contains("10-for-1") && !seen.body.contains("Schedule the split"), "an advisor sees splits but cannot schedule one")
+            let refused = try await app.browse(.POST, "/app/data/splits", cookies: ["keel_session": advisor],
+                                               form: good.merging(["ex_date": CivilDay(app.clock.now()).adding(days: 2).description, "csrf": seen.field("csrf") ?? ""]) { _, b in b })
+            #expect(refused.location == "/app/data?error=forbidden#splits")
+            #expect(try await app.count("corporate_actions") == 1)
+
+            // After the ex-date begins the page shows it applied (the list applies due splits first).
+            app.clock.advance(by: 86_400)
+            let (_, laterSession) = try await WorkspaceSessionTests.signIn(app, user: "admin", password: TestFixtures.adminPassword, next: "/app/data")
+            let applied = try await app.browse(.GET, "/app/data", cookies: ["keel_session": try #require(laterSession)]).body
+            #expect(applied.contains("applied ") && !applied.contains(">scheduled<"))
+        }
+    }
 }

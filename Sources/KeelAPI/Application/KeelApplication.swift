@@ -118,7 +118,7 @@ func registerRoutes(_ app: Application, services keel: KeelServices, configurati
         WorkspaceGoalsController(query: GoalsQuery(context: context, goals: keel.goals), goals: keel.goals),
         WorkspaceModelsController(query: ModelsQuery(context: context, models: keel.models, jobs: keel.jobs), models: keel.models,
                                   training: keel.training, jobs: keel.jobs),
-        WorkspaceDataController(query: DataQuery(context: context, marketData: keel.marketData)),
+        WorkspaceDataController(query: DataQuery(context: context, marketData: keel.marketData), corporateActions: CorporateActionService(context: context)),
         WorkspaceBacktestsController(query: BacktestsQuery(context: context, backtests: keel.backtests), backtests: keel.backtests, jobs: keel.jobs),
     ] {
         try app.registerSessionPages(pages, on: sessionPages)

@@ -13,7 +13,7 @@ public enum WorkspaceRoute: Hashable, Sendable {
     case goals, cancelGoal(String)
     case models, trainModel, deployModel(String), rollbackModel
     case autonomous, autonomousAction(AutonomousAction)
-    case data, backtests, jobs, alerts
+    case data, recordSplit, backtests, jobs, alerts
 
     /// The autonomous page's controls, each a form post of its own.
     public enum AutonomousAction: String, Sendable, CaseIterable {
@@ -46,6 +46,7 @@ public enum WorkspaceRoute: Hashable, Sendable {
         case .autonomous: ["autonomous"]
         case .autonomousAction(let action): ["autonomous", action.rawValue]
         case .data: ["data"]
+        case .recordSplit: ["data", "splits"]
         case .backtests: ["backtests"]
         case .jobs: ["jobs"]
         case .alerts: ["alerts"]

@@ -87,9 +87,15 @@ extension DataPage {
         public var chart: PriceChart?
         public var newestBar: Date?
         public var now: Date
+        public var splits: [Split]
+        /// Whether the viewer may schedule a split (administrators).
+        public var canRecordSplits: Bool
+        public var notice: String?
+        public var error: String?
 
         public init(viewer: Viewer, runs: [Run], severityCounts: [(severity: String, count: Int)], issues: [Issue], severity: String?, symbols: [String],
-                    symbol: String, chart: PriceChart?, newestBar: Date?, now: Date) {
+                    symbol: String, chart: PriceChart?, newestBar: Date?, now: Date, splits: [Split] = [], canRecordSplits: Bool = false,
+                    notice: String? = nil, error: String? = nil) {
             self.viewer = viewer
             self.runs = runs
             self.severityCounts = severityCounts
@@ -100,6 +106,10 @@ extension DataPage {
             self.chart = chart
             self.newestBar = newestBar
             self.now = now
+            self.splits = splits
+            self.canRecordSplits = canRecordSplits
+            self.notice = notice
+            self.error = error
         }
     }
 }
@@ -109,6 +119,7 @@ public enum DataPage {
         let live = model.runs.contains { $0.status == "running" }
         return PageLayout.document(title: "Data", section: .data, viewer: model.viewer, refreshSeconds: live ? 5 : nil, content: .group(
             .h1("Market data"),
+            Controls.banners(notice: model.notice, error: model.error),
             .div(.class("grid"),
                  .div(.class("card"), .div(.class("label"), "Newest bar"), .div(.class("figure"), .text(Format.age(seconds: model.newestBar.map { model.now.timeIntervalSince($0) })))),
                  .forEach(model.severityCounts) { entry in
@@ -117,6 +128,7 @@ public enum DataPage {
                           .a(.href(to: .data, ["severity": entry.severity, "symbol": model.symbol], fragment: "issues"), "show"))
                  }),
             chartSection(model),
+            splitsSection(model),
             .h2(.style("margin-top:1rem"), "Pipeline runs"),
             .if(live, .p(.class("label"), "A run is in progress: this page refreshes every 5 seconds.")),
             .if(model.runs.isEmpty, .p("No pipeline runs yet.")),
