@@ -69,6 +69,37 @@ struct RebalanceKernelTests {
         }
     }
 
+    /// The drift test without a division decides as the division does: on seeded values, on targets placed a few
+    /// units in the last place either side of the threshold (where the reciprocal's rounding could flip it), and on
+    /// infinities, NaN and zero drift.
+    @Test func theDriftTestWithoutADivisionDecidesAsTheDivision() {
+        var generator = SeededGenerator(seed: 8_128)
+        var cases = 0, nearThreshold = 0
+        func check(_ value: Double, _ total: Double, _ target: Double, _ drift: Double) {
+            let exact = abs(value / total - target) < drift
+            #expect(RebalanceKernel.isWithinDrift(value, total: total, inverseTotal: 1 / total, target: target, drift: drift) == exact,
+                    "\(value) / \(total) vs \(target) ± \(drift)")
+            cases += 1
+        }
+        for _ in 0..<200_000 {
+            let total = 1_000 + 5e6 * generator.nextUnit() * generator.nextUnit()
+            let value = total * generator.nextUnit() * 0.3
+            let drift = [0, 0.005, 0.02, 1e-9][Int(generator.next() % 4)]
+            let current = value / total
+            check(value, total, generator.nextUnit() * 0.3, drift)
+            // Targets at the threshold's edge: the current weight plus or minus the drift, nudged by a few ulps.
+            var edge = current + (generator.next() % 2 == 0 ? drift : -drift)
+            for _ in 0..<Int(generator.next() % 4) { edge = generator.next() % 2 == 0 ? edge.nextUp : edge.nextDown }
+            if abs(abs(current - edge) - drift) <= 8 * max(current.ulp, drift.ulp) { nearThreshold += 1 }
+            check(value, total, edge, drift)
+        }
+        for (value, total, target, drift) in [(1.0, 3.0, Double.infinity, 0.01), (1, 3, .nan, 0.01), (1, 3, 0.3, .nan), (0, 5, 0, 0), (1, 3, 1.0 / 3, 0),
+                                              (1e300, 1e300, 1, 1e-300), (2, 7, 2.0 / 7 + 0.005, 0.005)] {
+            check(value, total, target, drift)
+        }
+        #expect(cases > 400_000 && nearThreshold > 50_000, "the edge cases must be exercised: \(nearThreshold)")
+    }
+
     /// On any book (empty accounts, unpriced names, NaN and negative inputs, huge and tiny values): every order is whole
     /// lots, sells never exceed holdings, buys never overdraw the cash after sells (cost buffer included) nor dip into the
     /// cash buffer, no buy passes the cap, and nothing is NaN.

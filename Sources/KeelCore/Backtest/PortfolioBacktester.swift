@@ -110,7 +110,7 @@ public struct PortfolioBacktester: Sendable {
                 if qty * price + fee > cash {
                     let increment = (instruments[market.symbols[s]]?.quantityIncrement.doubleValue)
                         ?? (AssetClass.inferred(fromSymbol: market.symbols[s]).tradesFractionally ? 0.000001 : 1)
-                    qty = ((max(cash - fee, 0) / price) / increment).rounded(.down) * increment
+                    qty = ((max(cash - fee, 0) / price) / increment).flooredInline * increment
                     guard qty > 0 else { return }
                     price = execution.slippage.price(reference: reference, quantity: qty, volume: market.volume[s][t])
                 }

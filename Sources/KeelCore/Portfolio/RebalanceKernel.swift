@@ -129,6 +129,7 @@ public enum RebalanceKernel {
         // An account whose books are not numbers is not planned at all.
         guard total.isFinite, cash.isFinite else { return total }
         let cap = settings.maxWeight, drift = settings.driftThreshold, minimum = minimumInCents(settings.minimumOrderNotional)
+        let inverseTotal = 1 / total
         var proceeds = 0.0, buying = 0.0
         for j in 0..<assets {
             let quantity = held[j], price = prices[j]
@@ -137,8 +138,8 @@ public enum RebalanceKernel {
             guard quantity > 0 || target > 0 else { continue }
             guard price > 0 else { outcomes[j] = .unpriced; continue }
             let exiting = target == 0
-            let current = total > 0 ? quantity * price / total : 0
-            if !exiting, quantity > 0, abs(current - target) < drift {
+            if !exiting, quantity > 0,
+               total > 0 ? isWithinDrift(quantity * price, total: total, inverseTotal: inverseTotal, target: target, drift: drift) : abs(target) < drift {
                 outcomes[j] = .withinDriftThreshold
                 continue
             }
@@ -180,7 +181,7 @@ public enum RebalanceKernel {
         for j in 0..<assets where quantities[j] > 0 {
             let increment = increments[j]
             // No tolerance here: the scaled buy must stay within the cash.
-            let scaled = inLots(quantities[j] * factor, increment).rounded(.down) * increment
+            let scaled = inLots(quantities[j] * factor, increment).flooredInline * increment
             if scaled > 0, isWorthAnOrder(scaled * prices[j], minimum) {
                 quantities[j] = scaled
             } else {
@@ -191,10 +192,22 @@ public enum RebalanceKernel {
         return total
     }
 
+    /// `abs(value / total - target) < drift`, decided exactly as that expression decides it, but dividing only when it
+    /// must: the product with the reciprocal differs from the quotient by a few units in the last place, so unless it
+    /// lands within 1e-15 (relative) of the threshold it gives the same answer. The divider's throughput bounds this loop.
+    @inline(__always)
+    static func isWithinDrift(_ value: Double, total: Double, inverseTotal: Double, target: Double, drift: Double) -> Bool {
+        let estimate = value * inverseTotal
+        let distance = abs(estimate - target), margin = 1e-15 * (abs(estimate) + abs(target) + drift)
+        if distance < drift - margin { return true }
+        if distance > drift + margin { return false }
+        return abs(value / total - target) < drift
+    }
+
     /// Whole lots in `quantity`, allowing for binary rounding just below a whole number.
     @inline(__always)
     static func lots(_ quantity: Double, _ increment: Double) -> Double {
-        (inLots(quantity, increment) + lotTolerance).rounded(.down)
+        (inLots(quantity, increment) + lotTolerance).flooredInline
     }
 
     /// `quantity / increment`. Most names trade in whole shares, and x / 1 is x exactly in IEEE arithmetic: skipping the
