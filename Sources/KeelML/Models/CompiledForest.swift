@@ -24,49 +24,57 @@ struct CompiledForest: Sendable {
     /// missing in every row, so its node always goes left, as `RegressionTree.predict(features:)` takes it. A tree whose
     /// columns differ in length adds nothing.
     init(_ source: [RegressionTree], featureCount: Int) {
-        nodes.reserveCapacity(source.reduce(0) { $0 + $1.feature.count })
-        values.reserveCapacity(nodes.capacity)
-        var queue: [(old: Int, new: Int, level: Int32)] = []
-        var seen: [Bool] = []
-        for tree in source {
+        let total = source.reduce(0) { $0 + $1.feature.count }
+        nodes.reserveCapacity(total)
+        values.reserveCapacity(total)
+        trees.reserveCapacity(source.count)
+        // Breadth-first order: (node in the source tree, its index here, its level). One queue and one seen-mark array
+        // for the whole forest (marked with the tree's number), so compiling allocates nothing per tree or node.
+        var queue: [(old: Int32, new: Int32, level: Int32)] = []
+        var seenBy = [Int32](repeating: -1, count: source.reduce(0) { max($0, $1.feature.count) })
+        for (number, tree) in source.enumerated() {
             let count = tree.feature.count
             guard count > 0, tree.splitBin.count == count, tree.threshold.count == count, tree.left.count == count,
                   tree.right.count == count, tree.value.count == count else { continue }
+            let mark = Int32(number)
             let root = nodes.count
-            seen = [Bool](repeating: false, count: count)
-            seen[0] = true
+            seenBy[0] = mark
             nodes.append(Node(threshold: .infinity, feature: 0, firstChild: Int32(root)))
             values.append(tree.value[0])
             queue.removeAll(keepingCapacity: true)
-            queue.append((0, root, 0))
+            queue.append((0, Int32(root), 0))
             var depth: Int32 = 0
             var head = 0
             while head < queue.count {
                 let (old, new, level) = queue[head]
                 head += 1
                 depth = max(depth, level)
-                let feature = Int(tree.feature[old]), left = Int(tree.left[old]), right = Int(tree.right[old])
-                guard feature >= 0, (0..<count).contains(left), (0..<count).contains(right), left != right, !seen[left], !seen[right] else { continue }
-                seen[left] = true
-                seen[right] = true
-                let firstChild = nodes.count
+                let feature = Int(tree.feature[Int(old)]), left = Int(tree.left[Int(old)]), right = Int(tree.right[Int(old)])
+                guard feature >= 0, (0..<count).contains(left), (0..<count).contains(right), left != right,
+                      seenBy[left] != mark, seenBy[right] != mark else { continue }
+                seenBy[left] = mark
+                seenBy[right] = mark
+                let firstChild = Int32(nodes.count)
                 // A feature the rows do not have is missing in every row: the node always goes left.
-                nodes[new] = feature < featureCount
-                    ? Node(threshold: tree.threshold[old], feature: Int32(feature), firstChild: Int32(firstChild))
-                    : Node(threshold: .infinity, feature: 0, firstChild: Int32(firstChild))
-                for (child, index) in [(left, firstChild), (right, firstChild + 1)] {
-                    nodes.append(Node(threshold: .infinity, feature: 0, firstChild: Int32(index)))
-                    values.append(tree.value[child])
-                    queue.append((child, index, level + 1))
-                }
+                nodes[Int(new)] = feature < featureCount
+                    ? Node(threshold: tree.threshold[Int(old)], feature: Int32(feature), firstChild: firstChild)
+                    : Node(threshold: .infinity, feature: 0, firstChild: firstChild)
+                nodes.append(Node(threshold: .infinity, feature: 0, firstChild: firstChild))
+                nodes.append(Node(threshold: .infinity, feature: 0, firstChild: firstChild + 1))
+                values.append(tree.value[left])
+                values.append(tree.value[right])
+                queue.append((Int32(left), firstChild, level + 1))
+                queue.append((Int32(right), firstChild + 1, level + 1))
             }
             trees.append((Int32(root), depth))
         }
     }
 
-    /// Adds every tree's leaf value, in tree order, to `output[i]` for row i of `features` (row-major,
-    /// `featureCount` per row, every value finite or NaN: NaN compares false and goes left, as missing did in training).
-    func accumulate(features: UnsafeBufferPointer<Double>, featureCount: Int, into output: UnsafeMutableBufferPointer<Double>) {
+    /// Adds every tree's leaf value, in tree order, to `output[i]` for row i of `features`, stored column by column
+    /// (`features[f * rows + i]`, rows = `output.count`, every value finite or NaN: NaN compares false and goes left,
+    /// as missing did in training). By column, because the rows at one node read the same feature: at the root one
+    /// contiguous column, a level down a few, so the reads stay in the nearest cache where row by row they would not.
+    func accumulate(columns features: UnsafeBufferPointer<Double>, into output: UnsafeMutableBufferPointer<Double>) {
         let rows = output.count
         guard rows > 0 else { return }
         var position = [Int32](repeating: 0, count: rows)
@@ -76,12 +84,10 @@ struct CompiledForest: Sendable {
                     for (root, depth) in trees {
                         for row in 0..<rows { position[row] = root }
                         for _ in 0..<depth {
-                            var base = 0
                             for row in 0..<rows {
                                 let node = nodes[Int(position[row])]
-                                let x = features[base + Int(node.feature)]
+                                let x = features[Int(node.feature) &* rows &+ row]
                                 position[row] = node.firstChild &+ (x > node.threshold ? 1 : 0)
-                                base += featureCount
                             }
                         }
                         for row in 0..<rows { output[row] += values[Int(position[row])] }

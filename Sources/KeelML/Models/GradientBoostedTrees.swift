@@ -130,17 +130,18 @@ public struct GBDTModel: Sendable, Codable, Hashable {
     /// leaves added in the same order).
     public func predict(batch rows: [[Double]]) -> [Double] {
         let features = featureNames.count
-        // Missing features are NaN; +∞ becomes NaN too, so one comparison sends every non-finite value left. At least
-        // one column, so a node that always goes left (it reads column 0) has something to read in a model of none.
-        let stride = max(features, 1)
-        var flat = [Double](repeating: .nan, count: rows.count * stride)
+        // Column by column (see `CompiledForest.accumulate`). Missing features are NaN; +∞ becomes NaN too, so one
+        // comparison sends every non-finite value left. At least one column, so a node that always goes left (it
+        // reads column 0) has something to read in a model of none.
+        let count = rows.count
+        var columns = [Double](repeating: .nan, count: count * max(features, 1))
         for (i, row) in rows.enumerated() {
-            for f in 0..<min(features, row.count) where row[f] < .infinity { flat[i * stride + f] = row[f] }
+            for f in 0..<min(features, row.count) where row[f] < .infinity { columns[f * count + i] = row[f] }
         }
-        var output = [Double](repeating: baseScore, count: rows.count)
+        var output = [Double](repeating: baseScore, count: count)
         let forest = CompiledForest(trees, featureCount: features)
-        flat.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { forest.accumulate(features: input, featureCount: stride, into: $0) }
+        columns.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { forest.accumulate(columns: input, into: $0) }
         }
         return output
     }
