@@ -154,19 +154,17 @@ public struct SignalBacktester: Sendable {
         series.volume.withUnsafeBufferPointer { volume in
         equity.withUnsafeMutableBufferPointer { curve in
             let bars = Bars(open: open, high: high, low: low, close: close, volume: volume)
-            // One loop per way of keeping the equity and per fill timing, chosen once here, so each is specialised
-            // whether or not the caller inlines `run`: a per-bar test of `statistics` and `recordEquity` cost a third of
-            // the bar, and with fills at the close known statically the loop carries no working order at all.
-            let atClose = execution.timing == .close
-            @inline(__always) func replay<Sink: EquitySink>(_ sink: Sink) -> Account {
-                atClose ? self.replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: sink, timing: FillsAtClose.self)
-                    : self.replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: sink, timing: FillsAtNextBar.self)
-            }
+            // One loop per way of keeping the equity, chosen once here, so each is specialised whether or not the
+            // caller inlines `run` (a per-bar test of `statistics` and `recordEquity` cost a third of the bar).
             switch (statistics, recordEquity) {
-            case (nil, true): account = replay(CurveSink(curve: curve))
-            case (nil, false): account = replay(FinalSink(curve: curve))
-            case (let statistics?, true): account = replay(StatisticsSink(inner: CurveSink(curve: curve), statistics: statistics))
-            case (let statistics?, false): account = replay(StatisticsSink(inner: FinalSink(curve: curve), statistics: statistics))
+            case (nil, true): account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: CurveSink(curve: curve))
+            case (nil, false): account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: FinalSink(curve: curve))
+            case (let statistics?, true):
+                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger,
+                                 sink: StatisticsSink(inner: CurveSink(curve: curve), statistics: statistics))
+            case (let statistics?, false):
+                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger,
+                                 sink: StatisticsSink(inner: FinalSink(curve: curve), statistics: statistics))
             }
         }}}}}}
         return BacktestResult(timestamps: timestamps, equity: equity, roundTrips: RoundTripsOnRead(ledger: ledger, symbol: symbol, timestamps: timestamps),
@@ -191,10 +189,10 @@ public struct SignalBacktester: Sendable {
 
     /// The bar loop: orders, fills, the account, and each bar's equity handed to `sink`.
     @inlinable @inline(__always)
-    func replay<S: SignalStrategy, Sink: EquitySink, Timing: StaticFillTiming>(_ strategy: inout S, bars: Bars, count n: Int, account: Account,
-                                                                              ledger: inout [Fill], sink: Sink, timing: Timing.Type) -> Account {
+    func replay<S: SignalStrategy, Sink: EquitySink>(_ strategy: inout S, bars: Bars, count n: Int, account: Account, ledger: inout [Fill],
+                                                    sink: Sink) -> Account {
         let execution = self.execution
-        let fillAtClose = Timing.atClose
+        let fillAtClose = execution.timing == .close
         let readsVolume = execution.slippage.readsVolume
         let (open, high, low, close, volume) = (bars.open, bars.high, bars.low, bars.close, bars.volume)
         var state = account
@@ -246,23 +244,6 @@ public struct SignalBacktester: Sendable {
         }
         return state
     }
-}
-
-/// The execution model's fill timing as a type, so the bar loop is compiled once for each: at the close, a strategy
-/// that only sets targets never leaves an order working, and the loop keeps no per-bar test for one.
-@usableFromInline
-protocol StaticFillTiming {
-    static var atClose: Bool { get }
-}
-
-@usableFromInline
-enum FillsAtClose: StaticFillTiming {
-    @inlinable static var atClose: Bool { true }
-}
-
-@usableFromInline
-enum FillsAtNextBar: StaticFillTiming {
-    @inlinable static var atClose: Bool { false }
 }
 
 /// Where a run's loop puts each bar's equity.
