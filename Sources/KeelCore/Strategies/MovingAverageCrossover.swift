@@ -26,46 +26,36 @@ public struct MovingAverageCrossover: SignalStrategy, Sendable {
     public mutating func decide(_ bars: BarWindow) -> SignalDecision {
         let t = bars.current
         let c = bars.close(t)
-        // Past the warm-up (every bar but the first `slow`): one test instead of the warm-up's four, the same
-        // operations in the same order as below, so the same sums to the last bit.
+        fastSum += c
+        slowSum += c
+        // fast and slow are at least 1 (the initialiser clamps them), so the lagged reads are inside the window.
+        // Past the warm-up (every bar but the first `slow`) one test of the bar against the periods, not the warm-up's
+        // four: the periods are run-time values in a general call or a sweep, where those tests cost a tenth of a bar.
         if t >= slow {
-            fastSum += c
-            slowSum += c
             fastSum -= bars.close(lagging: fast)
             slowSum -= bars.close(lagging: slow)
             if exponential {
                 slowEMA += (c - slowEMA) * 2 / Double(slow + 1)
                 fastEMA += (c - fastEMA) * 2 / Double(fast + 1)
-                return .target(fastEMA > slowEMA ? quantity : 0)
             }
-            let means = SIMD2(fastSum, slowSum) / lengths
-            return .target(means.x > means.y ? quantity : 0)
+            return signal
         }
-        fastSum += c
-        slowSum += c
-        // fast and slow are at least 1 (the initialiser clamps them), so these reads are inside the window.
+        // The warm-up: the fast window fills first (its mean seeds the fast EMA), then the slow one (likewise).
         if t >= fast { fastSum -= bars.close(lagging: fast) }
-        if t >= slow { slowSum -= bars.close(lagging: slow) }
-        guard t >= slow - 1 else {
-            if t == fast - 1 { fastEMA = fastSum / Double(fast) }
-            if t >= fast { fastEMA += (c - fastEMA) * 2 / Double(fast + 1) }
-            return .hold
-        }
-        let signal: Bool
-        if exponential {
-            if t == slow - 1 {
-                slowEMA = slowSum / Double(slow)
-            } else {
-                slowEMA += (c - slowEMA) * 2 / Double(slow + 1)
-            }
-            if t >= fast { fastEMA += (c - fastEMA) * 2 / Double(fast + 1) }
-            signal = fastEMA > slowEMA
-        } else {
-            // Divide as the reference loop does, so near-ties resolve identically; both means in one vector division
-            // (each lane is the same IEEE quotient), since the dividers' throughput bounds this loop.
-            let means = SIMD2(fastSum, slowSum) / lengths
-            signal = means.x > means.y
-        }
-        return .target(signal ? quantity : 0)
+        if t == fast - 1 { fastEMA = fastSum / Double(fast) }
+        if t >= fast { fastEMA += (c - fastEMA) * 2 / Double(fast + 1) }
+        guard t == slow - 1 else { return .hold }
+        slowEMA = slowSum / Double(slow)
+        return signal
+    }
+
+    /// Long while the fast average is above the slow one.
+    @inlinable @inline(__always)
+    var signal: SignalDecision {
+        if exponential { return .target(fastEMA > slowEMA ? quantity : 0) }
+        // Divide as the reference loop does, so near-ties resolve identically; both means in one vector division
+        // (each lane is the same IEEE quotient), since the dividers' throughput bounds this loop.
+        let means = SIMD2(fastSum, slowSum) / lengths
+        return .target(means.x > means.y ? quantity : 0)
     }
 }
