@@ -47,6 +47,8 @@ struct ObservabilityTests {
     func scrapeToken(database: TestDatabase) async throws {
         let token = "scrape-0123456789abcdef-token"
         try await KeelTestApp.run(on: database, configure: { $0.metricsToken = token }) { app in
+            // One request first, so the request counter exists whichever test ran before in this process.
+            _ = try await app.app.testing().sendRequest(.GET, "/health")
             let scraped = try await app.app.testing().sendRequest(.GET, "/metrics", headers: ["Authorization": "Bearer \(token)"])
             #expect(scraped.status == .ok)
             #expect(scraped.body.string.contains("http_requests_total"), "\(scraped.body.string.prefix(300))")
