@@ -9,10 +9,12 @@ import KeelWeb
 public struct DataQuery: Sendable {
     let context: ServiceContext
     let marketData: MarketDataQueries
+    let corporateActions: CorporateActionService
 
-    public init(context: ServiceContext, marketData: MarketDataQueries) {
+    public init(context: ServiceContext, marketData: MarketDataQueries, corporateActions: CorporateActionService) {
         self.context = context
         self.marketData = marketData
+        self.corporateActions = corporateActions
     }
 
     public func load(symbol asked: String?, severity wanted: String?, done: String? = nil, error: String? = nil,
@@ -24,7 +26,7 @@ public struct DataQuery: Sendable {
             (try await session.pipeline.list(limit: 20), try await session.marketBars.symbols(interval: "1d"), try await session.marketBars.newestBarTime())
         }
         // The list applies the splits now due first, as the API's does, so a split never shows scheduled after it began.
-        let splits = try await CorporateActionService(context: context).splits(symbol: nil, limit: 50, by: reader.principal)
+        let splits = try await corporateActions.splits(symbol: nil, limit: 50, by: reader.principal)
         let counts = try await marketData.issueCounts(symbol: nil)
         let bySeverity = ["critical", "error", "warning"].map { level in (level, counts.filter { $0.severity == level }.reduce(0) { $0 + $1.count }) }
         let issues = try await marketData.issues(symbol: nil, severity: severity, kind: nil, limit: 100)

@@ -118,7 +118,8 @@ func registerRoutes(_ app: Application, services keel: KeelServices, configurati
         WorkspaceGoalsController(query: GoalsQuery(context: context, goals: keel.goals), goals: keel.goals),
         WorkspaceModelsController(query: ModelsQuery(context: context, models: keel.models, jobs: keel.jobs), models: keel.models,
                                   training: keel.training, jobs: keel.jobs),
-        WorkspaceDataController(query: DataQuery(context: context, marketData: keel.marketData), corporateActions: CorporateActionService(context: context)),
+        WorkspaceDataController(query: DataQuery(context: context, marketData: keel.marketData, corporateActions: keel.corporateActions),
+                                corporateActions: keel.corporateActions),
         WorkspaceBacktestsController(query: BacktestsQuery(context: context, backtests: keel.backtests), backtests: keel.backtests, jobs: keel.jobs),
     ] {
         try app.registerSessionPages(pages, on: sessionPages)

@@ -126,8 +126,8 @@ public struct GBDTModel: Sendable, Codable, Hashable {
     }
 
     /// Predictions for many rows at once (`rows[i]` holds row i's features), tree by tree over the whole batch:
-    /// what the live path uses for a universe. Equal to `predict(features:)` row by row, bit for bit (the same
-    /// leaves added in the same order).
+    /// what the live path uses for a universe. Equal to walking each tree with `RegressionTree.predict(features:)`
+    /// row by row, bit for bit (the same leaves added in the same order).
     public func predict(batch rows: [[Double]]) -> [Double] {
         let features = featureNames.count
         // Column by column (see `CompiledForest.accumulate`). Missing features are NaN; +∞ becomes NaN too, so one
