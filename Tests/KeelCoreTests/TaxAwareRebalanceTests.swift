@@ -16,8 +16,8 @@ struct TaxAwareRebalanceTests {
         try book.buy(lotID: "L1", symbol: "AAPL", quantity: 100, price: 150, fees: 0, on: TaxLotTests.day("2024-01-02"))
         try book.sell(saleID: "S", symbol: "AAPL", quantity: 100, price: 120, fees: 0, on: TaxLotTests.day("2024-05-20"))
         let snapshot = Self.snapshot([], prices: ["AAPL": 120, "MSFT": 400], cash: 100_000)
-        let (targets, reasons) = TaxAwareRebalance.adjust(targets: ["AAPL": 0.5, "MSFT": 0.5], snapshot: snapshot, book: book, on: Self.today, settings: .init())
-        #expect(targets["AAPL"] == 0 && targets["MSFT"] == 0.5)
+        let (targets, reasons, _) = TaxAwareRebalance.adjust(targets: ["AAPL": 0.5, "MSFT": 0.5], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(targets["AAPL"] == 0 && targets["MSFT"] == 1, "the held-back weight goes to MSFT: \(targets)")
         #expect(reasons["AAPL"]?.contains("wash sale") == true && reasons["AAPL"]?.contains("2024-06-20") == true, "\(reasons)")
         let later = TaxAwareRebalance.adjust(targets: ["AAPL": 0.5], snapshot: snapshot, book: book, on: TaxLotTests.day("2024-06-20"), settings: .init())
         #expect(later.targets["AAPL"] == 0.5 && later.reasons.isEmpty)
@@ -25,13 +25,58 @@ struct TaxAwareRebalanceTests {
         #expect(knowingly.targets["AAPL"] == 0.5)
     }
 
-    @Test func aLossSaleWithSharesBoughtInTheLast30DaysHeldIsNotMade() throws {
+    @Test func aLossSaleSellsTheRecentSharesFirstWhenThatAvoidsTheWashSale() throws {
         var book = TaxLotBook()
         try book.buy(lotID: "old", symbol: "AAPL", quantity: 100, price: 150, fees: 0, on: TaxLotTests.day("2024-01-02"))
         try book.buy(lotID: "new", symbol: "AAPL", quantity: 100, price: 125, fees: 0, on: TaxLotTests.day("2024-05-25"))
         let snapshot = Self.snapshot([("AAPL", 200)], prices: ["AAPL": 120], cash: 24_000)
-        let (targets, reasons) = TaxAwareRebalance.adjust(targets: ["AAPL": 0.25], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        // FIFO would sell the old lot at a loss while the new one (9 days old) stays held: a wash sale. Selling the new
+        // shares first leaves nothing to replace the loss.
+        var fifo = book
+        let washed = try fifo.sell(saleID: "S", symbol: "AAPL", quantity: 100, price: 120, fees: 0, on: Self.today)
+        #expect(washed.realized.contains { $0.washDisallowed > 0 })
+        let (targets, reasons, chosen) = TaxAwareRebalance.adjust(targets: ["AAPL": 0.25], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(targets["AAPL"] == 0.25 && reasons["AAPL"] == nil, "\(reasons)")
+        #expect(chosen["AAPL"] == ["new", "old"])
+        var planned = book
+        let sale = try planned.sell(saleID: "S", symbol: "AAPL", quantity: 100, price: 120, fees: 0, on: Self.today, method: .specific(try #require(chosen["AAPL"])))
+        #expect(sale.realized.map(\.lotID) == ["new"] && sale.realized.allSatisfy { $0.washDisallowed == 0 })
+    }
+
+    @Test func aLossSaleThatRecentSharesWouldWashWhicheverLotsItSellsIsNotMade() throws {
+        var book = TaxLotBook()
+        try book.buy(lotID: "old", symbol: "AAPL", quantity: 100, price: 150, fees: 0, on: TaxLotTests.day("2024-01-02"))
+        try book.buy(lotID: "new1", symbol: "AAPL", quantity: 50, price: 125, fees: 0, on: TaxLotTests.day("2024-05-25"))
+        try book.buy(lotID: "new2", symbol: "AAPL", quantity: 50, price: 124, fees: 0, on: TaxLotTests.day("2024-05-28"))
+        let snapshot = Self.snapshot([("AAPL", 200)], prices: ["AAPL": 120], cash: 24_000)
+        // 25 shares to sell: the first recent lot's are sold at a loss while the second recent lot stays held.
+        let target = (200.0 - 25) * 120 / 48_000
+        let (targets, reasons, chosen) = TaxAwareRebalance.adjust(targets: ["AAPL": target], snapshot: snapshot, book: book, on: Self.today, settings: .init())
         #expect(targets["AAPL"] == snapshot.weight(of: "AAPL") && reasons["AAPL"]?.contains("wash sale") == true, "\(reasons)")
+        #expect(chosen.isEmpty)
+    }
+
+    @Test func aPurchaseHeldBackAsAWashSaleLeavesItsWeightToTheOtherNames() throws {
+        var book = TaxLotBook()
+        try book.buy(lotID: "L1", symbol: "AAPL", quantity: 100, price: 150, fees: 0, on: TaxLotTests.day("2024-01-02"))
+        try book.sell(saleID: "S", symbol: "AAPL", quantity: 100, price: 120, fees: 0, on: TaxLotTests.day("2024-05-20"))
+        let snapshot = Self.snapshot([], prices: ["AAPL": 120, "MSFT": 400, "NVDA": 100, "TSLA": 200], cash: 100_000)
+        let wanted = ["AAPL": 0.3, "MSFT": 0.3, "NVDA": 0.2, "TSLA": 0.0]
+        let (targets, reasons, _) = TaxAwareRebalance.adjust(targets: wanted, snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(targets["AAPL"] == 0)
+        // Pro rata to the others' targets (0.3 : 0.2), the total unchanged; a name the strategy does not want gets none.
+        #expect(abs((targets["MSFT"] ?? 0) - 0.48) < 1e-12 && abs((targets["NVDA"] ?? 0) - 0.32) < 1e-12, "\(targets)")
+        #expect(targets["TSLA"] == 0 && reasons["TSLA"] == nil)
+        #expect(abs(targets.values.reduce(0, +) - wanted.values.reduce(0, +)) < 1e-12)
+        #expect(reasons["MSFT"]?.contains("held back") == true, "\(reasons)")
+        // At most to the maximum weight: MSFT fills to 0.4, NVDA takes 0.2 + 0.2 of the rest; 0.1 stays cash.
+        var capped = TaxAwareRebalance.Settings()
+        capped.maxWeight = 0.4
+        let within = TaxAwareRebalance.adjust(targets: wanted, snapshot: snapshot, book: book, on: Self.today, settings: capped)
+        #expect(abs((within.targets["MSFT"] ?? 0) - 0.4) < 1e-12 && abs((within.targets["NVDA"] ?? 0) - 0.4) < 1e-12, "\(within.targets)")
+        // Nothing held back, nothing moved.
+        let later = TaxAwareRebalance.adjust(targets: wanted, snapshot: snapshot, book: book, on: TaxLotTests.day("2024-06-20"), settings: .init())
+        #expect(later.targets == wanted && later.reasons.isEmpty)
     }
 
     @Test func driftSalesStopWhereTheTaxExceedsTheTolerance() throws {
@@ -39,7 +84,7 @@ struct TaxAwareRebalanceTests {
         // A short-term gain of 100 a share on a 200 price: 37 of tax a share, far above 10% of 200.
         try book.buy(lotID: "gain", symbol: "NVDA", quantity: 100, price: 100, fees: 0, on: TaxLotTests.day("2024-03-01"))
         let snapshot = Self.snapshot([("NVDA", 100)], prices: ["NVDA": 200], cash: 20_000)
-        let (targets, reasons) = TaxAwareRebalance.adjust(targets: ["NVDA": 0.25], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        let (targets, reasons, _) = TaxAwareRebalance.adjust(targets: ["NVDA": 0.25], snapshot: snapshot, book: book, on: Self.today, settings: .init())
         #expect(targets["NVDA"] == snapshot.weight(of: "NVDA") && reasons["NVDA"]?.hasPrefix("not sold") == true, "\(reasons)")
         // An exit sells whatever the tax.
         let exit = TaxAwareRebalance.adjust(targets: [:], snapshot: snapshot, book: book, on: Self.today, settings: .init())
@@ -74,8 +119,11 @@ struct TaxAwareRebalanceTests {
         var book = TaxLotBook(identical: SubstantiallyIdentical(groups: [["VOO", "IVV"]]))
         try book.buy(lotID: "L", symbol: "VOO", quantity: 10, price: 450, fees: 0, on: TaxLotTests.day("2023-01-03"))
         let snapshot = Self.snapshot([("VOO", 10)], prices: ["VOO": 400, "IVV": 400, "VTI": 200])
-        let (targets, reasons) = TaxAwareRebalance.adjust(targets: ["IVV": 0.5, "VTI": 0.5], snapshot: snapshot, book: book, on: Self.today, settings: .init())
-        #expect(targets["IVV"] == 0 && reasons["IVV"]?.contains("VOO") == true && targets["VTI"] == 0.5, "\(reasons)")
+        let (targets, reasons, _) = TaxAwareRebalance.adjust(targets: ["IVV": 0.5, "VTI": 0.5], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(targets["IVV"] == 0 && reasons["IVV"]?.contains("VOO") == true && targets["VTI"] == 1, "\(reasons)")
+        // VOO itself, sold at a loss in this plan, takes none of IVV's weight.
+        let keeping = TaxAwareRebalance.adjust(targets: ["VOO": 0.1, "IVV": 0.5, "VTI": 0.4], snapshot: snapshot, book: book, on: Self.today, settings: .init())
+        #expect(keeping.targets["VTI"] == 0.9 && keeping.targets["VOO"] == 0.1, "\(keeping.targets)")
     }
 }
 

@@ -205,6 +205,54 @@ struct TaxLotLedgerTests {
         }
     }
 
+    @Test("a trim whose lots by FIFO a recent purchase would wash sells the recent shares first: the order carries the lots, no loss is disallowed",
+          arguments: TestDatabase.available)
+    func aTrimSellsRecentSharesFirstToAvoidAWashSale(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let scenario = try await TradingScenario.make(app)
+            #expect(try await scenario.execute(app, batchID: try await scenario.approvedBatch(app), dryRun: false).status == .ok)
+            let held = try await app.database.read { try await $0.ledger.positions(accountHash: scenario.accountHash) }
+            let position = try #require(held.filter { $0.quantity >= 20 && $0.quantity == $0.quantity.roundedToCents && !$0.symbol.contains("-") }
+                .min { $0.symbol < $1.symbol }, "\(held)")
+            let symbol = position.symbol, recentShares: Decimal = 5
+            // Most of the position as an old lot bought at twice today's cost (a loss), the rest bought today.
+            let today = CivilDay(app.services.context.clock.now())
+            let old = today.adding(days: -90).description
+            try await app.database.write { session in
+                try await session.sql.raw("DELETE FROM tax_lots WHERE account_hash = \(bind: scenario.accountHash) AND symbol = \(bind: symbol)").run()
+                for (id, quantity, day, basis) in [("old-lot", position.quantity - recentShares, old, (position.quantity - recentShares) * position.averageCost * 2),
+                                                   ("recent-lot", recentShares, today.description, recentShares * position.averageCost)] {
+                    try await session.sql.raw("""
+                        INSERT INTO tax_lots (lot_id, account_hash, symbol, acquired_on, held_since, quantity, cost_basis, basis_known,
+                                              replacement_shares, wash_adjustment, opened_by)
+                        VALUES (\(bind: id), \(bind: scenario.accountHash), \(bind: symbol), \(bind: day), \(bind: day), \(bind: quantity),
+                                \(bind: basis), \(bind: true), \(bind: Decimal(0)), \(bind: Decimal(0)), \(bind: "test"))
+                        """).run()
+                }
+            }
+            // A lower maximum weight trims every name, this one included.
+            let weight = (position.quantity * position.averageCost).doubleValue / 100_000
+            #expect(try await app.request(.PUT, "/api/clients/\(scenario.clientID)/preferences", token: scenario.token,
+                                          json: ["max_weight": (weight * 0.6 * 1_000).rounded() / 1_000]).status == .ok)
+            let trim = try await scenario.rebalance(app, requireApproval: false, maxPositions: 10)
+            let batchID = try #require(trim.object.string("batch_id"), "\(trim)")
+            let sale = try #require(trim.object.objects("orders").first { $0.string("symbol") == symbol && $0.string("side") == "sell" }, "\(trim)")
+            let orderID = try #require(sale.string("order_id"))
+            let adjustments = (trim.object["tax"] as? [String: Any])?["adjustments"] as? [String: String] ?? [:]
+            #expect(adjustments[symbol] == nil, "the trim is made, not held back: \(adjustments)")
+            let instructions = try await app.database.read { try await $0.batches.lotInstructions(orderIDs: [orderID]) }
+            #expect(instructions[orderID]?.first == "recent-lot", "\(instructions)")
+
+            #expect(try await scenario.execute(app, batchID: batchID, dryRun: false).status == .ok)
+            let year = today.components.year
+            let realized = try await app.request(.GET, "/api/clients/\(scenario.clientID)/tax/realized?year=\(year)", token: scenario.token).object.objects("lots")
+            let rows = realized.filter { $0.string("symbol") == symbol }
+            #expect(rows.first?.string("lot_id") == "recent-lot", "the recent shares are sold first: \(rows)")
+            #expect(realized.allSatisfy { Self.decimal($0["wash_sale_disallowed"]) == 0 }, "no loss disallowed: \(realized)")
+            #expect(try await app.services.tax.mismatches(accountHashes: [scenario.accountHash]).isEmpty)
+        }
+    }
+
     @Test("concurrent preference updates keep every field, and concurrent group and substitute replacements all succeed (serialised by the database)",
           arguments: TestDatabase.available)
     func concurrentTaxSettings(database: TestDatabase) async throws {

@@ -161,6 +161,7 @@ public struct PortfolioBacktester: Sendable {
                 if let tax, tax.aware {
                     let day = CivilDay(market.timestamps[t])
                     var settings = tax.settings
+                    settings.maxWeight = plannerSettings.maxWeight
                     settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
                     var harvesting = tax.harvesting
                     if let listed = harvesting?.substitutes {

@@ -5,7 +5,10 @@ import Foundation
 /// 1. Never a wash sale by itself: a purchase of a security (or one marked substantially identical) that realised a
 ///    loss in the last 30 days is skipped, as is a purchase of one whose loss this plan realises; a partial sale that
 ///    would realise a loss while shares bought in the last 30 days stay held is skipped. (The advisor can ask for it
-///    knowingly: `allowWashSales`.)
+///    knowingly: `allowWashSales`.) What a held-back purchase would have bought is spread over the plan's other names
+///    pro rata, so the account keeps the strategy's exposure instead of holding the cash. A partial sale whose lots
+///    (by the client's method) would be washed by shares bought in the last 30 days sells those recent shares first
+///    when that avoids the wash sale (the lots it sells are in `chosenLots`).
 /// 2. A sale that only corrects drift (the target keeps some of the position) sells its cheapest-tax lots first and
 ///    stops where the tax would exceed `driftTaxTolerance` × the value sold; exits (target 0) sell in full.
 /// 3. Drift sales are trimmed, the costliest tax per dollar first, so the year's net realised gains stay within the
@@ -21,6 +24,8 @@ public enum TaxAwareRebalance {
         public var allowWashSales: Bool
         /// Symbols whose sale sells these lots first (a harvest's loss lots) instead of by `method`.
         public var chosenLots: [String: [String]] = [:]
+        /// The account's maximum weight per name: a held-back purchase's weight raises the others at most to it.
+        public var maxWeight: Double = 1
 
         public func method(for symbol: String) -> LotMethod { chosenLots[symbol].map(LotMethod.specific) ?? method }
 
@@ -37,12 +42,14 @@ public enum TaxAwareRebalance {
 
     /// The adjusted targets and, per symbol changed, why.
     public static func adjust(targets: [String: Double], snapshot: PortfolioSnapshot, book: TaxLotBook, on day: CivilDay,
-                              settings: Settings) -> (targets: [String: Double], reasons: [String: String]) {
+                              settings: Settings) -> (targets: [String: Double], reasons: [String: String], chosenLots: [String: [String]]) {
         var adjusted = targets
         var reasons: [String: String] = [:]
+        var chosenLots: [String: [String]] = [:]
         let total = snapshot.totalValue
-        guard total > 0 else { return (targets, [:]) }
+        guard total > 0 else { return (targets, [:], [:]) }
         func money(_ value: Decimal) -> String { "$" + NSDecimalNumber(decimal: value.roundedToCents).stringValue }
+        func percent(_ weight: Double) -> String { String(format: "%.2f%%", weight * 100) }
 
         // Sales first: which realise a loss (their identical securities must not be bought), which are trimmed.
         var lossSold: Set<String> = []
@@ -54,10 +61,23 @@ public enum TaxAwareRebalance {
             let held = snapshot.quantity(of: symbol)
             let wanted = min(held, Decimal((current - target)) * total / price)
             guard wanted > 0 else { continue }
+            let quantity = min(wanted, book.held(symbol))
             var trial = book
-            guard let sale = try? trial.sell(saleID: "plan", symbol: symbol, quantity: min(wanted, book.held(symbol)), price: price, fees: 0,
+            guard var sale = try? trial.sell(saleID: "plan", symbol: symbol, quantity: quantity, price: price, fees: 0,
                                              on: day, method: settings.method(for: symbol), rates: settings.rates) else { continue }
-            let washed = sale.realized.reduce(Decimal(0)) { $0 + $1.washDisallowed }
+            var washed = sale.realized.reduce(Decimal(0)) { $0 + $1.washDisallowed }
+            if washed > 0, !settings.allowWashSales, settings.chosenLots[symbol] == nil,
+               let avoiding = washAvoidingOrder(symbol: symbol, book: book, price: price, on: day, settings: settings) {
+                // Selling the recent shares first leaves none to replace the loss: the same sale without the wash.
+                var retry = book
+                if let second = try? retry.sell(saleID: "plan", symbol: symbol, quantity: quantity, price: price, fees: 0, on: day,
+                                                method: .specific(avoiding), rates: settings.rates),
+                   second.realized.allSatisfy({ $0.washDisallowed == 0 }) {
+                    sale = second
+                    washed = 0
+                    chosenLots[symbol] = avoiding
+                }
+            }
             if washed > 0 && !settings.allowWashSales {
                 adjusted[symbol] = current
                 reasons[symbol] = "not sold: \(money(washed)) of its loss would be disallowed as a wash sale (shares bought in the last 30 days are held)"
@@ -116,17 +136,58 @@ public enum TaxAwareRebalance {
         }
 
         // Purchases: none that would make a loss (realised recently or in this plan) a wash sale.
-        guard !settings.allowWashSales else { return (adjusted, reasons) }
+        guard !settings.allowWashSales else { return (adjusted, reasons, chosenLots) }
+        var held: [String] = []
         for (symbol, target) in targets.sorted(by: { $0.key < $1.key }) where target > snapshot.weight(of: symbol) {
             if let loss = book.lossReplaced(buying: symbol, on: day) {
                 adjusted[symbol] = snapshot.weight(of: symbol)
+                held.append(symbol)
                 reasons[symbol] = "not bought: it would disallow the loss \(loss.symbol) realised on \(loss.soldOn) (wash sale); buying is fine from \(loss.soldOn.adding(days: TaxLotBook.washWindowDays + 1))"
             } else if let sold = lossSold.first(where: { book.identical.same($0, symbol) }) {
                 adjusted[symbol] = snapshot.weight(of: symbol)
+                held.append(symbol)
                 reasons[symbol] = "not bought: this plan sells \(sold) at a loss, which buying it would disallow (wash sale)"
             }
         }
-        return (adjusted, reasons)
+        // What a held-back purchase would have bought goes to the plan's other names, not to cash: the account keeps
+        // the exposure the strategy chose.
+        var heldBack = held.reduce(0.0) { $0 + max(0, (targets[$1] ?? 0) - (adjusted[$1] ?? 0)) }
+        // Only names the rules left alone and that could be bought without a wash sale themselves.
+        var open = targets.keys.sorted().filter { symbol in
+            (targets[symbol] ?? 0) > 0 && reasons[symbol] == nil && (adjusted[symbol] ?? 0) < settings.maxWeight
+                && book.lossReplaced(buying: symbol, on: day) == nil && !lossSold.contains { book.identical.same($0, symbol) }
+        }
+        var raised: [String: Double] = [:]
+        // Pro rata to their targets, filling each to the maximum weight at most (each round fills one name or gives
+        // everything); what no name can take stays cash.
+        for _ in 0...open.count where heldBack > 1e-12 && !open.isEmpty {
+            let openWeight = open.reduce(0.0) { $0 + (targets[$1] ?? 0) }
+            var given = 0.0
+            for symbol in open {
+                let share = min(heldBack * (targets[symbol] ?? 0) / openWeight, settings.maxWeight - (adjusted[symbol] ?? 0))
+                adjusted[symbol, default: 0] += share
+                raised[symbol, default: 0] += share
+                given += share
+            }
+            heldBack -= given
+            open.removeAll { (adjusted[$0] ?? 0) >= settings.maxWeight - 1e-12 }
+        }
+        for (symbol, share) in raised where share > 0 {
+            reasons[symbol] = "raised by \(percent(share)) from purchases held back as wash sales"
+        }
+        return (adjusted, reasons, chosenLots)
+    }
+
+    /// The lots of `symbol` with those bought in the last 30 days first (they would replace any loss the sale
+    /// realises), then the client's method; nil when none was bought in that window.
+    static func washAvoidingOrder(symbol: String, book: TaxLotBook, price: Decimal, on day: CivilDay, settings: Settings) -> [String]? {
+        let recent = book.lots.filter {
+            $0.symbol == symbol && $0.replacementShares == 0 && $0.acquiredOn <= day && day.number - $0.acquiredOn.number <= TaxLotBook.washWindowDays
+        }
+        guard !recent.isEmpty else { return nil }
+        let ids = Set(recent.map(\.lotID))
+        let byMethod = book.order(symbol: symbol, method: settings.method, price: price, on: day, rates: settings.rates)
+        return byMethod.filter(ids.contains) + byMethod.filter { !ids.contains($0) }
     }
 
     static func taxPerShare(_ row: RealizedLot, _ rates: TaxRates) -> Decimal {

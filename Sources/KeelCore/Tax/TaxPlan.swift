@@ -21,7 +21,7 @@ public enum TaxPlan {
                                inForce: [TaxLossHarvesting.InForce], harvestNew: Bool) -> Result {
         let ruled = TaxAwareRebalance.adjust(targets: wanted, snapshot: snapshot, book: book, on: day, settings: settings)
         guard let harvesting else {
-            return Result(targets: ruled.targets, reasons: ruled.reasons, harvests: [], swapBacks: [], chosenLots: [:])
+            return Result(targets: ruled.targets, reasons: ruled.reasons, harvests: [], swapBacks: [], chosenLots: ruled.chosenLots)
         }
         let retargeted = TaxLossHarvesting.retarget(ruled.targets, wanted: wanted, snapshot: snapshot, book: book, on: day, inForce: inForce,
                                                     settings: harvesting, harvestNew: harvestNew)
@@ -36,14 +36,17 @@ public enum TaxPlan {
         var reasons = ruled.reasons.merging(retargeted.notes) { first, second in first + "; " + second }
         reasons.merge(final.reasons) { first, second in first == second || first.contains(second) ? first : first + "; " + second }
         var targets = final.targets
+        var chosenLots = final.chosenLots.merging(harvests.map { ($0.symbol, $0.lotIDs) }) { _, harvest in harvest }
         for dropped in retargeted.harvests where !harvests.contains(dropped) {
-            // Undone: the name back to the rules' target, the substitute (neither held nor wanted) to nothing.
+            // Undone: the name back to the rules' target and the lots they chose for it, the substitute (neither held
+            // nor wanted) to nothing.
             targets[dropped.symbol] = ruled.targets[dropped.symbol]
+            chosenLots[dropped.symbol] = ruled.chosenLots[dropped.symbol]
             targets[dropped.substitute] = 0
             reasons[dropped.symbol] = "not harvested: the tax rules hold back its sale or its substitute's purchase"
         }
         return Result(targets: targets, reasons: reasons, harvests: harvests, swapBacks: retargeted.swapBacks,
-                      chosenLots: Dictionary(harvests.map { ($0.symbol, $0.lotIDs) }, uniquingKeysWith: { first, _ in first }))
+                      chosenLots: chosenLots)
     }
 
     /// Each harvest's sale sells at least its loss lots: a plan's rounding or drift threshold may sell fewer, and a

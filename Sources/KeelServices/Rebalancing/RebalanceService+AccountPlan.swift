@@ -54,6 +54,7 @@ extension RebalanceService {
         // A taxable account: the tax rules adjust the targets before the orders are planned.
         var taxSettings = tax?.settings
         taxSettings?.allowWashSales = account.request.allowWashSales
+        taxSettings?.maxWeight = account.preferences.maxWeight
         var taxAdjustments: [String: String] = [:]
         // The tax rules, and for clients who harvest: a harvest in force keeps its substitute in place on any plan;
         // the cycle's plans also harvest new losses and swap substitutes back.
@@ -84,7 +85,8 @@ extension RebalanceService {
                                adjustments: taxAdjustments, washSalesAllowed: settings.allowWashSales)
         } }
         try checkOpenBatches(open, request: account.request)
-        let planned = try batch(account, plan: plan, targets: targets, steering: steering, staleExcluded: staleExcluded, taxNotes: taxNotes, open: open,
+        let planned = try batch(account, plan: plan, targets: targets, steering: steering, staleExcluded: staleExcluded, taxNotes: taxNotes,
+                                lotInstructions: taxSettings?.chosenLots ?? [:], open: open,
                                 principal: principal, settings: settings, now: now)
         guard case .new(let batch, let supersedes, _) = planned, let taxPlan, let inForce = tax?.harvesting?.inForce else { return planned }
         return .new(batch, supersedes: supersedes, harvests: harvestWrites(taxPlan, inForce: inForce, batch: batch, now: now))
@@ -167,7 +169,7 @@ extension RebalanceService {
     /// approval; or the identical batch already waiting, untouched and unexpired (concurrent duplicates of one
     /// request end with one batch, not a chain of superseded ones).
     static func batch(_ account: Admitted, plan: RebalancePlanner.Plan, targets: Targets, steering: GoalSteering?, staleExcluded: [String: String],
-                      taxNotes: PlanNotes.TaxNotes?, open: [BatchRecord], principal: Principal, settings: ServiceSettings, now: Date) throws -> Planned {
+                      taxNotes: PlanNotes.TaxNotes?, lotInstructions: [String: [String]], open: [BatchRecord], principal: Principal, settings: ServiceSettings, now: Date) throws -> Planned {
         let request = account.request, preferences = account.preferences
         let requireApproval = account.requireApproval
         let status: BatchStatus = requireApproval ? .pendingApproval : .approved
@@ -177,7 +179,8 @@ extension RebalanceService {
             BatchOrderRecord(orderID: UUID().uuidString.lowercased(), batchID: batchID, sequence: index + 1, symbol: order.symbol,
                              side: order.side, quantity: order.quantity, referencePrice: order.referencePrice,
                              estimatedNotional: order.estimatedNotional, currentWeight: order.currentWeight,
-                             targetWeight: order.targetWeight, clientOrderKey: "\(keyPrefix)-\(index + 1)", status: .planned, updatedAt: now)
+                             targetWeight: order.targetWeight, clientOrderKey: "\(keyPrefix)-\(index + 1)", status: .planned, updatedAt: now,
+                             lotIDs: order.side == .sell ? lotInstructions[order.symbol] : nil)
         }
         let hash = BatchContentHash.compute(accountHash: account.accountHash, orders: orders)
         var notes = PlanNotes(targetWeights: targets.weights, skippedAsDust: plan.skippedAsDust, withinDriftThreshold: plan.withinDriftThreshold,

@@ -13,10 +13,11 @@ enum TaxLedger {
         let identical = try await session.taxLots.identicalGroups()
         let preferences = try await session.taxPreferences.find(clientIDs: Array(Set(clientIDs.values)))
         let methods = preferences.mapValues(\.lotMethod)
-        // A harvest's sale sells its loss lots, not the client's method's: looked up for every sale (one statement for
-        // all of them), since the client may have turned harvesting off after the harvest was planned.
+        // A sale whose lots the tax rules chose (a harvest's loss lots, recent shares first to avoid a wash) sells those,
+        // not the client's method's: looked up for every sale, since the client may have changed the preferences
+        // after the plan.
         let saleOrders = fills.filter { $0.side == .sell }.map(\.orderID)
-        let chosenLots = try await session.taxHarvests.lotInstructions(saleOrderIDs: Array(Set(saleOrders)).sorted())
+        let chosenLots = try await lotInstructions(saleOrderIDs: saleOrders, session: session)
         let byAccount = Dictionary(grouping: fills, by: \.accountHash)
         let hashes = byAccount.keys.sorted()
         let earliest = fills.map { CivilDay($0.filledAt) }.min() ?? CivilDay(Date())
@@ -36,8 +37,17 @@ enum TaxLedger {
         try await session.taxLots.save(writes)
     }
 
-    /// How a fill's sale picks its lots: a harvest's chosen lots first (`lotInstructions` by order), else the client's
-    /// method (FIFO unless set).
+    /// The lots the tax rules chose for these sale orders: the order's own instructions, else its harvest's (a harvest
+    /// planned before orders carried them). Two statements for any number of orders.
+    static func lotInstructions(saleOrderIDs: [String], session: Session) async throws -> [String: [String]] {
+        let ids = Array(Set(saleOrderIDs)).sorted()
+        guard !ids.isEmpty else { return [:] }
+        let harvests = try await session.taxHarvests.lotInstructions(saleOrderIDs: ids)
+        return harvests.merging(try await session.batches.lotInstructions(orderIDs: ids)) { _, order in order }
+    }
+
+    /// How a fill's sale picks its lots: the lots the tax rules chose for its order (`lotInstructions`), else the
+    /// client's method (FIFO unless set).
     static func method(for fill: FillRecord, chosenLots: [String: [String]], clientMethod: LotMethod?) -> LotMethod {
         chosenLots[fill.orderID].map(LotMethod.specific) ?? clientMethod ?? .fifo
     }
@@ -84,7 +94,7 @@ enum TaxLedger {
             guard let account = accounts[hash] else { continue }
             var book = TaxLotBook(identical: identical)
             let fills = replayOrder(try await session.ledger.fills(accountHash: hash))
-            let chosenLots = try await session.taxHarvests.lotInstructions(saleOrderIDs: Array(Set(fills.filter { $0.side == .sell }.map(\.orderID))).sorted())
+            let chosenLots = try await lotInstructions(saleOrderIDs: fills.filter { $0.side == .sell }.map(\.orderID), session: session)
             for fill in fills {
                 try apply(fill, to: &book, method: method(for: fill, chosenLots: chosenLots, clientMethod: methods[account.clientID]))
             }

@@ -36,6 +36,7 @@ public enum KeelMigrations {
         M031_TaxPreferences(),
         M032_TaxHarvests(),
         M033_CorporateActions(),
+        M034_OrderLotInstructions(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -68,11 +68,14 @@ public struct BatchOrderRecord: Sendable, Hashable {
     public var rejectReason: String?
     public var submittedAt: Date?
     public var updatedAt: Date
+    /// The lots a sale sells, chosen by the tax rules (a harvest's loss lots, or recent shares first so a loss is not
+    /// washed); nil: the client's lot method.
+    public var lotIDs: [String]?
 
     public init(orderID: String, batchID: String, sequence: Int, symbol: String, side: OrderSide, quantity: Decimal, referencePrice: Decimal,
                 estimatedNotional: Decimal, currentWeight: Double, targetWeight: Double, clientOrderKey: String, status: BatchOrderStatus,
                 brokerOrderID: String? = nil, filledQuantity: Decimal = 0, averageFillPrice: Decimal? = nil, commission: Decimal = 0,
-                rejectReason: String? = nil, submittedAt: Date? = nil, updatedAt: Date) {
+                rejectReason: String? = nil, submittedAt: Date? = nil, updatedAt: Date, lotIDs: [String]? = nil) {
         self.orderID = orderID
         self.batchID = batchID
         self.sequence = sequence
@@ -92,6 +95,7 @@ public struct BatchOrderRecord: Sendable, Hashable {
         self.rejectReason = rejectReason
         self.submittedAt = submittedAt
         self.updatedAt = updatedAt
+        self.lotIDs = lotIDs
     }
 
     public var plannedOrder: PlannedOrder {

@@ -16,7 +16,7 @@ extension BatchRepository {
     static let orderColumns = [
         "order_id", "batch_id", "seq", "symbol", "side", "quantity", "reference_price", "estimated_notional", "current_weight", "target_weight",
         "client_order_key", "status", "broker_order_id", "filled_quantity", "average_fill_price", "commission", "reject_reason", "submitted_at",
-        "updated_at",
+        "updated_at", "lot_ids",
     ]
 
     /// Batches by id with their orders: two queries whatever their number.
@@ -68,12 +68,27 @@ extension BatchRepository {
                                  updating: Array(Self.orderColumns.dropFirst()), values: Self.binds)
     }
 
+    /// The lots each of these sale orders was planned to sell (orders without instructions are absent), in slices so
+    /// no statement passes either database's bound-parameter limit.
+    public func lotInstructions(orderIDs: [String]) async throws -> [String: [String]] {
+        var instructions: [String: [String]] = [:]
+        for start in stride(from: 0, to: orderIDs.count, by: 1_000) {
+            let slice = Array(orderIDs[start..<min(start + 1_000, orderIDs.count)])
+            let rows = try await sql.select().column("order_id").column("lot_ids").from("batch_orders")
+                .where("order_id", .in, slice).where("lot_ids", .isNot, SQLLiteral.null).all()
+            for row in rows {
+                instructions[try row.decode(column: "order_id", as: String.self)] = try TaxHarvestRepository.lotIDs(try row.decode(column: "lot_ids", as: String.self))
+            }
+        }
+        return instructions
+    }
+
     static func binds(_ order: BatchOrderRecord) -> [any SQLExpression] {
         [SQLBind(order.orderID), SQLBind(order.batchID), SQLBind(order.sequence), SQLBind(order.symbol), SQLBind(order.side.rawValue),
          SQLBind(order.quantity), SQLBind(order.referencePrice), SQLBind(order.estimatedNotional), SQLBind(order.currentWeight),
          SQLBind(order.targetWeight), SQLBind(order.clientOrderKey), SQLBind(order.status.rawValue), SQLBind(order.brokerOrderID),
          SQLBind(order.filledQuantity), SQLBind(order.averageFillPrice), SQLBind(order.commission), SQLBind(order.rejectReason),
-         SQLBind(order.submittedAt), SQLBind(order.updatedAt)]
+         SQLBind(order.submittedAt), SQLBind(order.updatedAt), SQLBind(order.lotIDs.map(TaxHarvestRepository.lotIDsText))]
     }
 
     static func binds(_ batch: BatchRecord) -> [any SQLExpression] {
@@ -131,6 +146,7 @@ extension BatchRepository {
             filledQuantity: try row.decode(column: "filled_quantity", as: Decimal.self),
             averageFillPrice: try row.decode(column: "average_fill_price", as: Decimal?.self), commission: try row.decode(column: "commission", as: Decimal.self),
             rejectReason: try row.decode(column: "reject_reason", as: String?.self), submittedAt: try row.decode(column: "submitted_at", as: Date?.self),
-            updatedAt: try row.decode(column: "updated_at", as: Date.self))
+            updatedAt: try row.decode(column: "updated_at", as: Date.self),
+            lotIDs: try row.decode(column: "lot_ids", as: String?.self).map(TaxHarvestRepository.lotIDs))
     }
 }
