@@ -62,6 +62,11 @@ struct BacktestOptions: ParsableArguments {
     @ArgumentParser.Flag(inversion: .prefixedNo,
                          help: "With --tax: the tax-aware policy harvests losses into the most correlated name it neither holds nor wants.")
     var harvest = true
+    @ArgumentParser.Option(name: .customLong("tax-draws"),
+                           help: "With --tax: also compare the policies on this many seeded sub-universes of the symbols (1-200).")
+    var taxDraws: Int?
+    @ArgumentParser.Option(name: .customLong("draw-size"), help: "With --tax-draws: symbols in each sub-universe (default: half of them).")
+    var drawSize: Int?
 
     func request() throws -> BacktestRequest {
         func date(_ text: String?, _ name: String) throws -> Date? {
@@ -88,6 +93,8 @@ struct BacktestOptions: ParsableArguments {
         request.harvest = harvest
         request.shortTermRate = shortTermRate
         request.longTermRate = longTermRate
+        request.taxDraws = taxDraws
+        request.drawSize = drawSize
         do { try request.validate() } catch let error as ServiceError { throw ValidationError("\(error.field.map { "--\($0.replacingOccurrences(of: "_", with: "-")): " } ?? "")\(error.message)") }
         return request
     }
@@ -133,6 +140,15 @@ struct BacktestCommand: AsyncParsableCommand {
                              name, (figures.preTaxFinal / cash - 1) * 100, (figures.afterTaxFinal / cash - 1) * 100, (figures.afterTaxLiquidatedFinal / cash - 1) * 100,
                              figures.shortTermGains, figures.longTermGains, figures.washSaleDisallowed, figures.taxesPaid, figures.liquidationTax)
                       + (figures.harvests.map { ", \($0) harvest(s)" } ?? ""))
+            }
+            if let draws = tax.draws {
+                print("  on \(draws.draws.count) seeded sub-universes of \(draws.drawSize) symbols, after tax and liquidation:")
+                for draw in draws.draws {
+                    print(String(format: "    seed %llu: naive %.2f%%, tax-aware %.2f%% (%+.2f)", draw.seed, draw.naiveReturn, draw.awareReturn,
+                                 draw.awareReturn - draw.naiveReturn) + (draw.harvests.map { ", \($0) harvest(s)" } ?? ""))
+                }
+                print(String(format: "  tax-aware minus naive: mean %+.2f points, sd %.2f, t %.2f (draws overlap: not independent), tax-aware at least level in %d of %d",
+                             draws.meanDifference, draws.differenceDeviation, draws.tStatistic, draws.awareAtLeastNaive, draws.draws.count))
             }
         }
         print("wrote \(out)" + (report.map { " and \($0)" } ?? ""))

@@ -88,4 +88,6 @@ public struct TaxReplayComparison: Sendable, Codable {
     public var longTermRate: Double
     public var naive: TaxReplay.Result
     public var aware: TaxReplay.Result
+    /// The same comparison on seeded sub-universes (`tax_draws`), when asked for.
+    public var draws: TaxDrawComparison? = nil
 }

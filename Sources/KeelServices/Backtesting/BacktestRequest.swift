@@ -41,6 +41,10 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
     public var longTermRate: Double = 0.20
     /// With `tax`: the tax-aware policy also harvests losses (substitutes paired by correlation).
     public var harvest: Bool = true
+    /// With `tax`: also compare the policies on this many seeded sub-universes of the symbols (`TaxDrawComparison`).
+    public var taxDraws: Int? = nil
+    /// The symbols in each draw (default: half of them).
+    public var drawSize: Int? = nil
 
     public init(strategy: String, symbols: [String] = [], from: Date? = nil, to: Date? = nil, csvPath: String? = nil, cash: Double = 100_000,
                 fill: FillTiming = .close, commissionPerOrder: Double? = nil, commissionBps: Double? = nil, commissionPerShare: Double? = nil,
@@ -165,6 +169,14 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
             guard !Self.signalStrategies.contains(strategy), strategy != Self.autonomous, goalType == nil else {
                 throw ServiceError.invalid("strategy", "a tax replay needs a rebalancing portfolio strategy without a goal (momentum, breakout, mean-reversion, balanced, equal-weight, buy-and-hold or model:N)")
             }
+        }
+        if let taxDraws {
+            guard tax else { throw ServiceError.invalid("tax_draws", "tax_draws compares the tax policies: it needs tax") }
+            _ = try FieldValidation.range(taxDraws, 1...200, field: "tax_draws")
+        }
+        if let drawSize {
+            guard taxDraws != nil else { throw ServiceError.invalid("draw_size", "draw_size sizes the tax_draws: give tax_draws too") }
+            _ = try FieldValidation.range(drawSize, 2...500, field: "draw_size")
         }
         if goalType != nil || goalTarget != nil {
             let periodic: [GoalType] = [.monthlyReturn, .quarterlyReturn, .yearlyReturn]

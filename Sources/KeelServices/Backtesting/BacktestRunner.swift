@@ -104,6 +104,10 @@ public struct BacktestRunner: Sendable {
                 if let naiveTax = naive.tax, let awareTax = aware.tax {
                     taxReplay = TaxReplayComparison(shortTermRate: request.shortTermRate, longTermRate: request.longTermRate, naive: naiveTax, aware: awareTax)
                 }
+                if let count = request.taxDraws {
+                    taxReplay?.draws = try Self.taxDraws(count, size: request.drawSize, series: series, strategy: strategy, naive: naiveEngine,
+                                                         aware: awareEngine, cash: request.cash, cancellation: cancellation)
+                }
             } else {
                 result = try engine.run(strategy, market: market, cancellation: cancellation).result
             }
@@ -120,6 +124,25 @@ public struct BacktestRunner: Sendable {
             tradeList: result.trades,
             goalReplay: goalReplay, tax: taxReplay, bars: result.timestamps.count * max(series.count, 1), elapsedMilliseconds: elapsed,
             execution: request.fillsLabel, autonomous: autonomous)
+    }
+
+    /// The naive and tax-aware engines on `count` seeded sub-universes (seeds 1...count) of `size` symbols each.
+    static func taxDraws(_ count: Int, size: Int?, series: [BarSeries], strategy: any PortfolioStrategy, naive: PortfolioBacktester,
+                         aware: PortfolioBacktester, cash: Double, cancellation: CancellationCheck) throws -> TaxDrawComparison {
+        let symbols = series.map(\.symbol)
+        let drawSize = min(size ?? max(2, symbols.count / 2), symbols.count)
+        let bySymbol = Dictionary(series.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
+        var draws: [TaxDrawComparison.Draw] = []
+        for seed in 1...UInt64(max(count, 1)) {
+            try cancellation.checkpoint()
+            let chosen = TaxDrawComparison.sample(symbols, size: drawSize, seed: seed)
+            let market = AlignedMarket(chosen.compactMap { bySymbol[$0] })
+            guard let naiveTax = try naive.run(strategy, market: market, cancellation: cancellation).tax,
+                  let awareTax = try aware.run(strategy, market: market, cancellation: cancellation).tax else { continue }
+            draws.append(.init(seed: seed, symbols: chosen, naiveReturn: (naiveTax.afterTaxLiquidatedFinal / cash - 1) * 100,
+                               awareReturn: (awareTax.afterTaxLiquidatedFinal / cash - 1) * 100, harvests: awareTax.harvests))
+        }
+        return TaxDrawComparison(drawSize: drawSize, draws: draws)
     }
 
     static func path(_ output: PortfolioBacktester.Output, type: GoalType, target: Double) -> GoalReplayComparison.Path {

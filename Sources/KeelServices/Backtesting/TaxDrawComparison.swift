@@ -1,0 +1,81 @@
+import Foundation
+import KeelCore
+
+/// The naive and tax-aware policies compared on many seeded sub-universes of the same data instead of one: a single
+/// universe's gap is mostly the noise of two diverging paths (one skipped trade changes every later one), so what
+/// the tax rules are worth is the distribution of the gaps. Figures are after tax and liquidation, in percentage
+/// points of the starting cash. The sub-universes share names, so the draws are not independent and the t statistic
+/// overstates the evidence; read it as a yardstick, not a test.
+public struct TaxDrawComparison: Sendable, Codable, Hashable {
+    public struct Draw: Sendable, Codable, Hashable {
+        public var seed: UInt64
+        public var symbols: [String]
+        /// After-tax-and-liquidation return of each policy, in percent.
+        public var naiveReturn: Double
+        public var awareReturn: Double
+        public var harvests: Int?
+
+        public init(seed: UInt64, symbols: [String], naiveReturn: Double, awareReturn: Double, harvests: Int?) {
+            self.seed = seed
+            self.symbols = symbols
+            self.naiveReturn = naiveReturn
+            self.awareReturn = awareReturn
+            self.harvests = harvests
+        }
+    }
+
+    public var drawSize: Int
+    public var draws: [Draw]
+
+    /// Mean of aware − naive, in percentage points.
+    public var meanDifference: Double {
+        draws.isEmpty ? 0 : draws.reduce(0) { $0 + $1.awareReturn - $1.naiveReturn } / Double(draws.count)
+    }
+
+    /// Sample standard deviation of the differences (0 with fewer than two draws).
+    public var differenceDeviation: Double {
+        guard draws.count > 1 else { return 0 }
+        let mean = meanDifference
+        let squares = draws.reduce(0) { $0 + pow($1.awareReturn - $1.naiveReturn - mean, 2) }
+        return (squares / Double(draws.count - 1)).squareRoot()
+    }
+
+    /// Mean over its standard error (0 when the differences do not vary).
+    public var tStatistic: Double {
+        let deviation = differenceDeviation
+        return deviation > 0 ? meanDifference / (deviation / Double(draws.count).squareRoot()) : 0
+    }
+
+    /// Draws where the tax-aware policy ended at least level with the naive one.
+    public var awareAtLeastNaive: Int { draws.filter { $0.awareReturn >= $0.naiveReturn }.count }
+
+    enum CodingKeys: String, CodingKey { case drawSize, draws, meanDifference, differenceDeviation, tStatistic, awareAtLeastNaive }
+
+    public init(drawSize: Int, draws: [Draw]) {
+        self.drawSize = drawSize
+        self.draws = draws
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        drawSize = try container.decode(Int.self, forKey: .drawSize)
+        draws = try container.decode([Draw].self, forKey: .draws)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(drawSize, forKey: .drawSize)
+        try container.encode(draws, forKey: .draws)
+        try container.encode(meanDifference, forKey: .meanDifference)
+        try container.encode(differenceDeviation, forKey: .differenceDeviation)
+        try container.encode(tStatistic, forKey: .tStatistic)
+        try container.encode(awareAtLeastNaive, forKey: .awareAtLeastNaive)
+    }
+
+    /// The symbols of draw `seed`: `size` of `symbols`, chosen uniformly by the seeded generator, in the input's order.
+    public static func sample(_ symbols: [String], size: Int, seed: UInt64) -> [String] {
+        var generator = SeededGenerator(seed: seed)
+        let chosen = Set(symbols.indices.shuffled(using: &generator).prefix(max(0, min(size, symbols.count))))
+        return symbols.indices.filter(chosen.contains).map { symbols[$0] }
+    }
+}
