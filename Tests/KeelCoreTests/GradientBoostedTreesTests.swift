@@ -184,6 +184,27 @@ struct GradientBoostedTreesTests {
         #expect(none.predict(batch: [[], [3]]) == [1.5, 1.5], "a model of no features reads every feature as missing")
     }
 
+    @Test("a value's bin is one plus the number of cuts below it (missing: 0), on cuts of every size, ties and edges")
+    func binIsTheCountOfCutsBelow() {
+        var generator = SeededGenerator(seed: 5)
+        for size in [1, 2, 3, 7, 64, 255] {
+            // Values from a coarse grid, so many fall exactly on a cut.
+            let column = (0..<4_000).map { _ in (generator.nextUnit() * 40).rounded() / 4 }
+            let binning = FeatureBinning(fitting: [column], rows: Array(column.indices), maxBins: size + 1)
+            let cuts = binning.edges[0]
+            let probes = column + cuts + [-1e300, 1e300, -0.0, 0.0] + cuts.map { $0.nextUp } + cuts.map { $0.nextDown }
+            for value in probes {
+                #expect(Int(binning.bin(value, feature: 0)) == 1 + cuts.filter { $0 < value }.count, "\(value) with \(cuts.count) cuts")
+            }
+            for missing in [Double.nan, .infinity, -.infinity] { #expect(binning.bin(missing, feature: 0) == 0) }
+            // Binning a whole set (table and steps) gives every value the same bin, outliers and missing included.
+            let set = probes + [.nan, .infinity, -.infinity, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e-300]
+            #expect(binning.binned([set], rows: Array(set.indices)) == set.map { binning.bin($0, feature: 0) }, "\(cuts.count) cuts")
+        }
+        let constant = FeatureBinning(fitting: [[3, 3, 3]], rows: [0, 1, 2], maxBins: 16)
+        #expect(constant.edges[0].isEmpty && constant.bin(3, feature: 0) == 1 && constant.bin(-7, feature: 0) == 1)
+    }
+
     @Test("min_split_gain: a split must lower the loss by more than it; a bar above every gain leaves single-leaf trees")
     func minimumSplitGain() throws {
         let (columns, labels) = Self.nonlinear(rows: 1000, seed: 4)

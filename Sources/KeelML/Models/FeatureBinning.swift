@@ -39,13 +39,20 @@ public struct FeatureBinning: Sendable, Codable, Hashable {
     @inline(__always)
     public func bin(_ value: Double, feature f: Int) -> UInt8 {
         guard value.isFinite else { return 0 }
-        let cuts = edges[f]
-        var lo = 0, hi = cuts.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if cuts[mid] < value { lo = mid + 1 } else { hi = mid }
+        return edges[f].withUnsafeBufferPointer { cuts in
+            // The number of cuts below `value` (a lower bound), halving the range by arithmetic on the comparison
+            // instead of a branch: a branch there is mispredicted half the time on data (and the compiler turns a
+            // select back into one), and binning runs once per value of the set.
+            var count = cuts.count
+            guard count > 0 else { return 1 }
+            var base = 0
+            while count > 1 {
+                let half = count >> 1
+                base = cuts[base &+ half] < value ? base &+ half : base
+                count &-= half
+            }
+            return UInt8(truncatingIfNeeded: base &+ (cuts[base] < value ? 2 : 1))
         }
-        return UInt8(lo + 1)
     }
 
     /// The value a split "bin ≤ b" compares raw inputs with: at or below it (or missing) goes left.
@@ -55,16 +62,49 @@ public struct FeatureBinning: Sendable, Codable, Hashable {
 
     /// `rows` binned column by column: `result[f * rows.count + i]`. Histograms are built feature by feature
     /// (one 2 KB histogram stays in L1 while a column is read), which measured faster than row-major here.
+    /// Each value starts from a table of where evenly spaced points between the first and last cut fall, then steps
+    /// to its exact lower bound (a cut or two away), equal to `bin(_:feature:)` for every value but without its
+    /// binary search: binning a training set is a search per value, and the search's branches mispredict.
     public func binned(_ columns: [[Double]], rows: [Int]) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: columns.count * rows.count)
+        let cells = 4_096
+        var start = [Int](repeating: 0, count: cells)
         result.withUnsafeMutableBufferPointer { out in
-            for f in 0..<columns.count {
+            for f in 0..<min(columns.count, edges.count) {
                 let base = f * rows.count
-                columns[f].withUnsafeBufferPointer { column in
-                    for (i, row) in rows.enumerated() { out[base + i] = bin(column[row], feature: f) }
+                edges[f].withUnsafeBufferPointer { cuts in
+                    let count = cuts.count
+                    guard count > 0, let low = cuts.first, let high = cuts.last, high > low else {
+                        columns[f].withUnsafeBufferPointer { column in
+                            for (i, row) in rows.enumerated() { out[base + i] = bin(column[row], feature: f) }
+                        }
+                        return
+                    }
+                    let scale = Double(cells) / (high - low)
+                    var next = 0
+                    for cell in 0..<cells {
+                        let point = low + Double(cell) / scale
+                        while next < count && cuts[next] < point { next += 1 }
+                        start[cell] = next
+                    }
+                    columns[f].withUnsafeBufferPointer { column in
+                        for (i, row) in rows.enumerated() {
+                            let value = column[row]
+                            guard value.isFinite else { out[base + i] = 0; continue }
+                            // Clamped as a double first: a far outlier's position does not fit an Int.
+                            let position = (value - low) * scale
+                            let cell = position <= 0 ? 0 : position >= Double(cells - 1) ? cells - 1 : Int(position)
+                            var below = start[cell]
+                            // Exact whatever the table's rounding: forward past cuts under the value, back over any at or above it.
+                            while below < count && cuts[below] < value { below &+= 1 }
+                            while below > 0 && cuts[below &- 1] >= value { below &-= 1 }
+                            out[base + i] = UInt8(truncatingIfNeeded: below &+ 1)
+                        }
+                    }
                 }
             }
         }
+        // Columns beyond the fitted features (none in practice) stay 0, missing: there are no cuts to place them by.
         return result
     }
 }
