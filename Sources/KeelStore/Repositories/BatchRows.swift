@@ -77,7 +77,8 @@ extension BatchRepository {
             let rows = try await sql.select().column("order_id").column("lot_ids").from("batch_orders")
                 .where("order_id", .in, slice).where("lot_ids", .isNot, SQLLiteral.null).all()
             for row in rows {
-                instructions[try row.decode(column: "order_id", as: String.self)] = try TaxHarvestRepository.lotIDs(try row.decode(column: "lot_ids", as: String.self))
+                instructions[try row.decode(column: "order_id", as: String.self)] = try TaxHarvestRepository.lotIDs(try row.decode(column: "lot_ids", as: String.self),
+                                                                                                    column: "batch_orders.lot_ids")
             }
         }
         return instructions
@@ -147,6 +148,6 @@ extension BatchRepository {
             averageFillPrice: try row.decode(column: "average_fill_price", as: Decimal?.self), commission: try row.decode(column: "commission", as: Decimal.self),
             rejectReason: try row.decode(column: "reject_reason", as: String?.self), submittedAt: try row.decode(column: "submitted_at", as: Date?.self),
             updatedAt: try row.decode(column: "updated_at", as: Date.self),
-            lotIDs: try row.decode(column: "lot_ids", as: String?.self).map(TaxHarvestRepository.lotIDs))
+            lotIDs: try row.decode(column: "lot_ids", as: String?.self).map { try TaxHarvestRepository.lotIDs($0, column: "batch_orders.lot_ids") })
     }
 }

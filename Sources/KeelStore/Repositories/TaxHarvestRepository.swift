@@ -158,9 +158,9 @@ public struct TaxHarvestRepository: Sendable {
         (try? String(decoding: JSONEncoder().encode(ids), as: UTF8.self)) ?? "[]"
     }
 
-    static func lotIDs(_ text: String) throws -> [String] {
+    static func lotIDs(_ text: String, column: String = "tax_harvests.lot_ids") throws -> [String] {
         do { return try JSONDecoder().decode([String].self, from: Data(text.utf8)) } catch {
-            throw StoreError.corrupt("tax_harvests.lot_ids \(text.prefix(80)) is not a JSON list of lot ids")
+            throw StoreError.corrupt("\(column) \(text.prefix(80)) is not a JSON list of lot ids")
         }
     }
 
