@@ -89,16 +89,23 @@ struct TaxAwareRebalanceTests {
         // An exit sells whatever the tax.
         let exit = TaxAwareRebalance.adjust(targets: [:], snapshot: snapshot, book: book, on: Self.today, settings: .init())
         #expect(exit.targets["NVDA"] == nil && exit.reasons.isEmpty)
-        // With a loss lot beside it: FIFO sells 100 gain shares and 8 loss shares for the 108 wanted; the loss counts
-        // first (-10 a share, 3.70 of tax saved each), then gain shares while the tax stays within 10% of the value
-        // sold: (20 × 8 + 29.6) / (37 − 20) ≈ 11.2 of them.
+        // With a loss lot beside it: the loss lot is sold first (−10 a share, 3.70 of tax saved each), whatever FIFO
+        // would sell, then gain shares while the tax stays within 10% of the value sold: (20 × 20 + 74) / (37 − 20)
+        // ≈ 27.9 of them. The order carries the lots, so the sale sells the ones the tolerance was judged on (FIFO
+        // would sell gain shares first: 47.9 of them at 37 of tax each, far over the tolerance).
         try book.buy(lotID: "loss", symbol: "NVDA", quantity: 20, price: 210, fees: 0, on: TaxLotTests.day("2024-03-02"))
         let both = Self.snapshot([("NVDA", 120)], prices: ["NVDA": 200])
         let trimmed = TaxAwareRebalance.adjust(targets: ["NVDA": 0.1], snapshot: both, book: book, on: Self.today, settings: .init())
         let kept = try #require(trimmed.targets["NVDA"])
         let sold = (1 - kept) * 24_000 / 200
-        #expect(abs(sold - (8 + 189.6 / 17)) < 1e-6, "\(sold) shares sold")
+        #expect(abs(sold - (20 + 474.0 / 17)) < 1e-6, "\(sold) shares sold")
         #expect(trimmed.reasons["NVDA"]?.hasPrefix("trimmed") == true)
+        #expect(trimmed.chosenLots["NVDA"] == ["loss", "gain"])
+        var planned = book
+        let sale = try planned.sell(saleID: "S", symbol: "NVDA", quantity: Decimal(20 + 474.0 / 17), price: 200, fees: 0, on: Self.today,
+                                    method: .specific(try #require(trimmed.chosenLots["NVDA"])))
+        let tax = sale.realized.reduce(Decimal(0)) { $0 + TaxRates.standard.tax(on: $1.reportableGain, term: $1.term) }
+        #expect(tax <= Decimal(0.1) * Decimal(20 + 474.0 / 17) * 200 + Decimal(string: "0.0001")!, "\(tax) of tax")
     }
 
     @Test func theYearlyBudgetTrimsDriftGains() throws {

@@ -9,8 +9,9 @@ import Foundation
 ///    pro rata, so the account keeps the strategy's exposure instead of holding the cash. A partial sale whose lots
 ///    (by the client's method) would be washed by shares bought in the last 30 days sells those recent shares first
 ///    when that avoids the wash sale (the lots it sells are in `chosenLots`).
-/// 2. A sale that only corrects drift (the target keeps some of the position) sells its cheapest-tax lots first and
-///    stops where the tax would exceed `driftTaxTolerance` × the value sold; exits (target 0) sell in full.
+/// 2. A sale that only corrects drift (the target keeps some of the position) sells its cheapest-tax lots first (the
+///    order carries them, in `chosenLots`) and stops where the tax would exceed `driftTaxTolerance` × the value sold;
+///    exits (target 0) sell in full.
 /// 3. Drift sales are trimmed, the costliest tax per dollar first, so the year's net realised gains stay within the
 ///    yearly budget (what was realised before plus this plan).
 public enum TaxAwareRebalance {
@@ -85,22 +86,28 @@ public enum TaxAwareRebalance {
             }
             if sale.realized.contains(where: { $0.basisKnown && $0.gain < 0 }) { lossSold.insert(symbol) }
             guard target > 0 else { continue }
-            // A drift sale: the cheapest-tax lots first, as far as the tolerance allows.
-            var sold: Decimal = 0, tax: Decimal = 0
+            // A drift sale: the cheapest-tax lots first (a loss, then long-term gains, then short-term), as far as the
+            // tolerance allows. The order carries those lots, so the sale sells the lots the tolerance was judged on;
+            // when selling them would be a wash sale, the lots go as the client's method (or the recent-first order)
+            // sells them, and the tolerance is judged on those.
             let tolerance = Decimal(settings.driftTaxTolerance)
-            for row in sale.realized.sorted(by: { taxPerShare($0, settings.rates) < taxPerShare($1, settings.rates) }) {
-                let rowTax = row.basisKnown ? settings.rates.tax(on: row.reportableGain, term: row.term) : 0
-                if tax + rowTax <= tolerance * (sold + row.quantity) * price {
-                    sold += row.quantity
-                    tax += rowTax
-                    continue
+            var (sold, tax) = driftAllowance(sale.realized, price: price, tolerance: tolerance, rates: settings.rates)
+            if settings.chosenLots[symbol] == nil {
+                let cheapest = book.order(symbol: symbol, method: .minimumTax, price: price, on: day, rates: settings.rates)
+                var whole = book, part = book
+                if let ordered = try? whole.sell(saleID: "plan", symbol: symbol, quantity: quantity, price: price, fees: 0, on: day,
+                                                 method: .specific(cheapest), rates: settings.rates),
+                   ordered.realized.allSatisfy({ $0.washDisallowed == 0 || settings.allowWashSales }) {
+                    let allowance = driftAllowance(ordered.realized, price: price, tolerance: tolerance, rates: settings.rates)
+                    if allowance.sold > 0,
+                       let partial = try? part.sell(saleID: "plan", symbol: symbol, quantity: allowance.sold, price: price, fees: 0, on: day,
+                                                    method: .specific(cheapest), rates: settings.rates),
+                       partial.realized.allSatisfy({ $0.washDisallowed == 0 || settings.allowWashSales }) {
+                        (sold, tax) = allowance
+                        chosenLots[symbol] = cheapest
+                        if partial.realized.contains(where: { $0.basisKnown && $0.gain < 0 }) { lossSold.insert(symbol) }
+                    }
                 }
-                // Failing here means this lot's tax per share exceeds the tolerance: only part of it fits.
-                let perShare = rowTax / row.quantity
-                let part = min(max((tolerance * price * sold - tax) / (perShare - tolerance * price), 0), row.quantity)
-                sold += part
-                tax += perShare * part
-                break
             }
             if sold < wanted {
                 adjusted[symbol] = max(target, current - ((sold * price) / total).doubleValue)
@@ -117,8 +124,8 @@ public enum TaxAwareRebalance {
             var gains: [String: Decimal] = [:]
             for sale in driftSales {
                 let quantity = sale.quantity
-                let estimate = book.estimate(symbol: sale.symbol, quantity: quantity, price: sale.price, on: day, method: settings.method(for: sale.symbol),
-                                             rates: settings.rates)
+                let estimate = book.estimate(symbol: sale.symbol, quantity: quantity, price: sale.price, on: day,
+                                             method: chosenLots[sale.symbol].map(LotMethod.specific) ?? settings.method(for: sale.symbol), rates: settings.rates)
                 gains[sale.symbol] = estimate.shortTerm + estimate.longTerm
                 planned += estimate.shortTerm + estimate.longTerm
             }
@@ -190,9 +197,25 @@ public enum TaxAwareRebalance {
         return byMethod.filter(ids.contains) + byMethod.filter { !ids.contains($0) }
     }
 
-    static func taxPerShare(_ row: RealizedLot, _ rates: TaxRates) -> Decimal {
-        guard row.basisKnown, row.quantity > 0 else { return 0 }
-        return rates.tax(on: row.reportableGain, term: row.term) / row.quantity
+    /// How much of a drift sale the tolerance allows, selling `rows` in their order: whole rows while the tax stays
+    /// within `tolerance` × the value sold, then the part of the first row that does not fit whole that still does
+    /// (a row that does not fit has a higher tax per share than the tolerance, so only a part of it can).
+    static func driftAllowance(_ rows: [RealizedLot], price: Decimal, tolerance: Decimal, rates: TaxRates) -> (sold: Decimal, tax: Decimal) {
+        var sold: Decimal = 0, tax: Decimal = 0
+        for row in rows {
+            let rowTax = row.basisKnown ? rates.tax(on: row.reportableGain, term: row.term) : 0
+            if tax + rowTax <= tolerance * (sold + row.quantity) * price {
+                sold += row.quantity
+                tax += rowTax
+                continue
+            }
+            let perShare = rowTax / row.quantity
+            let part = min(max((tolerance * price * sold - tax) / (perShare - tolerance * price), 0), row.quantity)
+            sold += part
+            tax += perShare * part
+            break
+        }
+        return (sold, tax)
     }
 
     /// The estimated realised gain and tax of each sell order (by the lot method), for the batch's notes.
