@@ -109,6 +109,18 @@ public enum TaxAwareRebalance {
                     }
                 }
             }
+            if sold > 0, sold < quantity, !settings.allowWashSales {
+                // Fewer shares than were checked can leave recent shares held beside a loss sold: check what is sold.
+                var part = book
+                let method = chosenLots[symbol].map(LotMethod.specific) ?? settings.method(for: symbol)
+                if let partial = try? part.sell(saleID: "plan", symbol: symbol, quantity: sold, price: price, fees: 0, on: day, method: method,
+                                                rates: settings.rates),
+                   partial.realized.contains(where: { $0.washDisallowed > 0 }) {
+                    adjusted[symbol] = current
+                    reasons[symbol] = "not sold: the part the tax tolerance allows would realise a loss that shares bought in the last 30 days make a wash sale"
+                    continue
+                }
+            }
             if sold < wanted {
                 adjusted[symbol] = max(target, current - ((sold * price) / total).doubleValue)
                 reasons[symbol] = sold == 0
