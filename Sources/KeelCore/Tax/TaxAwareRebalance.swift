@@ -63,17 +63,15 @@ public enum TaxAwareRebalance {
             let wanted = min(held, Decimal((current - target)) * total / price)
             guard wanted > 0 else { continue }
             let quantity = min(wanted, book.held(symbol))
-            var trial = book
-            guard var sale = try? trial.sell(saleID: "plan", symbol: symbol, quantity: quantity, price: price, fees: 0,
-                                             on: day, method: settings.method(for: symbol), rates: settings.rates) else { continue }
-            var washed = sale.realized.reduce(Decimal(0)) { $0 + $1.washDisallowed }
+            guard var sale = trialSale(book, symbol: symbol, quantity: quantity, price: price, on: day, method: settings.method(for: symbol),
+                                       rates: settings.rates) else { continue }
+            var washed = sale.reduce(Decimal(0)) { $0 + $1.washDisallowed }
             if washed > 0, !settings.allowWashSales, settings.chosenLots[symbol] == nil,
                let avoiding = washAvoidingOrder(symbol: symbol, book: book, price: price, on: day, settings: settings) {
                 // Selling the recent shares first leaves none to replace the loss: the same sale without the wash.
-                var retry = book
-                if let second = try? retry.sell(saleID: "plan", symbol: symbol, quantity: quantity, price: price, fees: 0, on: day,
-                                                method: .specific(avoiding), rates: settings.rates),
-                   second.realized.allSatisfy({ $0.washDisallowed == 0 }) {
+                if let second = trialSale(book, symbol: symbol, quantity: quantity, price: price, on: day, method: .specific(avoiding),
+                                          rates: settings.rates),
+                   second.allSatisfy({ $0.washDisallowed == 0 }) {
                     sale = second
                     washed = 0
                     chosenLots[symbol] = avoiding
@@ -84,38 +82,26 @@ public enum TaxAwareRebalance {
                 reasons[symbol] = "not sold: \(money(washed)) of its loss would be disallowed as a wash sale (shares bought in the last 30 days are held)"
                 continue
             }
-            if sale.realized.contains(where: { $0.basisKnown && $0.gain < 0 }) { lossSold.insert(symbol) }
+            if sale.contains(where: { $0.basisKnown && $0.gain < 0 }) { lossSold.insert(symbol) }
             guard target > 0 else { continue }
             // A drift sale: the cheapest-tax lots first (a loss, then long-term gains, then short-term), as far as the
             // tolerance allows. The order carries those lots, so the sale sells the lots the tolerance was judged on;
             // when selling them would be a wash sale, the lots go as the client's method (or the recent-first order)
             // sells them, and the tolerance is judged on those.
             let tolerance = Decimal(settings.driftTaxTolerance)
-            var (sold, tax) = driftAllowance(sale.realized, price: price, tolerance: tolerance, rates: settings.rates)
-            if settings.chosenLots[symbol] == nil {
-                let cheapest = book.order(symbol: symbol, method: .minimumTax, price: price, on: day, rates: settings.rates)
-                var whole = book, part = book
-                if let ordered = try? whole.sell(saleID: "plan", symbol: symbol, quantity: quantity, price: price, fees: 0, on: day,
-                                                 method: .specific(cheapest), rates: settings.rates),
-                   ordered.realized.allSatisfy({ $0.washDisallowed == 0 || settings.allowWashSales }) {
-                    let allowance = driftAllowance(ordered.realized, price: price, tolerance: tolerance, rates: settings.rates)
-                    if allowance.sold > 0,
-                       let partial = try? part.sell(saleID: "plan", symbol: symbol, quantity: allowance.sold, price: price, fees: 0, on: day,
-                                                    method: .specific(cheapest), rates: settings.rates),
-                       partial.realized.allSatisfy({ $0.washDisallowed == 0 || settings.allowWashSales }) {
-                        (sold, tax) = allowance
-                        chosenLots[symbol] = cheapest
-                        if partial.realized.contains(where: { $0.basisKnown && $0.gain < 0 }) { lossSold.insert(symbol) }
-                    }
-                }
-            }
-            if sold > 0, sold < quantity, !settings.allowWashSales {
+            let sold: Decimal, tax: Decimal
+            if let cheapest = cheapestDriftSale(symbol: symbol, quantity: quantity, price: price, book: book, on: day, tolerance: tolerance,
+                                                settings: settings) {
+                (sold, tax) = (cheapest.sold, cheapest.tax)
+                chosenLots[symbol] = cheapest.lots
+                if cheapest.realizesLoss { lossSold.insert(symbol) }
+            } else {
+                (sold, tax) = driftAllowance(sale, price: price, tolerance: tolerance, rates: settings.rates)
                 // Fewer shares than were checked can leave recent shares held beside a loss sold: check what is sold.
-                var part = book
-                let method = chosenLots[symbol].map(LotMethod.specific) ?? settings.method(for: symbol)
-                if let partial = try? part.sell(saleID: "plan", symbol: symbol, quantity: sold, price: price, fees: 0, on: day, method: method,
-                                                rates: settings.rates),
-                   partial.realized.contains(where: { $0.washDisallowed > 0 }) {
+                if sold > 0, sold < quantity, !settings.allowWashSales,
+                   let partial = trialSale(book, symbol: symbol, quantity: sold, price: price, on: day,
+                                           method: chosenLots[symbol].map(LotMethod.specific) ?? settings.method(for: symbol), rates: settings.rates),
+                   partial.contains(where: { $0.washDisallowed > 0 }) {
                     adjusted[symbol] = current
                     reasons[symbol] = "not sold: the part the tax tolerance allows would realise a loss that shares bought in the last 30 days make a wash sale"
                     continue
@@ -124,7 +110,7 @@ public enum TaxAwareRebalance {
             if sold < wanted {
                 adjusted[symbol] = max(target, current - ((sold * price) / total).doubleValue)
                 reasons[symbol] = sold == 0
-                    ? "not sold: the tax (\(money(sale.realized.reduce(Decimal(0)) { $0 + ($1.basisKnown ? settings.rates.tax(on: $1.reportableGain, term: $1.term) : 0) }))) would exceed \(Int(settings.driftTaxTolerance * 100))% of the drift it corrects"
+                    ? "not sold: the tax (\(money(sale.reduce(Decimal(0)) { $0 + ($1.basisKnown ? settings.rates.tax(on: $1.reportableGain, term: $1.term) : 0) }))) would exceed \(Int(settings.driftTaxTolerance * 100))% of the drift it corrects"
                     : "trimmed to \(NSDecimalNumber(decimal: sold).stringValue) shares: selling more would cost more than \(Int(settings.driftTaxTolerance * 100))% of the drift it corrects in tax"
             }
             if sold > 0 { driftSales.append((symbol, sold, price, tax)) }
@@ -207,6 +193,30 @@ public enum TaxAwareRebalance {
         let ids = Set(recent.map(\.lotID))
         let byMethod = book.order(symbol: symbol, method: settings.method, price: price, on: day, rates: settings.rates)
         return byMethod.filter(ids.contains) + byMethod.filter { !ids.contains($0) }
+    }
+
+    /// A drift sale of the position's cheapest-tax lots (`LotMethod.minimumTax` over all of them): how much the
+    /// tolerance allows, the lot order the sale must carry, and whether it realises a loss. Nil when a harvest chose the
+    /// lots, when nothing fits, or when selling those lots (all `quantity`, or the part allowed) would be a wash sale.
+    static func cheapestDriftSale(symbol: String, quantity: Decimal, price: Decimal, book: TaxLotBook, on day: CivilDay, tolerance: Decimal,
+                                  settings: Settings) -> (sold: Decimal, tax: Decimal, lots: [String], realizesLoss: Bool)? {
+        guard settings.chosenLots[symbol] == nil else { return nil }
+        let lots = book.order(symbol: symbol, method: .minimumTax, price: price, on: day, rates: settings.rates)
+        func washFree(_ rows: [RealizedLot]) -> Bool { settings.allowWashSales || rows.allSatisfy { $0.washDisallowed == 0 } }
+        guard let whole = trialSale(book, symbol: symbol, quantity: quantity, price: price, on: day, method: .specific(lots), rates: settings.rates),
+              washFree(whole) else { return nil }
+        let allowance = driftAllowance(whole, price: price, tolerance: tolerance, rates: settings.rates)
+        guard allowance.sold > 0,
+              let part = trialSale(book, symbol: symbol, quantity: allowance.sold, price: price, on: day, method: .specific(lots), rates: settings.rates),
+              washFree(part) else { return nil }
+        return (allowance.sold, allowance.tax, lots, part.contains { $0.basisKnown && $0.gain < 0 })
+    }
+
+    /// What selling `quantity` of `symbol` by `method` would realise, the book left as it is (nil: the lots hold too few).
+    static func trialSale(_ book: TaxLotBook, symbol: String, quantity: Decimal, price: Decimal, on day: CivilDay, method: LotMethod,
+                          rates: TaxRates) -> [RealizedLot]? {
+        var trial = book
+        return try? trial.sell(saleID: "plan", symbol: symbol, quantity: quantity, price: price, fees: 0, on: day, method: method, rates: rates).realized
     }
 
     /// How much of a drift sale the tolerance allows, selling `rows` in their order: whole rows while the tax stays

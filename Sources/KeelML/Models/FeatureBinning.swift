@@ -39,20 +39,13 @@ public struct FeatureBinning: Sendable, Codable, Hashable {
     @inline(__always)
     public func bin(_ value: Double, feature f: Int) -> UInt8 {
         guard value.isFinite else { return 0 }
-        return edges[f].withUnsafeBufferPointer { cuts in
-            // The number of cuts below `value` (a lower bound), halving the range by arithmetic on the comparison
-            // instead of a branch: a branch there is mispredicted half the time on data (and the compiler turns a
-            // select back into one), and binning runs once per value of the set.
-            var count = cuts.count
-            guard count > 0 else { return 1 }
-            var base = 0
-            while count > 1 {
-                let half = count >> 1
-                base = cuts[base &+ half] < value ? base &+ half : base
-                count &-= half
-            }
-            return UInt8(truncatingIfNeeded: base &+ (cuts[base] < value ? 2 : 1))
+        let cuts = edges[f]
+        var lo = 0, hi = cuts.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if cuts[mid] < value { lo = mid + 1 } else { hi = mid }
         }
+        return UInt8(lo + 1)
     }
 
     /// The value a split "bin ≤ b" compares raw inputs with: at or below it (or missing) goes left.

@@ -374,8 +374,8 @@ struct TreeGrower {
                   leaves[index].split.gain > max(0, parameters.minSplitGain) else { break }
             let leaf = leaves.remove(at: index)
             let split = leaf.split
-            // Partition the leaf's rows, stably: bin ≤ split.bin to the front, each side in ascending row order, so the
-            // children's histograms read each column front to back (which the hardware prefetches) instead of at random.
+            // Partition the leaf's rows, stably: bin ≤ split.bin to the front, each side keeping its ascending row order
+            // (the children's histograms then read each column front to back).
             let column = split.feature * rowCount
             let cut = UInt8(split.bin)
             if spill.count < leaf.end - leaf.start { spill = [Int32](repeating: 0, count: leaf.end - leaf.start) }
