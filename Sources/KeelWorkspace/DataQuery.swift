@@ -52,7 +52,8 @@ public struct DataQuery: Sendable {
             severityCounts: bySeverity, issues: issues.map { .init(symbol: $0.symbol, timestamp: $0.timestamp, kind: $0.kind, severity: $0.severity, action: $0.action, detail: $0.detail) },
             severity: severity, symbols: Array(symbols.prefix(2_000)), symbol: symbol, chart: chart, newestBar: newest, now: now,
             splits: splits.map { .init(symbol: $0.split.symbol, exDate: $0.split.exDate.description, newShares: $0.split.newShares, oldShares: $0.split.oldShares,
-                                       recordedBy: $0.recordedBy, appliedAt: $0.appliedAt, accountsAdjusted: $0.accountsAdjusted, batchesExpired: $0.batchesExpired) },
+                                       recordedBy: $0.recordedBy, appliedAt: $0.appliedAt, accountsAdjusted: $0.accountsAdjusted, batchesExpired: $0.batchesExpired,
+                                       cashInLieuPrice: $0.split.cashInLieuPrice) },
             canRecordSplits: (try? reader.principal.ensureAdmin()) != nil,
             notice: done.flatMap { DataPage.splitMessages[$0] }, error: error.flatMap { DataPage.splitMessages[$0] ?? "The split could not be recorded." }))
     }

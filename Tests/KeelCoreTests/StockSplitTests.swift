@@ -65,4 +65,46 @@ struct StockSplitTests {
         #expect(sold.status == .filled, "\(sold)")
         #expect(try await paper.accountSnapshot(accountID: "acct").positions.isEmpty)
     }
+
+    @Test("a fraction of a share is paid in cash only once a price is fixed: whole shares kept, the rest at the price per new share, in cents")
+    func cashInLieuSettlement() {
+        let day = CivilDay(year: 2026, month: 12, day: 8)
+        var reverse = StockSplit(symbol: "XYZ", newShares: 1, oldShares: 8, exDate: day)
+        let unpriced = reverse.settle(Decimal(21))
+        #expect(unpriced.kept == Decimal(string: "2.625") && unpriced.paidShares == 0 && unpriced.cash == 0, "no price: the fraction is kept")
+        #expect(reverse.cashInLieuPrice(lastCloseBefore: 2.5) == 20, "$2.50 in old shares is $20 a new share in a 1-for-8")
+        reverse.cashInLieuPrice = Decimal(string: "20.0133")
+        let paid = reverse.settle(Decimal(21))
+        #expect(paid.kept == 2 && paid.paidShares == Decimal(string: "0.625"), "\(paid)")
+        #expect(paid.cash == Decimal(string: "12.51"), "0.625 × 20.0133 = 12.5083..., posted in cents: \(paid.cash)")
+        #expect(reverse.settle(Decimal(16)) == (2, 0, 0), "a whole result pays nothing")
+        #expect(reverse.settle(Decimal(3)).kept == 0 && reverse.settle(Decimal(3)).paidShares == Decimal(string: "0.375"),
+                "a holding smaller than one new share is all paid")
+        #expect(reverse.settle(0) == (0, 0, 0))
+
+        let threeForTwo = StockSplit(symbol: "XYZ", newShares: 3, oldShares: 2, exDate: day)
+        #expect(threeForTwo.cashInLieuPrice(lastCloseBefore: 100) == Decimal(string: "66.6667"), "four decimals")
+        for bad in [0, -1, Double.nan, .infinity] { #expect(threeForTwo.cashInLieuPrice(lastCloseBefore: bad) == nil, "\(bad)") }
+        #expect(reverse.sameShares(as: StockSplit(symbol: "XYZ", newShares: 1, oldShares: 8, exDate: day)), "the price is not part of the split's identity")
+    }
+
+    @Test("the paper broker pays a reverse split's fraction in cash at the split's price; the fraction takes its part of the cost")
+    func paperBooksPayCashInLieu() async throws {
+        let clock = AdjustableClock(PaperBrokerTests.mondayMidday)
+        let split = StockSplit(symbol: "AAPL", newShares: 1, oldShares: 4, exDate: CivilDay(PaperBrokerTests.mondayMidday).adding(days: 1),
+                               cashInLieuPrice: 410)
+        let paper = PaperBroker(ledger: InMemoryPaperBrokerLedger(), quoteSource: PaperBrokerTests.FixedQuotes(prices: ["AAPL": 100]),
+                                costs: PaperExecutionCosts(slippageBasisPoints: 0, commissionPerOrder: 0), clock: clock,
+                                corporateActions: Splits(all: [split, StockSplit(symbol: "ZZZ", newShares: 1, oldShares: 8, exDate: split.exDate)]))
+        try await paper.openAccount(accountID: "acct", openingCash: 10_000)
+        _ = try await paper.placeOrder(BrokerOrderRequest(accountID: "acct", clientOrderKey: "buy", symbol: "AAPL", side: .buy, quantity: 10))
+        #expect(try await paper.accountSnapshot(accountID: "acct").cash == 9_000)
+
+        clock.advance(by: 86_400)
+        let after = try await paper.accountSnapshot(accountID: "acct")
+        let position = try #require(after.positions.first)
+        // 10 old shares are 2.5 new: 2 kept at $400 each (the $1,000 cost less the half share's), 0.5 paid at $410.
+        #expect(position.quantity == 2 && position.averageCost == 400, "\(position)")
+        #expect(after.cash == 9_205, "\(after.cash)")
+    }
 }

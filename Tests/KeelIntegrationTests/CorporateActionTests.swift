@@ -88,6 +88,65 @@ struct CorporateActionTests {
         }
     }
 
+    @Test("a reverse split that leaves a fraction of a share pays it in cash at the last close before the ex-date: whole shares kept, the fraction realised from the lots and closed from the trades, the paper broker's cash and shares the same",
+          arguments: TestDatabase.available)
+    func aReverseSplitPaysCashInLieu(database: TestDatabase) async throws {
+        try await KeelTestApp.run(on: database) { app in
+            let holder = try await TradingScenario.make(app)
+            #expect(try await holder.execute(app, batchID: try await holder.approvedBatch(app), dryRun: false).status == .ok)
+            let held = try await TaxLotLedgerTests.positions(app, holder)
+            // A stock whose shares the reverse split does not divide, keeping at least one new share.
+            let candidates = held.filter { !$0.key.contains("-") && $0.value == $0.value.rounded(scale: 0) }.sorted { $0.key < $1.key }
+            let (symbol, shares, oldShares) = try #require(candidates.lazy.compactMap { symbol, shares -> (String, Decimal, Int)? in
+                [4, 5, 8, 10, 16, 20].first { Decimal($0) <= shares && shares / Decimal($0) != (shares / Decimal($0)).rounded(scale: 0, mode: .down) }
+                    .map { (symbol, shares, $0) }
+            }.first, "a held stock of \(held)")
+            let cashBefore = try #require(try await app.database.read { try await $0.accounts.find(hash: holder.accountHash) }).cash
+            let admin = try await app.loginAdmin()
+            let exDate = CivilDay(app.clock.now()).adding(days: 1)
+            let recorded = try await app.request(.POST, "/api/corporate-actions/splits", token: admin,
+                                                 json: ["symbol": symbol, "ex_date": exDate.description, "new_shares": 1, "old_shares": oldShares])
+            #expect(recorded.status == .created && recorded.object["cash_in_lieu_price"] == nil, "no price before the ex-date: \(recorded)")
+            let unpriced = try await app.request(.POST, "/api/corporate-actions/splits", token: admin,
+                                                 json: ["symbol": "NOBARS", "ex_date": exDate.description, "new_shares": 1, "old_shares": 8])
+            #expect(unpriced.status == .created, "\(unpriced)")
+
+            app.clock.advance(by: 86_400)
+            let report = try await app.services.reconciliation.reconcile(inFlightGrace: 0)
+            #expect(report.mismatches.isEmpty, "the paper broker paid the same cash for the same fraction: \(report.mismatches)")
+            #expect(report.lotMismatches.isEmpty)
+
+            let close = try #require(try await app.database.read { try await $0.marketBars.close(symbol: symbol, before: exDate.date) })
+            let price = (Decimal(close).rounded(scale: 4) * Decimal(oldShares)).rounded(scale: 4)
+            let scaled = shares / Decimal(oldShares)
+            let kept = scaled.rounded(scale: 0, mode: .down)
+            let fraction = scaled - kept
+            #expect(try await TaxLotLedgerTests.positions(app, holder)[symbol] == kept)
+            #expect(try await Self.lotShares(app, holder.accountHash)[symbol] == kept, "the lots hold the whole shares")
+            let cashAfter = try #require(try await app.database.read { try await $0.accounts.find(hash: holder.accountHash) }).cash
+            #expect(cashAfter - cashBefore == (fraction * price).roundedToCents, "\(cashAfter) - \(cashBefore), \(fraction) at \(price)")
+            #expect(try await Self.openTradeShares(app, holder.accountHash, symbol) == kept)
+            let closedTrades = try await app.database.read { try await $0.ledger.trades(accountHash: holder.accountHash) }
+                .filter { $0.symbol == symbol && $0.status == .closed && $0.exitTime == exDate.date }
+            #expect(closedTrades.reduce(Decimal(0)) { $0 + $1.quantity } == fraction && closedTrades.allSatisfy { $0.exitPrice == price })
+
+            // The fraction is a sale on the ex-date, realised lot by lot at the cash-in-lieu price.
+            let realized = try await app.database.read { try await $0.taxLots.realized(clientID: holder.clientID, year: exDate.components.year) }
+                .map(\.lot).filter { $0.symbol == symbol && $0.soldOn == exDate }
+            #expect(realized.reduce(Decimal(0)) { $0 + $1.quantity } == fraction, "\(realized)")
+            #expect(realized.reduce(Decimal(0)) { $0 + $1.proceeds } == fraction * price)
+
+            let listed = try await app.request(.GET, "/api/corporate-actions/splits?symbol=\(symbol)", token: try await app.loginAdmin())
+            #expect(TaxLotLedgerTests.decimal(listed.array.first?["cash_in_lieu_price"]) == price, "\(listed)")
+            let noBars = try #require(try await app.database.read { try await $0.corporateActions.list(symbol: "NOBARS", limit: 1) }.first)
+            #expect(noBars.pricedAt != nil && noBars.split.cashInLieuPrice == nil, "no close to price a fraction by: fractions are kept")
+            // Applied once: another pass pays nothing more.
+            _ = try await app.services.corporateActions.applyDue()
+            #expect(try await app.services.reconciliation.reconcile(inFlightGrace: 0).mismatches.isEmpty)
+            #expect(try #require(try await app.database.read { try await $0.accounts.find(hash: holder.accountHash) }).cash == cashAfter)
+        }
+    }
+
     @Test("bad split requests are refused with the field at fault", arguments: TestDatabase.available)
     func badSplitsAreRefused(database: TestDatabase) async throws {
         try await KeelTestApp.run(on: database) { app in
@@ -121,7 +180,11 @@ struct CorporateActionTests {
             let holder = try await TradingScenario.make(app)
             #expect(try await holder.execute(app, batchID: try await holder.approvedBatch(app), dryRun: false).status == .ok)
             let positions = try await TaxLotLedgerTests.positions(app, holder)
-            let (symbol, shares) = try #require(positions.filter { !$0.key.contains("-") && $0.value == $0.value.rounded(scale: 0) }.min { $0.key < $1.key })
+            // An odd count where there is one, so the appliers also race to fix the cash-in-lieu price of its half share.
+            func odd(_ shares: Decimal) -> Bool { (shares / 2).rounded(scale: 0, mode: .down) * 2 != shares }
+            let (symbol, shares) = try #require(positions.filter { !$0.key.contains("-") && $0.value == $0.value.rounded(scale: 0) }
+                .min { (odd($0.value) ? 0 : 1, $0.key) < (odd($1.value) ? 0 : 1, $1.key) })
+            let cashBefore = try #require(try await app.database.read { try await $0.accounts.find(hash: holder.accountHash) }).cash
             let admin = try await app.loginAdmin()
             let body: [String: any Sendable] = ["symbol": symbol, "ex_date": Self.tomorrow(app), "new_shares": 3, "old_shares": 2]
             let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
@@ -131,6 +194,7 @@ struct CorporateActionTests {
                 return try await group.reduce(into: [UInt]()) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == 201 }.count == 1 && statuses.filter { $0 == 200 }.count == 7, "\(statuses)")
+            #expect(odd(shares), "the scenario holds a stock in an odd count: \(positions)")
             #expect(try await app.count("corporate_actions") == 1)
 
             app.clock.advance(by: 86_400)
@@ -147,9 +211,16 @@ struct CorporateActionTests {
                 }
                 try await group.waitForAll()
             }
-            #expect(try await TaxLotLedgerTests.positions(app, holder)[symbol] == shares * Decimal(string: "1.5")!)
-            #expect(try await Self.lotShares(app, holder.accountHash)[symbol] == shares * Decimal(string: "1.5")!)
+            // An odd count leaves half a share, paid in cash at one price whichever applier fixed it.
+            let kept = (shares * Decimal(string: "1.5")!).rounded(scale: 0, mode: .down)
+            #expect(try await TaxLotLedgerTests.positions(app, holder)[symbol] == kept)
+            #expect(try await Self.lotShares(app, holder.accountHash)[symbol] == kept)
             #expect(try await app.count("audit_log", where: "action = 'corporate_action.split_applied'") == 1)
+            let record = try #require(try await app.database.read { try await $0.corporateActions.list(symbol: symbol, limit: 1) }.first)
+            #expect(record.pricedAt != nil && record.split.cashInLieuPrice != nil, "a stock's price is fixed when the split takes effect")
+            let cashAfter = try #require(try await app.database.read { try await $0.accounts.find(hash: holder.accountHash) }).cash
+            let paid = odd(shares) ? (Decimal(string: "0.5")! * (record.split.cashInLieuPrice ?? 0)).roundedToCents : 0
+            #expect(cashAfter - cashBefore == paid, "the half share paid once: \(cashBefore) -> \(cashAfter), \(paid)")
             #expect(try await app.services.reconciliation.reconcile(inFlightGrace: 0).mismatches.isEmpty)
         }
     }

@@ -79,11 +79,13 @@ struct ResearchPagesRenderingTests {
         #expect(DataPage.render(model).contains("No splits recorded.") && !DataPage.render(model).contains("Schedule the split"))
         model.splits = [.init(symbol: "NVDA", exDate: "2026-06-10", newShares: 10, oldShares: 1, recordedBy: "admin", appliedAt: nil, accountsAdjusted: nil,
                               batchesExpired: nil),
-                        .init(symbol: "GE", exDate: "2026-01-05", newShares: 1, oldShares: 8, recordedBy: "admin", appliedAt: Self.day, accountsAdjusted: 12, batchesExpired: 3)]
+                        .init(symbol: "GE", exDate: "2026-01-05", newShares: 1, oldShares: 8, recordedBy: "admin", appliedAt: Self.day, accountsAdjusted: 12, batchesExpired: 3,
+                              cashInLieuPrice: Decimal(string: "96.4")!)]
         model.canRecordSplits = true
         model.error = DataPage.splitMessages["conflicting_split"]
         let page = DataPage.render(model)
         #expect(page.contains("10-for-1") && page.contains(">scheduled<") && page.contains("1-for-8") && page.contains("applied ") && page.contains(">12<"))
+        #expect(page.contains(">$96.4 a share<") && page.contains("Cash in lieu"), "the price a fraction was paid at")
         #expect(page.contains("action=\"/app/data/splits\"") && page.contains("name=\"ex_date\"") && page.contains("Schedule the split"))
         #expect(page.contains("role=\"alert\">Another ratio is already scheduled"))
     }

@@ -26,6 +26,9 @@ struct SplitResponse: Content {
     var appliedAt: Date?
     var accountsAdjusted: Int?
     var batchesExpired: Int?
+    /// The price per new share at which a fraction of a share the split leaves is paid in cash, fixed when the split
+    /// takes effect (the last close before the ex-date, in new shares); absent before then and when fractions are kept.
+    var cashInLieuPrice: Decimal?
 
     init(_ record: CorporateActionRecord) {
         actionId = record.actionID
@@ -41,5 +44,6 @@ struct SplitResponse: Content {
         appliedAt = record.appliedAt
         accountsAdjusted = record.accountsAdjusted
         batchesExpired = record.batchesExpired
+        cashInLieuPrice = record.split.cashInLieuPrice
     }
 }

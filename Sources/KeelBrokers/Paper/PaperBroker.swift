@@ -176,7 +176,8 @@ public actor PaperBroker: Broker {
     }
 
     /// Cash and positions implied by the opening cash and every fill, in order, with the splits in effect applied
-    /// where they fall among the fills (a split scales the shares held at its ex-date; their cost stays).
+    /// where they fall among the fills (a split scales the shares held at its ex-date; their cost stays, less the part
+    /// of a fraction of a share paid in cash).
     static func snapshot(accountID: String, openingCash: Decimal, orders: [BrokerOrder], splits: [StockSplit] = []) -> BrokerAccountSnapshot {
         var cash = openingCash
         var quantity: [String: Decimal] = [:]
@@ -185,7 +186,12 @@ public actor PaperBroker: Broker {
         func applySplits(before time: Date) {
             while let split = pending.first, split.effectiveAt <= time {
                 pending = pending.dropFirst()
-                if let held = quantity[split.symbol] { quantity[split.symbol] = held * split.ratio }
+                guard let held = quantity[split.symbol] else { continue }
+                // A fraction of a share left is paid in cash at the split's fixed price, and takes its part of the cost.
+                let settled = split.settle(held)
+                if settled.paidShares > 0, held > 0 { cost[split.symbol, default: 0] *= settled.kept / (held * split.ratio) }
+                quantity[split.symbol] = settled.kept
+                cash += settled.cash
             }
         }
         for fill in orders.flatMap(\.fills).sorted(by: { $0.time < $1.time }) {

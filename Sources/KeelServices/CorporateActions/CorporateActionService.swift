@@ -62,7 +62,7 @@ public struct CorporateActionService: Sendable {
             guard let record = try await session.corporateActions.find(symbol: symbol, exDate: exDate) else {
                 throw ServiceError.notFound("split of \(symbol) on \(exDate)")
             }
-            guard record.split == split else {
+            guard record.split.sameShares(as: split) else {
                 throw ServiceError.conflict("conflicting_split", "a \(record.split) is already recorded; a symbol splits once a day", field: "new_shares")
             }
             if created {

@@ -68,13 +68,26 @@ struct LedgerBook: Sendable {
     }
 
     private mutating func closeTrades(_ fill: FillRecord) {
-        var remaining = fill.quantity
+        let (changed, stillOpen) = Self.close(openTrades[fill.symbol] ?? [], quantity: fill.quantity, price: fill.price,
+                                              commission: fill.commission, at: fill.filledAt, orderID: fill.orderID)
+        changed.forEach { record($0) }
+        openTrades[fill.symbol] = stillOpen
+    }
+
+    /// Closes `quantity` shares of `open` (one symbol's open trades, oldest first) first in, first out, at `price`, with
+    /// `commission` shared pro rata; a trade closed in part leaves its unclosed part open as a trade of its own with its
+    /// share of the entry fees. Returns the trades changed (closed ones and new remainders, in that order per trade) and
+    /// those still open.
+    static func close(_ open: [TradeRecord], quantity: Decimal, price: Decimal, commission: Decimal, at time: Date,
+                      orderID: String?) -> (changed: [TradeRecord], stillOpen: [TradeRecord]) {
+        var remaining = quantity
+        var changed: [TradeRecord] = []
         var stillOpen: [TradeRecord] = []
-        for var trade in openTrades[fill.symbol] ?? [] {
+        for var trade in open {
             guard remaining > 0 else { stillOpen.append(trade); continue }
             let closing = min(remaining, trade.quantity)
             let entryFees = (trade.fees * closing / trade.quantity).roundedToCents
-            let exitFees = (fill.commission * closing / fill.quantity).roundedToCents
+            let exitFees = (commission * closing / quantity).roundedToCents
             if closing < trade.quantity {
                 // Keep the unclosed part open as its own trade with its share of the entry fees.
                 var rest = trade
@@ -82,19 +95,19 @@ struct LedgerBook: Sendable {
                 rest.quantity = trade.quantity - closing
                 rest.fees = trade.fees - entryFees
                 stillOpen.append(rest)
-                record(rest)
+                changed.append(rest)
             }
             trade.quantity = closing
             trade.fees = entryFees + exitFees
-            trade.exitPrice = fill.price
-            trade.exitTime = fill.filledAt
-            trade.exitOrderID = fill.orderID
-            trade.profitLoss = ((fill.price - trade.entryPrice) * closing - trade.fees).roundedToCents
+            trade.exitPrice = price
+            trade.exitTime = time
+            trade.exitOrderID = orderID
+            trade.profitLoss = ((price - trade.entryPrice) * closing - trade.fees).roundedToCents
             trade.status = .closed
-            record(trade)
+            changed.append(trade)
             remaining -= closing
         }
-        openTrades[fill.symbol] = stillOpen
+        return (changed, stillOpen)
     }
 
     private mutating func record(_ trade: TradeRecord) {

@@ -60,13 +60,19 @@ enum TaxLedger {
         case .buy:
             try book.buy(lotID: fill.fillID, symbol: fill.symbol, quantity: fill.quantity, price: fill.price, fees: fill.commission, on: day)
         case .sell:
-            let missing = fill.quantity - book.held(fill.symbol)
-            if missing > 0 {
-                try book.buy(lotID: "unknown-\(fill.fillID)", symbol: fill.symbol, quantity: missing, price: 0, fees: 0, on: day, basisKnown: false)
-            }
-            try book.sell(saleID: fill.fillID, symbol: fill.symbol, quantity: fill.quantity, price: fill.price, fees: fill.commission, on: day,
-                          method: method)
+            try sell(saleID: fill.fillID, symbol: fill.symbol, quantity: fill.quantity, price: fill.price, fees: fill.commission, on: day,
+                     from: &book, method: method)
         }
+    }
+
+    /// A sale on the book by `method`; shares the lots lack are realised at an unknown basis (a lot named after the sale).
+    static func sell(saleID: String, symbol: String, quantity: Decimal, price: Decimal, fees: Decimal, on day: CivilDay,
+                     from book: inout TaxLotBook, method: LotMethod) throws {
+        let missing = quantity - book.held(symbol)
+        if missing > 0 {
+            try book.buy(lotID: "unknown-\(saleID)", symbol: symbol, quantity: missing, price: 0, fees: 0, on: day, basisKnown: false)
+        }
+        try book.sell(saleID: saleID, symbol: symbol, quantity: quantity, price: price, fees: fees, on: day, method: method)
     }
 
     /// What changed between two states of one account's book.

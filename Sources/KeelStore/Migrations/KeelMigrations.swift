@@ -37,6 +37,7 @@ public enum KeelMigrations {
         M032_TaxHarvests(),
         M033_CorporateActions(),
         M034_OrderLotInstructions(),
+        M035_CashInLieu(),
     ]
 
     public static func register(on migrations: Migrations) {

@@ -12,6 +12,8 @@ public struct CorporateActionRecord: Sendable, Hashable {
     public var appliedAt: Date?
     public var accountsAdjusted: Int?
     public var batchesExpired: Int?
+    /// When the cash-in-lieu price was fixed (the price itself is the split's; nil here: not yet).
+    public var pricedAt: Date?
 }
 
 /// Corporate actions (splits) as SQL rows: recorded once per symbol, kind and ex-date, claimed once when applied.
@@ -22,7 +24,7 @@ public struct CorporateActionRepository: Sendable {
 
     static let kindSplit = "split"
     static let columns = ["action_id", "symbol", "kind", "ex_date", "new_shares", "old_shares", "recorded_by", "recorded_at", "applied_at",
-                          "accounts_adjusted", "batches_expired"]
+                          "accounts_adjusted", "batches_expired", "cash_in_lieu_price", "priced_at"]
 
     /// Records a split; false when one of the symbol on that ex-date is already recorded (the unique key decides
     /// between concurrent recorders).
@@ -53,8 +55,26 @@ public struct CorporateActionRepository: Sendable {
     }
 
     /// Every split whose ex-date is `day` or earlier, applied to Keel's books or not (what a broker's books follow).
-    public func splits(onOrBefore day: CivilDay) async throws -> [StockSplit] {
-        try await select().where("ex_date", .lessThanOrEqual, day.description).orderBy("ex_date").orderBy("symbol").all().map { try Self.record($0).split }
+    public func effective(onOrBefore day: CivilDay) async throws -> [CorporateActionRecord] {
+        try await select().where("ex_date", .lessThanOrEqual, day.description).orderBy("ex_date").orderBy("symbol").all().map(Self.record)
+    }
+
+    /// Splits in effect by `day` whose cash-in-lieu price is not fixed yet, oldest first.
+    public func unpriced(onOrBefore day: CivilDay) async throws -> [CorporateActionRecord] {
+        try await select().where(SQLColumn("priced_at"), .is, SQLLiteral.null).where("ex_date", .lessThanOrEqual, day.description)
+            .orderBy("ex_date").orderBy("symbol").all().map(Self.record)
+    }
+
+    /// Fixes the cash-in-lieu price (nil: fractions are kept) in one conditional UPDATE; false when another transaction
+    /// fixed it first, whose price then stands.
+    public func fixCashInLieuPrice(actionID: String, price: Decimal?, at now: Date) async throws -> Bool {
+        try await sql.update("corporate_actions").set("cash_in_lieu_price", to: price.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+            .set("priced_at", to: now).where("action_id", .equal, actionID).where(SQLColumn("priced_at"), .is, SQLLiteral.null)
+            .returning("action_id").first() != nil
+    }
+
+    public func find(actionID: String) async throws -> CorporateActionRecord? {
+        try await select().where("action_id", .equal, actionID).first().map(Self.record)
     }
 
     /// Marks the action applied, in one conditional UPDATE; false when another transaction applied it first (on
@@ -87,10 +107,11 @@ public struct CorporateActionRepository: Sendable {
         return CorporateActionRecord(
             actionID: try row.decode(column: "action_id", as: String.self),
             split: StockSplit(symbol: try row.decode(column: "symbol", as: String.self), newShares: try row.decode(column: "new_shares", as: Int.self),
-                              oldShares: try row.decode(column: "old_shares", as: Int.self), exDate: day),
+                              oldShares: try row.decode(column: "old_shares", as: Int.self), exDate: day,
+                              cashInLieuPrice: try row.decode(column: "cash_in_lieu_price", as: Decimal?.self)),
             recordedBy: try row.decode(column: "recorded_by", as: String.self), recordedAt: try row.decode(column: "recorded_at", as: Date.self),
             appliedAt: try row.decode(column: "applied_at", as: Date?.self), accountsAdjusted: try row.decode(column: "accounts_adjusted", as: Int?.self),
-            batchesExpired: try row.decode(column: "batches_expired", as: Int?.self))
+            batchesExpired: try row.decode(column: "batches_expired", as: Int?.self), pricedAt: try row.decode(column: "priced_at", as: Date?.self))
     }
 }
 

@@ -184,13 +184,20 @@ public struct MarketBarRepository: Sendable {
         return symbols.compactMap { out[$0] }
     }
 
-    /// The most recent close of each symbol that has bars.
     /// The time of the newest stored bar of any symbol (data freshness), nil when there is none.
     public func newestBarTime() async throws -> Date? {
         let row = try await sql.raw("SELECT MAX(ts) AS latest FROM market_bars").first()
         return try row.flatMap { try $0.decodeNil(column: "latest") ? nil : $0.decode(column: "latest", as: Date.self) }
     }
 
+    /// The close of the newest bar of `symbol` strictly before `time` (quarantined bars left out), nil when none.
+    public func close(symbol: String, before time: Date, interval: String = "1d") async throws -> Double? {
+        try await sql.select().column("close").from("market_bars").where("symbol", .equal, symbol).where("interval", .equal, interval)
+            .where("ts", .lessThan, time).where("quality", .notEqual, "quarantined")
+            .orderBy("ts", .descending).limit(1).first()?.decode(column: "close", as: Double.self)
+    }
+
+    /// The most recent close of each symbol that has bars.
     public func latestPrices(symbols: [String], interval: String = "1d") async throws -> [String: LatestPrice] {
         guard !symbols.isEmpty else { return [:] }
         // PostgreSQL: one backward step down the (symbol, interval, ts) index per symbol (LATERAL … LIMIT 1) instead

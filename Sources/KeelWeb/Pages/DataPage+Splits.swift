@@ -12,9 +12,11 @@ extension DataPage.Model {
         public var appliedAt: Date?
         public var accountsAdjusted: Int?
         public var batchesExpired: Int?
+        /// The price per new share a fraction of a share was paid at; nil: not fixed yet, or fractions kept.
+        public var cashInLieuPrice: Decimal?
 
         public init(symbol: String, exDate: String, newShares: Int, oldShares: Int, recordedBy: String, appliedAt: Date?, accountsAdjusted: Int?,
-                    batchesExpired: Int?) {
+                    batchesExpired: Int?, cashInLieuPrice: Decimal? = nil) {
             self.symbol = symbol
             self.exDate = exDate
             self.newShares = newShares
@@ -23,6 +25,7 @@ extension DataPage.Model {
             self.appliedAt = appliedAt
             self.accountsAdjusted = accountsAdjusted
             self.batchesExpired = batchesExpired
+            self.cashInLieuPrice = cashInLieuPrice
         }
     }
 }
@@ -46,15 +49,17 @@ extension DataPage {
             .class("card"), .id("splits"), .style("margin-top:1rem"),
             .h2("Stock splits"),
             .p(.class("label"), .text("At the start of its ex-date (midnight UTC) a split scales every account's position and tax lots of the symbol, "
-                                      + "and expires batches still waiting that order it. Record it before that day.")),
+                                      + "and expires batches still waiting that order it. Record it before that day. A fraction of a share it leaves "
+                                      + "is paid in cash at the last close before the ex-date (in new shares) and realised as a sale.")),
             .if(model.splits.isEmpty, .p("No splits recorded.")),
             .if(!model.splits.isEmpty, .table(
-                .tr(.th("Symbol"), .th("Ex-date"), .th("Ratio"), .th("Recorded by"), .th("Status"), .th("Accounts adjusted"), .th("Batches expired")),
+                .tr(.th("Symbol"), .th("Ex-date"), .th("Ratio"), .th("Recorded by"), .th("Status"), .th("Accounts adjusted"), .th("Batches expired"), .th("Cash in lieu")),
                 .forEach(model.splits) { split in
                     .tr(.td(.a(.href(to: .data, ["symbol": split.symbol]), .text(split.symbol))), .td(.text(split.exDate)),
                         .td(.text("\(split.newShares)-for-\(split.oldShares)")), .td(.text(split.recordedBy)),
                         .td(.class(split.appliedAt == nil ? "" : "good"), .text(split.appliedAt.map { "applied \(Format.time($0))" } ?? "scheduled")),
-                        .td(.text(split.accountsAdjusted.map(String.init) ?? "–")), .td(.text(split.batchesExpired.map(String.init) ?? "–")))
+                        .td(.text(split.accountsAdjusted.map(String.init) ?? "–")), .td(.text(split.batchesExpired.map(String.init) ?? "–")),
+                        .td(.text(split.cashInLieuPrice.map { "$\($0) a share" } ?? "–")))
                 }
             )),
             .if(model.canRecordSplits, .form(
