@@ -81,6 +81,9 @@ struct BacktestBenchmark: AsyncParsableCommand {
                            general.best, trips, withTrips.best))
         report.check(trips == result.fills / 2 || trips == (result.fills + 1) / 2, "the round trips do not pair the fills")
         defer { report.set("engine", figures) }
+        figures.merge(InstructionCount.report(.engine, bars: series.count, to: report) { counted in
+            counted["fills"] == Double(result.fills) && counted["final_equity"] == result.finalEquity
+        }) { _, counted in counted }
 
         let source = URL(fileURLWithPath: reference).appendingPathComponent("crossover.c")
         guard FileManager.default.fileExists(atPath: source.path) else {

@@ -1,8 +1,7 @@
 import ArgumentParser
 
 /// `swift run -c release KeelBenchmarks <command>`: speed targets measured against their references in the same run,
-/// printed as ratios, and the deployment gate's error rates (`gate`).
-@main
+/// printed as ratios, and the deployment gate's error rates (`gate`). Started from `main.swift`.
 struct BenchmarkMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "KeelBenchmarks",

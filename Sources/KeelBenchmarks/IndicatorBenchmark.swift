@@ -41,7 +41,7 @@ struct IndicatorBenchmark: AsyncParsableCommand {
                 }
             }
         }
-        let checksum = suite.sma[series.count - 1] + suite.rsi[series.count - 1] + suite.histogram[series.count - 1]
+        let checksum = Self.checksum(suite, count: series.count)
         report.line(String(format: "Keel suite over %d bars: best %.2f ms, median %.2f ms  (%.0f M bars/s; checksum %.6f)",
                            series.count, timing.best, timing.median, Double(series.count) / timing.best / 1e3, checksum))
         let floor = Self.bandwidthFloor(bytesRead: 3 * 8 * series.count, bytesWritten: 10 * 8 * series.count, repetitions: max(5, repetitions / 3))
@@ -59,6 +59,7 @@ struct IndicatorBenchmark: AsyncParsableCommand {
                                       "floor_ms": floor.milliseconds, "memcpy_gb_per_s": floor.gigabytesPerSecond, "ratio_to_floor": floorRatio,
                                       "target_ratio_to_floor": Self.targetFloorRatio, "met_floor": floorRatio <= Self.targetFloorRatio,
                                       "target_ratio_to_talib": Self.targetTALibRatio]
+        figures.merge(InstructionCount.report(.indicators, bars: series.count, to: report) { $0["checksum"] == checksum }) { _, counted in counted }
 
         let interpreter = python ?? ProcessInfo.processInfo.environment["KEEL_TALIB_PYTHON"] ?? "python3"
         guard let talib = try Self.talibTiming(series: series, python: interpreter, repetitions: repetitions) else {
@@ -81,6 +82,11 @@ struct IndicatorBenchmark: AsyncParsableCommand {
         report.line(String(format: "ratio (TA-Lib / Keel, best): %.2fx  target >= %.1fx: %@", ratio, Self.targetTALibRatio, ratio >= Self.targetTALibRatio ? "met" : "NOT met"))
         report.set("indicators", figures)
         try report.finish()
+    }
+
+    /// Three of the suite's outputs at the last bar (the figure TA-Lib's run is compared on).
+    static func checksum(_ suite: borrowing StandardIndicatorSuite, count: Int) -> Double {
+        suite.sma[count - 1] + suite.rsi[count - 1] + suite.histogram[count - 1]
     }
 
     /// The time memory alone needs to read and write the suite's bytes, at the bandwidth memcpy reaches in this run
