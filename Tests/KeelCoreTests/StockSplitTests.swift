@@ -107,4 +107,28 @@ struct StockSplitTests {
         #expect(position.quantity == 2 && position.averageCost == 400, "\(position)")
         #expect(after.cash == 9_205, "\(after.cash)")
     }
+
+    @Test("on any holding, exact ratio and price, the settlement keeps whole shares, pays less than one share, and loses no share")
+    func cashInLieuInvariants() {
+        var generator = SeededGenerator(seed: 24)
+        let day = CivilDay(year: 2027, month: 1, day: 4)
+        let ratios = (1...64).flatMap { old in [1, 2, 3, 5].map { (new: $0, old: old) } }
+            .filter { $0.new != $0.old && StockSplit.exactRatio(newShares: $0.new, oldShares: $0.old) != nil }
+        for _ in 0..<2_000 {
+            let pick = ratios[Int(generator.next() % UInt64(ratios.count))]
+            // Whole shares mostly, sometimes a fraction already (a position from elsewhere), up to four places.
+            let quantity = Decimal(Int(generator.next() % 100_000)) / (generator.next() % 4 == 0 ? 10_000 : 1)
+            let price = Decimal(Int(generator.next() % 10_000_000)) / 10_000
+            let split = StockSplit(symbol: "XYZ", newShares: pick.new, oldShares: pick.old, exDate: day, cashInLieuPrice: price)
+            let settled = split.settle(quantity)
+            let scaled = quantity * split.ratio
+            #expect(settled.kept + settled.paidShares == scaled, "\(quantity) in a \(split)")
+            #expect(settled.kept == settled.kept.rounded(scale: 0, mode: .down) && settled.kept >= 0)
+            #expect(settled.paidShares >= 0 && settled.paidShares < 1)
+            #expect(settled.cash == (settled.paidShares * price).roundedToCents && settled.cash >= 0)
+            var unpriced = split
+            unpriced.cashInLieuPrice = nil
+            #expect(unpriced.settle(quantity) == (scaled, 0, 0))
+        }
+    }
 }
