@@ -3,7 +3,8 @@ import KeelCore
 
 /// Bars and fundamentals from CSV files: one file, or every `.csv` below a folder. The symbol comes from the
 /// file name (`AAPL.csv`, `bitstamp_BTCUSD_1d.csv` -> BTCUSD) unless overridden; the interval from the name
-/// (`_1h`), the override, or the spacing of the timestamps.
+/// (`_1h`), the override, or the spacing of the timestamps. A wide price matrix (`date,AAPL,AMD,...`: daily closes,
+/// one column per symbol) gives one daily series per column (`WideCloseCSV`).
 public struct CSVMarketDataProvider: MarketDataProvider {
     public let path: String
     public let symbolOverride: String?
@@ -47,9 +48,16 @@ public struct CSVMarketDataProvider: MarketDataProvider {
                                           interval: "snapshot", location: file))
                 continue
             }
+            if let symbols = WideCloseCSV.symbols(header: header) {
+                // A wide price matrix: one daily item per symbol column (the one asked for, with --symbol).
+                let wanted = symbols.filter { symbolOverride == nil || $0 == symbolOverride?.uppercased() }
+                if let symbolOverride, wanted.isEmpty { throw ProviderError("\(file) has no column \(symbolOverride.uppercased())") }
+                items += wanted.map { ProviderItem(symbol: $0, interval: intervalOverride ?? "1d", location: file) }
+                continue
+            }
             let lower = header.lowercased()
             guard lower.contains("open"), lower.contains("close"), lower.hasPrefix("date") || lower.hasPrefix("timestamp") || lower.hasPrefix("\"date") else {
-                // Another layout (a wide price matrix, a constituents list): not bars; a folder import skips it.
+                // Another layout (a constituents list): not bars; a folder import skips it.
                 if !isDirectory.boolValue { throw ProviderError("\(file) is not an OHLCV or fundamentals CSV (header: \(header.prefix(80)))") }
                 continue
             }
@@ -65,6 +73,15 @@ public struct CSVMarketDataProvider: MarketDataProvider {
     public func fetchBars(_ item: ProviderItem) async throws -> FetchedBars {
         try await compute.run {
             let text = try Self.read(item.location)
+            if WideCloseCSV.symbols(header: try Self.firstLine(of: item.location)) != nil {
+                do {
+                    let series = try WideCloseCSV.parse(text, symbol: item.symbol)
+                    // The matrix's closes are the source's adjusted closes.
+                    return FetchedBars(series: series, adjustedClose: series.close, intraday: false)
+                } catch let error as BarCSV.ParseError {
+                    throw ProviderError("\(URL(fileURLWithPath: item.location).lastPathComponent) \(error)")
+                }
+            }
             let parsed: BarCSV.Parsed
             do {
                 parsed = try BarCSV.parse(text, symbol: item.symbol)
