@@ -141,6 +141,11 @@ struct BacktestCommand: AsyncParsableCommand {
                              figures.shortTermGains, figures.longTermGains, figures.washSaleDisallowed, figures.taxesPaid, figures.liquidationTax)
                       + (figures.harvests.map { ", \($0) harvest(s)" } ?? ""))
             }
+            if let naive = tax.naive.afterTaxFromAccountLiquidatedFinal, let aware = tax.aware.afterTaxFromAccountLiquidatedFinal {
+                let cash = outcome.initialCash
+                print(String(format: "  with each year's tax paid from the account (what was paid stops compounding), after liquidation: naive %.2f%%, tax-aware %.2f%%",
+                             (naive / cash - 1) * 100, (aware / cash - 1) * 100))
+            }
             if let draws = tax.draws {
                 print("  on \(draws.draws.count) seeded sub-universes of \(draws.drawSize) symbols, after tax and liquidation:")
                 for draw in draws.draws {
@@ -149,6 +154,10 @@ struct BacktestCommand: AsyncParsableCommand {
                 }
                 print(String(format: "  tax-aware minus naive: mean %+.2f points, sd %.2f, t %.2f (draws overlap: not independent), tax-aware at least level in %d of %d",
                              draws.meanDifference, draws.differenceDeviation, draws.tStatistic, draws.awareAtLeastNaive, draws.draws.count))
+                if let paid = draws.fromAccount {
+                    print(String(format: "  with the tax paid from the account: mean %+.2f points, sd %.2f, t %.2f, tax-aware at least level in %d of %d",
+                                 paid.meanDifference, paid.differenceDeviation, paid.tStatistic, paid.awareAtLeastNaive, paid.draws))
+                }
             }
         }
         print("wrote \(out)" + (report.map { " and \($0)" } ?? ""))

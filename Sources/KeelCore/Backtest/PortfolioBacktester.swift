@@ -205,7 +205,10 @@ public struct PortfolioBacktester: Sendable {
         if let tax, n > 0 {
             var prices: [String: Double] = [:]
             for s in 0..<symbols where !lastPrice[s].isNaN { prices[market.symbols[s]] = lastPrice[s] }
-            output.tax = tax.result(book: taxBook, finalEquity: equity[n - 1], lastPrices: prices, lastDay: CivilDay(market.timestamps[n - 1]))
+            var yearEnd: [Int: Double] = [:]
+            for t in 0..<n { yearEnd[CivilDay(market.timestamps[t]).components.year] = equity[t] }
+            output.tax = tax.result(book: taxBook, finalEquity: equity[n - 1], lastPrices: prices, lastDay: CivilDay(market.timestamps[n - 1]),
+                                    yearEndEquity: yearEnd)
             if tax.aware && tax.harvesting != nil { output.tax?.harvests = harvestCount }
         }
         return output

@@ -5,7 +5,9 @@ import Foundation
 /// the same rules as the live planner. Taxes are computed per calendar year on the net realised gains (short and
 /// long term netted against each other, a net loss carried forward; the $3,000 offset against ordinary income is
 /// left out) and paid from outside the portfolio, so both policies compound the same money; the liquidated figure
-/// also taxes every lot still held as if sold at the last close.
+/// also taxes every lot still held as if sold at the last close. Paid from outside, a tax paid later is worth no more
+/// than one paid now; the `fromAccount` figures price that deferral too: each year's tax leaves the portfolio at the
+/// year's last bar, so what was paid stops compounding (see `fromAccountScale`).
 public struct TaxReplay: Sendable {
     public var settings: TaxAwareRebalance.Settings
     /// Apply the tax rules to the targets (the tax-aware policy) or only keep the books (the naive one).
@@ -31,14 +33,21 @@ public struct TaxReplay: Sendable {
         public var preTaxFinal: Double
         public var afterTaxFinal: Double
         public var afterTaxLiquidatedFinal: Double
+        /// After tax paid from the account each year (the money paid stops compounding), then after liquidation.
+        /// Nil in results stored before the figure existed.
+        public var afterTaxFromAccountFinal: Double? = nil
+        public var afterTaxFromAccountLiquidatedFinal: Double? = nil
         /// Losses harvested into a substitute (nil: the replay did not harvest).
         public var harvests: Int? = nil
     }
 
-    /// The figures of a finished replay: `book` as the replay left it, `finalEquity` its last value.
-    public func result(book: TaxLotBook, finalEquity: Double, lastPrices: [String: Double], lastDay: CivilDay) -> Result {
+    /// The figures of a finished replay: `book` as the replay left it, `finalEquity` its last value, `yearEndEquity` its
+    /// value on each calendar year's last bar.
+    public func result(book: TaxLotBook, finalEquity: Double, lastPrices: [String: Double], lastDay: CivilDay,
+                       yearEndEquity: [Int: Double] = [:]) -> Result {
         let totals = RealizedTotals(book.realized)
-        let paid = Self.yearlyTax(book.realized, rates: settings.rates)
+        let taxes = Self.yearlyTaxes(book.realized, rates: settings.rates)
+        let paid = taxes.values.reduce(0, +)
         var liquidated = book
         for symbol in Set(book.lots.map(\.symbol)).sorted() {
             guard let price = lastPrices[symbol], price.isFinite, price > 0 else { continue }
@@ -46,15 +55,36 @@ public struct TaxReplay: Sendable {
                                      on: lastDay, method: settings.method, rates: settings.rates)
         }
         let liquidation = Self.yearlyTax(liquidated.realized, rates: settings.rates) - paid
+        let scale = Self.fromAccountScale(taxes: taxes, yearEndEquity: yearEndEquity, finalEquity: finalEquity)
         return Result(shortTermGains: totals.shortTerm.doubleValue, longTermGains: totals.longTerm.doubleValue,
                       washSaleDisallowed: totals.washDisallowed.doubleValue, taxesPaid: paid.doubleValue,
                       liquidationTax: liquidation.doubleValue, preTaxFinal: finalEquity, afterTaxFinal: finalEquity - paid.doubleValue,
-                      afterTaxLiquidatedFinal: finalEquity - paid.doubleValue - liquidation.doubleValue)
+                      afterTaxLiquidatedFinal: finalEquity - paid.doubleValue - liquidation.doubleValue,
+                      afterTaxFromAccountFinal: scale * finalEquity, afterTaxFromAccountLiquidatedFinal: scale * (finalEquity - liquidation.doubleValue))
+    }
+
+    /// What is left of every later value when each year's tax leaves the portfolio at that year's last bar: the product
+    /// of (1 − tax ÷ value then). Exact for a portfolio whose returns do not depend on its size (every tax, loss carried
+    /// and gain then scales with it); left out: the tax on the sales that would raise the cash. A year with no recorded
+    /// value pays at the end.
+    static func fromAccountScale(taxes: [Int: Decimal], yearEndEquity: [Int: Double], finalEquity: Double) -> Double {
+        var scale = 1.0
+        for (year, tax) in taxes.sorted(by: { $0.key < $1.key }) where tax > 0 {
+            let value = yearEndEquity[year] ?? finalEquity
+            guard value > 0, value.isFinite else { return 0 }
+            scale *= max(0, 1 - tax.doubleValue / value)
+        }
+        return scale
+    }
+
+    /// The total of `yearlyTaxes`.
+    public static func yearlyTax(_ realized: [RealizedLot], rates: TaxRates) -> Decimal {
+        yearlyTaxes(realized, rates: rates).values.reduce(0, +)
     }
 
     /// Each year's tax on its net realised gains, short and long term netted against each other, net losses
     /// carried forward (short-term losses first against short-term gains, then long-term).
-    public static func yearlyTax(_ realized: [RealizedLot], rates: TaxRates) -> Decimal {
+    public static func yearlyTaxes(_ realized: [RealizedLot], rates: TaxRates) -> [Int: Decimal] {
         var byYear: [Int: (short: Decimal, long: Decimal)] = [:]
         for row in realized where row.basisKnown {
             var year = byYear[row.taxYear] ?? (0, 0)
@@ -62,7 +92,7 @@ public struct TaxReplay: Sendable {
             byYear[row.taxYear] = year
         }
         var carried: (short: Decimal, long: Decimal) = (0, 0)
-        var total: Decimal = 0
+        var taxes: [Int: Decimal] = [:]
         for yearNumber in byYear.keys.sorted() {
             var (short, long) = byYear[yearNumber] ?? (0, 0)
             short -= carried.short
@@ -74,8 +104,8 @@ public struct TaxReplay: Sendable {
                 (short, long) = short + long >= 0 ? (short + long, 0) : (0, short + long)
             }
             carried = (max(0, -short), max(0, -long))
-            total += max(0, short) * rates.shortTerm + max(0, long) * rates.longTerm
+            taxes[yearNumber] = max(0, short) * rates.shortTerm + max(0, long) * rates.longTerm
         }
-        return total
+        return taxes
     }
 }

@@ -140,7 +140,9 @@ public struct BacktestRunner: Sendable {
             guard let naiveTax = try naive.run(strategy, market: market, cancellation: cancellation).tax,
                   let awareTax = try aware.run(strategy, market: market, cancellation: cancellation).tax else { continue }
             draws.append(.init(seed: seed, symbols: chosen, naiveReturn: (naiveTax.afterTaxLiquidatedFinal / cash - 1) * 100,
-                               awareReturn: (awareTax.afterTaxLiquidatedFinal / cash - 1) * 100, harvests: awareTax.harvests))
+                               awareReturn: (awareTax.afterTaxLiquidatedFinal / cash - 1) * 100, harvests: awareTax.harvests,
+                               naiveFromAccountReturn: naiveTax.afterTaxFromAccountLiquidatedFinal.map { ($0 / cash - 1) * 100 },
+                               awareFromAccountReturn: awareTax.afterTaxFromAccountLiquidatedFinal.map { ($0 / cash - 1) * 100 }))
         }
         return TaxDrawComparison(drawSize: drawSize, draws: draws)
     }

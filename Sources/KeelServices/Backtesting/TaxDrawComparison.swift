@@ -14,14 +14,48 @@ public struct TaxDrawComparison: Sendable, Codable, Hashable {
         public var naiveReturn: Double
         public var awareReturn: Double
         public var harvests: Int?
+        /// The same with each year's tax paid from the account (`TaxReplay.Result.afterTaxFromAccountLiquidatedFinal`);
+        /// nil in draws stored before the figure existed.
+        public var naiveFromAccountReturn: Double?
+        public var awareFromAccountReturn: Double?
 
-        public init(seed: UInt64, symbols: [String], naiveReturn: Double, awareReturn: Double, harvests: Int?) {
+        public init(seed: UInt64, symbols: [String], naiveReturn: Double, awareReturn: Double, harvests: Int?,
+                    naiveFromAccountReturn: Double? = nil, awareFromAccountReturn: Double? = nil) {
             self.seed = seed
             self.symbols = symbols
             self.naiveReturn = naiveReturn
             self.awareReturn = awareReturn
             self.harvests = harvests
+            self.naiveFromAccountReturn = naiveFromAccountReturn
+            self.awareFromAccountReturn = awareFromAccountReturn
         }
+    }
+
+    /// Mean, sample standard deviation, t statistic and count of draws at least level, of aware − naive differences.
+    public struct Summary: Sendable, Codable, Hashable {
+        public var meanDifference: Double
+        public var differenceDeviation: Double
+        public var tStatistic: Double
+        public var awareAtLeastNaive: Int
+        public var draws: Int
+
+        public init(_ differences: [Double]) {
+            draws = differences.count
+            meanDifference = differences.isEmpty ? 0 : differences.reduce(0, +) / Double(differences.count)
+            let mean = meanDifference
+            differenceDeviation = differences.count > 1
+                ? (differences.reduce(0) { $0 + pow($1 - mean, 2) } / Double(differences.count - 1)).squareRoot() : 0
+            tStatistic = differenceDeviation > 0 ? meanDifference / (differenceDeviation / Double(differences.count).squareRoot()) : 0
+            awareAtLeastNaive = differences.filter { $0 >= 0 }.count
+        }
+    }
+
+    /// The comparison with each year's tax paid from the account, over the draws that carry it (nil: none does).
+    public var fromAccount: Summary? {
+        let differences = draws.compactMap { draw in
+            draw.awareFromAccountReturn.flatMap { aware in draw.naiveFromAccountReturn.map { aware - $0 } }
+        }
+        return differences.isEmpty ? nil : Summary(differences)
     }
 
     public var drawSize: Int
@@ -49,7 +83,7 @@ public struct TaxDrawComparison: Sendable, Codable, Hashable {
     /// Draws where the tax-aware policy ended at least level with the naive one.
     public var awareAtLeastNaive: Int { draws.filter { $0.awareReturn >= $0.naiveReturn }.count }
 
-    enum CodingKeys: String, CodingKey { case drawSize, draws, meanDifference, differenceDeviation, tStatistic, awareAtLeastNaive }
+    enum CodingKeys: String, CodingKey { case drawSize, draws, meanDifference, differenceDeviation, tStatistic, awareAtLeastNaive, fromAccount }
 
     public init(drawSize: Int, draws: [Draw]) {
         self.drawSize = drawSize
@@ -70,6 +104,7 @@ public struct TaxDrawComparison: Sendable, Codable, Hashable {
         try container.encode(differenceDeviation, forKey: .differenceDeviation)
         try container.encode(tStatistic, forKey: .tStatistic)
         try container.encode(awareAtLeastNaive, forKey: .awareAtLeastNaive)
+        try container.encodeIfPresent(fromAccount, forKey: .fromAccount)
     }
 
     /// The symbols of draw `seed`: `size` of `symbols`, chosen uniformly by the seeded generator, in the input's order.
