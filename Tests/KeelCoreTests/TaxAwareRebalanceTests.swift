@@ -151,6 +151,23 @@ struct TaxReplayTests {
                     Self.row("c", year: 2024, term: .short, gain: -2_000), Self.row("d", year: 2024, term: .long, gain: 500),
                     Self.row("e", year: 2025, term: .short, gain: 1_000), Self.row("f", year: 2025, term: .long, gain: 2_000)]
         #expect(TaxReplay.yearlyTax(rows, rates: rates) == 540)
+        #expect(TaxReplay.yearlyTaxes(rows, rates: rates) == [2023: 240, 2024: 0, 2025: 300])
+    }
+
+    @Test func taxPaidFromTheAccountStopsCompounding() {
+        // 240 leaves a 1,200 portfolio at the end of 2023 (a fifth), 300 a 3,000 one at the end of 2025 (a tenth):
+        // 0.8 × 0.9 of every later value is left.
+        let scale = TaxReplay.fromAccountScale(taxes: [2023: 240, 2024: 0, 2025: 300], yearEndEquity: [2023: 1_200, 2024: 2_000, 2025: 3_000],
+                                               finalEquity: 3_000)
+        #expect(abs(scale - 0.72) < 1e-12)
+        #expect(TaxReplay.fromAccountScale(taxes: [2026: 100], yearEndEquity: [:], finalEquity: 1_000) == 0.9, "a year with no value pays at the end")
+        #expect(TaxReplay.fromAccountScale(taxes: [2026: 2_000], yearEndEquity: [2026: 1_000], finalEquity: 1_000) == 0, "never below nothing")
+        #expect(TaxReplay.fromAccountScale(taxes: [:], yearEndEquity: [2026: 1_000], finalEquity: 1_000) == 1)
+        #expect(TaxReplay.fromAccountScale(taxes: [2026: 1], yearEndEquity: [2026: .nan], finalEquity: 1_000) == 0)
+        // Here paying from the account costs more than paying from outside: the portfolio grew 2.5x after 2023, and
+        // the money paid would have grown with it (on a path that fell afterwards it would cost less).
+        let fromOutside = 3_000.0 - 240 - 300
+        #expect(scale * 3_000 < fromOutside)
     }
 
     @Test func aReplayAtZeroRatesKeepsItsPreTaxValueAndTheAwareOneMakesNoWashSale() throws {
@@ -162,9 +179,11 @@ struct TaxReplayTests {
         let free = try engine.run(strategy, market: market)
         let figures = try #require(free.tax)
         #expect(figures.taxesPaid == 0 && figures.afterTaxLiquidatedFinal == free.result.finalEquity)
+        #expect(figures.afterTaxFromAccountLiquidatedFinal == free.result.finalEquity, "no tax: nothing leaves the account")
         engine.tax = TaxReplay(settings: .init(), aware: false)
         let naive = try #require(try engine.run(strategy, market: market).tax)
         #expect(naive.taxesPaid >= 0 && naive.afterTaxFinal <= naive.preTaxFinal && naive.preTaxFinal == free.result.finalEquity)
+        #expect(try #require(naive.afterTaxFromAccountFinal) > 0 && naive.afterTaxFromAccountLiquidatedFinal != nil)
         engine.tax = TaxReplay(settings: .init(), aware: true)
         let aware = try #require(try engine.run(strategy, market: market).tax)
         #expect(aware.washSaleDisallowed == 0, "the tax-aware replay never makes a wash sale by itself")

@@ -47,7 +47,7 @@ public struct TaxReplay: Sendable {
                        yearEndEquity: [Int: Double] = [:]) -> Result {
         let totals = RealizedTotals(book.realized)
         let taxes = Self.yearlyTaxes(book.realized, rates: settings.rates)
-        let paid = taxes.values.reduce(0, +)
+        let paid = Self.total(taxes)
         var liquidated = book
         for symbol in Set(book.lots.map(\.symbol)).sorted() {
             guard let price = lastPrices[symbol], price.isFinite, price > 0 else { continue }
@@ -67,7 +67,7 @@ public struct TaxReplay: Sendable {
     /// of (1 − tax ÷ value then). Exact for a portfolio whose returns do not depend on its size (every tax, loss carried
     /// and gain then scales with it); left out: the tax on the sales that would raise the cash. A year with no recorded
     /// value pays at the end.
-    static func fromAccountScale(taxes: [Int: Decimal], yearEndEquity: [Int: Double], finalEquity: Double) -> Double {
+    public static func fromAccountScale(taxes: [Int: Decimal], yearEndEquity: [Int: Double], finalEquity: Double) -> Double {
         var scale = 1.0
         for (year, tax) in taxes.sorted(by: { $0.key < $1.key }) where tax > 0 {
             let value = yearEndEquity[year] ?? finalEquity
@@ -79,7 +79,13 @@ public struct TaxReplay: Sendable {
 
     /// The total of `yearlyTaxes`.
     public static func yearlyTax(_ realized: [RealizedLot], rates: TaxRates) -> Decimal {
-        yearlyTaxes(realized, rates: rates).values.reduce(0, +)
+        total(yearlyTaxes(realized, rates: rates))
+    }
+
+    /// Added year by year in order: a decimal sum of long products rounds by the order it is added in, and a
+    /// dictionary's order changes from run to run.
+    static func total(_ taxes: [Int: Decimal]) -> Decimal {
+        taxes.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value }
     }
 
     /// Each year's tax on its net realised gains, short and long term netted against each other, net losses
