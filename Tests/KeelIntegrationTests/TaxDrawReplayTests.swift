@@ -68,7 +68,7 @@ struct TaxDrawReplayTests {
     }
 
     @Test("the summary statistics of given draws, and the seeded sample")
-    func summaryAndSample() {
+    func summaryAndSample() throws {
         let pairs: [(naive: Double, aware: Double)] = [(10, 12), (10, 9), (5, 8), (7, 7)]
         var draws: [TaxDrawComparison.Draw] = []
         for (index, pair) in pairs.enumerated() {
@@ -81,6 +81,15 @@ struct TaxDrawReplayTests {
         #expect(abs(comparison.tStatistic - 1 / ((10.0 / 3).squareRoot() / 2)) < 1e-12)
         #expect(comparison.awareAtLeastNaive == 3)
         #expect(TaxDrawComparison(drawSize: 2, draws: []).tStatistic == 0)
+        #expect(comparison.fromAccount == nil, "draws without the from-account figures have no such summary")
+        var paid = comparison
+        for index in paid.draws.indices {
+            paid.draws[index].naiveFromAccountReturn = paid.draws[index].naiveReturn - 1
+            paid.draws[index].awareFromAccountReturn = paid.draws[index].awareReturn - Double(index)
+        }
+        // Differences 3, −1, 2, −2: mean 0.5, two of four level or ahead.
+        let fromAccount = try #require(paid.fromAccount)
+        #expect(abs(fromAccount.meanDifference - 0.5) < 1e-12 && fromAccount.awareAtLeastNaive == 2 && fromAccount.draws == 4)
         let names = (0..<40).map { "S\($0)" }
         let first = TaxDrawComparison.sample(names, size: 10, seed: 7)
         #expect(first == TaxDrawComparison.sample(names, size: 10, seed: 7) && first != TaxDrawComparison.sample(names, size: 10, seed: 8))

@@ -61,27 +61,20 @@ public struct TaxDrawComparison: Sendable, Codable, Hashable {
     public var drawSize: Int
     public var draws: [Draw]
 
+    /// The comparison with the tax paid from outside the portfolio (the replay's main figures).
+    public var summary: Summary { Summary(draws.map { $0.awareReturn - $0.naiveReturn }) }
+
     /// Mean of aware − naive, in percentage points.
-    public var meanDifference: Double {
-        draws.isEmpty ? 0 : draws.reduce(0) { $0 + $1.awareReturn - $1.naiveReturn } / Double(draws.count)
-    }
+    public var meanDifference: Double { summary.meanDifference }
 
     /// Sample standard deviation of the differences (0 with fewer than two draws).
-    public var differenceDeviation: Double {
-        guard draws.count > 1 else { return 0 }
-        let mean = meanDifference
-        let squares = draws.reduce(0) { $0 + pow($1.awareReturn - $1.naiveReturn - mean, 2) }
-        return (squares / Double(draws.count - 1)).squareRoot()
-    }
+    public var differenceDeviation: Double { summary.differenceDeviation }
 
     /// Mean over its standard error (0 when the differences do not vary).
-    public var tStatistic: Double {
-        let deviation = differenceDeviation
-        return deviation > 0 ? meanDifference / (deviation / Double(draws.count).squareRoot()) : 0
-    }
+    public var tStatistic: Double { summary.tStatistic }
 
     /// Draws where the tax-aware policy ended at least level with the naive one.
-    public var awareAtLeastNaive: Int { draws.filter { $0.awareReturn >= $0.naiveReturn }.count }
+    public var awareAtLeastNaive: Int { summary.awareAtLeastNaive }
 
     enum CodingKeys: String, CodingKey { case drawSize, draws, meanDifference, differenceDeviation, tStatistic, awareAtLeastNaive, fromAccount }
 
