@@ -41,9 +41,9 @@ enum InstructionCount {
         defer { try? FileManager.default.removeItem(at: folder) }
         let own = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let stripped = folder.appendingPathComponent("probe").path
-        guard run(objcopy, ["--strip-debug", own, stripped]) != nil else { return .failure(.failed("objcopy could not copy \(own)")) }
+        guard BacktestBenchmark.shell(objcopy, ["--strip-debug", own, stripped]) != nil else { return .failure(.failed("objcopy could not copy \(own)")) }
         let out = folder.appendingPathComponent("callgrind.out").path
-        guard let printed = run(valgrind, ["--tool=callgrind", "--callgrind-out-file=\(out)", "--collect-atstart=no",
+        guard let printed = BacktestBenchmark.shell(valgrind, ["--tool=callgrind", "--callgrind-out-file=\(out)", "--collect-atstart=no",
                                            "--toggle-collect=\(kernel.measuredFunction)", stripped, InstructionProbe.command, kernel.rawValue,
                                            String(bars)]) else {
             return .failure(.failed("callgrind's run of the \(kernel.rawValue) probe failed"))
@@ -91,10 +91,5 @@ enum InstructionCount {
     static func executable(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// Standard output of a finished run, nil when it could not start or exited non-zero.
-    static func run(_ executable: String, _ arguments: [String]) -> String? {
-        BacktestBenchmark.shell(executable, arguments)
     }
 }

@@ -3,12 +3,12 @@ import KeelCore
 
 /// One kernel run once, synchronously, for callgrind to count (`InstructionCount`): `KeelBenchmarks instruction-probe
 /// engine|indicators BARS`. Only the `counted…Pass` call is counted (callgrind's `--toggle-collect`), not building the
-/// series (each pattern matches one function only: callgrind toggles on every entry, so a nested match would
-/// switch counting off). It prints the kernel's result so the counting parent can check the counted run is the one it timed.
+/// series (each pattern matches one function only: callgrind toggles on every entry, so a nested match would switch
+/// counting off). It prints the kernel's result so the counting parent can check it counted the run it timed.
 enum InstructionProbe {
     static let command = "instruction-probe"
 
-    enum Kernel: String, CaseIterable {
+    enum Kernel: String {
         case engine, indicators
 
         /// The function callgrind counts (a pattern over its mangled name).

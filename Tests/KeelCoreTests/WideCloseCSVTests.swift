@@ -15,6 +15,7 @@ struct WideCloseCSVTests {
     func detection() {
         #expect(WideCloseCSV.symbols(header: "date,AAPL,AMD,BAC") == ["AAPL", "AMD", "BAC"])
         #expect(WideCloseCSV.symbols(header: "Date , spy") == ["SPY"])
+        #expect(WideCloseCSV.symbols(header: "\u{FEFF}date,SPY") == ["SPY"], "a byte-order mark is not part of the first column's name")
         #expect(WideCloseCSV.symbols(header: "date,open,high,low,close,adj_close,volume") == nil)
         #expect(WideCloseCSV.symbols(header: "Date,Open,High,Low,Close,Adj Close,Volume") == nil)
         #expect(WideCloseCSV.symbols(header: "Symbol,Name,Sector") == nil)
@@ -31,6 +32,8 @@ struct WideCloseCSVTests {
         let listedLater = try WideCloseCSV.parse(Self.text, symbol: "NEW")
         #expect(listedLater.count == 1 && listedLater.close == [12.5] && listedLater.timestamps == [CivilDay(year: 2020, month: 1, day: 6).date])
         #expect(try WideCloseCSV.parse(Self.text, symbol: "MSFT").close == [160.62, 158.62, 159.03], "a lower-case column is its symbol")
+        let windows = "\u{FEFF}" + Self.text.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(try WideCloseCSV.parse(windows, symbol: "AAPL").close == apple.close, "a byte-order mark and CRLF lines read the same")
     }
 
     @Test("a bad file is refused with the line at fault")

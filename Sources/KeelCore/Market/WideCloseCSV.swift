@@ -6,9 +6,9 @@ import Foundation
 /// listed, delisted) is no bar of that symbol.
 public enum WideCloseCSV {
     /// The header's symbols when it is a wide price matrix: a first column named `date` and at least one other, none of
-    /// them an OHLCV field. Nil for any other layout.
+    /// them an OHLCV field (a leading byte-order mark ignored). Nil for any other layout.
     public static func symbols(header: String) -> [String]? {
-        let columns = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let columns = header.trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}")).split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard columns.count >= 2, columns[0].lowercased() == "date" else { return nil }
         let names = columns.dropFirst()
         let ohlcv: Set<String> = ["open", "high", "low", "close", "adj close", "adj_close", "adjclose", "volume"]

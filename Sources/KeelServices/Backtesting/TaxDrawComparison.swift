@@ -93,10 +93,11 @@ public struct TaxDrawComparison: Sendable, Codable, Hashable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(drawSize, forKey: .drawSize)
         try container.encode(draws, forKey: .draws)
-        try container.encode(meanDifference, forKey: .meanDifference)
-        try container.encode(differenceDeviation, forKey: .differenceDeviation)
-        try container.encode(tStatistic, forKey: .tStatistic)
-        try container.encode(awareAtLeastNaive, forKey: .awareAtLeastNaive)
+        let summary = self.summary
+        try container.encode(summary.meanDifference, forKey: .meanDifference)
+        try container.encode(summary.differenceDeviation, forKey: .differenceDeviation)
+        try container.encode(summary.tStatistic, forKey: .tStatistic)
+        try container.encode(summary.awareAtLeastNaive, forKey: .awareAtLeastNaive)
         try container.encodeIfPresent(fromAccount, forKey: .fromAccount)
     }
 

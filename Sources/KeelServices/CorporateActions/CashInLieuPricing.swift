@@ -24,7 +24,7 @@ enum CashInLieuPricing {
            let close = try await session.marketBars.close(symbol: split.symbol, before: split.effectiveAt) {
             price = split.cashInLieuPrice(lastCloseBefore: close)
         }
-        _ = try await session.corporateActions.fixCashInLieuPrice(actionID: action.actionID, price: price, at: now)
+        try await session.corporateActions.fixCashInLieuPrice(actionID: action.actionID, price: price, at: now)
         guard let fixed = try await session.corporateActions.find(actionID: action.actionID) else {
             throw StoreError.corrupt("corporate action \(action.actionID) vanished while its cash-in-lieu price was fixed")
         }

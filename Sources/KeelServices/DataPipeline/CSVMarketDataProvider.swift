@@ -73,7 +73,7 @@ public struct CSVMarketDataProvider: MarketDataProvider {
     public func fetchBars(_ item: ProviderItem) async throws -> FetchedBars {
         try await compute.run {
             let text = try Self.read(item.location)
-            if WideCloseCSV.symbols(header: try Self.firstLine(of: item.location)) != nil {
+            if WideCloseCSV.symbols(header: String(text.prefix { !$0.isNewline })) != nil {
                 do {
                     let series = try WideCloseCSV.parse(text, symbol: item.symbol)
                     // The matrix's closes are the source's adjusted closes.

@@ -65,12 +65,11 @@ public struct CorporateActionRepository: Sendable {
             .orderBy("ex_date").orderBy("symbol").all().map(Self.record)
     }
 
-    /// Fixes the cash-in-lieu price (nil: fractions are kept) in one conditional UPDATE; false when another transaction
-    /// fixed it first, whose price then stands.
-    public func fixCashInLieuPrice(actionID: String, price: Decimal?, at now: Date) async throws -> Bool {
+    /// Fixes the cash-in-lieu price (nil: fractions are kept) in one conditional UPDATE; a no-op when another
+    /// transaction fixed it first, whose price then stands.
+    public func fixCashInLieuPrice(actionID: String, price: Decimal?, at now: Date) async throws {
         try await sql.update("corporate_actions").set("cash_in_lieu_price", to: price.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
-            .set("priced_at", to: now).where("action_id", .equal, actionID).where(SQLColumn("priced_at"), .is, SQLLiteral.null)
-            .returning("action_id").first() != nil
+            .set("priced_at", to: now).where("action_id", .equal, actionID).where(SQLColumn("priced_at"), .is, SQLLiteral.null).run()
     }
 
     public func find(actionID: String) async throws -> CorporateActionRecord? {
