@@ -20,6 +20,9 @@ struct BarCSVTests {
         let hourly = try BarCSV.parse("timestamp,open,high,low,close,adj_close,volume\n2019-10-17T09:00:00Z,1,1,1,1,,0\n", symbol: "BTCUSD")
         #expect(hourly.hasTimes)
         #expect(hourly.series.timestamps[0] == ISO8601DateFormatter().date(from: "2019-10-17T09:00:00Z"))
+        // A spreadsheet's UTF-8 export starts with a byte-order mark; the folder listing already ignored it.
+        let marked = try BarCSV.parse("\u{FEFF}Date,Open,High,Low,Close,Adj Close,Volume\r\n2020-01-02,1,2,0.5,1.5,1.4,100\r\n", symbol: "X")
+        #expect(marked.series.close == [1.5] && marked.adjustedClose == [1.4])
     }
 
     @Test func reportsTheLineOfABadValue() {

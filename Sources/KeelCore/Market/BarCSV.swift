@@ -28,8 +28,10 @@ public enum BarCSV {
     public static func parse(_ text: String, symbol: String) throws -> Parsed {
         var lines = text.utf8.split(omittingEmptySubsequences: true, whereSeparator: { $0 == 0x0A || $0 == 0x0D }).lazy.map { Substring($0) }.makeIterator()
         guard let headerLine = lines.next() else { throw ParseError(line: 1, message: "the file is empty") }
+        // A byte-order mark (a spreadsheet's UTF-8 export) is not part of the first column's name.
         let header = headerLine.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: " ", with: "_") }
+            .map { $0.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}"))).lowercased()
+                .replacingOccurrences(of: " ", with: "_") }
         func index(_ names: String...) -> Int? { header.firstIndex { names.contains($0) } }
         guard let timeColumn = index("date", "timestamp", "datetime", "time") else {
             throw ParseError(line: 1, message: "no date or timestamp column in header '\(headerLine)'")
