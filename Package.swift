@@ -39,7 +39,9 @@ let package = Package(
     ],
     targets: [
         // Pure domain and compute: no I/O, no server types.
-        .target(name: "KeelCore", swiftSettings: optimisedInDebug),
+        // Stores Swift cannot emit (non-temporal), inlined into KeelCore's loops over large columns.
+        .target(name: "CKeelMemory"),
+        .target(name: "KeelCore", dependencies: ["CKeelMemory"], swiftSettings: optimisedInDebug),
         .target(name: "KeelML", dependencies: ["KeelCore"], swiftSettings: optimisedInDebug),
         .target(
             name: "KeelBrokers",

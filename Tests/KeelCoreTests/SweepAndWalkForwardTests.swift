@@ -1,5 +1,5 @@
 import Foundation
-import KeelCore
+@testable import KeelCore
 import Testing
 
 @Suite("Sweeps and walk-forward")
@@ -60,6 +60,59 @@ struct SweepAndWalkForwardTests {
             for (name, x, y) in figures {
                 #expect((x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(1, abs(y)), "length \(length) \(name): \(x) vs \(y)")
             }
+        }
+    }
+
+    /// The engine adds the statistics a chunk of bars at a time (two bars to a vector, two lanes of sums): every split
+    /// of a path gives the one-by-one figures, the peak and drawdown to the bit, the sums to rounding.
+    @Test func chunkedStatisticsEqualOneByOne() {
+        var generator = SeededGenerator(seed: 41)
+        for trial in 0..<200 {
+            let length = trial < 40 ? trial : Int(generator.nextUnit() * 3_000)
+            var equity: [Double] = []
+            var value = 1_000.0
+            for _ in 0..<length {
+                switch generator.nextUnit() {
+                case ..<0.03: value = 0
+                case ..<0.05: value = .nan
+                case ..<0.3: break
+                default: value = (value.isNaN ? 1_000 : max(value, 1)) * (1 + 0.05 * (generator.nextUnit() - 0.5))
+                }
+                equity.append(value)
+            }
+            var single = StreamingReturnStatistics(), chunked = StreamingReturnStatistics()
+            for value in equity { single.add(value) }
+            equity.withUnsafeBufferPointer { all in
+                var start = 0
+                while start < all.count {
+                    let size = min(all.count - start, 1 + Int(generator.nextUnit() * 700))
+                    chunked.add(contentsOf: UnsafeBufferPointer(rebasing: all[start..<(start + size)]))
+                    start += size
+                }
+            }
+            #expect(chunked.count == single.count)
+            #expect(chunked.maxDrawdown.bitPattern == single.maxDrawdown.bitPattern, "length \(length)")
+            #expect(chunked.totalReturn.bitPattern == single.totalReturn.bitPattern, "length \(length)")
+            for (name, x, y) in [("sharpe", chunked.sharpe, single.sharpe), ("sortino", chunked.sortino, single.sortino)] {
+                #expect((x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(1, abs(y)), "length \(length) \(name): \(x) vs \(y)")
+            }
+        }
+    }
+
+    /// Around the engine's chunk of 512 bars: the streamed run equals the full metrics at every boundary.
+    @Test(arguments: [511, 512, 513, 1_024, 1_537])
+    func streamedRunAcrossChunkBoundaries(bars: Int) {
+        let series = EngineRobustnessPropertyTests.series(symbol: "S", bars: bars, seed: bars, gaps: false)
+        var a = MovingAverageCrossover(fast: 3, slow: 9, quantity: 5)
+        var b = MovingAverageCrossover(fast: 3, slow: 9, quantity: 5)
+        let engine = SignalBacktester(execution: .init(commission: .perOrder(1)), initialCash: 10_000)
+        let full = PerformanceMetrics(result: engine.run(&a, series: series))
+        var statistics = StreamingReturnStatistics()
+        _ = engine.run(&b, series: series, recordEquity: false, statistics: &statistics)
+        #expect(statistics.count == bars)
+        for (name, x, y) in [("sharpe", statistics.sharpe, full.sharpe), ("sortino", statistics.sortino, full.sortino),
+                             ("total", statistics.totalReturn, full.totalReturn), ("drawdown", statistics.maxDrawdown, full.maxDrawdown)] {
+            #expect(abs(x - y) < 1e-9 * max(1, abs(y)), "\(bars) bars, \(name): \(x) vs \(y)")
         }
     }
 

@@ -157,14 +157,20 @@ public struct SignalBacktester: Sendable {
             // One loop per way of keeping the equity, chosen once here, so each is specialised whether or not the
             // caller inlines `run` (a per-bar test of `statistics` and `recordEquity` cost a third of the bar).
             switch (statistics, recordEquity) {
-            case (nil, true): account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: CurveSink(curve: curve))
-            case (nil, false): account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: FinalSink(curve: curve))
+            case (nil, true):
+                var sink = CurveSink(curve: curve)
+                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: &sink)
+            case (nil, false):
+                var sink = FinalSink(curve: curve)
+                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: &sink)
             case (let statistics?, true):
-                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger,
-                                 sink: StatisticsSink(inner: CurveSink(curve: curve), statistics: statistics))
+                var sink = StatisticsSink(inner: CurveSink(curve: curve), chunk: StatisticsChunk(statistics: statistics.pointee))
+                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: &sink)
+                statistics.pointee = sink.chunk.finish()
             case (let statistics?, false):
-                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger,
-                                 sink: StatisticsSink(inner: FinalSink(curve: curve), statistics: statistics))
+                var sink = StatisticsSink(inner: FinalSink(curve: curve), chunk: StatisticsChunk(statistics: statistics.pointee))
+                account = replay(&strategy, bars: bars, count: n, account: account, ledger: &ledger, sink: &sink)
+                statistics.pointee = sink.chunk.finish()
             }
         }}}}}}
         return BacktestResult(timestamps: timestamps, equity: equity, roundTrips: RoundTripsOnRead(ledger: ledger, symbol: symbol, timestamps: timestamps),
@@ -190,13 +196,16 @@ public struct SignalBacktester: Sendable {
     /// The bar loop: orders, fills, the account, and each bar's equity handed to `sink`.
     @inlinable @inline(__always)
     func replay<S: SignalStrategy, Sink: EquitySink>(_ strategy: inout S, bars: Bars, count n: Int, account: Account, ledger: inout [Fill],
-                                                    sink: Sink) -> Account {
+                                                    sink: inout Sink) -> Account {
         let execution = self.execution
         let fillAtClose = execution.timing == .close
         let readsVolume = execution.slippage.readsVolume
         let (open, high, low, close, volume) = (bars.open, bars.high, bars.low, bars.close, bars.volume)
         var state = account
-        var sink = sink
+        // The sink as a local value too: the statistics' sums stay in registers across bars (read and written through the
+        // caller's pointer, each sum's add waited on a store and its reload, every bar).
+        var equitySink = sink
+        defer { sink = equitySink }
         // The strategy as a local value for the loop: its running sums stay in registers instead of being stored
         // and reloaded through the caller's reference on every bar.
         var local = strategy
@@ -240,7 +249,7 @@ public struct SignalBacktester: Sendable {
             }
             // Counted without a branch: whether a position is open flips with the signal, which no predictor guesses.
             state.inMarket &+= state.position != 0 ? 1 : 0
-            sink.record(state.cash + state.position * close[t], at: t, last: t == n - 1)
+            equitySink.record(state.cash + state.position * close[t], at: t, last: t == n - 1)
         }
         return state
     }
@@ -272,13 +281,43 @@ struct FinalSink: EquitySink {
 @usableFromInline
 struct StatisticsSink<Inner: EquitySink>: EquitySink {
     @usableFromInline var inner: Inner
-    @usableFromInline let statistics: UnsafeMutablePointer<StreamingReturnStatistics>
-    @inlinable init(inner: Inner, statistics: UnsafeMutablePointer<StreamingReturnStatistics>) {
+    @usableFromInline var chunk: StatisticsChunk
+    @inlinable init(inner: Inner, chunk: StatisticsChunk) {
         self.inner = inner
-        self.statistics = statistics
+        self.chunk = chunk
     }
     @inlinable @inline(__always) mutating func record(_ value: Double, at t: Int, last: Bool) {
         inner.record(value, at: t, last: last)
-        statistics.pointee.add(value)
+        chunk.record(value, at: t, last: last)
+    }
+}
+
+/// The bars' equity buffered for the return statistics and added a chunk at a time: the run's loop stores one value
+/// per bar instead of carrying the statistics' seven running values, which do not fit in its registers beside its own.
+@usableFromInline
+struct StatisticsChunk {
+    /// A power of two, so the slot of bar `t` is a mask; 4 KB, inside the first-level cache.
+    @usableFromInline static let capacity = 512
+    @usableFromInline var statistics: StreamingReturnStatistics
+    @usableFromInline let pending: UnsafeMutablePointer<Double>
+
+    @inlinable init(statistics: StreamingReturnStatistics) {
+        self.statistics = statistics
+        pending = .allocate(capacity: Self.capacity)
+    }
+
+    /// The statistics, with the buffer released.
+    @inlinable mutating func finish() -> StreamingReturnStatistics {
+        pending.deallocate()
+        return statistics
+    }
+
+    /// Bars arrive in order from 0: bar `t` fills slot `t mod capacity`, and a full chunk or the last bar is added.
+    @inlinable @inline(__always) mutating func record(_ value: Double, at t: Int, last: Bool) {
+        let slot = t & (Self.capacity - 1)
+        pending[slot] = value
+        if slot == Self.capacity - 1 || last {
+            statistics.add(contentsOf: UnsafeBufferPointer(start: pending, count: slot + 1))
+        }
     }
 }

@@ -2,7 +2,12 @@ extension Indicators {
     /// True range of bar `i` (needs the previous close; undefined for the first bar).
     @inline(__always)
     static func trueRange(_ high: Double, _ low: Double, _ previousClose: Double) -> Double {
-        max(high - low, abs(high - previousClose), abs(low - previousClose))
+        // max(high - low, |high - previous|, |low - previous|), NaN included, as TA-Lib writes it: each candidate
+        // replaces the greatest only when greater, which is one maximum instruction (`max`'s form is four).
+        var greatest = high - low
+        let fromHigh = abs(high - previousClose), fromLow = abs(low - previousClose)
+        greatest = fromHigh > greatest ? fromHigh : greatest
+        return fromLow > greatest ? fromLow : greatest
     }
 
     /// ATR with Wilder smoothing, as TA-Lib: the first value (index `period`) is the mean of the first

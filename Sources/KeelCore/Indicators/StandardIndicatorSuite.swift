@@ -1,9 +1,17 @@
+import CKeelMemory
+import Synchronization
+
 /// The six-indicator suite (SMA20, EMA20, RSI14, ATR14, BB(20,2), MACD(12,26,9)) into preallocated
 /// columns: the benchmark's workload, and what a strategy evaluates on every bar of a backtest.
 ///
 /// Same definitions and warm-up as the one-by-one functions, but fused into three passes over the data
 /// (moving sums; exponential averages; Wilder averages), so the independent recurrences of each pass run
 /// side by side in the CPU instead of one after another.
+///
+/// Over series larger than the cache the columns are written with non-temporal stores: an ordinary store reads
+/// each line before writing it (write-allocate), which for ten written columns and three read ones is nearly half
+/// the memory traffic. Smaller series keep ordinary stores, so the values stay in the cache for whoever reads them
+/// next.
 public struct StandardIndicatorSuite: ~Copyable {
     public let count: Int
     public var sma: [Double]
@@ -23,14 +31,30 @@ public struct StandardIndicatorSuite: ~Copyable {
         (sma, ema, rsi, atr, upper, middle, lower, macd, signal, histogram) = (empty, empty, empty, empty, empty, empty, empty, empty, empty, empty)
     }
 
+    /// Bars from which the columns are streamed past the cache: ten columns of this many doubles are 10 MB, more than
+    /// a core's share of the last-level cache on the machines Keel runs on.
+    public static let streamingThreshold = 1 << 17
+
     /// Computes all six over the series; allocates nothing.
     public mutating func compute(high: UnsafeBufferPointer<Double>, low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>) {
+        if count >= Self.streamingThreshold {
+            compute(high: high, low: low, close: close, writer: StreamingColumnWriter.self)
+            // Non-temporal stores are weakly ordered: complete them before anything (another thread) reads the columns.
+            atomicMemoryFence(ordering: .sequentiallyConsistent)
+        } else {
+            compute(high: high, low: low, close: close, writer: CachedColumnWriter.self)
+        }
+    }
+
+    /// `compute` with the store chosen by the caller (tests compare the two).
+    mutating func compute<Writer: ColumnWriter>(high: UnsafeBufferPointer<Double>, low: UnsafeBufferPointer<Double>,
+                                                       close: UnsafeBufferPointer<Double>, writer: Writer.Type) {
         precondition(close.count == count && high.count == count && low.count == count, "suite sized for another series")
         sma.withUnsafeMutableBufferPointer { sma in
             middle.withUnsafeMutableBufferPointer { middle in
                 upper.withUnsafeMutableBufferPointer { upper in
                     lower.withUnsafeMutableBufferPointer { lower in
-                        Self.movingSums(close, sma: sma, middle: middle, upper: upper, lower: lower)
+                        Self.movingSums(close, sma: sma, middle: middle, upper: upper, lower: lower, writer: writer)
                     }
                 }
             }
@@ -39,19 +63,20 @@ public struct StandardIndicatorSuite: ~Copyable {
             macd.withUnsafeMutableBufferPointer { line in
                 signal.withUnsafeMutableBufferPointer { signal in
                     histogram.withUnsafeMutableBufferPointer { histogram in
-                        Self.exponentialAverages(close, ema: ema, macd: line, signal: signal, histogram: histogram)
+                        Self.exponentialAverages(close, ema: ema, macd: line, signal: signal, histogram: histogram, writer: writer)
                     }
                 }
             }
         }
         rsi.withUnsafeMutableBufferPointer { rsi in
-            atr.withUnsafeMutableBufferPointer { atr in Self.wilderAverages(high: high, low: low, close: close, rsi: rsi, atr: atr) }
+            atr.withUnsafeMutableBufferPointer { atr in Self.wilderAverages(high: high, low: low, close: close, rsi: rsi, atr: atr, writer: writer) }
         }
     }
 
     /// SMA(20) and Bollinger(20, 2) from one running sum and sum of squares.
-    static func movingSums(_ x: UnsafeBufferPointer<Double>, sma: UnsafeMutableBufferPointer<Double>, middle: UnsafeMutableBufferPointer<Double>,
-                           upper: UnsafeMutableBufferPointer<Double>, lower: UnsafeMutableBufferPointer<Double>) {
+    static func movingSums<Writer: ColumnWriter>(_ x: UnsafeBufferPointer<Double>, sma: UnsafeMutableBufferPointer<Double>,
+                                                 middle: UnsafeMutableBufferPointer<Double>, upper: UnsafeMutableBufferPointer<Double>,
+                                                 lower: UnsafeMutableBufferPointer<Double>, writer: Writer.Type) {
         let period = 20, n = x.count
         guard n >= period else { return }
         var sum = 0.0, squares = 0.0
@@ -67,10 +92,10 @@ public struct StandardIndicatorSuite: ~Copyable {
             let mean = sum * inverse
             let variance = squares * inverse - mean * mean
             let band = variance > 0 ? variance.squareRoot() * 2 : 0
-            sma[i] = mean
-            middle[i] = mean
-            upper[i] = mean + band
-            lower[i] = mean - band
+            Writer.write(mean, to: sma, at: i)
+            Writer.write(mean, to: middle, at: i)
+            Writer.write(mean + band, to: upper, at: i)
+            Writer.write(mean - band, to: lower, at: i)
             let outgoing = x[i - period + 1]
             sum -= outgoing
             squares -= outgoing * outgoing
@@ -78,8 +103,9 @@ public struct StandardIndicatorSuite: ~Copyable {
     }
 
     /// EMA(20) and MACD(12, 26, 9) (TA-Lib's seeding: both MACD averages start at bar 25).
-    static func exponentialAverages(_ x: UnsafeBufferPointer<Double>, ema: UnsafeMutableBufferPointer<Double>, macd: UnsafeMutableBufferPointer<Double>,
-                                    signal: UnsafeMutableBufferPointer<Double>, histogram: UnsafeMutableBufferPointer<Double>) {
+    static func exponentialAverages<Writer: ColumnWriter>(_ x: UnsafeBufferPointer<Double>, ema: UnsafeMutableBufferPointer<Double>,
+                                                          macd: UnsafeMutableBufferPointer<Double>, signal: UnsafeMutableBufferPointer<Double>,
+                                                          histogram: UnsafeMutableBufferPointer<Double>, writer: Writer.Type) {
         let n = x.count
         let k20 = 2.0 / 21, d20 = 1 - k20, k12 = 2.0 / 13, d12 = 1 - k12, k26 = 2.0 / 27, d26 = 1 - k26, k9 = 2.0 / 10, d9 = 1 - k9
         guard n >= 20 else { return }
@@ -131,17 +157,18 @@ public struct StandardIndicatorSuite: ~Copyable {
             e26 = e26 * d26 + v * k26
             let line = e12 - e26
             s = s * d9 + line * k9
-            ema[i] = e20
-            macd[i] = line
-            signal[i] = s
-            histogram[i] = line - s
+            Writer.write(e20, to: ema, at: i)
+            Writer.write(line, to: macd, at: i)
+            Writer.write(s, to: signal, at: i)
+            Writer.write(line - s, to: histogram, at: i)
             i += 1
         }
     }
 
     /// RSI(14) and ATR(14): both seeded by the mean of their first 14 changes, Wilder-smoothed after.
-    static func wilderAverages(high h: UnsafeBufferPointer<Double>, low l: UnsafeBufferPointer<Double>, close c: UnsafeBufferPointer<Double>,
-                               rsi: UnsafeMutableBufferPointer<Double>, atr: UnsafeMutableBufferPointer<Double>) {
+    static func wilderAverages<Writer: ColumnWriter>(high h: UnsafeBufferPointer<Double>, low l: UnsafeBufferPointer<Double>,
+                                                     close c: UnsafeBufferPointer<Double>, rsi: UnsafeMutableBufferPointer<Double>,
+                                                     atr: UnsafeMutableBufferPointer<Double>, writer: Writer.Type) {
         let period = 14, n = c.count
         guard n > period else { return }
         var gain = 0.0, loss = 0.0, range = 0.0
@@ -164,8 +191,8 @@ public struct StandardIndicatorSuite: ~Copyable {
             loss = loss * decay + max(-change, 0) * weight
             range = range * decay + Indicators.trueRange(h[i], l[i], previous) * weight
             let total = gain + loss
-            rsi[i] = total == 0 ? 0 : 100 * gain / total
-            atr[i] = range
+            Writer.write(total == 0 ? 0 : 100 * gain / total, to: rsi, at: i)
+            Writer.write(range, to: atr, at: i)
             i += 1
         }
     }

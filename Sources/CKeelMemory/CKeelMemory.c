@@ -1,0 +1,1 @@
+// The target needs one source file; everything is inline in the header.
