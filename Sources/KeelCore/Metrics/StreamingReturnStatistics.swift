@@ -37,8 +37,9 @@ public struct StreamingReturnStatistics: Sendable {
     /// The running peak and the worst fall from it.
     @inlinable @inline(__always)
     static func drawdown(_ equity: Double, peak: inout Double, worst: inout Double) {
-        // `max(peak, equity)` to the bit, NaN included (a NaN equity keeps the peak), written so that it is one
-        // maximum instruction: `max`'s form is a compare and three masks, five cycles on the peak's chain every bar.
+        // `max(peak, equity)`, NaN included (a NaN equity keeps the peak), in the form that is one maximum instruction:
+        // `max`'s form is a compare and three masks, five cycles on the peak's chain every bar. The two differ only in
+        // which zero a tie of +0 and -0 keeps, and a zero peak counts as ruin either way.
         peak = equity > peak ? equity : peak
         if peak <= 0 || equity < (1 + worst) * peak { worst = min(worst, equity / peak - 1) }
     }
