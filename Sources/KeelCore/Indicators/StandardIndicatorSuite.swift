@@ -48,7 +48,7 @@ public struct StandardIndicatorSuite: ~Copyable {
 
     /// `compute` with the store chosen by the caller (tests compare the two).
     mutating func compute<Writer: ColumnWriter>(high: UnsafeBufferPointer<Double>, low: UnsafeBufferPointer<Double>,
-                                                       close: UnsafeBufferPointer<Double>, writer: Writer.Type) {
+                                                close: UnsafeBufferPointer<Double>, writer: Writer.Type) {
         precondition(close.count == count && high.count == count && low.count == count, "suite sized for another series")
         sma.withUnsafeMutableBufferPointer { sma in
             middle.withUnsafeMutableBufferPointer { middle in
