@@ -152,8 +152,9 @@ struct BacktestCommand: AsyncParsableCommand {
                     print(String(format: "    seed %llu: naive %.2f%%, tax-aware %.2f%% (%+.2f)", draw.seed, draw.naiveReturn, draw.awareReturn,
                                  draw.awareReturn - draw.naiveReturn) + (draw.harvests.map { ", \($0) harvest(s)" } ?? ""))
                 }
+                let outside = draws.summary
                 print(String(format: "  tax-aware minus naive: mean %+.2f points, sd %.2f, t %.2f (draws overlap: not independent), tax-aware at least level in %d of %d",
-                             draws.meanDifference, draws.differenceDeviation, draws.tStatistic, draws.awareAtLeastNaive, draws.draws.count))
+                             outside.meanDifference, outside.differenceDeviation, outside.tStatistic, outside.awareAtLeastNaive, outside.draws))
                 if let paid = draws.fromAccount {
                     print(String(format: "  with the tax paid from the account: mean %+.2f points, sd %.2f, t %.2f, tax-aware at least level in %d of %d",
                                  paid.meanDifference, paid.differenceDeviation, paid.tStatistic, paid.awareAtLeastNaive, paid.draws))

@@ -39,8 +39,8 @@ struct TaxDrawReplayTests {
             let again = try #require(try await runner.run(Self.request(draws: 3)).tax?.draws)
             #expect(again == draws, "a seed draws the same symbols and replays the same")
             let differences = draws.draws.map { $0.awareReturn - $0.naiveReturn }
-            #expect(abs(draws.meanDifference - differences.reduce(0, +) / 3) < 1e-12)
-            #expect(draws.awareAtLeastNaive == differences.filter { $0 >= 0 }.count)
+            #expect(abs(draws.summary.meanDifference - differences.reduce(0, +) / 3) < 1e-12)
+            #expect(draws.summary.awareAtLeastNaive == differences.filter { $0 >= 0 }.count)
             let encoded = try JSONSerialization.jsonObject(with: BacktestOutcome.encoder.encode(outcome)) as? [String: Any]
             let json = try #require((encoded?["tax"] as? [String: Any])?["draws"] as? [String: Any])
             #expect(json["mean_difference"] != nil && json["t_statistic"] != nil && (json["draws"] as? [Any])?.count == 3)
@@ -76,11 +76,11 @@ struct TaxDrawReplayTests {
         }
         let comparison = TaxDrawComparison(drawSize: 2, draws: draws)
         // Differences 2, −1, 3, 0: mean 1, sample sd √(10/3).
-        #expect(abs(comparison.meanDifference - 1) < 1e-12)
-        #expect(abs(comparison.differenceDeviation - (10.0 / 3).squareRoot()) < 1e-12)
-        #expect(abs(comparison.tStatistic - 1 / ((10.0 / 3).squareRoot() / 2)) < 1e-12)
-        #expect(comparison.awareAtLeastNaive == 3)
-        #expect(TaxDrawComparison(drawSize: 2, draws: []).tStatistic == 0)
+        #expect(abs(comparison.summary.meanDifference - 1) < 1e-12)
+        #expect(abs(comparison.summary.differenceDeviation - (10.0 / 3).squareRoot()) < 1e-12)
+        #expect(abs(comparison.summary.tStatistic - 1 / ((10.0 / 3).squareRoot() / 2)) < 1e-12)
+        #expect(comparison.summary.awareAtLeastNaive == 3)
+        #expect(TaxDrawComparison(drawSize: 2, draws: []).summary.tStatistic == 0)
         #expect(comparison.fromAccount == nil, "draws without the from-account figures have no such summary")
         var paid = comparison
         for index in paid.draws.indices {

@@ -202,8 +202,7 @@ public struct SignalBacktester: Sendable {
         let readsVolume = execution.slippage.readsVolume
         let (open, high, low, close, volume) = (bars.open, bars.high, bars.low, bars.close, bars.volume)
         var state = account
-        // The sink as a local value too: the statistics' sums stay in registers across bars (read and written through the
-        // caller's pointer, each sum's add waited on a store and its reload, every bar).
+        // The sink as a local value, handed back at the end (a statistics sink's totals come back through it).
         var equitySink = sink
         defer { sink = equitySink }
         // The strategy as a local value for the loop: its running sums stay in registers instead of being stored

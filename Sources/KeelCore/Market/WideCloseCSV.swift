@@ -8,7 +8,8 @@ public enum WideCloseCSV {
     /// The header's symbols when it is a wide price matrix: a first column named `date` and at least one other, none of
     /// them an OHLCV field (a leading byte-order mark ignored). Nil for any other layout.
     public static func symbols(header: String) -> [String]? {
-        let columns = header.trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}")).split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let columns = header.trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}"))
+            .split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard columns.count >= 2, columns[0].lowercased() == "date" else { return nil }
         let names = columns.dropFirst()
         let ohlcv: Set<String> = ["open", "high", "low", "close", "adj close", "adj_close", "adjclose", "volume"]
@@ -18,7 +19,8 @@ public enum WideCloseCSV {
 
     /// The bars of one symbol's column.
     public static func parse(_ text: String, symbol: String) throws -> BarSeries {
-        var lines = text.utf8.split(omittingEmptySubsequences: true, whereSeparator: { $0 == 0x0A || $0 == 0x0D }).lazy.map { Substring($0) }.makeIterator()
+        var lines = text.utf8.split(omittingEmptySubsequences: true, whereSeparator: { $0 == 0x0A || $0 == 0x0D })
+            .lazy.map { Substring($0) }.makeIterator()
         guard let headerLine = lines.next() else { throw BarCSV.ParseError(line: 1, message: "the file is empty") }
         guard let symbols = symbols(header: String(headerLine)) else {
             throw BarCSV.ParseError(line: 1, message: "not a wide price matrix (a date column, then one close column per symbol)")

@@ -39,13 +39,13 @@ public struct TaxDrawComparison: Sendable, Codable, Hashable {
         public var awareAtLeastNaive: Int
         public var draws: Int
 
+        /// The plain (no-lag) t statistic of the mean; 0 with fewer than two draws or no variance.
         public init(_ differences: [Double]) {
+            let plain = NeweyWestMean(differences, lags: 0)
             draws = differences.count
-            meanDifference = differences.isEmpty ? 0 : differences.reduce(0, +) / Double(differences.count)
-            let mean = meanDifference
-            differenceDeviation = differences.count > 1
-                ? (differences.reduce(0) { $0 + pow($1 - mean, 2) } / Double(differences.count - 1)).squareRoot() : 0
-            tStatistic = differenceDeviation > 0 ? meanDifference / (differenceDeviation / Double(differences.count).squareRoot()) : 0
+            meanDifference = plain.mean
+            differenceDeviation = plain.standardError * Double(differences.count).squareRoot()
+            tStatistic = plain.tStatistic
             awareAtLeastNaive = differences.filter { $0 >= 0 }.count
         }
     }
@@ -63,18 +63,6 @@ public struct TaxDrawComparison: Sendable, Codable, Hashable {
 
     /// The comparison with the tax paid from outside the portfolio (the replay's main figures).
     public var summary: Summary { Summary(draws.map { $0.awareReturn - $0.naiveReturn }) }
-
-    /// Mean of aware − naive, in percentage points.
-    public var meanDifference: Double { summary.meanDifference }
-
-    /// Sample standard deviation of the differences (0 with fewer than two draws).
-    public var differenceDeviation: Double { summary.differenceDeviation }
-
-    /// Mean over its standard error (0 when the differences do not vary).
-    public var tStatistic: Double { summary.tStatistic }
-
-    /// Draws where the tax-aware policy ended at least level with the naive one.
-    public var awareAtLeastNaive: Int { summary.awareAtLeastNaive }
 
     enum CodingKeys: String, CodingKey { case drawSize, draws, meanDifference, differenceDeviation, tStatistic, awareAtLeastNaive, fromAccount }
 

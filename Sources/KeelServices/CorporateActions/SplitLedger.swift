@@ -6,7 +6,8 @@ import KeelStore
 /// (quantity × ratio, average cost ÷ ratio), its tax lots (quantities scale; basis and days stay), its open
 /// round-trip trades, and the wash-sale shares still waiting for a replacement; a fraction of a share left is paid in
 /// cash; batches planned in the old shares and not yet sent expire. One transaction per split, under the accounts'
-/// locks, claimed by a conditional UPDATE so two processes (or two requests) apply it once. The paper broker's own books follow the same splits on their own.
+/// locks, claimed by a conditional UPDATE so two processes (or two requests) apply it once. The paper broker's own
+/// books follow the same splits on their own.
 ///
 /// Called before anything reads or trades positions (reconciliation, a Schwab sync, planning, execution), so no
 /// step sees old shares at new prices.
