@@ -148,6 +148,48 @@ struct RebalanceKernelTests {
         #expect(orderCount > 500, "the random books must trade to test anything: \(orderCount) orders")
     }
 
+    /// The kernel decides as its rules written plainly (`PlainRebalanceRules`: the drift by division, lots by
+    /// division and `rounded(.down)`, no shortcuts) on any book: quantities, outcomes and portfolio values bit for bit.
+    /// Books of every width, shared and per-account targets, hostile values, and holdings placed a few units in the last
+    /// place either side of the drift threshold, where the reciprocal's estimate must fall back to the division.
+    @Test func theKernelPlansAsThePlainRules() {
+        var generator = SeededGenerator(seed: 31_415)
+        var compared = 0, orders = 0, nearThreshold = 0
+        for trial in 0..<2_000 {
+            var book = Self.randomBook(accounts: 1 + trial % 9, assets: 1 + trial % 13, sharedTargets: trial % 2 == 0, using: &generator,
+                                       hostile: trial % 4 == 0)
+            let drift = [0, 0.005, 0.02][trial % 3]
+            if trial % 3 != 0, !book.targets.isEmpty {
+                // Holdings whose weight lands at the threshold's edge of their target.
+                for account in 0..<book.accounts {
+                    let row = account * book.assets
+                    let total = book.cash[account] + (0..<book.assets).reduce(0.0) { sum, j in
+                        book.prices[j] > 0 ? sum + book.quantities[row + j] * book.prices[j] : sum
+                    }
+                    for j in 0..<book.assets where generator.nextUnit() < 0.3 && book.prices[j] > 0 && total > 0 && total.isFinite {
+                        let target = book.targets[book.targets.count == book.assets ? j : row + j]
+                        guard target > 0, target.isFinite else { continue }
+                        var weight = target + (generator.next() % 2 == 0 ? drift : -drift)
+                        for _ in 0..<Int(generator.next() % 4) { weight = generator.next() % 2 == 0 ? weight.nextUp : weight.nextDown }
+                        book.targets[book.targets.count == book.assets ? j : row + j] = book.quantities[row + j] * book.prices[j] / total - (weight - target)
+                        nearThreshold += 1
+                    }
+                }
+            }
+            let settings = RebalanceKernel.Settings(minimumOrderNotional: [0, 10, 1_000, 0.015][trial % 4], driftThreshold: drift,
+                                                    buyCostBuffer: [0, 0.005, 0.05][trial % 3], maxWeight: [1, 0.1, 0.3, .infinity][trial % 4],
+                                                    cashBuffer: [0, 0.02, 0.2][(trial / 3) % 3])
+            let kernel = RebalanceKernel.plan(book, settings: settings), plain = PlainRebalanceRules.plan(book, settings: settings)
+            let sameQuantities = zip(kernel.quantities, plain.quantities).allSatisfy { $0.bitPattern == $1.bitPattern }
+            let sameValues = zip(kernel.portfolioValues, plain.portfolioValues).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+            #expect(sameQuantities && kernel.outcomes == plain.outcomes && sameValues,
+                    "trial \(trial): \(kernel.quantities) \(kernel.outcomes) vs \(plain.quantities) \(plain.outcomes)")
+            compared += kernel.quantities.count
+            orders += plain.outcomes.filter { $0 == .order }.count
+        }
+        #expect(compared > 50_000 && orders > 5_000 && nearThreshold > 2_000, "\(compared) cells, \(orders) orders, \(nearThreshold) at the edge")
+    }
+
     static func isWholeLots(_ quantity: Double, _ increment: Double) -> Bool {
         let lots = quantity / increment
         return abs(lots - lots.rounded()) <= 1e-6 * max(1, lots)
