@@ -86,11 +86,12 @@ public enum RebalanceKernel {
 
     public static func plan(_ book: Book, settings: Settings) -> Orders {
         let cells = book.accounts * book.assets
-        var quantities = [Double](repeating: 0, count: cells)
-        var outcomes = [Outcome](repeating: .none, count: cells)
         var values = [Double](repeating: 0, count: book.accounts)
-        quantities.withUnsafeMutableBufferPointer { quantityOut in
-            outcomes.withUnsafeMutableBufferPointer { outcomeOut in
+        var outcomes: [Outcome] = []
+        // `planAccount` writes every cell of its row, so the columns are not filled beforehand (a pass over 4.5 MB for
+        // 10,000 accounts x 50 names that would leave the cache before the rows are planned).
+        let quantities = [Double](unsafeUninitializedCapacity: cells) { quantityOut, quantityCount in
+            outcomes = [Outcome](unsafeUninitializedCapacity: cells) { outcomeOut, outcomeCount in
                 values.withUnsafeMutableBufferPointer { valueOut in
                     book.quantities.withUnsafeBufferPointer { held in
                         book.targets.withUnsafeBufferPointer { targets in
@@ -113,7 +114,9 @@ public enum RebalanceKernel {
                         }
                     }
                 }
+                outcomeCount = cells
             }
+            quantityCount = cells
         }
         return Orders(quantities: quantities, outcomes: outcomes, portfolioValues: values)
     }
@@ -127,11 +130,20 @@ public enum RebalanceKernel {
         var total = cash + otherValue
         for j in 0..<assets where prices[j] > 0 { total += held[j] * prices[j] }
         // An account whose books are not numbers is not planned at all.
-        guard total.isFinite, cash.isFinite else { return total }
+        guard total.isFinite, cash.isFinite else {
+            for j in 0..<assets {
+                quantities[j] = 0
+                outcomes[j] = .none
+            }
+            return total
+        }
         let cap = settings.maxWeight, drift = settings.driftThreshold, minimum = minimumInCents(settings.minimumOrderNotional)
         let inverseTotal = 1 / total
         var proceeds = 0.0, buying = 0.0
         for j in 0..<assets {
+            // Every cell starts as no order; the rules below overwrite it while its cache line is at hand.
+            quantities[j] = 0
+            outcomes[j] = .none
             let quantity = held[j], price = prices[j]
             // A target that is not a number holds the name rather than selling it.
             let target = targets[j] > 0 ? targets[j] : (targets[j].isNaN ? quantity * price / total : 0)
