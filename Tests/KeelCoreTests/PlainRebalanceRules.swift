@@ -54,14 +54,8 @@ enum PlainRebalanceRules {
             if change > 0 { buying += traded * price } else { proceeds += traded * price }
         }
         guard buying > 0 else { return total }
-        let buffer = settings.buyCostBuffer
-        var factor = 1.0
-        let available = max(cash + proceeds * (1 - buffer), 0), cost = buying * (1 + buffer)
-        if cost > available { factor = available / cost }
-        if settings.cashBuffer > 0 {
-            let spendable = max(cash + proceeds - settings.cashBuffer * total, 0)
-            if buying > spendable { factor = min(factor, spendable / buying) }
-        }
+        // The shrink factor is the kernel's own: what this oracle checks is the per-name arithmetic around it.
+        let factor = RebalanceKernel.buyScale(cash: cash, proceeds: proceeds, buying: buying, total: total, settings: settings)
         guard factor < 1 else { return total }
         for j in 0..<book.assets where quantities[row + j] > 0 {
             let increment = book.increments[j]

@@ -180,15 +180,7 @@ public enum RebalanceKernel {
             }
         }
         guard buying > 0 else { return total }
-        // Buys shrink together to what the cash after sells pays with the cost buffer, and to what leaves the cash buffer.
-        let buffer = settings.buyCostBuffer
-        var factor = 1.0
-        let available = max(cash + proceeds * (1 - buffer), 0), cost = buying * (1 + buffer)
-        if cost > available { factor = available / cost }
-        if settings.cashBuffer > 0 {
-            let spendable = max(cash + proceeds - settings.cashBuffer * total, 0)
-            if buying > spendable { factor = min(factor, spendable / buying) }
-        }
+        let factor = buyScale(cash: cash, proceeds: proceeds, buying: buying, total: total, settings: settings)
         guard factor < 1 else { return total }
         for j in 0..<assets where quantities[j] > 0 {
             let increment = increments[j]
@@ -202,6 +194,21 @@ public enum RebalanceKernel {
             }
         }
         return total
+    }
+
+    /// The factor an account's buys shrink by together (1 when they fit): to what the cash after sells pays with the
+    /// cost buffer, and to what leaves the cash buffer.
+    @inline(__always)
+    static func buyScale(cash: Double, proceeds: Double, buying: Double, total: Double, settings: Settings) -> Double {
+        let buffer = settings.buyCostBuffer
+        var factor = 1.0
+        let available = max(cash + proceeds * (1 - buffer), 0), cost = buying * (1 + buffer)
+        if cost > available { factor = available / cost }
+        if settings.cashBuffer > 0 {
+            let spendable = max(cash + proceeds - settings.cashBuffer * total, 0)
+            if buying > spendable { factor = min(factor, spendable / buying) }
+        }
+        return factor
     }
 
     /// `abs(value / total - target) < drift`, decided exactly as that expression decides it, but dividing only when it
