@@ -62,6 +62,11 @@ struct BacktestOptions: ParsableArguments {
     @ArgumentParser.Flag(inversion: .prefixedNo,
                          help: "With --tax: the tax-aware policy harvests losses into the most correlated name it neither holds nor wants.")
     var harvest = true
+    @ArgumentParser.Option(name: .customLong("drift-tax-tolerance"),
+                           help: "With --tax: the tax-aware policy's drift-tax tolerance (default 0.10: a drift sale stops where its tax passes 10% of the value sold).")
+    var driftTaxTolerance: Double?
+    @ArgumentParser.Flag(name: .customLong("allow-wash-sales"), help: "With --tax: the tax-aware policy lets wash sales happen (its other rules stay).")
+    var allowWashSales = false
     @ArgumentParser.Option(name: .customLong("tax-draws"),
                            help: "With --tax: also compare the policies on this many seeded sub-universes of the symbols (1-200).")
     var taxDraws: Int?
@@ -95,6 +100,8 @@ struct BacktestOptions: ParsableArguments {
         request.longTermRate = longTermRate
         request.taxDraws = taxDraws
         request.drawSize = drawSize
+        request.driftTaxTolerance = driftTaxTolerance
+        request.allowWashSales = allowWashSales ? true : nil
         do { try request.validate() } catch let error as ServiceError { throw ValidationError("\(error.field.map { "--\($0.replacingOccurrences(of: "_", with: "-")): " } ?? "")\(error.message)") }
         return request
     }

@@ -67,6 +67,48 @@ struct TaxDrawReplayTests {
         #expect(throws: ServiceError.self) { try sizeOnly.validate() }
     }
 
+    /// The two rules that change trades can be priced on history: with wash sales allowed and the drift-tax tolerance
+    /// out of reach, the tax-aware policy (without harvesting) makes the naive policy's trades, so its pre-tax result is
+    /// the naive one's exactly; with the rules in force it is not.
+    @Test("with the wash-sale and drift-tax rules off, the tax-aware policy trades as the naive one",
+          .enabled(if: MarketDataFiles.runs, MarketDataFiles.skipReason))
+    func rulesOffTradeAsNaive() async throws {
+        try await KeelTestApp.run(on: .sqlite) { app in
+            let runner = BacktestRunner(context: app.services.context)
+            var request = Self.request(draws: nil)
+            request.harvest = false
+            let ruled = try #require(try await runner.run(request).tax)
+            request.allowWashSales = true
+            request.driftTaxTolerance = 1_000
+            let unruled = try #require(try await runner.run(request).tax)
+            #expect(ruled.aware.preTaxFinal != ruled.naive.preTaxFinal, "the rules must change this book's trades for the test to test anything")
+            #expect(unruled.aware.preTaxFinal == unruled.naive.preTaxFinal)
+            #expect(unruled.naive == ruled.naive, "the options touch only the tax-aware policy")
+        }
+    }
+
+    @Test("the rule options are bounded and need --tax")
+    func ruleOptionsAreValidated() throws {
+        for (tolerance, allow, tax, field) in [(-0.1, nil, true, "drift_tax_tolerance"), (.nan, nil, true, "drift_tax_tolerance"),
+                                               (1_001, nil, true, "drift_tax_tolerance"), (0.1, nil, false, "drift_tax_tolerance"),
+                                               (nil, true, false, "allow_wash_sales")] as [(Double?, Bool?, Bool, String)] {
+            var bad = Self.request(draws: nil)
+            bad.tax = tax
+            bad.driftTaxTolerance = tolerance
+            bad.allowWashSales = allow
+            do {
+                try bad.validate()
+                Issue.record("tolerance \(String(describing: tolerance)), allow \(String(describing: allow)), tax \(tax) accepted")
+            } catch let error as ServiceError {
+                #expect(error.field == field, "\(error)")
+            }
+        }
+        var good = Self.request(draws: nil)
+        good.driftTaxTolerance = 0
+        good.allowWashSales = true
+        try good.validate()
+    }
+
     @Test("the summary statistics of given draws, and the seeded sample")
     func summaryAndSample() throws {
         let pairs: [(naive: Double, aware: Double)] = [(10, 12), (10, 9), (5, 8), (7, 7)]

@@ -41,6 +41,10 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
     public var longTermRate: Double = 0.20
     /// With `tax`: the tax-aware policy also harvests losses (substitutes paired by correlation).
     public var harvest: Bool = true
+    /// With `tax`: the tax-aware policy's drift-tax tolerance (nil: the live default, 0.10), to price the drift rule.
+    public var driftTaxTolerance: Double? = nil
+    /// With `tax`: the tax-aware policy lets wash sales happen (its other rules stay), to price the wash-sale rule.
+    public var allowWashSales: Bool? = nil
     /// With `tax`: also compare the policies on this many seeded sub-universes of the symbols (`TaxDrawComparison`).
     public var taxDraws: Int? = nil
     /// The symbols in each draw (default: half of them).
@@ -169,6 +173,13 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
             guard !Self.signalStrategies.contains(strategy), strategy != Self.autonomous, goalType == nil else {
                 throw ServiceError.invalid("strategy", "a tax replay needs a rebalancing portfolio strategy without a goal (momentum, breakout, mean-reversion, balanced, equal-weight, buy-and-hold or model:N)")
             }
+        }
+        if let driftTaxTolerance {
+            guard tax else { throw ServiceError.invalid("drift_tax_tolerance", "drift_tax_tolerance sets a tax rule: it needs tax") }
+            try finite(driftTaxTolerance, 0...1_000, "drift_tax_tolerance")
+        }
+        if allowWashSales != nil, !tax {
+            throw ServiceError.invalid("allow_wash_sales", "allow_wash_sales sets a tax rule: it needs tax")
         }
         if let taxDraws {
             guard tax else { throw ServiceError.invalid("tax_draws", "tax_draws compares the tax policies: it needs tax") }

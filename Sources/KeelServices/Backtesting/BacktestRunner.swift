@@ -93,7 +93,9 @@ public struct BacktestRunner: Sendable {
                     factors: aware.factors.map { GoalReplayComparison.Factor(date: $0.date, factor: $0.factor) })
             } else if request.tax {
                 // The same strategy twice: books kept and taxes computed; the second run also applies the tax rules.
-                let settings = TaxAwareRebalance.Settings(rates: TaxRates(shortTerm: Decimal(request.shortTermRate), longTerm: Decimal(request.longTermRate)))
+                var settings = TaxAwareRebalance.Settings(rates: TaxRates(shortTerm: Decimal(request.shortTermRate), longTerm: Decimal(request.longTermRate)))
+                if let tolerance = request.driftTaxTolerance { settings.driftTaxTolerance = tolerance }
+                settings.allowWashSales = request.allowWashSales ?? false
                 var naiveEngine = engine, awareEngine = engine
                 naiveEngine.tax = TaxReplay(settings: settings, aware: false)
                 awareEngine.tax = TaxReplay(settings: settings, aware: true,
