@@ -47,6 +47,18 @@ struct TaxDrawReplayTests {
         }
     }
 
+    /// The request fails validation, naming `field`.
+    static func expectRejected(_ request: BacktestRequest, field: String, _ what: String) {
+        do {
+            try request.validate()
+            Issue.record("\(what) accepted")
+        } catch let error as ServiceError {
+            #expect(error.field == field, "\(what): \(error)")
+        } catch {
+            Issue.record("\(what): \(error)")
+        }
+    }
+
     @Test("draw options are bounded and need --tax")
     func drawOptionsAreValidated() throws {
         var request = Self.request(draws: 3)
@@ -55,12 +67,7 @@ struct TaxDrawReplayTests {
         for (draws, size, field) in [(0, 6, "tax_draws"), (201, 6, "tax_draws"), (3, 1, "draw_size"), (3, 501, "draw_size")] {
             var bad = Self.request(draws: draws)
             bad.drawSize = size
-            do {
-                try bad.validate()
-                Issue.record("\(draws) draws of \(size) accepted")
-            } catch let error as ServiceError {
-                #expect(error.field == field, "\(error)")
-            }
+            Self.expectRejected(bad, field: field, "\(draws) draws of \(size)")
         }
         var sizeOnly = Self.request(draws: nil)
         sizeOnly.drawSize = 6
@@ -96,12 +103,7 @@ struct TaxDrawReplayTests {
             bad.tax = tax
             bad.driftTaxTolerance = tolerance
             bad.allowWashSales = allow
-            do {
-                try bad.validate()
-                Issue.record("tolerance \(String(describing: tolerance)), allow \(String(describing: allow)), tax \(tax) accepted")
-            } catch let error as ServiceError {
-                #expect(error.field == field, "\(error)")
-            }
+            Self.expectRejected(bad, field: field, "tolerance \(String(describing: tolerance)), allow \(String(describing: allow)), tax \(tax)")
         }
         var good = Self.request(draws: nil)
         good.driftTaxTolerance = 0
