@@ -41,6 +41,7 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
     public var longTermRate: Double = 0.20
     /// With `tax`: the tax-aware policy also harvests losses (substitutes paired by correlation).
     public var harvest: Bool = true
+    // Optional, so requests stored before these two existed still decode.
     /// With `tax`: the tax-aware policy's drift-tax tolerance (nil: the live default, 0.10), to price the drift rule.
     public var driftTaxTolerance: Double? = nil
     /// With `tax`: the tax-aware policy lets wash sales happen (its other rules stay), to price the wash-sale rule.
@@ -178,7 +179,7 @@ public struct BacktestRequest: Sendable, Codable, Hashable {
             guard tax else { throw ServiceError.invalid("drift_tax_tolerance", "drift_tax_tolerance sets a tax rule: it needs tax") }
             try finite(driftTaxTolerance, 0...1_000, "drift_tax_tolerance")
         }
-        if allowWashSales != nil, !tax {
+        if allowWashSales == true, !tax {
             throw ServiceError.invalid("allow_wash_sales", "allow_wash_sales sets a tax rule: it needs tax")
         }
         if let taxDraws {
