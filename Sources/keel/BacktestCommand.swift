@@ -63,7 +63,7 @@ struct BacktestOptions: ParsableArguments {
                          help: "With --tax: the tax-aware policy harvests losses into the most correlated name it neither holds nor wants.")
     var harvest = true
     @ArgumentParser.Option(name: .customLong("drift-tax-tolerance"),
-                           help: "With --tax: the tax-aware policy's drift-tax tolerance (default 0.10: a drift sale stops where its tax passes 10% of the value sold).")
+                           help: "With --tax: the tax-aware policy's drift-tax tolerance, the yearly cost of drift as a share of the value left over target (default 0.10); a drift sale waits for a short-term gain to turn long-term when the rate cut saves more than that over the wait.")
     var driftTaxTolerance: Double?
     @ArgumentParser.Flag(name: .customLong("allow-wash-sales"), help: "With --tax: the tax-aware policy lets wash sales happen (its other rules stay).")
     var allowWashSales = false
@@ -146,7 +146,7 @@ struct BacktestCommand: AsyncParsableCommand {
                 print(String(format: "  %@: pre-tax %.2f%%, after tax %.2f%%, after tax and liquidation %.2f%% (realised short %.0f, long %.0f, wash-sale disallowed %.0f, taxes %.0f + %.0f on liquidation)",
                              name, (figures.preTaxFinal / cash - 1) * 100, (figures.afterTaxFinal / cash - 1) * 100, (figures.afterTaxLiquidatedFinal / cash - 1) * 100,
                              figures.shortTermGains, figures.longTermGains, figures.washSaleDisallowed, figures.taxesPaid, figures.liquidationTax)
-                      + (figures.harvests.map { ", \($0) harvest(s)" } ?? ""))
+                      + (figures.harvests.map { ", \($0) harvest(s)" } ?? "") + (figures.deferredPurchases.map { ", \($0) deferred purchase(s) made" } ?? ""))
             }
             if let naive = tax.naive.afterTaxFromAccountLiquidatedFinal, let aware = tax.aware.afterTaxFromAccountLiquidatedFinal {
                 let cash = outcome.initialCash

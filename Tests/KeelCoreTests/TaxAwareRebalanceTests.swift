@@ -79,33 +79,66 @@ struct TaxAwareRebalanceTests {
         #expect(later.targets == wanted && later.reasons.isEmpty)
     }
 
-    @Test func driftSalesStopWhereTheTaxExceedsTheTolerance() throws {
-        var book = TaxLotBook()
-        // A short-term gain of 100 a share on a 200 price: 37 of tax a share, far above 10% of 200.
-        try book.buy(lotID: "gain", symbol: "NVDA", quantity: 100, price: 100, fees: 0, on: TaxLotTests.day("2024-03-01"))
+    @Test func aDriftSaleWaitsOnlyForShortTermGainsCloseEnoughToTurningLongTerm() throws {
+        // A 10% short-term gain (20 a share on 200): waiting for the long-term rate saves 0.17 × 20 = 3.40 a share.
+        // Bought 2023-07-01 it turns long-term on 2024-07-02, 29 days on: the drift costs 10% × 200 × 29 / 365 ≈ 1.59 a
+        // share meanwhile, less than the saving, so the drift sale waits.
+        var near = TaxLotBook()
+        try near.buy(lotID: "near", symbol: "NVDA", quantity: 100, price: 180, fees: 0, on: TaxLotTests.day("2023-07-01"))
         let snapshot = Self.snapshot([("NVDA", 100)], prices: ["NVDA": 200], cash: 20_000)
-        let (targets, reasons, _) = TaxAwareRebalance.adjust(targets: ["NVDA": 0.25], snapshot: snapshot, book: book, on: Self.today, settings: .init())
-        #expect(targets["NVDA"] == snapshot.weight(of: "NVDA") && reasons["NVDA"]?.hasPrefix("not sold") == true, "\(reasons)")
-        // An exit sells whatever the tax.
-        let exit = TaxAwareRebalance.adjust(targets: [:], snapshot: snapshot, book: book, on: Self.today, settings: .init())
-        #expect(exit.targets["NVDA"] == nil && exit.reasons.isEmpty)
-        // With a loss lot beside it: the loss lot is sold first (−10 a share, 3.70 of tax saved each), whatever FIFO
-        // would sell, then gain shares while the tax stays within 10% of the value sold: (20 × 20 + 74) / (37 − 20)
-        // ≈ 27.9 of them. The order carries the lots, so the sale sells the ones the tolerance was judged on (FIFO
-        // would sell gain shares first: 47.9 of them at 37 of tax each, far over the tolerance).
-        try book.buy(lotID: "loss", symbol: "NVDA", quantity: 20, price: 210, fees: 0, on: TaxLotTests.day("2024-03-02"))
-        let both = Self.snapshot([("NVDA", 120)], prices: ["NVDA": 200])
-        let trimmed = TaxAwareRebalance.adjust(targets: ["NVDA": 0.1], snapshot: both, book: book, on: Self.today, settings: .init())
+        let waited = TaxAwareRebalance.adjust(targets: ["NVDA": 0.25], snapshot: snapshot, book: near, on: Self.today, settings: .init())
+        #expect(waited.targets["NVDA"] == snapshot.weight(of: "NVDA") && waited.reasons["NVDA"]?.hasPrefix("not sold") == true, "\(waited.reasons)")
+        // Bought 2023-12-01 it is 182 days from the long-term rate: the drift costs about 9.97 a share, more than 3.40.
+        var far = TaxLotBook()
+        try far.buy(lotID: "far", symbol: "NVDA", quantity: 100, price: 180, fees: 0, on: TaxLotTests.day("2023-12-01"))
+        let sold = TaxAwareRebalance.adjust(targets: ["NVDA": 0.25], snapshot: snapshot, book: far, on: Self.today, settings: .init())
+        #expect(sold.targets["NVDA"] == 0.25 && sold.reasons.isEmpty, "\(sold.reasons)")
+        // An exit sells whatever the tax; a tolerance out of reach never waits.
+        #expect(TaxAwareRebalance.adjust(targets: [:], snapshot: snapshot, book: near, on: Self.today, settings: .init()).reasons.isEmpty)
+        #expect(TaxAwareRebalance.adjust(targets: ["NVDA": 0.25], snapshot: snapshot, book: near, on: Self.today,
+                                         settings: .init(driftTaxTolerance: 1_000)).targets["NVDA"] == 0.25)
+    }
+
+    @Test func longTermGainsAndLossesSellFirstAndTheLotWorthWaitingForLast() throws {
+        var book = TaxLotBook()
+        // FIFO order: the lot worth waiting for first, then a large long-term gain, then a loss.
+        try book.buy(lotID: "near", symbol: "NVDA", quantity: 40, price: 150, fees: 0, on: TaxLotTests.day("2023-06-10"))
+        try book.buy(lotID: "long", symbol: "NVDA", quantity: 40, price: 50, fees: 0, on: TaxLotTests.day("2022-01-03"))
+        try book.buy(lotID: "loss", symbol: "NVDA", quantity: 20, price: 260, fees: 0, on: TaxLotTests.day("2024-01-10"))
+        let snapshot = Self.snapshot([("NVDA", 100)], prices: ["NVDA": 200])
+        // Wanted: sell 80 of 100. The loss and the long-term gain (whose tax, 30 a share, waiting would not lower) go;
+        // the near lot (17% × 50 = 8.50 a share saved in 8 days) waits: 60 shares sold.
+        let trimmed = TaxAwareRebalance.adjust(targets: ["NVDA": 0.2], snapshot: snapshot, book: book, on: Self.today, settings: .init())
         let kept = try #require(trimmed.targets["NVDA"])
-        let sold = (1 - kept) * 24_000 / 200
-        #expect(abs(sold - (20 + 474.0 / 17)) < 1e-6, "\(sold) shares sold")
-        #expect(trimmed.reasons["NVDA"]?.hasPrefix("trimmed") == true)
-        #expect(trimmed.chosenLots["NVDA"] == ["loss", "gain"])
+        #expect(abs((1 - kept) * 20_000 / 200 - 60) < 1e-9, "\(kept)")
+        #expect(trimmed.chosenLots["NVDA"] == ["loss", "long", "near"])
+        #expect(trimmed.reasons["NVDA"]?.hasPrefix("trimmed to 60 shares") == true, "\(trimmed.reasons)")
         var planned = book
-        let sale = try planned.sell(saleID: "S", symbol: "NVDA", quantity: Decimal(20 + 474.0 / 17), price: 200, fees: 0, on: Self.today,
+        let sale = try planned.sell(saleID: "S", symbol: "NVDA", quantity: 60, price: 200, fees: 0, on: Self.today,
                                     method: .specific(try #require(trimmed.chosenLots["NVDA"])))
-        let tax = sale.realized.reduce(Decimal(0)) { $0 + TaxRates.standard.tax(on: $1.reportableGain, term: $1.term) }
-        #expect(tax <= Decimal(0.1) * Decimal(20 + 474.0 / 17) * 200 + Decimal(string: "0.0001")!, "\(tax) of tax")
+        #expect(sale.realized.map(\.lotID) == ["loss", "long"])
+    }
+
+    @Test func theWaitingTestWeighsTheRateCutAgainstTheDriftOverTheWait() {
+        func row(gain: Decimal, proceeds: Decimal, acquired: String, term: HoldingTerm = .short, known: Bool = true) -> RealizedLot {
+            RealizedLot(realizedID: "r", saleID: "s", lotID: "l", symbol: "X", quantity: 1, acquiredOn: TaxLotTests.day(acquired), soldOn: Self.today,
+                        proceeds: proceeds, costBasis: proceeds - gain, basisKnown: known, term: term)
+        }
+        // Bought 2023-06-03: long-term from 2024-06-04, one day on. 0.17 × gain against 0.1 × 100 / 365 ≈ 0.0274.
+        let rates = TaxRates.standard
+        #expect(TaxAwareRebalance.worthWaiting(row(gain: 1, proceeds: 100, acquired: "2023-06-03"), on: Self.today, tolerance: 0.1, rates: rates))
+        #expect(!TaxAwareRebalance.worthWaiting(row(gain: Decimal(string: "0.1")!, proceeds: 100, acquired: "2023-06-03"), on: Self.today,
+                                                tolerance: 0.1, rates: rates))
+        // Exactly level: long-term in 2 days, 0.17 × 1 saved against 0.085 × 365 × 2 / 365 = 0.17 of drift: sold.
+        #expect(!TaxAwareRebalance.worthWaiting(row(gain: 1, proceeds: 365, acquired: "2023-06-04"), on: Self.today, tolerance: Decimal(string: "0.085")!,
+                                                rates: rates))
+        #expect(TaxAwareRebalance.worthWaiting(row(gain: Decimal(string: "1.01")!, proceeds: 365, acquired: "2023-06-04"), on: Self.today,
+                                               tolerance: Decimal(string: "0.085")!, rates: rates))
+        #expect(!TaxAwareRebalance.worthWaiting(row(gain: 50, proceeds: 100, acquired: "2020-01-02", term: .long), on: Self.today, tolerance: 0.1, rates: rates))
+        #expect(!TaxAwareRebalance.worthWaiting(row(gain: -50, proceeds: 100, acquired: "2023-06-03"), on: Self.today, tolerance: 0.1, rates: rates))
+        #expect(!TaxAwareRebalance.worthWaiting(row(gain: 50, proceeds: 100, acquired: "2023-06-03", known: false), on: Self.today, tolerance: 0.1, rates: rates))
+        #expect(!TaxAwareRebalance.worthWaiting(row(gain: 50, proceeds: 100, acquired: "2023-06-03"), on: Self.today, tolerance: 0.1,
+                                                rates: TaxRates(shortTerm: Decimal(string: "0.2")!, longTerm: Decimal(string: "0.2")!)), "no rate to gain")
     }
 
     @Test func theYearlyBudgetTrimsDriftGains() throws {
@@ -187,6 +220,42 @@ struct TaxReplayTests {
         engine.tax = TaxReplay(settings: .init(), aware: true)
         let aware = try #require(try engine.run(strategy, market: market).tax)
         #expect(aware.washSaleDisallowed == 0, "the tax-aware replay never makes a wash sale by itself")
+    }
+
+    /// Weights scripted by bar: the test decides when a name is sold and wanted back.
+    struct ScriptedStrategy: PortfolioStrategy {
+        var name: String { "scripted" }
+        let script: @Sendable (Int) -> [String: Double]
+        func targetWeights(_ market: MarketView, constraints: PortfolioConstraints) -> [String: Double] { script(market.current) }
+    }
+
+    /// A name sold at a loss on day 10 and wanted back from day 20: the naive replay buys it back at once (a wash sale);
+    /// the tax-aware one defers the purchase and makes it on day 41, the first day the window allows, between
+    /// rebalances (every 10 bars), in time for the name's rise on day 45.
+    @Test func aPurchaseDeferredAsAWashSaleIsMadeOnTheFirstDayItsWindowAllows() throws {
+        let days = 60
+        let start = Date(timeIntervalSince1970: 1_704_067_200)  // 2024-01-01, one bar a calendar day
+        let timestamps = (0..<days).map { start.addingTimeInterval(Double($0) * 86_400) }
+        let falling = (0..<days).map { $0 < 10 ? 100.0 : ($0 < 45 ? 80 : 120) }
+        let flat = [Double](repeating: 100, count: days)
+        let market = AlignedMarket([falling, flat].enumerated().map { index, closes in
+            BarSeries(symbol: index == 0 ? "A" : "B", timestamps: timestamps, open: closes, high: closes, low: closes, close: closes,
+                      volume: [Double](repeating: 1_000_000, count: days))
+        })
+        let strategy = ScriptedStrategy { bar in bar >= 10 && bar < 20 ? ["B": 0.45] : ["A": 0.45, "B": 0.45] }
+        var engine = PortfolioBacktester(execution: .sameClose, initialCash: 100_000, schedule: .everyBars(10),
+                                         constraints: PortfolioConstraints(maxPositions: 2, maxWeight: 0.9, cashBuffer: 0.02), warmUp: 0)
+        engine.tax = TaxReplay(settings: .init(), aware: false)
+        let naive = try engine.run(strategy, market: market)
+        #expect(try #require(naive.tax).washSaleDisallowed > 0, "the naive replay buys A back on day 20")
+        engine.tax = TaxReplay(settings: .init(), aware: true)
+        let aware = try engine.run(strategy, market: market)
+        let figures = try #require(aware.tax)
+        #expect(figures.washSaleDisallowed == 0 && figures.deferredPurchases == 1, "\(figures)")
+        // Held from day 41 (at 80), A's rise to 120 lifts the book: about 0.45 of it (B took A's weight meanwhile and
+        // went back) gains 50%.
+        #expect(aware.result.equity[44] < aware.result.equity[45] * 0.9, "A is held when it rises: \(aware.result.equity[44]) → \(aware.result.equity[45])")
+        #expect(aware.result.equity[40] == aware.result.equity[39], "nothing moves before the window closes")
     }
 
     /// Over twenty seeded noise markets: the naive replay makes wash sales on some, the tax-aware one on none.

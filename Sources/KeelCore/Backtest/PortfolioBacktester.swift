@@ -82,6 +82,12 @@ public struct PortfolioBacktester: Sendable {
         var inForce: [TaxLossHarvesting.InForce] = []
         var chosenLots: [String: [String]] = [:]
         var harvestCount = 0
+        // Purchases the tax rules deferred as wash sales, the names that took their weight meanwhile, and the
+        // strategy's targets they go back to.
+        var deferred: [String] = []
+        var raisedForDeferred: Set<String> = []
+        var standing: [String: Double] = [:]
+        var catchUps = 0
 
         /// The fill on the tax lots (quantities as the engine holds them; a sale never exceeds what the lots hold).
         func postTax(_ s: Int, _ qty: Double, price: Double, fee: Double, at t: Int) {
@@ -125,6 +131,31 @@ public struct PortfolioBacktester: Sendable {
             postTax(s, qty, price: price, fee: fee, at: t)
         }
 
+        func snapshotNow() -> PortfolioSnapshot {
+            var holdings: [Holding] = []
+            var prices: [String: Decimal] = [:]
+            for s in 0..<symbols {
+                if !lastPrice[s].isNaN { prices[market.symbols[s]] = Decimal(exactly: lastPrice[s]) }
+                if quantity[s] != 0 {
+                    holdings.append(Holding(symbol: market.symbols[s], quantity: Decimal(exactly: quantity[s]), averageCost: 0))
+                }
+            }
+            return PortfolioSnapshot(cash: Decimal(exactly: cash), holdings: holdings, prices: prices)
+        }
+
+        /// Orders fill at this bar's close or wait for the next open, as the execution model says.
+        func place(_ orders: [PlannedOrder], at t: Int) {
+            for order in orders {
+                guard let s = index[order.symbol] else { continue }
+                let signed = order.quantity.doubleValue * Double(order.side.sign)
+                if execution.timing == .close {
+                    fill(s, signed, reference: market.close[s][t], at: t)
+                } else {
+                    pending.append((s, signed))
+                }
+            }
+        }
+
         for t in 0..<n {
             if t % 256 == 0 { try cancellation.checkpoint() }
             for s in 0..<symbols where !market.close[s][t].isNaN { lastPrice[s] = market.close[s][t] }
@@ -148,15 +179,7 @@ public struct PortfolioBacktester: Sendable {
                     weights = GoalRiskScaling.weights(weights, factor: factor, current: current, constraints: constraints)
                 }
                 targets.append((market.timestamps[t], weights))
-                var holdings: [Holding] = []
-                var prices: [String: Decimal] = [:]
-                for s in 0..<symbols {
-                    if !lastPrice[s].isNaN { prices[market.symbols[s]] = Decimal(exactly: lastPrice[s]) }
-                    if quantity[s] != 0 {
-                        holdings.append(Holding(symbol: market.symbols[s], quantity: Decimal(exactly: quantity[s]), averageCost: 0))
-                    }
-                }
-                let snapshot = PortfolioSnapshot(cash: Decimal(exactly: cash), holdings: holdings, prices: prices)
+                let snapshot = snapshotNow()
                 var harvested: [TaxLossHarvesting.Harvest] = []
                 if let tax, tax.aware {
                     let day = CivilDay(market.timestamps[t])
@@ -170,6 +193,16 @@ public struct PortfolioBacktester: Sendable {
                     inForce.removeAll { taxBook.held($0.substitute) == 0 }
                     let planned = TaxPlan.targets(weights, snapshot: snapshot, book: taxBook, on: day, settings: settings, harvesting: harvesting,
                                                   inForce: inForce, harvestNew: true)
+                    let harvestedNames = Set(planned.harvests.map(\.symbol) + inForce.map(\.original))
+                    let substituteNames = Set(planned.harvests.map(\.substitute) + inForce.map(\.substitute))
+                    deferred = weights.keys.filter { symbol in
+                        (weights[symbol] ?? 0) > snapshot.weight(of: symbol) && (planned.targets[symbol] ?? 0) <= snapshot.weight(of: symbol)
+                            && !harvestedNames.contains(symbol)
+                    }.sorted()
+                    raisedForDeferred = deferred.isEmpty ? [] : Set(planned.targets.keys.filter { symbol in
+                        (planned.targets[symbol] ?? 0) > (weights[symbol] ?? 0) + 1e-12 && !substituteNames.contains(symbol)
+                    })
+                    standing = weights
                     weights = planned.targets
                     let goingBack = Set(planned.swapBacks.map(\.substitute))
                     inForce.removeAll { goingBack.contains($0.substitute) }
@@ -180,14 +213,31 @@ public struct PortfolioBacktester: Sendable {
                 }
                 var orders = planner.plan(snapshot: snapshot, targets: weights, instruments: instruments).orders
                 if !harvested.isEmpty { orders = TaxPlan.sellingHarvestsInFull(orders, harvests: harvested, snapshot: snapshot, targets: weights) }
-                for order in orders {
-                    guard let s = index[order.symbol] else { continue }
-                    let signed = order.quantity.doubleValue * Double(order.side.sign)
-                    if execution.timing == .close {
-                        fill(s, signed, reference: market.close[s][t], at: t)
-                    } else {
-                        pending.append((s, signed))
+                place(orders, at: t)
+            } else if !deferred.isEmpty, t >= warmUp, t < n - 1, let tax, tax.aware {
+                // A purchase held back as a wash sale is deferred, not dropped: on the first bar its window allows, the
+                // deferred names and the names that took their weight go back to the last rebalance's targets (as the
+                // daily cycle would buy it once the name's shortfall shows as drift); every other name stays as held.
+                let day = CivilDay(market.timestamps[t])
+                let released = deferred.filter { taxBook.lossReplaced(buying: $0, on: day) == nil }
+                if !released.isEmpty {
+                    try cancellation.checkpoint()
+                    deferred.removeAll { released.contains($0) }
+                    let snapshot = snapshotNow()
+                    var catchUp: [String: Double] = [:]
+                    for symbol in Set(snapshot.holdings.keys).union(standing.keys) { catchUp[symbol] = snapshot.weight(of: symbol) }
+                    for symbol in released { catchUp[symbol] = standing[symbol] ?? 0 }
+                    if deferred.isEmpty {
+                        for symbol in raisedForDeferred { catchUp[symbol] = standing[symbol] ?? 0 }
+                        raisedForDeferred = []
                     }
+                    var settings = tax.settings
+                    settings.maxWeight = plannerSettings.maxWeight
+                    settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
+                    let ruled = TaxAwareRebalance.adjust(targets: catchUp, snapshot: snapshot, book: taxBook, on: day, settings: settings)
+                    chosenLots = ruled.chosenLots
+                    catchUps += 1
+                    place(planner.plan(snapshot: snapshot, targets: ruled.targets, instruments: instruments).orders, at: t)
                 }
             }
             var value = cash
@@ -210,6 +260,7 @@ public struct PortfolioBacktester: Sendable {
             output.tax = tax.result(book: taxBook, finalEquity: equity[n - 1], lastPrices: prices, lastDay: CivilDay(market.timestamps[n - 1]),
                                     yearEndEquity: yearEnd)
             if tax.aware && tax.harvesting != nil { output.tax?.harvests = harvestCount }
+            if tax.aware { output.tax?.deferredPurchases = catchUps }
         }
         return output
     }

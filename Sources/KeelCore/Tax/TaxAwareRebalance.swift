@@ -10,8 +10,10 @@ import Foundation
 ///    (by the client's method) would be washed by shares bought in the last 30 days sells those recent shares first
 ///    when that avoids the wash sale (the lots it sells are in `chosenLots`).
 /// 2. A sale that only corrects drift (the target keeps some of the position) sells its cheapest-tax lots first (the
-///    order carries them, in `chosenLots`) and stops where the tax would exceed `driftTaxTolerance` × the value sold;
-///    exits (target 0) sell in full.
+///    order carries them, in `chosenLots`) and holds back each short-term gain lot whose tax falls enough when it turns
+///    long-term: (short rate − long rate) × gain above `driftTaxTolerance` × its value × the years until then (the drift
+///    is taken to cost that fraction of the value left over target per year). Long-term gains and losses sell: waiting
+///    would only defer their tax. Exits (target 0) sell in full.
 /// 3. Drift sales are trimmed, the costliest tax per dollar first, so the year's net realised gains stay within the
 ///    yearly budget (what was realised before plus this plan).
 public enum TaxAwareRebalance {
@@ -96,7 +98,7 @@ public enum TaxAwareRebalance {
                 chosenLots[symbol] = cheapest.lots
                 if cheapest.realizesLoss { lossSold.insert(symbol) }
             } else {
-                (sold, tax) = driftAllowance(sale, price: price, tolerance: tolerance, rates: settings.rates)
+                (sold, tax) = driftAllowance(sale, on: day, tolerance: tolerance, rates: settings.rates)
                 // Fewer shares than were checked can leave recent shares held beside a loss sold: check what is sold.
                 if sold > 0, sold < quantity, !settings.allowWashSales,
                    let partial = trialSale(book, symbol: symbol, quantity: sold, price: price, on: day,
@@ -109,9 +111,10 @@ public enum TaxAwareRebalance {
             }
             if sold < wanted {
                 adjusted[symbol] = max(target, current - ((sold * price) / total).doubleValue)
+                let why = "its other shares are short-term gains that turn long-term soon enough for the lower rate to save more than the drift costs until then"
                 reasons[symbol] = sold == 0
-                    ? "not sold: the tax (\(money(sale.reduce(Decimal(0)) { $0 + ($1.basisKnown ? settings.rates.tax(on: $1.reportableGain, term: $1.term) : 0) }))) would exceed \(Int(settings.driftTaxTolerance * 100))% of the drift it corrects"
-                    : "trimmed to \(NSDecimalNumber(decimal: sold).stringValue) shares: selling more would cost more than \(Int(settings.driftTaxTolerance * 100))% of the drift it corrects in tax"
+                    ? "not sold: its shares are short-term gains that turn long-term soon enough for the lower rate to save more than the drift costs until then"
+                    : "trimmed to \(NSDecimalNumber(decimal: sold).stringValue) shares: \(why)"
             }
             if sold > 0 { driftSales.append((symbol, sold, price, tax)) }
         }
@@ -195,21 +198,26 @@ public enum TaxAwareRebalance {
         return byMethod.filter(ids.contains) + byMethod.filter { !ids.contains($0) }
     }
 
-    /// A drift sale of the position's cheapest-tax lots (`LotMethod.minimumTax` over all of them): how much the
-    /// tolerance allows, the lot order the sale must carry, and whether it realises a loss. Nil when a harvest chose the
-    /// lots, when nothing fits, or when selling those lots (all `quantity`, or the part allowed) would be a wash sale.
+    /// A drift sale of the position's cheapest-tax lots (`LotMethod.minimumTax` over all of them) with every lot worth
+    /// waiting for moved to the end (`worthWaiting`): how much may be sold (the lots before those), the lot order the
+    /// sale must carry, its tax and whether it realises a loss. Nil when a harvest chose the lots, when nothing may be
+    /// sold, or when selling it would be a wash sale.
     static func cheapestDriftSale(symbol: String, quantity: Decimal, price: Decimal, book: TaxLotBook, on day: CivilDay, tolerance: Decimal,
                                   settings: Settings) -> (sold: Decimal, tax: Decimal, lots: [String], realizesLoss: Bool)? {
         guard settings.chosenLots[symbol] == nil else { return nil }
-        let lots = book.order(symbol: symbol, method: .minimumTax, price: price, on: day, rates: settings.rates)
-        func washFree(_ rows: [RealizedLot]) -> Bool { settings.allowWashSales || rows.allSatisfy { $0.washDisallowed == 0 } }
-        guard let whole = trialSale(book, symbol: symbol, quantity: quantity, price: price, on: day, method: .specific(lots), rates: settings.rates),
-              washFree(whole) else { return nil }
-        let allowance = driftAllowance(whole, price: price, tolerance: tolerance, rates: settings.rates)
-        guard allowance.sold > 0,
-              let part = trialSale(book, symbol: symbol, quantity: allowance.sold, price: price, on: day, method: .specific(lots), rates: settings.rates),
-              washFree(part) else { return nil }
-        return (allowance.sold, allowance.tax, lots, part.contains { $0.basisKnown && $0.gain < 0 })
+        let cheapest = book.order(symbol: symbol, method: .minimumTax, price: price, on: day, rates: settings.rates)
+        // Every lot as it would sell today, to judge each one.
+        guard let rows = trialSale(book, symbol: symbol, quantity: book.held(symbol), price: price, on: day, method: .specific(cheapest),
+                                   rates: settings.rates) else { return nil }
+        let waiting = Set(rows.filter { worthWaiting($0, on: day, tolerance: tolerance, rates: settings.rates) }.map(\.lotID))
+        let lots = cheapest.filter { !waiting.contains($0) } + cheapest.filter(waiting.contains)
+        let sellable = rows.reduce(Decimal(0)) { $0 + (waiting.contains($1.lotID) ? 0 : $1.quantity) }
+        let sold = min(quantity, sellable)
+        guard sold > 0,
+              let sale = trialSale(book, symbol: symbol, quantity: sold, price: price, on: day, method: .specific(lots), rates: settings.rates),
+              settings.allowWashSales || sale.allSatisfy({ $0.washDisallowed == 0 }) else { return nil }
+        let tax = sale.reduce(Decimal(0)) { $0 + ($1.basisKnown ? settings.rates.tax(on: $1.reportableGain, term: $1.term) : 0) }
+        return (sold, tax, lots, sale.contains { $0.basisKnown && $0.gain < 0 })
     }
 
     /// What selling `quantity` of `symbol` by `method` would realise, the book left as it is (nil: the lots hold too few).
@@ -219,23 +227,25 @@ public enum TaxAwareRebalance {
         return try? trial.sell(saleID: "plan", symbol: symbol, quantity: quantity, price: price, fees: 0, on: day, method: method, rates: rates).realized
     }
 
-    /// How much of a drift sale the tolerance allows, selling `rows` in their order: whole rows while the tax stays
-    /// within `tolerance` × the value sold, then the part of the first row that does not fit whole that still does
-    /// (a row that does not fit has a higher tax per share than the tolerance, so only a part of it can).
-    static func driftAllowance(_ rows: [RealizedLot], price: Decimal, tolerance: Decimal, rates: TaxRates) -> (sold: Decimal, tax: Decimal) {
+    /// The drift rule's test for one lot: a short-term gain is worth holding until it turns long-term when the tax that
+    /// waiting saves, (short rate − long rate) × gain, exceeds what the drift costs over the wait, `tolerance` × the
+    /// lot's value per year of waiting. Long-term gains and losses are never held back: waiting only defers their tax,
+    /// it does not lower it.
+    public static func worthWaiting(_ row: RealizedLot, on day: CivilDay, tolerance: Decimal, rates: TaxRates) -> Bool {
+        guard row.basisKnown, row.term == .short, row.reportableGain > 0, rates.shortTerm > rates.longTerm else { return false }
+        let daysToLongTerm = HoldingTerm.anniversary(of: row.acquiredOn).number + 1 - day.number
+        let saved = (rates.shortTerm - rates.longTerm) * row.reportableGain
+        return saved > tolerance * row.proceeds * Decimal(max(daysToLongTerm, 0)) / 365
+    }
+
+    /// How much of a drift sale may go, selling `rows` in their order: whole rows up to the first one worth waiting
+    /// for (`worthWaiting`), and their tax.
+    static func driftAllowance(_ rows: [RealizedLot], on day: CivilDay, tolerance: Decimal, rates: TaxRates) -> (sold: Decimal, tax: Decimal) {
         var sold: Decimal = 0, tax: Decimal = 0
         for row in rows {
-            let rowTax = row.basisKnown ? rates.tax(on: row.reportableGain, term: row.term) : 0
-            if tax + rowTax <= tolerance * (sold + row.quantity) * price {
-                sold += row.quantity
-                tax += rowTax
-                continue
-            }
-            let perShare = rowTax / row.quantity
-            let part = min(max((tolerance * price * sold - tax) / (perShare - tolerance * price), 0), row.quantity)
-            sold += part
-            tax += perShare * part
-            break
+            if worthWaiting(row, on: day, tolerance: tolerance, rates: rates) { break }
+            sold += row.quantity
+            tax += row.basisKnown ? rates.tax(on: row.reportableGain, term: row.term) : 0
         }
         return (sold, tax)
     }

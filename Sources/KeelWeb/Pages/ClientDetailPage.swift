@@ -298,7 +298,7 @@ public enum ClientDetailPage {
     static func taxSection(_ tax: Model.Tax, clientID: Int) -> Node<HTML.BodyContext> {
         .section(
             .class("card"), .style("margin-top:1rem"), .h2(.text("Taxes \(tax.year)")),
-            .p(.class("label"), .text((tax.taxable ? "Taxable: rebalancing follows the tax rules (no wash sale by itself, drift sales within the tax tolerance); "
+            .p(.class("label"), .text((tax.taxable ? "Taxable: rebalancing follows the tax rules (no wash sale by itself, drift sales wait for short-term gains about to turn long-term); "
                                          : "Not taxable: rebalancing ignores taxes; ") + "lots sold by \(tax.lotMethod.replacingOccurrences(of: "_", with: " ")). Not tax advice.")),
             .table(
                 .tr(.th("Short-term realised gain"), .td(.text(Format.money(tax.shortTermGain)))),
