@@ -198,10 +198,12 @@ public enum TaxAwareRebalance {
         return byMethod.filter(ids.contains) + byMethod.filter { !ids.contains($0) }
     }
 
-    /// A drift sale of the position's cheapest-tax lots (`LotMethod.minimumTax` over all of them) with every lot worth
-    /// waiting for moved to the end (`worthWaiting`): how much may be sold (the lots before those), the lot order the
-    /// sale must carry, its tax and whether it realises a loss. Nil when a harvest chose the lots, when nothing may be
-    /// sold, or when selling it would be a wash sale.
+    /// A drift sale with every lot worth waiting for (`worthWaiting`) moved to the end: how much may be sold (the lots
+    /// before those), the lot order the sale must carry, its tax and whether it realises a loss. The lots go in the
+    /// first of these orders whose sale is not a wash sale: cheapest tax first (`LotMethod.minimumTax`), the shares
+    /// bought in the last 30 days first (they would replace a loss the sale realises), the client's method. Trying each
+    /// order, not only the one the client's method would wash, makes the rule give the same answer when it is applied
+    /// again to its own result. Nil when a harvest chose the lots, when nothing may be sold, or when every order washes.
     static func cheapestDriftSale(symbol: String, quantity: Decimal, price: Decimal, book: TaxLotBook, on day: CivilDay, tolerance: Decimal,
                                   settings: Settings) -> (sold: Decimal, tax: Decimal, lots: [String], realizesLoss: Bool)? {
         guard settings.chosenLots[symbol] == nil else { return nil }
@@ -210,14 +212,20 @@ public enum TaxAwareRebalance {
         guard let rows = trialSale(book, symbol: symbol, quantity: book.held(symbol), price: price, on: day, method: .specific(cheapest),
                                    rates: settings.rates) else { return nil }
         let waiting = Set(rows.filter { worthWaiting($0, on: day, tolerance: tolerance, rates: settings.rates) }.map(\.lotID))
-        let lots = cheapest.filter { !waiting.contains($0) } + cheapest.filter(waiting.contains)
         let sellable = rows.reduce(Decimal(0)) { $0 + (waiting.contains($1.lotID) ? 0 : $1.quantity) }
         let sold = min(quantity, sellable)
-        guard sold > 0,
-              let sale = trialSale(book, symbol: symbol, quantity: sold, price: price, on: day, method: .specific(lots), rates: settings.rates),
-              settings.allowWashSales || sale.allSatisfy({ $0.washDisallowed == 0 }) else { return nil }
-        let tax = sale.reduce(Decimal(0)) { $0 + ($1.basisKnown ? settings.rates.tax(on: $1.reportableGain, term: $1.term) : 0) }
-        return (sold, tax, lots, sale.contains { $0.basisKnown && $0.gain < 0 })
+        guard sold > 0 else { return nil }
+        var candidates = [cheapest]
+        if let recentFirst = washAvoidingOrder(symbol: symbol, book: book, price: price, on: day, settings: settings) { candidates.append(recentFirst) }
+        candidates.append(book.order(symbol: symbol, method: settings.method, price: price, on: day, rates: settings.rates))
+        for order in candidates {
+            let lots = order.filter { !waiting.contains($0) } + order.filter(waiting.contains)
+            guard let sale = trialSale(book, symbol: symbol, quantity: sold, price: price, on: day, method: .specific(lots), rates: settings.rates),
+                  settings.allowWashSales || sale.allSatisfy({ $0.washDisallowed == 0 }) else { continue }
+            let tax = sale.reduce(Decimal(0)) { $0 + ($1.basisKnown ? settings.rates.tax(on: $1.reportableGain, term: $1.term) : 0) }
+            return (sold, tax, lots, sale.contains { $0.basisKnown && $0.gain < 0 })
+        }
+        return nil
     }
 
     /// What selling `quantity` of `symbol` by `method` would realise, the book left as it is (nil: the lots hold too few).
