@@ -236,7 +236,7 @@ public struct PortfolioBacktester: Sendable {
                     settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
                     let ruled = TaxAwareRebalance.adjust(targets: catchUp, snapshot: snapshot, book: taxBook, on: day, settings: settings)
                     chosenLots = ruled.chosenLots
-                    catchUps += 1
+                    catchUps += released.count
                     place(planner.plan(snapshot: snapshot, targets: ruled.targets, instruments: instruments).orders, at: t)
                 }
             }

@@ -39,8 +39,8 @@ public struct TaxReplay: Sendable {
         public var afterTaxFromAccountLiquidatedFinal: Double? = nil
         /// Losses harvested into a substitute (nil: the replay did not harvest).
         public var harvests: Int? = nil
-        /// Purchases the wash-sale rule deferred that were made once their window closed, between rebalances (nil:
-        /// the replay was naive, or stored before the figure existed).
+        /// Purchases the wash-sale rule deferred that were made once their window closed, between rebalances, one per
+        /// name (nil: the replay was naive, or stored before the figure existed).
         public var deferredPurchases: Int? = nil
     }
 
