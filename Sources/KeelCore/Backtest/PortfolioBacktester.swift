@@ -131,6 +131,14 @@ public struct PortfolioBacktester: Sendable {
             postTax(s, qty, price: price, fee: fee, at: t)
         }
 
+        /// The tax rules' settings for a plan on `day`: the account's maximum weight and the gains realised this year.
+        func taxSettings(_ tax: TaxReplay, on day: CivilDay) -> TaxAwareRebalance.Settings {
+            var settings = tax.settings
+            settings.maxWeight = plannerSettings.maxWeight
+            settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
+            return settings
+        }
+
         func snapshotNow() -> PortfolioSnapshot {
             var holdings: [Holding] = []
             var prices: [String: Decimal] = [:]
@@ -183,9 +191,7 @@ public struct PortfolioBacktester: Sendable {
                 var harvested: [TaxLossHarvesting.Harvest] = []
                 if let tax, tax.aware {
                     let day = CivilDay(market.timestamps[t])
-                    var settings = tax.settings
-                    settings.maxWeight = plannerSettings.maxWeight
-                    settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
+                    let settings = taxSettings(tax, on: day)
                     var harvesting = tax.harvesting
                     if let listed = harvesting?.substitutes {
                         harvesting?.substitutes = substitutes(listed, book: taxBook, wanted: weights, held: quantity, market: market, index: index, at: t)
@@ -231,10 +237,7 @@ public struct PortfolioBacktester: Sendable {
                         for symbol in raisedForDeferred { catchUp[symbol] = standing[symbol] ?? 0 }
                         raisedForDeferred = []
                     }
-                    var settings = tax.settings
-                    settings.maxWeight = plannerSettings.maxWeight
-                    settings.realizedThisYear = taxBook.realized.reduce(Decimal(0)) { $0 + ($1.taxYear == day.components.year && $1.basisKnown ? $1.reportableGain : 0) }
-                    let ruled = TaxAwareRebalance.adjust(targets: catchUp, snapshot: snapshot, book: taxBook, on: day, settings: settings)
+                    let ruled = TaxAwareRebalance.adjust(targets: catchUp, snapshot: snapshot, book: taxBook, on: day, settings: taxSettings(tax, on: day))
                     chosenLots = ruled.chosenLots
                     catchUps += released.count
                     place(planner.plan(snapshot: snapshot, targets: ruled.targets, instruments: instruments).orders, at: t)

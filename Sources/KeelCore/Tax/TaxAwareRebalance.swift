@@ -111,10 +111,10 @@ public enum TaxAwareRebalance {
             }
             if sold < wanted {
                 adjusted[symbol] = max(target, current - ((sold * price) / total).doubleValue)
-                let why = "its other shares are short-term gains that turn long-term soon enough for the lower rate to save more than the drift costs until then"
+                let why = "short-term gains that turn long-term soon enough for the lower rate to save more than the drift costs until then"
                 reasons[symbol] = sold == 0
-                    ? "not sold: its shares are short-term gains that turn long-term soon enough for the lower rate to save more than the drift costs until then"
-                    : "trimmed to \(NSDecimalNumber(decimal: sold).stringValue) shares: \(why)"
+                    ? "not sold: its shares are \(why)"
+                    : "trimmed to \(NSDecimalNumber(decimal: sold).stringValue) shares: its other shares are \(why)"
             }
             if sold > 0 { driftSales.append((symbol, sold, price, tax)) }
         }
